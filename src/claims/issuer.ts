@@ -1,0 +1,36 @@
+/**
+ * Binds a token to one Dynamic environment: the issuer by exact string equality against the
+ * configured list, and `environment_id`, when present, equal to the configured id.
+ */
+import { DynamicAuthError } from '../errors.js'
+
+/** The issuer strings Dynamic uses for an environment (both API hosts, no scheme). */
+export function defaultIssuers(environmentId: string): string[] {
+  return [`app.dynamicauth.com/${environmentId}`, `app.dynamic.xyz/${environmentId}`]
+}
+
+/** Checks `iss` and `environment_id`. */
+export function checkIssuerAndEnvironment(payload: Record<string, unknown>, issuers: readonly string[], environmentId: string): void {
+  const environment = payload.environment_id
+  const iss = payload.iss
+  const otherEnvironment = environment !== undefined && environment !== environmentId
+  if (typeof iss !== 'string' || !issuers.includes(iss)) {
+    if (otherEnvironment) throw environmentMismatch(environment, environmentId)
+    throw new DynamicAuthError(
+      'issuer_mismatch',
+      typeof iss === 'string'
+        ? `The token's issuer is not one this server accepts (${issuers.join(', ')}); set the issuer option if Dynamic issues from another host.`
+        : 'The token has no string "iss" claim.',
+    )
+  }
+  if (otherEnvironment) throw environmentMismatch(environment, environmentId)
+}
+
+function environmentMismatch(found: unknown, expected: string): DynamicAuthError {
+  return new DynamicAuthError(
+    'environment_mismatch',
+    typeof found === 'string' && found.length <= 64
+      ? `The token belongs to Dynamic environment ${found}, but this server is configured for ${expected}.`
+      : `The token's environment_id is not ${expected}, the environment this server is configured for.`,
+  )
+}

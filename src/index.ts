@@ -1,0 +1,29 @@
+/**
+ * dynamic-guard: verify the JWTs Dynamic (dynamic.xyz) issues.
+ *
+ * @example
+ * import { createDynamicAuth } from 'dynamic-guard'
+ * const auth = createDynamicAuth({ environmentId: process.env.DYNAMIC_ENVIRONMENT_ID! })
+ * const session = await auth.verifyToken(token)
+ *
+ * @packageDocumentation
+ */
+export { createDynamicAuth, type DynamicAuth, type VerifyOptions } from './verifier.js'
+export { defaultJwksUrl, type DynamicAuthOptions, type ResolvedOptions } from './options.js'
+export {
+  DynamicAuthError,
+  DynamicAuthConfigError,
+  ERROR_CODES,
+  ERROR_STATUS,
+  isDynamicAuthError,
+  type DynamicAuthErrorCode,
+  type DynamicAuthErrorDetails,
+} from './errors.js'
+export type { DynamicSession, DynamicWallet } from './session/session.js'
+export type { DynamicJwtClaims, VerifiedCredential, VerifiedCredentialFormat } from './session/claims.js'
+export type { KeyStoreEvent, KeyStoreStatus } from './keys/key-store.js'
+export type { SignatureBackend, RsaPublicJwk, PreparedKey } from './signature/backend.js'
+export { webCryptoBackend } from './signature/webcrypto.js'
+export { defaultIssuers } from './claims/issuer.js'
+export { USER_BASIC, REQUIRES_ADDITIONAL_AUTH } from './claims/scopes.js'
+export { decodeUnverified } from './parse/compact-jws.js'

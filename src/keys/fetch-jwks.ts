@@ -1,0 +1,123 @@
+/**
+ * One bounded JWKS request: a timeout that covers the body too (a slow drip cannot hold it open),
+ * a size cap, no redirects (the configured URL is the only key source), JSON with a `keys` array.
+ */
+
+/** Why a JWKS request failed; `retryAfterMs` is set when the server asked us to wait (429/503). */
+export class JwksFetchError extends Error {
+  override readonly name = 'JwksFetchError'
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+/** Limits for one request. */
+export interface FetchJwksLimits {
+  readonly timeoutMs: number
+  readonly maxBytes: number
+  readonly maxKeys: number
+  readonly fetch: typeof globalThis.fetch
+}
+
+/** Fetches and parses a JWKS document; returns its `keys` array, unvalidated. */
+export async function fetchJwks(url: string, limits: FetchJwksLimits): Promise<unknown[]> {
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(), limits.timeoutMs)
+  try {
+    let response: Response
+    try {
+      response = await limits.fetch(url, {
+        redirect: 'manual',
+        signal: controller.signal,
+        headers: { accept: 'application/json' },
+      })
+    } catch (cause) {
+      throw new JwksFetchError(
+        controller.signal.aborted ? `no answer within ${limits.timeoutMs} ms` : `request failed: ${describe(cause)}`,
+        undefined,
+        { cause },
+      )
+    }
+    if (response.status >= 300 && response.status < 400) {
+      void response.body?.cancel().catch(() => undefined)
+      throw new JwksFetchError(`answered ${response.status} (a redirect); redirects are not followed`)
+    }
+    if (response.status !== 200) {
+      void response.body?.cancel().catch(() => undefined)
+      throw new JwksFetchError(`answered HTTP ${response.status}`, parseRetryAfter(response.headers.get('retry-after')))
+    }
+    const text = await readCapped(response, limits.maxBytes, controller.signal, limits.timeoutMs)
+    let document: unknown
+    try {
+      document = JSON.parse(text)
+    } catch {
+      throw new JwksFetchError('answered something that is not JSON')
+    }
+    const keys = (document as { keys?: unknown } | null)?.keys
+    if (typeof document !== 'object' || document === null || !Array.isArray(keys)) {
+      throw new JwksFetchError('answered JSON without a "keys" array')
+    }
+    if (keys.length > limits.maxKeys) throw new JwksFetchError(`answered ${keys.length} keys; at most ${limits.maxKeys} are read`)
+    return keys
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function readCapped(response: Response, maxBytes: number, signal: AbortSignal, timeoutMs: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length'))
+  if (declared > maxBytes) {
+    void response.body?.cancel().catch(() => undefined)
+    throw new JwksFetchError(`answered ${declared} bytes; the limit is ${maxBytes}`)
+  }
+  if (!response.body) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      total += value.byteLength
+      if (total > maxBytes) {
+        void reader.cancel().catch(() => undefined)
+        throw new JwksFetchError(`answered more than ${maxBytes} bytes`)
+      }
+      chunks.push(value)
+    }
+  } catch (cause) {
+    if (cause instanceof JwksFetchError) throw cause
+    throw new JwksFetchError(signal.aborted ? `body not complete within ${timeoutMs} ms` : `body could not be read: ${describe(cause)}`, undefined, { cause })
+  }
+  const bytes = new Uint8Array(total)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    throw new JwksFetchError('answered a body that is not UTF-8')
+  }
+}
+
+/** Retry-After as delay-seconds or an HTTP date; capped to one hour. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined
+  const seconds = /^\s*\d+\s*$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now
+  if (!Number.isFinite(seconds) || seconds < 0) return undefined
+  return Math.min(seconds, 3_600_000)
+}
+
+function describe(cause: unknown): string {
+  if (cause instanceof Error) {
+    const inner = (cause as { cause?: { code?: string; message?: string } }).cause
+    return inner?.code ? `${cause.message} (${inner.code})` : cause.message
+  }
+  return String(cause)
+}

@@ -1,0 +1,190 @@
+/**
+ * The options of {@link createDynamicAuth}, their defaults, and their validation. Validation runs
+ * once, at start-up: a bad configuration is a {@link DynamicAuthConfigError} thrown by
+ * createDynamicAuth, never a failure at the first request.
+ */
+import { DynamicAuthConfigError } from './errors.js'
+import { defaultIssuers } from './claims/issuer.js'
+import { USER_BASIC } from './claims/scopes.js'
+import { acceptJwk } from './keys/jwk.js'
+import type { KeyStoreEvent } from './keys/key-store.js'
+import type { SignatureBackend } from './signature/backend.js'
+
+/** Options of {@link createDynamicAuth}. Durations of the key store are in milliseconds, claim times in seconds. */
+export interface DynamicAuthOptions {
+  /** The Dynamic environment id (a UUID, from the dashboard's Developer → SDK & API Keys). Required. */
+  environmentId: string
+  /** Where the environment's keys are. Default: `https://app.dynamic.xyz/api/v0/sdk/<environmentId>/.well-known/jwks`. */
+  jwksUrl?: string | URL
+  /** Verify without any network: the environment's JWKS document, as `{ keys: [...] }`. */
+  jwks?: { keys: readonly object[] }
+  /** Verify without any network: the environment's public key as PEM (from older dashboards). Used whatever the token's kid. */
+  publicKey?: string
+  /** Accepted `iss` values, compared exactly. Default: `app.dynamicauth.com/<environmentId>` and `app.dynamic.xyz/<environmentId>`. */
+  issuer?: string | readonly string[]
+  /** When set, `aud` must contain one of these (your front ends' origins, e.g. `https://app.example.com`). Default: not checked. */
+  audience?: string | readonly string[]
+  /** Scopes every token must have on top of `user:basic`, which is always required. Default: none. */
+  requiredScopes?: string | readonly string[]
+  /** Allowed clock skew for exp, nbf and iat, in seconds. Default 5; at most 300. */
+  clockTolerance?: number
+  /** The longest lifetime a token may claim, in seconds: an `exp` further ahead is refused. Default 30 days, Dynamic's maximum. */
+  maxTokenLifetime?: number
+  /** Longest accepted token, in characters, checked before any decoding. Default 16384. */
+  maxTokenLength?: number
+  /** How many verified tokens to remember; 0 turns the cache off. Default 1000. */
+  tokenCacheSize?: number
+  /** How long fetched keys are fresh, in ms. They are refreshed in the background before that. Default 600000 (10 min). */
+  jwksCacheMaxAge?: number
+  /** The least time between two refetches caused by unknown kids, in ms. Default 30000. */
+  jwksCooldown?: number
+  /** Timeout of one JWKS request, body included, in ms. Default 5000. */
+  jwksTimeout?: number
+  /** How long keys stay usable past their max age while the JWKS cannot be fetched, in ms. Default 43200000 (12 h). */
+  jwksStaleIfError?: number
+  /** The longest wait between retries while no keys can be fetched, in ms. Default 60000. */
+  jwksMaxBackoff?: number
+  /** Largest JWKS response read, in bytes. Default 65536. */
+  jwksMaxBytes?: number
+  /** Allows an `http:` jwksUrl on a host other than loopback. Loosens security: logged loudly. Default false. */
+  allowInsecureJwksUrl?: boolean
+  /** The fetch used for the JWKS (to add a proxy or an agent). Default: the global fetch. */
+  fetch?: typeof globalThis.fetch
+  /** The crypto implementation. Default: node:crypto where present, else WebCrypto. */
+  signatureBackend?: SignatureBackend
+  /** The current time in ms since the epoch. Default `Date.now`. For tests. */
+  clock?: () => number
+  /** Receives key-store events (refreshes, errors, stale keys served), for logs and metrics. */
+  onEvent?: (event: KeyStoreEvent) => void
+}
+
+/** The options after validation, with every default filled in. */
+export interface ResolvedOptions {
+  readonly environmentId: string
+  readonly keySource: { readonly kind: 'remote'; readonly url: string } | { readonly kind: 'jwks'; readonly jwks: { keys: readonly object[] } } | { readonly kind: 'pem'; readonly pem: string }
+  readonly issuers: readonly string[]
+  readonly audiences: readonly string[] | undefined
+  /** `user:basic` first, then the configured extra scopes. */
+  readonly requiredScopes: readonly string[]
+  readonly clockTolerance: number
+  readonly maxTokenLifetime: number
+  readonly maxTokenLength: number
+  readonly tokenCacheSize: number
+  readonly jwksCacheMaxAge: number
+  readonly jwksCooldown: number
+  readonly jwksTimeout: number
+  readonly jwksStaleIfError: number
+  readonly jwksMaxBackoff: number
+  readonly jwksMaxBytes: number
+  readonly fetch: typeof globalThis.fetch
+  readonly clock: () => number
+  readonly onEvent: ((event: KeyStoreEvent) => void) | undefined
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i
+
+/** The JWKS URL Dynamic serves for an environment. */
+export function defaultJwksUrl(environmentId: string): string {
+  return `https://app.dynamic.xyz/api/v0/sdk/${environmentId}/.well-known/jwks`
+}
+
+function fail(message: string): never {
+  throw new DynamicAuthConfigError(`dynamic-guard: ${message}`)
+}
+
+function stringList(name: string, value: unknown): string[] | undefined {
+  if (value === undefined) return undefined
+  const list = typeof value === 'string' ? [value] : value
+  if (!Array.isArray(list) || list.length === 0 || !list.every((v) => typeof v === 'string' && v.length > 0)) {
+    fail(`${name} must be a non-empty string or a non-empty list of non-empty strings.`)
+  }
+  return [...list]
+}
+
+function number(name: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    fail(`${name} must be a number from ${min} to ${max}; got ${JSON.stringify(value)}.`)
+  }
+  return value
+}
+
+/** Validates `options` and fills in the defaults. Throws {@link DynamicAuthConfigError}. */
+export function resolveOptions(options: DynamicAuthOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) fail('createDynamicAuth needs an options object with environmentId.')
+  const { environmentId: rawEnvironmentId } = options
+  if (rawEnvironmentId === undefined || rawEnvironmentId === null || rawEnvironmentId === '') {
+    fail('environmentId is required: the id of your Dynamic environment (a UUID, in the dashboard under Developer → SDK & API Keys). Is DYNAMIC_ENVIRONMENT_ID set?')
+  }
+  if (typeof rawEnvironmentId !== 'string' || !UUID.test(rawEnvironmentId.trim())) {
+    fail(`environmentId must be a UUID like 2762a57b-faa4-41ce-9f16-abff9300e2c9; got ${JSON.stringify(String(rawEnvironmentId).slice(0, 60))}.`)
+  }
+  const environmentId = rawEnvironmentId.trim().toLowerCase()
+
+  const sources = [options.jwksUrl, options.jwks, options.publicKey].filter((s) => s !== undefined).length
+  if (sources > 1) fail('give only one of jwksUrl, jwks and publicKey.')
+  let keySource: ResolvedOptions['keySource']
+  if (options.jwks !== undefined) {
+    const keys = (options.jwks as { keys?: unknown } | null)?.keys
+    if (!Array.isArray(keys) || keys.length === 0) fail('jwks must be a JWKS document: { keys: [ ...at least one RSA key... ] }.')
+    for (const key of keys) {
+      const accepted = acceptJwk(key)
+      if ('rejected' in accepted) fail(`a key of the jwks option ${accepted.rejected}.`)
+      if (accepted.kid === undefined) fail('every key of the jwks option needs a kid.')
+    }
+    keySource = { kind: 'jwks', jwks: options.jwks }
+  } else if (options.publicKey !== undefined) {
+    if (typeof options.publicKey !== 'string' || !options.publicKey.includes('-----BEGIN')) {
+      fail('publicKey must be a PEM string ("-----BEGIN PUBLIC KEY-----…").')
+    }
+    keySource = { kind: 'pem', pem: options.publicKey }
+  } else {
+    const raw = options.jwksUrl ?? defaultJwksUrl(environmentId)
+    let url: URL
+    try {
+      url = new URL(String(raw))
+    } catch {
+      fail(`jwksUrl is not a URL: ${JSON.stringify(String(raw).slice(0, 200))}.`)
+    }
+    if (url.protocol === 'http:' && !LOOPBACK_HOST.test(url.hostname)) {
+      if (options.allowInsecureJwksUrl !== true) {
+        fail(`jwksUrl must use https (got ${url.origin}); plain http lets anyone on the path swap the keys. Set allowInsecureJwksUrl: true only for a trusted network.`)
+      }
+      console.warn(`dynamic-guard: SECURITY WARNING: fetching signing keys over plain http from ${url.origin} (allowInsecureJwksUrl).`)
+    } else if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      fail(`jwksUrl must be an https URL; got ${url.protocol}.`)
+    }
+    if (url.username || url.password) fail('jwksUrl must not contain credentials.')
+    keySource = { kind: 'remote', url: url.href }
+  }
+
+  const fetchImpl = options.fetch ?? globalThis.fetch
+  if (keySource.kind === 'remote' && typeof fetchImpl !== 'function') fail('no fetch is available; pass the fetch option.')
+  if (options.clock !== undefined && typeof options.clock !== 'function') fail('clock must be a function returning ms since the epoch.')
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') fail('onEvent must be a function.')
+
+  const extraScopes = stringList('requiredScopes', options.requiredScopes) ?? []
+  for (const scope of extraScopes) if (/\s/.test(scope)) fail(`requiredScopes holds "${scope}", which contains whitespace; give one scope per entry.`)
+
+  return {
+    environmentId,
+    keySource,
+    issuers: stringList('issuer', options.issuer) ?? defaultIssuers(environmentId),
+    audiences: stringList('audience', options.audience),
+    requiredScopes: [USER_BASIC, ...extraScopes.filter((s) => s !== USER_BASIC)],
+    clockTolerance: number('clockTolerance', options.clockTolerance, 5, 0, 300),
+    maxTokenLifetime: number('maxTokenLifetime', options.maxTokenLifetime, 30 * 24 * 3600, 1, 366 * 24 * 3600),
+    maxTokenLength: number('maxTokenLength', options.maxTokenLength, 16384, 256, 1 << 20),
+    tokenCacheSize: Math.floor(number('tokenCacheSize', options.tokenCacheSize, 1000, 0, 10_000_000)),
+    jwksCacheMaxAge: number('jwksCacheMaxAge', options.jwksCacheMaxAge, 600_000, 10, 7 * 24 * 3600_000),
+    jwksCooldown: number('jwksCooldown', options.jwksCooldown, 30_000, 0, 3600_000),
+    jwksTimeout: number('jwksTimeout', options.jwksTimeout, 5000, 1, 120_000),
+    jwksStaleIfError: number('jwksStaleIfError', options.jwksStaleIfError, 12 * 3600_000, 0, 30 * 24 * 3600_000),
+    jwksMaxBackoff: number('jwksMaxBackoff', options.jwksMaxBackoff, 60_000, 0, 3600_000),
+    jwksMaxBytes: number('jwksMaxBytes', options.jwksMaxBytes, 65536, 1024, 16 << 20),
+    fetch: fetchImpl,
+    clock: options.clock ?? Date.now,
+    onEvent: options.onEvent,
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Strict compact-JWS parsing: three non-empty canonical base64url parts, header and payload JSON
+ * objects. Nothing here trusts the content: the signature is checked later, over exactly the
+ * bytes parsed here.
+ */
+import { DynamicAuthError } from '../errors.js'
+import { decodeBase64url } from './base64url.js'
+import { parseJsonObject } from './strict-json.js'
+
+/** The protected header, as far as the verifier reads it. Other members are kept. */
+export interface JwsHeader {
+  alg?: unknown
+  kid?: unknown
+  typ?: unknown
+  crit?: unknown
+  [member: string]: unknown
+}
+
+/** A compact JWS taken apart, not yet verified. */
+export interface ParsedToken {
+  readonly header: JwsHeader
+  readonly payload: Record<string, unknown>
+  /** `base64url(header) "." base64url(payload)`: the bytes the signature covers. */
+  readonly signingInput: string
+  readonly signature: Uint8Array
+}
+
+/** Header members that point at keys; a verifier pinned to one JWKS never follows them. */
+const KEY_POINTING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const
+
+function malformed(message: string): DynamicAuthError {
+  return new DynamicAuthError('token_malformed', message)
+}
+
+/**
+ * Parses a compact JWS. `maxLength` caps the raw token before any decoding.
+ * Throws `token_missing` for empty input and `token_malformed` for anything not a strict JWS.
+ */
+export function parseCompactJws(token: unknown, maxLength: number): ParsedToken {
+  if (typeof token !== 'string') {
+    if (token === undefined || token === null) {
+      throw new DynamicAuthError('token_missing', 'No token was given.')
+    }
+    throw malformed(`The token must be a string, not ${Array.isArray(token) ? 'an array' : typeof token}.`)
+  }
+  if (token.length === 0) throw new DynamicAuthError('token_missing', 'The token is an empty string.')
+  if (token.length > maxLength) {
+    throw malformed(`The token is ${token.length} characters long; the limit is ${maxLength} (option maxTokenLength).`)
+  }
+  const firstDot = token.indexOf('.')
+  const secondDot = firstDot < 0 ? -1 : token.indexOf('.', firstDot + 1)
+  if (secondDot < 0 || token.indexOf('.', secondDot + 1) >= 0) {
+    const parts = token.split('.', 6).length
+    throw malformed(
+      parts >= 5
+        ? 'The token has five or more parts: an encrypted JWE, not a signed JWT.'
+        : 'A JWT has exactly three dot-separated parts (header.payload.signature).',
+    )
+  }
+  const headerPart = token.slice(0, firstDot)
+  const payloadPart = token.slice(firstDot + 1, secondDot)
+  const signaturePart = token.slice(secondDot + 1)
+  if (!headerPart || !payloadPart || !signaturePart) {
+    throw malformed('The token has an empty header, payload or signature part.')
+  }
+
+  const header = decodeJsonPart(headerPart, 'header')
+  const payload = decodeJsonPart(payloadPart, 'payload')
+  const signature = decodeBase64url(signaturePart)
+  if (!signature) throw malformed('The signature part is not canonical unpadded base64url.')
+
+  if (Object.hasOwn(header, 'enc')) throw malformed('The token is a JWE (header has "enc"); only signed JWTs are accepted.')
+  if (Object.hasOwn(header, 'crit')) {
+    throw malformed('The token header has "crit"; Dynamic tokens use no critical extensions, so it is refused.')
+  }
+  if (Object.hasOwn(header, 'b64')) throw malformed('The token header has "b64"; unencoded payloads are refused.')
+  for (const name of KEY_POINTING_HEADERS) {
+    if (Object.hasOwn(header, name)) {
+      throw malformed(
+        `The token header carries "${name}". Keys come only from the configured JWKS, so tokens that point at their own keys are refused.`,
+      )
+    }
+  }
+  return { header, payload, signingInput: token.slice(0, secondDot), signature }
+}
+
+function decodeJsonPart(part: string, name: 'header' | 'payload'): Record<string, unknown> {
+  const bytes = decodeBase64url(part)
+  if (!bytes) throw malformed(`The ${name} part is not canonical unpadded base64url.`)
+  const parsed = parseJsonObject(bytes)
+  if ('reason' in parsed) throw malformed(`The ${name} ${parsed.reason}.`)
+  return parsed.value
+}
+
+/**
+ * Decodes a token's header and claims without verifying anything. For display and debugging
+ * only: nothing returned here may be trusted.
+ */
+export function decodeUnverified(token: string, maxLength = 65536): { header: JwsHeader; payload: Record<string, unknown> } {
+  const { header, payload } = parseCompactJws(token, maxLength)
+  return { header, payload }
+}

@@ -1,0 +1,130 @@
+/**
+ * The verified session a handler receives: typed access to the claims and the helpers a
+ * developer reaches for. Built once per verified token and shared by cache hits, so it is frozen
+ * and computes its derived views lazily.
+ */
+import type { DynamicJwtClaims, VerifiedCredential } from './claims.js'
+
+/** A wallet from the token's verified credentials. */
+export interface DynamicWallet {
+  /** The credential id. */
+  readonly id: string
+  readonly address: string
+  /** The chain family, e.g. `eip155` (EVM) or `solana`. */
+  readonly chain: string | undefined
+  readonly walletName: string | undefined
+  readonly walletProvider: string | undefined
+}
+
+/** A token Dynamic issued, verified. */
+export interface DynamicSession {
+  /** The Dynamic user id (`sub`). */
+  readonly userId: string
+  /** The session id (`sid`), when the token has one. */
+  readonly sessionId: string | undefined
+  /** The environment the token was verified against. */
+  readonly environmentId: string
+  /** The token's scopes, as whole words. */
+  readonly scopes: readonly string[]
+  /** When the token expires. */
+  readonly expiresAt: Date
+  /** When the token was issued, when it says. */
+  readonly issuedAt: Date | undefined
+  /** `id` when the token carries the full verified credentials (an ID token), else `access`. */
+  readonly tokenKind: 'access' | 'id'
+  /** Every claim of the token, unknown ones included. Treat as read-only. */
+  readonly claims: Readonly<DynamicJwtClaims>
+  /** The verified credentials (ID tokens only; access tokens carry only their hashes). */
+  readonly credentials: readonly VerifiedCredential[]
+  /** The user's wallets (ID tokens only). */
+  readonly wallets: readonly DynamicWallet[]
+  /** The user's wallet addresses (ID tokens only). */
+  readonly walletAddresses: readonly string[]
+  /** The chains of the user's wallets, without duplicates (ID tokens only). */
+  readonly chains: readonly string[]
+  /** The user's email: the `email` claim, else the first verified email credential. */
+  readonly email: string | undefined
+  /** True when the token has `scope` as a whole word. */
+  hasScope(scope: string): boolean
+}
+
+/** The {@link DynamicSession} implementation; derived views are computed on first use. */
+export class VerifiedSession implements DynamicSession {
+  readonly userId: string
+  readonly sessionId: string | undefined
+  readonly environmentId: string
+  readonly scopes: readonly string[]
+  readonly claims: Readonly<DynamicJwtClaims>
+  #wallets: readonly DynamicWallet[] | undefined
+
+  constructor(claims: DynamicJwtClaims, scopes: readonly string[], environmentId: string) {
+    this.claims = claims
+    this.userId = claims.sub
+    this.sessionId = typeof claims.sid === 'string' ? claims.sid : undefined
+    this.environmentId = environmentId
+    this.scopes = scopes
+  }
+
+  get expiresAt(): Date {
+    return new Date(this.claims.exp * 1000)
+  }
+
+  get issuedAt(): Date | undefined {
+    return typeof this.claims.iat === 'number' ? new Date(this.claims.iat * 1000) : undefined
+  }
+
+  get tokenKind(): 'access' | 'id' {
+    return Array.isArray(this.claims.verified_credentials) ? 'id' : 'access'
+  }
+
+  get credentials(): readonly VerifiedCredential[] {
+    const list = this.claims.verified_credentials
+    return Array.isArray(list) ? list.filter((c): c is VerifiedCredential => typeof c === 'object' && c !== null) : []
+  }
+
+  get wallets(): readonly DynamicWallet[] {
+    this.#wallets ??= Object.freeze(
+      this.credentials
+        .filter((c) => c.format === 'blockchain' && typeof c.address === 'string')
+        .map((c) => ({
+          id: String(c.id),
+          address: c.address as string,
+          chain: typeof c.chain === 'string' ? c.chain : undefined,
+          walletName: typeof c.wallet_name === 'string' ? c.wallet_name : undefined,
+          walletProvider: typeof c.wallet_provider === 'string' ? c.wallet_provider : undefined,
+        })),
+    )
+    return this.#wallets
+  }
+
+  get walletAddresses(): readonly string[] {
+    return this.wallets.map((w) => w.address)
+  }
+
+  get chains(): readonly string[] {
+    return [...new Set(this.wallets.map((w) => w.chain).filter((c): c is string => c !== undefined))]
+  }
+
+  get email(): string | undefined {
+    if (typeof this.claims.email === 'string') return this.claims.email
+    const credential = this.credentials.find((c) => c.format === 'email' && typeof c.email === 'string')
+    return credential?.email
+  }
+
+  hasScope(scope: string): boolean {
+    return this.scopes.includes(scope)
+  }
+
+  /** Serialises as the session's plain fields (never the token). */
+  toJSON(): Record<string, unknown> {
+    return {
+      userId: this.userId,
+      sessionId: this.sessionId,
+      environmentId: this.environmentId,
+      scopes: this.scopes,
+      expiresAt: this.expiresAt.toISOString(),
+      tokenKind: this.tokenKind,
+      claims: this.claims,
+    }
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * A local stand-in for Dynamic's token issuer: an RSA key per environment, the JWKS served where
+ * Dynamic serves it (in-process or over HTTP on 127.0.0.1), and tokens minted in Dynamic's shape.
+ * For tests and local development only: its keys are generated locally and trusted by nothing else.
+ */
+import { generateKeyPairSync, randomUUID, sign as rsaSign, type KeyObject } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { encodeBase64url } from '../parse/base64url.js'
+import type { DynamicJwtClaims, VerifiedCredential } from '../session/claims.js'
+import { defaultCredentials, dynamicClaims } from './claims.js'
+
+/** Options of {@link createTestIssuer}. */
+export interface TestIssuerOptions {
+  /** The environment id. Default: a fixed test UUID. */
+  environmentId?: string
+  /** The issuer host. Default `app.dynamicauth.com` (as Dynamic's tokens say). */
+  issuerHost?: string
+  /** RSA modulus length. Default 2048. */
+  modulusLength?: number
+  /** The default `aud` of minted tokens. Default `http://localhost:3000`. */
+  audience?: string
+}
+
+/** What {@link TestIssuer.mint} can change. Every claim can also be set or removed through `claims`. */
+export interface MintOptions {
+  /** `access` (the minified JWT, the default) or `id` (with the full verified credentials). */
+  kind?: 'access' | 'id'
+  /** The user id. Default: a fixed test user. */
+  sub?: string
+  /** The session id. Default: a new UUID. */
+  sid?: string
+  /** Lifetime in seconds. Default 7200, as Dynamic's observed tokens. */
+  expiresIn?: number
+  /** Already expired (by `expiredBy` seconds, default 60). */
+  expired?: boolean
+  expiredBy?: number
+  /** MFA pending: scope `requiresAdditionalAuth`, without `user:basic`. */
+  mfaPending?: boolean
+  /** The scope string. Default `user:basic`. */
+  scope?: string
+  /** Extra scopes appended to the default scope. */
+  scopes?: string[]
+  /** Sign for another environment (its id in iss and environment_id, signed by this key). */
+  environmentId?: string
+  /** The `aud`. */
+  audience?: string | string[]
+  /** Credentials (ID tokens carry them; access tokens carry their hashes). */
+  credentials?: VerifiedCredential[]
+  /** Claims to set; a claim set to `undefined` is removed. Applied last. */
+  claims?: Partial<DynamicJwtClaims> & Record<string, unknown>
+  /** Header members to set (or remove with `undefined`). */
+  header?: Record<string, unknown>
+  /** Flip a character of the signature, so that verification fails. */
+  tampered?: boolean
+  /** The clock, in seconds. Default now. */
+  now?: number
+}
+
+/** A running HTTP stand-in. */
+export interface TestIssuerServer {
+  /** e.g. `http://127.0.0.1:43121` */
+  readonly origin: string
+  /** The JWKS URL, in Dynamic's path shape. */
+  readonly jwksUrl: string
+  /** How many JWKS requests the server has answered. */
+  readonly jwksRequests: number
+  close(): Promise<void>
+}
+
+interface SigningKey {
+  readonly kid: string
+  readonly privateKey: KeyObject
+  readonly publicJwk: { kty: 'RSA'; kid: string; n: string; e: string; alg: 'RS256'; use: 'sig' }
+}
+
+/** A local Dynamic stand-in. */
+export interface TestIssuer {
+  readonly environmentId: string
+  /** `app.dynamicauth.com/<environmentId>` unless configured otherwise. */
+  readonly issuer: string
+  /** The kid new tokens are signed with. */
+  readonly kid: string
+  /** The JWKS document Dynamic would serve. */
+  jwks(): { keys: Array<Record<string, unknown>> }
+  /** Mints a token shaped like Dynamic's. */
+  mint(options?: MintOptions): string
+  /** Signs any header and payload with the current key (for crafting unusual tokens). */
+  sign(header: Record<string, unknown>, payload: unknown): string
+  /** Starts signing with a new key; the old one stays in the JWKS unless `keepPrevious` is false. Returns the new kid. */
+  rotateKey(options?: { keepPrevious?: boolean }): string
+  /** Removes a key from the JWKS. */
+  removeKey(kid: string): void
+  /** Options for createDynamicAuth that verify in-process, with no port. */
+  authOptions(): { environmentId: string; jwks: { keys: Array<Record<string, unknown>> } }
+  /** Serves the JWKS over HTTP on 127.0.0.1 (an ephemeral port unless `port` is given). */
+  listen(options?: { port?: number; host?: string }): Promise<TestIssuerServer>
+}
+
+/** The environment id test issuers use unless told otherwise. */
+export const TEST_ENVIRONMENT_ID = '2762a57b-faa4-41ce-9f16-abff9300e2c9'
+/** The user id minted tokens carry unless told otherwise. */
+export const TEST_USER_ID = '8f2b1a6e-3c4d-4e5f-9a0b-1c2d3e4f5a6b'
+
+function newKey(modulusLength: number): SigningKey {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength, publicExponent: 65537 })
+  const kid = randomUUID()
+  const jwk = publicKey.export({ format: 'jwk' })
+  return { kid, privateKey, publicJwk: { kty: 'RSA', kid, n: String(jwk.n), e: String(jwk.e), alg: 'RS256', use: 'sig' } }
+}
+
+function applyOverrides<T extends Record<string, unknown>>(target: T, overrides: Record<string, unknown> | undefined): T {
+  if (!overrides) return target
+  for (const [name, value] of Object.entries(overrides)) {
+    if (value === undefined) delete target[name]
+    else (target as Record<string, unknown>)[name] = value
+  }
+  return target
+}
+
+/** Creates a local Dynamic stand-in with a fresh RSA key. */
+export function createTestIssuer(options: TestIssuerOptions = {}): TestIssuer {
+  const environmentId = options.environmentId ?? TEST_ENVIRONMENT_ID
+  const issuerHost = options.issuerHost ?? 'app.dynamicauth.com'
+  const modulusLength = options.modulusLength ?? 2048
+  const defaultAudience = options.audience ?? 'http://localhost:3000'
+  let current = newKey(modulusLength)
+  const published: SigningKey[] = [current]
+
+  const signWith = (key: SigningKey, header: Record<string, unknown>, payload: unknown): string => {
+    const signingInput = `${encodeBase64url(JSON.stringify(header))}.${encodeBase64url(JSON.stringify(payload))}`
+    const signature = rsaSign('sha256', Buffer.from(signingInput), key.privateKey)
+    return `${signingInput}.${encodeBase64url(signature)}`
+  }
+
+  const issuer: TestIssuer = {
+    environmentId,
+    issuer: `${issuerHost}/${environmentId}`,
+    get kid() {
+      return current.kid
+    },
+    jwks: () => ({ keys: published.map((k) => ({ ...k.publicJwk })) }),
+
+    mint(mint: MintOptions = {}): string {
+      const now = mint.now ?? Math.floor(Date.now() / 1000)
+      const environment = mint.environmentId ?? environmentId
+      const expiresIn = mint.expiresIn ?? 7200
+      let scope = mint.scope ?? (mint.mfaPending ? 'requiresAdditionalAuth' : 'user:basic')
+      if (mint.scopes?.length) scope = [scope, ...mint.scopes].filter(Boolean).join(' ')
+      const claims = dynamicClaims({
+        kind: mint.kind ?? 'access',
+        environmentId: environment,
+        issuer: `${issuerHost}/${environment}`,
+        kid: current.kid,
+        now: mint.expired ? now - expiresIn - (mint.expiredBy ?? 60) : now,
+        expiresIn,
+        sub: mint.sub ?? TEST_USER_ID,
+        sid: mint.sid ?? randomUUID(),
+        scope,
+        audience: typeof mint.audience === 'string' ? mint.audience : defaultAudience,
+        credentials: mint.credentials ?? defaultCredentials(),
+      }) as Record<string, unknown>
+      if (Array.isArray(mint.audience)) claims.aud = mint.audience
+      applyOverrides(claims, mint.claims)
+      const header = applyOverrides({ alg: 'RS256', kid: current.kid, typ: 'JWT' } as Record<string, unknown>, mint.header)
+      const token = signWith(current, header, claims)
+      if (!mint.tampered) return token
+      // Change the payload after signing: a different sub, same signature.
+      const [h, , s] = token.split('.')
+      return `${h}.${encodeBase64url(JSON.stringify({ ...claims, sub: `${String(claims.sub)}-tampered` }))}.${s}`
+    },
+
+    sign: (header, payload) => signWith(current, header, payload),
+
+    rotateKey({ keepPrevious = true } = {}): string {
+      const next = newKey(modulusLength)
+      if (!keepPrevious) published.length = 0
+      published.push(next)
+      current = next
+      return next.kid
+    },
+
+    removeKey(kid: string): void {
+      const index = published.findIndex((k) => k.kid === kid)
+      if (index >= 0) published.splice(index, 1)
+    },
+
+    authOptions: () => ({ environmentId, jwks: issuer.jwks() }),
+
+    async listen({ port = 0, host = '127.0.0.1' } = {}): Promise<TestIssuerServer> {
+      let jwksRequests = 0
+      const jwksPaths = new Set([`/api/v0/sdk/${environmentId}/.well-known/jwks`, `/api/v0/sdk/${environmentId}/.well-known/jwks.json`])
+      const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+        const path = (req.url ?? '/').split('?')[0]!
+        if (req.method === 'GET' && jwksPaths.has(path)) {
+          jwksRequests++
+          const body = JSON.stringify(issuer.jwks())
+          res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=600' }).end(body)
+          return
+        }
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}')
+      })
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject)
+        server.listen(port, host, () => resolve())
+      })
+      const address = server.address() as AddressInfo
+      const origin = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
+      return {
+        origin,
+        jwksUrl: `${origin}/api/v0/sdk/${environmentId}/.well-known/jwks`,
+        get jwksRequests() {
+          return jwksRequests
+        },
+        close: () =>
+          new Promise<void>((resolve) => {
+            server.closeAllConnections?.()
+            server.close(() => resolve())
+          }),
+      }
+    },
+  }
+  return issuer
+}
