@@ -18,13 +18,15 @@ export const ERROR_CODES = [
   'insufficient_scope',
   'session_revoked',
   'jwks_unavailable',
+  'invalid_request',
+  'origin_not_allowed',
 ] as const
 
 /** One of {@link ERROR_CODES}. */
 export type DynamicAuthErrorCode = (typeof ERROR_CODES)[number]
 
-/** The HTTP status each code maps to (RFC 6750: 401 invalid token, 403 insufficient scope). */
-export const ERROR_STATUS: Readonly<Record<DynamicAuthErrorCode, 401 | 403 | 503>> = Object.freeze({
+/** The HTTP status each code maps to (RFC 6750: 400 invalid request, 401 invalid token, 403 insufficient scope). */
+export const ERROR_STATUS: Readonly<Record<DynamicAuthErrorCode, 400 | 401 | 403 | 503>> = Object.freeze({
   token_missing: 401,
   token_malformed: 401,
   algorithm_not_allowed: 401,
@@ -38,6 +40,8 @@ export const ERROR_STATUS: Readonly<Record<DynamicAuthErrorCode, 401 | 403 | 503
   insufficient_scope: 403,
   session_revoked: 401,
   jwks_unavailable: 503,
+  invalid_request: 400,
+  origin_not_allowed: 403,
 })
 
 /** Extra facts some refusals carry. */
@@ -57,7 +61,7 @@ export interface DynamicAuthErrorDetails {
 export class DynamicAuthError extends Error {
   override readonly name = 'DynamicAuthError'
   readonly code: DynamicAuthErrorCode
-  readonly status: 401 | 403 | 503
+  readonly status: 400 | 401 | 403 | 503
   readonly missingScopes?: readonly string[]
   readonly retryAfter?: number
 

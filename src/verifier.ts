@@ -93,8 +93,8 @@ class Verifier implements DynamicAuth {
       if (typeof token === 'string') {
         const hit = this.cache.get(token)
         if (hit) {
-          const now = this.config.clock() / 1000
-          if (now < hit.exp + this.config.clockTolerance && this.keys.isCurrent(hit.key)) {
+          const now = this.config.clock()
+          if (now / 1000 < hit.exp + this.config.clockTolerance && this.keys.isCurrent(hit.key, now)) {
             if (extra && extra.length > 0) requireScopes(hit.session.scopes, extra)
             return Promise.resolve(hit.session)
           }

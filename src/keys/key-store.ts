@@ -35,8 +35,12 @@ export interface KeyStoreStatus {
 export interface KeyStore {
   /** The key for `kid`: synchronous when known, a promise when a fetch is needed. Throws DynamicAuthError. */
   getKey(kid: string | undefined): KeyEntry | Promise<KeyEntry>
-  /** False once `entry` is no longer trusted (removed from the JWKS by a refresh). */
-  isCurrent(entry: KeyEntry): boolean
+  /**
+   * False once `entry` is no longer trusted: removed from the JWKS by a refresh, or (remote keys)
+   * aged past their max age, so that a cached verification goes the full way and refreshes.
+   * `now` is the caller's clock reading in ms.
+   */
+  isCurrent(entry: KeyEntry, now: number): boolean
   /** Loads the keys now; rejects with `jwks_unavailable` when that fails. */
   warmUp(): Promise<void>
   status(): KeyStoreStatus
@@ -82,8 +86,12 @@ export class RemoteKeyStore implements KeyStore {
     return this.refreshThenLookup(kid, now)
   }
 
-  isCurrent(entry: KeyEntry): boolean {
-    return entry.kid !== undefined && this.keys.get(entry.kid) === entry
+  isCurrent(entry: KeyEntry, now: number): boolean {
+    if (entry.kid === undefined || this.keys.get(entry.kid) !== entry || this.fetchedAt === undefined) return false
+    const age = now - this.fetchedAt
+    if (age >= this.options.maxAgeMs) return false
+    if (age > this.options.maxAgeMs * REFRESH_AHEAD && !this.inflight && now >= this.retryAt) void this.refresh()
+    return true
   }
 
   async warmUp(): Promise<void> {

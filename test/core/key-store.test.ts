@@ -1,0 +1,213 @@
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { createDynamicAuth, type KeyStoreEvent } from '../../src/index.js'
+import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
+import { deadUrl, failWith, hang, rejectsWith, startJwksServer, type JwksServer } from '../support/jwks-server.js'
+
+describe('the JWKS key store against a real endpoint', () => {
+  let issuer: TestIssuer
+  let server: JwksServer
+
+  before(async () => {
+    issuer = createTestIssuer()
+    server = await startJwksServer(issuer)
+  })
+  after(() => server.close())
+
+  const fresh = (options: Record<string, unknown> = {}) =>
+    createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.url, tokenCacheSize: 0, ...options })
+
+  it('fetches once on first use, and eagerly with warmUp', async () => {
+    const before = server.requests
+    const auth = fresh()
+    await auth.warmUp()
+    assert.equal(server.requests, before + 1)
+    await auth.verifyToken(issuer.mint())
+    await auth.verifyToken(issuer.mint())
+    assert.equal(server.requests, before + 1)
+    assert.deepEqual(auth.keyStatus().kids, [issuer.kid])
+  })
+
+  it('makes one request for many verifications racing the first fetch', async () => {
+    const before = server.requests
+    const auth = fresh()
+    const sessions = await Promise.all(Array.from({ length: 50 }, () => auth.verifyToken(issuer.mint())))
+    assert.equal(sessions.length, 50)
+    assert.equal(server.requests, before + 1)
+  })
+
+  it('turns a flood of unknown kids into at most one refetch per cooldown', async () => {
+    let now = Date.now()
+    const auth = fresh({ jwksCooldown: 30_000, clock: () => now })
+    await auth.warmUp()
+    const before = server.requests
+    const flood = Array.from({ length: 500 }, () => auth.verifyToken(issuer.mint({ header: { kid: randomUUID() } })).catch((e: { code: string }) => e.code))
+    const codes = await Promise.all(flood)
+    assert.ok(codes.every((c) => c === 'key_not_found'))
+    // Later floods inside the cooldown make no request at all.
+    for (let i = 0; i < 200; i++) await rejectsWith(auth.verifyToken(issuer.mint({ header: { kid: randomUUID() } })), 'key_not_found')
+    assert.equal(server.requests - before, 1, 'one refetch for 700 unknown kids')
+    // Known keys keep working during the flood, without requests.
+    await auth.verifyToken(issuer.mint())
+    now += 31_000
+    await rejectsWith(auth.verifyToken(issuer.mint({ header: { kid: randomUUID() } })), 'key_not_found')
+    assert.equal(server.requests - before, 2, 'one more after the cooldown')
+  })
+
+  it('accepts a rotated key once refetched and drops a removed key after the next refresh', async () => {
+    const rotating = createTestIssuer()
+    const endpoint = await startJwksServer(rotating)
+    try {
+      let now = Date.now()
+      const auth = createDynamicAuth({ environmentId: rotating.environmentId, jwksUrl: endpoint.url, jwksCooldown: 0, jwksCacheMaxAge: 60_000, clock: () => now })
+      const oldKid = rotating.kid
+      const oldToken = rotating.mint()
+      await auth.verifyToken(oldToken)
+      rotating.rotateKey()
+      const newToken = rotating.mint()
+      await auth.verifyToken(newToken) // unknown kid → refetch → accepted
+      assert.equal(endpoint.requests, 2)
+      await auth.verifyToken(oldToken) // both keys published during the rotation
+      rotating.removeKey(oldKid)
+      now += 61_000 // the keys age out: the next use refetches
+      await auth.verifyToken(newToken)
+      assert.equal(endpoint.requests, 3)
+      await rejectsWith(auth.verifyToken(oldToken), 'key_not_found')
+    } finally {
+      await endpoint.close()
+    }
+  })
+
+  it('keeps serving cached keys through an outage, for a bounded time, then heals', async () => {
+    const events: KeyStoreEvent[] = []
+    let now = Date.now()
+    const auth = fresh({ jwksCacheMaxAge: 60_000, jwksStaleIfError: 3600_000, jwksMaxBackoff: 5000, clock: () => now, onEvent: (e: KeyStoreEvent) => events.push(e) })
+    await auth.warmUp()
+    server.behave(failWith(500))
+    try {
+      now += 61_000 // keys aged out, endpoint down
+      await auth.verifyToken(issuer.mint({ now: Math.floor(now / 1000) }))
+      assert.ok(events.some((e) => e.type === 'jwks_error'))
+      assert.ok(events.some((e) => e.type === 'jwks_stale'))
+      assert.equal(auth.keyStatus().consecutiveFailures, 1)
+      now += 3600_000 // past max age + stale-if-error
+      const error = await rejectsWith(auth.verifyToken(issuer.mint({ now: Math.floor(now / 1000) })), 'jwks_unavailable')
+      assert.equal(error.status, 503)
+      assert.ok((error.retryAfter ?? 0) >= 1)
+      assert.match(error.message, /HTTP 500/)
+    } finally {
+      server.serve()
+    }
+    now += 10_000 // past the backoff: the next call retries and heals
+    await auth.verifyToken(issuer.mint({ now: Math.floor(now / 1000) }))
+    assert.equal(auth.keyStatus().consecutiveFailures, 0)
+  })
+
+  it('refreshes in the background before the keys age out', async () => {
+    let now = Date.now()
+    const auth = fresh({ jwksCacheMaxAge: 100_000, clock: () => now })
+    await auth.warmUp()
+    const before = server.requests
+    now += 80_000 // past 75 % of max age
+    await auth.verifyToken(issuer.mint({ now: Math.floor(now / 1000) }))
+    await new Promise<void>((resolve) => {
+      const poll = () => (server.requests > before ? resolve() : setTimeout(poll, 5))
+      poll()
+    })
+    assert.equal(server.requests, before + 1)
+  })
+
+  it('honours Retry-After from a 429', async () => {
+    let now = Date.now()
+    server.behave(failWith(429, { 'retry-after': '120' }))
+    try {
+      const auth = fresh({ clock: () => now })
+      const error = await rejectsWith(auth.verifyToken(issuer.mint()), 'jwks_unavailable')
+      assert.ok((error.retryAfter ?? 0) >= 119)
+      const before = server.requests
+      now += 60_000
+      await rejectsWith(auth.verifyToken(issuer.mint()), 'jwks_unavailable')
+      assert.equal(server.requests, before, 'no request before Retry-After has passed')
+      server.serve()
+      now += 61_000
+      await auth.verifyToken(issuer.mint())
+    } finally {
+      server.serve()
+    }
+  })
+
+  it('refuses to follow a redirect, and reads no non-JSON or oversized body', async () => {
+    const cases: Array<[Parameters<JwksServer['behave']>[0], RegExp]> = [
+      [(_q, r) => void r.writeHead(302, { location: 'https://evil.example/jwks' }).end(), /redirect/],
+      [(_q, r) => void r.writeHead(200, { 'content-type': 'text/html' }).end('<html>hi</html>'), /not JSON/],
+      [(_q, r) => void r.writeHead(200).end('{"nokeys":1}'), /keys/],
+      [(_q, r) => void r.writeHead(200).end(JSON.stringify({ keys: [{ kty: 'RSA', kid: 'x', n: 'AQAB', e: 'AQAB' }] })), /no usable key/],
+      [(_q, r) => void r.writeHead(200).end(JSON.stringify({ keys: [], pad: 'x'.repeat(100_000) })), /more than|bytes/],
+    ]
+    for (const [behaviour, message] of cases) {
+      server.behave(behaviour)
+      const auth = fresh()
+      const error = await rejectsWith(auth.verifyToken(issuer.mint()), 'jwks_unavailable')
+      assert.match(error.message, message)
+    }
+    server.serve()
+  })
+
+  it('never replaces good keys with a bad answer', async () => {
+    let now = Date.now()
+    const auth = fresh({ jwksCacheMaxAge: 60_000, clock: () => now })
+    await auth.warmUp()
+    server.behave((_q, r) => void r.writeHead(200).end('{"keys":[]}'))
+    try {
+      now += 61_000
+      await auth.verifyToken(issuer.mint({ now: Math.floor(now / 1000) })) // stale keys, refresh refused
+      assert.deepEqual(auth.keyStatus().kids, [issuer.kid])
+    } finally {
+      server.serve()
+    }
+  })
+})
+
+describe('cold starts against a broken endpoint', () => {
+  const issuer = createTestIssuer()
+
+  it('answers jwks_unavailable quickly for a dead endpoint, then backs off', async () => {
+    const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: await deadUrl() })
+    const first = await rejectsWith(auth.verifyToken(issuer.mint()), 'jwks_unavailable')
+    assert.match(first.message, /ECONNREFUSED|request failed/)
+    const second = await rejectsWith(auth.verifyToken(issuer.mint()), 'jwks_unavailable')
+    assert.equal(second.status, 503)
+    assert.equal(auth.keyStatus().consecutiveFailures, 1, 'the second call waited out the backoff instead of refetching')
+  })
+
+  it('gives up on a hanging endpoint after jwksTimeout, and shares that wait', async () => {
+    const server = await startJwksServer(issuer)
+    server.behave(hang)
+    try {
+      const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.url, jwksTimeout: 300 })
+      const results = await Promise.all(Array.from({ length: 20 }, () => rejectsWith(auth.verifyToken(issuer.mint()), 'jwks_unavailable')))
+      assert.match(results[0]!.message, /no answer within 300 ms/)
+      assert.equal(server.requests, 1)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('gives up on a slow drip within the timeout', async () => {
+    const server = await startJwksServer(issuer)
+    server.behave((_q, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.write('{"keys":[')
+      const timer = setInterval(() => res.write(' '), 50)
+      res.on('close', () => clearInterval(timer))
+    })
+    try {
+      const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.url, jwksTimeout: 300 })
+      const error = await rejectsWith(auth.verifyToken(issuer.mint()), 'jwks_unavailable')
+      assert.match(error.message, /300 ms/)
+    } finally {
+      await server.close()
+    }
+  })
+})

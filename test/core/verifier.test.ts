@@ -1,0 +1,270 @@
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { createPublicKey } from 'node:crypto'
+import {
+  createDynamicAuth,
+  DynamicAuthConfigError,
+  DynamicAuthError,
+  ERROR_CODES,
+  ERROR_STATUS,
+  isDynamicAuthError,
+  type DynamicAuth,
+} from '../../src/index.js'
+import { createTestIssuer, TEST_USER_ID, type TestIssuer, type TestIssuerServer } from '../../src/testing/index.js'
+import { encodeBase64url } from '../../src/parse/base64url.js'
+import { rejectsWith } from '../support/jwks-server.js'
+
+const OTHER_ENVIRONMENT = '11111111-2222-4333-8444-555555555555'
+
+describe('createDynamicAuth over a real JWKS endpoint', () => {
+  let issuer: TestIssuer
+  let server: TestIssuerServer
+  let auth: DynamicAuth
+
+  before(async () => {
+    issuer = createTestIssuer()
+    server = await issuer.listen()
+    auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.jwksUrl })
+  })
+  after(() => server.close())
+
+  it('verifies an access token and exposes a typed session', async () => {
+    const session = await auth.verifyToken(issuer.mint({ sid: 'session-1', scopes: ['wallet:sign'] }))
+    assert.equal(session.userId, TEST_USER_ID)
+    assert.equal(session.sessionId, 'session-1')
+    assert.equal(session.environmentId, issuer.environmentId)
+    assert.deepEqual(session.scopes, ['user:basic', 'wallet:sign'])
+    assert.ok(session.hasScope('wallet:sign'))
+    assert.ok(!session.hasScope('wallet'))
+    assert.equal(session.tokenKind, 'access')
+    assert.ok(session.expiresAt.getTime() > Date.now())
+    assert.equal(typeof session.claims.verifiedCredentialsHashes?.blockchain, 'string')
+    assert.deepEqual(session.walletAddresses, [], 'access tokens carry only hashes of the credentials')
+    assert.ok(Object.isFrozen(session) && Object.isFrozen(session.claims))
+    assert.equal(server.jwksRequests, 1)
+  })
+
+  it('verifies an ID token and exposes wallets, chains and email', async () => {
+    const session = await auth.verifyToken(issuer.mint({ kind: 'id' }))
+    assert.equal(session.tokenKind, 'id')
+    assert.deepEqual(session.walletAddresses, ['0x71C7656EC7ab88b098defB751B7401B5f6d8976F'])
+    assert.deepEqual(session.chains, ['eip155'])
+    assert.equal(session.wallets[0]?.walletName, 'metamask')
+    assert.equal(session.email, 'ada@example.com')
+    assert.equal(session.credentials.length, 2)
+    const json = JSON.parse(JSON.stringify(session)) as Record<string, unknown>
+    assert.equal(json.userId, TEST_USER_ID)
+  })
+
+  it('accepts the legacy scopes array when scope is absent', async () => {
+    const session = await auth.verifyToken(issuer.mint({ claims: { scope: undefined, scopes: ['user:basic', 'x'] } }))
+    assert.deepEqual(session.scopes, ['user:basic', 'x'])
+  })
+
+  it('refuses each failure with its code, status and a message that never holds the token', async () => {
+    const cases: Array<[string, string, number]> = [
+      [issuer.mint({ expired: true }), 'token_expired', 401],
+      [issuer.mint({ claims: { nbf: Math.floor(Date.now() / 1000) + 3600 } }), 'token_not_active', 401],
+      [issuer.mint({ claims: { iat: Math.floor(Date.now() / 1000) + 3600 } }), 'token_not_active', 401],
+      [issuer.mint({ claims: { iss: `app.example.com/${issuer.environmentId}` } }), 'issuer_mismatch', 401],
+      [issuer.mint({ environmentId: OTHER_ENVIRONMENT }), 'environment_mismatch', 401],
+      [issuer.mint({ claims: { environment_id: OTHER_ENVIRONMENT } }), 'environment_mismatch', 401],
+      [issuer.mint({ mfaPending: true }), 'insufficient_scope', 403],
+      [issuer.mint({ scope: '' }), 'insufficient_scope', 403],
+      [issuer.mint({ scope: 'user:basic2 xuser:basic USER:BASIC' }), 'insufficient_scope', 403],
+      [issuer.mint({ tampered: true }), 'signature_invalid', 401],
+      [issuer.mint({ header: { kid: 'f6a1e0b2-0000-4000-8000-000000000000' } }), 'key_not_found', 401],
+      [issuer.mint({ header: { alg: 'HS256' } }), 'algorithm_not_allowed', 401],
+      [issuer.mint({ claims: { exp: undefined } }), 'token_malformed', 401],
+      [issuer.mint({ claims: { exp: '9999999999' } }), 'token_malformed', 401],
+      [issuer.mint({ claims: { exp: Date.now() + 3600_000 } }), 'token_malformed', 401],
+      [issuer.mint({ claims: { sub: undefined } }), 'token_malformed', 401],
+      [issuer.mint({ claims: { scope: ['user:basic'] } }), 'token_malformed', 401],
+      ['not-a-jwt', 'token_malformed', 401],
+      ['', 'token_missing', 401],
+    ]
+    for (const [token, code, status] of cases) {
+      const error = await rejectsWith(auth.verifyToken(token), code)
+      assert.equal(error.status, status, code)
+      assert.ok(error.message.length > 20, `${code} has an actionable message`)
+      if (token.length > 20) {
+        for (const part of token.split('.')) if (part.length > 8) assert.ok(!error.message.includes(part), `${code} message leaks the token`)
+      }
+    }
+  })
+
+  it('refuses non-string input with a typed error, never a TypeError', async () => {
+    for (const input of [undefined, null]) await rejectsWith(auth.verifyToken(input as never), 'token_missing')
+    for (const input of [42, {}, [], true, Symbol('t'), () => 'x', new String('a.b.c')]) {
+      await rejectsWith(auth.verifyToken(input as never), 'token_malformed')
+    }
+  })
+
+  it('checks per-call required scopes, also on a cached token', async () => {
+    const token = issuer.mint({ scopes: ['wallet:sign'] })
+    await auth.verifyToken(token, { requiredScopes: ['wallet:sign'] })
+    const error = await rejectsWith(auth.verifyToken(token, { requiredScopes: ['wallet:export'] }), 'insufficient_scope')
+    assert.deepEqual(error.missingScopes, ['wallet:export'])
+    const fresh = issuer.mint()
+    await rejectsWith(auth.verifyToken(fresh, { requiredScopes: ['wallet:export'] }), 'insufficient_scope')
+    await auth.verifyToken(fresh) // the first refusal was per call: the token itself is fine
+  })
+
+  it('every error code has a status and is documented in the README', async () => {
+    const { readFile } = await import('node:fs/promises')
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8')
+    for (const code of ERROR_CODES) {
+      assert.ok([400, 401, 403, 503].includes(ERROR_STATUS[code]), code)
+      assert.ok(readme.includes(`| \`${code}\` | ${ERROR_STATUS[code]} |`), `README documents ${code}`)
+      const error = new DynamicAuthError(code, 'x')
+      assert.ok(isDynamicAuthError(error) && error.status === ERROR_STATUS[code])
+      assert.deepEqual(Object.keys(error.toJSON()).sort(), ['code', 'message', 'name', 'status'])
+    }
+  })
+})
+
+describe('claims policy', () => {
+  const issuer = createTestIssuer()
+  const base = issuer.authOptions()
+
+  it('pins the issuer to the environment by default, both Dynamic hosts, exactly', async () => {
+    const auth = createDynamicAuth(base)
+    await auth.verifyToken(issuer.mint({ claims: { iss: `app.dynamic.xyz/${issuer.environmentId}` } }))
+    await auth.verifyToken(issuer.mint({ claims: { iss: `app.dynamicauth.com/${issuer.environmentId}` } }))
+    for (const iss of [
+      `https://app.dynamic.xyz/${issuer.environmentId}`,
+      `app.dynamic.xyz/${issuer.environmentId}/`,
+      `APP.DYNAMIC.XYZ/${issuer.environmentId}`,
+      `app.dynamic.xyz/${issuer.environmentId.toUpperCase()}`,
+      `app.dynamic.xyz.evil.com/${issuer.environmentId}`,
+      [`app.dynamic.xyz/${issuer.environmentId}`],
+    ]) {
+      await rejectsWith(auth.verifyToken(issuer.mint({ claims: { iss } })), 'issuer_mismatch')
+    }
+  })
+
+  it('replaces the default issuers with the issuer option', async () => {
+    const auth = createDynamicAuth({ ...base, issuer: `app.dynamic.xyz/${issuer.environmentId}` })
+    await auth.verifyToken(issuer.mint({ claims: { iss: `app.dynamic.xyz/${issuer.environmentId}` } }))
+    await rejectsWith(auth.verifyToken(issuer.mint()), 'issuer_mismatch')
+  })
+
+  it('checks the audience only when configured, as string or array, exactly', async () => {
+    const open = createDynamicAuth(base)
+    await open.verifyToken(issuer.mint({ audience: 'https://anything.example' }))
+    const auth = createDynamicAuth({ ...base, audience: ['https://app.example.com', 'https://admin.example.com'] })
+    await auth.verifyToken(issuer.mint({ audience: 'https://app.example.com' }))
+    await auth.verifyToken(issuer.mint({ audience: ['https://evil.example', 'https://admin.example.com'] }))
+    for (const aud of ['https://app.example.com/', 'https://app.example.com.evil.com', [], ['https://evil.example'], undefined]) {
+      await rejectsWith(auth.verifyToken(issuer.mint({ claims: { aud } })), 'audience_mismatch')
+    }
+  })
+
+  it('requires configured scopes on top of user:basic', async () => {
+    const auth = createDynamicAuth({ ...base, requiredScopes: 'wallet:sign' })
+    await auth.verifyToken(issuer.mint({ scopes: ['wallet:sign'] }))
+    const error = await rejectsWith(auth.verifyToken(issuer.mint()), 'insufficient_scope')
+    assert.deepEqual(error.missingScopes, ['wallet:sign'])
+    const mfa = await rejectsWith(auth.verifyToken(issuer.mint({ mfaPending: true, scopes: ['wallet:sign'] })), 'insufficient_scope')
+    assert.match(mfa.message, /MFA/)
+  })
+
+  it('honours clockTolerance for exp, nbf and iat', async () => {
+    let now = Date.now()
+    const auth = createDynamicAuth({ ...base, clockTolerance: 30, tokenCacheSize: 0, clock: () => now })
+    const seconds = Math.floor(now / 1000)
+    const token = issuer.mint({ now: seconds, expiresIn: 60 })
+    await auth.verifyToken(token)
+    now += 80_000 // 20 s past exp, inside the tolerance
+    await auth.verifyToken(token)
+    now += 20_000 // 40 s past exp
+    await rejectsWith(auth.verifyToken(token), 'token_expired')
+    now = seconds * 1000
+    await auth.verifyToken(issuer.mint({ now: seconds, claims: { nbf: seconds + 20, iat: seconds + 20 } }))
+    await rejectsWith(auth.verifyToken(issuer.mint({ now: seconds, claims: { nbf: seconds + 40 } })), 'token_not_active')
+  })
+
+  it('refuses tokens longer than maxTokenLength before decoding them', async () => {
+    const auth = createDynamicAuth({ ...base, maxTokenLength: 2000 })
+    const big = issuer.mint({ claims: { padding: 'x'.repeat(3000) } })
+    const error = await rejectsWith(auth.verifyToken(big), 'token_malformed')
+    assert.match(error.message, /maxTokenLength/)
+  })
+
+  it('verifies with a static PEM public key, whatever the kid', async () => {
+    const jwk = issuer.jwks().keys[0] as { n: string; e: string }
+    const pem = createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string
+    const auth = createDynamicAuth({ environmentId: issuer.environmentId, publicKey: pem })
+    await auth.warmUp()
+    const session = await auth.verifyToken(issuer.mint({ header: { kid: 'anything' } }))
+    assert.equal(session.userId, TEST_USER_ID)
+    await rejectsWith(auth.verifyToken(issuer.mint({ tampered: true })), 'signature_invalid')
+  })
+})
+
+describe('options are validated at start-up', () => {
+  const ok = '2762a57b-faa4-41ce-9f16-abff9300e2c9'
+  const bad: Array<[string, object]> = [
+    ['missing environmentId', {}],
+    ['empty environmentId', { environmentId: '' }],
+    ['malformed environmentId', { environmentId: 'my-env' }],
+    ['http jwksUrl', { environmentId: ok, jwksUrl: 'http://keys.example.com/jwks' }],
+    ['not a URL', { environmentId: ok, jwksUrl: 'not a url' }],
+    ['file URL', { environmentId: ok, jwksUrl: 'file:///etc/passwd' }],
+    ['two key sources', { environmentId: ok, jwksUrl: 'https://x.example/jwks', publicKey: '-----BEGIN PUBLIC KEY-----' }],
+    ['empty jwks', { environmentId: ok, jwks: { keys: [] } }],
+    ['weak static key', { environmentId: ok, jwks: { keys: [{ kty: 'RSA', kid: 'k', n: encodeBase64url(new Uint8Array(128).fill(255)), e: 'AQAB' }] } }],
+    ['negative clockTolerance', { environmentId: ok, clockTolerance: -1 }],
+    ['NaN cache size', { environmentId: ok, tokenCacheSize: Number.NaN }],
+    ['empty audience list', { environmentId: ok, audience: [] }],
+    ['scope with a space', { environmentId: ok, requiredScopes: ['a b'] }],
+  ]
+  for (const [name, options] of bad) {
+    it(`refuses ${name}`, () => {
+      assert.throws(() => createDynamicAuth(options as never), (error: unknown) => error instanceof DynamicAuthConfigError && /dynamic-guard:/.test((error as Error).message))
+    })
+  }
+
+  it('defaults the JWKS URL to Dynamic\'s endpoint for the environment and lowercases the id', () => {
+    const auth = createDynamicAuth({ environmentId: ok.toUpperCase() })
+    assert.equal(auth.config.environmentId, ok)
+    assert.deepEqual(auth.config.keySource, { kind: 'remote', url: `https://app.dynamic.xyz/api/v0/sdk/${ok}/.well-known/jwks` })
+    assert.deepEqual(auth.config.issuers, [`app.dynamicauth.com/${ok}`, `app.dynamic.xyz/${ok}`])
+    assert.deepEqual(auth.config.requiredScopes, ['user:basic'])
+  })
+
+  it('allows plain http only on loopback, or loudly when explicitly allowed', (t) => {
+    createDynamicAuth({ environmentId: ok, jwksUrl: 'http://127.0.0.1:1/jwks' })
+    createDynamicAuth({ environmentId: ok, jwksUrl: 'http://localhost:1/jwks' })
+    const warn = t.mock.method(console, 'warn', () => undefined)
+    createDynamicAuth({ environmentId: ok, jwksUrl: 'http://keys.internal/jwks', allowInsecureJwksUrl: true })
+    assert.equal(warn.mock.callCount(), 1)
+    assert.match(String(warn.mock.calls[0]?.arguments[0]), /SECURITY WARNING/)
+  })
+})
+
+describe('signature path details', () => {
+  it('refuses a signature whose length differs from the modulus, even if it decodes', async () => {
+    const issuer = createTestIssuer()
+    const auth = createDynamicAuth(issuer.authOptions())
+    const token = issuer.mint()
+    const [h, p] = token.split('.')
+    const short = `${h}.${p}.${encodeBase64url(new Uint8Array(255).fill(1))}`
+    await rejectsWith(auth.verifyToken(short), 'signature_invalid')
+  })
+
+  it('refuses tokens signed by another key under the real kid', async () => {
+    const issuer = createTestIssuer()
+    const attacker = createTestIssuer({ environmentId: issuer.environmentId })
+    const auth = createDynamicAuth(issuer.authOptions())
+    await rejectsWith(auth.verifyToken(attacker.mint({ header: { kid: issuer.kid } })), 'signature_invalid')
+  })
+
+  it('ignores nothing: key-pointing headers are refused outright', async () => {
+    const issuer = createTestIssuer()
+    const auth = createDynamicAuth(issuer.authOptions())
+    for (const header of [{ jku: 'https://evil.example/jwks' }, { x5u: 'https://evil.example/c' }, { jwk: { kty: 'RSA' } }, { x5c: ['MII'] }, { crit: ['exp'] }]) {
+      await rejectsWith(auth.verifyToken(issuer.mint({ header })), 'token_malformed')
+    }
+  })
+})
