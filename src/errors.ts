@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'jwks_unavailable',
   'invalid_request',
   'origin_not_allowed',
+  'revocation_unavailable',
 ] as const
 
 /** One of {@link ERROR_CODES}. */
@@ -42,6 +43,7 @@ export const ERROR_STATUS: Readonly<Record<DynamicAuthErrorCode, 400 | 401 | 403
   jwks_unavailable: 503,
   invalid_request: 400,
   origin_not_allowed: 403,
+  revocation_unavailable: 503,
 })
 
 /** Extra facts some refusals carry. */

@@ -22,8 +22,21 @@ export {
 export type { DynamicSession, DynamicWallet } from './session/session.js'
 export type { DynamicJwtClaims, VerifiedCredential, VerifiedCredentialFormat } from './session/claims.js'
 export type { KeyStoreEvent, KeyStoreStatus } from './keys/key-store.js'
+export type { JwksLoader, KeyEntry, KeyStore, KeyStoreContext, KeyStoreFactory, RemoteKeyStoreOptions } from './keys/key-store.js'
+export {
+  createMemoryRevocationStore,
+  type MemoryRevocationStoreOptions,
+  type RevocationEntry,
+  type RevocationStatus,
+  type RevocationStore,
+  type RevocationSubject,
+  type RevocationVerdict,
+} from './revocation/index.js'
 export type { SignatureBackend, RsaPublicJwk, PreparedKey } from './signature/backend.js'
 export { webCryptoBackend } from './signature/webcrypto.js'
 export { defaultIssuers } from './claims/issuer.js'
 export { USER_BASIC, REQUIRES_ADDITIONAL_AUTH } from './claims/scopes.js'
 export { decodeUnverified } from './parse/compact-jws.js'
+export { refusalFor, type Refusal, type RefusalBody, type RefusalOptions } from './http/refusal.js'
+export type { AuthenticateOptions } from './http/options.js'
+export type { HttpRequestLike, NodeRequestLike, WebRequestLike } from './http/request.js'

@@ -7,7 +7,9 @@ import { DynamicAuthConfigError } from './errors.js'
 import { defaultIssuers } from './claims/issuer.js'
 import { USER_BASIC } from './claims/scopes.js'
 import { acceptJwk } from './keys/jwk.js'
-import type { KeyStoreEvent } from './keys/key-store.js'
+import type { KeyStoreEvent, KeyStoreFactory } from './keys/key-store.js'
+import { createMemoryRevocationStore } from './revocation/memory-store.js'
+import type { RevocationStore } from './revocation/store.js'
 import type { SignatureBackend } from './signature/backend.js'
 
 /** Options of {@link createDynamicAuth}. Durations of the key store are in milliseconds, claim times in seconds. */
@@ -56,6 +58,17 @@ export interface DynamicAuthOptions {
   clock?: () => number
   /** Receives key-store events (refreshes, errors, stale keys served), for logs and metrics. */
   onEvent?: (event: KeyStoreEvent) => void
+  /**
+   * Where revoked sessions are kept. Default: in this process only. For a fleet, a shared store
+   * such as `createRedisRevocationStore` of `dynamic-guard/redis`. Entries expire on their own
+   * `maxTokenLifetime` (+ `clockTolerance`) after the newest token they can cover.
+   */
+  revocation?: RevocationStore
+  /**
+   * Builds the key store of a remote JWKS, e.g. `createRedisKeyStore` of `dynamic-guard/redis`
+   * (one JWKS fetch for a whole fleet). Default: a JWKS cache of this process.
+   */
+  keyStore?: KeyStoreFactory
 }
 
 /** The options after validation, with every default filled in. */
@@ -79,6 +92,8 @@ export interface ResolvedOptions {
   readonly fetch: typeof globalThis.fetch
   readonly clock: () => number
   readonly onEvent: ((event: KeyStoreEvent) => void) | undefined
+  readonly revocation: RevocationStore
+  readonly keyStore: KeyStoreFactory | undefined
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -128,10 +143,14 @@ export function resolveOptions(options: DynamicAuthOptions): ResolvedOptions {
   if (options.jwks !== undefined) {
     const keys = (options.jwks as { keys?: unknown } | null)?.keys
     if (!Array.isArray(keys) || keys.length === 0) fail('jwks must be a JWKS document: { keys: [ ...at least one RSA key... ] }.')
+    const kids = new Set<string>()
     for (const key of keys) {
       const accepted = acceptJwk(key)
       if ('rejected' in accepted) fail(`a key of the jwks option ${accepted.rejected}.`)
       if (accepted.kid === undefined) fail('every key of the jwks option needs a kid.')
+      // Two keys under one kid are ambiguous; say so now rather than refuse every token later.
+      if (kids.has(accepted.kid)) fail(`the jwks option has two keys with kid ${JSON.stringify(accepted.kid)}.`)
+      kids.add(accepted.kid)
     }
     keySource = { kind: 'jwks', jwks: options.jwks }
   } else if (options.publicKey !== undefined) {
@@ -163,6 +182,14 @@ export function resolveOptions(options: DynamicAuthOptions): ResolvedOptions {
   if (keySource.kind === 'remote' && typeof fetchImpl !== 'function') fail('no fetch is available; pass the fetch option.')
   if (options.clock !== undefined && typeof options.clock !== 'function') fail('clock must be a function returning ms since the epoch.')
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') fail('onEvent must be a function.')
+  const revocation = options.revocation
+  if (revocation !== undefined && !(typeof revocation === 'object' && revocation !== null && typeof revocation.check === 'function' && typeof revocation.add === 'function' && typeof revocation.status === 'function')) {
+    fail('revocation must be a revocation store (check, add and status), e.g. createRedisRevocationStore from dynamic-guard/redis.')
+  }
+  if (options.keyStore !== undefined) {
+    if (typeof options.keyStore !== 'function') fail('keyStore must be a key store factory, e.g. createRedisKeyStore({ client }) from dynamic-guard/redis.')
+    if (keySource.kind !== 'remote') fail('keyStore shares a remote JWKS; it cannot be combined with the jwks or publicKey options.')
+  }
 
   const extraScopes = stringList('requiredScopes', options.requiredScopes) ?? []
   for (const scope of extraScopes) if (/\s/.test(scope)) fail(`requiredScopes holds "${scope}", which contains whitespace; give one scope per entry.`)
@@ -186,5 +213,7 @@ export function resolveOptions(options: DynamicAuthOptions): ResolvedOptions {
     fetch: fetchImpl,
     clock: options.clock ?? Date.now,
     onEvent: options.onEvent,
+    revocation: revocation ?? createMemoryRevocationStore({ clock: options.clock ?? Date.now }),
+    keyStore: options.keyStore,
   }
 }

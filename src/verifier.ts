@@ -10,7 +10,7 @@
 import { DynamicAuthError, isDynamicAuthError } from './errors.js'
 import { resolveOptions, type DynamicAuthOptions, type ResolvedOptions } from './options.js'
 import { parseCompactJws, type ParsedToken } from './parse/compact-jws.js'
-import { RemoteKeyStore, StaticKeyStore, type KeyEntry, type KeyStore, type KeyStoreStatus } from './keys/key-store.js'
+import { RemoteKeyStore, StaticKeyStore, type RemoteKeyStoreOptions, type KeyEntry, type KeyStore, type KeyStoreStatus } from './keys/key-store.js'
 import type { SignatureBackend } from './signature/backend.js'
 import { defaultBackend } from './signature/default.js'
 import { checkTimes } from './claims/time.js'
@@ -19,7 +19,11 @@ import { checkAudience } from './claims/audience.js'
 import { readScopes, requireScopes } from './claims/scopes.js'
 import { VerifiedSession, type DynamicSession } from './session/session.js'
 import type { DynamicJwtClaims } from './session/claims.js'
-import { TokenCache } from './cache/token-cache.js'
+import { TokenCache, type CachedVerification } from './cache/token-cache.js'
+import { authenticateHttpRequest } from './http/authenticate.js'
+import type { AuthenticateOptions } from './http/options.js'
+import type { HttpRequestLike } from './http/request.js'
+import type { RevocationStatus, RevocationStore, RevocationVerdict } from './revocation/store.js'
 
 /** Per-call options of {@link DynamicAuth.verifyToken}. */
 export interface VerifyOptions {
@@ -34,10 +38,35 @@ export interface DynamicAuth {
    * {@link DynamicAuthError} whose `code` says why the token was refused.
    */
   verifyToken(token: string, options?: VerifyOptions): Promise<DynamicSession>
-  /** Fetches the keys now instead of at the first verification. Rejects with `jwks_unavailable`. */
+  /**
+   * Fetches the keys now instead of at the first verification, and waits for a shared revocation
+   * store's first load. Rejects with `jwks_unavailable` or `revocation_unavailable`.
+   */
   warmUp(): Promise<void>
   /** The key store's state, for health checks. */
   keyStatus(): KeyStoreStatus
+  /**
+   * Authenticates an HTTP request (a Node IncomingMessage or a Web Request): the token from
+   * `Authorization: Bearer`, else Dynamic's cookie (with the CSRF origin check for state-changing
+   * methods), verified. Resolves to the session; rejects with a {@link DynamicAuthError}
+   * (`refusalFor` in `dynamic-guard` turns it into the RFC 6750 answer). With `optional: true`,
+   * resolves to `undefined` when no token was sent.
+   */
+  authenticate(request: HttpRequestLike, options: AuthenticateOptions & { optional: true }): Promise<DynamicSession | undefined>
+  authenticate(request: HttpRequestLike, options?: AuthenticateOptions): Promise<DynamicSession>
+  /**
+   * Revokes a session: every token whose `sid` or `originalSid` is `sid` is refused with
+   * `session_revoked` (a refreshed token of that session too), on every instance that shares the
+   * revocation store. Rejects when the store could not share it (it is still refused here).
+   */
+  revokeSession(sid: string): Promise<void>
+  /**
+   * "Sign out everywhere": refuses every token of user `sub` issued before `before` (default:
+   * now; a Date or ms since the epoch). Tokens without `iat` are refused too.
+   */
+  revokeUser(sub: string, options?: { before?: Date | number }): Promise<void>
+  /** The revocation store's state, for health checks. */
+  revocationStatus(): RevocationStatus
   /** The validated configuration, defaults filled in. */
   readonly config: ResolvedOptions
 }
@@ -61,30 +90,34 @@ export function createDynamicAuth(options: DynamicAuthOptions): DynamicAuth {
 class Verifier implements DynamicAuth {
   private readonly keys: KeyStore
   private readonly cache: TokenCache
+  private readonly revocation: RevocationStore
 
   constructor(
     readonly config: ResolvedOptions,
     private readonly backend: SignatureBackend,
   ) {
     const source = config.keySource
-    this.keys =
-      source.kind === 'remote'
-        ? new RemoteKeyStore({
-            url: source.url,
-            fetch: config.fetch,
-            timeoutMs: config.jwksTimeout,
-            maxBytes: config.jwksMaxBytes,
-            maxKeys: 100,
-            maxAgeMs: config.jwksCacheMaxAge,
-            cooldownMs: config.jwksCooldown,
-            staleIfErrorMs: config.jwksStaleIfError,
-            maxBackoffMs: config.jwksMaxBackoff,
-            backend,
-            clock: config.clock,
-            ...(config.onEvent ? { onEvent: config.onEvent } : {}),
-          })
-        : new StaticKeyStore(source.kind === 'jwks' ? { jwks: source.jwks } : { pem: source.pem }, backend)
+    if (source.kind === 'remote') {
+      const remote: RemoteKeyStoreOptions = {
+        url: source.url,
+        fetch: config.fetch,
+        timeoutMs: config.jwksTimeout,
+        maxBytes: config.jwksMaxBytes,
+        maxKeys: 100,
+        maxAgeMs: config.jwksCacheMaxAge,
+        cooldownMs: config.jwksCooldown,
+        staleIfErrorMs: config.jwksStaleIfError,
+        maxBackoffMs: config.jwksMaxBackoff,
+        backend,
+        clock: config.clock,
+        ...(config.onEvent ? { onEvent: config.onEvent } : {}),
+      }
+      this.keys = config.keyStore ? config.keyStore({ remote }) : new RemoteKeyStore(remote)
+    } else {
+      this.keys = new StaticKeyStore(source.kind === 'jwks' ? { jwks: source.jwks } : { pem: source.pem }, backend)
+    }
     this.cache = new TokenCache(config.tokenCacheSize)
+    this.revocation = config.revocation
   }
 
   verifyToken(token: string, options?: VerifyOptions): Promise<DynamicSession> {
@@ -95,6 +128,13 @@ class Verifier implements DynamicAuth {
         if (hit) {
           const now = this.config.clock()
           if (now / 1000 < hit.exp + this.config.clockTolerance && this.keys.isCurrent(hit.key, now)) {
+            const revocation = this.revocation
+            const version = revocation.version
+            if (version === undefined || hit.revocationVersion !== version) {
+              const revoked = revocation.check(hit.session.claims)
+              if (revoked !== undefined) throw revocationError(revoked)
+              hit.revocationVersion = version
+            }
             if (extra && extra.length > 0) requireScopes(hit.session.scopes, extra)
             return Promise.resolve(hit.session)
           }
@@ -150,18 +190,84 @@ class Verifier implements DynamicAuth {
     requireScopes(scopes, config.requiredScopes)
     const session = new VerifiedSession(Object.freeze(payload) as DynamicJwtClaims, Object.freeze(scopes), config.environmentId)
     Object.freeze(session)
-    this.cache.set(token, { session, exp, key })
+    const cached: CachedVerification = { session, exp, key }
+    this.cache.set(token, cached)
+    // After the cache, so a replayed revoked token is refused by a lookup, not another RSA check.
+    const version = this.revocation.version
+    const revoked = this.revocation.check(session.claims)
+    if (revoked !== undefined) throw revocationError(revoked)
+    cached.revocationVersion = version
     if (extra && extra.length > 0) requireScopes(scopes, extra)
     return session
   }
 
   warmUp(): Promise<void> {
-    return this.keys.warmUp()
+    const revocationReady = this.revocation.ready?.().catch((cause: unknown) => {
+      throw new DynamicAuthError('revocation_unavailable', `The revocation store could not load its set: ${cause instanceof Error ? cause.message : String(cause)}`, { cause, retryAfter: 5 })
+    })
+    return revocationReady ? Promise.all([this.keys.warmUp(), revocationReady]).then(() => undefined) : this.keys.warmUp()
+  }
+
+  authenticate(request: HttpRequestLike, options: AuthenticateOptions & { optional: true }): Promise<DynamicSession | undefined>
+  authenticate(request: HttpRequestLike, options?: AuthenticateOptions): Promise<DynamicSession>
+  authenticate(request: HttpRequestLike, options?: AuthenticateOptions): Promise<DynamicSession | undefined> {
+    return authenticateHttpRequest(this, request, options)
   }
 
   keyStatus(): KeyStoreStatus {
     return this.keys.status()
   }
+
+  /** A revocation covers tokens issued up to now; none of them outlives this retention. */
+  private revocationExpiry(from: number): number {
+    return from + (this.config.maxTokenLifetime + this.config.clockTolerance) * 1000
+  }
+
+  revokeSession(sid: string): Promise<void> {
+    try {
+      checkId('revokeSession(sid): sid', sid)
+      return this.revocation.add({ type: 'session', sid, expiresAt: this.revocationExpiry(this.config.clock()) })
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  revokeUser(sub: string, options?: { before?: Date | number }): Promise<void> {
+    try {
+      checkId('revokeUser(sub): sub', sub)
+      const raw = options?.before
+      const before = raw === undefined ? this.config.clock() : raw instanceof Date ? raw.getTime() : raw
+      if (typeof before !== 'number' || !Number.isFinite(before)) {
+        throw new TypeError('dynamic-guard: revokeUser(sub, { before }): before must be a Date or ms since the epoch.')
+      }
+      return this.revocation.add({ type: 'user', sub, before, expiresAt: this.revocationExpiry(before) })
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  revocationStatus(): RevocationStatus {
+    return this.revocation.status()
+  }
+}
+
+function revocationError(verdict: RevocationVerdict): DynamicAuthError {
+  return verdict === 'revoked'
+    ? new DynamicAuthError('session_revoked', 'The session of this token was revoked (signed out, or revoked by an admin); the user must sign in again.')
+    : new DynamicAuthError(
+        'revocation_unavailable',
+        'The shared revocation list has been unreachable for longer than its staleness limit and the store is set to refuse meanwhile; retry later.',
+        { retryAfter: 5 },
+      )
+}
+
+const MAX_ID_LENGTH = 256
+
+function checkId(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH) {
+    throw new TypeError(`dynamic-guard: ${name} must be a string of 1 to ${MAX_ID_LENGTH} characters.`)
+  }
+  return value
 }
 
 function signatureInvalid(): DynamicAuthError {

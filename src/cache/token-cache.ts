@@ -14,6 +14,11 @@ export interface CachedVerification {
   readonly exp: number
   /** The key that verified it: a hit is void once that key leaves the JWKS. */
   readonly key: KeyEntry
+  /**
+   * The revocation store's `version` when this token was last found not revoked: while the
+   * version is unchanged, a hit skips the revocation lookup.
+   */
+  revocationVersion?: number
 }
 
 /** A bounded map of verified tokens. */

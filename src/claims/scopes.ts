@@ -10,12 +10,15 @@ export const USER_BASIC = 'user:basic'
 /** The scope Dynamic grants while a second factor is still pending. */
 export const REQUIRES_ADDITIONAL_AUTH = 'requiresAdditionalAuth'
 
-const WHITESPACE = /\s+/
+// RFC 6749 §3.3: scope tokens are separated by a space (U+0020) and never contain whitespace.
+// Splitting on any whitespace would read "user:basic\u00a0admin" as two scopes where an
+// RFC-strict component sees one: a parser differential, so only the space separates.
+const SEPARATOR = / +/
 
 /** The token's scopes as a list of whole words. Throws token_malformed for a non-string scope. */
 export function readScopes(payload: Record<string, unknown>): string[] {
   const scope = payload.scope
-  if (typeof scope === 'string') return scope.split(WHITESPACE).filter(Boolean)
+  if (typeof scope === 'string') return scope.split(SEPARATOR).filter(Boolean)
   if (scope !== undefined) throw new DynamicAuthError('token_malformed', 'The "scope" claim is not a string.')
   const legacy = payload.scopes
   if (legacy === undefined) return []

@@ -29,8 +29,10 @@ export async function fetchJwks(url: string, limits: FetchJwksLimits): Promise<u
   const timer = setTimeout(() => controller.abort(), limits.timeoutMs)
   try {
     let response: Response
+    // Called unbound: workerd's fetch throws "Illegal invocation" when `this` is another object.
+    const fetchFn = limits.fetch
     try {
-      response = await limits.fetch(url, {
+      response = await fetchFn(url, {
         redirect: 'manual',
         signal: controller.signal,
         headers: { accept: 'application/json' },

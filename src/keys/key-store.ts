@@ -31,6 +31,18 @@ export interface KeyStoreStatus {
   readonly lastError?: string
 }
 
+/** What a {@link KeyStoreFactory} builds on: the validated settings of the configured remote JWKS. */
+export interface KeyStoreContext {
+  readonly remote: RemoteKeyStoreOptions
+}
+
+/**
+ * Builds the key store of a verifier whose keys come from a JWKS URL (the `keyStore` option):
+ * the seam a fleet uses to share one JWKS fetch, e.g. `createRedisKeyStore` of
+ * `dynamic-guard/redis`, which returns a {@link RemoteKeyStore} with a shared {@link JwksLoader}.
+ */
+export type KeyStoreFactory = (context: KeyStoreContext) => KeyStore
+
 /** The verifier's view of a key source. */
 export interface KeyStore {
   /** The key for `kid`: synchronous when known, a promise when a fetch is needed. Throws DynamicAuthError. */
@@ -46,9 +58,24 @@ export interface KeyStore {
   status(): KeyStoreStatus
 }
 
+/**
+ * Reads the keys of the JWKS at `url` (the `keys` array, unvalidated). The default is one bounded
+ * HTTP request ({@link fetchJwks}); a fleet plugs a loader that shares one fetch between instances.
+ * Throw {@link JwksFetchError} (with `retryAfterMs` when the source asked to wait) on failure.
+ */
+export type JwksLoader = (url: string, limits: FetchJwksLimits, context: JwksLoadContext) => Promise<unknown[]>
+
+/** Why the keys are being loaded. */
+export interface JwksLoadContext {
+  /** Set when a token named a kid the current keys lack (a rotation, or a forged kid). */
+  readonly unknownKid?: string
+}
+
 /** Tunables of {@link RemoteKeyStore}, all in milliseconds. */
 export interface RemoteKeyStoreOptions extends FetchJwksLimits {
   readonly url: string
+  /** Where the JWKS is read from. Default: {@link fetchJwks}. */
+  readonly loader?: JwksLoader
   readonly maxAgeMs: number
   readonly cooldownMs: number
   readonly staleIfErrorMs: number
@@ -115,7 +142,7 @@ export class RemoteKeyStore implements KeyStore {
       await this.inflight
     } else if (now - this.lastUnknownKidFetchAt >= this.options.cooldownMs && now >= this.retryAt) {
       this.lastUnknownKidFetchAt = now
-      if (!(await this.refresh())) throw this.unavailable(this.options.clock())
+      if (!(await this.refresh(kid))) throw this.unavailable(this.options.clock())
     } else {
       throw notFound(kid, 'and the JWKS was refetched recently (cooldown), so it is not fetched again yet')
     }
@@ -141,17 +168,18 @@ export class RemoteKeyStore implements KeyStore {
   }
 
   /** One fetch at a time; every caller that needs keys meanwhile waits on the same promise. */
-  private refresh(): Promise<boolean> {
-    this.inflight ??= this.load().finally(() => {
+  private refresh(unknownKid?: string): Promise<boolean> {
+    this.inflight ??= this.load(unknownKid).finally(() => {
       this.inflight = undefined
     })
     return this.inflight
   }
 
-  private async load(): Promise<boolean> {
+  private async load(unknownKid?: string): Promise<boolean> {
     const { url, backend, clock, onEvent } = this.options
     try {
-      const raw = await fetchJwks(url, this.options)
+      const loader: JwksLoader = this.options.loader ?? fetchJwks
+      const raw = await loader(url, this.options, unknownKid === undefined ? {} : { unknownKid })
       const { keys, rejected } = await importKeySet(raw, backend, this.keys)
       if (keys.size === 0) {
         const why = rejected.map((r) => `${r.kid ?? '(no kid)'} ${r.reason}`).join('; ')

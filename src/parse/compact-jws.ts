@@ -64,6 +64,15 @@ export function parseCompactJws(token: unknown, maxLength: number): ParsedToken 
     throw malformed('The token has an empty header, payload or signature part.')
   }
 
+  const known = acceptedHeaders.get(headerPart)
+  if (known) {
+    // The same checks in the same order; the header's own ones are known to pass.
+    const payload = decodeJsonPart(payloadPart, 'payload')
+    const signature = decodeBase64url(signaturePart)
+    if (!signature) throw malformed('The signature part is not canonical unpadded base64url.')
+    return { header: { ...known }, payload, signingInput: token.slice(0, secondDot), signature }
+  }
+
   const header = decodeJsonPart(headerPart, 'header')
   const payload = decodeJsonPart(payloadPart, 'payload')
   const signature = decodeBase64url(signaturePart)
@@ -81,7 +90,26 @@ export function parseCompactJws(token: unknown, maxLength: number): ParsedToken 
       )
     }
   }
+  rememberHeader(headerPart, header)
   return { header, payload, signingInput: token.slice(0, secondDot), signature }
+}
+
+/**
+ * Headers that passed every check above, by their base64url text. All tokens signed with one
+ * key carry the same header, so decoding and checking it for each token is wasted work. Only
+ * headers whose members are all primitives are kept, and every caller gets its own copy.
+ */
+const acceptedHeaders = new Map<string, JwsHeader>()
+const ACCEPTED_HEADERS_MAX = 64
+
+function rememberHeader(part: string, header: JwsHeader): void {
+  if (part.length > 1024) return
+  for (const name in header) {
+    const value = header[name]
+    if (typeof value === 'object' && value !== null) return
+  }
+  if (acceptedHeaders.size >= ACCEPTED_HEADERS_MAX) acceptedHeaders.clear()
+  acceptedHeaders.set(part, { ...header })
 }
 
 function decodeJsonPart(part: string, name: 'header' | 'payload'): Record<string, unknown> {

@@ -26,30 +26,51 @@ export function parseJsonObject(bytes: Uint8Array): { value: Record<string, unkn
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { reason: 'is not a JSON object' }
   }
-  // Fast path: when re-serialising gives back the same text, no member was dropped (so no
-  // duplicates) and no escape sequence could hide a `__proto__` key.
-  if (!text.includes('__proto__') && JSON.stringify(value) === text && depthWithin(text)) {
-    return { value: value as Record<string, unknown> }
+  // Fast path (the common case, one pass): no backslash means no escape sequence can hide a
+  // `__proto__` name; then a member count taken from the text that matches the parsed value's
+  // means JSON.parse dropped no duplicate member.
+  if (text.indexOf('\\') < 0 && !text.includes('__proto__')) {
+    const members = membersWithinDepth(text) // first: countMembers recurses, so depth is bounded before it runs
+    if (members >= 0 && members === countMembers(value)) return { value: value as Record<string, unknown> }
   }
   const problem = scanMembers(text)
   return problem ? { reason: problem } : { value: value as Record<string, unknown> }
 }
 
-/** Cheap nesting bound for the fast path: counts brackets outside strings. */
-function depthWithin(text: string): boolean {
+/**
+ * For escape-free JSON text: the number of members (each has exactly one `:` outside strings),
+ * or -1 when nesting exceeds {@link MAX_JSON_DEPTH}. Strings are skipped with indexOf, so most of
+ * the text is never looked at character by character.
+ */
+function membersWithinDepth(text: string): number {
   let depth = 0
-  let inString = false
+  let members = 0
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    if (inString) {
-      if (c === 92 /* \ */) i++
-      else if (c === 34 /* " */) inString = false
-    } else if (c === 34) inString = true
-    else if (c === 123 || c === 91) {
-      if (++depth > MAX_JSON_DEPTH) return false
+    if (c === 34 /* " */) {
+      i = text.indexOf('"', i + 1)
+      if (i < 0) return -1
+    } else if (c === 58 /* : */) members++
+    else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > MAX_JSON_DEPTH) return -1
     } else if (c === 125 || c === 93) depth--
   }
-  return true
+  return members
+}
+
+/** Members of a parsed JSON value, nested ones included. Depth is already bounded by the caller. */
+function countMembers(value: object): number {
+  let count = 0
+  if (Array.isArray(value)) {
+    for (const item of value) if (typeof item === 'object' && item !== null) count += countMembers(item)
+    return count
+  }
+  for (const key in value) {
+    count++
+    const item = (value as Record<string, unknown>)[key]
+    if (typeof item === 'object' && item !== null) count += countMembers(item)
+  }
+  return count
 }
 
 /**

@@ -1,63 +1,44 @@
 /**
  * node:crypto backend. A prepared KeyObject and the one-shot synchronous `crypto.verify` are the
- * fastest RS256 path on Node for one verification at a time. When many verifications arrive in
- * the same tick (a burst), part of them go to WebCrypto, whose verify runs on libuv's thread
- * pool, so a server with new tokens in flight uses more than one core.
+ * fastest RS256 path on Node for one verification at a time. When verifications overlap (many
+ * new tokens in flight), part of them run on libuv's thread pool (`crypto.verify` with a
+ * callback), so a server busy with new tokens uses more than one core.
  */
-import { createPublicKey, verify, webcrypto, type KeyObject } from 'node:crypto'
+import { createPublicKey, verify, type KeyObject } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import type { PreparedKey, RsaPublicJwk, SignatureBackend } from './backend.js'
+import { poolScheduler } from './pool-scheduler.js'
 
 interface NodeKey {
   readonly keyObject: KeyObject
-  readonly cryptoKey: CryptoKey | undefined
 }
 
-const RS256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const
+/** The signing input of a synchronous verification is written here: no allocation per token. */
+const scratch = Buffer.allocUnsafeSlow(16384)
 
-/** How many verifications may wait on the thread pool at once; the rest run on this thread. */
-const MAX_POOL_IN_FLIGHT = 8
-
-let callsThisTick = 0
-let poolInFlight = 0
-let resetQueued = false
-const resetTick = (): void => {
-  callsThisTick = 0
-  resetQueued = false
+function verifyOnPool(key: KeyObject, signingInput: string, signature: Uint8Array): Promise<boolean> {
+  const data = Buffer.from(signingInput, 'latin1')
+  return new Promise((resolve) => {
+    verify('sha256', data, key, signature, (error, valid) => resolve(!error && valid))
+  })
 }
 
-function inBurst(): boolean {
-  callsThisTick++
-  if (!resetQueued) {
-    resetQueued = true
-    queueMicrotask(resetTick)
-  }
-  // The first call of a tick always runs here; later ones in the same tick alternate between
-  // this thread and the pool, keeping both cores busy without starving either.
-  return callsThisTick > 1 && (callsThisTick & 1) === 0 && poolInFlight < MAX_POOL_IN_FLIGHT
+function verifyHere(key: KeyObject, signingInput: string, signature: Uint8Array): boolean {
+  // The signing input is base64url and dots (checked by the parser), so latin1 is exact.
+  const length = signingInput.length
+  const data = length <= scratch.length ? scratch.subarray(0, scratch.write(signingInput, 0, length, 'latin1')) : Buffer.from(signingInput, 'latin1')
+  return verify('sha256', data, key, signature)
 }
 
-async function verifyOnPool(key: CryptoKey, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
-  poolInFlight++
-  try {
-    return await webcrypto.subtle.verify(RS256, key, signature, data)
-  } finally {
-    poolInFlight--
-  }
-}
+/** One core (or a process pinned to one): the pool would only add hand-off costs. */
+const scheduler = availableParallelism() > 1 ? poolScheduler(verifyHere, verifyOnPool) : undefined
 
 /** The node:crypto {@link SignatureBackend}. */
 export const nodeBackend: SignatureBackend = {
   name: 'node:crypto',
 
-  async importRsaPublicKey(jwk: RsaPublicJwk): Promise<PreparedKey> {
-    const keyObject = createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' })
-    let cryptoKey: CryptoKey | undefined
-    try {
-      cryptoKey = await webcrypto.subtle.importKey('jwk', { kty: 'RSA', n: jwk.n, e: jwk.e }, RS256, false, ['verify'])
-    } catch {
-      cryptoKey = undefined // the synchronous path alone still works
-    }
-    const key: NodeKey = { keyObject, cryptoKey }
+  importRsaPublicKey(jwk: RsaPublicJwk): PreparedKey {
+    const key: NodeKey = { keyObject: createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' }) }
     return key
   },
 
@@ -71,9 +52,7 @@ export const nodeBackend: SignatureBackend = {
   },
 
   verifyRs256(prepared: PreparedKey, signingInput: string, signature: Uint8Array): boolean | Promise<boolean> {
-    const key = prepared as NodeKey
-    const data = Buffer.from(signingInput, 'latin1')
-    if (key.cryptoKey && inBurst()) return verifyOnPool(key.cryptoKey, data, signature)
-    return verify('sha256', data, key.keyObject, signature)
+    const { keyObject } = prepared as NodeKey
+    return scheduler ? scheduler.verify(keyObject, signingInput, signature) : verifyHere(keyObject, signingInput, signature)
   },
 }

@@ -29,6 +29,17 @@ export function defaultCredentials(): VerifiedCredential[] {
   ]
 }
 
+/** The profile claims an ID token carries (an access token carries none of them). */
+export interface TestProfile {
+  email?: string
+  username?: string
+  first_name?: string
+  last_name?: string
+  new_user?: boolean
+}
+
+const DEFAULT_PROFILE = { username: 'ada', first_name: 'Ada', last_name: 'Lovelace', new_user: false } as const
+
 function hash(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex')
 }
@@ -46,6 +57,8 @@ export function dynamicClaims(input: {
   scope: string
   audience: string
   credentials: VerifiedCredential[]
+  /** ID token only: profile claims that replace the default test user's. */
+  profile?: TestProfile
 }): DynamicJwtClaims {
   const { kind, environmentId, issuer, kid, now, expiresIn, sub, sid, scope, audience, credentials } = input
   const base: DynamicJwtClaims = {
@@ -68,15 +81,16 @@ export function dynamicClaims(input: {
     for (const credential of credentials) byFormat[credential.format] = hash(credential)
     return { ...base, verifiedCredentialsHashes: byFormat }
   }
-  const email = credentials.find((c) => c.format === 'email')?.email
+  const profile = { ...DEFAULT_PROFILE, ...input.profile }
+  const email = profile.email ?? credentials.find((c) => c.format === 'email')?.email
   return {
     ...base,
     ...(email ? { email } : {}),
-    alias: 'ada',
-    username: 'ada',
-    first_name: 'Ada',
-    last_name: 'Lovelace',
-    new_user: false,
+    alias: profile.username,
+    username: profile.username,
+    first_name: profile.first_name,
+    last_name: profile.last_name,
+    new_user: profile.new_user,
     lists: [],
     metadata: {},
     missing_fields: [],

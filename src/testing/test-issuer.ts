@@ -4,15 +4,15 @@
  * For tests and local development only: its keys are generated locally and trusted by nothing else.
  */
 import { generateKeyPairSync, randomUUID, sign as rsaSign, type KeyObject } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { encodeBase64url } from '../parse/base64url.js'
 import type { DynamicJwtClaims, VerifiedCredential } from '../session/claims.js'
-import { defaultCredentials, dynamicClaims } from './claims.js'
+import { defaultCredentials, dynamicClaims, type TestProfile } from './claims.js'
+import { signInResult, type SignInResult } from './sign-in.js'
+import { startStandIn, type StandInListenOptions, type TestIssuerServer } from './stand-in-server.js'
 
 /** Options of {@link createTestIssuer}. */
 export interface TestIssuerOptions {
-  /** The environment id. Default: a fixed test UUID. */
+  /** The environment id. Default: a fixed test UUID ({@link TEST_ENVIRONMENT_ID}). */
   environmentId?: string
   /** The issuer host. Default `app.dynamicauth.com` (as Dynamic's tokens say). */
   issuerHost?: string
@@ -26,7 +26,7 @@ export interface TestIssuerOptions {
 export interface MintOptions {
   /** `access` (the minified JWT, the default) or `id` (with the full verified credentials). */
   kind?: 'access' | 'id'
-  /** The user id. Default: a fixed test user. */
+  /** The user id. Default: a fixed test user ({@link TEST_USER_ID}). */
   sub?: string
   /** The session id. Default: a new UUID. */
   sid?: string
@@ -39,33 +39,26 @@ export interface MintOptions {
   mfaPending?: boolean
   /** The scope string. Default `user:basic`. */
   scope?: string
-  /** Extra scopes appended to the default scope. */
+  /** Extra scopes appended to the default scope (a step-up `wallet:export`, say). */
   scopes?: string[]
   /** Sign for another environment (its id in iss and environment_id, signed by this key). */
   environmentId?: string
+  /** Sign for {@link OTHER_ENVIRONMENT_ID}: the "token from someone else's environment" case. */
+  otherEnvironment?: boolean
   /** The `aud`. */
   audience?: string | string[]
-  /** Credentials (ID tokens carry them; access tokens carry their hashes). */
+  /** Credentials (ID tokens carry them; access tokens carry their hashes). Default: a wallet and an email. */
   credentials?: VerifiedCredential[]
+  /** ID tokens only: the profile claims (email, username, names). Default: Ada Lovelace. */
+  profile?: TestProfile
   /** Claims to set; a claim set to `undefined` is removed. Applied last. */
   claims?: Partial<DynamicJwtClaims> & Record<string, unknown>
   /** Header members to set (or remove with `undefined`). */
   header?: Record<string, unknown>
-  /** Flip a character of the signature, so that verification fails. */
+  /** Change the payload after signing (another `sub`), so that the signature no longer matches. */
   tampered?: boolean
   /** The clock, in seconds. Default now. */
   now?: number
-}
-
-/** A running HTTP stand-in. */
-export interface TestIssuerServer {
-  /** e.g. `http://127.0.0.1:43121` */
-  readonly origin: string
-  /** The JWKS URL, in Dynamic's path shape. */
-  readonly jwksUrl: string
-  /** How many JWKS requests the server has answered. */
-  readonly jwksRequests: number
-  close(): Promise<void>
 }
 
 interface SigningKey {
@@ -85,6 +78,12 @@ export interface TestIssuer {
   jwks(): { keys: Array<Record<string, unknown>> }
   /** Mints a token shaped like Dynamic's. */
   mint(options?: MintOptions): string
+  /**
+   * Signs a user in the way Dynamic's SDK hands the result over: an ID token (`jwt`) and an
+   * access token (`minifiedJwt`) of one session, `expiresAt` (seconds) and the `user`.
+   * The options apply to both tokens (`kind` is ignored).
+   */
+  signIn(options?: MintOptions): SignInResult
   /** Signs any header and payload with the current key (for crafting unusual tokens). */
   sign(header: Record<string, unknown>, payload: unknown): string
   /** Starts signing with a new key; the old one stays in the JWKS unless `keepPrevious` is false. Returns the new kid. */
@@ -93,14 +92,19 @@ export interface TestIssuer {
   removeKey(kid: string): void
   /** Options for createDynamicAuth that verify in-process, with no port. */
   authOptions(): { environmentId: string; jwks: { keys: Array<Record<string, unknown>> } }
-  /** Serves the JWKS over HTTP on 127.0.0.1 (an ephemeral port unless `port` is given). */
-  listen(options?: { port?: number; host?: string }): Promise<TestIssuerServer>
+  /**
+   * Serves the stand-in over HTTP on 127.0.0.1 (an ephemeral port unless `port` is given): the
+   * JWKS at Dynamic's paths, a sign-in endpoint that mints tokens, and key rotation.
+   */
+  listen(options?: StandInListenOptions): Promise<TestIssuerServer>
 }
 
 /** The environment id test issuers use unless told otherwise. */
 export const TEST_ENVIRONMENT_ID = '2762a57b-faa4-41ce-9f16-abff9300e2c9'
 /** The user id minted tokens carry unless told otherwise. */
 export const TEST_USER_ID = '8f2b1a6e-3c4d-4e5f-9a0b-1c2d3e4f5a6b'
+/** The environment `otherEnvironment: true` mints for: a valid UUID that is not yours. */
+export const OTHER_ENVIRONMENT_ID = '5a1f0c3e-9d8b-4f6a-b2c1-7e6d5c4b3a29'
 
 function newKey(modulusLength: number): SigningKey {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength, publicExponent: 65537 })
@@ -143,7 +147,7 @@ export function createTestIssuer(options: TestIssuerOptions = {}): TestIssuer {
 
     mint(mint: MintOptions = {}): string {
       const now = mint.now ?? Math.floor(Date.now() / 1000)
-      const environment = mint.environmentId ?? environmentId
+      const environment = mint.environmentId ?? (mint.otherEnvironment ? OTHER_ENVIRONMENT_ID : environmentId)
       const expiresIn = mint.expiresIn ?? 7200
       let scope = mint.scope ?? (mint.mfaPending ? 'requiresAdditionalAuth' : 'user:basic')
       if (mint.scopes?.length) scope = [scope, ...mint.scopes].filter(Boolean).join(' ')
@@ -159,6 +163,7 @@ export function createTestIssuer(options: TestIssuerOptions = {}): TestIssuer {
         scope,
         audience: typeof mint.audience === 'string' ? mint.audience : defaultAudience,
         credentials: mint.credentials ?? defaultCredentials(),
+        ...(mint.profile ? { profile: mint.profile } : {}),
       }) as Record<string, unknown>
       if (Array.isArray(mint.audience)) claims.aud = mint.audience
       applyOverrides(claims, mint.claims)
@@ -168,6 +173,14 @@ export function createTestIssuer(options: TestIssuerOptions = {}): TestIssuer {
       // Change the payload after signing: a different sub, same signature.
       const [h, , s] = token.split('.')
       return `${h}.${encodeBase64url(JSON.stringify({ ...claims, sub: `${String(claims.sub)}-tampered` }))}.${s}`
+    },
+
+    signIn(signIn: MintOptions = {}): SignInResult {
+      // One session, two forms: the same sid and clock for both tokens.
+      const shared: MintOptions = { ...signIn, sid: signIn.sid ?? randomUUID(), now: signIn.now ?? Math.floor(Date.now() / 1000) }
+      const jwt = issuer.mint({ ...shared, kind: 'id' })
+      const minifiedJwt = issuer.mint({ ...shared, kind: 'access' })
+      return signInResult(jwt, minifiedJwt)
     },
 
     sign: (header, payload) => signWith(current, header, payload),
@@ -187,38 +200,7 @@ export function createTestIssuer(options: TestIssuerOptions = {}): TestIssuer {
 
     authOptions: () => ({ environmentId, jwks: issuer.jwks() }),
 
-    async listen({ port = 0, host = '127.0.0.1' } = {}): Promise<TestIssuerServer> {
-      let jwksRequests = 0
-      const jwksPaths = new Set([`/api/v0/sdk/${environmentId}/.well-known/jwks`, `/api/v0/sdk/${environmentId}/.well-known/jwks.json`])
-      const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-        const path = (req.url ?? '/').split('?')[0]!
-        if (req.method === 'GET' && jwksPaths.has(path)) {
-          jwksRequests++
-          const body = JSON.stringify(issuer.jwks())
-          res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=600' }).end(body)
-          return
-        }
-        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}')
-      })
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject)
-        server.listen(port, host, () => resolve())
-      })
-      const address = server.address() as AddressInfo
-      const origin = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
-      return {
-        origin,
-        jwksUrl: `${origin}/api/v0/sdk/${environmentId}/.well-known/jwks`,
-        get jwksRequests() {
-          return jwksRequests
-        },
-        close: () =>
-          new Promise<void>((resolve) => {
-            server.closeAllConnections?.()
-            server.close(() => resolve())
-          }),
-      }
-    },
+    listen: (listenOptions = {}) => startStandIn(issuer, listenOptions),
   }
   return issuer
 }

@@ -1,0 +1,23 @@
+/**
+ * Every case `npm run bench` runs, in order. To add one, add one line here: a BenchCase object,
+ * or `scriptCase(id, title, 'bench/<file>.ts')` for a standalone script (see lib/script-case.ts).
+ */
+import type { BenchCase } from '../lib/types.js'
+// import { scriptCase } from '../lib/script-case.js'  (for standalone scripts, see above)
+import { cold, coldStart, inFlight64, refuseBadSignature, refuseExpired, refuseMalformed, warm } from './library.js'
+import { memory } from './memory.js'
+import { http } from './http.js'
+import { profile } from './profile.js'
+
+export const CASES: readonly BenchCase[] = [
+  cold,
+  inFlight64,
+  warm,
+  refuseBadSignature,
+  refuseExpired,
+  refuseMalformed,
+  coldStart,
+  memory,
+  http,
+  profile,
+]

@@ -1,0 +1,123 @@
+/**
+ * The demo: a small protected API built on dynamic-guard's Express adapter, in front of the local
+ * Dynamic stand-in, with a web page to sign in and watch each request be accepted or refused.
+ */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import express, { type ErrorRequestHandler } from 'express'
+import { createDynamicAuth } from '../src/index.js'
+import { dynamicAuth, dynamicAuthErrorHandler } from '../src/adapters/express.js'
+import { createTestIssuer, type TestIssuerServer } from '../src/testing/index.js'
+import { explainToken } from './checks.js'
+import { proxyTo } from './stand-in-proxy.js'
+import { DEMO_USERS } from './users.js'
+
+export interface DemoOptions {
+  /** Default 3000; 0 picks a free port. */
+  port?: number
+  /** Default 127.0.0.1. */
+  host?: string
+}
+
+export interface RunningDemo {
+  /** The page, e.g. `http://127.0.0.1:3000/`. */
+  url: string
+  environmentId: string
+  standIn: TestIssuerServer
+  close(): Promise<void>
+}
+
+const publicDir = fileURLToPath(new URL('./public/', import.meta.url))
+
+export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo> {
+  const issuer = createTestIssuer()
+  const standIn = await issuer.listen()
+  // The API trusts the stand-in's JWKS, fetched over HTTP like Dynamic's, and nothing else.
+  const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: standIn.jwksUrl })
+
+  const app = express()
+  app.disable('x-powered-by')
+
+  // Dynamic's API on the demo's own origin, as a custom hostname serves it (cookie-based auth).
+  app.use('/api/v0/sdk', proxyTo(standIn.origin))
+
+  app.get('/api/public', (_req, res) => {
+    res.json({ message: 'Anyone may read this: no token needed.', serverTime: new Date().toISOString() })
+  })
+
+  app.get('/api/me', dynamicAuth(auth), (req, res) => {
+    const session = req.auth!
+    const known = DEMO_USERS.find((user) => user.sub === session.userId)
+    res.json({
+      message: `Hello, ${known?.name ?? session.userId}. This answer required a verified Dynamic token.`,
+      tokenSentAs: req.headers.authorization ? 'Authorization: Bearer header' : 'DYNAMIC_JWT_TOKEN cookie',
+      userId: session.userId,
+      sessionId: session.sessionId,
+      tokenKind: session.tokenKind,
+      scopes: session.scopes,
+      expiresAt: session.expiresAt.toISOString(),
+      ...(session.tokenKind === 'id' ? { email: session.email, wallets: session.walletAddresses } : {}),
+    })
+  })
+
+  app.post('/demo/inspect', express.json({ limit: '32kb' }), (req, res) => {
+    const token = (req.body as { token?: unknown } | undefined)?.token
+    if (typeof token !== 'string' || token.length === 0 || token.length > 16384) {
+      res.status(400).json({ error: 'invalid_request', message: 'Send { "token": "<jwt>" }.' })
+      return
+    }
+    res.json(explainToken(token, { environmentId: issuer.environmentId, jwks: issuer.jwks() }))
+  })
+
+  app.get('/demo/config', (_req, res) => {
+    res.json({
+      environmentId: issuer.environmentId,
+      issuer: issuer.issuer,
+      jwksUrl: standIn.jwksUrl,
+      signInPath: `/api/v0/sdk/${issuer.environmentId}/verify`,
+      signOutPath: `/api/v0/sdk/${issuer.environmentId}/logout`,
+      users: DEMO_USERS.map(({ key, name, description, sub, profile, credentials }) => ({ key, name, description, sub, profile, credentials })),
+    })
+  })
+
+  app.use(express.static(publicDir, { index: 'index.html', maxAge: 0 }))
+  app.use(dynamicAuthErrorHandler())
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not_found' })
+  })
+  const lastResort: ErrorRequestHandler = (error, _req, res, next) => {
+    if (res.headersSent) return next(error)
+    const status = typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : 500
+    res.status(status >= 400 && status < 600 ? status : 500).json({ error: status === 500 ? 'server_error' : 'invalid_request' })
+  }
+  app.use(lastResort)
+
+  const server: Server = createServer(app)
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+  } catch (error) {
+    await standIn.close()
+    throw error
+  }
+  const { port } = server.address() as AddressInfo
+  const host = options.host ?? '127.0.0.1'
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`,
+    environmentId: issuer.environmentId,
+    standIn,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+      await standIn.close()
+    },
+  }
+}

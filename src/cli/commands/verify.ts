@@ -1,0 +1,141 @@
+/** `dynamic-guard verify <token | ->`: the library's verdict on one token, with the reason. */
+import { readFile } from 'node:fs/promises'
+import { createDynamicAuth } from '../../verifier.js'
+import { DynamicAuthConfigError, isDynamicAuthError } from '../../errors.js'
+import type { DynamicAuthOptions } from '../../options.js'
+import type { DynamicSession } from '../../session/session.js'
+import { humanTime, table } from '../format.js'
+import { EXIT_ERROR, EXIT_OK, EXIT_REFUSED, UsageError, integerOption, parseCommandArgs, readTokenArgument, type Io } from '../usage.js'
+
+export const verifyHelp = `Usage: dynamic-guard verify <token | -> [options]
+
+Verifies a Dynamic access token or ID token exactly as createDynamicAuth does: strict parsing,
+RS256 with a key from your environment's JWKS, expiry, issuer, environment, audience and the
+scopes (user:basic always). Prints the verdict and the reason.
+
+Options:
+  --environment-id <uuid>   Your Dynamic environment (default: $DYNAMIC_ENVIRONMENT_ID). Required.
+  --jwks-url <url>          Where the keys are (default: Dynamic's JWKS URL for the environment).
+  --jwks-file <path>        Verify offline against a JWKS document saved to a file.
+  --issuer <iss>            Accepted issuer; repeat for several (default: both Dynamic hosts).
+  --audience <origin>       Require this aud; repeat for several (default: not checked).
+  --scope <scope>           Require this scope on top of user:basic; repeat for several.
+  --clock-tolerance <s>     Allowed clock skew in seconds (default 5).
+  --timeout <ms>            JWKS request timeout (default 5000).
+  --json                    Print the verdict as JSON.
+  -h, --help                This help.
+
+"-" reads the token from stdin. A leading "Bearer " is ignored.
+
+Exit codes: 0 valid, 1 refused, 2 usage or network error (the keys could not be fetched).
+
+Examples:
+  dynamic-guard verify "$TOKEN" --environment-id 2762a57b-faa4-41ce-9f16-abff9300e2c9
+  pbpaste | dynamic-guard verify - --environment-id $ENV_ID --scope wallet:export --json
+`
+
+function sessionSummary(session: DynamicSession) {
+  return {
+    userId: session.userId,
+    sessionId: session.sessionId,
+    environmentId: session.environmentId,
+    tokenKind: session.tokenKind,
+    scopes: [...session.scopes],
+    email: session.email,
+    walletAddresses: session.walletAddresses,
+    issuedAt: session.issuedAt?.toISOString(),
+    expiresAt: session.expiresAt.toISOString(),
+  }
+}
+
+export async function verifyCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, {
+    'environment-id': { type: 'string' },
+    'jwks-url': { type: 'string' },
+    'jwks-file': { type: 'string' },
+    issuer: { type: 'string', multiple: true },
+    audience: { type: 'string', multiple: true },
+    scope: { type: 'string', multiple: true },
+    'clock-tolerance': { type: 'string' },
+    timeout: { type: 'string' },
+    json: { type: 'boolean' },
+  })
+  if (values.help) {
+    io.stdout(verifyHelp)
+    return EXIT_OK
+  }
+  const token = await readTokenArgument(positionals, io)
+  const environmentId = values['environment-id'] ?? io.env.DYNAMIC_ENVIRONMENT_ID
+  if (!environmentId) {
+    throw new UsageError('--environment-id is required (or set DYNAMIC_ENVIRONMENT_ID): a token is only valid for one environment, and the token itself cannot say which one you trust.')
+  }
+  if (values['jwks-url'] && values['jwks-file']) throw new UsageError('give --jwks-url or --jwks-file, not both.')
+
+  const options: DynamicAuthOptions = { environmentId, tokenCacheSize: 0 }
+  if (values['jwks-url']) options.jwksUrl = values['jwks-url']
+  if (values['jwks-file']) options.jwks = await readJwksFile(values['jwks-file'])
+  if (values.issuer) options.issuer = values.issuer
+  if (values.audience) options.audience = values.audience
+  if (values.scope) options.requiredScopes = values.scope
+  const tolerance = integerOption('clock-tolerance', values['clock-tolerance'], 0, 300)
+  if (tolerance !== undefined) options.clockTolerance = tolerance
+  options.jwksTimeout = integerOption('timeout', values.timeout, 1, 120000) ?? 5000
+
+  let auth
+  try {
+    auth = createDynamicAuth(options)
+  } catch (error) {
+    if (error instanceof DynamicAuthConfigError) throw new UsageError(error.message.replace(/^dynamic-guard: /, ''))
+    throw error
+  }
+
+  const now = Date.now() / 1000
+  try {
+    const session = await auth.verifyToken(token)
+    if (values.json) {
+      io.stdout(`${JSON.stringify({ valid: true, session: sessionSummary(session), claims: session.claims }, null, 2)}\n`)
+    } else {
+      const rows: Array<[string, string]> = [
+        ['user', session.userId],
+        ['session', session.sessionId ?? '(none)'],
+        ['environment', session.environmentId],
+        ['token', session.tokenKind === 'id' ? 'ID token' : 'access token (minified JWT)'],
+        ['scopes', session.scopes.join(' ') || '(none)'],
+        ['expires', humanTime(session.claims.exp, now)],
+      ]
+      if (session.email) rows.push(['email', session.email])
+      if (session.walletAddresses.length) rows.push(['wallets', session.walletAddresses.join(', ')])
+      io.stdout(`VALID  the token passed every check\n${table(rows)}\n`)
+    }
+    return EXIT_OK
+  } catch (error) {
+    if (!isDynamicAuthError(error)) throw error
+    const unavailable = error.code === 'jwks_unavailable'
+    if (values.json) {
+      const body: Record<string, unknown> = { code: error.code, status: error.status, message: error.message }
+      if (error.missingScopes) body.missingScopes = error.missingScopes
+      if (error.retryAfter !== undefined) body.retryAfter = error.retryAfter
+      io.stdout(`${JSON.stringify({ valid: false, error: body }, null, 2)}\n`)
+    } else if (unavailable) {
+      io.stderr(`dynamic-guard verify: could not fetch the keys, so no verdict: ${error.message}\n`)
+    } else {
+      const missing = error.missingScopes ? `\n  missing scopes: ${error.missingScopes.join(', ')}` : ''
+      io.stdout(`REFUSED  ${error.code} (HTTP ${error.status})\n  ${error.message}${missing}\n`)
+    }
+    return unavailable ? EXIT_ERROR : EXIT_REFUSED
+  }
+}
+
+async function readJwksFile(path: string): Promise<{ keys: object[] }> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    throw new UsageError(`cannot read --jwks-file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`)
+  }
+  try {
+    return JSON.parse(text) as { keys: object[] }
+  } catch {
+    throw new UsageError(`--jwks-file ${path} is not JSON.`)
+  }
+}

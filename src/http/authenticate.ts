@@ -1,0 +1,101 @@
+/**
+ * The one `authenticate` every adapter wraps: extract the token (header, then query when
+ * enabled, then cookie), verify it, and for a cookie token on a state-changing request check the
+ * origin. Resolves to the session, or to `undefined` in optional mode when no token was sent;
+ * rejects with a {@link DynamicAuthError}.
+ */
+import { DynamicAuthError } from '../errors.js'
+import type { DynamicSession } from '../session/session.js'
+import type { DynamicAuth } from '../verifier.js'
+import { checkOrigin, isSafeMethod } from './csrf.js'
+import { bearerToken, cookieValue, queryToken } from './extract.js'
+import { resolveAuthenticateOptions, type AuthenticateOptions, type ResolvedAuthenticateOptions } from './options.js'
+import { isWebRequest, nodeReader, webReader, type HttpRequestLike, type RequestReader } from './request.js'
+
+const ANONYMOUS: Promise<undefined> = Promise.resolve(undefined)
+
+/** Authenticates one request. Never throws synchronously. */
+export function authenticateRequest<R>(
+  auth: Pick<DynamicAuth, 'verifyToken'>,
+  request: R,
+  reader: RequestReader<R>,
+  options: ResolvedAuthenticateOptions,
+): Promise<DynamicSession | undefined> {
+  try {
+    let token: string | undefined
+    let fromCookie = false
+    const authorization = reader.header(request, 'authorization')
+    if (authorization !== undefined) token = bearerToken(authorization)
+    if (options.queryParam !== undefined) {
+      const fromQuery = queryToken(reader.url(request), options.queryParam)
+      if (fromQuery !== undefined) {
+        if (token !== undefined) {
+          throw new DynamicAuthError('invalid_request', 'The token was sent both in the Authorization header and in the query string; send it once (RFC 6750 §2).')
+        }
+        token = fromQuery
+      }
+    }
+    if (token === undefined && options.cookieName !== undefined) {
+      const cookies = reader.header(request, 'cookie')
+      if (cookies !== undefined) {
+        token = cookieValue(cookies, options.cookieName)
+        fromCookie = token !== undefined
+      }
+    }
+    if (token === undefined) {
+      if (options.optional) return ANONYMOUS
+      throw missingToken(authorization !== undefined, options)
+    }
+    const verified = auth.verifyToken(options.recent.intern(token), options.verifyOptions)
+    if (!fromCookie) return verified
+    const method = reader.method(request)
+    if (isSafeMethod(method)) return verified
+    return verified.then((session) => {
+      checkOrigin(reader, request, session, options)
+      return session
+    })
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
+function missingToken(otherScheme: boolean, options: ResolvedAuthenticateOptions): DynamicAuthError {
+  const where = options.cookieName !== undefined ? ` or in the ${options.cookieName} cookie` : ''
+  return new DynamicAuthError(
+    'token_missing',
+    otherScheme
+      ? `The Authorization header does not use the Bearer scheme; send "Authorization: Bearer <Dynamic JWT>"${where}.`
+      : `No token: send the Dynamic JWT in "Authorization: Bearer <token>"${where}.`,
+  )
+}
+
+let defaultOptions: ResolvedAuthenticateOptions | undefined
+const resolvedOptions = new WeakMap<AuthenticateOptions, ResolvedAuthenticateOptions>()
+
+/** `auth.authenticate(request, options)`: a Node IncomingMessage or a Web Request, options validated once per object. */
+export function authenticateHttpRequest(
+  auth: Pick<DynamicAuth, 'verifyToken'>,
+  request: HttpRequestLike,
+  options?: AuthenticateOptions,
+): Promise<DynamicSession | undefined> {
+  let resolved: ResolvedAuthenticateOptions
+  try {
+    if (options === undefined) resolved = defaultOptions ??= resolveAuthenticateOptions()
+    else {
+      let cached = resolvedOptions.get(options)
+      if (cached === undefined) {
+        cached = resolveAuthenticateOptions(options)
+        resolvedOptions.set(options, cached)
+      }
+      resolved = cached
+    }
+    if (request === null || typeof request !== 'object' || request.headers === null || typeof request.headers !== 'object') {
+      throw new TypeError('dynamic-guard: authenticate() takes a Node IncomingMessage or a Web Request.')
+    }
+  } catch (error) {
+    return Promise.reject(error)
+  }
+  return isWebRequest(request)
+    ? authenticateRequest(auth, request, webReader, resolved)
+    : authenticateRequest(auth, request, nodeReader, resolved)
+}

@@ -1,0 +1,18 @@
+/**
+ * The HTTP layer every adapter is a thin skin over: read a request, extract the token, verify it,
+ * check the origin of cookie tokens, and turn a refusal into one RFC 6750 answer.
+ */
+export { authenticateRequest, authenticateHttpRequest } from './authenticate.js'
+export { bearerToken, cookieValue, queryToken } from './extract.js'
+export { checkOrigin, isSafeMethod } from './csrf.js'
+export {
+  resolveAuthenticateOptions,
+  DEFAULT_COOKIE_NAME,
+  DEFAULT_REALM,
+  type AuthenticateOptions,
+  type ResolvedAuthenticateOptions,
+} from './options.js'
+export { refusalFor, refusalResponse, writeRefusal, type Refusal, type RefusalBody, type RefusalOptions } from './refusal.js'
+export { isPreflight, isWebRequest, nodeReader, webReader, type HttpRequestLike, type NodeRequestLike, type WebRequestLike, type RequestReader } from './request.js'
+export { setupAdapter, isDynamicAuth, type AdapterSetup, type AuthOrOptions } from './setup.js'
+export { scopeList, scopeRefusal } from './scopes.js'

@@ -1,0 +1,56 @@
+/**
+ * What every adapter does once, when it is created: take an existing verifier or build one from
+ * options, and validate the adapter options.
+ */
+import type { DynamicAuthOptions } from '../options.js'
+import { createDynamicAuth, type DynamicAuth } from '../verifier.js'
+import { DynamicAuthConfigError } from '../errors.js'
+import { AUTHENTICATE_OPTION_NAMES, resolveAuthenticateOptions, type AuthenticateOptions, type ResolvedAuthenticateOptions } from './options.js'
+
+/**
+ * What an adapter accepts: a verifier from createDynamicAuth, `{ auth, ...adapterOptions }`, or
+ * the verifier's options (adapter options may be mixed in).
+ */
+export type AuthOrOptions = DynamicAuth | ({ auth: DynamicAuth } & AuthenticateOptions) | (DynamicAuthOptions & AuthenticateOptions)
+
+/** The verifier and validated adapter options an adapter works with. */
+export interface AdapterSetup {
+  readonly auth: DynamicAuth
+  readonly options: ResolvedAuthenticateOptions
+  /** Every scope the route requires, for the `scope` attribute of a 403 challenge. */
+  readonly scopes: readonly string[]
+}
+
+/** True for a verifier made by createDynamicAuth (or anything shaped like one). */
+export function isDynamicAuth(value: unknown): value is DynamicAuth {
+  return typeof value === 'object' && value !== null && typeof (value as DynamicAuth).verifyToken === 'function'
+}
+
+/** Resolves an adapter's arguments; throws {@link DynamicAuthConfigError} for bad ones. */
+export function setupAdapter(authOrOptions: AuthOrOptions, adapterOptions?: AuthenticateOptions): AdapterSetup {
+  if (authOrOptions === null || typeof authOrOptions !== 'object') {
+    throw new DynamicAuthConfigError('dynamic-guard: pass a verifier from createDynamicAuth or its options ({ environmentId, ... }).')
+  }
+  let auth: DynamicAuth
+  let mixed: AuthenticateOptions = {}
+  if (isDynamicAuth(authOrOptions)) auth = authOrOptions
+  else if (isDynamicAuth((authOrOptions as { auth?: unknown }).auth)) {
+    // { auth, ...adapterOptions }
+    const { auth: given, ...adapter } = authOrOptions as { auth: DynamicAuth } & AuthenticateOptions
+    auth = given
+    mixed = adapter
+  } else {
+    const coreOptions: Record<string, unknown> = {}
+    const adapter: Record<string, unknown> = {}
+    for (const [name, value] of Object.entries(authOrOptions)) {
+      // requiredScopes given with the verifier's options belongs to the verifier (applies to every token).
+      if (AUTHENTICATE_OPTION_NAMES.has(name) && name !== 'requiredScopes') adapter[name] = value
+      else coreOptions[name] = value
+    }
+    auth = createDynamicAuth(coreOptions as unknown as DynamicAuthOptions)
+    mixed = adapter as AuthenticateOptions
+  }
+  const options = resolveAuthenticateOptions({ ...mixed, ...adapterOptions })
+  const scopes = [...new Set([...(auth.config?.requiredScopes ?? []), ...(options.verifyOptions?.requiredScopes ?? [])])]
+  return { auth, options, scopes }
+}

@@ -1,0 +1,73 @@
+/**
+ * The part of a node-redis client (v4, v5, v6) this module uses. Commands go through
+ * `sendCommand` so that they read the same in every version; pub/sub needs a connection of its
+ * own, made with `duplicate()` and owned by the store that made it.
+ */
+
+/** A connected node-redis client (`createClient(...)` after `await client.connect()`). */
+export interface RedisClientLike {
+  readonly isReady: boolean
+  sendCommand(args: string[]): Promise<unknown>
+  duplicate(): RedisSubscriberLike
+}
+
+/** The connection a store subscribes on (a `duplicate()` of the user's client). */
+export interface RedisSubscriberLike {
+  readonly isReady: boolean
+  readonly isOpen: boolean
+  connect(): Promise<unknown>
+  subscribe(channel: string, listener: (message: string, channel: string) => unknown): Promise<unknown>
+  on(event: string, listener: (...args: any[]) => void): unknown
+  close?(): Promise<unknown>
+  quit?(): Promise<unknown>
+  destroy?(): unknown
+  disconnect?(): Promise<unknown>
+}
+
+/** Runs one command; refuses at once when the client is not connected (no offline queue wait). */
+export function command(client: RedisClientLike, args: string[], timeoutMs: number): Promise<unknown> {
+  if (!client.isReady) return Promise.reject(new Error('Redis is not connected'))
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs)
+  })
+  return Promise.race([client.sendCommand(args), timeout]).finally(() => clearTimeout(timer))
+}
+
+/** Closes a connection this module opened, whatever the client version. */
+export async function closeConnection(connection: RedisSubscriberLike): Promise<void> {
+  try {
+    if (!connection.isOpen) return
+    if (connection.close) await connection.close()
+    else if (connection.quit) await connection.quit()
+    else if (connection.disconnect) await connection.disconnect()
+  } catch {
+    connection.destroy?.()
+  }
+}
+
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** Validates a key prefix option. */
+export function keyPrefix(value: unknown): string {
+  if (value === undefined) return 'dynamic-guard:'
+  if (typeof value !== 'string' || value.length > 200) throw new TypeError('dynamic-guard/redis: keyPrefix must be a string of at most 200 characters.')
+  return value
+}
+
+export function positive(name: string, value: unknown, fallback: number, min = 1, max = 30 * 24 * 3600_000): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new TypeError(`dynamic-guard/redis: ${name} must be a number from ${min} to ${max}; got ${JSON.stringify(value)}.`)
+  }
+  return value
+}
+
+export function checkClient(client: unknown): asserts client is RedisClientLike {
+  const c = client as Partial<RedisClientLike> | null
+  if (typeof c !== 'object' || c === null || typeof c.sendCommand !== 'function' || typeof c.duplicate !== 'function') {
+    throw new TypeError('dynamic-guard/redis: client must be a node-redis client (createClient from the "redis" package), connected.')
+  }
+}

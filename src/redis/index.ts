@@ -1,0 +1,32 @@
+/**
+ * `dynamic-guard/redis`: run a fleet of verifiers on one Redis (node-redis v4 to v6, an optional
+ * peer dependency you create and connect yourself).
+ *
+ * - {@link createRedisRevocationStore}: revocations shared through pub/sub into a local set;
+ * - {@link createRedisKeyStore}: one JWKS fetch per refresh window for the whole fleet;
+ * - {@link createRedisWebhookDedupe}: webhook redeliveries recognised on every instance.
+ *
+ * @example
+ * import { createClient } from 'redis'
+ * import { createDynamicAuth } from 'dynamic-guard'
+ * import { createRedisKeyStore, createRedisRevocationStore } from 'dynamic-guard/redis'
+ *
+ * const client = await createClient({ url: process.env.REDIS_URL }).on('error', console.error).connect()
+ * const auth = createDynamicAuth({
+ *   environmentId: process.env.DYNAMIC_ENVIRONMENT_ID!,
+ *   revocation: createRedisRevocationStore({ client, whenStale: 'serve' }),
+ *   keyStore: createRedisKeyStore({ client }),
+ * })
+ * await auth.warmUp()
+ *
+ * @packageDocumentation
+ */
+export {
+  createRedisRevocationStore,
+  type RedisRevocationEvent,
+  type RedisRevocationStore,
+  type RedisRevocationStoreOptions,
+} from './revocation-store.js'
+export { createRedisKeyStore, type RedisKeyStoreEvent, type RedisKeyStoreOptions } from './key-store.js'
+export { createRedisWebhookDedupe, type RedisWebhookDedupeOptions } from './webhook-dedupe.js'
+export type { RedisClientLike, RedisSubscriberLike } from './client.js'

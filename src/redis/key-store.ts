@@ -1,0 +1,215 @@
+/**
+ * One JWKS fetch for a whole fleet. Each instance keeps its own {@link RemoteKeyStore} (its
+ * cache, refresh-ahead, unknown-kid cooldown, stale-if-error, every key validated on import), but
+ * reads the JWKS through Redis:
+ *
+ *   1. a copy in Redis fetched less than `refreshWindow` ago is used as is; for a token with an
+ *      unknown kid, a copy that has the kid is used, and otherwise one instance per cooldown
+ *      (`jwksCooldown`, fleet-wide) refetches: random kids cannot multiply the requests;
+ *   2. else the instance that wins a short lock (`SET NX PX`) fetches from Dynamic and writes the
+ *      copy; the others wait for it and read it;
+ *   3. a 429 / 503 answer sets a fleet-wide hold for its `Retry-After` (1 s after other failures):
+ *      while it lasts nobody fetches; instances read the last copy, or wait.
+ *
+ * When Redis itself is unreachable, each instance fetches on its own (its own cooldown and
+ * backoff still apply): availability first. Whoever can write to Redis can plant keys: Redis is
+ * then as trusted as the JWKS URL (protect it with AUTH/ACLs and TLS).
+ */
+import { createHash, randomUUID } from 'node:crypto'
+import { fetchJwks, JwksFetchError, type FetchJwksLimits } from '../keys/fetch-jwks.js'
+import { RemoteKeyStore, type JwksLoadContext, type JwksLoader, type KeyStoreFactory, type RemoteKeyStoreOptions } from '../keys/key-store.js'
+import { checkClient, command, describeError, keyPrefix, positive, type RedisClientLike } from './client.js'
+
+/** What the shared key store reports. */
+export type RedisKeyStoreEvent =
+  | { type: 'jwks_fetched_for_fleet'; url: string }
+  | { type: 'jwks_read_from_redis'; url: string; ageMs: number }
+  | { type: 'jwks_unknown_kid_cooldown'; url: string }
+  | { type: 'jwks_fleet_hold'; url: string; retryInMs: number }
+  | { type: 'jwks_redis_unavailable'; url: string; message: string }
+
+/** Options of {@link createRedisKeyStore}. Durations in milliseconds. */
+export interface RedisKeyStoreOptions {
+  /** A connected node-redis client. */
+  client: RedisClientLike
+  /** A copy in Redis younger than this is used without fetching. Default: 30000, or a quarter of `jwksCacheMaxAge` when that is shorter. */
+  refreshWindow?: number
+  /** How long the fetch lock is held at most. Default: the JWKS timeout plus 2000. */
+  lockTtl?: number
+  /** Timeout of one Redis command. Default 2000. */
+  commandTimeout?: number
+  /** Prefix of the Redis keys. Default `dynamic-guard:`. */
+  keyPrefix?: string
+  onEvent?: (event: RedisKeyStoreEvent) => void
+}
+
+interface SharedCopy {
+  fetchedAt: number
+  keys: unknown[]
+}
+
+const FAILURE_HOLD_MS = 1000
+const FIRST_POLL_MS = 20
+const MAX_POLL_MS = 200
+
+function readCopy(raw: unknown, maxKeys: number): SharedCopy | undefined {
+  if (typeof raw !== 'string' || raw.length > 1 << 20) return undefined
+  try {
+    const copy = JSON.parse(raw) as Partial<SharedCopy>
+    if (typeof copy?.fetchedAt === 'number' && Array.isArray(copy.keys) && copy.keys.length <= maxKeys) return copy as SharedCopy
+  } catch {
+    // A copy we cannot read is treated as absent, and refetched.
+  }
+  return undefined
+}
+
+function hasKid(copy: SharedCopy, kid: string): boolean {
+  return copy.keys.some((key) => typeof key === 'object' && key !== null && (key as { kid?: unknown }).kid === kid)
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, remote: RemoteKeyStoreOptions): JwksLoader {
+  const prefix = keyPrefix(options.keyPrefix)
+  const timeout = positive('commandTimeout', options.commandTimeout, 2000)
+  const window = positive('refreshWindow', options.refreshWindow, Math.min(30_000, remote.maxAgeMs / 4), 0)
+  const lockTtl = positive('lockTtl', options.lockTtl, remote.timeoutMs + 2000, 100)
+  const copyTtl = Math.ceil(remote.maxAgeMs + remote.staleIfErrorMs + window)
+  const report = (event: RedisKeyStoreEvent) => {
+    try {
+      options.onEvent?.(event)
+    } catch {
+      // ignored: reporting must not break key loading
+    }
+  }
+
+  return async (url: string, limits: FetchJwksLimits, context: JwksLoadContext): Promise<unknown[]> => {
+    const base = `${prefix}jwks:${createHash('sha256').update(url).digest('hex').slice(0, 32)}`
+    const copyKey = base
+    const lockKey = `${base}:lock`
+    const holdKey = `${base}:hold`
+    const unknownKidKey = `${base}:unknown-kid`
+    let unknownKid = context?.unknownKid
+    const deadline = Date.now() + lockTtl + remote.timeoutMs
+    let poll = FIRST_POLL_MS
+    for (;;) {
+      let copy: SharedCopy | undefined
+      let holdUntil = 0
+      try {
+        const reply = await command(client, ['MGET', copyKey, holdKey], timeout)
+        const [rawCopy, rawHold] = Array.isArray(reply) ? reply : []
+        copy = readCopy(rawCopy, limits.maxKeys)
+        holdUntil = Number(rawHold ?? 0) || 0
+      } catch (error) {
+        report({ type: 'jwks_redis_unavailable', url, message: describeError(error) })
+        return fetchJwks(url, limits)
+      }
+      const now = Date.now()
+      if (copy && unknownKid !== undefined) {
+        if (hasKid(copy, unknownKid)) return copy.keys
+        // One refetch for unknown kids per cooldown, for the whole fleet.
+        let first = false
+        try {
+          first = remote.cooldownMs <= 0 || (await command(client, ['SET', unknownKidKey, '1', 'NX', 'PX', String(Math.ceil(remote.cooldownMs))], timeout)) === 'OK'
+        } catch (error) {
+          report({ type: 'jwks_redis_unavailable', url, message: describeError(error) })
+          return fetchJwks(url, limits)
+        }
+        if (!first) {
+          report({ type: 'jwks_unknown_kid_cooldown', url })
+          return copy.keys
+        }
+        // This instance refetches; from here on it behaves as a plain refresh past the window.
+        unknownKid = undefined
+        if (holdUntil <= now) return lockAndFetch(url, limits, copyKey, holdKey, lockKey, deadline)
+      } else if (copy && now - copy.fetchedAt < window) {
+        report({ type: 'jwks_read_from_redis', url, ageMs: now - copy.fetchedAt })
+        return copy.keys
+      }
+      if (holdUntil > now) {
+        // Dynamic asked the fleet to wait: the last copy is the best there is.
+        if (copy) return copy.keys
+        throw new JwksFetchError(`is on hold for the whole fleet (Dynamic asked to wait ${Math.ceil((holdUntil - now) / 1000)} s)`, holdUntil - now)
+      }
+      const token = randomUUID()
+      let locked = false
+      try {
+        locked = (await command(client, ['SET', lockKey, token, 'NX', 'PX', String(lockTtl)], timeout)) === 'OK'
+      } catch (error) {
+        report({ type: 'jwks_redis_unavailable', url, message: describeError(error) })
+        return fetchJwks(url, limits)
+      }
+      if (locked) return fetchForFleet(url, limits, copyKey, holdKey, lockKey, token)
+      if (Date.now() > deadline) throw new JwksFetchError('was being fetched by another instance, which did not finish in time')
+      await sleep(poll)
+      poll = Math.min(poll * 2, MAX_POLL_MS)
+    }
+  }
+
+  /** The unknown-kid refetch: take the lock, or wait for the holder's copy. */
+  async function lockAndFetch(url: string, limits: FetchJwksLimits, copyKey: string, holdKey: string, lockKey: string, deadline: number): Promise<unknown[]> {
+    let poll = FIRST_POLL_MS
+    const since = Date.now()
+    for (;;) {
+      const token = randomUUID()
+      let locked = false
+      try {
+        locked = (await command(client, ['SET', lockKey, token, 'NX', 'PX', String(lockTtl)], timeout)) === 'OK'
+      } catch (error) {
+        report({ type: 'jwks_redis_unavailable', url, message: describeError(error) })
+        return fetchJwks(url, limits)
+      }
+      if (locked) return fetchForFleet(url, limits, copyKey, holdKey, lockKey, token)
+      if (Date.now() > deadline) throw new JwksFetchError('was being fetched by another instance, which did not finish in time')
+      await sleep(poll)
+      poll = Math.min(poll * 2, MAX_POLL_MS)
+      try {
+        const copy = readCopy(await command(client, ['GET', copyKey], timeout), limits.maxKeys)
+        if (copy && copy.fetchedAt >= since) return copy.keys
+      } catch {
+        // The lock loop above falls back on the next turn.
+      }
+    }
+  }
+
+  async function fetchForFleet(url: string, limits: FetchJwksLimits, copyKey: string, holdKey: string, lockKey: string, token: string): Promise<unknown[]> {
+    try {
+      let keys: unknown[]
+      try {
+        keys = await fetchJwks(url, limits)
+      } catch (error) {
+        const hold = error instanceof JwksFetchError && error.retryAfterMs !== undefined ? Math.max(error.retryAfterMs, FAILURE_HOLD_MS) : FAILURE_HOLD_MS
+        report({ type: 'jwks_fleet_hold', url, retryInMs: hold })
+        await command(client, ['SET', holdKey, String(Date.now() + hold), 'PX', String(Math.ceil(hold))], timeout).catch(() => undefined)
+        throw error
+      }
+      const copy: SharedCopy = { fetchedAt: Date.now(), keys }
+      await command(client, ['SET', copyKey, JSON.stringify(copy), 'PX', String(copyTtl)], timeout).catch((error: unknown) => {
+        report({ type: 'jwks_redis_unavailable', url, message: describeError(error) })
+      })
+      report({ type: 'jwks_fetched_for_fleet', url })
+      return keys
+    } finally {
+      // Release only our own lock (it may have expired and been taken by another instance).
+      await command(client, ['EVAL', "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", '1', lockKey, token], timeout).catch(
+        () => undefined,
+      )
+    }
+  }
+}
+
+/**
+ * The `keyStore` option for a fleet: one instance fetches the JWKS per refresh window, the others
+ * read it from Redis, and a 429's `Retry-After` holds every instance.
+ *
+ * @example
+ * const auth = createDynamicAuth({ environmentId, keyStore: createRedisKeyStore({ client }) })
+ */
+export function createRedisKeyStore(options: RedisKeyStoreOptions): KeyStoreFactory {
+  if (typeof options !== 'object' || options === null) throw new TypeError('dynamic-guard/redis: createRedisKeyStore needs an options object.')
+  checkClient(options.client)
+  keyPrefix(options.keyPrefix)
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw new TypeError('dynamic-guard/redis: onEvent must be a function.')
+  const client = options.client
+  return ({ remote }) => new RemoteKeyStore({ ...remote, loader: sharedLoader(client, options, remote) })
+}

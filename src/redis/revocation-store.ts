@@ -1,0 +1,352 @@
+/**
+ * Revocations shared by a fleet through Redis. Redis holds the live entries in one sorted set
+ * (score: when the entry expires) and announces each new one on a pub/sub channel; every instance
+ * applies the announcements to its local {@link RevocationSet}, so the per-request check is an
+ * in-process lookup, never a Redis round trip.
+ *
+ * On every (re)connect of its subscriber, and every `resyncInterval`, an instance loads the whole
+ * set (pub/sub is at-most-once: a message sent while it was away is not replayed) and writes back
+ * the entries it knows that Redis lacks (a Redis restarted without persistence comes back empty;
+ * a revocation made during an outage was only local). Loading only adds: an entry leaves a local
+ * set only when it expires.
+ *
+ * While the subscriber is disconnected the instance keeps its set and reports it (`onEvent`,
+ * `status()`). After `staleAfter` it either keeps serving from that set or refuses every token with
+ * `revocation_unavailable` (503), as `whenStale` says: the choice between availability and the
+ * promise that a revoked session is refused everywhere within a second.
+ */
+import { RevocationSet, isRevocationEntry, type RevocationEntry, type RevocationSubject } from '../revocation/revocation-set.js'
+import type { RevocationStatus, RevocationStore, RevocationVerdict } from '../revocation/store.js'
+import { checkClient, closeConnection, command, describeError, keyPrefix, positive, type RedisClientLike, type RedisSubscriberLike } from './client.js'
+
+/** What the store reports, for logs, metrics and health checks. Never contains a token. */
+export type RedisRevocationEvent =
+  | { type: 'revocation_synced'; entries: number; writtenBack: number }
+  | { type: 'revocation_received'; entry: RevocationEntry }
+  | { type: 'revocation_disconnected'; message: string }
+  | { type: 'revocation_stale'; disconnectedForMs: number; whenStale: 'serve' | 'refuse' }
+  | { type: 'revocation_error'; operation: 'add' | 'sync' | 'message'; message: string }
+
+/** Options of {@link createRedisRevocationStore}. Durations in milliseconds. */
+export interface RedisRevocationStoreOptions {
+  /** A connected node-redis client. The store duplicates it once for its subscription and closes only that copy. */
+  client: RedisClientLike
+  /**
+   * Required, because neither answer is right for everyone: what to do once Redis has been
+   * unreachable for longer than `staleAfter`. `serve`: keep answering from the set this instance
+   * has (available, but a session revoked meanwhile on another instance is not refused here).
+   * `refuse`: refuse every token with `revocation_unavailable` (503) until Redis is back.
+   */
+  whenStale: 'serve' | 'refuse'
+  /** How long a disconnected instance trusts its set before `whenStale` applies. Default 30000. */
+  staleAfter?: number
+  /** How often the whole set is reloaded, to repair missed messages. Default 60000. */
+  resyncInterval?: number
+  /** Timeout of one Redis command. Default 2000. */
+  commandTimeout?: number
+  /** Prefix of the Redis keys and channel. Default `dynamic-guard:`. */
+  keyPrefix?: string
+  onEvent?: (event: RedisRevocationEvent) => void
+  /** The current time in ms. Default `Date.now`. */
+  clock?: () => number
+}
+
+/** A revocation store over Redis; `ready` settles after the first full load. */
+export interface RedisRevocationStore extends RevocationStore {
+  /** Resolves once the set has been loaded from Redis for the first time; rejects after `timeoutMs` (default 10000). */
+  ready(timeoutMs?: number): Promise<void>
+  close(): Promise<void>
+}
+
+/** ZADD GT keeps the later expiry; old entries are pruned on every write; then the announcement. */
+const ADD_SCRIPT = `
+redis.call('ZADD', KEYS[1], 'GT', ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return 1`
+
+const MAX_MESSAGE_LENGTH = 2048
+const SYNC_RETRY_MS = 500
+
+/** The sorted-set member of an entry: one per session, one per (user, before). */
+function memberOf(entry: RevocationEntry): string {
+  return entry.type === 'session' ? JSON.stringify(['s', entry.sid]) : JSON.stringify(['u', entry.sub, entry.before])
+}
+
+function entryOf(member: string, expiresAt: number): RevocationEntry | undefined {
+  if (member.length > MAX_MESSAGE_LENGTH) return undefined
+  let parts: unknown
+  try {
+    parts = JSON.parse(member)
+  } catch {
+    return undefined
+  }
+  if (!Array.isArray(parts)) return undefined
+  const entry = parts[0] === 's' ? { type: 'session', sid: parts[1], expiresAt } : parts[0] === 'u' ? { type: 'user', sub: parts[1], before: parts[2], expiresAt } : undefined
+  return isRevocationEntry(entry) ? entry : undefined
+}
+
+/** A WITHSCORES reply: flat `[member, score, ...]` (RESP2) or pairs `[[member, score], ...]` (RESP3). */
+function scoredMembers(reply: unknown): Array<[string, number]> {
+  if (!Array.isArray(reply)) return []
+  const out: Array<[string, number]> = []
+  if (reply.every((item) => Array.isArray(item))) {
+    for (const [member, score] of reply as unknown[][]) out.push([String(member), Number(score)])
+  } else {
+    for (let i = 0; i + 1 < reply.length; i += 2) out.push([String(reply[i]), Number(reply[i + 1])])
+  }
+  return out
+}
+
+class RedisStore implements RedisRevocationStore {
+  private readonly set: RevocationSet
+  private readonly subscriber: RedisSubscriberLike
+  private readonly key: string
+  private readonly channel: string
+  private readonly staleAfter: number
+  private readonly refuseWhenStale: boolean
+  private readonly commandTimeout: number
+  private readonly clock: () => number
+  private readonly onEvent: ((event: RedisRevocationEvent) => void) | undefined
+  /** Set while not known to be in sync with Redis (before the first load too). */
+  private downSince: number | undefined
+  private changedAt: number
+  private lastSyncAt: number | undefined
+  private lastError: string | undefined
+  private staleTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly resyncTimer: ReturnType<typeof setInterval>
+  private syncing: Promise<boolean> | undefined
+  private closed = false
+  /** Bumped on every change that can turn a "not revoked" answer into a refusal. */
+  version = 0
+  private subscribed = false
+  private retryTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly firstSync: Promise<void>
+  private resolveFirstSync!: () => void
+
+  constructor(
+    private readonly client: RedisClientLike,
+    options: RedisRevocationStoreOptions,
+  ) {
+    const prefix = keyPrefix(options.keyPrefix)
+    this.key = `${prefix}revocations`
+    this.channel = `${prefix}revocations:channel`
+    this.staleAfter = positive('staleAfter', options.staleAfter, 30_000, 0)
+    this.commandTimeout = positive('commandTimeout', options.commandTimeout, 2000)
+    const resyncInterval = positive('resyncInterval', options.resyncInterval, 60_000, 100)
+    this.refuseWhenStale = options.whenStale === 'refuse'
+    this.clock = options.clock ?? Date.now
+    this.onEvent = options.onEvent
+    this.set = new RevocationSet(this.clock)
+    this.changedAt = this.clock()
+    this.downSince = this.changedAt
+    this.armStaleTimer()
+    this.firstSync = new Promise((resolve) => {
+      this.resolveFirstSync = resolve
+    })
+
+    this.subscriber = client.duplicate()
+    this.subscriber.on('error', (error: unknown) => this.disconnected(describeError(error)))
+    this.subscriber.on('end', () => this.disconnected('connection closed'))
+    this.subscriber.on('reconnecting', () => this.disconnected('reconnecting'))
+    this.subscriber.on('ready', () => {
+      if (this.subscribed) void this.sync()
+    })
+    this.resyncTimer = setInterval(() => {
+      if (this.subscriber.isReady && this.subscribed) void this.sync()
+    }, resyncInterval)
+    this.resyncTimer.unref?.()
+    void this.start()
+  }
+
+  private async start(): Promise<void> {
+    try {
+      await this.subscriber.connect()
+      await this.subscriber.subscribe(this.channel, (message) => this.received(message))
+      this.subscribed = true
+      await this.sync()
+    } catch (error) {
+      this.disconnected(describeError(error))
+    }
+  }
+
+  check(subject: RevocationSubject): RevocationVerdict | undefined {
+    if (this.downSince !== undefined && this.refuseWhenStale && this.clock() - this.downSince > this.staleAfter) return 'unavailable'
+    return this.set.has(subject) ? 'revoked' : undefined
+  }
+
+  async add(entry: RevocationEntry): Promise<void> {
+    if (!isRevocationEntry(entry)) throw new TypeError('dynamic-guard/redis: not a revocation entry.')
+    if (this.set.add(entry)) this.version++
+    try {
+      await this.write(entry)
+    } catch (error) {
+      const message = `The revocation is in force on this instance but could not be shared through Redis (${describeError(error)}); it is written back when Redis is reachable again.`
+      this.report({ type: 'revocation_error', operation: 'add', message })
+      throw new Error(`dynamic-guard/redis: ${message}`, { cause: error })
+    }
+  }
+
+  status(): RevocationStatus {
+    const now = this.clock()
+    return {
+      kind: 'redis',
+      entries: this.set.size,
+      connected: this.downSince === undefined,
+      stale: this.downSince !== undefined && now - this.downSince > this.staleAfter,
+      since: this.changedAt,
+      ...(this.lastSyncAt === undefined ? {} : { lastSyncAt: this.lastSyncAt }),
+      ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
+    }
+  }
+
+  ready(timeoutMs = 10_000): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`dynamic-guard/redis: the revocation set could not be loaded from Redis within ${timeoutMs} ms${this.lastError ? ` (${this.lastError})` : ''}.`)), timeoutMs)
+    })
+    return Promise.race([this.firstSync, timeout]).finally(() => clearTimeout(timer))
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    clearInterval(this.resyncTimer)
+    if (this.staleTimer) clearTimeout(this.staleTimer)
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    await closeConnection(this.subscriber)
+  }
+
+  private write(entry: RevocationEntry): Promise<unknown> {
+    const member = memberOf(entry)
+    const message = JSON.stringify({ m: member, x: entry.expiresAt })
+    return command(this.client, ['EVAL', ADD_SCRIPT, '1', this.key, member, String(entry.expiresAt), String(this.clock()), this.channel, message], this.commandTimeout)
+  }
+
+  private received(message: string): void {
+    let entry: RevocationEntry | undefined
+    try {
+      const parsed = message.length <= MAX_MESSAGE_LENGTH ? (JSON.parse(message) as { m?: unknown; x?: unknown }) : undefined
+      if (parsed && typeof parsed.m === 'string' && typeof parsed.x === 'number') entry = entryOf(parsed.m, parsed.x)
+    } catch {
+      entry = undefined
+    }
+    if (!entry) {
+      this.report({ type: 'revocation_error', operation: 'message', message: 'ignored a malformed message on the revocation channel' })
+      return
+    }
+    if (this.set.add(entry)) {
+      this.version++
+      this.report({ type: 'revocation_received', entry })
+    }
+  }
+
+  /** Loads the whole set, then writes back what this instance knows that Redis lacks. One at a time. */
+  private sync(): Promise<boolean> {
+    this.syncing ??= this.load().finally(() => {
+      this.syncing = undefined
+    })
+    return this.syncing
+  }
+
+  private async load(): Promise<boolean> {
+    try {
+      const now = this.clock()
+      const reply = await command(this.client, ['ZRANGEBYSCORE', this.key, `(${now}`, '+inf', 'WITHSCORES'], this.commandTimeout)
+      const inRedis = new Map<string, number>()
+      for (const [member, expiresAt] of scoredMembers(reply)) {
+        const entry = entryOf(member, expiresAt)
+        if (!entry) continue
+        inRedis.set(member, expiresAt)
+        if (this.set.add(entry)) this.version++
+      }
+      let writtenBack = 0
+      for (const entry of this.set.entries()) {
+        const known = inRedis.get(memberOf(entry))
+        if (known !== undefined && known >= entry.expiresAt) continue
+        await this.write(entry)
+        writtenBack++
+      }
+      if (this.closed) return false
+      // In sync only if the subscription is live now; else the next 'ready' loads again.
+      if (this.subscriber.isReady) {
+        this.lastSyncAt = this.clock()
+        if (this.downSince !== undefined) {
+          this.downSince = undefined
+          this.changedAt = this.lastSyncAt
+          if (this.staleTimer) clearTimeout(this.staleTimer)
+          this.staleTimer = undefined
+        }
+        this.lastError = undefined
+        this.report({ type: 'revocation_synced', entries: this.set.size, writtenBack })
+        this.resolveFirstSync()
+      }
+      return true
+    } catch (error) {
+      this.lastError = describeError(error)
+      this.report({ type: 'revocation_error', operation: 'sync', message: this.lastError })
+      // The subscription may be back before the command connection: try again shortly.
+      if (!this.closed && this.subscriber.isReady && !this.retryTimer) {
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined
+          if (!this.closed) void this.sync()
+        }, SYNC_RETRY_MS)
+        this.retryTimer.unref?.()
+      }
+      return false
+    }
+  }
+
+  private disconnected(message: string): void {
+    if (this.closed) return
+    this.lastError = message
+    if (this.downSince !== undefined) return
+    this.downSince = this.clock()
+    this.changedAt = this.downSince
+    this.version++
+    this.report({ type: 'revocation_disconnected', message })
+    this.armStaleTimer()
+  }
+
+  private armStaleTimer(): void {
+    if (this.staleTimer) clearTimeout(this.staleTimer)
+    const since = this.downSince
+    this.staleTimer = setTimeout(() => {
+      this.staleTimer = undefined
+      if (this.downSince === since && since !== undefined && !this.closed) {
+        this.version++
+        this.report({ type: 'revocation_stale', disconnectedForMs: this.clock() - since, whenStale: this.refuseWhenStale ? 'refuse' : 'serve' })
+      }
+    }, this.staleAfter + 1)
+    this.staleTimer.unref?.()
+  }
+
+  private report(event: RedisRevocationEvent): void {
+    if (!this.onEvent) return
+    try {
+      this.onEvent(event)
+    } catch {
+      // A failing listener must not break revocation.
+    }
+  }
+}
+
+/**
+ * A revocation store shared by every instance connected to the same Redis.
+ *
+ * @example
+ * const client = await createClient({ url: process.env.REDIS_URL }).connect()
+ * const revocation = createRedisRevocationStore({ client, whenStale: 'serve' })
+ * const auth = createDynamicAuth({ environmentId, revocation })
+ * await auth.warmUp() // keys fetched and the revocation set loaded before taking traffic
+ */
+export function createRedisRevocationStore(options: RedisRevocationStoreOptions): RedisRevocationStore {
+  if (typeof options !== 'object' || options === null) throw new TypeError('dynamic-guard/redis: createRedisRevocationStore needs an options object.')
+  checkClient(options.client)
+  if (options.whenStale !== 'serve' && options.whenStale !== 'refuse') {
+    throw new TypeError(
+      "dynamic-guard/redis: whenStale is required: 'serve' (keep answering from this instance's set while Redis is unreachable past staleAfter; available, but revocations made meanwhile elsewhere are missed) or 'refuse' (answer 503 revocation_unavailable until Redis is back).",
+    )
+  }
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw new TypeError('dynamic-guard/redis: onEvent must be a function.')
+  return new RedisStore(options.client, options)
+}

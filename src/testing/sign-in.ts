@@ -1,0 +1,85 @@
+/**
+ * What Dynamic's SDK receives when a user signs in (its `verify` answer): the ID token (`jwt`),
+ * the access token (`minifiedJwt`, the one a backend verifies and the cookie carries),
+ * `expiresAt` in seconds and the user, with camelCase members as Dynamic's SDK API writes them.
+ */
+import { decodeBase64url } from '../parse/base64url.js'
+import type { VerifiedCredential } from '../session/claims.js'
+
+/** A credential as Dynamic's SDK API lists it on the user. */
+export interface SignInCredential {
+  id: string
+  format: string
+  address?: string
+  chain?: string
+  walletName?: string
+  walletProvider?: string
+  publicIdentifier?: string
+  email?: string
+  [member: string]: unknown
+}
+
+/** The signed-in user, as Dynamic's SDK API describes it. */
+export interface SignInUser {
+  id: string
+  sessionId: string | undefined
+  projectEnvironmentId: string | undefined
+  email?: string
+  username?: string
+  firstName?: string
+  lastName?: string
+  newUser?: boolean
+  scope: string | undefined
+  lastVerifiedCredentialId?: string
+  verifiedCredentials: SignInCredential[]
+}
+
+/** The tokens of one sign-in, shaped as Dynamic hands them to its SDK. */
+export interface SignInResult {
+  /** The ID token. */
+  jwt: string
+  /** The access token ("minified JWT"): what a backend verifies and what Dynamic's cookie holds. */
+  minifiedJwt: string
+  /** When both tokens expire, in seconds since the epoch. */
+  expiresAt: number
+  user: SignInUser
+}
+
+function camel(name: string): string {
+  return name.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase())
+}
+
+function credential(source: VerifiedCredential): SignInCredential {
+  const out: Record<string, unknown> = {}
+  for (const [name, value] of Object.entries(source)) out[camel(name)] = value
+  return out as SignInCredential
+}
+
+function payloadOf(token: string): Record<string, unknown> {
+  const bytes = decodeBase64url(token.split('.')[1] ?? '')
+  return bytes ? (JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>) : {}
+}
+
+/** Builds the sign-in answer from the two tokens of one session. */
+export function signInResult(jwt: string, minifiedJwt: string): SignInResult {
+  const claims = payloadOf(jwt)
+  const text = (name: string): string | undefined => (typeof claims[name] === 'string' ? (claims[name] as string) : undefined)
+  const credentials = Array.isArray(claims.verified_credentials) ? (claims.verified_credentials as VerifiedCredential[]) : []
+  const user: SignInUser = {
+    id: String(claims.sub),
+    sessionId: text('sid'),
+    projectEnvironmentId: text('environment_id'),
+    scope: text('scope'),
+    verifiedCredentials: credentials.map(credential),
+  }
+  const optional: Array<[keyof SignInUser, unknown]> = [
+    ['email', text('email')],
+    ['username', text('username')],
+    ['firstName', text('first_name')],
+    ['lastName', text('last_name')],
+    ['newUser', claims.new_user],
+    ['lastVerifiedCredentialId', text('last_verified_credential_id')],
+  ]
+  for (const [name, value] of optional) if (value !== undefined) (user as unknown as Record<string, unknown>)[name] = value
+  return { jwt, minifiedJwt, expiresAt: Number(claims.exp), user }
+}

@@ -1,0 +1,201 @@
+/**
+ * The stand-in over HTTP: Dynamic's JWKS paths, a sign-in endpoint that hands over tokens the way
+ * Dynamic's API hands them to its SDK (and sets Dynamic's cookie), and key rotation. It listens on
+ * 127.0.0.1 by default. It mints valid tokens for whoever asks, which is its job: only an app
+ * pointed at this stand-in's JWKS trusts them.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { MintOptions, TestIssuer } from './test-issuer.js'
+import { parseSignInRequest } from './sign-in-request.js'
+
+/** Options of {@link TestIssuer.listen}. */
+export interface StandInListenOptions {
+  /** Default 0: an ephemeral port. */
+  port?: number
+  /** Default `127.0.0.1`. */
+  host?: string
+  /** The cookie the sign-in endpoint sets to the access token, as Dynamic's cookie-based auth does. Default `DYNAMIC_JWT_TOKEN`; `false` sets none. */
+  cookieName?: string | false
+}
+
+/** A running HTTP stand-in. */
+export interface TestIssuerServer {
+  /** e.g. `http://127.0.0.1:43121` */
+  readonly origin: string
+  /** The JWKS URL, in Dynamic's path shape (`/api/v0/sdk/<environmentId>/.well-known/jwks`). */
+  readonly jwksUrl: string
+  /**
+   * The sign-in endpoint (`POST /api/v0/sdk/<environmentId>/verify`). Its JSON body takes the
+   * mint options (`sub`, `expired`, `mfaPending`, `otherEnvironment`, `tampered`, `scopes`,
+   * `profile`, `credentials`, `claims`, …); it answers `{ jwt, minifiedJwt, expiresAt, user }`.
+   */
+  readonly tokenUrl: string
+  /** `POST` here (body `{ "keepPrevious": false }` optional) to rotate the signing key. */
+  readonly rotateKeyUrl: string
+  /** How many JWKS requests the server has answered. */
+  readonly jwksRequests: number
+  /** How many tokens the sign-in endpoint has handed over. */
+  readonly tokenRequests: number
+  close(): Promise<void>
+}
+
+const MAX_BODY_BYTES = 65536
+
+class RequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_BODY_BYTES) {
+        req.removeAllListeners('data')
+        req.resume() // discard the rest; the answer closes the connection
+        reject(new RequestError(413, `The body is larger than ${MAX_BODY_BYTES} bytes.`))
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('error', reject)
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8').trim()
+      if (text === '') return resolve({})
+      try {
+        resolve(JSON.parse(text))
+      } catch {
+        reject(new RequestError(400, 'The body is not JSON.'))
+      }
+    })
+  })
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers })
+  res.end(JSON.stringify(body))
+}
+
+/** CORS for browser callers, as Dynamic's API allows its SDK on any site: the origin is reflected so cookies can flow. */
+function corsHeaders(req: IncomingMessage): Record<string, string> {
+  const origin = req.headers.origin
+  if (!origin) return {}
+  return { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', vary: 'origin' }
+}
+
+/** Starts the HTTP stand-in for `issuer`. */
+export async function startStandIn(issuer: TestIssuer, options: StandInListenOptions): Promise<TestIssuerServer> {
+  const { port = 0, host = '127.0.0.1' } = options
+  const cookieName = options.cookieName === undefined ? 'DYNAMIC_JWT_TOKEN' : options.cookieName
+  const base = `/api/v0/sdk/${issuer.environmentId}`
+  const jwksPaths = new Set([`${base}/.well-known/jwks`, `${base}/.well-known/jwks.json`])
+  const paths = { verify: `${base}/verify`, logout: `${base}/logout`, rotate: '/stand-in/rotate-key' }
+  let jwksRequests = 0
+  let tokenRequests = 0
+  let origin = ''
+
+  const cookie = (value: string, maxAge: number): string =>
+    `${cookieName}=${value}; Path=/; Max-Age=${Math.max(0, Math.floor(maxAge))}; HttpOnly; SameSite=Lax`
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!
+    const method = req.method ?? 'GET'
+    const cors = corsHeaders(req)
+    if (method === 'OPTIONS') {
+      res.writeHead(204, { ...cors, 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' })
+      res.end()
+      return
+    }
+    if (jwksPaths.has(path)) {
+      if (method !== 'GET' && method !== 'HEAD') throw new RequestError(405, 'The JWKS answers GET only.')
+      jwksRequests++
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=600', 'access-control-allow-origin': '*' })
+      res.end(method === 'HEAD' ? undefined : JSON.stringify(issuer.jwks()))
+      return
+    }
+    if (path === paths.verify) {
+      if (method !== 'POST') throw new RequestError(405, 'Sign in with POST and a JSON body (it may be empty).')
+      const parsed = parseSignInRequest(await readBody(req))
+      if (typeof parsed === 'string') throw new RequestError(400, parsed)
+      const result = issuer.signIn(parsed satisfies MintOptions)
+      tokenRequests++
+      const headers: Record<string, string | string[]> = { ...cors }
+      if (cookieName) headers['set-cookie'] = cookie(result.minifiedJwt, result.expiresAt - Date.now() / 1000)
+      sendJson(res, 200, result, headers)
+      return
+    }
+    if (path === paths.logout) {
+      if (method !== 'POST') throw new RequestError(405, 'Sign out with POST.')
+      const headers: Record<string, string | string[]> = { ...cors }
+      if (cookieName) headers['set-cookie'] = cookie('', 0)
+      res.writeHead(204, headers).end()
+      return
+    }
+    if (path === paths.rotate) {
+      if (method !== 'POST') throw new RequestError(405, 'Rotate the key with POST.')
+      const body = await readBody(req)
+      const keepPrevious = (body as { keepPrevious?: unknown } | null)?.keepPrevious
+      if (typeof body !== 'object' || body === null || Array.isArray(body) || (keepPrevious !== undefined && typeof keepPrevious !== 'boolean')) {
+        throw new RequestError(400, 'The body must be a JSON object, optionally { "keepPrevious": false }.')
+      }
+      const kid = issuer.rotateKey({ keepPrevious: keepPrevious !== false })
+      sendJson(res, 200, { kid, kids: issuer.jwks().keys.map((k) => k.kid) }, cors)
+      return
+    }
+    if (path === '/' && method === 'GET') {
+      sendJson(res, 200, {
+        name: 'Local Dynamic stand-in (dynamic-guard/testing): test keys, trusted by nothing but apps pointed at this JWKS',
+        environmentId: issuer.environmentId,
+        issuer: issuer.issuer,
+        jwksUrl: `${origin}${base}/.well-known/jwks`,
+        tokenUrl: `${origin}${paths.verify}`,
+        rotateKeyUrl: `${origin}${paths.rotate}`,
+      })
+      return
+    }
+    throw new RequestError(404, `Nothing here. The JWKS is at ${base}/.well-known/jwks and the sign-in endpoint at POST ${paths.verify}.`)
+  }
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      if (res.headersSent) return void res.destroy()
+      const status = error instanceof RequestError ? error.status : 500
+      const message = error instanceof Error ? error.message : 'Unexpected error.'
+      const headers: Record<string, string> = { ...corsHeaders(req), ...(status === 413 ? { connection: 'close' } : {}) }
+      sendJson(res, status, { error: status === 404 ? 'not_found' : status === 405 ? 'method_not_allowed' : 'invalid_request', message }, headers)
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const address = server.address() as AddressInfo
+  origin = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
+  return {
+    origin,
+    jwksUrl: `${origin}${base}/.well-known/jwks`,
+    tokenUrl: `${origin}${paths.verify}`,
+    rotateKeyUrl: `${origin}${paths.rotate}`,
+    get jwksRequests() {
+      return jwksRequests
+    },
+    get tokenRequests() {
+      return tokenRequests
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections?.()
+      }),
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * `dynamic-guard/webhooks`: receive Dynamic's signed webhooks and turn session revocations into
+ * revocations of your verifier (shared by the fleet when its store is `dynamic-guard/redis`).
+ *
+ * @example
+ * import { createDynamicWebhooks } from 'dynamic-guard/webhooks'
+ * const webhooks = createDynamicWebhooks({ secret: process.env.DYNAMIC_WEBHOOK_SECRET!, auth })
+ *
+ * app.post('/webhooks/dynamic', webhooks.express)               // Express (before express.json())
+ * fastify.register(webhooks.fastify, { path: '/webhooks/dynamic' }) // Fastify
+ * hono.post('/webhooks/dynamic', webhooks.hono)                 // Hono
+ * export const POST = webhooks.fetch                             // Next.js route handler, any Fetch runtime
+ *
+ * @packageDocumentation
+ */
+import type { ServerResponse } from 'node:http'
+import { WebhookProcessor, type DynamicWebhooksOptions, type WebhookResult } from './handler.js'
+import { fastifyPlugin, handleFetch, handleNode, type FastifyInstanceLike, type FastifyWebhookOptions, type HonoContextLike, type NodeWebhookRequest } from './routes.js'
+
+export { REVOCATION_EVENTS, type DynamicWebhookEvent, type DynamicWebhooksOptions, type RevocationTarget, type WebhookResult } from './handler.js'
+export { SIGNATURE_HEADER, signWebhookBody, verifyWebhookSignature } from './signature.js'
+export { createMemoryWebhookDedupe, type WebhookDedupe } from './dedupe.js'
+export type { FastifyInstanceLike, FastifyReplyLike, FastifyWebhookOptions, HonoContextLike, NodeWebhookRequest } from './routes.js'
+
+/** One webhook endpoint, as a route for each framework. Every route answers JSON. */
+export interface DynamicWebhooks {
+  /** Fetch API: `(request) => Promise<Response>`. */
+  readonly fetch: (request: Request) => Promise<Response>
+  /** Express 4/5 or `node:http`: `(req, res, next?)`. Mount before `express.json()`. */
+  readonly express: (req: NodeWebhookRequest, res: ServerResponse, next?: (error?: unknown) => void) => Promise<void>
+  /** Fastify plugin: `app.register(webhooks.fastify, { path })` (default path `/webhooks/dynamic`). */
+  readonly fastify: (instance: FastifyInstanceLike, options?: FastifyWebhookOptions) => Promise<void>
+  /** Hono handler: `app.post(path, webhooks.hono)`. */
+  readonly hono: (c: HonoContextLike) => Promise<Response>
+  /** The framework-free core: the raw body and the signature header in, status and JSON body out. */
+  handle(rawBody: string | Uint8Array, signature: string | null | undefined): Promise<WebhookResult>
+}
+
+/**
+ * Creates the webhook endpoint: verifies `x-dynamic-signature-256` (401 when missing or wrong),
+ * drops redeliveries by `messageId`, revokes on `user.session.revoked` and
+ * `admin.user.session.revoked`, then calls `onEvent`. Throws at once for bad options.
+ */
+export function createDynamicWebhooks(options: DynamicWebhooksOptions): DynamicWebhooks {
+  const processor = new WebhookProcessor(options)
+  return Object.freeze({
+    fetch: (request: Request) => handleFetch(processor, request),
+    express: (req: NodeWebhookRequest, res: ServerResponse, next?: (error?: unknown) => void) => handleNode(processor, req, res, next),
+    fastify: fastifyPlugin(processor),
+    hono: (c: HonoContextLike) => handleFetch(processor, c.req.raw),
+    handle: (rawBody: string | Uint8Array, signature: string | null | undefined) => processor.handle(rawBody, signature),
+  })
+}

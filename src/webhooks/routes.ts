@@ -1,0 +1,158 @@
+/**
+ * Ready-made webhook routes. Each one gets the raw body (the signature covers the exact bytes, so
+ * a parsed-and-reserialised body is not good enough) and hands it to {@link WebhookProcessor}.
+ * Frameworks appear here only as shapes: importing this module loads none of them.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { SIGNATURE_HEADER } from './signature.js'
+import { methodNotAllowed, tooLarge, type WebhookProcessor, type WebhookResult } from './handler.js'
+
+function json(result: WebhookResult): Response {
+  return new Response(JSON.stringify(result.body), { status: result.status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } })
+}
+
+/** Reads a Web body up to `max` bytes; undefined when larger. */
+async function readWebBody(request: Request, max: number): Promise<Uint8Array | undefined> {
+  const declared = Number(request.headers.get('content-length'))
+  if (declared > max) {
+    await request.body?.cancel().catch(() => undefined)
+    return undefined
+  }
+  if (!request.body) return new Uint8Array(0)
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > max) {
+      await reader.cancel().catch(() => undefined)
+      return undefined
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks, total)
+}
+
+/** The Fetch API route: `(request) => Response` (Next.js route handlers, Bun, Deno, Workers, Hono). */
+export async function handleFetch(processor: WebhookProcessor, request: Request): Promise<Response> {
+  if (request.method !== 'POST') return json(methodNotAllowed())
+  const body = await readWebBody(request, processor.maxBodyBytes)
+  if (!body) return json(tooLarge(processor.maxBodyBytes))
+  return json(await processor.handle(body, request.headers.get(SIGNATURE_HEADER)))
+}
+
+/** A Node request as Express (4 or 5), Koa's `ctx.req` or plain `node:http` give it. */
+export type NodeWebhookRequest = IncomingMessage & { body?: unknown; rawBody?: unknown }
+
+function send(res: ServerResponse, result: WebhookResult): void {
+  const body = JSON.stringify(result.body)
+  res.statusCode = result.status
+  res.setHeader('content-type', 'application/json')
+  res.setHeader('cache-control', 'no-store')
+  res.end(body)
+}
+
+function readNodeBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+  const declared = Number(req.headers['content-length'])
+  if (declared > max) return Promise.resolve(undefined)
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let total = 0
+    const onData = (chunk: Buffer) => {
+      total += chunk.length
+      if (total > max) {
+        req.off('data', onData)
+        req.resume()
+        resolve(undefined)
+        return
+      }
+      chunks.push(chunk)
+    }
+    req.on('data', onData)
+    req.once('end', () => resolve(Buffer.concat(chunks, total)))
+    req.once('error', reject)
+  })
+}
+
+/**
+ * The Express / `node:http` route. Works whether or not `express.raw()` ran before it; mount it
+ * before `express.json()` (or keep `req.rawBody`), since a parsed body cannot be checked.
+ */
+export async function handleNode(processor: WebhookProcessor, req: NodeWebhookRequest, res: ServerResponse, next?: (error?: unknown) => void): Promise<void> {
+  try {
+    if (req.method !== 'POST') return send(res, methodNotAllowed())
+    let body: string | Uint8Array | undefined
+    if (Buffer.isBuffer(req.rawBody) || typeof req.rawBody === 'string') body = req.rawBody
+    else if (Buffer.isBuffer(req.body) || typeof req.body === 'string') body = req.body
+    else if (req.body !== undefined && req.body !== null && (typeof req.body !== 'object' || Object.keys(req.body).length > 0)) {
+      return send(res, {
+        status: 500,
+        body: {
+          error: 'body_already_parsed',
+          message: 'The webhook body was parsed before the webhook route saw it, so its signature cannot be checked. Mount the route before express.json(), or use express.raw({ type: "application/json" }) on it.',
+        },
+      })
+    } else if (req.readableEnded) {
+      body = Buffer.alloc(0)
+    } else {
+      body = await readNodeBody(req, processor.maxBodyBytes)
+      if (!body) {
+        res.setHeader('connection', 'close')
+        return send(res, tooLarge(processor.maxBodyBytes))
+      }
+    }
+    const header = req.headers[SIGNATURE_HEADER]
+    send(res, await processor.handle(body, Array.isArray(header) ? undefined : header))
+  } catch (error) {
+    if (next) next(error)
+    else if (!res.headersSent) send(res, { status: 500, body: { error: 'internal_error', message: 'The webhook could not be read.' } })
+  }
+}
+
+/** The part of a Fastify instance the plugin uses. */
+export interface FastifyInstanceLike {
+  addContentTypeParser(
+    contentType: string | string[] | RegExp,
+    options: { parseAs: 'buffer'; bodyLimit?: number },
+    parser: (request: unknown, body: Buffer, done: (error: Error | null, body?: unknown) => void) => void,
+  ): void
+  removeAllContentTypeParsers?(): void
+  post(path: string, handler: (request: { body: unknown; headers: Record<string, string | string[] | undefined> }, reply: FastifyReplyLike) => unknown): unknown
+}
+
+/** The part of a Fastify reply the plugin uses. */
+export interface FastifyReplyLike {
+  code(status: number): FastifyReplyLike
+  header(name: string, value: string): FastifyReplyLike
+  send(payload: unknown): unknown
+}
+
+/** Options of the Fastify plugin. */
+export interface FastifyWebhookOptions {
+  /** Route path. Default `/webhooks/dynamic`. */
+  path?: string
+}
+
+/**
+ * The Fastify plugin: registers `POST <path>` in its own encapsulated context, with a raw-body
+ * parser for every content type, so the rest of the app keeps its JSON parser.
+ */
+export function fastifyPlugin(processor: WebhookProcessor) {
+  return async function dynamicWebhooks(instance: FastifyInstanceLike, options: FastifyWebhookOptions = {}): Promise<void> {
+    instance.removeAllContentTypeParsers?.()
+    instance.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: processor.maxBodyBytes }, (_request, body, done) => done(null, body))
+    instance.post(options.path ?? '/webhooks/dynamic', async (request, reply) => {
+      const header = request.headers[SIGNATURE_HEADER]
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
+      const result = await processor.handle(body, Array.isArray(header) ? undefined : header)
+      return reply.code(result.status).header('cache-control', 'no-store').send(result.body)
+    })
+  }
+}
+
+/** The part of a Hono context the handler uses. */
+export interface HonoContextLike {
+  req: { raw: Request }
+}

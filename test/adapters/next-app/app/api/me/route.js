@@ -1,0 +1,7 @@
+import { withDynamicAuth } from '../../../lib/dynamic-guard.mjs'
+import { auth } from '../../../lib-auth.mjs'
+
+export const dynamic = 'force-dynamic'
+
+export const GET = withDynamicAuth(async (request, { auth: session }) => Response.json({ userId: session.userId, method: request.method }), auth)
+export const POST = GET

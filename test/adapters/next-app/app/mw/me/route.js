@@ -1,0 +1,6 @@
+// Reached only through the proxy (Next's middleware), which refused or let the request on.
+export const dynamic = 'force-dynamic'
+
+export function GET(request) {
+  return Response.json({ reached: 'route', userId: request.headers.get('x-dynamic-user-id') })
+}

@@ -1,0 +1,199 @@
+/**
+ * One JWKS fetch for the whole fleet: twenty instances (separate processes) starting together
+ * make at most two JWKS requests; a 429's Retry-After holds every instance; unknown kids cause one
+ * refetch per cooldown for the fleet, and a rotation is still picked up; without Redis each
+ * instance fetches on its own.
+ */
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createClient } from 'redis'
+import { createDynamicAuth, type DynamicAuth } from '../../src/index.js'
+import { createMemoryRevocationStore } from '../../src/revocation/index.js'
+import { createRedisKeyStore, type RedisKeyStoreEvent } from '../../src/redis/index.js'
+import { createTestIssuer } from '../../src/testing/index.js'
+import { startJwksServer, type JwksServer } from '../support/jwks-server.js'
+import { spawnInstance, type Instance } from './fleet.js'
+import { startRedisServer, type RedisServer } from './redis-server.js'
+
+const FLEET_SIZE = 20
+
+let redis: RedisServer
+const clients: Array<{ isOpen: boolean; close(): Promise<unknown>; destroy(): void }> = []
+
+before(async () => {
+  redis = await startRedisServer()
+})
+
+after(async () => {
+  await Promise.all(clients.map((client) => (client.isOpen ? client.close().catch(() => client.destroy()) : undefined)))
+  await redis?.stop()
+})
+
+async function connect() {
+  const client = createClient({ url: redis.url, socket: { reconnectStrategy: () => 100 } })
+  client.on('error', () => undefined)
+  await client.connect()
+  clients.push(client)
+  return client
+}
+
+test(`${FLEET_SIZE} instances starting together make at most two JWKS requests`, async () => {
+  const issuer = createTestIssuer()
+  const jwks = await issuer.listen()
+  const instances: Instance[] = []
+  try {
+    instances.push(
+      ...(await Promise.all(
+        Array.from({ length: FLEET_SIZE }, () =>
+          spawnInstance({ redisUrl: redis.url, environmentId: issuer.environmentId, jwksUrl: jwks.jwksUrl, sharedKeys: true, waitForGo: true }, 120_000),
+        ),
+      )),
+    )
+    assert.equal(new Set(instances.map((instance) => instance.pid)).size, FLEET_SIZE, 'one process per instance')
+    assert.equal(jwks.jwksRequests, 0, 'no instance fetched before the start signal')
+    // Every instance warms up at the same moment (a fleet's cold start).
+    const warm = instances.map((instance) => instance.warm())
+    for (const instance of instances) instance.send({ op: 'go' })
+    await Promise.all(warm)
+    const token = issuer.mint()
+    const results = await Promise.all(instances.map((instance) => instance.verify(token)))
+    assert.ok(results.every((result) => result.ok), 'every instance verifies with the shared keys')
+    assert.ok(jwks.jwksRequests <= 2, `the fleet made ${jwks.jwksRequests} JWKS requests`)
+    assert.ok(jwks.jwksRequests >= 1)
+  } finally {
+    await Promise.all(instances.map((instance) => instance.stop()))
+    await jwks.close()
+  }
+})
+
+describe('in one process, several verifiers sharing one Redis', () => {
+  let prefix = 0
+  /** A fleet of verifiers with their own key stores (as separate instances have) on one Redis prefix. */
+  async function fleet(server: JwksServer, environmentId: string, size: number, events: RedisKeyStoreEvent[] = []): Promise<DynamicAuth[]> {
+    const keyPrefix = `fleet-${++prefix}:`
+    const out: DynamicAuth[] = []
+    for (let i = 0; i < size; i++) {
+      const client = await connect()
+      out.push(
+        createDynamicAuth({
+          environmentId,
+          jwksUrl: server.url,
+          revocation: createMemoryRevocationStore(),
+          keyStore: createRedisKeyStore({ client, keyPrefix, onEvent: (event) => events.push(event) }),
+        }),
+      )
+    }
+    return out
+  }
+
+  test("a 429's Retry-After holds every instance; the keys come when it is over", async () => {
+    const issuer = createTestIssuer()
+    const server = await startJwksServer(issuer)
+    try {
+      server.behave((_req, res) => void res.writeHead(429, { 'retry-after': '30' }).end())
+      const events: RedisKeyStoreEvent[] = []
+      const [first, ...others] = await fleet(server, issuer.environmentId, 4, events)
+      await assert.rejects(first!.warmUp(), (error: { code?: string; retryAfter?: number }) => {
+        assert.equal(error.code, 'jwks_unavailable')
+        assert.ok(error.retryAfter! >= 29, `retryAfter ${error.retryAfter}`)
+        return true
+      })
+      assert.equal(server.requests, 1)
+      assert.ok(events.some((event) => event.type === 'jwks_fleet_hold' && event.retryInMs === 30_000))
+      // The other instances do not ask Dynamic at all while the hold lasts, and say when to retry.
+      for (const auth of others) {
+        await assert.rejects(auth.verifyToken(issuer.mint()), (error: { code?: string; retryAfter?: number }) => {
+          assert.equal(error.code, 'jwks_unavailable')
+          assert.ok(error.retryAfter! >= 25, `retryAfter ${error.retryAfter}`)
+          return true
+        })
+      }
+      assert.equal(server.requests, 1, 'one request for the whole fleet')
+    } finally {
+      await server.close()
+    }
+  })
+
+  test('a hold of 1 s: once it is over, one instance fetches and the others read the copy', async () => {
+    const issuer = createTestIssuer()
+    const server = await startJwksServer(issuer)
+    try {
+      server.behave((_req, res) => void res.writeHead(503, { 'retry-after': '1' }).end())
+      const auths = await fleet(server, issuer.environmentId, 3)
+      await assert.rejects(auths[0]!.warmUp())
+      assert.equal(server.requests, 1)
+      server.serve()
+      // Retry each instance until the hold is over (event-driven: each attempt is an answer).
+      const deadline = Date.now() + 20_000
+      for (const auth of auths) {
+        for (;;) {
+          try {
+            await auth.verifyToken(issuer.mint())
+            break
+          } catch (error) {
+            assert.equal((error as { code?: string }).code, 'jwks_unavailable')
+            if (Date.now() > deadline) throw error
+            await new Promise((resolve) => setTimeout(resolve, Math.min(1000, ((error as { retryAfter?: number }).retryAfter ?? 1) * 1000)))
+          }
+        }
+      }
+      assert.equal(server.requests, 2, 'the failed request, then one fetch for the fleet')
+    } finally {
+      await server.close()
+    }
+  })
+
+  test('unknown kids: one refetch per cooldown for the whole fleet, and a rotation is picked up', async () => {
+    const issuer = createTestIssuer()
+    const server = await startJwksServer(issuer)
+    try {
+      const events: RedisKeyStoreEvent[] = []
+      const auths = await fleet(server, issuer.environmentId, 4, events)
+      await Promise.all(auths.map((auth) => auth.warmUp()))
+      assert.equal(server.requests, 1)
+      // Tokens with random kids on every instance: one refetch in all (the fleet-wide cooldown).
+      for (const [i, auth] of auths.entries()) {
+        await assert.rejects(auth.verifyToken(issuer.mint({ header: { kid: `forged-${i}` } })), { code: 'key_not_found' })
+      }
+      assert.equal(server.requests, 2)
+      assert.ok(events.some((event) => event.type === 'jwks_unknown_kid_cooldown'))
+
+      // A rotation: the first instance that meets the new kid after the cooldown fetches it;
+      // the copy in Redis then has it, so the others take it without a request.
+      const fresh = createTestIssuer()
+      const rotated = await startJwksServer(fresh)
+      try {
+        const rotatedEvents: RedisKeyStoreEvent[] = []
+        const others = await fleet(rotated, fresh.environmentId, 3, rotatedEvents)
+        await Promise.all(others.map((auth) => auth.warmUp()))
+        assert.equal(rotated.requests, 1)
+        fresh.rotateKey()
+        const token = fresh.mint()
+        for (const auth of others) assert.ok((await auth.verifyToken(token)).userId)
+        assert.ok(rotatedEvents.some((event) => event.type === 'jwks_fetched_for_fleet'))
+        assert.equal(rotated.requests, 2, 'the new kid was fetched once for the fleet')
+      } finally {
+        await rotated.close()
+      }
+    } finally {
+      await server.close()
+    }
+  })
+
+  test('without Redis, each instance fetches on its own', async () => {
+    const issuer = createTestIssuer()
+    const server = await startJwksServer(issuer)
+    const unreachable = createClient({ url: redis.url })
+    try {
+      // A client that is not connected: the shared store falls back to a direct fetch at once.
+      const events: RedisKeyStoreEvent[] = []
+      const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.url, keyStore: createRedisKeyStore({ client: unreachable, onEvent: (e) => events.push(e) }) })
+      await auth.warmUp()
+      assert.equal((await auth.verifyToken(issuer.mint())).userId.length > 0, true)
+      assert.equal(server.requests, 1)
+      assert.ok(events.some((event) => event.type === 'jwks_redis_unavailable'))
+    } finally {
+      await server.close()
+    }
+  })
+})

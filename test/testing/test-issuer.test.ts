@@ -1,0 +1,279 @@
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createDynamicAuth, type DynamicAuthError } from '../../src/index.js'
+import {
+  createTestIssuer,
+  OTHER_ENVIRONMENT_ID,
+  TEST_ENVIRONMENT_ID,
+  TEST_USER_ID,
+  type TestIssuerServer,
+} from '../../src/testing/index.js'
+
+function claimsOf(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'))
+}
+
+async function refusal(promise: Promise<unknown>): Promise<DynamicAuthError> {
+  try {
+    await promise
+  } catch (error) {
+    return error as DynamicAuthError
+  }
+  assert.fail('expected a refusal')
+}
+
+describe('test issuer, in-process (no port)', () => {
+  const issuer = createTestIssuer()
+  const auth = createDynamicAuth(issuer.authOptions())
+
+  test('an access token shaped like Dynamic\'s minified JWT verifies', async () => {
+    const token = issuer.mint()
+    const claims = claimsOf(token)
+    assert.equal(claims.iss, `app.dynamicauth.com/${TEST_ENVIRONMENT_ID}`)
+    assert.equal(claims.environment_id, TEST_ENVIRONMENT_ID)
+    assert.equal(claims.kid, issuer.kid)
+    assert.equal(claims.scope, 'user:basic')
+    assert.equal((claims.exp as number) - (claims.iat as number), 7200)
+    assert.equal(claims.verified_credentials, undefined, 'access tokens carry only hashes')
+    assert.deepEqual(Object.keys(claims.verifiedCredentialsHashes as object), ['blockchain', 'email'])
+    const session = await auth.verifyToken(token)
+    assert.equal(session.userId, TEST_USER_ID)
+    assert.equal(session.tokenKind, 'access')
+  })
+
+  test('an ID token carries the profile and the credentials: a wallet and an email by default', async () => {
+    const session = await auth.verifyToken(issuer.mint({ kind: 'id' }))
+    assert.equal(session.tokenKind, 'id')
+    assert.equal(session.email, 'ada@example.com')
+    assert.deepEqual(session.walletAddresses, ['0x71C7656EC7ab88b098defB751B7401B5f6d8976F'])
+    assert.equal(session.claims.first_name, 'Ada')
+    const grace = claimsOf(issuer.mint({ kind: 'id', profile: { email: 'grace@example.com', first_name: 'Grace', last_name: 'Hopper', username: 'grace' } }))
+    assert.equal(grace.email, 'grace@example.com')
+    assert.equal(grace.first_name, 'Grace')
+    assert.equal(grace.alias, 'grace')
+  })
+
+  test('every claim can be set or removed', async () => {
+    const claims = claimsOf(issuer.mint({ sub: 'u-1', sid: 's-1', audience: ['https://a.example', 'https://b.example'], claims: { hashed_ip: 'abc', originalSid: undefined } }))
+    assert.equal(claims.sub, 'u-1')
+    assert.equal(claims.sid, 's-1')
+    assert.deepEqual(claims.aud, ['https://a.example', 'https://b.example'])
+    assert.equal(claims.hashed_ip, 'abc')
+    assert.ok(!('originalSid' in claims))
+  })
+
+  const variants: Array<[string, Parameters<typeof issuer.mint>[0], string]> = [
+    ['expired', { expired: true }, 'token_expired'],
+    ['MFA pending', { mfaPending: true }, 'insufficient_scope'],
+    ['another environment', { otherEnvironment: true }, 'environment_mismatch'],
+    ['tampered', { tampered: true }, 'signature_invalid'],
+  ]
+  for (const [name, options, code] of variants) {
+    test(`the ${name} variant is one option away and refused with ${code}`, async () => {
+      const error = await refusal(auth.verifyToken(issuer.mint(options)))
+      assert.equal(error.code, code)
+    })
+  }
+
+  test('MFA pending means requiresAdditionalAuth without user:basic', () => {
+    assert.equal(claimsOf(issuer.mint({ mfaPending: true })).scope, 'requiresAdditionalAuth')
+  })
+
+  test('another environment: its id in iss and environment_id', () => {
+    const claims = claimsOf(issuer.mint({ otherEnvironment: true }))
+    assert.equal(claims.environment_id, OTHER_ENVIRONMENT_ID)
+    assert.equal(claims.iss, `app.dynamicauth.com/${OTHER_ENVIRONMENT_ID}`)
+  })
+
+  test('extra scopes are appended', async () => {
+    const session = await auth.verifyToken(issuer.mint({ scopes: ['wallet:export'] }), { requiredScopes: ['wallet:export'] })
+    assert.deepEqual(session.scopes, ['user:basic', 'wallet:export'])
+  })
+
+  test('signIn hands over both tokens of one session, as Dynamic gives them to its SDK', async () => {
+    const result = issuer.signIn({ profile: { email: 'grace@example.com', first_name: 'Grace' } })
+    const id = claimsOf(result.jwt)
+    const access = claimsOf(result.minifiedJwt)
+    assert.equal(id.sid, access.sid)
+    assert.equal(id.exp, access.exp)
+    assert.equal(result.expiresAt, access.exp)
+    assert.ok(Array.isArray(id.verified_credentials))
+    assert.equal(access.verified_credentials, undefined)
+    assert.equal(result.user.id, TEST_USER_ID)
+    assert.equal(result.user.sessionId, access.sid)
+    assert.equal(result.user.email, 'grace@example.com')
+    assert.equal(result.user.firstName, 'Grace')
+    assert.equal(result.user.verifiedCredentials[0]!.walletName, 'metamask')
+    assert.equal((await auth.verifyToken(result.jwt)).tokenKind, 'id')
+    assert.equal((await auth.verifyToken(result.minifiedJwt)).tokenKind, 'access')
+  })
+
+  test('rotating the key is one call: new tokens carry the new kid, the old key stays published unless dropped', async () => {
+    const local = createTestIssuer()
+    const before = local.mint()
+    const oldKid = local.kid
+    const newKid = local.rotateKey()
+    assert.notEqual(newKid, oldKid)
+    assert.equal(claimsOf(local.mint()).kid, newKid)
+    assert.deepEqual(local.jwks().keys.map((k) => k.kid), [oldKid, newKid])
+    const both = createDynamicAuth(local.authOptions())
+    await both.verifyToken(before)
+    await both.verifyToken(local.mint())
+    local.rotateKey({ keepPrevious: false })
+    const latest = createDynamicAuth(local.authOptions())
+    assert.equal((await refusal(latest.verifyToken(before))).code, 'key_not_found')
+  })
+})
+
+describe('test issuer over HTTP', () => {
+  const issuer = createTestIssuer()
+  let server: TestIssuerServer
+  before(async () => {
+    server = await issuer.listen()
+  })
+  after(() => server.close())
+
+  const post = (url: string, body?: unknown, headers: Record<string, string> = {}) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) })
+
+  test('serves the JWKS on 127.0.0.1 at Dynamic\'s paths, with and without .json', async () => {
+    assert.match(server.origin, /^http:\/\/127\.0\.0\.1:\d+$/)
+    assert.equal(server.jwksUrl, `${server.origin}/api/v0/sdk/${TEST_ENVIRONMENT_ID}/.well-known/jwks`)
+    const before = server.jwksRequests
+    for (const url of [server.jwksUrl, `${server.jwksUrl}.json`]) {
+      const response = await fetch(url)
+      assert.equal(response.status, 200)
+      assert.match(response.headers.get('content-type')!, /application\/json/)
+      assert.deepEqual(await response.json(), issuer.jwks())
+    }
+    assert.equal(server.jwksRequests, before + 2)
+  })
+
+  test('a verifier pointed at the JWKS URL verifies minted tokens', async () => {
+    const auth = createDynamicAuth({ environmentId: TEST_ENVIRONMENT_ID, jwksUrl: server.jwksUrl })
+    assert.equal((await auth.verifyToken(issuer.mint())).userId, TEST_USER_ID)
+  })
+
+  test('the sign-in endpoint hands over the tokens and sets Dynamic\'s cookie to the access token', async () => {
+    assert.equal(server.tokenUrl, `${server.origin}/api/v0/sdk/${TEST_ENVIRONMENT_ID}/verify`)
+    const before = server.tokenRequests
+    const response = await post(server.tokenUrl)
+    assert.equal(response.status, 200)
+    const body = await response.json()
+    assert.deepEqual(Object.keys(body).sort(), ['expiresAt', 'jwt', 'minifiedJwt', 'user'])
+    const cookie = response.headers.get('set-cookie')!
+    assert.ok(cookie.startsWith(`DYNAMIC_JWT_TOKEN=${body.minifiedJwt};`))
+    assert.match(cookie, /HttpOnly/)
+    assert.match(cookie, /SameSite=Lax/)
+    assert.equal(server.tokenRequests, before + 1)
+    const auth = createDynamicAuth({ environmentId: TEST_ENVIRONMENT_ID, jwksUrl: server.jwksUrl })
+    await auth.verifyToken(body.jwt)
+    await auth.verifyToken(body.minifiedJwt)
+  })
+
+  test('the sign-in body takes the variants', async () => {
+    const auth = createDynamicAuth(issuer.authOptions())
+    for (const [body, code] of [
+      [{ expired: true }, 'token_expired'],
+      [{ mfaPending: true }, 'insufficient_scope'],
+      [{ otherEnvironment: true }, 'environment_mismatch'],
+      [{ tampered: true }, 'signature_invalid'],
+    ] as const) {
+      const response = await post(server.tokenUrl, body)
+      assert.equal(response.status, 200)
+      const { minifiedJwt } = await response.json()
+      assert.equal((await refusal(auth.verifyToken(minifiedJwt))).code, code, JSON.stringify(body))
+    }
+    const custom = await (await post(server.tokenUrl, { sub: 'user-7', scopes: ['wallet:export'], profile: { email: 'x@example.com' }, claims: { hashed_ip: 'h' } })).json()
+    assert.equal(custom.user.id, 'user-7')
+    assert.equal(custom.user.email, 'x@example.com')
+    assert.equal(claimsOf(custom.minifiedJwt).scope, 'user:basic wallet:export')
+    assert.equal(claimsOf(custom.minifiedJwt).hashed_ip, 'h')
+  })
+
+  test('a bad sign-in body is a 400 that says what is wrong', async () => {
+    for (const [body, message] of [
+      [{ mfaPendng: true }, /"mfaPendng" is not a sign-in option/],
+      [{ expired: 'yes' }, /"expired" must be true or false/],
+      [{ expiresIn: 1e12 }, /"expiresIn" must be a whole number/],
+      [{ environmentId: 'prod' }, /"environmentId" must be a UUID/],
+      [{ profile: { age: 3 } }, /"profile.age" is not a profile member/],
+      [[1, 2], /must be a JSON object/],
+    ] as const) {
+      const response = await post(server.tokenUrl, body)
+      assert.equal(response.status, 400, JSON.stringify(body))
+      const answer = await response.json()
+      assert.equal(answer.error, 'invalid_request')
+      assert.match(answer.message, message)
+    }
+    const notJson = await fetch(server.tokenUrl, { method: 'POST', body: '{nope' })
+    assert.equal(notJson.status, 400)
+    assert.match((await notJson.json()).message, /not JSON/)
+    const huge = await fetch(server.tokenUrl, { method: 'POST', body: 'x'.repeat(70000) })
+    assert.equal(huge.status, 413)
+  })
+
+  test('wrong methods, unknown paths and other environments get 405 and 404', async () => {
+    assert.equal((await fetch(server.tokenUrl)).status, 405)
+    assert.equal((await post(server.jwksUrl)).status, 405)
+    assert.equal((await fetch(`${server.origin}/api/v0/sdk/${OTHER_ENVIRONMENT_ID}/.well-known/jwks`)).status, 404)
+    const missing = await fetch(`${server.origin}/nope`)
+    assert.equal(missing.status, 404)
+    assert.match((await missing.json()).message, /\.well-known\/jwks/)
+  })
+
+  test('browsers may call it: CORS preflight and credentials for the calling origin', async () => {
+    const preflight = await fetch(server.tokenUrl, { method: 'OPTIONS', headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST' } })
+    assert.equal(preflight.status, 204)
+    assert.equal(preflight.headers.get('access-control-allow-origin'), 'http://localhost:3000')
+    assert.equal(preflight.headers.get('access-control-allow-credentials'), 'true')
+    const jwks = await fetch(server.jwksUrl, { headers: { origin: 'http://localhost:3000' } })
+    assert.equal(jwks.headers.get('access-control-allow-origin'), '*')
+  })
+
+  test('sign-out clears the cookie', async () => {
+    const response = await post(`${server.origin}/api/v0/sdk/${TEST_ENVIRONMENT_ID}/logout`)
+    assert.equal(response.status, 204)
+    assert.match(response.headers.get('set-cookie')!, /^DYNAMIC_JWT_TOKEN=; Path=\/; Max-Age=0/)
+  })
+
+  test('the key rotates over HTTP; a verifier follows the new kid through the JWKS', async () => {
+    const local = createTestIssuer()
+    const standIn = await local.listen()
+    try {
+      const auth = createDynamicAuth({ environmentId: TEST_ENVIRONMENT_ID, jwksUrl: standIn.jwksUrl, jwksCooldown: 0 })
+      const before = local.mint()
+      await auth.verifyToken(before)
+      const response = await post(standIn.rotateKeyUrl, {})
+      assert.equal(response.status, 200)
+      const { kid, kids } = await response.json()
+      assert.equal(kid, local.kid)
+      assert.equal(kids.length, 2)
+      assert.equal((await auth.verifyToken(local.mint())).userId, TEST_USER_ID)
+      await auth.verifyToken(before)
+      const dropped = await (await post(standIn.rotateKeyUrl, { keepPrevious: false })).json()
+      assert.deepEqual(dropped.kids, [dropped.kid])
+      assert.equal((await post(standIn.rotateKeyUrl, { keepPrevious: 'no' })).status, 400)
+    } finally {
+      await standIn.close()
+    }
+  })
+
+  test('the root describes the stand-in', async () => {
+    const info = await (await fetch(`${server.origin}/`)).json()
+    assert.equal(info.environmentId, TEST_ENVIRONMENT_ID)
+    assert.equal(info.jwksUrl, server.jwksUrl)
+    assert.equal(info.tokenUrl, server.tokenUrl)
+  })
+
+  test('cookieName false sets no cookie; another name is used as given', async () => {
+    const quiet = await issuer.listen({ cookieName: false })
+    const named = await issuer.listen({ cookieName: 'session' })
+    try {
+      assert.equal((await post(quiet.tokenUrl)).headers.get('set-cookie'), null)
+      assert.match((await post(named.tokenUrl)).headers.get('set-cookie')!, /^session=/)
+    } finally {
+      await Promise.all([quiet.close(), named.close()])
+    }
+  })
+})
