@@ -15,7 +15,7 @@ import { CASES } from './cases/index.js'
 import { CONTENDERS, type Verify } from './lib/contenders.js'
 import { COLD_POOL, createFixture, type Fixture } from './lib/fixture.js'
 import { caseTable, httpMatrix, summaryMatrix, svgChart, targetsTable } from './lib/report.js'
-import { evaluateTargets } from './lib/targets.js'
+import { evaluateTargets, explainMiss } from './lib/targets.js'
 import type { BenchContext, Row } from './lib/types.js'
 
 const args = process.argv.slice(2)
@@ -93,14 +93,21 @@ const targets = evaluateTargets(rows)
 const machineLine =
   `${machine.cpu}, ${machine.cores} cores (availableParallelism ${machine.availableParallelism}), ${machine.memoryGB} GB, ` +
   `${machine.platform}, Node ${machine.node}, UV_THREADPOOL_SIZE ${machine.uvThreadpoolSize}, load average at start ${machine.loadAverageAtStart.join(' ')}`
+const missed = targets.filter((t) => !t.met)
+const busy = machine.loadAverageAtStart[0]! > machine.cores * 0.5
+const busyNote = busy
+  ? `The machine was busy when this run started (load average ${machine.loadAverageAtStart[0]} on ${machine.cores} cores): figures are noisy, compare ratios within the run, and re-run on a quiet machine for figures to quote.\n`
+  : ''
 const markdown = [
   `Measured ${machine.date.slice(0, 16).replace('T', ' ')} UTC on ${machineLine}. Medians of ${ctx.reps} repetitions${quick ? ' (quick mode)' : ''}.`,
   '',
   ...sections.flatMap((s) => [`#### ${s.title}`, '', ...(s.rows.length ? [caseTable(s.rows), ''] : []), ...s.notes.map((n) => `${n}\n`)]),
   '#### Targets (ratios within this run)',
   '',
+  busyNote,
   targetsTable(targets),
   '',
+  ...(missed.length ? ['#### Closing notes on missed targets', '', ...missed.map((t) => `- ${explainMiss(t, rows)}`), ''] : []),
 ].join('\n')
 
 console.log(`\n${markdown}`)
@@ -159,8 +166,10 @@ const readmeSection = [
   '',
   'Targets, as ratios within the run:',
   '',
+  busyNote,
   targetsTable(targets),
   '',
+  ...(missed.length ? ['Where a target is missed, by how much and why (the CPU profile of the hot path is in `bench/results/latest.md`):', '', ...missed.map((t) => `- ${explainMiss(t, rows)}`), ''] : []),
 ].join('\n')
 writeFileSync(`${RESULTS}readme-section.md`, readmeSection)
 if (updateReadme) {

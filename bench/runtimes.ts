@@ -27,6 +27,7 @@ const quick = args.includes('--quick')
 const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',')
 const options: WorkloadOptions = quick ? { minMs: 300, rounds: 1 } : { minMs: 700, rounds: 3 }
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url))
+const loadAverageAtStart = loadavg().map((l) => Math.round(l * 100) / 100)
 
 type Target = { name: 'node20' | RuntimeName; defaultBackend: 'node:crypto' | 'webcrypto' }
 const targets: Target[] = [
@@ -143,7 +144,14 @@ for (const [name, entry] of Object.entries(results)) {
 console.log(`\n${rows.join('\n')}\n`)
 
 mkdirSync(RESULTS, { recursive: true })
-const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGB: Math.round(totalmem() / 2 ** 30), loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100), date: new Date().toISOString() }
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGB: Math.round(totalmem() / 2 ** 30),
+  loadAverageAtStart,
+  loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
+  date: new Date().toISOString(),
+}
 writeFileSync(join(RESULTS, 'runtimes.json'), `${JSON.stringify({ machine, options, results, table: rows }, null, 2)}\n`)
 console.log(`wrote ${join(RESULTS, 'runtimes.json')}`)
 if (Object.values(results).some((entry) => 'error' in entry)) process.exitCode = 1

@@ -8,19 +8,39 @@ import type { BenchCase, BenchContext, Row, Unit } from '../lib/types.js'
 
 type Loop = (verify: Verify, ctx: BenchContext) => Promise<number>
 
-/** Runs `loop` for each contender, `ctx.reps` times, interleaved; one row per contender. */
-async function measureAll(ctx: BenchContext, caseId: string, unit: Unit, loop: Loop, which: (c: Contender) => boolean = () => true): Promise<Row[]> {
+/**
+ * A figure measured inside another case's repetitions, so that a ratio across cases (a refusal
+ * against an acceptance, 64 in flight against one at a time) compares the same moments of a
+ * noisy machine.
+ */
+interface Reference {
+  readonly id: string
+  readonly label: string
+  readonly contender: string
+  readonly unit: Unit
+  readonly loop: Loop
+}
+
+/** Runs `loop` for each contender (and the references), `ctx.reps` times, interleaved; one row each. */
+async function measureAll(ctx: BenchContext, caseId: string, unit: Unit, loop: Loop, which: (c: Contender) => boolean = () => true, references: readonly Reference[] = []): Promise<Row[]> {
   const verifiers = await ctx.verifiers()
   const chosen = CONTENDERS.filter(which)
-  const samples = new Map<string, number[]>(chosen.map((c) => [c.id, []]))
+  const samples = new Map<string, number[]>([...chosen.map((c) => c.id), ...references.map((r) => r.id)].map((id) => [id, []]))
   for (let rep = 0; rep < ctx.reps; rep++) {
     for (const c of chosen) samples.get(c.id)!.push(await loop(verifiers.get(c.id)!, ctx))
+    for (const r of references) samples.get(r.id)!.push(await r.loop(verifiers.get(r.contender)!, ctx))
     ctx.progress(`rep ${rep + 1}/${ctx.reps}`)
   }
-  return chosen.map((c) => {
-    const s = samples.get(c.id)!
-    return { case: caseId, contender: c.id, label: c.label, value: median(s), unit, samples: s }
-  })
+  return [
+    ...chosen.map((c) => {
+      const s = samples.get(c.id)!
+      return { case: caseId, contender: c.id, label: c.label, value: median(s), unit, samples: s }
+    }),
+    ...references.map((r) => {
+      const s = samples.get(r.id)!
+      return { case: caseId, contender: r.id, label: r.label, value: median(s), unit: r.unit, samples: s }
+    }),
+  ]
 }
 
 export const cold: BenchCase = {
@@ -37,7 +57,14 @@ export const inFlight64: BenchCase = {
   title: 'Cold, 64 in flight (new tokens, a closed loop of 64 concurrent callers)',
   async run(ctx) {
     const { tokens } = await ctx.fixture()
-    return { rows: await measureAll(ctx, 'inflight64', 'verifications/s', (v, c) => inFlight(v, tokens, 64, { ms: c.loopMs })) }
+    const floor: Reference = {
+      id: 'floor-one-at-a-time',
+      label: 'node:crypto floor, one at a time (same window)',
+      contender: 'node-crypto',
+      unit: 'verifications/s',
+      loop: (v, c) => oneAtATime(v, tokens, { ms: c.loopMs }),
+    }
+    return { rows: await measureAll(ctx, 'inflight64', 'verifications/s', (v, c) => inFlight(v, tokens, 64, { ms: c.loopMs }), () => true, [floor]) }
   },
 }
 
@@ -58,7 +85,14 @@ function refusal(id: string, title: string, pick: 'badSignature' | 'expired' | '
     async run(ctx) {
       const fx = await ctx.fixture()
       const tokens = fx[pick]
-      const rows = await measureAll(ctx, id, 'refusals/s', (v, c) => oneAtATime(v, tokens, { ms: c.loopMs / 2, warmupMs: 50 }, true), (c) => !c.floor || pick === 'badSignature')
+      const accepting: Reference = {
+        id: 'dynamic-guard-accepting',
+        label: 'dynamic-guard accepting new tokens (same window)',
+        contender: 'dynamic-guard',
+        unit: 'verifications/s',
+        loop: (v, c) => oneAtATime(v, fx.tokens, { ms: c.loopMs / 2, warmupMs: 50 }),
+      }
+      const rows = await measureAll(ctx, id, 'refusals/s', (v, c) => oneAtATime(v, tokens, { ms: c.loopMs / 2, warmupMs: 50 }, true), (c) => !c.floor || pick === 'badSignature', [accepting])
       return { rows }
     },
   }

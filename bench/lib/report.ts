@@ -85,7 +85,8 @@ export function svgChart(panels: ReadonlyArray<{ title: string; rows: readonly R
 export function summaryMatrix(sections: ReadonlyArray<{ id: string; title: string; rows: readonly Row[] }>, caseLabels: Readonly<Record<string, string>>): string {
   const chosen = sections.filter((s) => caseLabels[s.id] && s.rows.length > 0)
   const contenders: Array<{ id: string; label: string }> = []
-  for (const s of chosen) for (const r of s.rows) if (!contenders.some((c) => c.id === r.contender)) contenders.push({ id: r.contender, label: r.label })
+  const isReference = (r: Row): boolean => r.label.endsWith('(same window)')
+  for (const s of chosen) for (const r of s.rows) if (!isReference(r) && !contenders.some((c) => c.id === r.contender)) contenders.push({ id: r.contender, label: r.label })
   const head = ['', ...contenders.map((c) => (c.id === 'dynamic-guard' ? `**${c.label}**` : c.label))]
   const lines = [`| ${head.join(' | ')} |`, `|---|${contenders.map(() => '---:').join('|')}|`]
   for (const s of chosen) {

@@ -52,6 +52,8 @@ export function poolScheduler<K>(here: SyncVerify<K>, onPool: PoolVerify<K>, { m
   let syncMs = 0 // moving average of a synchronous verification
   let syncSamples = 0
   let roundTripMs = 0 // moving average of a lone pool verification, submit to answer
+  let poolUses = 0
+  let poolStarting = false
 
   let callsThisRun = 0
   let resetQueued = false
@@ -98,10 +100,11 @@ export function poolScheduler<K>(here: SyncVerify<K>, onPool: PoolVerify<K>, { m
 
   const runOnPool = (key: K, input: string, signature: Uint8Array): Promise<boolean> => {
     const lone = inFlight === 0
+    poolStarting = poolUses++ === 0 // libuv starts its threads on first use: not a round trip to learn from
     inFlight++
     const started = performance.now()
     return onPool(key, input, signature).then((valid) => {
-      if (lone && !overlapSeen) {
+      if (lone && !overlapSeen && !poolStarting) {
         const took = performance.now() - started
         roundTripMs = roundTripMs === 0 ? took : roundTripMs * 0.8 + took * 0.2
         updateProbeInterval()

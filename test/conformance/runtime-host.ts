@@ -69,13 +69,18 @@ export interface TestApp {
 export async function createTestApp(entries: readonly string[] = ['index']): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), 'dynamic-guard-runtimes-'))
   const pkg = join(dir, 'node_modules/dynamic-guard')
-  await mkdir(pkg, { recursive: true })
-  for (const options of buildOptions(join(pkg, 'dist'), entries, ROOT)) {
-    // Types are checked elsewhere (tsc, attw); the runtimes need only the JavaScript.
-    await tsup({ ...options, dts: false, sourcemap: false, silent: true, config: false } as Parameters<typeof tsup>[0])
+  try {
+    await mkdir(pkg, { recursive: true })
+    for (const options of buildOptions(join(pkg, 'dist'), entries, ROOT)) {
+      // Types are checked elsewhere (tsc, attw); the runtimes need only the JavaScript.
+      await tsup({ ...options, dts: false, sourcemap: false, silent: true, config: false } as Parameters<typeof tsup>[0])
+    }
+    await cp(join(ROOT, 'package.json'), join(pkg, 'package.json'))
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ private: true, type: 'module', dependencies: { 'dynamic-guard': '*' } }))
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true })
+    throw error
   }
-  await cp(join(ROOT, 'package.json'), join(pkg, 'package.json'))
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ private: true, type: 'module', dependencies: { 'dynamic-guard': '*' } }))
   // The package stays an import (each runtime resolves it); Node built-ins are left to the runtime.
   const common = { bundle: true, format: 'esm' as const, logLevel: 'silent' as const, external: ['dynamic-guard', 'node:*'] }
   return {

@@ -7,7 +7,7 @@ import { before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createPublicKey, generateKeyPairSync, sign, verify, constants } from 'node:crypto'
 import { createDynamicAuth, TEST_ENVIRONMENT_ID, nodeBackend, type DynamicAuth } from './subject.js'
-import { b64u, claimsFor, fixedClock, hmacToken, publishedJwk, rawToken, refused, rsaPair, signAs, signRaw, signToken, type RsaPair } from './helpers.js'
+import { b64u, claimsFor, fixedClock, hmacToken, publishedJwk, rawToken, refused, rsaPair, signAs, signRaw, signToken, type RsaPair } from './toolkit.js'
 
 const ENV = TEST_ENVIRONMENT_ID
 const KID = 'real-kid'

@@ -5,7 +5,7 @@
 import { before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createDynamicAuth, OTHER_ENVIRONMENT_ID, TEST_ENVIRONMENT_ID, type DynamicAuth } from './subject.js'
-import { claimsFor, fixedClock, NOW, publishedJwk, refused, rsaPair, signRaw, signToken, type RsaPair } from './helpers.js'
+import { claimsFor, fixedClock, NOW, publishedJwk, refused, rsaPair, signRaw, signToken, type RsaPair } from './toolkit.js'
 
 const ENV = TEST_ENVIRONMENT_ID
 const OTHER = OTHER_ENVIRONMENT_ID

@@ -13,7 +13,7 @@
 import fc from 'fast-check'
 import assert from 'node:assert/strict'
 import { createDynamicAuth, isDynamicAuthError, TEST_ENVIRONMENT_ID, type DynamicAuth } from './subject.js'
-import { b64u, claimsFor, fixedClock, NOW, publishedJwk, rsaPair, signRaw, signToken } from './helpers.js'
+import { b64u, claimsFor, fixedClock, NOW, publishedJwk, rsaPair, signRaw, signToken } from './toolkit.js'
 
 const ENV = TEST_ENVIRONMENT_ID
 const KID = 'fuzz-kid'

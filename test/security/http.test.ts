@@ -11,7 +11,7 @@ import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
 import { createDynamicAuth, loadSource, TEST_ENVIRONMENT_ID, type DynamicAuth } from './subject.js'
-import { claimsFor, fixedClock, publishedJwk, rsaPair, signToken, type RsaPair } from './helpers.js'
+import { claimsFor, fixedClock, publishedJwk, rsaPair, signToken, type RsaPair } from './toolkit.js'
 
 const ENV = TEST_ENVIRONMENT_ID
 const KID = 'real-kid'

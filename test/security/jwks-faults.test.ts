@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createDynamicAuth, TEST_ENVIRONMENT_ID, type DynamicAuth, type DynamicAuthOptions } from './subject.js'
-import { claimsFor, NOW, publishedJwk, recordingServer, refused, rsaPair, serveJson, signToken, type RecordingServer, type RsaPair } from './helpers.js'
+import { claimsFor, NOW, publishedJwk, recordingServer, refused, rsaPair, serveJson, signToken, type RecordingServer, type RsaPair } from './toolkit.js'
 
 const ENV = TEST_ENVIRONMENT_ID
 const PATH = `/api/v0/sdk/${ENV}/.well-known/jwks`

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash, generateKeyPairSync } from 'node:crypto'
 import { acceptJwk, createDynamicAuth, DynamicAuthConfigError, TEST_ENVIRONMENT_ID, type DynamicAuth } from './subject.js'
-import { b64u, claimsFor, fixedClock, hmacToken, publishedJwk, recordingServer, refused, rsaPair, serveJson, signRaw, signToken, type RecordingServer, type RsaPair } from './helpers.js'
+import { b64u, claimsFor, fixedClock, hmacToken, publishedJwk, recordingServer, refused, rsaPair, serveJson, signRaw, signToken, type RecordingServer, type RsaPair } from './toolkit.js'
 
 const ENV = TEST_ENVIRONMENT_ID
 const KID = 'real-kid'

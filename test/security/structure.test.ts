@@ -6,7 +6,7 @@
 import { before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createDynamicAuth, TEST_ENVIRONMENT_ID, type DynamicAuth } from './subject.js'
-import { b64u, claimsFor, fixedClock, publishedJwk, refused, rsaPair, signBytes, signParts, signRaw, signToken, type RsaPair } from './helpers.js'
+import { b64u, claimsFor, fixedClock, publishedJwk, refused, rsaPair, signBytes, signParts, signRaw, signToken, type RsaPair } from './toolkit.js'
 
 const ENV = TEST_ENVIRONMENT_ID
 const KID = 'real-kid'
