@@ -68,7 +68,12 @@ export class DynamicAuthError extends Error {
   readonly retryAfter?: number
 
   constructor(code: DynamicAuthErrorCode, message: string, details: DynamicAuthErrorDetails = {}) {
+    // A refusal is an outcome, not a bug: its stack says nothing and capturing one costs more
+    // than the rest of a malformed token's refusal. `cause` keeps the stack of a real failure.
+    const stackTraceLimit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
     super(message, details.cause === undefined ? undefined : { cause: details.cause })
+    Error.stackTraceLimit = stackTraceLimit
     this.code = code
     this.status = ERROR_STATUS[code]
     if (details.missingScopes) this.missingScopes = details.missingScopes

@@ -34,7 +34,9 @@ export function caseTable(rows: readonly Row[]): string {
 export function targetsTable(targets: readonly Target[]): string {
   const lines = ['| target | measured | goal | |', '|---|---:|---:|---|']
   for (const t of targets) {
-    const fmt = (v: number): string => (t.op === '<' ? `${v.toFixed(1)} MB` : `${v.toFixed(2)}×`)
+    // Enough digits that a miss never reads as the goal itself (0.7996 is not "0.80").
+    const digits = !t.met && t.value.toFixed(2) === t.goal.toFixed(2) ? 3 : 2
+    const fmt = (v: number): string => (t.op === '<' ? `${v.toFixed(1)} MB` : `${v.toFixed(digits)}×`)
     lines.push(`| ${t.name} | ${fmt(t.value)} | ${t.op} ${fmt(t.goal)} | ${t.met ? 'met' : '**missed**'} |`)
   }
   return lines.join('\n')

@@ -53,7 +53,8 @@ export function evaluateTargets(rows: readonly Row[]): Target[] {
  * what the profile (bench/results/hot-path.cpuprofile) and the design show; ratios come from the run.
  */
 export function explainMiss(t: Target, rows: readonly Row[]): string {
-  const by = t.op === '<' ? `${(t.value - t.goal).toFixed(1)} MB over` : `${t.value.toFixed(2)}× against ${t.goal.toFixed(2)}× (${((1 - t.value / t.goal) * 100).toFixed(0)}% short)`
+  const digits = t.value.toFixed(2) === t.goal.toFixed(2) ? 3 : 2
+  const by = t.op === '<' ? `${(t.value - t.goal).toFixed(1)} MB over` : `${t.value.toFixed(digits)}× against ${t.goal.toFixed(2)}× (${((1 - t.value / t.goal) * 100).toFixed(1)}% short)`
   const fastFloor = (find(rows, 'cold', 'fast-jwt') ?? 0) / (find(rows, 'cold', 'node-crypto') ?? 1)
   if (t.name.startsWith('cold, one at a time ÷ node:crypto')) {
     return `${t.name}: ${by}. Besides the RSA check, a new token costs strict parsing (canonical base64url, fatal UTF-8, JSON checked for duplicate and __proto__ members and depth), the claim checks, a frozen session, and an insertion into the verified-token cache; cached entries outlive V8's young generation, so the cache also shows as garbage-collection time in the CPU profile of the hot path (bench/results/latest.md, hot-path.cpuprofile). To close it: admit a token to the cache on its second sighting (a small doorkeeper filter), so that one-off tokens never reach the old generation; decode the fixed header once per key (done); fuse the base64url check into the decoder.`

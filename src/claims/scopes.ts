@@ -1,5 +1,5 @@
 /**
- * Scopes. Dynamic writes them as one whitespace-separated `scope` string; older tokens used a
+ * Scopes. Dynamic writes them as one space-separated `scope` string; older tokens used a
  * `scopes` array, read only when `scope` is absent. `user:basic` means the user finished signing
  * in and is always required; a token without it (an MFA step pending, say) opens nothing.
  */

@@ -59,7 +59,7 @@ export interface DynamicJwtClaims {
   originalSid?: string
   kid?: string
   environment_id?: string
-  /** Whitespace-separated scopes, e.g. `"user:basic"`. */
+  /** Space-separated scopes, e.g. `"user:basic"`. */
   scope?: string
   /** Legacy form of `scope`. */
   scopes?: string[]

@@ -41,7 +41,7 @@ export function parseSignInRequest(body: unknown): MintOptions | string {
         out[name] = value
         break
       case 'scope':
-        if (typeof value !== 'string' || value.length > 1024) return '"scope" must be a string (whitespace-separated scopes).'
+        if (typeof value !== 'string' || value.length > 1024) return '"scope" must be a string (space-separated scopes).'
         out.scope = value
         break
       case 'scopes':

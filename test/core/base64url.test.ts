@@ -1,0 +1,48 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { decodeBase64url, encodeBase64url, isCanonicalBase64url } from '../../src/parse/base64url.js'
+
+const ALPHABET = /^[A-Za-z0-9_-]$/
+
+describe('strict base64url', () => {
+  const samples = [encodeBase64url('{"sub":"abc","scope":"user:basic","n":12345}'), encodeBase64url('{"a":1}x'), encodeBase64url('{"a":1}xy')]
+
+  it('decodes canonical input exactly', () => {
+    for (const text of samples) {
+      assert.ok(isCanonicalBase64url(text))
+      assert.equal(Buffer.from(decodeBase64url(text)!).toString('base64url'), text)
+    }
+  })
+
+  it('refuses every character outside the alphabet, at every position, inserted or replacing', () => {
+    // All of ASCII, Latin-1, and wide characters whose low byte is an alphabet character (a
+    // decoder that reads only the low byte would otherwise take them for that character).
+    const codes: number[] = []
+    for (let c = 0; c < 256; c++) codes.push(c)
+    for (const low of 'Az09-_+/='.split('').map((ch) => ch.charCodeAt(0))) for (let high = 1; high < 256; high += 37) codes.push((high << 8) | low)
+    let checked = 0
+    for (const text of samples) {
+      for (const code of codes) {
+        const ch = String.fromCharCode(code)
+        if (ALPHABET.test(ch)) continue
+        for (let k = 0; k <= text.length; k++) {
+          for (const variant of [text.slice(0, k) + ch + text.slice(k), text.slice(0, k) + ch + text.slice(k + 1)]) {
+            checked++
+            assert.equal(decodeBase64url(variant), undefined, `accepted ${JSON.stringify(variant)}`)
+          }
+        }
+      }
+    }
+    assert.ok(checked > 30_000, `checked ${checked}`)
+  })
+
+  it('refuses padding, lengths of 4n+1 and non-zero unused bits', () => {
+    assert.equal(decodeBase64url('YQ=='), undefined)
+    assert.equal(decodeBase64url('YQ='), undefined)
+    assert.equal(decodeBase64url('YWJjZ'), undefined)
+    assert.ok(decodeBase64url('YQ'))
+    assert.equal(decodeBase64url('YR'), undefined, 'YR decodes to the same byte as YQ')
+    assert.ok(decodeBase64url('YWI'))
+    assert.equal(decodeBase64url('YWJ'), undefined)
+  })
+})
