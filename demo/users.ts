@@ -1,6 +1,6 @@
 /** The people a visitor of the demo can sign in as, each with the credentials Dynamic would have verified. */
 import type { VerifiedCredential } from '../src/session/claims.js'
-import type { TestProfile } from '../src/testing/index.js'
+import { defaultCredentials, type TestProfile } from '../src/testing/index.js'
 
 export interface DemoUser {
   key: string
@@ -18,18 +18,8 @@ export const DEMO_USERS: DemoUser[] = [
     description: 'MetaMask wallet (Ethereum) and email',
     sub: '8f2b1a6e-3c4d-4e5f-9a0b-1c2d3e4f5a6b',
     profile: { email: 'ada@example.com', username: 'ada', first_name: 'Ada', last_name: 'Lovelace' },
-    credentials: [
-      {
-        id: 'c3a0a6f2-4b7e-4a55-9a8e-0d2f1c6b9e01',
-        format: 'blockchain',
-        address: '0x71C7656EC7ab88b098defB751B7401B5f6d8976F',
-        chain: 'eip155',
-        wallet_name: 'metamask',
-        wallet_provider: 'browserExtension',
-        public_identifier: '0x71C7656EC7ab88b098defB751B7401B5f6d8976F',
-      },
-      { id: 'e5b1d9c4-8f2a-4c61-b3d7-5a9e0f1c2d03', format: 'email', email: 'ada@example.com', public_identifier: 'ada@example.com' },
-    ],
+    // The test kit's default user: an EVM wallet and a verified email.
+    credentials: defaultCredentials(),
   },
   {
     key: 'grace',

@@ -3,7 +3,7 @@
  * or `scriptCase(id, title, 'bench/<file>.ts')` for a standalone script (see lib/script-case.ts).
  */
 import type { BenchCase } from '../lib/types.js'
-// import { scriptCase } from '../lib/script-case.js'  (for standalone scripts, see above)
+import { scriptCase } from '../lib/script-case.js'
 import { cold, coldStart, inFlight64, refuseBadSignature, refuseExpired, refuseMalformed, warm } from './library.js'
 import { memory } from './memory.js'
 import { http } from './http.js'
@@ -19,5 +19,7 @@ export const CASES: readonly BenchCase[] = [
   coldStart,
   memory,
   http,
+  scriptCase('revocation-overhead', 'Warm path with the Redis revocation store on vs off', 'bench/revocation-overhead.ts'),
+  scriptCase('runtimes', 'verify/s per runtime: Node 20, Node 22, Bun, Deno, workerd', 'bench/runtimes.ts'),
   profile,
 ]

@@ -45,7 +45,6 @@ export function poolScheduler<K>(here: SyncVerify<K>, onPool: PoolVerify<K>, { m
   let inFlight = 0
   let overlapSeen = false // a call arrived while the pool was working
   let concurrent = false // the last pool episode saw overlapping calls
-  let alternate = 0
 
   let sinceProbe = 0
   let probeInterval = MIN_PROBE_INTERVAL
@@ -126,8 +125,10 @@ export function poolScheduler<K>(here: SyncVerify<K>, onPool: PoolVerify<K>, { m
       }
       if (inFlight > 0) {
         overlapSeen = true
-        // Alternate, so the pool takes at most half: this thread also parses and checks claims.
-        if (inFlight < maxInFlight && (++alternate & 1) === 1 && poolHelps()) return runOnPool(key, input, signature)
+        // While verifications overlap the pool takes them, up to maxInFlight: its threads keep both
+        // cores on RSA while this thread parses and checks claims. (Alternating with this thread
+        // was measured slower: 64 in flight, ~30k/s alternating against ~41k/s, floor ~35k/s.)
+        if (inFlight < maxInFlight && poolHelps()) return runOnPool(key, input, signature)
         return answerLater(runHere(key, input, signature))
       }
       if (((burst || concurrent) && poolHelps()) || ++sinceProbe >= probeInterval) {
