@@ -65,6 +65,8 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
     )
   }
 
+  // Listen for Ctrl-C / SIGTERM before saying we are up: a caller may stop us right after.
+  const stopped = io.stopSignal()
   if (values.json) {
     io.stdout(`${JSON.stringify({ origin: server.origin, environmentId: issuer.environmentId, issuer: issuer.issuer, jwksUrl: server.jwksUrl, tokenUrl: server.tokenUrl, rotateKeyUrl: server.rotateKeyUrl })}\n`)
   } else {
@@ -93,7 +95,7 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
       ].join('\n'),
     )
   }
-  const signal = await io.stopSignal()
+  const signal = await stopped
   await server.close()
   io.stderr(`Stand-in stopped (${signal}).\n`)
   return EXIT_OK
