@@ -67,6 +67,8 @@ return 1`
 
 const MAX_MESSAGE_LENGTH = 2048
 const SYNC_RETRY_MS = 500
+/** After a reconnection, one more load this much later catches the fleet's write-backs. */
+const RECONNECT_SETTLE_MS = 1000
 
 /** The sorted-set member of an entry: one per session, one per (user, before). */
 function memberOf(entry: RevocationEntry): string {
@@ -116,6 +118,9 @@ class RedisStore implements RedisRevocationStore {
   private staleTimer: ReturnType<typeof setTimeout> | undefined
   private readonly resyncTimer: ReturnType<typeof setInterval>
   private syncing: Promise<boolean> | undefined
+  private syncAgain = false
+  /** True once a load has completed with the subscription live. */
+  private synced = false
   private closed = false
   /** Bumped on every change that can turn a "not revoked" answer into a refusal. */
   version = 0
@@ -242,8 +247,19 @@ class RedisStore implements RedisRevocationStore {
 
   /** Loads the whole set, then writes back what this instance knows that Redis lacks. One at a time. */
   private sync(): Promise<boolean> {
-    this.syncing ??= this.load().finally(() => {
+    if (this.syncing) {
+      // The load under way may have read Redis before this request's reason (a subscription
+      // that just came back, say): load once more after it, or an entry written in between
+      // would wait for the periodic reload.
+      this.syncAgain = true
+      return this.syncing
+    }
+    this.syncing = this.load().finally(() => {
       this.syncing = undefined
+      if (this.syncAgain && !this.closed) {
+        this.syncAgain = false
+        void this.sync()
+      }
     })
     return this.syncing
   }
@@ -257,7 +273,12 @@ class RedisStore implements RedisRevocationStore {
         const entry = entryOf(member, expiresAt)
         if (!entry) continue
         inRedis.set(member, expiresAt)
-        if (this.set.add(entry)) this.version++
+        if (this.set.add(entry)) {
+          this.version++
+          // Learned from the fleet by a reload rather than by a message (one missed while
+          // reconnecting): report it like one. The first load is the set itself, not news.
+          if (this.synced) this.report({ type: 'revocation_received', entry })
+        }
       }
       let writtenBack = 0
       for (const entry of this.set.entries()) {
@@ -275,9 +296,17 @@ class RedisStore implements RedisRevocationStore {
           this.changedAt = this.lastSyncAt
           if (this.staleTimer) clearTimeout(this.staleTimer)
           this.staleTimer = undefined
+          // After an outage the whole fleet reconnects and writes back at once: an entry another
+          // instance writes back while this one was resubscribing is neither in this load nor
+          // received. One more load, once the fleet has settled, picks it up.
+          const settle = setTimeout(() => {
+            if (!this.closed) void this.sync()
+          }, RECONNECT_SETTLE_MS)
+          settle.unref?.()
         }
         this.lastError = undefined
         this.report({ type: 'revocation_synced', entries: this.set.size, writtenBack })
+        this.synced = true
         this.resolveFirstSync()
       }
       return true
