@@ -131,19 +131,30 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
         if (copy) return copy.keys
         throw new JwksFetchError(`is on hold for the whole fleet (Dynamic asked to wait ${Math.ceil((holdUntil - now) / 1000)} s)`, holdUntil - now)
       }
-      const token = randomUUID()
-      let locked = false
-      try {
-        locked = (await command(client, ['SET', lockKey, token, 'NX', 'PX', String(lockTtl)], timeout)) === 'OK'
-      } catch (error) {
-        report({ type: 'jwks_redis_unavailable', url, message: describeError(error) })
-        return fetchJwks(url, limits)
-      }
-      if (locked) return fetchForFleet(url, limits, copyKey, holdKey, lockKey, token)
-      if (Date.now() > deadline) throw new JwksFetchError('was being fetched by another instance, which did not finish in time')
+      const fetched = await fetchIfLocked(url, limits, copyKey, holdKey, lockKey, deadline)
+      if (fetched !== undefined) return fetched
       await sleep(poll)
       poll = Math.min(poll * 2, MAX_POLL_MS)
     }
+  }
+
+  /**
+   * One turn at the fleet lock: this instance takes it and fetches for the fleet; or Redis fails
+   * and it fetches alone; or another instance holds it, and `undefined` tells the caller to wait
+   * and look again (until `deadline`).
+   */
+  async function fetchIfLocked(url: string, limits: FetchJwksLimits, copyKey: string, holdKey: string, lockKey: string, deadline: number): Promise<unknown[] | undefined> {
+    const token = randomUUID()
+    let locked: boolean
+    try {
+      locked = (await command(client, ['SET', lockKey, token, 'NX', 'PX', String(lockTtl)], timeout)) === 'OK'
+    } catch (error) {
+      report({ type: 'jwks_redis_unavailable', url, message: describeError(error) })
+      return fetchJwks(url, limits)
+    }
+    if (locked) return fetchForFleet(url, limits, copyKey, holdKey, lockKey, token)
+    if (Date.now() > deadline) throw new JwksFetchError('was being fetched by another instance, which did not finish in time')
+    return undefined
   }
 
   /** The unknown-kid refetch: take the lock, or wait for the holder's copy. */
@@ -151,16 +162,8 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
     let poll = FIRST_POLL_MS
     const since = Date.now()
     for (;;) {
-      const token = randomUUID()
-      let locked = false
-      try {
-        locked = (await command(client, ['SET', lockKey, token, 'NX', 'PX', String(lockTtl)], timeout)) === 'OK'
-      } catch (error) {
-        report({ type: 'jwks_redis_unavailable', url, message: describeError(error) })
-        return fetchJwks(url, limits)
-      }
-      if (locked) return fetchForFleet(url, limits, copyKey, holdKey, lockKey, token)
-      if (Date.now() > deadline) throw new JwksFetchError('was being fetched by another instance, which did not finish in time')
+      const fetched = await fetchIfLocked(url, limits, copyKey, holdKey, lockKey, deadline)
+      if (fetched !== undefined) return fetched
       await sleep(poll)
       poll = Math.min(poll * 2, MAX_POLL_MS)
       try {
