@@ -2,6 +2,7 @@
  * One bounded JWKS request: a timeout that covers the body too (a slow drip cannot hold it open),
  * a size cap, no redirects (the configured URL is the only key source), JSON with a `keys` array.
  */
+import { readCappedBody } from '../util/read-capped-body.js'
 
 /** Why a JWKS request failed; `retryAfterMs` is set when the server asked us to wait (429/503). */
 export class JwksFetchError extends Error {
@@ -71,35 +72,15 @@ export async function fetchJwks(url: string, limits: FetchJwksLimits): Promise<u
 }
 
 async function readCapped(response: Response, maxBytes: number, signal: AbortSignal, timeoutMs: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length'))
-  if (declared > maxBytes) {
-    void response.body?.cancel().catch(() => undefined)
-    throw new JwksFetchError(`answered ${declared} bytes; the limit is ${maxBytes}`)
-  }
-  if (!response.body) return ''
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
+  let bytes: Uint8Array | undefined
   try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      total += value.byteLength
-      if (total > maxBytes) {
-        void reader.cancel().catch(() => undefined)
-        throw new JwksFetchError(`answered more than ${maxBytes} bytes`)
-      }
-      chunks.push(value)
-    }
+    bytes = await readCappedBody(response, maxBytes)
   } catch (cause) {
-    if (cause instanceof JwksFetchError) throw cause
     throw new JwksFetchError(signal.aborted ? `body not complete within ${timeoutMs} ms` : `body could not be read: ${describe(cause)}`, undefined, { cause })
   }
-  const bytes = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
+  if (!bytes) {
+    const declared = Number(response.headers.get('content-length'))
+    throw new JwksFetchError(declared > maxBytes ? `answered ${declared} bytes; the limit is ${maxBytes}` : `answered more than ${maxBytes} bytes`)
   }
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes)

@@ -4,6 +4,7 @@
  * Frameworks appear here only as shapes: importing this module loads none of them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { readCappedBody } from '../util/read-capped-body.js'
 import { SIGNATURE_HEADER } from './signature.js'
 import { methodNotAllowed, tooLarge, type WebhookProcessor, type WebhookResult } from './handler.js'
 
@@ -11,34 +12,10 @@ function json(result: WebhookResult): Response {
   return new Response(JSON.stringify(result.body), { status: result.status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } })
 }
 
-/** Reads a Web body up to `max` bytes; undefined when larger. */
-async function readWebBody(request: Request, max: number): Promise<Uint8Array | undefined> {
-  const declared = Number(request.headers.get('content-length'))
-  if (declared > max) {
-    await request.body?.cancel().catch(() => undefined)
-    return undefined
-  }
-  if (!request.body) return new Uint8Array(0)
-  const reader = request.body.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    total += value.byteLength
-    if (total > max) {
-      await reader.cancel().catch(() => undefined)
-      return undefined
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks, total)
-}
-
 /** The Fetch API route: `(request) => Response` (Next.js route handlers, Bun, Deno, Workers, Hono). */
 export async function handleFetch(processor: WebhookProcessor, request: Request): Promise<Response> {
   if (request.method !== 'POST') return json(methodNotAllowed())
-  const body = await readWebBody(request, processor.maxBodyBytes)
+  const body = await readCappedBody(request, processor.maxBodyBytes)
   if (!body) return json(tooLarge(processor.maxBodyBytes))
   return json(await processor.handle(body, request.headers.get(SIGNATURE_HEADER)))
 }
