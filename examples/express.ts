@@ -4,7 +4,7 @@
  */
 import express from 'express'
 import { createDynamicAuth } from '../src/index.js'
-import { dynamicAuth, dynamicAuthErrorHandler, requireScopes } from '../src/adapters/express.js'
+import { dynamicAuth, requireScopes } from '../src/adapters/express.js'
 
 const auth = createDynamicAuth({ environmentId: process.env.DYNAMIC_ENVIRONMENT_ID ?? '2762a57b-faa4-41ce-9f16-abff9300e2c9' })
 
@@ -31,7 +31,7 @@ app.get('/feed', dynamicAuth(auth, { optional: true }), (req, res) => {
   res.json({ personalised: req.auth !== undefined })
 })
 
-// RFC 6750 answers (401/403/400/503 with WWW-Authenticate, JSON body). Put yours before it to answer differently.
-app.use(dynamicAuthErrorHandler())
+// Refusals are answered by dynamicAuth() itself: RFC 6750 (401/403/400/503 with WWW-Authenticate, JSON body).
+// To answer them in your error middleware instead: dynamicAuth(auth, { refusals: 'forward' }) (see dynamicAuthErrorHandler).
 
 export default app

@@ -1,16 +1,14 @@
-/** Plain node:http: the core's one call. In your app: `import { createDynamicAuth, refusalFor, isDynamicAuthError } from 'dynamic-guard'`. */
-import { createServer } from 'node:http'
-import { createDynamicAuth, isDynamicAuthError, refusalFor } from '../src/index.js'
+/** Plain node:http. In your app: `import { createDynamicAuth, protectNodeHandler } from 'dynamic-guard'`. */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createDynamicAuth, protectNodeHandler } from '../src/index.js'
 
 const auth = createDynamicAuth({ environmentId: '2762a57b-faa4-41ce-9f16-abff9300e2c9' })
 
-export const server = createServer(async (req, res) => {
-  try {
-    const session = await auth.authenticate(req) // header, then Dynamic's cookie (CSRF-checked)
+// Header, then Dynamic's cookie (CSRF-checked). Refusals are answered per RFC 6750 and CORS
+// preflights with an empty 204; the handler runs only with a verified session. By hand instead:
+// `await auth.authenticate(req)` and, on a DynamicAuthError, `refusalFor(error)`.
+export const server = createServer(
+  protectNodeHandler((_req: IncomingMessage, res: ServerResponse, session) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ userId: session.userId }))
-  } catch (error) {
-    if (!isDynamicAuthError(error)) throw error
-    const refusal = refusalFor(error)
-    res.writeHead(refusal.status, refusal.headers).end(refusal.json)
-  }
-})
+  }, auth),
+)

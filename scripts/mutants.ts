@@ -57,6 +57,8 @@ const MUTANTS: readonly Mutant[] = [
   { name: 'http-query-tokens-by-default', breaks: 'access_token query parameter read by default', file: 'http/options.ts', from: 'queryParam = false,', to: "queryParam = 'access_token'," },
   { name: 'http-stack-in-body', breaks: 'refusal bodies carry the stack', file: 'http/refusal.ts', from: 'error_description: description, code }', to: 'error_description: `${description} ${new Error().stack}`, code }' },
   { name: 'http-commas-in-bearer', breaks: 'a Bearer token may contain commas', file: 'http/extract.ts', from: 'code === 44 ||', to: '' },
+  { name: 'http-preflights-pass', breaks: 'preflight-shaped requests reach the app unauthenticated', file: 'http/guard.ts', from: 'options.passPreflights ? GO_ON : ANSWER_PREFLIGHT', to: 'GO_ON' },
+  { name: 'http-refusals-forwarded-by-default', breaks: "refusals go to the framework's error handling (HTML, text) unless answered", file: 'http/options.ts', from: "refusals = 'respond',", to: "refusals = 'forward'," },
 ]
 
 const root = resolve(import.meta.dirname, '..')

@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'insufficient_scope',
   'session_revoked',
   'jwks_unavailable',
+  'key_unusable',
   'invalid_request',
   'origin_not_allowed',
   'revocation_unavailable',
@@ -41,10 +42,20 @@ export const ERROR_STATUS: Readonly<Record<DynamicAuthErrorCode, 400 | 401 | 403
   insufficient_scope: 403,
   session_revoked: 401,
   jwks_unavailable: 503,
+  key_unusable: 503,
   invalid_request: 400,
   origin_not_allowed: 403,
   revocation_unavailable: 503,
 })
+
+/**
+ * The step of Dynamic's sign-in a user still owes when a token lacks `user:basic`, for a front end
+ * to route the user: `mfa` (scope `requiresAdditionalAuth`), `device_registration`
+ * (`device:register`), `user_data_form` (`userDataForm`: the information form, fields in the
+ * token's `missing_fields`), `sign_in_incomplete` (an empty scope: an older token, or a sign-in
+ * that did not complete).
+ */
+export type DynamicPendingStep = 'mfa' | 'user_data_form' | 'device_registration' | 'sign_in_incomplete'
 
 /** Extra facts some refusals carry. */
 export interface DynamicAuthErrorDetails {
@@ -52,6 +63,8 @@ export interface DynamicAuthErrorDetails {
   missingScopes?: readonly string[]
   /** For `jwks_unavailable`: seconds after which a retry may succeed. */
   retryAfter?: number
+  /** For `insufficient_scope` when `user:basic` is missing: the sign-in step still pending. */
+  pendingStep?: DynamicPendingStep
   /** The underlying failure (a network error, say). Never holds the token. */
   cause?: unknown
 }
@@ -62,10 +75,20 @@ export interface DynamicAuthErrorDetails {
  */
 export class DynamicAuthError extends Error {
   override readonly name = 'DynamicAuthError'
+  /** Why the token or request was refused: one of {@link ERROR_CODES}, a stable contract. */
   readonly code: DynamicAuthErrorCode
+  /** The HTTP status the code maps to ({@link ERROR_STATUS}). */
   readonly status: 400 | 401 | 403 | 503
+  /** For `insufficient_scope`: the scopes the route needs that the token lacks. */
   readonly missingScopes?: readonly string[]
+  /** For `jwks_unavailable` and `revocation_unavailable`: seconds after which a retry may succeed. */
   readonly retryAfter?: number
+  /**
+   * For `insufficient_scope` when the token lacks `user:basic`: the step of Dynamic's sign-in
+   * still pending, when the token says which (undefined otherwise). Also in the JSON refusal body
+   * as `pending_step`. (Declared, not a class field: refusals stay as cheap as before.)
+   */
+  declare readonly pendingStep?: DynamicPendingStep
 
   constructor(code: DynamicAuthErrorCode, message: string, details: DynamicAuthErrorDetails = {}) {
     // A refusal is an outcome, not a bug: its stack says nothing and capturing one costs more
@@ -78,11 +101,19 @@ export class DynamicAuthError extends Error {
     this.status = ERROR_STATUS[code]
     if (details.missingScopes) this.missingScopes = details.missingScopes
     if (details.retryAfter !== undefined) this.retryAfter = details.retryAfter
+    if (details.pendingStep !== undefined) this.pendingStep = details.pendingStep
   }
 
-  /** A JSON form safe to log or return: code, status and message, no stack, no token. */
-  toJSON(): { name: string; code: DynamicAuthErrorCode; status: number; message: string } {
-    return { name: this.name, code: this.code, status: this.status, message: this.message }
+  /** A JSON form safe to log or return: code, status, message and any pending step; no stack, no token. */
+  toJSON(): { name: string; code: DynamicAuthErrorCode; status: number; message: string; pendingStep?: DynamicPendingStep } {
+    const json: { name: string; code: DynamicAuthErrorCode; status: number; message: string; pendingStep?: DynamicPendingStep } = {
+      name: this.name,
+      code: this.code,
+      status: this.status,
+      message: this.message,
+    }
+    if (this.pendingStep !== undefined) json.pendingStep = this.pendingStep
+    return json
   }
 }
 

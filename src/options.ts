@@ -7,44 +7,70 @@ import { DynamicAuthConfigError } from './errors.js'
 import { defaultIssuers } from './claims/issuer.js'
 import { USER_BASIC } from './claims/scopes.js'
 import { acceptJwk } from './keys/jwk.js'
+import { acceptRsaPublicKey } from './keys/public-key-pem.js'
 import type { KeyStoreEvent, KeyStoreFactory } from './keys/key-store.js'
 import { createMemoryRevocationStore } from './revocation/memory-store.js'
 import type { RevocationStore } from './revocation/store.js'
-import type { SignatureBackend } from './signature/backend.js'
+import type { TelemetrySetting } from './observability/telemetry.js'
+import type { RsaPublicJwk, SignatureBackend } from './signature/backend.js'
 
 /** Options of {@link createDynamicAuth}. Durations of the key store are in milliseconds, claim times in seconds. */
 export interface DynamicAuthOptions {
   /** The Dynamic environment id (a UUID, from the dashboard's Developer → SDK & API Keys). Required. */
   environmentId: string
-  /** Where the environment's keys are. Default: `https://app.dynamic.xyz/api/v0/sdk/<environmentId>/.well-known/jwks`. */
+  /**
+   * Where the environment's keys are. Default: `https://app.dynamic.xyz/api/v0/sdk/<environmentId>/.well-known/jwks`.
+   * Must be `https` (plain `http` only to a loopback host, or with `allowInsecureJwksUrl`); redirects
+   * are never followed. Set it when a custom hostname serves the JWKS. One of `jwksUrl`, `jwks`, `publicKey`.
+   */
   jwksUrl?: string | URL
-  /** Verify without any network: the environment's JWKS document, as `{ keys: [...] }`. */
+  /** Verify without any network: the environment's JWKS document, as `{ keys: [...] }`. Every key is checked at start-up. */
   jwks?: { keys: readonly object[] }
-  /** Verify without any network: the environment's public key as PEM (from older dashboards). Used whatever the token's kid. */
+  /**
+   * Verify without any network: the environment's RSA public key (from older dashboards), used
+   * whatever the token's kid. PEM (`BEGIN PUBLIC KEY` or `BEGIN RSA PUBLIC KEY`) in any layout a
+   * paste or an environment variable gives it (one line, `\n` escapes, CRLF, quotes), or the bare
+   * base64 body. Read and checked at start-up: a bad key is a DynamicAuthConfigError.
+   */
   publicKey?: string
-  /** Accepted `iss` values, compared exactly. Default: `app.dynamicauth.com/<environmentId>` and `app.dynamic.xyz/<environmentId>`. */
+  /**
+   * Accepted `iss` values, compared exactly. Default: `app.dynamicauth.com/<environmentId>` and
+   * `app.dynamic.xyz/<environmentId>`: tokens have been seen with the first form and Dynamic's docs
+   * show the second, so both are accepted; set this to pin one.
+   */
   issuer?: string | readonly string[]
-  /** When set, `aud` must contain one of these (your front ends' origins, e.g. `https://app.example.com`). Default: not checked. */
+  /**
+   * When set, `aud` (a string or an array) must contain one of these: your front ends' origins, e.g.
+   * `https://app.example.com` (Dynamic sets `aud` to the origin of the site that obtained the token).
+   * Default: not checked.
+   */
   audience?: string | readonly string[]
   /** Scopes every token must have on top of `user:basic`, which is always required. Default: none. */
   requiredScopes?: string | readonly string[]
   /** Allowed clock skew for exp, nbf and iat, in seconds. Default 5; at most 300. */
   clockTolerance?: number
-  /** The longest lifetime a token may claim, in seconds: an `exp` further ahead is refused. Default 30 days, Dynamic's maximum. */
+  /**
+   * The longest lifetime a token may claim, in seconds: an `exp` further ahead is refused (which also
+   * catches timestamps in milliseconds). Default 30 days, Dynamic's maximum. Revocation entries expire
+   * this long (+ `clockTolerance`) after the newest token they cover.
+   */
   maxTokenLifetime?: number
   /** Longest accepted token, in characters, checked before any decoding. Default 16384. */
   maxTokenLength?: number
-  /** How many verified tokens to remember; 0 turns the cache off. Default 1000. */
+  /** How many verified tokens to remember; 0 turns the cache off. Default 1000. An entry never outlives its token's `exp` or the key that verified it. */
   tokenCacheSize?: number
-  /** How long fetched keys are fresh, in ms. They are refreshed in the background before that. Default 600000 (10 min). */
+  /** How long fetched keys are fresh, in ms. They are refreshed in the background from 75 % of that age on. Default 600000 (10 min). */
   jwksCacheMaxAge?: number
-  /** The least time between two refetches caused by unknown kids, in ms. Default 30000. */
+  /** The least time between two refetches caused by unknown kids, in ms; concurrent callers share one request. Default 30000. */
   jwksCooldown?: number
   /** Timeout of one JWKS request, body included, in ms. Default 5000. */
   jwksTimeout?: number
-  /** How long keys stay usable past their max age while the JWKS cannot be fetched, in ms. Default 43200000 (12 h). */
+  /**
+   * How long keys stay usable past their max age while the JWKS cannot be fetched, in ms. Default
+   * 43200000 (12 h). A key removed from a JWKS that was fetched is dropped at once.
+   */
   jwksStaleIfError?: number
-  /** The longest wait between retries while no keys can be fetched, in ms. Default 60000. */
+  /** The longest wait between retries while no keys can be fetched, in ms (exponential from 1 s, or the server's `Retry-After`). Default 60000. */
   jwksMaxBackoff?: number
   /** Largest JWKS response read, in bytes. Default 65536. */
   jwksMaxBytes?: number
@@ -52,12 +78,26 @@ export interface DynamicAuthOptions {
   allowInsecureJwksUrl?: boolean
   /** The fetch used for the JWKS (to add a proxy or an agent). Default: the global fetch. */
   fetch?: typeof globalThis.fetch
-  /** The crypto implementation. Default: node:crypto where present, else WebCrypto. */
+  /**
+   * The crypto implementation. Default, per runtime through the package's export conditions:
+   * node:crypto on Node and Bun, WebCrypto on Deno, Cloudflare Workers and edge runtimes. Pass
+   * `webCryptoBackend` (from `dynamic-guard`) to force WebCrypto.
+   */
   signatureBackend?: SignatureBackend
   /** The current time in ms since the epoch. Default `Date.now`. For tests. */
   clock?: () => number
-  /** Receives key-store events (refreshes, errors, stale keys served), for logs and metrics. */
+  /**
+   * Receives key-store events, for logs and metrics: `jwks_refreshed` (the kids, and the rejected keys
+   * and why), `jwks_error`, `jwks_stale`. Never contains a token.
+   */
   onEvent?: (event: KeyStoreEvent) => void
+  /**
+   * OpenTelemetry metrics and traces (see the observability guide). Default: on, through the
+   * providers registered with `@opentelemetry/api` (nothing is recorded when none is registered).
+   * `false` turns both off; `{ metrics: false }` or `{ traces: false }` one of them;
+   * `meterProvider`/`tracerProvider` give providers for apps that do not register globals.
+   */
+  telemetry?: TelemetrySetting
   /**
    * Where revoked sessions are kept. Default: in this process only. For a fleet, a shared store
    * such as `createRedisRevocationStore` of `dynamic-guard/redis`. Entries expire on their own
@@ -74,7 +114,7 @@ export interface DynamicAuthOptions {
 /** The options after validation, with every default filled in. */
 export interface ResolvedOptions {
   readonly environmentId: string
-  readonly keySource: { readonly kind: 'remote'; readonly url: string } | { readonly kind: 'jwks'; readonly jwks: { keys: readonly object[] } } | { readonly kind: 'pem'; readonly pem: string }
+  readonly keySource: { readonly kind: 'remote'; readonly url: string } | { readonly kind: 'jwks'; readonly jwks: { keys: readonly object[] } } | { readonly kind: 'pem'; readonly pem: string; /** The key read from `pem`. */ readonly jwk: RsaPublicJwk }
   readonly issuers: readonly string[]
   readonly audiences: readonly string[] | undefined
   /** `user:basic` first, then the configured extra scopes. */
@@ -154,10 +194,11 @@ export function resolveOptions(options: DynamicAuthOptions): ResolvedOptions {
     }
     keySource = { kind: 'jwks', jwks: options.jwks }
   } else if (options.publicKey !== undefined) {
-    if (typeof options.publicKey !== 'string' || !options.publicKey.includes('-----BEGIN')) {
-      fail('publicKey must be a PEM string ("-----BEGIN PUBLIC KEY-----…").')
-    }
-    keySource = { kind: 'pem', pem: options.publicKey }
+    // Read in JavaScript, not by the runtime's crypto: the same text is the same key (or the same
+    // refusal) on every runtime, and a bad key is refused here, at start-up.
+    const accepted = acceptRsaPublicKey(options.publicKey, 'publicKey')
+    if ('rejected' in accepted) fail(accepted.rejected)
+    keySource = { kind: 'pem', pem: options.publicKey, jwk: accepted.jwk }
   } else {
     const raw = options.jwksUrl ?? defaultJwksUrl(environmentId)
     let url: URL

@@ -9,21 +9,22 @@
  * app.use('/api', dynamicAuth({ environmentId: process.env.DYNAMIC_ENVIRONMENT_ID! }))
  * app.get('/api/me', (req, res) => res.json({ userId: req.auth!.userId }))
  * app.post('/api/sign', requireScopes('wallet:sign'), handler)
- * app.use(dynamicAuthErrorHandler()) // RFC 6750 answers in JSON
+ * // Refusals are answered per RFC 6750 in JSON. To handle them in your error middleware instead:
+ * // dynamicAuth(auth, { refusals: 'forward' }) and app.use(dynamicAuthErrorHandler()) or your own.
  *
  * @packageDocumentation
  */
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import { isDynamicAuthError, type DynamicAuthError } from '../errors.js'
-import { authenticateRequest } from '../http/authenticate.js'
-import { DEFAULT_REALM, type AuthenticateOptions } from '../http/options.js'
+import { refusalOf } from '../http/dress.js'
+import { guardRequest, scopeDecision, writeAnswer, type GuardDecision } from '../http/guard.js'
+import type { AuthenticateOptions, RefusalHandling } from '../http/options.js'
 import { writeRefusal } from '../http/refusal.js'
-import { isPreflight, nodeReader } from '../http/request.js'
-import { scopeList, scopeRefusal } from '../http/scopes.js'
+import { nodeReader } from '../http/request.js'
+import { scopeList } from '../http/scopes.js'
 import { setupAdapter, type AuthOrOptions } from '../http/setup.js'
 import type { DynamicSession } from '../session/session.js'
 import type { DynamicAuth } from '../verifier.js'
-import { dressRefusal, refusalOf } from './shared.js'
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -35,7 +36,7 @@ declare global {
   }
 }
 
-export type { AuthenticateOptions, AuthOrOptions, DynamicSession }
+export type { AuthenticateOptions, AuthOrOptions, DynamicSession, RefusalHandling }
 export type { DynamicAuth }
 
 /** The middleware, with the verifier it uses (to share it with `requireScopes` or elsewhere). */
@@ -43,42 +44,43 @@ export type DynamicAuthMiddleware = RequestHandler & { readonly auth: DynamicAut
 
 /**
  * Protects the routes after it: verifies the request's Dynamic token and sets `req.auth`.
- * A refusal goes to `next(err)` as a {@link DynamicAuthError} carrying `status`, `statusCode`
- * and `headers`: mount {@link dynamicAuthErrorHandler} for the RFC 6750 JSON answer, or your own
- * error handler to answer differently. CORS preflights pass untouched.
+ * A refusal is answered per RFC 6750 (status, `WWW-Authenticate`, JSON body); with
+ * `refusals: 'forward'` it goes to `next(err)` instead, as a {@link DynamicAuthError} carrying
+ * `status`, `statusCode` and `headers` (answer it with {@link dynamicAuthErrorHandler} or your
+ * own error middleware). A request shaped like a CORS preflight is answered 204 and goes no
+ * further, unless `passPreflightsToApp` is set: mount your CORS middleware before this one.
  */
 export function dynamicAuth(authOrOptions: AuthOrOptions, options?: AuthenticateOptions): DynamicAuthMiddleware {
-  const { auth, options: resolved, scopes } = setupAdapter(authOrOptions, options)
-  const realm = resolved.realm
-  const middleware = function dynamicAuthMiddleware(req: Request, _res: Response, next: NextFunction): void {
-    if (isPreflight(nodeReader, req)) return next()
-    authenticateRequest(auth, req, nodeReader, resolved).then(
-      (session) => {
-        if (session !== undefined) req.auth = session
-        next()
-      },
-      (error: unknown) => next(isDynamicAuthError(error) ? dressRefusal(error, realm, scopes) : error),
-    )
+  const setup = setupAdapter(authOrOptions, options)
+  const middleware = function dynamicAuthMiddleware(req: Request, res: Response, next: NextFunction): void {
+    guardRequest(setup, req, nodeReader).then((decision) => {
+      if (decision.action === 'continue' && decision.session !== undefined) req.auth = decision.session
+      carryOut(decision, res, next)
+    }, next)
   }
-  return Object.assign(middleware, { auth })
+  return Object.assign(middleware, { auth: setup.auth })
 }
 
 /**
  * Requires scopes on a route, after `dynamicAuth()`: `app.post('/sign', requireScopes('wallet:sign'), handler)`.
- * Refuses with 403 `insufficient_scope` (or 401 when the request is anonymous, in optional mode).
+ * Refuses with 403 `insufficient_scope` (or 401 when the request is anonymous, in optional mode),
+ * answered or forwarded as the `dynamicAuth()` before it does.
  */
 export function requireScopes(...scopes: string[]): RequestHandler {
   const required = scopeList(scopes)
-  return function requireScopesMiddleware(req: Request, _res: Response, next: NextFunction): void {
-    if (isPreflight(nodeReader, req)) return next()
-    const refusal = scopeRefusal(req.auth, required)
-    if (refusal === undefined) return next()
-    next(dressRefusal(refusal, DEFAULT_REALM, ['user:basic', ...required]))
+  return function requireScopesMiddleware(req: Request, res: Response, next: NextFunction): void {
+    carryOut(scopeDecision(req, nodeReader, req.auth, required), res, next)
   }
 }
 
+function carryOut(decision: GuardDecision, res: Response, next: NextFunction): void {
+  if (decision.action === 'continue') next()
+  else if (decision.action === 'forward') next(decision.error)
+  else writeAnswer(res, decision.answer)
+}
+
 /**
- * An Express error handler that answers refusals per RFC 6750 (status, `WWW-Authenticate`,
+ * For `refusals: 'forward'`: an Express error handler that answers refusals per RFC 6750 (status, `WWW-Authenticate`,
  * `Retry-After`, JSON `{ error, error_description, code }`) and passes every other error on.
  */
 export function dynamicAuthErrorHandler(options: { realm?: string } = {}): ErrorRequestHandler {
@@ -87,3 +89,9 @@ export function dynamicAuthErrorHandler(options: { realm?: string } = {}): Error
     writeRefusal(res, refusalOf(error as DynamicAuthError, options.realm))
   }
 }
+
+/**
+ * A health endpoint. Express: `app.get('/healthz', healthCheck(auth))`. 200 while this instance can verify tokens (`ok`, `degraded`), 503 when it
+ * cannot (`unavailable`), with the JSON of `auth.health()`; takes the verifier or this adapter's middleware.
+ */
+export { expressHealthCheck as healthCheck } from '../observability/health-handlers.js'

@@ -10,6 +10,9 @@
  * app.get('/me', async (request) => ({ userId: request.auth!.userId }))
  * app.post('/sign', { onRequest: requireScopes('wallet:sign') }, handler)
  *
+ * // Refusals are answered per RFC 6750 in JSON. To handle them in your setErrorHandler instead:
+ * // await app.register(dynamicAuthPlugin, { auth, refusals: 'forward' })
+ *
  * // Per route instead of app-wide:
  * await app.register(dynamicAuthPlugin, { auth, global: false })
  * app.get('/private', { onRequest: app.dynamicAuth }, handler)
@@ -19,15 +22,15 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
 import { isDynamicAuthError } from '../errors.js'
-import { authenticateRequest } from '../http/authenticate.js'
-import { DEFAULT_REALM, type AuthenticateOptions } from '../http/options.js'
-import { isPreflight, nodeReader } from '../http/request.js'
-import { scopeList, scopeRefusal } from '../http/scopes.js'
+import { refusalOf } from '../http/dress.js'
+import { guardRequest, scopeDecision, type GuardDecision } from '../http/guard.js'
+import type { AuthenticateOptions, RefusalHandling } from '../http/options.js'
+import { nodeReader } from '../http/request.js'
+import { scopeList } from '../http/scopes.js'
 import { setupAdapter, type AuthOrOptions } from '../http/setup.js'
 import type { DynamicAuthOptions } from '../options.js'
 import type { DynamicSession } from '../session/session.js'
 import type { DynamicAuth } from '../verifier.js'
-import { dressRefusal, refusalOf } from './shared.js'
 
 /** A Fastify hook (`onRequest` or `preHandler`) that authenticates or refuses. */
 export type DynamicAuthHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
@@ -43,7 +46,7 @@ declare module 'fastify' {
   }
 }
 
-export type { AuthenticateOptions, AuthOrOptions, DynamicSession, DynamicAuth }
+export type { AuthenticateOptions, AuthOrOptions, DynamicSession, DynamicAuth, RefusalHandling }
 
 /** Options of {@link dynamicAuthPlugin}: a verifier (`auth`) or its options, plus the adapter options. */
 export type DynamicAuthPluginOptions = ({ auth: DynamicAuth } | DynamicAuthOptions) &
@@ -51,45 +54,49 @@ export type DynamicAuthPluginOptions = ({ auth: DynamicAuth } | DynamicAuthOptio
     /** Protect every route of the app (an `onRequest` hook). `false`: protect routes one by one with `app.dynamicAuth`. Default true. */
     global?: boolean
     /**
-     * Answer refusals per RFC 6750 from an error handler the plugin sets. `false`: refusals reach
-     * your own `setErrorHandler` as DynamicAuthErrors (with `statusCode` and `headers`). Default true.
+     * @deprecated Use `refusals` (the hooks answer refusals themselves by default).
+     * `false` is read as `refusals: 'forward'` (refusals reach your own `setErrorHandler`), as it
+     * always meant; `true` makes the plugin set {@link dynamicAuthErrorHandler} as the error handler.
      */
     errorHandler?: boolean
   }
 
 /**
- * A Fastify hook that authenticates the request and sets `request.auth`, or fails the request
- * with a DynamicAuthError carrying `statusCode` and `headers` (answered by the plugin's error
- * handler or your own). CORS preflights pass untouched.
+ * A Fastify hook that authenticates the request and sets `request.auth`. A refusal is answered
+ * per RFC 6750 (status, `WWW-Authenticate`, JSON body); with `refusals: 'forward'` the request
+ * fails instead with a DynamicAuthError carrying `statusCode` and `headers`, for your
+ * `setErrorHandler`. A request shaped like a CORS preflight is answered 204 and goes no further,
+ * unless `passPreflightsToApp` is set: register your CORS plugin (its `onRequest` hook) before this one.
  */
 export function dynamicAuth(authOrOptions: AuthOrOptions, options?: AuthenticateOptions): DynamicAuthHook {
-  const { auth, options: resolved, scopes } = setupAdapter(authOrOptions, options)
-  const realm = resolved.realm
-  return function dynamicAuthHook(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const raw = request.raw
-    if (isPreflight(nodeReader, raw)) return done()
-    authenticateRequest(auth, raw, nodeReader, resolved).then(
-      (session) => {
-        if (session !== undefined) request.auth = session
-        done()
-      },
-      (error: unknown) => done((isDynamicAuthError(error) ? dressRefusal(error, realm, scopes) : error) as FastifyError),
-    )
+  const setup = setupAdapter(authOrOptions, options)
+  return function dynamicAuthHook(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    guardRequest(setup, request.raw, nodeReader).then((decision) => {
+      if (decision.action === 'continue' && decision.session !== undefined) request.auth = decision.session
+      carryOut(decision, reply, done)
+    }, done)
   }
 }
 
-/** A hook requiring scopes on a route, after authentication: `{ onRequest: [app.dynamicAuth, requireScopes('wallet:sign')] }`. */
+/**
+ * A hook requiring scopes on a route, after authentication: `{ onRequest: [app.dynamicAuth, requireScopes('wallet:sign')] }`.
+ * Answered or forwarded as the hook before it does.
+ */
 export function requireScopes(...scopes: string[]): DynamicAuthHook {
   const required = scopeList(scopes)
-  const challenge = ['user:basic', ...required]
-  return function requireScopesHook(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    if (isPreflight(nodeReader, request.raw)) return done()
-    const refusal = scopeRefusal(request.auth, required)
-    done(refusal === undefined ? undefined : (dressRefusal(refusal, DEFAULT_REALM, challenge) as unknown as FastifyError))
+  return function requireScopesHook(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    carryOut(scopeDecision(request.raw, nodeReader, request.auth, required), reply, done)
   }
 }
 
-/** Answers DynamicAuthErrors per RFC 6750 and hands anything else to the previous error handler. */
+function carryOut(decision: GuardDecision, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  if (decision.action === 'continue') done()
+  else if (decision.action === 'forward') done(decision.error as unknown as FastifyError)
+  // Answered from the hook: the request goes no further (done is not called).
+  else void reply.code(decision.answer.status).headers(decision.answer.headers).send(decision.answer.json)
+}
+
+/** For `refusals: 'forward'`: answers DynamicAuthErrors per RFC 6750 and hands anything else to the previous error handler. */
 export function dynamicAuthErrorHandler(error: unknown, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (!isDynamicAuthError(error)) throw error
   const refusal = refusalOf(error)
@@ -97,19 +104,27 @@ export function dynamicAuthErrorHandler(error: unknown, _request: FastifyRequest
 }
 
 async function plugin(fastify: FastifyInstance, pluginOptions: DynamicAuthPluginOptions): Promise<void> {
-  const { global = true, errorHandler = true, ...authOrOptions } = pluginOptions
-  const hook = dynamicAuth(authOrOptions as AuthOrOptions)
+  const { global = true, errorHandler, ...authOrOptions } = pluginOptions
+  const refusals = authOrOptions.refusals ?? (errorHandler === false ? 'forward' : undefined)
+  const hook = dynamicAuth({ ...authOrOptions, ...(refusals ? { refusals } : {}) } as AuthOrOptions)
   // Registered again in a child context (optional mode for some routes, say): the decorators
   // are inherited, and `fastify.dynamicAuth` stays the outer registration's hook.
   if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', undefined)
   if (!fastify.hasDecorator('dynamicAuth')) fastify.decorate('dynamicAuth', hook)
   if (global) fastify.addHook('onRequest', hook)
-  if (errorHandler) fastify.setErrorHandler(dynamicAuthErrorHandler)
+  if (errorHandler === true) fastify.setErrorHandler(dynamicAuthErrorHandler)
 }
 
 /**
- * The Fastify plugin: decorates `request.auth` and `fastify.dynamicAuth`, protects every route
- * (unless `global: false`) and answers refusals per RFC 6750 (unless `errorHandler: false`).
+ * The Fastify plugin: decorates `request.auth` and `fastify.dynamicAuth` and protects every route
+ * (unless `global: false`); its hooks answer refusals per RFC 6750 (unless `refusals: 'forward'`)
+ * and preflight-shaped requests with a 204 (unless `passPreflightsToApp`).
  */
 export const dynamicAuthPlugin = fp(plugin, { fastify: '5.x', name: 'dynamic-guard' })
 export default dynamicAuthPlugin
+
+/**
+ * A health endpoint. Fastify: `app.get('/healthz', healthCheck(auth))`, on a route the plugin does not protect. 200 while this instance can verify tokens (`ok`, `degraded`), 503 when it
+ * cannot (`unavailable`), with the JSON of `auth.health()`; takes the verifier or this adapter's middleware.
+ */
+export { fastifyHealthCheck as healthCheck } from '../observability/health-handlers.js'

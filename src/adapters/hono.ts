@@ -9,32 +9,35 @@
  * app.use('/api/*', dynamicAuth({ environmentId: process.env.DYNAMIC_ENVIRONMENT_ID! }))
  * app.get('/api/me', (c) => c.json({ userId: c.get('auth').userId }))
  * app.post('/api/sign', requireScopes('wallet:sign'), handler)
+ * // Refusals are answered per RFC 6750 in JSON. To handle them in app.onError instead:
+ * // dynamicAuth(auth, { refusals: 'forward' }) throws a DynamicAuthException (an HTTPException).
  *
  * @packageDocumentation
  */
 import type { MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { isDynamicAuthError, type DynamicAuthError } from '../errors.js'
-import { authenticateRequest } from '../http/authenticate.js'
-import { DEFAULT_REALM, type AuthenticateOptions } from '../http/options.js'
+import type { DynamicAuthError } from '../errors.js'
+import { refusalOf } from '../http/dress.js'
+import { answerResponse, guardRequest, scopeDecision, type GuardDecision } from '../http/guard.js'
+import { DEFAULT_REALM, type AnonymousAllowed, type AuthenticateOptions, type RefusalHandling } from '../http/options.js'
 import { refusalFor, refusalResponse } from '../http/refusal.js'
-import { isPreflight, webReader } from '../http/request.js'
-import { scopeList, scopeRefusal } from '../http/scopes.js'
+import { webReader } from '../http/request.js'
+import { scopeList } from '../http/scopes.js'
 import { setupAdapter, type AuthOrOptions } from '../http/setup.js'
 import type { DynamicSession } from '../session/session.js'
 import type { DynamicAuth } from '../verifier.js'
 
-export type { AuthenticateOptions, AuthOrOptions, DynamicSession, DynamicAuth }
+export type { AnonymousAllowed, AuthenticateOptions, AuthOrOptions, DynamicSession, DynamicAuth, RefusalHandling }
 
 /** Hono environment of protected routes: `c.get('auth')` is the session. */
 export type DynamicAuthEnv = { Variables: { auth: DynamicSession } }
-/** Hono environment of routes in optional mode: `c.get('auth')` may be undefined. */
+/** Hono environment of routes in optional mode (or with `passPreflightsToApp`): `c.get('auth')` may be undefined. */
 export type OptionalDynamicAuthEnv = { Variables: { auth: DynamicSession | undefined } }
 
 /**
- * A refusal, as Hono's HTTPException: its `getResponse()` is the RFC 6750 answer, so Hono's
- * default error handling sends it, and `app.onError` can replace it (`err.error` is the
- * DynamicAuthError, `err.error.code` its code).
+ * A refusal forwarded (`refusals: 'forward'`), as Hono's HTTPException: its `getResponse()` is
+ * the RFC 6750 answer, so Hono's default error handling sends it, and `app.onError` can replace
+ * it (`err.error` is the DynamicAuthError, `err.error.code` its code).
  */
 export class DynamicAuthException extends HTTPException {
   override readonly name = 'DynamicAuthException'
@@ -42,7 +45,7 @@ export class DynamicAuthException extends HTTPException {
   readonly error: DynamicAuthError
 
   constructor(error: DynamicAuthError, realm: string = DEFAULT_REALM, scopes?: readonly string[]) {
-    const refusal = refusalFor(error, scopes ? { realm, scopes } : { realm })
+    const refusal = scopes ? refusalFor(error, { realm, scopes }) : refusalOf(error, realm)
     super(refusal.status as 400 | 401 | 403 | 503, { res: refusalResponse(refusal), message: error.message, cause: error })
     this.error = error
   }
@@ -50,38 +53,44 @@ export class DynamicAuthException extends HTTPException {
 
 /**
  * Protects the routes after it: verifies the request's Dynamic token and sets `c.get('auth')`.
- * A refusal is thrown as a {@link DynamicAuthException}. CORS preflights pass untouched.
+ * A refusal is answered per RFC 6750 (status, `WWW-Authenticate`, JSON body); with
+ * `refusals: 'forward'` it is thrown as a {@link DynamicAuthException}, for `app.onError`. A
+ * request shaped like a CORS preflight is answered 204 and goes no further, unless
+ * `passPreflightsToApp` is set: mount `cors()` (hono/cors) before this middleware.
  */
-export function dynamicAuth(authOrOptions: AuthOrOptions, options: AuthenticateOptions & { optional: true }): MiddlewareHandler<OptionalDynamicAuthEnv>
-export function dynamicAuth(authOrOptions: AuthOrOptions & { optional: true }, options?: AuthenticateOptions): MiddlewareHandler<OptionalDynamicAuthEnv>
+export function dynamicAuth(authOrOptions: AuthOrOptions, options: AuthenticateOptions & AnonymousAllowed): MiddlewareHandler<OptionalDynamicAuthEnv>
+export function dynamicAuth(authOrOptions: AuthOrOptions & AnonymousAllowed, options?: AuthenticateOptions): MiddlewareHandler<OptionalDynamicAuthEnv>
 export function dynamicAuth(authOrOptions: AuthOrOptions, options?: AuthenticateOptions): MiddlewareHandler<DynamicAuthEnv>
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function dynamicAuth(authOrOptions: AuthOrOptions, options?: AuthenticateOptions): MiddlewareHandler<any> {
-  const { auth, options: resolved, scopes } = setupAdapter(authOrOptions, options)
-  const realm = resolved.realm
+  const setup = setupAdapter(authOrOptions, options)
   const middleware: MiddlewareHandler<OptionalDynamicAuthEnv> = async function dynamicAuthMiddleware(c, next) {
-    const request = c.req.raw
-    if (isPreflight(webReader, request)) return next()
-    let session: DynamicSession | undefined
-    try {
-      session = await authenticateRequest(auth, request, webReader, resolved)
-    } catch (error) {
-      throw isDynamicAuthError(error) ? new DynamicAuthException(error, realm, scopes) : error
-    }
-    c.set('auth', session)
-    return next()
+    const decision = await guardRequest(setup, c.req.raw, webReader)
+    if (decision.action === 'continue') c.set('auth', decision.session)
+    return carryOut(decision, next)
   }
   return middleware
 }
 
-/** Requires scopes on a route, after `dynamicAuth()`: `app.post('/sign', requireScopes('wallet:sign'), handler)`. */
+/**
+ * Requires scopes on a route, after `dynamicAuth()`: `app.post('/sign', requireScopes('wallet:sign'), handler)`.
+ * Answered or forwarded as the `dynamicAuth()` before it does.
+ */
 export function requireScopes(...scopes: string[]): MiddlewareHandler<OptionalDynamicAuthEnv> {
   const required = scopeList(scopes)
-  const challenge = ['user:basic', ...required]
   return async function requireScopesMiddleware(c, next) {
-    if (isPreflight(webReader, c.req.raw)) return next()
-    const refusal = scopeRefusal(c.get('auth'), required)
-    if (refusal !== undefined) throw new DynamicAuthException(refusal, DEFAULT_REALM, challenge)
-    return next()
+    return carryOut(scopeDecision(c.req.raw, webReader, c.get('auth'), required), next)
   }
 }
+
+function carryOut(decision: GuardDecision, next: () => Promise<void>): Promise<void> | Response {
+  if (decision.action === 'continue') return next()
+  if (decision.action === 'forward') throw new DynamicAuthException(decision.error)
+  return answerResponse(decision.answer)
+}
+
+/**
+ * A health endpoint. Hono: `app.get('/healthz', healthCheck(auth))`. 200 while this instance can verify tokens (`ok`, `degraded`), 503 when it
+ * cannot (`unavailable`), with the JSON of `auth.health()`; takes the verifier or this adapter's middleware.
+ */
+export { honoHealthCheck as healthCheck } from '../observability/health-handlers.js'

@@ -3,25 +3,26 @@
  *
  * @example
  * import Koa from 'koa'
- * import { dynamicAuth, dynamicAuthErrorHandler } from 'dynamic-guard/koa'
+ * import { dynamicAuth } from 'dynamic-guard/koa'
  *
  * const app = new Koa()
- * app.use(dynamicAuthErrorHandler()) // RFC 6750 answers in JSON
- * app.use(dynamicAuth({ environmentId: process.env.DYNAMIC_ENVIRONMENT_ID! }))
+ * app.use(dynamicAuth({ environmentId: process.env.DYNAMIC_ENVIRONMENT_ID! })) // refusals answered per RFC 6750 in JSON
  * app.use((ctx) => { ctx.body = { userId: ctx.state.auth!.userId } })
+ * // To handle refusals upstream instead: dynamicAuth(auth, { refusals: 'forward' }), and
+ * // app.use(dynamicAuthErrorHandler()) mounted first, or your own try/catch middleware.
  *
  * @packageDocumentation
  */
-import type { Middleware } from 'koa'
+import type { Context, Middleware, Next } from 'koa'
 import { isDynamicAuthError, type DynamicAuthError } from '../errors.js'
-import { authenticateRequest } from '../http/authenticate.js'
-import { DEFAULT_REALM, type AuthenticateOptions } from '../http/options.js'
-import { isPreflight, nodeReader } from '../http/request.js'
-import { scopeList, scopeRefusal } from '../http/scopes.js'
+import { refusalOf } from '../http/dress.js'
+import { guardRequest, scopeDecision, type GuardDecision, type HttpAnswer } from '../http/guard.js'
+import type { AuthenticateOptions, RefusalHandling } from '../http/options.js'
+import { nodeReader } from '../http/request.js'
+import { scopeList } from '../http/scopes.js'
 import { setupAdapter, type AuthOrOptions } from '../http/setup.js'
 import type { DynamicSession } from '../session/session.js'
 import type { DynamicAuth } from '../verifier.js'
-import { dressRefusal, refusalOf } from './shared.js'
 
 declare module 'koa' {
   interface DefaultState {
@@ -30,52 +31,57 @@ declare module 'koa' {
   }
 }
 
-export type { AuthenticateOptions, AuthOrOptions, DynamicSession, DynamicAuth }
+export type { AuthenticateOptions, AuthOrOptions, DynamicSession, DynamicAuth, RefusalHandling }
 
 /** The middleware, with the verifier it uses. */
 export type DynamicAuthMiddleware = Middleware & { readonly auth: DynamicAuth }
 
 /**
  * Protects the middleware after it: verifies the request's Dynamic token and sets
- * `ctx.state.auth`. A refusal is thrown the way `ctx.throw` does: a DynamicAuthError with
- * `status`, `expose` and `headers`, so Koa's default handling answers with the right status and
- * challenge (in text); {@link dynamicAuthErrorHandler} answers in JSON, and any upstream
- * try/catch middleware can answer differently. CORS preflights pass untouched.
+ * `ctx.state.auth`. A refusal is answered per RFC 6750 (status, `WWW-Authenticate`, JSON body).
+ * With `refusals: 'forward'` it is thrown instead, the way `ctx.throw` does: a DynamicAuthError
+ * with `status`, `expose` and `headers`, for an upstream try/catch middleware (such as
+ * {@link dynamicAuthErrorHandler}) or Koa's own handling and `app.on('error')`. A request shaped
+ * like a CORS preflight is answered 204 and goes no further, unless `passPreflightsToApp` is set:
+ * mount your CORS middleware before this one.
  */
 export function dynamicAuth(authOrOptions: AuthOrOptions, options?: AuthenticateOptions): DynamicAuthMiddleware {
-  const { auth, options: resolved, scopes } = setupAdapter(authOrOptions, options)
-  const realm = resolved.realm
+  const setup = setupAdapter(authOrOptions, options)
   const middleware: Middleware = async function dynamicAuthMiddleware(ctx, next) {
-    const request = ctx.req
-    if (isPreflight(nodeReader, request)) return next()
-    let session: DynamicSession | undefined
-    try {
-      session = await authenticateRequest(auth, request, nodeReader, resolved)
-    } catch (error) {
-      throw isDynamicAuthError(error) ? dressRefusal(error, realm, scopes) : error
-    }
-    if (session !== undefined) ctx.state.auth = session
-    return next()
+    const decision = await guardRequest(setup, ctx.req, nodeReader)
+    if (decision.action === 'continue' && decision.session !== undefined) ctx.state.auth = decision.session
+    return carryOut(decision, ctx, next)
   }
-  return Object.assign(middleware, { auth })
-}
-
-/** Requires scopes, after `dynamicAuth()`: `router.post('/sign', requireScopes('wallet:sign'), handler)`. */
-export function requireScopes(...scopes: string[]): Middleware {
-  const required = scopeList(scopes)
-  const challenge = ['user:basic', ...required]
-  return async function requireScopesMiddleware(ctx, next) {
-    if (isPreflight(nodeReader, ctx.req)) return next()
-    const refusal = scopeRefusal(ctx.state.auth as DynamicSession | undefined, required)
-    if (refusal !== undefined) throw dressRefusal(refusal, DEFAULT_REALM, challenge)
-    return next()
-  }
+  return Object.assign(middleware, { auth: setup.auth })
 }
 
 /**
- * Mount first: answers refusals from the middleware after it per RFC 6750 (status,
- * `WWW-Authenticate`, `Retry-After`, JSON `{ error, error_description, code }`) and rethrows
- * every other error.
+ * Requires scopes, after `dynamicAuth()`: `router.post('/sign', requireScopes('wallet:sign'), handler)`.
+ * Answered or forwarded as the `dynamicAuth()` before it does.
+ */
+export function requireScopes(...scopes: string[]): Middleware {
+  const required = scopeList(scopes)
+  return async function requireScopesMiddleware(ctx, next) {
+    return carryOut(scopeDecision(ctx.req, nodeReader, ctx.state.auth as DynamicSession | undefined, required), ctx, next)
+  }
+}
+
+function carryOut(decision: GuardDecision, ctx: Context, next: Next): Promise<void> | void {
+  if (decision.action === 'continue') return next()
+  if (decision.action === 'forward') throw decision.error
+  answer(ctx, decision.answer)
+}
+
+function answer(ctx: Context, answer: HttpAnswer): void {
+  ctx.status = answer.status
+  ctx.set(answer.headers as Record<string, string>)
+  ctx.body = answer.json ?? null
+}
+
+/**
+ * For `refusals: 'forward'`. Mount first: answers refusals from the middleware after it per
+ * RFC 6750 (status, `WWW-Authenticate`, `Retry-After`, JSON `{ error, error_description, code }`)
+ * and rethrows every other error.
  */
 export function dynamicAuthErrorHandler(options: { realm?: string } = {}): Middleware {
   return async function dynamicAuthErrorHandler(ctx, next) {
@@ -83,10 +89,13 @@ export function dynamicAuthErrorHandler(options: { realm?: string } = {}): Middl
       await next()
     } catch (error) {
       if (!isDynamicAuthError(error) || ctx.headerSent) throw error
-      const refusal = refusalOf(error as DynamicAuthError, options.realm)
-      ctx.status = refusal.status
-      ctx.set(refusal.headers as Record<string, string>)
-      ctx.body = refusal.json
+      answer(ctx, refusalOf(error as DynamicAuthError, options.realm))
     }
   }
 }
+
+/**
+ * A health endpoint. Koa: a route or middleware answering `healthCheck(auth)`. 200 while this instance can verify tokens (`ok`, `degraded`), 503 when it
+ * cannot (`unavailable`), with the JSON of `auth.health()`; takes the verifier or this adapter's middleware.
+ */
+export { koaHealthCheck as healthCheck } from '../observability/health-handlers.js'

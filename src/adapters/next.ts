@@ -16,17 +16,16 @@
  * @packageDocumentation
  */
 import type { NextFetchEvent, NextRequest } from 'next/server.js'
-import { authenticateRequest } from '../http/authenticate.js'
-import type { AuthenticateOptions } from '../http/options.js'
-import { refusalFor, refusalResponse, type RefusalOptions } from '../http/refusal.js'
-import { isDynamicAuthError, type DynamicAuthError } from '../errors.js'
+import type { DynamicAuthError } from '../errors.js'
+import { answerResponse, guardRequest } from '../http/guard.js'
+import type { AnonymousAllowed, AuthenticateOptions, RefusalHandling } from '../http/options.js'
 import { scopeList } from '../http/scopes.js'
-import { isPreflight, webReader } from '../http/request.js'
+import { webReader } from '../http/request.js'
 import { setupAdapter, type AdapterSetup, type AuthOrOptions } from '../http/setup.js'
 import type { DynamicSession } from '../session/session.js'
 import type { DynamicAuth } from '../verifier.js'
 
-export type { AuthenticateOptions, AuthOrOptions, DynamicSession, DynamicAuth }
+export type { AnonymousAllowed, AuthenticateOptions, AuthOrOptions, DynamicSession, DynamicAuth, RefusalHandling }
 
 /** A route handler's context (`{ params }`), with the verified session added as `auth`. */
 export type WithAuth<Context, S = DynamicSession> = Context & { auth: S }
@@ -42,24 +41,22 @@ export type NextMiddleware = (request: NextRequest, event: NextFetchEvent) => Pr
 
 /** Options of the Next helpers: the shared adapter options, and a replacement for the refusal. */
 export interface NextAuthOptions extends AuthenticateOptions {
-  /** Replaces the RFC 6750 answer to a refusal (the error's `code` says why). */
+  /** Replaces the RFC 6750 answer to a refusal (the error's `code` says why). Not called with `refusals: 'forward'`. */
   onRefusal?: (error: DynamicAuthError, request: NextRequest) => Response | Promise<Response>
 }
 
-type Setup = AdapterSetup & { readonly refusal: RefusalOptions; readonly onRefusal: NextAuthOptions['onRefusal'] }
+type Setup = AdapterSetup & { readonly onRefusal: NextAuthOptions['onRefusal'] }
 
 function setup(authOrOptions: AuthOrOptions, options?: NextAuthOptions): Setup {
-  const base = setupAdapter(authOrOptions, options)
-  return { ...base, refusal: { realm: base.options.realm, scopes: base.scopes }, onRefusal: options?.onRefusal }
+  return { ...setupAdapter(authOrOptions, options), onRefusal: options?.onRefusal }
 }
 
-async function authenticateOrRefuse(s: Setup, request: NextRequest): Promise<{ session: DynamicSession | undefined } | Response> {
-  try {
-    return { session: await authenticateRequest(s.auth, request, webReader, s.options) }
-  } catch (error) {
-    if (!isDynamicAuthError(error)) throw error
-    return s.onRefusal ? s.onRefusal(error, request) : refusalResponse(refusalFor(error, s.refusal))
-  }
+/** The session to go on with, or the answer (a refusal or the 204 to a preflight); throws a forwarded refusal. */
+async function authenticateOrAnswer(s: Setup, request: NextRequest): Promise<{ session: DynamicSession | undefined } | Response> {
+  const decision = await guardRequest(s, request, webReader)
+  if (decision.action === 'continue') return decision
+  if (decision.action === 'forward') throw decision.error
+  return s.onRefusal && decision.error ? s.onRefusal(decision.error, request) : answerResponse(decision.answer)
 }
 
 /** Options requiring scopes on a route: `withDynamicAuth(handler, auth, requireScopes('wallet:sign'))`. */
@@ -69,18 +66,19 @@ export function requireScopes(...scopes: string[]): NextAuthOptions {
 
 /**
  * Protects an App Router route handler: the handler runs with `context.auth`, the verified
- * session; a refusal is answered per RFC 6750. A CORS preflight (Next answers OPTIONS itself
- * unless you export it) is answered 204 without CORS headers.
+ * session; a refusal is answered per RFC 6750 (or thrown, with `refusals: 'forward'`). A request
+ * shaped like a CORS preflight is answered 204 without CORS headers and the handler does not run,
+ * unless `passPreflightsToApp` is set (the handler then runs with no session).
  */
+export function withDynamicAuth<Context = { params: Promise<Record<string, string | string[]>> }>(
+  handler: ProtectedRouteHandler<Context, DynamicSession | undefined>,
+  authOrOptions: AuthOrOptions,
+  options: NextAuthOptions & AnonymousAllowed,
+): RouteHandler<Context>
 export function withDynamicAuth<Context = { params: Promise<Record<string, string | string[]>> }>(
   handler: ProtectedRouteHandler<Context>,
   authOrOptions: AuthOrOptions,
   options?: NextAuthOptions,
-): RouteHandler<Context>
-export function withDynamicAuth<Context = { params: Promise<Record<string, string | string[]>> }>(
-  handler: ProtectedRouteHandler<Context, DynamicSession | undefined>,
-  authOrOptions: AuthOrOptions,
-  options: NextAuthOptions & { optional: true },
 ): RouteHandler<Context>
 export function withDynamicAuth<Context>(
   handler: ProtectedRouteHandler<Context, DynamicSession | undefined>,
@@ -89,17 +87,18 @@ export function withDynamicAuth<Context>(
 ): RouteHandler<Context> {
   const s = setup(authOrOptions, options)
   return async function protectedRouteHandler(request: NextRequest, context: Context): Promise<Response> {
-    if (isPreflight(webReader, request)) return new Response(null, { status: 204 })
-    const result = await authenticateOrRefuse(s, request)
+    const result = await authenticateOrAnswer(s, request)
     if (result instanceof Response) return result
     return handler(request, { ...context, auth: result.session })
   }
 }
 
 /**
- * Next middleware that refuses unauthenticated requests per RFC 6750 and lets the others
- * continue (it returns nothing, which Next reads as "go on"). Scope it with `config.matcher`.
- * With a handler, the handler decides what to return, given the session.
+ * Next middleware that refuses unauthenticated requests per RFC 6750 (or throws the refusal, with
+ * `refusals: 'forward'`) and lets the others continue (it returns nothing, which Next reads as
+ * "go on"). Scope it with `config.matcher`. With a handler, the handler decides what to return,
+ * given the session. A request shaped like a CORS preflight is answered 204 and never reaches a
+ * route, unless `passPreflightsToApp` is set (it then goes on with no session).
  */
 export function dynamicAuthMiddleware(
   authOrOptions: AuthOrOptions,
@@ -108,9 +107,14 @@ export function dynamicAuthMiddleware(
 ): NextMiddleware {
   const s = setup(authOrOptions, options)
   return async function dynamicAuthNextMiddleware(request: NextRequest, event: NextFetchEvent): Promise<Response | undefined> {
-    if (isPreflight(webReader, request)) return undefined
-    const result = await authenticateOrRefuse(s, request)
+    const result = await authenticateOrAnswer(s, request)
     if (result instanceof Response) return result
     return handler ? handler(request, result.session, event) : undefined
   }
 }
+
+/**
+ * A health endpoint. Next.js: `export const GET = healthCheck(auth)` in `app/healthz/route.ts`. 200 while this instance can verify tokens (`ok`, `degraded`), 503 when it
+ * cannot (`unavailable`), with the JSON of `auth.health()`; takes the verifier or this adapter's middleware.
+ */
+export { fetchHealthCheck as healthCheck } from '../observability/health-handlers.js'

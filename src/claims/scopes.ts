@@ -3,7 +3,7 @@
  * `scopes` array, read only when `scope` is absent. `user:basic` means the user finished signing
  * in and is always required; a token without it (an MFA step pending, say) opens nothing.
  */
-import { DynamicAuthError } from '../errors.js'
+import { DynamicAuthError, type DynamicPendingStep } from '../errors.js'
 
 /** The scope every protected route requires. */
 export const USER_BASIC = 'user:basic'
@@ -26,18 +26,67 @@ export function readScopes(payload: Record<string, unknown>): string[] {
   throw new DynamicAuthError('token_malformed', 'The "scopes" claim is not an array of strings.')
 }
 
-/** Throws insufficient_scope unless every required scope is among `scopes`. */
-export function requireScopes(scopes: readonly string[], required: readonly string[]): void {
+/** The scope Dynamic grants while the user still owes the information form (`missing_fields`). */
+export const USER_DATA_FORM = 'userDataForm'
+/** The scope Dynamic grants while the user's device registration is pending. */
+export const DEVICE_REGISTER = 'device:register'
+
+/**
+ * Throws insufficient_scope unless every required scope is among `scopes`. When `user:basic` is
+ * missing, the refusal names the step of Dynamic's sign-in still pending (`pendingStep`), read
+ * from the token's scopes (and, for the information form, its signed `missing_fields`).
+ */
+export function requireScopes(scopes: readonly string[], required: readonly string[], claims?: Readonly<Record<string, unknown>>): void {
   let missing: string[] | undefined
   for (const scope of required) {
     if (!scopes.includes(scope)) (missing ??= []).push(scope)
   }
   if (!missing) return
-  const mfaPending = scopes.includes(REQUIRES_ADDITIONAL_AUTH)
-  const message = missing.includes(USER_BASIC)
-    ? mfaPending
-      ? `The user has not finished signing in: an additional authentication step (MFA) is pending, so the token lacks "${USER_BASIC}".`
-      : `The token lacks the "${USER_BASIC}" scope: the user has not finished signing in.`
-    : `The token lacks the scope${missing.length > 1 ? 's' : ''} ${missing.map((s) => `"${s}"`).join(', ')} this route requires.`
-  throw new DynamicAuthError('insufficient_scope', message, { missingScopes: missing })
+  if (!missing.includes(USER_BASIC)) {
+    const list = missing.map((s) => `"${s}"`).join(', ')
+    throw new DynamicAuthError('insufficient_scope', `The token lacks the scope${missing.length > 1 ? 's' : ''} ${list} this route requires.`, { missingScopes: missing })
+  }
+  const lacks = `so the token lacks "${USER_BASIC}".`
+  let pendingStep: DynamicPendingStep | undefined
+  let message: string
+  if (scopes.includes(REQUIRES_ADDITIONAL_AUTH)) {
+    pendingStep = 'mfa'
+    message = `The user has not finished signing in: additional authentication (MFA) pending, ${lacks}`
+  } else if (scopes.includes(DEVICE_REGISTER)) {
+    pendingStep = 'device_registration'
+    message = `The user has not finished signing in: device registration pending, ${lacks}`
+  } else if (scopes.includes(USER_DATA_FORM)) {
+    pendingStep = 'user_data_form'
+    const names = missingFieldNames(claims?.missing_fields)
+    message = `The user has not finished signing in: the user has not completed the information form${names ? ` (missing: ${names})` : ''}, ${lacks}`
+  } else if (scopes.length === 0) {
+    pendingStep = 'sign_in_incomplete'
+    message = `The token was issued without ${USER_BASIC} (an older token, or the sign-in did not complete).`
+  } else {
+    message = `The token lacks the "${USER_BASIC}" scope: the user has not finished signing in.`
+  }
+  throw new DynamicAuthError('insufficient_scope', message, pendingStep ? { missingScopes: missing, pendingStep } : { missingScopes: missing })
+}
+
+const MAX_FIELD_NAMES = 5
+const MAX_FIELD_NAME_LENGTH = 40
+// Field names are set by the environment's owner: printable ASCII only, no quotes or backslashes,
+// so that a name can neither break the WWW-Authenticate header nor smuggle anything into a log.
+const UNPRINTABLE = /[^\x20\x21\x23-\x5b\x5d-\x7e]+/g
+
+/** The names of the signed `missing_fields` objects, bounded and sanitised for a message. */
+function missingFieldNames(fields: unknown): string | undefined {
+  if (!Array.isArray(fields)) return undefined
+  const names: string[] = []
+  let more = 0
+  for (const field of fields) {
+    const raw = typeof field === 'object' && field !== null ? (field as { name?: unknown }).name : undefined
+    if (typeof raw !== 'string') continue
+    const name = raw.slice(0, 200).replace(UNPRINTABLE, '').trim().slice(0, MAX_FIELD_NAME_LENGTH)
+    if (name.length === 0 || names.includes(name)) continue
+    if (names.length < MAX_FIELD_NAMES) names.push(name)
+    else more++
+  }
+  if (names.length === 0) return undefined
+  return names.join(', ') + (more > 0 ? ` and ${more} more` : '')
 }

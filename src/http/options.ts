@@ -32,7 +32,43 @@ export interface AuthenticateOptions {
   allowedOrigins?: readonly string[] | ((origin: string) => boolean)
   /** The `realm` of the `WWW-Authenticate` challenge. Default `api`. */
   realm?: string
+  /**
+   * What an adapter does with a refused request.
+   *
+   * - `'respond'` (default): the adapter answers it itself, per RFC 6750: the status, the
+   *   `WWW-Authenticate` challenge (and `Retry-After` for a 503), `Cache-Control: no-store` and the
+   *   JSON body `{ error, error_description, code }`. Nothing else needs to be mounted.
+   * - `'forward'`: the refusal is handed to the framework's own error handling as the
+   *   `DynamicAuthError` itself, carrying `status`, `statusCode`, `expose` and `headers`:
+   *   Express `next(err)`, Koa's throw (upstream try/catch, `app.on('error')`), Fastify's error
+   *   handler (`setErrorHandler`), Hono's `app.onError` (a `DynamicAuthException`); the fetch and
+   *   Next helpers and `protectNodeHandler` throw it (their returned promise rejects).
+   *
+   * `requireScopes()` follows the choice of the `dynamicAuth` that ran before it.
+   * `auth.authenticate(request)` always rejects with the error and ignores this option.
+   */
+  refusals?: RefusalHandling
+  /**
+   * Let requests shaped like a CORS preflight (`OPTIONS` with `Origin` and
+   * `Access-Control-Request-Method`) go on to what comes after the guard, unauthenticated and
+   * without a session. Default `false`: the guard answers such a request itself with an empty
+   * 204 (no CORS headers), and no handler of the app runs.
+   *
+   * **Risk**: anyone can send a request shaped like a preflight. With this option on, every
+   * handler mounted for all methods after the guard (`app.all`, Koa's and Hono's `use`, a
+   * catch-all route, a Next route exporting `OPTIONS`, the wrapped fetch handler itself) runs
+   * for it with no session. Prefer mounting your CORS middleware before the guard, where it
+   * answers preflights before the guard sees them. `auth.authenticate(request)` ignores this
+   * option: it authenticates every request it is given.
+   */
+  passPreflightsToApp?: boolean
 }
+
+/** How an adapter hands on a refused request: see {@link AuthenticateOptions.refusals}. */
+export type RefusalHandling = 'respond' | 'forward'
+
+/** Adapter options with which a protected handler may run without a session (`optional`, or `passPreflightsToApp`). */
+export type AnonymousAllowed = { optional: true } | { passPreflightsToApp: true }
 
 /** The adapter options after validation. */
 export interface ResolvedAuthenticateOptions {
@@ -43,6 +79,10 @@ export interface ResolvedAuthenticateOptions {
   readonly queryParam: string | undefined
   readonly allowedOrigins: ReadonlySet<string> | ((origin: string) => boolean) | undefined
   readonly realm: string
+  /** Answer refusals (`respond`) or hand them to the framework (`forward`). */
+  readonly refusals: RefusalHandling
+  /** Let preflight-shaped requests go on unauthenticated instead of answering them 204. */
+  readonly passPreflights: boolean
   /** Recently seen tokens, so a repeated token reaches the cache without being hashed again. */
   readonly recent: RecentTokens
 }
@@ -58,6 +98,8 @@ export const AUTHENTICATE_OPTION_NAMES: ReadonlySet<string> = new Set([
   'queryParam',
   'allowedOrigins',
   'realm',
+  'refusals',
+  'passPreflightsToApp',
 ])
 
 // RFC 6265 cookie-name is an RFC 7230 token.
@@ -78,6 +120,13 @@ function warnQueryTokensOnce(name: string): void {
   console.warn(`dynamic-guard: SECURITY WARNING: tokens are accepted from the "${name}" query parameter (queryParam); URLs are logged and kept in histories.`)
 }
 
+let warnedPreflights = false
+function warnPreflightsOnce(): void {
+  if (warnedPreflights) return
+  warnedPreflights = true
+  console.warn('dynamic-guard: SECURITY WARNING: requests shaped like a CORS preflight go on to the app unauthenticated (passPreflightsToApp); a handler mounted for all methods after the guard runs for them with no session.')
+}
+
 /** Normalises an origin (`https://App.example.com:443` → `https://app.example.com`). */
 export function normalizeOrigin(value: string): string | undefined {
   try {
@@ -92,8 +141,10 @@ export function normalizeOrigin(value: string): string | undefined {
 /** Validates adapter options; throws {@link DynamicAuthConfigError} for a bad one. */
 export function resolveAuthenticateOptions(options: AuthenticateOptions = {}): ResolvedAuthenticateOptions {
   if (options === null || typeof options !== 'object') fail('the adapter options must be an object.')
-  const { optional = false, cookieName = DEFAULT_COOKIE_NAME, queryParam = false, realm = DEFAULT_REALM } = options
+  const { optional = false, cookieName = DEFAULT_COOKIE_NAME, queryParam = false, realm = DEFAULT_REALM, refusals = 'respond', passPreflightsToApp = false } = options
   if (typeof optional !== 'boolean') fail('"optional" must be a boolean.')
+  if (refusals !== 'respond' && refusals !== 'forward') fail('"refusals" must be \'respond\' (answer refusals per RFC 6750) or \'forward\' (hand them to the framework\'s error handling).')
+  if (typeof passPreflightsToApp !== 'boolean') fail('"passPreflightsToApp" must be a boolean.')
   if (cookieName !== false && (typeof cookieName !== 'string' || !TOKEN_CHARS.test(cookieName))) {
     fail('"cookieName" must be a cookie name (letters, digits and !#$%&\'*+-.^_`|~) or false.')
   }
@@ -104,6 +155,7 @@ export function resolveAuthenticateOptions(options: AuthenticateOptions = {}): R
     fail('"realm" must be printable ASCII without quotes or backslashes.')
   }
   if (queryParam !== false) warnQueryTokensOnce(queryParam)
+  if (passPreflightsToApp) warnPreflightsOnce()
   let scopes: string[] | undefined
   const required = options.requiredScopes
   if (required !== undefined) {
@@ -133,6 +185,8 @@ export function resolveAuthenticateOptions(options: AuthenticateOptions = {}): R
     queryParam: queryParam === false ? undefined : queryParam,
     allowedOrigins,
     realm,
+    refusals,
+    passPreflights: passPreflightsToApp,
     recent: new RecentTokens(),
   })
 }

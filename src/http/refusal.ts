@@ -11,9 +11,10 @@
  * | jwks_unavailable,    | 503    | none, and `Retry-After`: not the client's fault          |
  * | other 503 codes      |        |                                                          |
  *
- * The JSON body is `{ error, error_description, code }`: never the token, never a stack.
+ * The JSON body is `{ error, error_description, code }`, plus `pending_step` when a sign-in step is
+ * pending: never the token, never a stack.
  */
-import type { DynamicAuthError, DynamicAuthErrorCode } from '../errors.js'
+import type { DynamicAuthError, DynamicAuthErrorCode, DynamicPendingStep } from '../errors.js'
 import { DEFAULT_REALM } from './options.js'
 
 /** The JSON body of a refusal. */
@@ -24,6 +25,8 @@ export interface RefusalBody {
   readonly error_description: string
   /** The stable {@link DynamicAuthErrorCode}. */
   readonly code: DynamicAuthErrorCode
+  /** For `insufficient_scope`: the sign-in step the user still owes, when known (see `DynamicAuthError.pendingStep`). */
+  readonly pending_step?: DynamicPendingStep
 }
 
 /** A complete HTTP answer to a refused request. */
@@ -77,7 +80,7 @@ export function refusalFor(error: DynamicAuthError, options: RefusalOptions = {}
     kind = 'invalid_token'
     headers['www-authenticate'] = challenge(realm, kind, description)
   }
-  const body: RefusalBody = { error: kind, error_description: description, code }
+  const body: RefusalBody = error.pendingStep === undefined ? { error: kind, error_description: description, code } : { error: kind, error_description: description, code, pending_step: error.pendingStep }
   return { status, headers, body, json: JSON.stringify(body) }
 }
 

@@ -86,7 +86,15 @@ export function isWebRequest(request: HttpRequestLike): request is WebRequestLik
   return typeof (request.headers as { get?: unknown }).get === 'function'
 }
 
-/** A CORS preflight: OPTIONS with Access-Control-Request-Method. It carries no credentials and passes untouched. */
+/**
+ * A request shaped like a CORS preflight: OPTIONS with `Origin` and `Access-Control-Request-Method`
+ * (what a browser sends before a cross-origin call). It carries no credentials. Anyone can send
+ * one, so the shape says nothing about who sent it: see `src/http/guard.ts` for what the adapters do with it.
+ */
 export function isPreflight<R>(reader: RequestReader<R>, request: R): boolean {
-  return reader.method(request) === 'OPTIONS' && reader.header(request, 'access-control-request-method') !== undefined
+  return (
+    reader.method(request) === 'OPTIONS' &&
+    reader.header(request, 'access-control-request-method') !== undefined &&
+    reader.header(request, 'origin') !== undefined
+  )
 }

@@ -17,7 +17,7 @@ export function scopeRefusal(session: DynamicSession | undefined, scopes: readon
     return new DynamicAuthError('token_missing', 'This route requires a signed-in user: send the Dynamic JWT in "Authorization: Bearer <token>".')
   }
   try {
-    requireScopes(session.scopes, scopes)
+    requireScopes(session.scopes, scopes, session.claims)
     return undefined
   } catch (error) {
     return error as DynamicAuthError

@@ -32,12 +32,21 @@ export async function fetchJwks(url: string, limits: FetchJwksLimits): Promise<u
     let response: Response
     // Called unbound: workerd's fetch throws "Illegal invocation" when `this` is another object.
     const fetchFn = limits.fetch
-    try {
-      response = await fetchFn(url, {
+    const request = (): Promise<Response> =>
+      fetchFn(url, {
         redirect: 'manual',
         signal: controller.signal,
         headers: { accept: 'application/json' },
       })
+    try {
+      try {
+        response = await request()
+      } catch (cause) {
+        // A kept-alive socket the server closed meanwhile fails before any answer: the GET is
+        // idempotent, so one more try on a fresh connection, within the same deadline.
+        if (controller.signal.aborted || !isStaleConnection(cause)) throw cause
+        response = await request()
+      }
     } catch (cause) {
       throw new JwksFetchError(
         controller.signal.aborted ? `no answer within ${limits.timeoutMs} ms` : `request failed: ${describe(cause)}`,
@@ -95,6 +104,14 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   const seconds = /^\s*\d+\s*$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now
   if (!Number.isFinite(seconds) || seconds < 0) return undefined
   return Math.min(seconds, 3_600_000)
+}
+
+const STALE_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'])
+
+/** True for a connection that broke before any answer (undici wraps the socket error in `cause`). */
+function isStaleConnection(cause: unknown): boolean {
+  const inner = (cause as { cause?: { code?: unknown } } | null)?.cause
+  return typeof inner?.code === 'string' && STALE_CONNECTION_CODES.has(inner.code)
 }
 
 function describe(cause: unknown): string {

@@ -2,7 +2,7 @@
  * Which JWKs may verify a Dynamic token. Node's and WebCrypto's importers accept keys that must
  * never be trusted (e = 1 makes forgery trivial; 1024-bit moduli are breakable), so every JWK is
  * checked here before it is imported: RSA, meant for signatures, at least 2048 bits, odd modulus
- * in minimal encoding, odd exponent above 2^16, and no private members.
+ * in minimal encoding, odd exponent above 2^16 and below 2^32, and no private members.
  */
 import { decodeBase64url } from '../parse/base64url.js'
 import type { RsaPublicJwk } from '../signature/backend.js'
@@ -59,7 +59,9 @@ export function acceptJwk(candidate: unknown): AcceptedJwk | { rejected: string 
   if (bits > MAX_RSA_BITS) return { rejected: `is a ${bits}-bit RSA key; at most ${MAX_RSA_BITS} bits are accepted` }
   if ((modulus[modulus.length - 1]! & 1) === 0) return { rejected: 'has an even modulus' }
   if ((exponent[exponent.length - 1]! & 1) === 0) return { rejected: 'has an even public exponent' }
-  if (exponent.length > 8) return { rejected: 'has a public exponent longer than 64 bits' }
+  // BoringSSL (Bun, workerd) refuses exponents above 33 bits where OpenSSL takes 64: the bound
+  // that holds everywhere keeps a key's fate the same on every runtime. Real keys use 65537.
+  if (exponent.length > 4) return { rejected: 'has a public exponent longer than 32 bits' }
   // e must exceed 2^16 (NIST SP 800-56B). With no leading zero octet and e odd, three or more
   // octets means e >= 65537, the exponent every real issuer uses.
   if (exponent.length < 3) return { rejected: 'has a public exponent not above 2^16' }

@@ -6,9 +6,8 @@
  * retried with backoff (or after the server's Retry-After) when there are no keys at all.
  * {@link StaticKeyStore} serves a configured JWKS or PEM key, with no network.
  */
-import { DynamicAuthError } from '../errors.js'
-import type { SignatureBackend } from '../signature/backend.js'
-import { acceptJwk } from './jwk.js'
+import { DynamicAuthConfigError, DynamicAuthError } from '../errors.js'
+import type { PreparedKey, RsaPublicJwk, SignatureBackend } from '../signature/backend.js'
 import { fetchJwks, JwksFetchError, type FetchJwksLimits } from './fetch-jwks.js'
 import { importKeySet, type KeyEntry, type RejectedKey } from './key-set.js'
 
@@ -39,7 +38,7 @@ export interface KeyStoreContext {
 /**
  * Builds the key store of a verifier whose keys come from a JWKS URL (the `keyStore` option):
  * the seam a fleet uses to share one JWKS fetch, e.g. `createRedisKeyStore` of
- * `dynamic-guard/redis`, which returns a {@link RemoteKeyStore} with a shared {@link JwksLoader}.
+ * `dynamic-guard/redis`, which returns a `RemoteKeyStore` with a shared {@link JwksLoader}.
  */
 export type KeyStoreFactory = (context: KeyStoreContext) => KeyStore
 
@@ -60,8 +59,8 @@ export interface KeyStore {
 
 /**
  * Reads the keys of the JWKS at `url` (the `keys` array, unvalidated). The default is one bounded
- * HTTP request ({@link fetchJwks}); a fleet plugs a loader that shares one fetch between instances.
- * Throw {@link JwksFetchError} (with `retryAfterMs` when the source asked to wait) on failure.
+ * HTTP request (`fetchJwks`); a fleet plugs a loader that shares one fetch between instances.
+ * Throw `JwksFetchError` (with `retryAfterMs` when the source asked to wait) on failure.
  */
 export type JwksLoader = (url: string, limits: FetchJwksLimits, context: JwksLoadContext) => Promise<unknown[]>
 
@@ -71,10 +70,10 @@ export interface JwksLoadContext {
   readonly unknownKid?: string
 }
 
-/** Tunables of {@link RemoteKeyStore}, all in milliseconds. */
+/** Tunables of `RemoteKeyStore`, all in milliseconds. */
 export interface RemoteKeyStoreOptions extends FetchJwksLimits {
   readonly url: string
-  /** Where the JWKS is read from. Default: {@link fetchJwks}. */
+  /** Where the JWKS is read from. Default: `fetchJwks`, an HTTP GET of the JWKS URL. */
   readonly loader?: JwksLoader
   readonly maxAgeMs: number
   readonly cooldownMs: number
@@ -220,36 +219,61 @@ function notFound(kid: string | undefined, context: string): DynamicAuthError {
   )
 }
 
-/** Keys given in configuration: a JWKS object or one PEM public key. No network. */
+/** A key given in configuration, already accepted (`acceptJwk`) at start-up. */
+export interface StaticKey {
+  readonly kid: string | undefined
+  readonly jwk: RsaPublicJwk
+  readonly modulusBytes: number
+}
+
+/** Where the static keys came from, for messages. */
+export type StaticKeyOrigin = 'publicKey' | 'jwks'
+
+/**
+ * Keys given in configuration: the keys of a JWKS object, or one PEM public key (which has no kid
+ * and verifies every token, whatever kid its header names). No network, so never
+ * `jwks_unavailable`. Every key was read and checked synchronously at start-up; importing is
+ * left. A backend that imports synchronously (node:crypto) does it in the constructor, so that
+ * an import failure is a {@link DynamicAuthConfigError} thrown by createDynamicAuth. An
+ * asynchronous one (WebCrypto) finishes later: should it still fail, the verifier answers
+ * `key_unusable` (503), and `warmUp()` rejects with it, since nothing can be verified until the
+ * configuration changes.
+ */
 export class StaticKeyStore implements KeyStore {
   private keys: Map<string, KeyEntry> | undefined
   /** A PEM key has no kid: it verifies every token, whatever kid the header names. */
   private anyKid: KeyEntry | undefined
+  private failure: DynamicAuthError | undefined
   private readonly ready: Promise<void>
 
-  constructor(source: { jwks: { keys: readonly unknown[] } } | { pem: string }, backend: SignatureBackend) {
-    this.ready = this.load(source, backend)
-    this.ready.catch(() => undefined) // surfaced by warmUp and getKey
-  }
-
-  private async load(source: { jwks: { keys: readonly unknown[] } } | { pem: string }, backend: SignatureBackend): Promise<void> {
-    if ('pem' in source) {
-      const jwk = await backend.pemToJwk(source.pem)
-      const accepted = acceptJwk(jwk)
-      if ('rejected' in accepted) throw new TypeError(`The configured publicKey ${accepted.rejected}.`)
-      this.anyKid = {
-        kid: undefined,
-        key: await backend.importRsaPublicKey(accepted.jwk),
-        modulusBytes: accepted.modulusBytes,
-        fingerprint: `${jwk.n}.${jwk.e}`,
+  constructor(source: { readonly origin: StaticKeyOrigin; readonly keys: readonly StaticKey[] }, backend: SignatureBackend) {
+    const imports: Array<PreparedKey | PromiseLike<PreparedKey>> = []
+    for (const key of source.keys) {
+      try {
+        imports.push(backend.importRsaPublicKey(key.jwk))
+      } catch (cause) {
+        throw new DynamicAuthConfigError(`dynamic-guard: ${describeStatic(source.origin, key)} passed every check but the ${backend.name} backend could not import it: ${reason(cause)}.`)
       }
+    }
+    const install = (prepared: readonly PreparedKey[]): void => {
+      const entries = source.keys.map((key, i): KeyEntry => ({ kid: key.kid, key: prepared[i], modulusBytes: key.modulusBytes, fingerprint: `${key.jwk.n}.${key.jwk.e}` }))
+      if (source.origin === 'publicKey') this.anyKid = entries[0]
+      else this.keys = new Map(entries.map((entry) => [entry.kid!, entry]))
+    }
+    if (!imports.some(isThenable)) {
+      install(imports)
+      this.ready = Promise.resolve()
       return
     }
-    const { keys, rejected } = await importKeySet(source.jwks.keys, backend)
-    if (rejected.length > 0) {
-      throw new TypeError(`The configured jwks has unusable keys: ${rejected.map((r) => `${r.kid ?? '(no kid)'} ${r.reason}`).join('; ')}.`)
-    }
-    this.keys = keys
+    this.ready = Promise.all(imports).then(install, (cause: unknown) => {
+      this.failure = new DynamicAuthError(
+        'key_unusable',
+        `The configured ${source.origin} key passed every check at start-up, but the ${backend.name} backend of this runtime could not import it (${reason(cause)}), so no token can be verified until the configuration changes. This is a server problem, not the client's.`,
+        { cause },
+      )
+      throw this.failure
+    })
+    this.ready.catch(() => undefined) // surfaced by warmUp and getKey
   }
 
   getKey(kid: string | undefined): KeyEntry | Promise<KeyEntry> {
@@ -259,12 +283,8 @@ export class StaticKeyStore implements KeyStore {
       if (!entry) throw notFound(kid, '(the static jwks option)')
       return entry
     }
-    return this.ready.then(
-      () => this.getKey(kid),
-      (cause) => {
-        throw new DynamicAuthError('jwks_unavailable', `The configured static keys could not be imported: ${(cause as Error).message}`, { cause })
-      },
-    )
+    if (this.failure) throw this.failure
+    return this.ready.then(() => this.getKey(kid))
   }
 
   isCurrent(): boolean {
@@ -276,6 +296,19 @@ export class StaticKeyStore implements KeyStore {
   }
 
   status(): KeyStoreStatus {
-    return { source: 'static', kids: this.keys ? [...this.keys.keys()] : [], consecutiveFailures: 0 }
+    const kids = this.keys ? [...this.keys.keys()] : []
+    return { source: 'static', kids, consecutiveFailures: this.failure ? 1 : 0, ...(this.failure ? { lastError: this.failure.message } : {}) }
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function'
+}
+
+function reason(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause)
+}
+
+function describeStatic(origin: StaticKeyOrigin, key: StaticKey): string {
+  return origin === 'publicKey' ? 'publicKey' : `the key ${JSON.stringify(key.kid)} of the jwks option`
 }

@@ -3,17 +3,19 @@
  * developer reaches for. Built once per verified token and shared by cache hits, so it is frozen
  * and computes its derived views lazily.
  */
-import type { DynamicJwtClaims, VerifiedCredential } from './claims.js'
+import type { ChainName, DynamicJwtClaims, VerifiedCredential, WalletProvider } from './claims.js'
 
 /** A wallet from the token's verified credentials. */
 export interface DynamicWallet {
   /** The credential id. */
   readonly id: string
   readonly address: string
-  /** The chain family, e.g. `eip155` (EVM) or `solana`. */
-  readonly chain: string | undefined
+  /** The chain family, e.g. `eip155` (EVM), `solana` or `bip122` (Bitcoin). */
+  readonly chain: ChainName | undefined
+  /** e.g. `metamask`, `phantom`. */
   readonly walletName: string | undefined
-  readonly walletProvider: string | undefined
+  /** How it is connected: `browserExtension`, `embeddedWallet`, `walletConnect`, … */
+  readonly walletProvider: WalletProvider | undefined
 }
 
 /** A token Dynamic issued, verified. */
@@ -30,7 +32,10 @@ export interface DynamicSession {
   readonly expiresAt: Date
   /** When the token was issued, when it says. */
   readonly issuedAt: Date | undefined
-  /** `id` when the token carries the full verified credentials (an ID token), else `access`. */
+  /**
+   * `id` when the token carries the full verified credentials (Dynamic's ID token, `jwt`), else
+   * `access` (the minified JWT, with only `verifiedCredentialsHashes`).
+   */
   readonly tokenKind: 'access' | 'id'
   /** Every claim of the token, unknown ones included. Treat as read-only. */
   readonly claims: Readonly<DynamicJwtClaims>
@@ -41,9 +46,15 @@ export interface DynamicSession {
   /** The user's wallet addresses (ID tokens only). */
   readonly walletAddresses: readonly string[]
   /** The chains of the user's wallets, without duplicates (ID tokens only). */
-  readonly chains: readonly string[]
-  /** The user's email: the `email` claim, else the first verified email credential. */
+  readonly chains: readonly ChainName[]
+  /** The user's email: the `email` claim, else the first verified email credential (ID tokens). */
   readonly email: string | undefined
+  /** The `username` claim. */
+  readonly username: string | undefined
+  /** The first name: the `given_name` claim (ID tokens; Dynamic has no `first_name` claim). */
+  readonly givenName: string | undefined
+  /** The last name: the `family_name` claim (ID tokens; Dynamic has no `last_name` claim). */
+  readonly familyName: string | undefined
   /** True when the token has `scope` as a whole word. */
   hasScope(scope: string): boolean
 }
@@ -89,9 +100,9 @@ export class VerifiedSession implements DynamicSession {
         .map((c) => ({
           id: String(c.id),
           address: c.address as string,
-          chain: typeof c.chain === 'string' ? c.chain : undefined,
-          walletName: typeof c.wallet_name === 'string' ? c.wallet_name : undefined,
-          walletProvider: typeof c.wallet_provider === 'string' ? c.wallet_provider : undefined,
+          chain: typeof c.chain === 'string' ? (c.chain as ChainName) : undefined,
+          walletName: text(c.wallet_name),
+          walletProvider: text(c.wallet_provider),
         })),
     )
     return this.#wallets
@@ -101,14 +112,31 @@ export class VerifiedSession implements DynamicSession {
     return this.wallets.map((w) => w.address)
   }
 
-  get chains(): readonly string[] {
-    return [...new Set(this.wallets.map((w) => w.chain).filter((c): c is string => c !== undefined))]
+  get chains(): readonly ChainName[] {
+    return [...new Set(this.wallets.map((w) => w.chain).filter((c): c is ChainName => c !== undefined))]
   }
 
   get email(): string | undefined {
     if (typeof this.claims.email === 'string') return this.claims.email
-    const credential = this.credentials.find((c) => c.format === 'email' && typeof c.email === 'string')
-    return credential?.email
+    for (const c of this.credentials) {
+      if (c.format !== 'email') continue
+      if (typeof c.email === 'string') return c.email
+      // Dynamic's model: "the email address if credential format=email".
+      if (typeof c.public_identifier === 'string') return c.public_identifier
+    }
+    return undefined
+  }
+
+  get username(): string | undefined {
+    return text(this.claims.username)
+  }
+
+  get givenName(): string | undefined {
+    return text(this.claims.given_name)
+  }
+
+  get familyName(): string | undefined {
+    return text(this.claims.family_name)
   }
 
   hasScope(scope: string): boolean {
@@ -127,4 +155,8 @@ export class VerifiedSession implements DynamicSession {
       claims: this.claims,
     }
   }
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined
 }

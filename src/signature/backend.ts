@@ -20,8 +20,6 @@ export interface SignatureBackend {
   readonly name: string
   /** Imports an RSA public key once, so that each verification reuses it. */
   importRsaPublicKey(jwk: RsaPublicJwk): PreparedKey | Promise<PreparedKey>
-  /** Converts a PEM public key (SPKI or PKCS#1) to its JWK form, for the static-key option. */
-  pemToJwk(pem: string): RsaPublicJwk | Promise<RsaPublicJwk>
   /**
    * Verifies an RS256 signature over `signingInput` (ASCII). May answer synchronously; callers
    * must accept a boolean or a promise of one.

@@ -1,9 +1,10 @@
 /**
  * Dynamic-shaped claims for test tokens: what an access token (minified JWT) and an ID token look
- * like, with realistic defaults (an EVM wallet and an email credential).
+ * like, member for member after Dynamic's models, with realistic defaults (an EVM wallet and an
+ * email credential).
  */
 import { createHash, randomUUID } from 'node:crypto'
-import type { DynamicJwtClaims, VerifiedCredential } from '../session/claims.js'
+import type { DynamicAccessTokenClaims, DynamicIdTokenClaims, VerifiedCredential, VerifiedCredentialsHashes } from '../session/claims.js'
 
 /** The default test user's credentials: an EVM wallet and a verified email. */
 export function defaultCredentials(): VerifiedCredential[] {
@@ -17,7 +18,9 @@ export function defaultCredentials(): VerifiedCredential[] {
       wallet_provider: 'browserExtension',
       public_identifier: '0x71C7656EC7ab88b098defB751B7401B5f6d8976F',
       signInEnabled: true,
+      name_service: {},
       lastSelectedAt: '2026-11-01T10:00:00.000Z',
+      verifiedAt: '2026-10-01T09:00:00.000Z',
     },
     {
       id: 'e5b1d9c4-8f2a-4c61-b3d7-5a9e0f1c2d03',
@@ -25,27 +28,49 @@ export function defaultCredentials(): VerifiedCredential[] {
       email: 'ada@example.com',
       public_identifier: 'ada@example.com',
       signInEnabled: true,
+      verifiedAt: '2026-10-01T09:00:00.000Z',
     },
   ]
 }
 
-/** The profile claims an ID token carries (an access token carries none of them). */
+/**
+ * The profile claims of an ID token (an access token carries only `email` and `username` of them).
+ * `first_name`/`last_name` are accepted as older spellings of `given_name`/`family_name`: Dynamic's
+ * tokens have no `first_name`/`last_name` claim, so the kit never mints one.
+ */
 export interface TestProfile {
   email?: string
   username?: string
+  given_name?: string
+  family_name?: string
+  /** @deprecated Use `given_name`: Dynamic's tokens carry no `first_name` claim. */
   first_name?: string
+  /** @deprecated Use `family_name`: Dynamic's tokens carry no `last_name` claim. */
   last_name?: string
   new_user?: boolean
 }
 
-const DEFAULT_PROFILE = { username: 'ada', first_name: 'Ada', last_name: 'Lovelace', new_user: false } as const
+const DEFAULT_PROFILE = { username: 'ada', given_name: 'Ada', family_name: 'Lovelace', new_user: false } as const
 
-function hash(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex')
+/** The SDK version the kit's tokens say obtained them. */
+const SDK_VERSION = 'WalletKit/4.20.4'
+
+/** The formats `verifiedCredentialsHashes` has a member for (Dynamic's `JwtVerifiedCredentialHashes`). */
+const HASHED_FORMATS = new Set(['blockchain', 'email', 'oauth', 'phoneNumber', 'externalUser'])
+
+/** Per format, a hash of the concatenated ids of the credentials of that format. */
+function credentialHashes(credentials: readonly VerifiedCredential[]): VerifiedCredentialsHashes {
+  const ids = new Map<string, string>()
+  for (const credential of credentials) {
+    if (HASHED_FORMATS.has(credential.format)) ids.set(credential.format, (ids.get(credential.format) ?? '') + credential.id)
+  }
+  const hashes: VerifiedCredentialsHashes = {}
+  for (const [format, concatenated] of ids) hashes[format] = createHash('sha256').update(concatenated).digest('hex')
+  return hashes
 }
 
-/** The claims Dynamic puts in a token, for `kind` `access` (minified) or `id`. */
-export function dynamicClaims(input: {
+/** The input of {@link dynamicClaims}. */
+export interface DynamicClaimsInput {
   kind: 'access' | 'id'
   environmentId: string
   issuer: string
@@ -57,44 +82,73 @@ export function dynamicClaims(input: {
   scope: string
   audience: string
   credentials: VerifiedCredential[]
-  /** ID token only: profile claims that replace the default test user's. */
+  /** ID token only (and `email`/`username` of the access token): profile claims that replace the default test user's. */
   profile?: TestProfile
-}): DynamicJwtClaims {
+}
+
+/**
+ * The claims Dynamic puts in a token, with exactly the members of Dynamic's models:
+ * `access`, the minified JWT ({@link DynamicAccessTokenClaims}: credential hashes, no
+ * credentials), or `id`, the full JWT ({@link DynamicIdTokenClaims}: the profile, the
+ * credentials, `missing_fields`).
+ */
+export function dynamicClaims(input: DynamicClaimsInput & { kind: 'access' }): DynamicAccessTokenClaims
+export function dynamicClaims(input: DynamicClaimsInput & { kind: 'id' }): DynamicIdTokenClaims
+export function dynamicClaims(input: DynamicClaimsInput): DynamicAccessTokenClaims | DynamicIdTokenClaims
+export function dynamicClaims(input: DynamicClaimsInput): DynamicAccessTokenClaims | DynamicIdTokenClaims {
   const { kind, environmentId, issuer, kid, now, expiresIn, sub, sid, scope, audience, credentials } = input
-  const base: DynamicJwtClaims = {
+  const given = input.profile ?? {}
+  const profile = {
+    ...DEFAULT_PROFILE,
+    ...given,
+    given_name: given.given_name ?? given.first_name ?? DEFAULT_PROFILE.given_name,
+    family_name: given.family_name ?? given.last_name ?? DEFAULT_PROFILE.family_name,
+  }
+  const email = profile.email ?? credentials.find((c) => c.format === 'email')?.email
+  const lastCredential = credentials[0]?.id ?? randomUUID()
+  // The members both tokens share, in the order Dynamic's models list them.
+  const shared = {
     kid,
     aud: audience,
     iss: issuer,
     sub,
     sid,
-    originalSid: sid,
-    environment_id: environmentId,
-    scope,
-    iat: now,
     exp: now + expiresIn,
-    last_verified_credential_id: credentials[0]?.id ?? randomUUID(),
-    signin_credential_id: credentials[0]?.id ?? randomUUID(),
+    iat: now,
+    environment_id: environmentId,
+    last_verified_credential_id: lastCredential,
+    signin_credential_id: lastCredential,
     session_public_key: '0339f7a6e2c8f1b5d4a3e2f1c0b9a8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0',
+    scope,
+    verifiedCredentialsHashes: credentialHashes(credentials),
   }
   if (kind === 'access') {
-    const byFormat: Record<string, string> = {}
-    for (const credential of credentials) byFormat[credential.format] = hash(credential)
-    return { ...base, verifiedCredentialsHashes: byFormat }
+    const claims: DynamicAccessTokenClaims = {
+      ...shared,
+      ...(email ? { email } : {}),
+      // The default test user's username stays in its ID token: a caller's own user gets theirs only.
+      ...(given.username !== undefined ? { username: given.username } : {}),
+      originalSid: sid,
+      sdkVersion: SDK_VERSION,
+    }
+    return claims
   }
-  const profile = { ...DEFAULT_PROFILE, ...input.profile }
-  const email = profile.email ?? credentials.find((c) => c.format === 'email')?.email
-  return {
-    ...base,
+  const claims: DynamicIdTokenClaims = {
+    ...shared,
+    missing_fields: [],
+    verified_credentials: credentials,
     ...(email ? { email } : {}),
     alias: profile.username,
     username: profile.username,
-    first_name: profile.first_name,
-    last_name: profile.last_name,
+    given_name: profile.given_name,
+    family_name: profile.family_name,
     new_user: profile.new_user,
+    first_visit: new Date((now - 86_400) * 1000).toISOString(),
+    last_visit: new Date(now * 1000).toISOString(),
     lists: [],
     metadata: {},
-    missing_fields: [],
-    verified_credentials: credentials,
-    sdkVersion: '4.20.4',
+    originalSid: sid,
+    sdkVersion: SDK_VERSION,
   }
+  return claims
 }

@@ -9,7 +9,8 @@ import type { MintOptions } from './test-issuer.js'
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const THIRTY_DAYS = 30 * 24 * 3600
 const BOOLEANS = ['expired', 'mfaPending', 'otherEnvironment', 'tampered'] as const
-const PROFILE_STRINGS = ['email', 'username', 'first_name', 'last_name'] as const
+// first_name/last_name: older spellings of given_name/family_name, still accepted.
+const PROFILE_STRINGS = ['email', 'username', 'given_name', 'family_name', 'first_name', 'last_name'] as const
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 const isText = (value: unknown, max = 1024): value is string => typeof value === 'string' && value.length > 0 && value.length <= max
@@ -57,7 +58,7 @@ export function parseSignInRequest(body: unknown): MintOptions | string {
         out.audience = value as string | string[]
         break
       case 'profile': {
-        if (!isObject(value)) return '"profile" must be an object (email, username, first_name, last_name, new_user).'
+        if (!isObject(value)) return '"profile" must be an object (email, username, given_name, family_name, new_user).'
         const profile: TestProfile = {}
         for (const [member, v] of Object.entries(value)) {
           if ((PROFILE_STRINGS as readonly string[]).includes(member)) {
@@ -66,7 +67,7 @@ export function parseSignInRequest(body: unknown): MintOptions | string {
           } else if (member === 'new_user') {
             if (typeof v !== 'boolean') return '"profile.new_user" must be true or false.'
             profile.new_user = v
-          } else return `"profile.${member}" is not a profile member (email, username, first_name, last_name, new_user).`
+          } else return `"profile.${member}" is not a profile member (email, username, given_name, family_name, new_user).`
         }
         out.profile = profile
         break

@@ -75,8 +75,8 @@ export function signInResult(jwt: string, minifiedJwt: string): SignInResult {
   const optional: Array<[keyof SignInUser, unknown]> = [
     ['email', text('email')],
     ['username', text('username')],
-    ['firstName', text('first_name')],
-    ['lastName', text('last_name')],
+    ['firstName', text('given_name')],
+    ['lastName', text('family_name')],
     ['newUser', claims.new_user],
     ['lastVerifiedCredentialId', text('last_verified_credential_id')],
   ]

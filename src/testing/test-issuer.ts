@@ -3,10 +3,11 @@
  * Dynamic serves it (in-process or over HTTP on 127.0.0.1), and tokens minted in Dynamic's shape.
  * For tests and local development only: its keys are generated locally and trusted by nothing else.
  */
-import { generateKeyPairSync, randomUUID, sign as rsaSign, type KeyObject } from 'node:crypto'
+import { randomUUID, sign as rsaSign, type KeyObject } from 'node:crypto'
 import { encodeBase64url } from '../parse/base64url.js'
-import type { DynamicJwtClaims, VerifiedCredential } from '../session/claims.js'
+import type { DynamicAccessTokenClaims, DynamicIdTokenClaims, DynamicJwtClaims, VerifiedCredential } from '../session/claims.js'
 import { defaultCredentials, dynamicClaims, type TestProfile } from './claims.js'
+import { drawKeyPair, type PooledKeyPair } from './key-pool.js'
 import { signInResult, type SignInResult } from './sign-in.js'
 import { startStandIn, type StandInListenOptions, type TestIssuerServer } from './stand-in-server.js'
 
@@ -16,8 +17,20 @@ export interface TestIssuerOptions {
   environmentId?: string
   /** The issuer host. Default `app.dynamicauth.com` (as Dynamic's tokens say). */
   issuerHost?: string
-  /** RSA modulus length. Default 2048. */
-  modulusLength?: number
+  /**
+   * RSA modulus length in bits. Default 4096, the size Dynamic signs with. `2048` is for test
+   * speed only (a 2048-bit verification costs about a third of a 4096-bit one, and generating the
+   * key is several times faster); figures measured with it are not what a Dynamic customer gets.
+   */
+  modulusLength?: 2048 | 3072 | 4096 | (number & {})
+  /**
+   * Generate this issuer's keys (the first and every rotation's) for it alone. By default keys
+   * come from a small per-process pool (generating a 4096-bit key takes a second or more): an
+   * issuer's own keys are always distinct from each other and every key gets its own kid, but two
+   * issuers of one process may share key material. Set this where a test plays another signer
+   * that presents your kid (a forgery that shared material would let verify). Default false.
+   */
+  freshKeys?: boolean
   /** The default `aud` of minted tokens. Default `http://localhost:3000`. */
   audience?: string
 }
@@ -51,8 +64,12 @@ export interface MintOptions {
   credentials?: VerifiedCredential[]
   /** ID tokens only: the profile claims (email, username, names). Default: Ada Lovelace. */
   profile?: TestProfile
-  /** Claims to set; a claim set to `undefined` is removed. Applied last. */
-  claims?: Partial<DynamicJwtClaims> & Record<string, unknown>
+  /**
+   * Claims to set, with any value (a malformed one too, to test a refusal); a claim set to
+   * `undefined` is removed. Applied last. See {@link DynamicAccessTokenClaims} and
+   * {@link DynamicIdTokenClaims} for what Dynamic puts in each token.
+   */
+  claims?: { [Name in keyof DynamicJwtClaims]?: unknown }
   /** Header members to set (or remove with `undefined`). */
   header?: Record<string, unknown>
   /** Change the payload after signing (another `sub`), so that the signature no longer matches. */
@@ -74,6 +91,8 @@ export interface TestIssuer {
   readonly issuer: string
   /** The kid new tokens are signed with. */
   readonly kid: string
+  /** The size of its RSA keys, in bits (4096 unless configured otherwise). */
+  readonly modulusLength: number
   /** The JWKS document Dynamic would serve. */
   jwks(): { keys: Array<Record<string, unknown>> }
   /** Mints a token shaped like Dynamic's. */
@@ -106,11 +125,12 @@ export const TEST_USER_ID = '8f2b1a6e-3c4d-4e5f-9a0b-1c2d3e4f5a6b'
 /** The environment `otherEnvironment: true` mints for: a valid UUID that is not yours. */
 export const OTHER_ENVIRONMENT_ID = '5a1f0c3e-9d8b-4f6a-b2c1-7e6d5c4b3a29'
 
-function newKey(modulusLength: number): SigningKey {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength, publicExponent: 65537 })
+/** The default key size of test issuers, the stand-in and the demo: Dynamic's own. */
+export const DEFAULT_TEST_KEY_BITS = 4096
+
+function signingKey(pair: PooledKeyPair): SigningKey {
   const kid = randomUUID()
-  const jwk = publicKey.export({ format: 'jwk' })
-  return { kid, privateKey, publicJwk: { kty: 'RSA', kid, n: String(jwk.n), e: String(jwk.e), alg: 'RS256', use: 'sig' } }
+  return { kid, privateKey: pair.privateKey, publicJwk: { kty: 'RSA', kid, n: pair.n, e: pair.e, alg: 'RS256', use: 'sig' } }
 }
 
 function applyOverrides<T extends Record<string, unknown>>(target: T, overrides: Record<string, unknown> | undefined): T {
@@ -122,13 +142,23 @@ function applyOverrides<T extends Record<string, unknown>>(target: T, overrides:
   return target
 }
 
-/** Creates a local Dynamic stand-in with a fresh RSA key. */
+/**
+ * Creates a local Dynamic stand-in with an RSA-4096 key (see {@link TestIssuerOptions.modulusLength}
+ * and {@link TestIssuerOptions.freshKeys}).
+ */
 export function createTestIssuer(options: TestIssuerOptions = {}): TestIssuer {
   const environmentId = options.environmentId ?? TEST_ENVIRONMENT_ID
   const issuerHost = options.issuerHost ?? 'app.dynamicauth.com'
-  const modulusLength = options.modulusLength ?? 2048
+  const modulusLength = options.modulusLength ?? DEFAULT_TEST_KEY_BITS
   const defaultAudience = options.audience ?? 'http://localhost:3000'
-  let current = newKey(modulusLength)
+  // Every key this issuer has signed with: a rotation never draws one of them again.
+  const held = new Set<PooledKeyPair>()
+  const newKey = (): SigningKey => {
+    const pair = drawKeyPair(modulusLength, held, options.freshKeys === true)
+    held.add(pair)
+    return signingKey(pair)
+  }
+  let current = newKey()
   const published: SigningKey[] = [current]
 
   const signWith = (key: SigningKey, header: Record<string, unknown>, payload: unknown): string => {
@@ -143,6 +173,7 @@ export function createTestIssuer(options: TestIssuerOptions = {}): TestIssuer {
     get kid() {
       return current.kid
     },
+    modulusLength,
     jwks: () => ({ keys: published.map((k) => ({ ...k.publicJwk })) }),
 
     mint(mint: MintOptions = {}): string {
@@ -186,7 +217,7 @@ export function createTestIssuer(options: TestIssuerOptions = {}): TestIssuer {
     sign: (header, payload) => signWith(current, header, payload),
 
     rotateKey({ keepPrevious = true } = {}): string {
-      const next = newKey(modulusLength)
+      const next = newKey()
       if (!keepPrevious) published.length = 0
       published.push(next)
       current = next

@@ -1,12 +1,21 @@
 /**
  * What a Dynamic webhook endpoint does with one delivery, whatever the framework: size limit →
  * signature of the raw body (401 when missing or wrong, before anything is parsed) → JSON event
- * → environment → deduplication by `messageId` → revocation (for `user.session.revoked` and
- * `admin.user.session.revoked`) → your own handler. A failure after the signature answers 503, so
- * Dynamic delivers the message again, and the message id is released for that redelivery.
+ * → environment → deduplication by `messageId` → revocation → your own handler. A failure after
+ * the signature answers 503, so Dynamic delivers the message again, and the message id is
+ * released for that redelivery.
+ *
+ * Revocations, as Dynamic sends the events (its docs and API schema):
+ * - `user.session.revoked`, `admin.user.session.revoked`: `data` is a Session object
+ *   (`{ id, createdAt, ipAddress, userAgent, revokedAt }`); `data.id` is the session revoked.
+ *   Nothing else is read: the Session has no user id, and the envelope's `userId` is whoever
+ *   caused the event (an admin, say). An event without `data.id` revokes nothing; it is
+ *   acknowledged and reported to `onEvent` as skipped.
+ * - `user.deleted`: `data` is the User; `data.id` is the user, whose tokens are all refused.
  */
 import { createMemoryWebhookDedupe, type WebhookDedupe } from './dedupe.js'
 import { verifyWebhookSignature } from './signature.js'
+import type { TelemetrySetting } from '../observability/telemetry.js'
 
 /**
  * A webhook message, as Dynamic documents its envelope. `userId` is who *triggered* the event
@@ -23,7 +32,10 @@ export interface DynamicWebhookEvent {
   /** When the event occurred (ISO 8601). */
   readonly timestamp?: string
   readonly redelivery?: boolean
-  /** The payload; for session events, a session (`id`, `userId`, ...). */
+  /**
+   * The payload: a Session (`id`, `createdAt`, `ipAddress`, `userAgent`, `revokedAt`) for session
+   * events, a User (`id`, …) for user events.
+   */
   readonly data?: Record<string, unknown>
   readonly [member: string]: unknown
 }
@@ -43,14 +55,23 @@ export interface DynamicWebhooksOptions {
   auth?: RevocationTarget
   /** Events of other environments are acknowledged and ignored. Default: `auth.config.environmentId`, else any. */
   environmentId?: string
-  /** Called for every verified, first-seen event, after any revocation. Throw to have Dynamic deliver it again. */
-  onEvent?: (event: DynamicWebhookEvent) => void | Promise<void>
+  /**
+   * Called for every verified, first-seen event, after any revocation, with what the endpoint did
+   * with it (`delivery`: the revocation made or why none was, and what the signature covered).
+   * Throw to have Dynamic deliver it again.
+   */
+  onEvent?: (event: DynamicWebhookEvent, delivery: WebhookDelivery) => void | Promise<void>
   /** Where processed message ids are kept. Default: in memory (one process); `createRedisWebhookDedupe` for a fleet. */
   dedupe?: WebhookDedupe
   /** How long a message id is remembered, in ms. Default 7 days. */
   dedupeTtl?: number
   /** Largest body read, in bytes. Default 1 MiB. */
   maxBodyBytes?: number
+  /**
+   * OpenTelemetry metrics of the deliveries (`dynamic_guard.webhooks.received`). Default: on,
+   * through the meter provider registered with `@opentelemetry/api`; `false` turns it off.
+   */
+  telemetry?: TelemetrySetting
 }
 
 /** The answer to one delivery. */
@@ -59,8 +80,36 @@ export interface WebhookResult {
   readonly body: Readonly<Record<string, unknown>>
 }
 
-/** Event names that revoke sessions. */
+/** Event names that revoke a session (`data` is a Session; `data.id` is the session id). */
 export const REVOCATION_EVENTS: readonly string[] = ['user.session.revoked', 'admin.user.session.revoked']
+/** Event names that revoke every token of a user (`data` is the User; `data.id` is the user id). */
+export const USER_REVOCATION_EVENTS: readonly string[] = ['user.deleted']
+
+/** What the endpoint did with an event: the revocation it made. */
+export type WebhookAction = 'session_revoked' | 'user_revoked'
+
+/**
+ * Why a revocation event revoked nothing: `no_session_id` (a session event whose `data` has no
+ * `id`), `no_user_id` (a `user.deleted` whose `data` has no `id`). The event is acknowledged.
+ */
+export type WebhookSkipReason = 'no_session_id' | 'no_user_id'
+
+/**
+ * What the signature was checked over: `raw_body`, the bytes as received (always, when the route
+ * has them), or `reserialized_body`, `JSON.stringify` of a body the framework had already parsed
+ * (as Dynamic's own sample checks it; it matches as long as Dynamic sends compact JSON).
+ */
+export type WebhookSignedOver = 'raw_body' | 'reserialized_body'
+
+/** What the endpoint did with one verified, first-seen event (the second argument of `onEvent`). */
+export interface WebhookDelivery {
+  /** The revocation made, if any. */
+  readonly action?: WebhookAction
+  /** Why a revocation event revoked nothing. */
+  readonly skipped?: WebhookSkipReason
+  /** What the signature covered. */
+  readonly signedOver: WebhookSignedOver
+}
 
 const MAX_ID_LENGTH = 256
 
@@ -101,21 +150,48 @@ export class WebhookProcessor {
   async handle(rawBody: string | Uint8Array, signature: string | null | undefined): Promise<WebhookResult> {
     const size = typeof rawBody === 'string' ? Buffer.byteLength(rawBody) : rawBody.byteLength
     if (size > this.maxBodyBytes) return tooLarge(this.maxBodyBytes)
-    if (signature === undefined || signature === null || signature === '') {
-      return refused(401, 'signature_missing', 'The x-dynamic-signature-256 header is missing; only messages signed by Dynamic are accepted.')
-    }
+    if (signature === undefined || signature === null || signature === '') return signatureMissing()
     if (!verifyWebhookSignature(this.secrets, rawBody, signature)) {
       return refused(401, 'signature_invalid', 'The x-dynamic-signature-256 header does not match the body: the message was altered, not sent by Dynamic, or signed with another secret.')
     }
-
-    let event: DynamicWebhookEvent
+    let event: unknown
     try {
       const text = typeof rawBody === 'string' ? rawBody : new TextDecoder('utf-8', { fatal: true }).decode(rawBody)
-      event = JSON.parse(text) as DynamicWebhookEvent
+      event = JSON.parse(text)
     } catch {
       return refused(400, 'invalid_body', 'The body is not UTF-8 JSON.')
     }
-    if (typeof event !== 'object' || event === null || Array.isArray(event) || !isId(event.messageId) || typeof event.eventName !== 'string') {
+    return this.process(event, 'raw_body')
+  }
+
+  /**
+   * Handles a delivery whose body a framework has already parsed, the raw bytes being gone: the
+   * signature is checked over `JSON.stringify(parsed)`, as Dynamic's own sample does, and
+   * `onEvent` is told so (`signedOver: 'reserialized_body'`). Prefer {@link handle}.
+   */
+  async handleParsed(parsed: unknown, signature: string | null | undefined): Promise<WebhookResult> {
+    let text: string | undefined
+    try {
+      text = JSON.stringify(parsed)
+    } catch {
+      text = undefined
+    }
+    if (typeof text !== 'string') return refused(400, 'invalid_body', 'The parsed body cannot be serialised as JSON.')
+    if (Buffer.byteLength(text) > this.maxBodyBytes) return tooLarge(this.maxBodyBytes)
+    if (signature === undefined || signature === null || signature === '') return signatureMissing()
+    if (!verifyWebhookSignature(this.secrets, text, signature)) {
+      return refused(
+        401,
+        'signature_invalid',
+        'The x-dynamic-signature-256 header does not match the body. The body had been parsed before the webhook route saw it, so the signature was checked over JSON.stringify of the parsed body, which differs from the bytes sent when they were not compact JSON: mount the route before the JSON body parser (or give it the raw body) so that the exact bytes are checked.',
+      )
+    }
+    // A fresh copy: what the framework parsed may be shared with, or changed by, other code.
+    return this.process(JSON.parse(text), 'reserialized_body')
+  }
+
+  private async process(event: unknown, signedOver: WebhookSignedOver): Promise<WebhookResult> {
+    if (!isEvent(event)) {
       return refused(400, 'invalid_event', 'The body is not a Dynamic webhook event (messageId and eventName are required).')
     }
     if (this.environmentId && typeof event.environmentId === 'string' && event.environmentId.toLowerCase() !== this.environmentId) {
@@ -131,34 +207,48 @@ export class WebhookProcessor {
     if (!first) return { status: 200, body: { ok: true, duplicate: true } }
 
     try {
-      const action = await this.apply(event)
-      await this.options.onEvent?.(event)
-      return { status: 200, body: { ok: true, ...(action ? { action } : {}) } }
+      const outcome = await this.apply(event)
+      const delivery: WebhookDelivery = { ...outcome, signedOver }
+      await this.options.onEvent?.(event, delivery)
+      return { status: 200, body: { ok: true, ...outcome } }
     } catch (error) {
       await this.dedupe.release(event.messageId).catch(() => undefined)
       return refused(503, 'processing_failed', `The event could not be processed (${(error as Error).message}); Dynamic will deliver it again.`)
     }
   }
 
-  /** Turns a session-revocation event into a revocation. */
-  private async apply(event: DynamicWebhookEvent): Promise<string | undefined> {
+  /**
+   * Turns a revocation event into a revocation, by `data.id` only: the Session's id for session
+   * events, the User's id for `user.deleted`. Never by the envelope's `userId` (who caused the event).
+   */
+  private async apply(event: DynamicWebhookEvent): Promise<{ action?: WebhookAction; skipped?: WebhookSkipReason }> {
     const auth = this.options.auth
-    if (!auth || !REVOCATION_EVENTS.includes(event.eventName)) return undefined
-    const data = (typeof event.data === 'object' && event.data !== null ? event.data : {}) as Record<string, unknown>
-    const sid = [data.sessionId, data.sid, data.id].find(isId)
-    if (sid !== undefined) {
-      await auth.revokeSession(sid)
-      return 'session_revoked'
+    if (!auth) return {}
+    const data = typeof event.data === 'object' && event.data !== null && !Array.isArray(event.data) ? event.data : undefined
+    const id = data?.id
+    if (REVOCATION_EVENTS.includes(event.eventName)) {
+      if (!isId(id)) return { skipped: 'no_session_id' }
+      await auth.revokeSession(id)
+      return { action: 'session_revoked' }
     }
-    // No session id: every session of the user the event is about (never the triggering userId).
-    const sub = [data.userId, data.user_id].find(isId)
-    if (sub !== undefined) {
-      const when = [data.revokedAt, event.timestamp].map((t) => (typeof t === 'string' ? Date.parse(t) : NaN)).find((t) => Number.isFinite(t))
-      await auth.revokeUser(sub, when === undefined ? {} : { before: when })
-      return 'user_revoked'
+    if (USER_REVOCATION_EVENTS.includes(event.eventName)) {
+      if (!isId(id)) return { skipped: 'no_user_id' }
+      // Every token issued until now; a deleted user gets no new ones.
+      await auth.revokeUser(id)
+      return { action: 'user_revoked' }
     }
-    throw new Error(`a ${event.eventName} event without a session id or user id in data`)
+    return {}
   }
+}
+
+function isEvent(value: unknown): value is DynamicWebhookEvent {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const event = value as { messageId?: unknown; eventName?: unknown }
+  return isId(event.messageId) && typeof event.eventName === 'string'
+}
+
+function signatureMissing(): WebhookResult {
+  return refused(401, 'signature_missing', 'The x-dynamic-signature-256 header is missing; only messages signed by Dynamic are accepted.')
 }
 
 export function tooLarge(limit: number): WebhookResult {

@@ -1,6 +1,6 @@
 /**
- * `dynamic-guard/webhooks`: receive Dynamic's signed webhooks and turn session revocations into
- * revocations of your verifier (shared by the fleet when its store is `dynamic-guard/redis`).
+ * `dynamic-guard/webhooks`: receive Dynamic's signed webhooks and turn session revocations and
+ * deleted users into revocations of your verifier (shared by the fleet when its store is `dynamic-guard/redis`).
  *
  * @example
  * import { createDynamicWebhooks } from 'dynamic-guard/webhooks'
@@ -15,9 +15,21 @@
  */
 import type { ServerResponse } from 'node:http'
 import { WebhookProcessor, type DynamicWebhooksOptions, type WebhookResult } from './handler.js'
+import { instrumentWebhooks } from '../observability/webhook-metrics.js'
 import { fastifyPlugin, handleFetch, handleNode, type FastifyInstanceLike, type FastifyWebhookOptions, type HonoContextLike, type NodeWebhookRequest } from './routes.js'
 
-export { REVOCATION_EVENTS, type DynamicWebhookEvent, type DynamicWebhooksOptions, type RevocationTarget, type WebhookResult } from './handler.js'
+export {
+  REVOCATION_EVENTS,
+  USER_REVOCATION_EVENTS,
+  type DynamicWebhookEvent,
+  type DynamicWebhooksOptions,
+  type RevocationTarget,
+  type WebhookAction,
+  type WebhookDelivery,
+  type WebhookResult,
+  type WebhookSignedOver,
+  type WebhookSkipReason,
+} from './handler.js'
 export { SIGNATURE_HEADER, signWebhookBody, verifyWebhookSignature } from './signature.js'
 export { createMemoryWebhookDedupe, type WebhookDedupe } from './dedupe.js'
 export type { FastifyInstanceLike, FastifyReplyLike, FastifyWebhookOptions, HonoContextLike, NodeWebhookRequest } from './routes.js'
@@ -34,20 +46,28 @@ export interface DynamicWebhooks {
   readonly hono: (c: HonoContextLike) => Promise<Response>
   /** The framework-free core: the raw body and the signature header in, status and JSON body out. */
   handle(rawBody: string | Uint8Array, signature: string | null | undefined): Promise<WebhookResult>
+  /**
+   * For a framework that parsed the body and kept no raw bytes: checks the signature over
+   * `JSON.stringify(parsed)` (as Dynamic's own sample does; it matches Dynamic's compact JSON)
+   * and reports `signedOver: 'reserialized_body'` to `onEvent`. Prefer {@link handle}.
+   */
+  handleParsed(parsed: unknown, signature: string | null | undefined): Promise<WebhookResult>
 }
 
 /**
  * Creates the webhook endpoint: verifies `x-dynamic-signature-256` (401 when missing or wrong),
- * drops redeliveries by `messageId`, revokes on `user.session.revoked` and
- * `admin.user.session.revoked`, then calls `onEvent`. Throws at once for bad options.
+ * drops redeliveries by `messageId`, revokes the session `data.id` on `user.session.revoked` and
+ * `admin.user.session.revoked` and the user `data.id` on `user.deleted`, then calls `onEvent`.
+ * Throws at once for bad options.
  */
 export function createDynamicWebhooks(options: DynamicWebhooksOptions): DynamicWebhooks {
-  const processor = new WebhookProcessor(options)
+  const processor = instrumentWebhooks(new WebhookProcessor(options), options.telemetry)
   return Object.freeze({
     fetch: (request: Request) => handleFetch(processor, request),
     express: (req: NodeWebhookRequest, res: ServerResponse, next?: (error?: unknown) => void) => handleNode(processor, req, res, next),
     fastify: fastifyPlugin(processor),
     hono: (c: HonoContextLike) => handleFetch(processor, c.req.raw),
     handle: (rawBody: string | Uint8Array, signature: string | null | undefined) => processor.handle(rawBody, signature),
+    handleParsed: (parsed: unknown, signature: string | null | undefined) => processor.handleParsed(parsed, signature),
   })
 }

@@ -1,6 +1,8 @@
 /**
- * Ready-made webhook routes. Each one gets the raw body (the signature covers the exact bytes, so
- * a parsed-and-reserialised body is not good enough) and hands it to {@link WebhookProcessor}.
+ * Ready-made webhook routes. Each one gets the raw body (the signature covers the exact bytes) and
+ * hands it to {@link WebhookProcessor}. Only where a framework has already parsed the body and the
+ * bytes are gone (Express after `express.json()`, say) is the signature checked over the
+ * re-serialised body, as Dynamic's own sample does, and `onEvent` is told so.
  * Frameworks appear here only as shapes: importing this module loads none of them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -54,8 +56,10 @@ function readNodeBody(req: IncomingMessage, max: number): Promise<Buffer | undef
 }
 
 /**
- * The Express / `node:http` route. Works whether or not `express.raw()` ran before it; mount it
- * before `express.json()` (or keep `req.rawBody`), since a parsed body cannot be checked.
+ * The Express / `node:http` route. Works whether or not `express.raw()` ran before it. Mount it
+ * before `express.json()` (or keep `req.rawBody`) so that the exact bytes are checked; after a
+ * JSON parser, the signature is checked over `JSON.stringify(req.body)` (Dynamic's own sample
+ * does the same) and `onEvent` gets `signedOver: 'reserialized_body'`.
  */
 export async function handleNode(processor: WebhookProcessor, req: NodeWebhookRequest, res: ServerResponse, next?: (error?: unknown) => void): Promise<void> {
   try {
@@ -64,13 +68,9 @@ export async function handleNode(processor: WebhookProcessor, req: NodeWebhookRe
     if (Buffer.isBuffer(req.rawBody) || typeof req.rawBody === 'string') body = req.rawBody
     else if (Buffer.isBuffer(req.body) || typeof req.body === 'string') body = req.body
     else if (req.body !== undefined && req.body !== null && (typeof req.body !== 'object' || Object.keys(req.body).length > 0)) {
-      return send(res, {
-        status: 500,
-        body: {
-          error: 'body_already_parsed',
-          message: 'The webhook body was parsed before the webhook route saw it, so its signature cannot be checked. Mount the route before express.json(), or use express.raw({ type: "application/json" }) on it.',
-        },
-      })
+      // Parsed before this route saw it, the bytes gone: check the re-serialised body.
+      const header = req.headers[SIGNATURE_HEADER]
+      return send(res, await processor.handleParsed(req.body, Array.isArray(header) ? undefined : header))
     } else if (req.readableEnded) {
       body = Buffer.alloc(0)
     } else {

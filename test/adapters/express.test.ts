@@ -8,15 +8,30 @@ import type { NextFunction, Request, Response } from 'express'
 import { dynamicAuth, dynamicAuthErrorHandler, requireScopes } from '../../src/adapters/express.js'
 import { createDynamicAuth, isDynamicAuthError, type DynamicAuth } from '../../src/index.js'
 import { createTestIssuer } from '../../src/testing/index.js'
-import { call, listen, runAdapterSuite, type RunningApp } from './harness.js'
+import { assertRefusal, call, CORS_ORIGIN, CORS_PREFLIGHT_ANSWER, listen, PROTECTED, runAdapterSuite, type RunningApp } from './harness.js'
 
 const require = createRequire(import.meta.url)
 const express4 = require('express4') as typeof express
 
+/** A tiny CORS middleware, as the `cors` package behaves: answers preflights, adds the origin header. */
+function tinyCors(req: Request, res: Response, next: NextFunction): void {
+  if (req.headers.origin === CORS_ORIGIN) res.set('access-control-allow-origin', CORS_ORIGIN)
+  if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+    res.set(CORS_PREFLIGHT_ANSWER).status(204).end()
+    return
+  }
+  next()
+}
+
 function buildApp(factory: typeof express, auth: DynamicAuth): express.Express {
   const app = factory()
+  // Development: where Express's final handler prints a stack trace. No error handler is mounted.
+  app.set('env', 'development')
   const me = (req: Request, res: Response) => {
     res.json({ userId: req.auth!.userId, method: req.method })
+  }
+  const all = (req: Request, res: Response) => {
+    res.json({ secret: PROTECTED, userId: req.auth?.userId ?? null, method: req.method })
   }
 
   const api = factory.Router()
@@ -32,17 +47,24 @@ function buildApp(factory: typeof express, auth: DynamicAuth): express.Express {
   app.all('/opt/me', dynamicAuth(auth, { optional: true }), (req, res) => {
     res.json({ userId: req.auth?.userId ?? null })
   })
+  app.all('/all/me', dynamicAuth(auth), all)
+  app.all('/pass/me', dynamicAuth(auth, { passPreflightsToApp: true }), requireScopes('wallet:sign'), all)
+
+  const cors = factory.Router()
+  cors.use(tinyCors)
+  cors.use(dynamicAuth(auth))
+  cors.get('/me', me)
+  app.use('/cors', cors)
 
   const custom = factory.Router()
-  custom.use(dynamicAuth(auth))
+  custom.use(dynamicAuth(auth, { refusals: 'forward' }))
   custom.get('/me', me)
+  custom.get('/sign', requireScopes('wallet:sign'), me)
   custom.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (!isDynamicAuthError(error)) return next(error)
     res.status(401).set('x-custom', 'yes').json({ custom: true, code: error.code })
   })
   app.use('/custom', custom)
-
-  app.use(dynamicAuthErrorHandler())
   return app
 }
 
@@ -52,26 +74,49 @@ for (const [name, factory] of [
 ] as const) {
   runAdapterSuite({ name, start: (auth) => listen(createServer(buildApp(factory, auth))) })
 
-  describe(`${name} without the error handler`, () => {
-    let app: RunningApp
+  describe(`${name}: refusals with no extra middleware, in development`, () => {
     const issuer = createTestIssuer()
-    before(async () => {
-      const bare = factory()
-      bare.use(dynamicAuth(createDynamicAuth(issuer.authOptions())))
-      bare.get('/me', (req, res) => {
+    const auth = createDynamicAuth(issuer.authOptions())
+    let bare: RunningApp
+    let forwarded: RunningApp
+    let handled: RunningApp
+    const build = (options: Parameters<typeof dynamicAuth>[1], errorHandler: boolean) => {
+      const app = factory()
+      app.set('env', 'development')
+      app.use(dynamicAuth(auth, options))
+      app.get('/me', (req, res) => {
         res.json({ userId: req.auth!.userId })
       })
-      app = await listen(createServer(bare))
+      if (errorHandler) app.use(dynamicAuthErrorHandler())
+      return listen(createServer(app))
+    }
+    before(async () => {
+      bare = await build({}, false)
+      forwarded = await build({ refusals: 'forward' }, false)
+      handled = await build({ refusals: 'forward' }, true)
     })
-    after(() => app.close())
+    after(() => Promise.all([bare.close(), forwarded.close(), handled.close()]))
 
-    it("still answers with the status and the challenge through Express's final handler, without a stack", async () => {
-      const missing = await call(`${app.url}/me`)
+    it('answers in JSON per RFC 6750 by default: no HTML, no stack trace', async () => {
+      const expired = issuer.mint({ expired: true })
+      for (const app of [bare, handled]) {
+        const missing = await call(`${app.url}/me`)
+        assertRefusal(missing, { status: 401, error: 'unauthorized', code: 'token_missing' })
+        assert.equal(missing.headers.get('www-authenticate'), 'Bearer realm="api"')
+        const answer = await call(`${app.url}/me`, { token: expired })
+        assertRefusal(answer, { status: 401, error: 'invalid_token', code: 'token_expired', challenge: /error="invalid_token"/, token: expired })
+        assert.doesNotMatch(answer.text, /<html|<pre|DynamicAuthError \[/i)
+      }
+    })
+
+    it("refusals: 'forward' without a handler reaches Express's final handler: status and challenge, no stack", async () => {
+      const missing = await call(`${forwarded.url}/me`)
       assert.equal(missing.status, 401)
       assert.equal(missing.headers.get('www-authenticate'), 'Bearer realm="api"')
-      const expired = await call(`${app.url}/me`, { token: issuer.mint({ expired: true }) })
+      const expired = await call(`${forwarded.url}/me`, { token: issuer.mint({ expired: true }) })
       assert.equal(expired.status, 401)
       assert.match(expired.headers.get('www-authenticate') ?? '', /error="invalid_token"/)
+      assert.match(expired.headers.get('content-type') ?? '', /html/)
       assert.doesNotMatch(expired.text, /\bat .*\.(ts|js):\d+/)
     })
   })

@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { dynamicAuth, dynamicAuthPlugin, requireScopes } from '../../src/adapters/fastify.js'
 import { createDynamicAuth, isDynamicAuthError, type DynamicAuth } from '../../src/index.js'
 import { createTestIssuer, TEST_USER_ID } from '../../src/testing/index.js'
-import { call, runAdapterSuite, type RunningApp } from './harness.js'
+import { assertRefusal, call, CORS_ORIGIN, CORS_PREFLIGHT_ANSWER, PROTECTED, runAdapterSuite, type RunningApp } from './harness.js'
 
 async function listen(app: FastifyInstance): Promise<RunningApp> {
   const address = await app.listen({ port: 0, host: '127.0.0.1' })
@@ -13,6 +13,23 @@ async function listen(app: FastifyInstance): Promise<RunningApp> {
 }
 
 const me = async (request: FastifyRequest) => ({ userId: request.auth!.userId, method: request.method })
+const all = async (request: FastifyRequest) => ({ secret: PROTECTED, userId: request.auth?.userId ?? null, method: request.method })
+
+/** A tiny CORS hook, as @fastify/cors behaves: answers preflights, adds the origin header. */
+function tinyCors(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  if (request.headers.origin === CORS_ORIGIN) void reply.header('access-control-allow-origin', CORS_ORIGIN)
+  if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
+    void reply.headers(CORS_PREFLIGHT_ANSWER).code(204).send()
+    return
+  }
+  done()
+}
+
+/** The app's own error handler, for forwarded refusals. */
+function customErrorHandler(error: unknown, _request: FastifyRequest, reply: FastifyReply) {
+  if (!isDynamicAuthError(error)) throw error
+  return reply.code(401).header('x-custom', 'yes').send({ custom: true, code: error.code })
+}
 
 async function buildApp(auth: DynamicAuth): Promise<FastifyInstance> {
   const app = Fastify()
@@ -42,13 +59,33 @@ async function buildApp(auth: DynamicAuth): Promise<FastifyInstance> {
     { prefix: '/opt' },
   )
   await app.register(
+    async (every) => {
+      await every.register(dynamicAuthPlugin, { auth })
+      every.all('/me', all)
+    },
+    { prefix: '/all' },
+  )
+  await app.register(
+    async (pass) => {
+      await pass.register(dynamicAuthPlugin, { auth, passPreflightsToApp: true })
+      pass.all('/me', { onRequest: requireScopes('wallet:sign') }, all)
+    },
+    { prefix: '/pass' },
+  )
+  await app.register(
+    async (cors) => {
+      cors.addHook('onRequest', tinyCors) // before the guard's hook
+      await cors.register(dynamicAuthPlugin, { auth })
+      cors.route({ method: ['GET', 'OPTIONS'], url: '/me', handler: me })
+    },
+    { prefix: '/cors' },
+  )
+  await app.register(
     async (custom) => {
-      await custom.register(dynamicAuthPlugin, { auth, errorHandler: false })
-      custom.setErrorHandler((error: unknown, _request: FastifyRequest, reply: FastifyReply) => {
-        if (!isDynamicAuthError(error)) throw error
-        return reply.code(401).header('x-custom', 'yes').send({ custom: true, code: error.code })
-      })
+      await custom.register(dynamicAuthPlugin, { auth, refusals: 'forward' })
+      custom.setErrorHandler(customErrorHandler)
       custom.get('/me', me)
+      custom.get('/sign', { onRequest: requireScopes('wallet:sign') }, me)
     },
     { prefix: '/custom' },
   )
@@ -95,6 +132,27 @@ describe('Fastify plugin details', () => {
     }
   })
 
+  it("forwards with refusals: 'forward', or the older errorHandler: false; errorHandler: true answers forwarded refusals", async () => {
+    const shared = createDynamicAuth(issuer.authOptions())
+    const fastify = Fastify()
+    await fastify.register(async (legacy) => {
+      await legacy.register(dynamicAuthPlugin, { auth: shared, errorHandler: false })
+      legacy.setErrorHandler(customErrorHandler)
+      legacy.get('/legacy', me)
+    })
+    await fastify.register(async (answered) => {
+      await answered.register(dynamicAuthPlugin, { auth: shared, refusals: 'forward', errorHandler: true })
+      answered.get('/answered', me)
+    })
+    const running = await listen(fastify)
+    try {
+      assert.deepEqual((await call(`${running.url}/legacy`)).body, { custom: true, code: 'token_missing' })
+      assertRefusal(await call(`${running.url}/answered`), { status: 401, error: 'unauthorized', code: 'token_missing' })
+    } finally {
+      await running.close()
+    }
+  })
+
   it('refuses bad options at registration', async () => {
     const fastify = Fastify()
     fastify.register(dynamicAuthPlugin, { auth: createDynamicAuth(issuer.authOptions()), cookieName: 'bad name' })
@@ -102,5 +160,11 @@ describe('Fastify plugin details', () => {
       await fastify.ready()
     }, /cookieName/)
     await fastify.close()
+    const other = Fastify()
+    other.register(dynamicAuthPlugin, { auth: createDynamicAuth(issuer.authOptions()), refusals: 'throw' as never })
+    await assert.rejects(async () => {
+      await other.ready()
+    }, /refusals/)
+    await other.close()
   })
 })

@@ -6,69 +6,127 @@ import { describe, it, after, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { dynamicAuth, refusalAsResponse, requireScopes, withDynamicAuth } from '../../src/adapters/fetch.js'
-import { createDynamicAuth, isDynamicAuthError, refusalFor, type DynamicAuth } from '../../src/index.js'
+import { createDynamicAuth, isDynamicAuthError, protectNodeHandler, refusalFor, type DynamicAuth, type DynamicSession } from '../../src/index.js'
 import { createTestIssuer, TEST_USER_ID } from '../../src/testing/index.js'
-import { call, listen, runAdapterSuite, serveFetch, type RunningApp } from './harness.js'
+import { assertRefusal, call, CORS_ORIGIN, CORS_PREFLIGHT_ANSWER, listen, PREFLIGHT_HEADERS, PROTECTED, runAdapterSuite, serveFetch, type RunningApp } from './harness.js'
 
 const json = (body: unknown, init?: ResponseInit) => Response.json(body, init)
 
+/** The app's own handling of forwarded refusals: a try/catch around the protected handler. */
+function catchForwarded(handler: (request: Request) => Promise<Response>): (request: Request) => Promise<Response> {
+  return async (request) => {
+    try {
+      return await handler(request)
+    } catch (error) {
+      if (!isDynamicAuthError(error)) throw error
+      return json({ custom: true, code: error.code }, { status: 401, headers: { 'x-custom': 'yes' } })
+    }
+  }
+}
+
 function buildFetchApp(auth: DynamicAuth): (request: Request) => Promise<Response> {
   const guard = dynamicAuth(auth)
+  const me = (request: Request, session: DynamicSession) => json({ userId: session.userId, method: request.method })
+  const all = (request: Request, session: DynamicSession | undefined) => json({ secret: PROTECTED, userId: session?.userId ?? null, method: request.method })
+  const forward = dynamicAuth(auth, { refusals: 'forward' })
   const routes: Record<string, (request: Request) => Promise<Response>> = {
-    '/api/me': guard.protect((request, session) => json({ userId: session.userId, method: request.method }), {
-      preflight: () => new Response(null, { status: 204, headers: { 'access-control-allow-origin': '*' } }),
-    }),
-    '/api/sign': dynamicAuth(auth, requireScopes('wallet:sign')).protect((request, session) => json({ userId: session.userId, method: request.method })),
-    '/scoped/me': withDynamicAuth((request, session) => json({ userId: session.userId, method: request.method }), auth, { requiredScopes: ['wallet:sign'] }),
+    // CORS handled inside the handler, after the guard: never reached by a preflight.
+    '/api/me': guard.protect((request, session) =>
+      request.method === 'OPTIONS' ? new Response(null, { status: 204, headers: { 'access-control-allow-origin': '*' } }) : me(request, session),
+    ),
+    '/api/sign': dynamicAuth(auth, requireScopes('wallet:sign')).protect(me),
+    '/scoped/me': withDynamicAuth(me, auth, { requiredScopes: ['wallet:sign'] }),
     '/opt/me': dynamicAuth(auth, { optional: true }).protect((_request, session) => json({ userId: session?.userId ?? null })),
-    '/custom/me': guard.protect((_request, session) => json({ userId: session.userId }), {
-      onRefusal: (error) => json({ custom: true, code: error.code }, { status: 401, headers: { 'x-custom': 'yes' } }),
-    }),
+    '/all/me': guard.protect(all),
+    '/pass/me': withDynamicAuth(all, auth, { passPreflightsToApp: true, requiredScopes: ['wallet:sign'] }),
+    // The fetch adapter's CORS answer, given to the guard: it runs before authentication.
+    '/cors/me': guard.protect(me, { preflight: () => new Response(null, { status: 204, headers: CORS_PREFLIGHT_ANSWER }) }),
+    '/custom/me': catchForwarded(forward.protect(me)),
+    '/custom/sign': catchForwarded(dynamicAuth(auth, { refusals: 'forward', requiredScopes: ['wallet:sign'] }).protect(me)),
   }
   return async (request) => routes[new URL(request.url).pathname]?.(request) ?? new Response('not found', { status: 404 })
 }
 
 runAdapterSuite({ name: 'fetch', start: (auth) => serveFetch(buildFetchApp(auth)) })
 
-/** Plain node:http with the core's one call. */
+/** Plain node:http with the core's one-call guard, protectNodeHandler. */
 function buildNodeApp(auth: DynamicAuth) {
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body))
   }
-  return async (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0]
-    try {
-      if (path === '/api/me' && req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
-        res.writeHead(204, { 'access-control-allow-origin': '*' }).end()
-      } else if (path === '/api/me') {
-        const session = await auth.authenticate(req)
-        send(res, 200, { userId: session.userId, method: req.method })
-      } else if (path === '/api/sign' || path === '/scoped/me') {
-        const session = await auth.authenticate(req, SIGN)
-        send(res, 200, { userId: session.userId, method: req.method })
-      } else if (path === '/opt/me') {
-        const session = await auth.authenticate(req, OPTIONAL)
-        send(res, 200, { userId: session?.userId ?? null })
-      } else if (path === '/custom/me') {
-        try {
-          const session = await auth.authenticate(req)
-          send(res, 200, { userId: session.userId })
-        } catch (error) {
-          if (!isDynamicAuthError(error)) throw error
-          send(res, 401, { custom: true, code: error.code }, { 'x-custom': 'yes' })
-        }
-      } else send(res, 404, {})
-    } catch (error) {
-      if (!isDynamicAuthError(error)) return send(res, 500, {})
-      const refusal = refusalFor(error, { scopes: error.code === 'insufficient_scope' && path !== '/api/me' ? ['user:basic', 'wallet:sign'] : undefined })
-      res.writeHead(refusal.status, refusal.headers).end(refusal.json)
+  const me = (req: IncomingMessage, res: ServerResponse, session: DynamicSession) => send(res, 200, { userId: session.userId, method: req.method })
+  const all = (req: IncomingMessage, res: ServerResponse, session: DynamicSession | undefined) =>
+    send(res, 200, { secret: PROTECTED, userId: session?.userId ?? null, method: req.method })
+  const tinyCors = (next: (req: IncomingMessage, res: ServerResponse) => Promise<void>) => (req: IncomingMessage, res: ServerResponse) => {
+    if (req.headers.origin === CORS_ORIGIN) res.setHeader('access-control-allow-origin', CORS_ORIGIN)
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+      res.writeHead(204, CORS_PREFLIGHT_ANSWER).end()
+      return Promise.resolve()
     }
+    return next(req, res)
+  }
+  const catchForwarded = (next: (req: IncomingMessage, res: ServerResponse) => Promise<void>) => async (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      await next(req, res)
+    } catch (error) {
+      if (!isDynamicAuthError(error)) throw error
+      send(res, 401, { custom: true, code: error.code }, { 'x-custom': 'yes' })
+    }
+  }
+  const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>> = {
+    '/api/me': protectNodeHandler((req: IncomingMessage, res: ServerResponse, session: DynamicSession) => {
+      if (req.method === 'OPTIONS') res.writeHead(204, { 'access-control-allow-origin': '*' }).end()
+      else me(req, res, session)
+    }, auth),
+    '/api/sign': protectNodeHandler(me, auth, SIGN),
+    '/scoped/me': protectNodeHandler(me, auth, SIGN),
+    '/opt/me': protectNodeHandler((_req: IncomingMessage, res: ServerResponse, session: DynamicSession | undefined) => send(res, 200, { userId: session?.userId ?? null }), auth, OPTIONAL),
+    '/all/me': protectNodeHandler(all, auth),
+    '/pass/me': protectNodeHandler(all, auth, { ...SIGN, passPreflightsToApp: true }),
+    '/cors/me': tinyCors(protectNodeHandler(me, auth)),
+    '/custom/me': catchForwarded(protectNodeHandler(me, auth, { refusals: 'forward' })),
+    '/custom/sign': catchForwarded(protectNodeHandler(me, auth, { ...SIGN, refusals: 'forward' })),
+  }
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const route = routes[(req.url ?? '/').split('?')[0]!]
+    if (route) route(req, res).catch(() => send(res, 500, {}))
+    else send(res, 404, {})
   }
 }
 const SIGN = { requiredScopes: ['wallet:sign'] }
 const OPTIONAL = { optional: true } as const
 
-runAdapterSuite({ name: 'node:http (auth.authenticate)', start: (auth) => listen(createServer(buildNodeApp(auth))) })
+runAdapterSuite({ name: 'node:http (protectNodeHandler)', start: (auth) => listen(createServer(buildNodeApp(auth))) })
+
+describe('node:http by hand (auth.authenticate)', () => {
+  const issuer = createTestIssuer()
+  const auth = createDynamicAuth(issuer.authOptions())
+  let app: RunningApp
+  let reached = 0
+  before(async () => {
+    app = await listen(
+      createServer(async (req, res) => {
+        try {
+          const session = await auth.authenticate(req)
+          reached++
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ secret: PROTECTED, userId: session.userId }))
+        } catch (error) {
+          if (!isDynamicAuthError(error)) throw error
+          const refusal = refusalFor(error)
+          res.writeHead(refusal.status, refusal.headers).end(refusal.json)
+        }
+      }),
+    )
+  })
+  after(() => app.close())
+
+  it('authenticates a preflight-shaped request like any other: refused, the handler never runs', async () => {
+    const answer = await call(`${app.url}/me`, { method: 'OPTIONS', headers: { ...PREFLIGHT_HEADERS } })
+    assertRefusal(answer, { status: 401, error: 'unauthorized', code: 'token_missing' })
+    assert.equal(reached, 0)
+    assert.equal((await call(`${app.url}/me`, { token: issuer.mint() })).body?.userId, TEST_USER_ID)
+  })
+})
 
 describe('auth.authenticate and the fetch helpers', () => {
   const issuer = createTestIssuer()
@@ -113,6 +171,24 @@ describe('auth.authenticate and the fetch helpers', () => {
     assert.throws(() => dynamicAuth(auth, { allowedOrigins: ['*'] }), /allowedOrigins/)
     assert.throws(() => dynamicAuth(auth, { realm: 'a"b' }), /realm/)
     assert.throws(() => requireScopes(), /requireScopes/)
+  })
+
+  it('protect: onRefusal replaces the answer; a forwarded refusal is thrown; the preflight option answers preflights', async () => {
+    const guard = dynamicAuth(auth)
+    const handler = guard.protect((_request, session) => json({ userId: session.userId }), {
+      onRefusal: (error) => json({ custom: true, code: error.code }, { status: 401 }),
+    })
+    const replaced = await handler(new Request('https://api.example/me'))
+    assert.deepEqual(await replaced.json(), { custom: true, code: 'token_missing' })
+    const preflight = new Request('https://api.example/me', { method: 'OPTIONS', headers: { ...PREFLIGHT_HEADERS } })
+    // onRefusal is for refusals: a preflight still gets the guard's empty 204.
+    const answered = await handler(preflight)
+    assert.equal(answered.status, 204)
+    assert.equal(await answered.text(), '')
+    const thrower = dynamicAuth(auth, { refusals: 'forward' }).protect((_request, session) => json({ userId: session.userId }))
+    await assert.rejects(thrower(new Request('https://api.example/me')), (error: unknown) => isDynamicAuthError(error) && error.code === 'token_missing' && (error as { statusCode?: number }).statusCode === 401)
+    assert.throws(() => dynamicAuth(auth, { refusals: 'next' as never }), /refusals/)
+    assert.throws(() => dynamicAuth(auth, { passPreflightsToApp: 'yes' as never }), /passPreflightsToApp/)
   })
 
   it('refusalAsResponse answers per RFC 6750 and rethrows anything else', async () => {

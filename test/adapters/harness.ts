@@ -3,12 +3,19 @@
  * small app on a real framework instance listening on 127.0.0.1 (an ephemeral port):
  *
  *   /api/me        GET POST PUT PATCH DELETE   dynamicAuth(auth)                  → { userId, method }
- *   /api/me        OPTIONS                     the app's own CORS answer (after the auth middleware)
+ *   /api/me        OPTIONS                     the app's own CORS answer, mounted AFTER the guard (never reached)
  *   /api/sign      GET                         dynamicAuth(auth) + requireScopes('wallet:sign')
  *   /scoped/me     GET                         dynamicAuth(auth, { requiredScopes: ['wallet:sign'] })
  *   /opt/me        GET POST                    dynamicAuth(auth, { optional: true }) → { userId | null }
- *   /custom/me     GET                         dynamicAuth(auth), refusal replaced in the framework's
- *                                              idiom by 401 { custom: true, code } + x-custom: yes
+ *   /all/me        every method                dynamicAuth(auth), then a handler for all methods
+ *                                              → { secret: PROTECTED, userId, method }
+ *   /pass/me       every method                dynamicAuth(auth, { passPreflightsToApp: true }) +
+ *                                              requireScopes('wallet:sign'), then the same handler
+ *   /cors/me       GET (+ preflights)          a CORS middleware BEFORE dynamicAuth(auth), answering
+ *                                              preflights with access-control-allow-origin: CORS_ORIGIN
+ *   /custom/me     GET                         dynamicAuth(auth, { refusals: 'forward' }), the refusal
+ *   /custom/sign   GET                         handled by the app's own error handling (+ requireScopes
+ *                                              on /custom/sign): 401 { custom: true, code } + x-custom: yes
  *
  * and the harness sends real HTTP requests with fetch.
  */
@@ -59,8 +66,24 @@ export async function serveFetch(fetch: (request: Request) => Response | Promise
 export interface AdapterFixture {
   readonly name: string
   start(auth: DynamicAuth): Promise<RunningApp>
-  /** Whether OPTIONS /api/me is answered by the app (with access-control-allow-origin: *) rather than the adapter. Default true. */
-  readonly appAnswersPreflight?: boolean
+}
+
+/** What the handlers mounted for all methods return: data a request without a session must never see. */
+export const PROTECTED = 'protected-data'
+/** The origin the CORS middleware mounted before the guard allows. */
+export const CORS_ORIGIN = 'https://app.example'
+/** The headers of a request shaped like a CORS preflight. */
+export const PREFLIGHT_HEADERS: Readonly<Record<string, string>> = {
+  origin: CORS_ORIGIN,
+  'access-control-request-method': 'POST',
+  'access-control-request-headers': 'authorization',
+}
+
+/** A tiny CORS middleware's answer to a preflight (as the `cors` packages give it). */
+export const CORS_PREFLIGHT_ANSWER: Readonly<Record<string, string>> = {
+  'access-control-allow-origin': CORS_ORIGIN,
+  'access-control-allow-methods': 'GET,POST',
+  'access-control-allow-headers': 'authorization',
 }
 
 export interface Answer {
@@ -107,7 +130,8 @@ export function assertRefusal(
 ): void {
   assert.equal(answer.status, expected.status, `status (body: ${answer.text})`)
   assert.ok(answer.body, `a JSON body, got: ${answer.text}`)
-  assert.deepEqual(Object.keys(answer.body).sort(), ['code', 'error', 'error_description'])
+  // `pending_step` joins insufficient_scope refusals that name the step the user still owes.
+  assert.deepEqual(Object.keys(answer.body).filter((key) => key !== 'pending_step').sort(), ['code', 'error', 'error_description'])
   assert.equal(answer.body.error, expected.error)
   if (typeof expected.code === 'string') assert.equal(answer.body.code, expected.code)
   else assert.match(String(answer.body.code), expected.code)
@@ -314,17 +338,59 @@ export function runAdapterSuite(fixture: AdapterFixture): void {
       })
     })
 
-    it('lets a CORS preflight through untouched', async () => {
-      const answer = await call(`${app.url}/api/me`, {
-        method: 'OPTIONS',
-        headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+    describe('preflight-shaped requests (OPTIONS with Origin and Access-Control-Request-Method)', () => {
+      const preflight = (path: string) => call(`${app.url}${path}`, { method: 'OPTIONS', headers: { ...PREFLIGHT_HEADERS } })
+      const assertAnsweredByGuard = (answer: Answer, label: string) => {
+        assert.equal(answer.status, 204, `${label}: status ${answer.status}: ${answer.text}`)
+        assert.equal(answer.text, '', `${label}: an empty body`)
+        assert.equal(answer.headers.get('www-authenticate'), null, label)
+        assert.equal(answer.headers.get('access-control-allow-origin'), null, `${label}: no CORS header, so the browser's CORS check fails`)
+      }
+
+      it('are answered by the guard (204, empty) and never reach a handler mounted for all methods', async () => {
+        const answer = await preflight('/all/me')
+        assertAnsweredByGuard(answer, '/all/me')
+        assert.ok(!answer.text.includes(PROTECTED))
       })
-      assert.ok(answer.status === 204 || answer.status === 200, `status ${answer.status}: ${answer.text}`)
-      assert.equal(answer.headers.get('www-authenticate'), null)
-      if (fixture.appAnswersPreflight !== false) assert.equal(answer.headers.get('access-control-allow-origin'), '*')
-      // An OPTIONS without Access-Control-Request-Method is an ordinary request and is authenticated.
-      const plain = await call(`${app.url}/api/me`, { method: 'OPTIONS' })
-      if (fixture.appAnswersPreflight !== false) assert.equal(plain.status, 401, plain.text)
+
+      it('never reach CORS handling mounted after the guard: the 204 carries no Access-Control-Allow-Origin', async () => {
+        assertAnsweredByGuard(await preflight('/api/me'), '/api/me')
+      })
+
+      it('a plain OPTIONS, or one without Origin, is authenticated like any request', async () => {
+        assertRefusal(await call(`${app.url}/all/me`, { method: 'OPTIONS' }), { status: 401, error: 'unauthorized', code: 'token_missing' })
+        const noOrigin = await call(`${app.url}/all/me`, { method: 'OPTIONS', headers: { 'access-control-request-method': 'POST' } })
+        assertRefusal(noOrigin, { status: 401, error: 'unauthorized', code: 'token_missing' })
+        assert.ok(!noOrigin.text.includes(PROTECTED))
+        const signedIn = await call(`${app.url}/all/me`, { method: 'OPTIONS', token })
+        assert.equal(signedIn.status, 200, signedIn.text)
+        assert.deepEqual(signedIn.body, { secret: PROTECTED, userId: TEST_USER_ID, method: 'OPTIONS' })
+      })
+
+      it('go on to the app, with no session, only with passPreflightsToApp (requireScopes follows)', async () => {
+        const passed = await preflight('/pass/me')
+        assert.equal(passed.status, 200, passed.text)
+        assert.deepEqual(passed.body, { secret: PROTECTED, userId: null, method: 'OPTIONS' })
+        // Every other request is still authenticated, and scope-checked.
+        assertRefusal(await call(`${app.url}/pass/me`), { status: 401, error: 'unauthorized', code: 'token_missing' })
+        assertRefusal(await call(`${app.url}/pass/me`, { method: 'OPTIONS' }), { status: 401, error: 'unauthorized', code: 'token_missing' })
+        assertRefusal(await call(`${app.url}/pass/me`, { token }), { status: 403, error: 'insufficient_scope', code: 'insufficient_scope' })
+        const signer = await call(`${app.url}/pass/me`, { token: issuer.mint({ scopes: ['wallet:sign'] }) })
+        assert.deepEqual(signer.body, { secret: PROTECTED, userId: TEST_USER_ID, method: 'GET' })
+      })
+
+      it('are answered by CORS middleware mounted before the guard, as before', async () => {
+        const answer = await preflight('/cors/me')
+        assert.ok(answer.status === 204 || answer.status === 200, `status ${answer.status}: ${answer.text}`)
+        assert.equal(answer.headers.get('access-control-allow-origin'), CORS_ORIGIN)
+        assert.match(answer.headers.get('access-control-allow-methods') ?? '', /POST/)
+        assert.ok(!answer.text.includes(PROTECTED))
+        const refused = await call(`${app.url}/cors/me`, { headers: { origin: CORS_ORIGIN } })
+        assertRefusal(refused, { status: 401, error: 'unauthorized', code: 'token_missing' })
+        const ok = await call(`${app.url}/cors/me`, { token, headers: { origin: CORS_ORIGIN } })
+        assert.equal(ok.status, 200, ok.text)
+        assert.equal(ok.body?.userId, TEST_USER_ID)
+      })
     })
 
     describe('optional mode', () => {
@@ -349,7 +415,7 @@ export function runAdapterSuite(fixture: AdapterFixture): void {
       })
     })
 
-    it("lets the refusal be replaced in the framework's own idiom", async () => {
+    it("with refusals: 'forward', hands refusals to the app's own error handling (requireScopes follows)", async () => {
       const missing = await call(`${app.url}/custom/me`)
       assert.equal(missing.status, 401, missing.text)
       assert.deepEqual(missing.body, { custom: true, code: 'token_missing' })
@@ -358,6 +424,10 @@ export function runAdapterSuite(fixture: AdapterFixture): void {
       assert.deepEqual(expired.body, { custom: true, code: 'token_expired' })
       const ok = await call(`${app.url}/custom/me`, { token })
       assert.equal(ok.status, 200, ok.text)
+      const scope = await call(`${app.url}/custom/sign`, { token })
+      assert.deepEqual(scope.body, { custom: true, code: 'insufficient_scope' })
+      const signer = await call(`${app.url}/custom/sign`, { token: issuer.mint({ scopes: ['wallet:sign'] }) })
+      assert.equal(signer.status, 200, signer.text)
     })
   })
 }

@@ -2,11 +2,12 @@
 import { describe, it, after, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { Hono } from 'hono'
+import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
-import { DynamicAuthException, dynamicAuth, requireScopes, type DynamicAuthEnv } from '../../src/adapters/hono.js'
+import { DynamicAuthException, dynamicAuth, requireScopes, type DynamicAuthEnv, type OptionalDynamicAuthEnv } from '../../src/adapters/hono.js'
 import { type DynamicAuth } from '../../src/index.js'
 import { createTestIssuer, TEST_USER_ID } from '../../src/testing/index.js'
-import { call, runAdapterSuite, serveFetch, type RunningApp } from './harness.js'
+import { call, CORS_ORIGIN, PROTECTED, runAdapterSuite, serveFetch, type RunningApp } from './harness.js'
 
 function buildApp(auth: DynamicAuth): Hono {
   const app = new Hono()
@@ -26,9 +27,26 @@ function buildApp(auth: DynamicAuth): Hono {
   opt.on(['GET', 'POST'], '/me', dynamicAuth(auth, { optional: true }), (c) => c.json({ userId: c.get('auth')?.userId ?? null }))
   app.route('/opt', opt)
 
+  const every = new Hono<OptionalDynamicAuthEnv>()
+  every.use('*', dynamicAuth(auth))
+  every.all('/me', (c) => c.json({ secret: PROTECTED, userId: c.get('auth')?.userId ?? null, method: c.req.method }))
+  app.route('/all', every)
+
+  const pass = new Hono<OptionalDynamicAuthEnv>()
+  pass.use('*', dynamicAuth(auth, { passPreflightsToApp: true }))
+  pass.all('/me', requireScopes('wallet:sign'), (c) => c.json({ secret: PROTECTED, userId: c.get('auth')?.userId ?? null, method: c.req.method }))
+  app.route('/pass', pass)
+
+  const withCors = new Hono<DynamicAuthEnv>()
+  withCors.use('*', cors({ origin: CORS_ORIGIN, allowMethods: ['GET', 'POST'], allowHeaders: ['authorization'] })) // before the guard
+  withCors.use('*', dynamicAuth(auth))
+  withCors.get('/me', (c) => c.json({ userId: c.get('auth').userId, method: c.req.method }))
+  app.route('/cors', withCors)
+
   const custom = new Hono<DynamicAuthEnv>()
-  custom.use('*', dynamicAuth(auth))
+  custom.use('*', dynamicAuth(auth, { refusals: 'forward' }))
   custom.get('/me', (c) => c.json({ userId: c.get('auth').userId }))
+  custom.get('/sign', requireScopes('wallet:sign'), (c) => c.json({ userId: c.get('auth').userId }))
   custom.onError((error, c) => {
     if (error instanceof DynamicAuthException) return c.json({ custom: true, code: error.error.code }, 401, { 'x-custom': 'yes' })
     throw error
@@ -51,7 +69,23 @@ describe('Hono details', () => {
   })
   after(() => app.close())
 
-  it('takes verifier options and adapter options in one object; the refusal is an HTTPException', async () => {
+  it("with refusals: 'forward', the refusal is an HTTPException whose response is the RFC 6750 answer", async () => {
+    const hono = new Hono<DynamicAuthEnv>()
+    hono.use('*', dynamicAuth({ ...issuer.authOptions(), realm: 'wallets', refusals: 'forward' }))
+    hono.get('/me', (c) => c.json({ userId: c.get('auth').userId }))
+    const seen: unknown[] = []
+    hono.onError((error, c) => {
+      seen.push(error)
+      return error instanceof HTTPException ? error.getResponse() : c.text('boom', 500)
+    })
+    const refused = await hono.request('/me')
+    assert.equal(refused.status, 401)
+    assert.equal(refused.headers.get('www-authenticate'), 'Bearer realm="wallets"')
+    assert.equal(((await refused.json()) as { code: string }).code, 'token_missing')
+    assert.ok(seen[0] instanceof DynamicAuthException)
+  })
+
+  it('takes verifier options and adapter options in one object', async () => {
     const refused = await call(`${app.url}/me`)
     assert.equal(refused.status, 401)
     assert.equal(refused.headers.get('www-authenticate'), 'Bearer realm="wallets"')

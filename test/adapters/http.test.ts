@@ -4,6 +4,9 @@ import assert from 'node:assert/strict'
 import { bearerToken, cookieValue, queryToken } from '../../src/http/extract.js'
 import { refusalFor } from '../../src/http/refusal.js'
 import { resolveAuthenticateOptions } from '../../src/http/options.js'
+import { guardRequest, scopeDecision, PREFLIGHT_ANSWER } from '../../src/http/guard.js'
+import { isPreflight, nodeReader, webReader } from '../../src/http/request.js'
+import { setupAdapter } from '../../src/http/setup.js'
 import { DynamicAuthError, DynamicAuthConfigError, ERROR_CODES, ERROR_STATUS } from '../../src/index.js'
 
 describe('bearerToken', () => {
@@ -76,10 +79,55 @@ describe('refusalFor', () => {
 
 describe('adapter options', () => {
   it('are validated once, with a clear error', () => {
-    for (const bad of [{ optional: 'yes' }, { cookieName: 'a;b' }, { queryParam: 'a b' }, { realm: 'a\\b' }, { requiredScopes: ['a b'] }, { allowedOrigins: ['ftp://x'] }, { allowedOrigins: 'https://x' }]) {
+    for (const bad of [{ optional: 'yes' }, { cookieName: 'a;b' }, { queryParam: 'a b' }, { realm: 'a\\b' }, { requiredScopes: ['a b'] }, { allowedOrigins: ['ftp://x'] }, { allowedOrigins: 'https://x' }, { refusals: 'throw' }, { refusals: true }, { passPreflightsToApp: 'yes' }]) {
       assert.throws(() => resolveAuthenticateOptions(bad as never), DynamicAuthConfigError, JSON.stringify(bad))
     }
     const resolved = resolveAuthenticateOptions({ allowedOrigins: ['HTTPS://App.Example.com:443/path'] })
     assert.deepEqual([...(resolved.allowedOrigins as Set<string>)], ['https://app.example.com'])
+  })
+})
+
+describe('the guard decision', () => {
+  const preflightHeaders = { origin: 'https://app.example', 'access-control-request-method': 'POST' }
+  const node = (method: string, headers: Record<string, string>) => ({ method, url: '/x', headers })
+  const verifier = { verifyToken: () => Promise.reject(new DynamicAuthError('token_expired', 'expired')), config: { requiredScopes: ['user:basic'] } }
+  const setup = (options = {}) => setupAdapter({ auth: verifier as never, ...options })
+
+  it('takes a preflight to be OPTIONS with both Origin and Access-Control-Request-Method', () => {
+    assert.equal(isPreflight(nodeReader, node('OPTIONS', preflightHeaders)), true)
+    assert.equal(isPreflight(webReader, new Request('https://h/x', { method: 'OPTIONS', headers: preflightHeaders })), true)
+    assert.equal(isPreflight(nodeReader, node('OPTIONS', { 'access-control-request-method': 'POST' })), false)
+    assert.equal(isPreflight(nodeReader, node('OPTIONS', { origin: 'https://app.example' })), false)
+    assert.equal(isPreflight(nodeReader, node('POST', preflightHeaders)), false)
+  })
+
+  it('answers preflights 204 unless passPreflightsToApp, and answers or forwards refusals', async () => {
+    assert.deepEqual(await guardRequest(setup(), node('OPTIONS', preflightHeaders), nodeReader), { action: 'answer', answer: PREFLIGHT_ANSWER, error: undefined })
+    assert.deepEqual(await guardRequest(setup({ passPreflightsToApp: true }), node('OPTIONS', preflightHeaders), nodeReader), { action: 'continue', session: undefined })
+    const answered = await guardRequest(setup(), node('GET', { authorization: 'Bearer a.b.c' }), nodeReader)
+    assert.equal(answered.action, 'answer')
+    assert.equal(answered.action === 'answer' && answered.answer.status, 401)
+    const forwarded = await guardRequest(setup({ refusals: 'forward', realm: 'r' }), node('GET', { authorization: 'Bearer a.b.c' }), nodeReader)
+    assert.equal(forwarded.action, 'forward')
+    const error = forwarded.action === 'forward' ? forwarded.error : undefined
+    assert.equal(error?.code, 'token_expired')
+    assert.equal(error?.statusCode, 401)
+    assert.match(error?.headers['www-authenticate'] ?? '', /^Bearer realm="r", error="invalid_token"/)
+    assert.doesNotMatch(error?.stack ?? '', /\n\s+at /)
+  })
+
+  it('requireScopes follows the guard that ran on the same request, or the defaults without one', async () => {
+    const lone = node('OPTIONS', preflightHeaders)
+    assert.equal(scopeDecision(lone, nodeReader, undefined, ['wallet:sign']).action, 'answer')
+    const anonymous = scopeDecision(node('GET', {}), nodeReader, undefined, ['wallet:sign'])
+    assert.equal(anonymous.action === 'answer' && anonymous.answer.status, 401)
+    const passed = node('OPTIONS', preflightHeaders)
+    await guardRequest(setup({ passPreflightsToApp: true }), passed, nodeReader)
+    assert.equal(scopeDecision(passed, nodeReader, undefined, ['wallet:sign']).action, 'continue')
+    const forwarded = node('GET', { authorization: 'Bearer a.b.c' })
+    await guardRequest(setup({ refusals: 'forward', realm: 'wallets' }), forwarded, nodeReader)
+    const decision = scopeDecision(forwarded, nodeReader, undefined, ['wallet:sign'])
+    assert.equal(decision.action, 'forward')
+    assert.equal(decision.action === 'forward' && decision.error.headers['www-authenticate'], 'Bearer realm="wallets"')
   })
 })

@@ -8,7 +8,7 @@ import compose from 'koa-compose'
 import { dynamicAuth, dynamicAuthErrorHandler, requireScopes } from '../../src/adapters/koa.js'
 import { createDynamicAuth, isDynamicAuthError, type DynamicAuth } from '../../src/index.js'
 import { createTestIssuer } from '../../src/testing/index.js'
-import { call, listen, runAdapterSuite, type RunningApp } from './harness.js'
+import { assertRefusal, call, CORS_ORIGIN, CORS_PREFLIGHT_ANSWER, listen, PROTECTED, runAdapterSuite, type RunningApp } from './harness.js'
 
 const require = createRequire(import.meta.url)
 const Koa2 = require('koa2') as typeof Koa
@@ -22,28 +22,40 @@ function at(path: string, ...middleware: Middleware[]): Middleware {
 const me: Middleware = (ctx) => {
   ctx.body = { userId: ctx.state.auth!.userId, method: ctx.method }
 }
+const all: Middleware = (ctx) => {
+  ctx.body = { secret: PROTECTED, userId: ctx.state.auth?.userId ?? null, method: ctx.method }
+}
+
+/** A tiny CORS middleware, as @koa/cors behaves: answers preflights, adds the origin header. */
+const tinyCors: Middleware = (ctx, next) => {
+  if (ctx.get('origin') === CORS_ORIGIN) ctx.set('access-control-allow-origin', CORS_ORIGIN)
+  if (ctx.method === 'OPTIONS' && ctx.get('access-control-request-method')) {
+    ctx.set(CORS_PREFLIGHT_ANSWER as Record<string, string>)
+    ctx.status = 204
+    return
+  }
+  return next()
+}
+
+/** The app's own handling of forwarded refusals: an upstream try/catch. */
+const customRefusal: Middleware = async (ctx, next) => {
+  try {
+    await next()
+  } catch (error) {
+    if (!isDynamicAuthError(error)) throw error
+    ctx.status = 401
+    ctx.set('x-custom', 'yes')
+    ctx.body = { custom: true, code: error.code }
+  }
+}
 
 function buildApp(Factory: typeof Koa, auth: DynamicAuth): Koa {
   const app = new Factory()
   app.silent = true
-  app.use(dynamicAuthErrorHandler())
-  app.use(
-    at(
-      '/custom/me',
-      async (ctx, next) => {
-        try {
-          await next()
-        } catch (error) {
-          if (!isDynamicAuthError(error)) throw error
-          ctx.status = 401
-          ctx.set('x-custom', 'yes')
-          ctx.body = { custom: true, code: error.code }
-        }
-      },
-      dynamicAuth(auth),
-      me,
-    ),
-  )
+  // No error-handling middleware: the guard answers refusals itself.
+  const forward = dynamicAuth(auth, { refusals: 'forward' })
+  app.use(at('/custom/me', customRefusal, forward, me))
+  app.use(at('/custom/sign', customRefusal, forward, requireScopes('wallet:sign'), me))
   const protect = dynamicAuth(auth)
   app.use(
     at('/api/me', protect, (ctx, next) => {
@@ -59,6 +71,9 @@ function buildApp(Factory: typeof Koa, auth: DynamicAuth): Koa {
       ctx.body = { userId: ctx.state.auth?.userId ?? null }
     }),
   )
+  app.use(at('/all/me', protect, all))
+  app.use(at('/pass/me', dynamicAuth(auth, { passPreflightsToApp: true }), requireScopes('wallet:sign'), all))
+  app.use(at('/cors/me', tinyCors, protect, me))
   return app
 }
 
@@ -68,22 +83,44 @@ for (const [name, Factory] of [
 ] as const) {
   runAdapterSuite({ name, start: (auth) => listen(createServer(buildApp(Factory, auth).callback())) })
 
-  describe(`${name} without the error handler`, () => {
+  describe(`${name}: refusals with no extra middleware, and forwarded`, () => {
     const issuer = createTestIssuer()
-    let app: RunningApp
+    const auth = createDynamicAuth(issuer.authOptions())
     const emitted: unknown[] = []
+    let bare: RunningApp
+    let forwarded: RunningApp
+    let handled: RunningApp
+    const build = (options: Parameters<typeof dynamicAuth>[1], errorHandler: boolean) => {
+      const app = new Factory()
+      app.on('error', (error) => emitted.push(error))
+      if (errorHandler) app.use(dynamicAuthErrorHandler())
+      app.use(dynamicAuth(auth, options))
+      app.use(me)
+      return listen(createServer(app.callback()))
+    }
     before(async () => {
-      const bare = new Factory()
-      bare.on('error', (error) => emitted.push(error))
-      bare.use(dynamicAuth(createDynamicAuth(issuer.authOptions())))
-      bare.use(me)
-      app = await listen(createServer(bare.callback()))
+      bare = await build({}, false)
+      forwarded = await build({ refusals: 'forward' }, false)
+      handled = await build({ refusals: 'forward' }, true)
     })
-    after(() => app.close())
+    after(() => Promise.all([bare.close(), forwarded.close(), handled.close()]))
 
-    it("answers through Koa's own error handling: status, challenge, the message, and a safe 'error' event", async () => {
+    it('answers in JSON per RFC 6750 by default (no text/plain), with no error event', async () => {
+      emitted.length = 0
       const expired = issuer.mint({ expired: true })
-      const answer = await call(`${app.url}/me`, { token: expired })
+      for (const app of [bare, handled]) {
+        const missing = await call(`${app.url}/me`)
+        assertRefusal(missing, { status: 401, error: 'unauthorized', code: 'token_missing' })
+        assert.equal(missing.headers.get('www-authenticate'), 'Bearer realm="api"')
+        assertRefusal(await call(`${app.url}/me`, { token: expired }), { status: 401, error: 'invalid_token', code: 'token_expired', challenge: /error="invalid_token"/, token: expired })
+      }
+      assert.equal(emitted.length, 0)
+    })
+
+    it("refusals: 'forward' goes through Koa's own error handling: status, challenge, the message, and a safe 'error' event", async () => {
+      emitted.length = 0
+      const expired = issuer.mint({ expired: true })
+      const answer = await call(`${forwarded.url}/me`, { token: expired })
       assert.equal(answer.status, 401)
       assert.match(answer.headers.get('www-authenticate') ?? '', /^Bearer realm="api", error="invalid_token"/)
       assert.match(answer.text, /expired/)

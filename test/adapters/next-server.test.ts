@@ -12,7 +12,7 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { createTestIssuer, TEST_USER_ID } from '../../src/testing/index.js'
-import { assertRefusal, call } from './harness.js'
+import { assertRefusal, call, PREFLIGHT_HEADERS, PROTECTED } from './harness.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '../..')
@@ -104,6 +104,20 @@ describe('Next.js server (next dev)', { timeout: 600_000 }, () => {
     assertRefusal(foreign, { status: 403, error: 'forbidden', code: 'origin_not_allowed', challenge: null })
     const same = await call(`${url}/api/me`, { method: 'POST', cookie, headers: { origin: url } })
     assert.equal(same.status, 200, same.text)
+  })
+
+  it('a preflight-shaped request reaches neither a wrapped OPTIONS handler nor, through the proxy, a route', async () => {
+    for (const path of ['/api/me', '/mw/me']) {
+      const answer = await call(`${url}${path}`, { method: 'OPTIONS', headers: { ...PREFLIGHT_HEADERS } })
+      assert.equal(answer.status, 204, `${path}: ${answer.status} ${answer.text}`)
+      assert.equal(answer.text, '', path)
+      assert.ok(!answer.text.includes(PROTECTED), path)
+      assert.equal(answer.headers.get('access-control-allow-origin'), null, path)
+    }
+    // A plain OPTIONS is authenticated like any request.
+    assertRefusal(await call(`${url}/mw/me`, { method: 'OPTIONS' }), { status: 401, error: 'unauthorized', code: 'token_missing' })
+    const signedIn = await call(`${url}/mw/me`, { method: 'OPTIONS', token: issuer.mint() })
+    assert.deepEqual(signedIn.body, { reached: 'route', secret: PROTECTED, userId: TEST_USER_ID })
   })
 
   it("the proxy (Next's middleware) refuses before the route, or lets the request on", async () => {

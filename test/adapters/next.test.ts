@@ -8,9 +8,9 @@ import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import { NextRequest, type NextFetchEvent } from 'next/server.js'
 import { dynamicAuthMiddleware, requireScopes, withDynamicAuth } from '../../src/adapters/next.js'
-import { createDynamicAuth, type DynamicAuth } from '../../src/index.js'
+import { createDynamicAuth, isDynamicAuthError, type DynamicAuth, type DynamicSession } from '../../src/index.js'
 import { createTestIssuer, TEST_USER_ID } from '../../src/testing/index.js'
-import { call, listen, runAdapterSuite, type RunningApp } from './harness.js'
+import { call, CORS_PREFLIGHT_ANSWER, listen, PREFLIGHT_HEADERS, PROTECTED, runAdapterSuite, type RunningApp } from './harness.js'
 
 type Params = { params: Promise<{ slug: string }> }
 const context: Params = { params: Promise.resolve({ slug: 'me' }) }
@@ -27,15 +27,35 @@ function buildApp(auth: DynamicAuth): (request: NextRequest) => Promise<Response
     Response.json({ userId: session!.userId, method: request.method }),
   )
   const optional = withDynamicAuth((_request, { auth: session }) => Response.json({ userId: session?.userId ?? null }), auth, { optional: true })
-  const custom = withDynamicAuth((_request, { auth: session }) => Response.json({ userId: session.userId }), auth, {
-    onRefusal: (error) => Response.json({ custom: true, code: error.code }, { status: 401, headers: { 'x-custom': 'yes' } }),
-  })
+  const all = withDynamicAuth((request, { auth: session }) => Response.json({ secret: PROTECTED, userId: session.userId, method: request.method }), auth)
+  const pass = withDynamicAuth(
+    (request, { auth: session }) => Response.json({ secret: PROTECTED, userId: session?.userId ?? null, method: request.method }),
+    auth,
+    { passPreflightsToApp: true, requiredScopes: ['wallet:sign'] },
+  )
+  // What Next does with a route exporting an unwrapped OPTIONS (the CORS answer) and a wrapped GET.
+  const withCors = async (request: NextRequest) =>
+    request.method === 'OPTIONS' ? new Response(null, { status: 204, headers: CORS_PREFLIGHT_ANSWER }) : me(request, context)
+  // refusals: 'forward' throws; the app's own wrapper catches it.
+  const catchForwarded = (handler: (request: NextRequest, context: Params) => Promise<Response>) => async (request: NextRequest) => {
+    try {
+      return await handler(request, context)
+    } catch (error) {
+      if (!isDynamicAuthError(error)) throw error
+      return Response.json({ custom: true, code: error.code }, { status: 401, headers: { 'x-custom': 'yes' } })
+    }
+  }
+  const meHandler = (request: NextRequest, { auth: session }: { auth: DynamicSession }) => Response.json({ userId: session.userId, method: request.method })
   const routes: Record<string, (request: NextRequest) => Promise<Response | undefined>> = {
     '/api/me': (request) => me(request, context),
     '/api/sign': (request) => sign(request, context),
     '/scoped/me': (request) => scoped(request, event),
     '/opt/me': (request) => optional(request, context),
-    '/custom/me': (request) => custom(request, context),
+    '/all/me': (request) => all(request, context),
+    '/pass/me': (request) => pass(request, context),
+    '/cors/me': withCors,
+    '/custom/me': catchForwarded(withDynamicAuth<Params>(meHandler, auth, { refusals: 'forward' })),
+    '/custom/sign': catchForwarded(withDynamicAuth<Params>(meHandler, auth, { refusals: 'forward', ...requireScopes('wallet:sign') })),
   }
   return async (request) => {
     const route = routes[request.nextUrl.pathname]
@@ -72,27 +92,49 @@ async function serveNext(handle: (request: NextRequest) => Promise<Response>): P
   )
 }
 
-runAdapterSuite({ name: 'Next', start: (auth) => serveNext(buildApp(auth)), appAnswersPreflight: false })
+runAdapterSuite({ name: 'Next', start: (auth) => serveNext(buildApp(auth)) })
 
 describe('Next middleware helper', () => {
   const issuer = createTestIssuer()
+  const auth = createDynamicAuth(issuer.authOptions())
   let app: RunningApp
-  before(async () => {
-    const middleware = dynamicAuthMiddleware(createDynamicAuth(issuer.authOptions()))
-    app = await serveNext(async (request) => {
+  let passing: RunningApp
+  const reaching = (middleware: ReturnType<typeof dynamicAuthMiddleware>) =>
+    serveNext(async (request) => {
       // What Next does: a middleware result ends the request, `undefined` lets it go on to the route.
       const result = await middleware(request, event)
-      return result ?? Response.json({ reached: 'route' })
+      return result ?? Response.json({ reached: 'route', secret: PROTECTED })
     })
+  before(async () => {
+    app = await reaching(dynamicAuthMiddleware(auth))
+    passing = await reaching(dynamicAuthMiddleware(auth, { passPreflightsToApp: true }))
   })
-  after(() => app.close())
+  after(() => Promise.all([app.close(), passing.close()]))
 
   it('refuses per RFC 6750 and otherwise returns nothing so that the request goes on', async () => {
     const refused = await call(`${app.url}/api/x`)
     assert.equal(refused.status, 401)
     assert.equal(refused.headers.get('www-authenticate'), 'Bearer realm="api"')
-    assert.deepEqual((await call(`${app.url}/api/x`, { token: issuer.mint() })).body, { reached: 'route' })
-    const preflight = await call(`${app.url}/api/x`, { method: 'OPTIONS', headers: { origin: 'https://a.example', 'access-control-request-method': 'POST' } })
-    assert.deepEqual(preflight.body, { reached: 'route' })
+    assert.deepEqual((await call(`${app.url}/api/x`, { token: issuer.mint() })).body, { reached: 'route', secret: PROTECTED })
+  })
+
+  it('answers a preflight-shaped request itself (204), so it never reaches a route; passes it on only with passPreflightsToApp', async () => {
+    const preflight = await call(`${app.url}/api/x`, { method: 'OPTIONS', headers: { ...PREFLIGHT_HEADERS } })
+    assert.equal(preflight.status, 204)
+    assert.equal(preflight.text, '')
+    assert.equal(preflight.headers.get('access-control-allow-origin'), null)
+    const passed = await call(`${passing.url}/api/x`, { method: 'OPTIONS', headers: { ...PREFLIGHT_HEADERS } })
+    assert.deepEqual(passed.body, { reached: 'route', secret: PROTECTED })
+    assert.equal((await call(`${passing.url}/api/x`, { method: 'OPTIONS' })).status, 401)
+  })
+
+  it('onRefusal replaces the answer to a refusal (not to a preflight)', async () => {
+    const handler = withDynamicAuth((_request, { auth: session }) => Response.json({ userId: session.userId }), auth, {
+      onRefusal: (error) => Response.json({ custom: true, code: error.code }, { status: 401 }),
+    })
+    const replaced = await handler(new NextRequest('http://localhost/api/me'), context)
+    assert.deepEqual(await replaced.json(), { custom: true, code: 'token_missing' })
+    const preflight = await handler(new NextRequest('http://localhost/api/me', { method: 'OPTIONS', headers: { ...PREFLIGHT_HEADERS } }), context)
+    assert.equal(preflight.status, 204)
   })
 })

@@ -29,7 +29,7 @@ describe('jwks', { concurrency: 4 }, () => {
     const result = await runCli(['jwks', standIn.jwksUrl])
     assert.equal(result.code, 0, result.stderr)
     assert.match(result.stdout, /2 keys, 2 usable by dynamic-guard/)
-    for (const key of issuer.jwks().keys) assert.match(result.stdout, new RegExp(`${key.kid} +RSA 2048 +RS256 +sig +yes`))
+    for (const key of issuer.jwks().keys) assert.match(result.stdout, new RegExp(`${key.kid} +RSA 4096 +RS256 +sig +yes`))
   })
 
   test('--json', async () => {
@@ -41,7 +41,7 @@ describe('jwks', { concurrency: 4 }, () => {
       body.keys.map((k: { kid: string }) => k.kid),
       issuer.jwks().keys.map((k) => k.kid),
     )
-    assert.deepEqual(body.keys[0], { kid: issuer.jwks().keys[0]!.kid, kty: 'RSA', bits: 2048, alg: 'RS256', use: 'sig', usable: true })
+    assert.deepEqual(body.keys[0], { kid: issuer.jwks().keys[0]!.kid, kty: 'RSA', bits: 4096, alg: 'RS256', use: 'sig', usable: true })
   })
 
   test('no usable key: exit 1, and why', async () => {

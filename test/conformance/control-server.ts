@@ -8,6 +8,7 @@ import { createPublicKey } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createTestIssuer, TEST_USER_ID, type MintOptions } from '../../src/testing/index.js'
+import { acceptRsaPublicKey } from '../../src/keys/public-key-pem.js'
 
 export interface ControlServer {
   /** `http://127.0.0.1:<port>`: the origin the suite is given. */
@@ -42,6 +43,47 @@ export async function startControlServer(): Promise<ControlServer> {
     return createPublicKey({ key: jwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString()
   }
 
+  /**
+   * The current key in every form `publicKey` takes (`accepted`), and texts it refuses with the
+   * message this Node gives (`refused`): each runtime must verify with the first and refuse the
+   * second with exactly the same message.
+   */
+  const keyForms = () => {
+    const jwk = issuer.jwks().keys.find((key) => key.kid === issuer.kid)!
+    const publicKey = createPublicKey({ key: jwk as never, format: 'jwk' })
+    const spki = publicKey.export({ type: 'spki', format: 'pem' }).toString()
+    const pkcs1 = publicKey.export({ type: 'pkcs1', format: 'pem' }).toString()
+    const body = (pem: string) => pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '')
+    const der = publicKey.export({ type: 'spki', format: 'der' })
+    const accepted: Record<string, string> = {}
+    for (const [name, pem] of [['SPKI', spki], ['PKCS#1', pkcs1]] as const) {
+      const label = name === 'SPKI' ? 'PUBLIC KEY' : 'RSA PUBLIC KEY'
+      accepted[`${name} PEM`] = pem
+      accepted[`${name} on one line, a space before END`] = `-----BEGIN ${label}-----${body(pem)} -----END ${label}-----`
+      accepted[`${name} with \\n written out, in quotes`] = JSON.stringify(pem)
+      accepted[`${name} with CRLF, tabs and surrounding whitespace`] = `\r\n\t ${pem.replace(/\n/g, '\r\n').replace(/^([A-Za-z0-9+/]{20})/gm, '$1\t')} \r\n`
+      accepted[`${name} in single quotes`] = `'${pem.trim()}'`
+    }
+    accepted['bare SPKI base64'] = body(spki)
+    accepted['bare SPKI base64 with line breaks'] = body(spki).replace(/(.{64})/g, '$1\n')
+    const refused: Record<string, string> = {
+      'a private-key label': `-----BEGIN PRIVATE KEY-----\n${body(spki)}\n-----END PRIVATE KEY-----`,
+      'a certificate label': `-----BEGIN CERTIFICATE-----\n${body(spki)}\n-----END CERTIFICATE-----`,
+      'a truncated key': `-----BEGIN PUBLIC KEY-----\n${der.subarray(0, 300).toString('base64')}\n-----END PUBLIC KEY-----`,
+      'trailing bytes': `-----BEGIN PUBLIC KEY-----\n${Buffer.concat([der, Buffer.from([0, 0])]).toString('base64')}\n-----END PUBLIC KEY-----`,
+      'not base64': spki.replace(/M/, '*'),
+      'no END line': spki.replace(/-----END PUBLIC KEY-----\s*$/, ''),
+      garbage: 'not a key at all',
+    }
+    return {
+      accepted: Object.entries(accepted).map(([name, text]) => ({ name, text })),
+      refused: Object.entries(refused).map(([name, text]) => {
+        const reading = acceptRsaPublicKey(text, 'publicKey')
+        return { name, text, message: 'rejected' in reading ? `dynamic-guard: ${reading.rejected}` : 'accepted' }
+      }),
+    }
+  }
+
   const routes: Record<string, (body: Record<string, unknown>) => unknown> = {
     '/control/state': () => ({
       environmentId: issuer.environmentId,
@@ -51,6 +93,7 @@ export async function startControlServer(): Promise<ControlServer> {
       jwksUrl: `${origin}${jwksPath}`,
       jwksRequests,
       publicKeyPem: currentPem(),
+      keyForms: keyForms(),
     }),
     '/control/mint': (body) => {
       const options = { ...body, claims: nullsToUndefined(body.claims), header: nullsToUndefined(body.header) } as MintOptions

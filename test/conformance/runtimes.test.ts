@@ -118,7 +118,7 @@ console.log('CONFORMANCE ' + JSON.stringify({ ...report, resolved }))
     })
   }
 
-  // The README's Bun.serve and Deno.serve handlers, on the runtimes' own HTTP servers.
+  // The Bun.serve and Deno.serve handlers of docs/guide/frameworks/fetch.md, on the runtimes' own HTTP servers.
   const servers = {
     bun: (environmentId: string, jwksUrl: string) => `import { dynamicAuth } from 'dynamic-guard/fetch'
 const guard = dynamicAuth({ environmentId: ${JSON.stringify(environmentId)}, jwksUrl: ${JSON.stringify(jwksUrl)} })

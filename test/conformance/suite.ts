@@ -52,6 +52,7 @@ interface StandInState {
   jwksUrl: string
   jwksRequests: number
   publicKeyPem: string
+  keyForms: { accepted: Array<{ name: string; text: string }>; refused: Array<{ name: string; text: string; message: string }> }
 }
 
 type Outage = { mode: 'off' } | { mode: 'status'; status: number } | { mode: 'hang' }
@@ -222,6 +223,34 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
     const pemAuth = lib.createDynamicAuth({ environmentId, publicKey: initial.publicKeyPem })
     const session = await pemAuth.verifyToken(await standIn.mint({ sub: 'pem-user' }))
     equal(session.userId, 'pem-user', 'userId')
+  })
+
+  await test('publicKey in every form a customer has it: the same key, or the same refusal, as on Node', async () => {
+    const token = await standIn.mint({ sub: 'pem-form-user' })
+    for (const form of initial.keyForms.accepted) {
+      const formAuth = lib.createDynamicAuth({ environmentId, publicKey: form.text, tokenCacheSize: 0 })
+      equal((await formAuth.verifyToken(token)).userId, 'pem-form-user', `userId with ${form.name}`)
+    }
+    for (const form of initial.keyForms.refused) {
+      let error: unknown
+      try {
+        lib.createDynamicAuth({ environmentId, publicKey: form.text })
+      } catch (caught) {
+        error = caught
+      }
+      check(error instanceof lib.DynamicAuthConfigError, `${form.name}: createDynamicAuth must throw DynamicAuthConfigError`)
+      check(/^dynamic-guard: publicKey /.test(form.message), `${form.name}: refused on Node too (${form.message})`)
+      equal((error as Error).message, form.message, `${form.name}: message`)
+    }
+  })
+
+  await test('key_unusable, never jwks_unavailable: a static key the crypto backend fails to import', async () => {
+    const failing = { ...lib.webCryptoBackend, name: 'failing', importRsaPublicKey: () => Promise.reject(new Error('import refused')) }
+    const broken = lib.createDynamicAuth({ environmentId, publicKey: initial.publicKeyPem, signatureBackend: failing })
+    const token = await standIn.mint()
+    const error = await refused(broken.verifyToken(token), 'key_unusable', token)
+    check(/import refused/.test(error.message), 'the message carries the cause')
+    await refused(broken.warmUp(), 'key_unusable')
   })
 
   await test('per-call requiredScopes: present passes, missing is insufficient_scope with missingScopes', async () => {

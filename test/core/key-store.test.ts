@@ -9,8 +9,17 @@ describe('the JWKS key store against a real endpoint', () => {
   let issuer: TestIssuer
   let server: JwksServer
 
+  // The flood test's tokens, minted before any request: signing 700 RSA-4096 tokens blocks the
+  // process for seconds, which between requests would outlast the server's keep-alive.
+  let flood: string[], later: string[], afterCooldown: string, known: string
+
   before(async () => {
     issuer = createTestIssuer()
+    const unknown = (count: number) => Array.from({ length: count }, () => issuer.mint({ header: { kid: randomUUID() } }))
+    flood = unknown(500)
+    later = unknown(200)
+    afterCooldown = unknown(1)[0]!
+    known = issuer.mint()
     server = await startJwksServer(issuer)
   })
   after(() => server.close())
@@ -32,7 +41,8 @@ describe('the JWKS key store against a real endpoint', () => {
   it('makes one request for many verifications racing the first fetch', async () => {
     const before = server.requests
     const auth = fresh()
-    const sessions = await Promise.all(Array.from({ length: 50 }, () => auth.verifyToken(issuer.mint())))
+    const tokens = Array.from({ length: 50 }, () => issuer.mint()) // minted first: RSA-4096 signing takes a while
+    const sessions = await Promise.all(tokens.map((token) => auth.verifyToken(token)))
     assert.equal(sessions.length, 50)
     assert.equal(server.requests, before + 1)
   })
@@ -42,16 +52,15 @@ describe('the JWKS key store against a real endpoint', () => {
     const auth = fresh({ jwksCooldown: 30_000, clock: () => now })
     await auth.warmUp()
     const before = server.requests
-    const flood = Array.from({ length: 500 }, () => auth.verifyToken(issuer.mint({ header: { kid: randomUUID() } })).catch((e: { code: string }) => e.code))
-    const codes = await Promise.all(flood)
+    const codes = await Promise.all(flood.map((token) => auth.verifyToken(token).catch((e: { code: string }) => e.code)))
     assert.ok(codes.every((c) => c === 'key_not_found'))
     // Later floods inside the cooldown make no request at all.
-    for (let i = 0; i < 200; i++) await rejectsWith(auth.verifyToken(issuer.mint({ header: { kid: randomUUID() } })), 'key_not_found')
+    for (const token of later) await rejectsWith(auth.verifyToken(token), 'key_not_found')
     assert.equal(server.requests - before, 1, 'one refetch for 700 unknown kids')
     // Known keys keep working during the flood, without requests.
-    await auth.verifyToken(issuer.mint())
+    await auth.verifyToken(known)
     now += 31_000
-    await rejectsWith(auth.verifyToken(issuer.mint({ header: { kid: randomUUID() } })), 'key_not_found')
+    await rejectsWith(auth.verifyToken(afterCooldown), 'key_not_found')
     assert.equal(server.requests - before, 2, 'one more after the cooldown')
   })
 
@@ -186,7 +195,9 @@ describe('cold starts against a broken endpoint', () => {
     server.behave(hang)
     try {
       const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.url, jwksTimeout: 300 })
-      const results = await Promise.all(Array.from({ length: 20 }, () => rejectsWith(auth.verifyToken(issuer.mint()), 'jwks_unavailable')))
+      // Minted first: signing RSA-4096 tokens between the verifications would eat the timeout.
+      const tokens = Array.from({ length: 20 }, () => issuer.mint())
+      const results = await Promise.all(tokens.map((token) => rejectsWith(auth.verifyToken(token), 'jwks_unavailable')))
       assert.match(results[0]!.message, /no answer within 300 ms/)
       assert.equal(server.requests, 1)
     } finally {
@@ -206,6 +217,28 @@ describe('cold starts against a broken endpoint', () => {
       const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.url, jwksTimeout: 300 })
       const error = await rejectsWith(auth.verifyToken(issuer.mint()), 'jwks_unavailable')
       assert.match(error.message, /300 ms/)
+    } finally {
+      await server.close()
+    }
+  })
+  it('retries once, on a fresh connection, when the connection breaks before any answer', async () => {
+    const server = await startJwksServer(issuer)
+    let drops = 1
+    // The first request's socket is cut without an answer, as when a kept-alive socket was
+    // closed by the server meanwhile; the retry is answered.
+    server.behave((req, res) => {
+      if (drops-- > 0) return req.socket.destroy()
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(issuer.jwks()))
+    })
+    try {
+      const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.url })
+      await auth.verifyToken(issuer.mint())
+      assert.equal(server.requests, 2)
+      // A server that always cuts the connection: one retry, then jwks_unavailable; no loop.
+      server.behave((req) => req.socket.destroy())
+      const broken = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.url })
+      await rejectsWith(broken.verifyToken(issuer.mint()), 'jwks_unavailable')
+      assert.equal(server.requests, 4)
     } finally {
       await server.close()
     }

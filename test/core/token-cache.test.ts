@@ -11,7 +11,6 @@ function countingBackend(): SignatureBackend & { verifications: number } {
     name: 'counting',
     verifications: 0,
     importRsaPublicKey: nodeBackend.importRsaPublicKey,
-    pemToJwk: nodeBackend.pemToJwk,
     verifyRs256(key: unknown, input: string, signature: Uint8Array) {
       backend.verifications++
       return nodeBackend.verifyRs256(key, input, signature)

@@ -60,7 +60,13 @@ async function main(): Promise<void> {
   let server: Server | undefined
   let webhookUrl: string | undefined
   if (config.webhookSecret) {
-    const webhooks = createDynamicWebhooks({ secret: config.webhookSecret, auth, dedupe: createRedisWebhookDedupe({ client }) })
+    const webhooks = createDynamicWebhooks({
+      secret: config.webhookSecret,
+      auth,
+      dedupe: createRedisWebhookDedupe({ client }),
+      // Every handled event reaches the parent, with what the endpoint did with it.
+      onEvent: (event, delivery) => send({ event: { type: 'webhook', eventName: event.eventName, messageId: event.messageId, ...delivery } }),
+    })
     server = createServer((req, res) => void webhooks.express(req, res))
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
     webhookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/dynamic`

@@ -1,7 +1,9 @@
 /**
  * Dynamic's webhooks: the signature check (constant-time, length-safe, over the raw body), 401 on
- * a bad or missing signature, deduplication by messageId, revocation events, and the ready-made
- * routes for Express, Fastify, Hono and the Fetch API, each on a real server on 127.0.0.1.
+ * a bad or missing signature, deduplication by messageId, revocation events read as Dynamic sends
+ * them (a Session's data.id, user.deleted's data.id, nothing guessed), the ready-made routes for
+ * Express, Fastify, Hono and the Fetch API, each on a real server on 127.0.0.1, and a fleet of
+ * instances in their own processes sharing one real redis-server.
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -14,8 +16,10 @@ import Fastify from 'fastify'
 import { Hono } from 'hono'
 import { serve, type ServerType } from '@hono/node-server'
 import { createDynamicAuth } from '../../src/index.js'
-import { createTestIssuer } from '../../src/testing/index.js'
-import { createDynamicWebhooks, signWebhookBody, verifyWebhookSignature, type DynamicWebhookEvent } from '../../src/webhooks/index.js'
+import { createTestIssuer, type TestIssuerServer } from '../../src/testing/index.js'
+import { spawnInstance, type Instance } from './fleet.js'
+import { startRedisServer, type RedisServer } from './redis-server.js'
+import { createDynamicWebhooks, signWebhookBody, verifyWebhookSignature, type DynamicWebhookEvent, type WebhookDelivery } from '../../src/webhooks/index.js'
 
 const SECRET = 'dyn_5LqRXtZsXit7Cjt9KktC8EGywoSkGSbGqtTud'
 const issuer = createTestIssuer()
@@ -77,15 +81,62 @@ describe('the webhook processor', () => {
     await assert.rejects(auth.verifyToken(issuer.mint({ sid: 'web-2' })), { code: 'session_revoked' })
   })
 
-  test('without a session id, every session of the user the event is about (not the admin who triggered it)', async () => {
+  test('a session event is read as Dynamic sends it: data is a Session, data.id its id, nothing else', async () => {
     const auth = createDynamicAuth(issuer.authOptions())
-    const webhooks = createDynamicWebhooks({ secret: SECRET, auth })
+    const seen: Array<[DynamicWebhookEvent, WebhookDelivery]> = []
+    const webhooks = createDynamicWebhooks({ secret: SECRET, auth, onEvent: (e, d) => void seen.push([e, d]) })
+    const session = { id: 'sess-1', createdAt: '2026-11-30T10:00:00.000Z', ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0', revokedAt: '2026-11-30T11:00:00.000Z' }
+    const body = event('admin.user.session.revoked', session)
+    assert.deepEqual(await webhooks.handle(body, signWebhookBody(SECRET, body)), { status: 200, body: { ok: true, action: 'session_revoked' } })
+    await assert.rejects(auth.verifyToken(issuer.mint({ sid: 'sess-1' })), { code: 'session_revoked' })
+    assert.deepEqual(seen[0]![1], { action: 'session_revoked', signedOver: 'raw_body' })
+    assert.deepEqual(seen[0]![0].data, session)
+  })
+
+  test('a session event without data.id revokes nothing, is acknowledged and reported; never guessed from a user id', async () => {
+    const auth = createDynamicAuth(issuer.authOptions())
+    const seen: Array<[DynamicWebhookEvent, WebhookDelivery]> = []
+    const webhooks = createDynamicWebhooks({ secret: SECRET, auth, onEvent: (e, d) => void seen.push([e, d]) })
     const now = Math.floor(Date.now() / 1000)
-    const body = event('admin.user.session.revoked', { userId: 'victim' }, { timestamp: new Date(now * 1000).toISOString() })
-    assert.equal((await webhooks.handle(body, signWebhookBody(SECRET, body))).body.action, 'user_revoked')
-    await assert.rejects(auth.verifyToken(issuer.mint({ sub: 'victim', now: now - 5 })), { code: 'session_revoked' })
-    assert.ok(await auth.verifyToken(issuer.mint({ sub: 'victim', now: now + 1 })))
-    assert.ok(await auth.verifyToken(issuer.mint({ sub: 'the-admin', now: now - 5 })))
+    // Older guesses (sessionId, sid, a userId in data, the envelope's userId) are not Dynamic's Session: none is read.
+    for (const data of [{ userId: 'victim', sessionId: 'guess-1', sid: 'guess-2', user_id: 'victim' }, {}, undefined]) {
+      const body = JSON.stringify({ ...JSON.parse(event('user.session.revoked', {})), data, userId: 'victim' })
+      assert.deepEqual(await webhooks.handle(body, signWebhookBody(SECRET, body)), { status: 200, body: { ok: true, skipped: 'no_session_id' } })
+    }
+    assert.equal(seen.length, 3)
+    assert.ok(seen.every(([e, d]) => e.eventName === 'user.session.revoked' && d.skipped === 'no_session_id' && d.action === undefined && d.signedOver === 'raw_body'))
+    assert.equal(auth.revocationStatus().entries, 0)
+    for (const token of [issuer.mint({ sub: 'victim', now: now - 5 }), issuer.mint({ sid: 'guess-1' }), issuer.mint({ sid: 'guess-2' }), issuer.mint({ sub: 'the-admin', now: now - 5 })]) {
+      assert.ok(await auth.verifyToken(token))
+    }
+  })
+
+  test('user.deleted refuses every token of data.id (the user), not of the admin who deleted it', async () => {
+    const auth = createDynamicAuth(issuer.authOptions())
+    const seen: WebhookDelivery[] = []
+    const webhooks = createDynamicWebhooks({ secret: SECRET, auth, onEvent: (_e, d) => void seen.push(d) })
+    const now = Math.floor(Date.now() / 1000)
+    const tokens = [issuer.mint({ sub: 'deleted-user', now: now - 60 }), issuer.mint({ sub: 'deleted-user', kind: 'id', now: now - 1 })]
+    for (const token of tokens) assert.ok(await auth.verifyToken(token))
+    const body = event('user.deleted', { id: 'deleted-user', email: 'gone@example.com', projectEnvironmentId: issuer.environmentId })
+    assert.deepEqual(await webhooks.handle(body, signWebhookBody(SECRET, body)), { status: 200, body: { ok: true, action: 'user_revoked' } })
+    for (const token of tokens) await assert.rejects(auth.verifyToken(token), { code: 'session_revoked' })
+    assert.ok(await auth.verifyToken(issuer.mint({ sub: 'the-admin', now: now - 60 })))
+    const noId = event('user.deleted', { email: 'x@example.com' })
+    assert.deepEqual((await webhooks.handle(noId, signWebhookBody(SECRET, noId))).body, { ok: true, skipped: 'no_user_id' })
+    assert.deepEqual(seen, [{ action: 'user_revoked', signedOver: 'raw_body' }, { skipped: 'no_user_id', signedOver: 'raw_body' }])
+  })
+
+  test('other events revoke nothing and reach onEvent', async () => {
+    const auth = createDynamicAuth(issuer.authOptions())
+    const seen: WebhookDelivery[] = []
+    const webhooks = createDynamicWebhooks({ secret: SECRET, auth, onEvent: (_e, d) => void seen.push(d) })
+    for (const name of ['user.created', 'user.updated', 'user.session.created']) {
+      const body = event(name, { id: randomUUID() })
+      assert.deepEqual((await webhooks.handle(body, signWebhookBody(SECRET, body))).body, { ok: true })
+    }
+    assert.deepEqual(seen, [{ signedOver: 'raw_body' }, { signedOver: 'raw_body' }, { signedOver: 'raw_body' }])
+    assert.equal(auth.revocationStatus().entries, 0)
   })
 
   test('bad deliveries change nothing', async () => {
@@ -233,16 +284,36 @@ describe('ready-made routes', () => {
     })
   }
 
-  test('a body parsed before the route is reported, not guessed', async () => {
+  test('a body parsed before the route: checked over JSON.stringify of it, as Dynamic\'s sample does, and reported', async () => {
+    const delivered: WebhookDelivery[] = []
+    const reporting = createDynamicWebhooks({ secret: SECRET, auth, onEvent: (_e, d) => void delivered.push(d) })
     const app = express()
     app.use(express.json())
-    app.post('/webhooks/dynamic', webhooks.express)
+    app.post('/webhooks/dynamic', reporting.express)
     const url = `${await listen(app.listen(0, '127.0.0.1'))}/webhooks/dynamic`
+    const post = (payload: string, signature: string) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-dynamic-signature-256': signature }, body: payload })
+
+    // Dynamic sends compact JSON: its re-serialised form is the same bytes, so the signature holds.
+    const token = issuer.mint({ sid: 'parsed' })
     const body = event('user.session.revoked', { id: 'parsed' })
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-dynamic-signature-256': signWebhookBody(SECRET, body) }, body })
-    assert.equal(response.status, 500)
-    assert.equal(((await response.json()) as { error: string }).error, 'body_already_parsed')
-    assert.ok(await auth.verifyToken(issuer.mint({ sid: 'parsed' })))
+    const ok = await post(body, signWebhookBody(SECRET, body))
+    assert.equal(ok.status, 200)
+    assert.deepEqual(await ok.json(), { ok: true, action: 'session_revoked' })
+    assert.deepEqual(delivered, [{ action: 'session_revoked', signedOver: 'reserialized_body' }])
+    await assert.rejects(auth.verifyToken(token), { code: 'session_revoked' })
+
+    // Bytes that differ from their re-serialised form cannot be checked that way: 401, and why.
+    const pretty = JSON.stringify(JSON.parse(event('user.session.revoked', { id: 'pretty' })), null, 2)
+    const refused = await post(pretty, signWebhookBody(SECRET, pretty))
+    assert.equal(refused.status, 401)
+    assert.match(((await refused.json()) as { message: string }).message, /parsed before the webhook route saw it.*JSON\.stringify/)
+    // A forged signature is refused as ever.
+    const forged = await post(body.replace('parsed', 'other'), signWebhookBody('wrong', body))
+    assert.equal(forged.status, 401)
+    await forged.arrayBuffer()
+    assert.ok(await auth.verifyToken(issuer.mint({ sid: 'pretty' })))
+    assert.equal(delivered.length, 1)
   })
 
   test('importing dynamic-guard/webhooks loads no framework', async () => {
@@ -261,5 +332,102 @@ describe('ready-made routes', () => {
     const external = Object.values(result.metafile.inputs).flatMap((input) => input.imports.filter((i) => i.external).map((i) => i.path))
     assert.ok(external.includes('node:crypto'), 'the analysis sees external imports')
     assert.deepEqual(external.filter((path) => !path.startsWith('node:')), [])
+  })
+})
+
+describe('webhooks across a fleet: three instances in their own processes, one real redis-server', () => {
+  const FLEET_SECRET = 'dyn_test_webhook_secret_fleet_9QpLm2Vx'
+  const fleetIssuer = createTestIssuer()
+  let redis: RedisServer
+  let jwks: TestIssuerServer
+  let instances: Instance[] = []
+
+  const fleetEvent = (eventName: string, data: Record<string, unknown> | undefined) =>
+    JSON.stringify({
+      eventId: randomUUID(),
+      messageId: randomUUID(),
+      webhookId: randomUUID(),
+      eventName,
+      environmentId: fleetIssuer.environmentId,
+      environmentName: 'live',
+      timestamp: new Date().toISOString(),
+      userId: 'admin-who-clicked',
+      redelivery: false,
+      ...(data === undefined ? {} : { data }),
+    })
+  const deliver = async (instance: Instance, body: string) => {
+    const response = await fetch(instance.webhookUrl!, { method: 'POST', headers: { 'content-type': 'application/json', 'x-dynamic-signature-256': signWebhookBody(FLEET_SECRET, body) }, body })
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+  }
+  const codes = (token: string) => Promise.all(instances.map(async (i) => ((r) => (r.ok ? 'ok' : r.code!))(await i.verify(token))))
+
+  before(async () => {
+    redis = await startRedisServer()
+    jwks = await fleetIssuer.listen()
+    instances = await Promise.all(
+      [0, 1, 2].map(() => spawnInstance({ redisUrl: redis.url, environmentId: fleetIssuer.environmentId, jwksUrl: jwks.jwksUrl, webhookSecret: FLEET_SECRET })),
+    )
+  })
+  after(async () => {
+    await Promise.all(instances.map((instance) => instance.stop()))
+    await jwks?.close()
+    await redis?.stop()
+  })
+
+  test('user.deleted delivered to one instance refuses the user\'s tokens on every instance', async () => {
+    const [a] = instances
+    const sub = randomUUID()
+    const now = Math.floor(Date.now() / 1000)
+    const access = fleetIssuer.mint({ sub, now: now - 30 })
+    const id = fleetIssuer.mint({ sub, kind: 'id', now: now - 30 })
+    const bystander = fleetIssuer.mint({ sub: randomUUID(), now: now - 30 })
+    assert.deepEqual(await codes(access), ['ok', 'ok', 'ok'])
+    assert.deepEqual(await codes(id), ['ok', 'ok', 'ok'])
+
+    const body = fleetEvent('user.deleted', { id: sub, email: 'deleted@example.com', projectEnvironmentId: fleetIssuer.environmentId })
+    assert.deepEqual(await deliver(a!, body), { status: 200, body: { ok: true, action: 'user_revoked' } })
+    await Promise.all(
+      instances.slice(1).map((i) => i.waitForEvent((e) => e.type === 'revocation_received' && (e.entry as { sub?: string }).sub === sub, 10_000)),
+    )
+    assert.deepEqual(await codes(access), ['session_revoked', 'session_revoked', 'session_revoked'])
+    assert.deepEqual(await codes(id), ['session_revoked', 'session_revoked', 'session_revoked'])
+    assert.deepEqual(await codes(bystander), ['ok', 'ok', 'ok'])
+    const reported = await a!.waitForEvent((e) => e.type === 'webhook' && e.eventName === 'user.deleted')
+    assert.equal(reported.action, 'user_revoked')
+
+    // Delivered again to another instance (Dynamic retries): a duplicate, by messageId, fleet-wide.
+    assert.deepEqual(await deliver(instances[2]!, body), { status: 200, body: { ok: true, duplicate: true } })
+  })
+
+  test('a Session payload revokes data.id on every instance; the envelope\'s userId is left alone', async () => {
+    const [, b] = instances
+    const sid = randomUUID()
+    const adminToken = fleetIssuer.mint({ sub: 'admin-who-clicked' })
+    const token = fleetIssuer.mint({ sid })
+    assert.deepEqual(await codes(token), ['ok', 'ok', 'ok'])
+    const session = { id: sid, createdAt: new Date(Date.now() - 3600_000).toISOString(), ipAddress: '198.51.100.4', userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', revokedAt: new Date().toISOString() }
+    assert.deepEqual(await deliver(b!, fleetEvent('admin.user.session.revoked', session)), { status: 200, body: { ok: true, action: 'session_revoked' } })
+    await Promise.all(
+      instances.filter((i) => i !== b).map((i) => i.waitForEvent((e) => e.type === 'revocation_received' && (e.entry as { sid?: string }).sid === sid, 10_000)),
+    )
+    assert.deepEqual(await codes(token), ['session_revoked', 'session_revoked', 'session_revoked'])
+    assert.deepEqual(await codes(adminToken), ['ok', 'ok', 'ok'])
+  })
+
+  test('a session event with no session id revokes nothing anywhere, is acknowledged and reported', async () => {
+    const [, , c] = instances
+    const before = ((await c!.request({ op: 'status' })) as { revocation: { entries: number } }).revocation.entries
+    const victim = randomUUID()
+    const token = fleetIssuer.mint({ sub: victim, now: Math.floor(Date.now() / 1000) - 30 })
+    const body = fleetEvent('user.session.revoked', { userId: victim, revokedAt: new Date().toISOString() })
+    assert.deepEqual(await deliver(c!, body), { status: 200, body: { ok: true, skipped: 'no_session_id' } })
+    const messageId = (JSON.parse(body) as { messageId: string }).messageId
+    const reported = await c!.waitForEvent((e) => e.type === 'webhook' && e.messageId === messageId)
+    assert.deepEqual({ ...reported }, { type: 'webhook', eventName: 'user.session.revoked', messageId, skipped: 'no_session_id', signedOver: 'raw_body' })
+    assert.deepEqual(await codes(token), ['ok', 'ok', 'ok'])
+    for (const instance of instances) {
+      const entries = ((await instance.request({ op: 'status' })) as { revocation: { entries: number } }).revocation.entries
+      assert.equal(entries, before, 'no revocation was added')
+    }
   })
 })

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { createDynamicAuth, loadSource, TEST_ENVIRONMENT_ID, type DynamicAuth } from './subject.js'
 import { claimsFor, fixedClock, publishedJwk, rsaPair, signToken, type RsaPair } from './toolkit.js'
 
@@ -93,20 +93,21 @@ async function serveFetch(handler: (request: Request) => Promise<Response> | Res
 }
 
 const ADAPTERS: Record<string, Starter> = {
-  async 'express (with dynamicAuthErrorHandler)'(auth, options) {
+  async 'express (forwarded to dynamicAuthErrorHandler)'(auth, options) {
     const { default: express } = await import('express')
     const m = await loadSource<typeof import('../../src/adapters/express.js')>('adapters/express.ts')
     const app = express()
-    app.use(m.dynamicAuth(auth, options))
+    app.use(m.dynamicAuth(auth, { ...options, refusals: 'forward' }))
     app.all('/private', (req, res) => void res.type('json').send(json(req.auth)))
     app.use(m.dynamicAuthErrorHandler())
     const { createServer } = await import('node:http')
     return listenNode(createServer(app))
   },
-  async 'express (default error handler)'(auth, options) {
+  async 'express (no error handler, development)'(auth, options) {
     const { default: express } = await import('express')
     const m = await loadSource<typeof import('../../src/adapters/express.js')>('adapters/express.ts')
     const app = express()
+    app.set('env', 'development')
     app.use(m.dynamicAuth(auth, options))
     app.all('/private', (req, res) => void res.type('json').send(json(req.auth)))
     const { createServer } = await import('node:http')
@@ -134,8 +135,21 @@ const ADAPTERS: Record<string, Starter> = {
     const m = await loadSource<typeof import('../../src/adapters/koa.js')>('adapters/koa.ts')
     const app = new Koa()
     app.silent = true
-    app.use(m.dynamicAuthErrorHandler())
     app.use(m.dynamicAuth(auth, options))
+    app.use((ctx) => {
+      ctx.type = 'json'
+      ctx.body = json(ctx.state.auth as { userId: string } | undefined)
+    })
+    const { createServer } = await import('node:http')
+    return listenNode(createServer(app.callback()))
+  },
+  async 'koa (forwarded to dynamicAuthErrorHandler)'(auth, options) {
+    const { default: Koa } = await import('koa')
+    const m = await loadSource<typeof import('../../src/adapters/koa.js')>('adapters/koa.ts')
+    const app = new Koa()
+    app.silent = true
+    app.use(m.dynamicAuthErrorHandler())
+    app.use(m.dynamicAuth(auth, { ...options, refusals: 'forward' }))
     app.use((ctx) => {
       ctx.type = 'json'
       ctx.body = json(ctx.state.auth as { userId: string } | undefined)
@@ -147,6 +161,12 @@ const ADAPTERS: Record<string, Starter> = {
     const m = await loadSource<typeof import('../../src/adapters/fetch.js')>('adapters/fetch.ts')
     const guard = m.dynamicAuth(auth, options)
     return serveFetch(guard.protect((_request, session) => new Response(json(session), { headers: { 'content-type': 'application/json' } })))
+  },
+  async 'node:http (protectNodeHandler)'(auth, options) {
+    const { protectNodeHandler } = await loadSource<typeof import('../../src/index.js')>('index.ts')
+    const handler = protectNodeHandler((_req: IncomingMessage, res: ServerResponse, session) => void res.writeHead(200, { 'content-type': 'application/json' }).end(json(session)), auth, options)
+    const { createServer } = await import('node:http')
+    return listenNode(createServer((req, res) => void handler(req, res).catch(() => res.writeHead(500).end())))
   },
   async 'next (route handler)'(auth, options) {
     const m = await loadSource<typeof import('../../src/adapters/next.js')>('adapters/next.ts')
@@ -202,7 +222,6 @@ describe('hostile HTTP, against every adapter', () => {
         assert.doesNotMatch(answer.body, /\n\s+at |node_modules|\/work\/|\.ts:\d+|Error: /, `${label}: a stack trace or path leaked`)
         if (status === 431) return // answered by Node's HTTP parser itself
         if (status === 401) assert.match(answer.headers['www-authenticate']?.[0] ?? '', /^Bearer realm="/, `${label}: no challenge`)
-        if (name === 'express (default error handler)') return // Express's own HTML page: checked for leaks above
         const body = JSON.parse(answer.body) as Record<string, unknown>
         if (code) assert.ok([code].flat().includes(body.code as string), `${label}: ${answer.body}`)
         if (status === 403 && code === 'insufficient_scope') assert.match(answer.headers['www-authenticate']?.[0] ?? '', /error="insufficient_scope"/)
@@ -275,6 +294,29 @@ describe('hostile HTTP, against every adapter', () => {
         expect(await get([], `/private?token=${tampered}`, withQuery), 401, 'tampered in the query', 'signature_invalid')
       })
 
+      it('a request shaped like a CORS preflight never reaches the handler mounted for all methods', async () => {
+        const options = (headers: string[]): Promise<Answer> =>
+          rawRequest(server.port, [`OPTIONS /private HTTP/1.1`, `Host: 127.0.0.1:${server.port}`, ...headers].join('\r\n'))
+        const preflight = ['Origin: https://evil.example', 'Access-Control-Request-Method: DELETE']
+        for (const [label, headers] of [
+          ['a preflight', preflight],
+          ['a preflight with request headers', [...preflight, 'Access-Control-Request-Headers: authorization']],
+          ['a preflight with a valid token', [...preflight, `Authorization: Bearer ${valid}`]],
+          ['a preflight with the cookie', [...preflight, `Cookie: ${COOKIE}=${valid}`]],
+          ['a preflight, lower-case names', ['origin: https://evil.example', 'access-control-request-method: GET']],
+        ] as const) {
+          const answer = await options([...headers])
+          assert.equal(answer.status, 204, `${label}: status ${answer.status}, body ${answer.body.slice(0, 200)}`)
+          assert.equal(answer.body, '', `${label}: the handler ran`)
+          assert.equal(answer.headers['access-control-allow-origin'], undefined, label)
+        }
+        // Not preflight-shaped: authenticated like any request.
+        expect(await options(['Access-Control-Request-Method: DELETE']), 401, 'no Origin', 'token_missing')
+        expect(await options(['Origin: https://evil.example']), 401, 'no Access-Control-Request-Method', 'token_missing')
+        expect(await options([]), 401, 'a plain OPTIONS', 'token_missing')
+        expect(await options([`Authorization: Bearer ${valid}`]), 200, 'a plain OPTIONS with a token')
+      })
+
       it('huge headers are refused without echoing them', async () => {
         expect(await get([`Authorization: Bearer ${'A'.repeat(20_000)}`]), 431, '20 KB Authorization')
         expect(await get([`Cookie: ${COOKIE}=${'A'.repeat(20_000)}`]), 431, '20 KB cookie')
@@ -285,7 +327,7 @@ describe('hostile HTTP, against every adapter', () => {
         const headerAlg = signToken('RS256', pair.privateKey, { alg: '<script>x</script>', kid: KID }, claimsFor(ENV))
         const reflected = await get([`Authorization: Bearer ${headerAlg}`])
         expect(reflected, 401, 'markup in alg', 'algorithm_not_allowed')
-        if (name !== 'express (default error handler)') assert.match(reflected.headers['content-type']?.[0] ?? '', /json/)
+        assert.match(reflected.headers['content-type']?.[0] ?? '', /json/)
       })
     })
   }

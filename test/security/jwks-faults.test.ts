@@ -82,7 +82,9 @@ describe('JWKS faults', () => {
     await fresh(() => undefined)
     try {
       const auth = make({ jwksTimeout: 300 })
-      const results = await Promise.allSettled(Array.from({ length: 20 }, () => auth.verifyToken(token(a, 'a'))))
+      // Signed first: signing RSA-4096 tokens between the verifications would eat the timeout.
+      const tokens = Array.from({ length: 20 }, () => token(a, 'a'))
+      const results = await Promise.allSettled(tokens.map((t) => auth.verifyToken(t)))
       for (const r of results) await refused(r.status === 'rejected' ? Promise.reject(r.reason) : Promise.resolve(r.value), 'jwks_unavailable')
       assert.equal(server.count(), 1)
       report(t, '20 concurrent verifications against a hanging endpoint')
@@ -200,11 +202,13 @@ describe('JWKS faults', () => {
   })
 
   it('a flood of unknown kids: one request per cooldown, cached keys untouched', async (t) => {
+    // Every wave signed before the server starts: signing 1000 RSA-4096 tokens blocks the process
+    // for seconds, which between requests would outlast the server's keep-alive.
+    const waves = Array.from({ length: 5 }, () => Array.from({ length: 200 }, () => token(attacker, randomUUID())))
     await fresh(good())
     try {
       const auth = make()
-      const wave = (): Promise<void[]> =>
-        Promise.all(Array.from({ length: 200 }, () => refused(auth.verifyToken(token(attacker, randomUUID())), 'key_not_found').then(() => undefined)))
+      const wave = (): Promise<void[]> => Promise.all(waves.shift()!.map((t) => refused(auth.verifyToken(t), 'key_not_found').then(() => undefined)))
       await wave()
       assert.equal(server.count(), 1, 'first wave (cold start)')
       await wave()

@@ -21,7 +21,10 @@ export function rawToken(headerJson: string, payloadJson: string, signature: Uin
   return `${b64u(headerJson)}.${b64u(payloadJson)}.${typeof signature === 'string' ? signature : b64u(signature)}`
 }
 
-/** An RSA key pair we control. 2048 bits unless told otherwise. */
+/**
+ * An RSA key pair we control: 4096 bits (the size Dynamic signs with) unless told otherwise.
+ * Generated afresh on every call, so that a real key and an attacker's are never the same.
+ */
 export interface RsaPair {
   readonly privateKey: KeyObject
   readonly publicKey: KeyObject
@@ -29,7 +32,7 @@ export interface RsaPair {
   readonly jwk: { kty: 'RSA'; n: string; e: string }
 }
 
-export function rsaPair(modulusLength = 2048): RsaPair {
+export function rsaPair(modulusLength = 4096): RsaPair {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength, publicExponent: 65537 })
   const exported = publicKey.export({ format: 'jwk' })
   return { privateKey, publicKey, jwk: { kty: 'RSA', n: String(exported.n), e: String(exported.e) } }

@@ -1,13 +1,15 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createDynamicAuth, type DynamicAuthError } from '../../src/index.js'
+import { createDynamicAuth, isAccessTokenClaims, isIdTokenClaims, type DynamicAuthError } from '../../src/index.js'
 import {
   createTestIssuer,
+  DEFAULT_TEST_KEY_BITS,
   OTHER_ENVIRONMENT_ID,
   TEST_ENVIRONMENT_ID,
   TEST_USER_ID,
   type TestIssuerServer,
 } from '../../src/testing/index.js'
+import { KEY_POOL_SIZE } from '../../src/testing/key-pool.js'
 
 function claimsOf(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'))
@@ -46,10 +48,16 @@ describe('test issuer, in-process (no port)', () => {
     assert.equal(session.tokenKind, 'id')
     assert.equal(session.email, 'ada@example.com')
     assert.deepEqual(session.walletAddresses, ['0x71C7656EC7ab88b098defB751B7401B5f6d8976F'])
-    assert.equal(session.claims.first_name, 'Ada')
-    const grace = claimsOf(issuer.mint({ kind: 'id', profile: { email: 'grace@example.com', first_name: 'Grace', last_name: 'Hopper', username: 'grace' } }))
+    assert.equal(session.claims.given_name, 'Ada')
+    assert.equal(session.givenName, 'Ada')
+    assert.equal(session.familyName, 'Lovelace')
+    const grace = claimsOf(issuer.mint({ kind: 'id', profile: { email: 'grace@example.com', given_name: 'Grace', family_name: 'Hopper', username: 'grace' } }))
     assert.equal(grace.email, 'grace@example.com')
-    assert.equal(grace.first_name, 'Grace')
+    assert.equal(grace.given_name, 'Grace')
+    assert.equal(grace.family_name, 'Hopper')
+    assert.ok(!('first_name' in grace) && !('last_name' in grace), 'Dynamic has no first_name/last_name claim')
+    const older = claimsOf(issuer.mint({ kind: 'id', profile: { first_name: 'Grace', last_name: 'Hopper' } }))
+    assert.deepEqual([older.given_name, older.family_name, 'first_name' in older], ['Grace', 'Hopper', false], 'the older spelling is minted as given_name/family_name')
     assert.equal(grace.alias, 'grace')
   })
 
@@ -91,7 +99,7 @@ describe('test issuer, in-process (no port)', () => {
   })
 
   test('signIn hands over both tokens of one session, as Dynamic gives them to its SDK', async () => {
-    const result = issuer.signIn({ profile: { email: 'grace@example.com', first_name: 'Grace' } })
+    const result = issuer.signIn({ profile: { email: 'grace@example.com', given_name: 'Grace' } })
     const id = claimsOf(result.jwt)
     const access = claimsOf(result.minifiedJwt)
     assert.equal(id.sid, access.sid)
@@ -275,5 +283,140 @@ describe('test issuer over HTTP', () => {
     } finally {
       await Promise.all([quiet.close(), named.close()])
     }
+  })
+})
+
+describe('test issuer keys: RSA-4096 by default, reused within a process without ever confusing two issuers', () => {
+  const modulusBytes = (jwk: Record<string, unknown>) => Buffer.from(String(jwk.n), 'base64url').length
+  const signatureBytes = (token: string) => Buffer.from(token.split('.')[2]!, 'base64url').length
+
+  test('4096 bits by default, like Dynamic: a 512-byte modulus and 512-byte signatures', () => {
+    const issuer = createTestIssuer()
+    assert.equal(issuer.modulusLength, 4096)
+    assert.equal(DEFAULT_TEST_KEY_BITS, 4096)
+    assert.equal(modulusBytes(issuer.jwks().keys[0]!), 512)
+    assert.equal(signatureBytes(issuer.mint()), 512)
+  })
+
+  test('an issuer never signs with one of its earlier keys again, however often it rotates', () => {
+    const issuer = createTestIssuer()
+    for (let i = 0; i <= KEY_POOL_SIZE; i++) issuer.rotateKey()
+    const keys = issuer.jwks().keys
+    assert.equal(keys.length, KEY_POOL_SIZE + 2)
+    assert.equal(new Set(keys.map((k) => k.n)).size, keys.length, 'every rotation gets a distinct key, beyond the pool size too')
+    assert.equal(new Set(keys.map((k) => k.kid)).size, keys.length)
+    assert.ok(keys.every((k) => modulusBytes(k) === 512))
+  })
+
+  test('keys are reused across issuers (at most KEY_POOL_SIZE generated per size), each with its own kid', async () => {
+    // The pool works the same at every size. 2048 bits (for test speed only), because no other
+    // test of this file draws 2048-bit keys, so the count of distinct keys is exact here.
+    const issuers = Array.from({ length: 2 * KEY_POOL_SIZE + 1 }, () => createTestIssuer({ modulusLength: 2048 }))
+    assert.ok(issuers.every((i) => i.modulusLength === 2048 && modulusBytes(i.jwks().keys[0]!) === 256))
+    const moduli = issuers.map((i) => i.jwks().keys[0]!.n)
+    assert.equal(new Set(moduli.slice(0, KEY_POOL_SIZE)).size, KEY_POOL_SIZE, 'the first draws of a process are distinct')
+    assert.equal(new Set(moduli).size, KEY_POOL_SIZE, 'then the pool is handed out again')
+    assert.equal(new Set(issuers.map((i) => i.kid)).size, issuers.length, 'a kid is never shared')
+
+    // Two issuers sharing key material are still two signers to a verifier selecting by kid.
+    const [a, b] = [issuers[0]!, issuers[KEY_POOL_SIZE]!]
+    assert.equal(a.jwks().keys[0]!.n, b.jwks().keys[0]!.n)
+    const auth = createDynamicAuth(a.authOptions())
+    assert.ok(await auth.verifyToken(a.mint()))
+    assert.equal((await refusal(auth.verifyToken(b.mint()))).code, 'key_not_found')
+    // Rotating b never draws a key b already held, even with the pool full.
+    b.rotateKey()
+    assert.notEqual(b.jwks().keys[1]!.n, b.jwks().keys[0]!.n)
+  })
+
+  test('freshKeys: a key of its own, never pooled, so another signer presenting your kid is refused', async () => {
+    const pooled = Array.from({ length: KEY_POOL_SIZE }, () => createTestIssuer())
+    const attacker = createTestIssuer({ freshKeys: true })
+    attacker.rotateKey()
+    const pooledModuli = new Set(pooled.map((i) => i.jwks().keys[0]!.n))
+    for (const key of attacker.jwks().keys) assert.ok(!pooledModuli.has(key.n as string))
+    const later = createTestIssuer()
+    assert.ok(!attacker.jwks().keys.some((k) => k.n === later.jwks().keys[0]!.n), 'a fresh key is not handed out afterwards either')
+    for (const victim of [...pooled, later]) {
+      const auth = createDynamicAuth(victim.authOptions())
+      assert.equal((await refusal(auth.verifyToken(attacker.mint({ header: { kid: victim.kid } })))).code, 'signature_invalid')
+    }
+  })
+})
+
+describe('the kit mints both tokens with the members of Dynamic\'s models', () => {
+  // The wire names of MinifiedDynamicJwt and DynamicJwt (@dynamic-labs/sdk-api-core), and their required members.
+  const ACCESS = ['kid', 'aud', 'iss', 'sub', 'sid', 'exp', 'iat', 'environment_id', 'last_verified_credential_id', 'signin_credential_id', 'session_public_key', 'scope', 'verifiedCredentialsHashes', 'email', 'username', 'server_auth', 'hashed_ip', 'originalSid', 'refreshExp', 'sdkVersion', 'deviceRegistrationId', 'roles']
+  const ACCESS_REQUIRED = ['kid', 'aud', 'iss', 'sub', 'sid', 'environment_id', 'last_verified_credential_id']
+  const ID = [
+    ...ACCESS, 'missing_fields', 'verified_credentials', 'alias', 'blockchain_accounts', 'country', 'family_name', 'given_name', 'job_title', 'last_authenticated_account_id',
+    'lists', 'phone_number', 't_shirt_size', 'team', 'policies_consent', 'verified_account', 'first_visit', 'last_visit', 'new_user', 'btc_wallet', 'kda_wallet',
+    'ltc_wallet', 'ckb_wallet', 'kas_wallet', 'doge_wallet', 'email_notification', 'discord_notification', 'newsletter_notification', 'metadata', 'info',
+  ]
+  const ID_REQUIRED = [...ACCESS_REQUIRED, 'missing_fields', 'verified_credentials']
+  const CREDENTIAL = ['id', 'format', 'signInEnabled', 'address', 'chain', 'refId', 'signerRefId', 'email', 'name_service', 'public_identifier', 'wallet_name', 'wallet_provider', 'wallet_properties', 'business_account_properties', 'oauth_provider', 'oauth_username', 'oauth_display_name', 'oauth_account_id', 'oauth_account_photos', 'oauth_emails', 'oauth_metadata', 'phoneNumber', 'phoneCountryCode', 'isoCountryCode', 'previous_users', 'embedded_wallet_id', 'wallet_additional_addresses', 'lastSelectedAt', 'verifiedAt']
+  const issuer = createTestIssuer()
+  const auth = createDynamicAuth(issuer.authOptions())
+  const { jwt, minifiedJwt } = issuer.signIn()
+  const id = claimsOf(jwt)
+  const access = claimsOf(minifiedJwt)
+
+  test('the access token: the minified set, credential hashes and no credentials', () => {
+    assert.deepEqual(Object.keys(access).filter((k) => !ACCESS.includes(k)), [])
+    assert.deepEqual(ACCESS_REQUIRED.filter((k) => !(k in access)), [])
+    assert.equal(access.verified_credentials, undefined)
+    assert.equal(access.missing_fields, undefined)
+    assert.equal(access.email, 'ada@example.com')
+    const hashes = access.verifiedCredentialsHashes as Record<string, string>
+    assert.deepEqual(Object.keys(hashes).sort(), ['blockchain', 'email'])
+    assert.ok(Object.values(hashes).every((h) => /^[0-9a-f]{64}$/.test(h)))
+  })
+
+  test('the ID token: the full set, credentials with their wire members, missing_fields: []', () => {
+    assert.deepEqual(Object.keys(id).filter((k) => !ID.includes(k)), [])
+    assert.deepEqual(ID_REQUIRED.filter((k) => !(k in id)), [])
+    assert.deepEqual(id.missing_fields, [])
+    assert.deepEqual([id.given_name, id.family_name, id.username], ['Ada', 'Lovelace', 'ada'])
+    assert.ok(!Number.isNaN(Date.parse(String(id.first_visit))) && !Number.isNaN(Date.parse(String(id.last_visit))))
+    for (const credential of id.verified_credentials as Array<Record<string, unknown>>) {
+      assert.deepEqual(Object.keys(credential).filter((k) => !CREDENTIAL.includes(k)), [])
+      assert.equal(credential.signInEnabled, true)
+    }
+    assert.deepEqual(id.verifiedCredentialsHashes, access.verifiedCredentialsHashes, 'the same hashes in both')
+  })
+
+  test('typed reading: the guards check the required members; the session helpers read the claims', async () => {
+    const full = await auth.verifyToken(jwt)
+    const minified = await auth.verifyToken(minifiedJwt)
+    assert.ok(isIdTokenClaims(full.claims) && !isAccessTokenClaims(full.claims))
+    assert.ok(isAccessTokenClaims(minified.claims) && !isIdTokenClaims(minified.claims))
+    if (isIdTokenClaims(full.claims)) assert.equal(full.claims.verified_credentials[0]!.wallet_provider, 'browserExtension')
+    assert.deepEqual([full.tokenKind, minified.tokenKind], ['id', 'access'])
+    assert.deepEqual(full.chains, ['eip155'])
+    assert.deepEqual(full.wallets[0], { id: 'c3a0a6f2-4b7e-4a55-9a8e-0d2f1c6b9e01', address: '0x71C7656EC7ab88b098defB751B7401B5f6d8976F', chain: 'eip155', walletName: 'metamask', walletProvider: 'browserExtension' })
+    assert.deepEqual([minified.wallets, minified.chains], [[], []], 'an access token has no credentials to read')
+    assert.deepEqual([full.givenName, full.familyName, full.username, minified.givenName], ['Ada', 'Lovelace', 'ada', undefined])
+    // A token lacking a member Dynamic's model requires is still verified, but is not narrowed.
+    const partial = await auth.verifyToken(issuer.mint({ kind: 'id', claims: { missing_fields: undefined } }))
+    assert.equal(isIdTokenClaims(partial.claims), false)
+  })
+
+  test('unknown members stay readable; the email falls back to an email credential\'s public_identifier', async () => {
+    const session = await auth.verifyToken(
+      issuer.mint({
+        kind: 'id',
+        credentials: [
+          { id: 'p1', format: 'email', public_identifier: 'pat@example.com', signInEnabled: true },
+          { id: 'w1', format: 'blockchain', address: 'bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh', chain: 'bip122', wallet_name: 'xverse', wallet_provider: 'browserExtension', signInEnabled: true, futureMember: { x: 1 } },
+          { id: 't1', format: 'totp', signInEnabled: false },
+        ],
+        claims: { email: undefined, someNewClaim: 'kept' },
+      }),
+    )
+    assert.equal(session.email, 'pat@example.com')
+    assert.equal(session.claims.someNewClaim, 'kept')
+    assert.deepEqual(session.credentials[1]!.futureMember, { x: 1 })
+    assert.deepEqual(session.chains, ['bip122'])
+    assert.equal(session.credentials[2]!.format, 'totp')
   })
 })

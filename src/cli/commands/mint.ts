@@ -10,7 +10,8 @@ export const mintHelp = `Usage: dynamic-guard mint [options]
 
 Mints a token from the local stand-in's key (start it with "dynamic-guard dev"). The key was
 generated on this machine: only apps pointed at the stand-in's JWKS accept the token. Dynamic's
-servers are never contacted, and no real key is ever used.
+servers are never contacted, and no real key is ever used. The key size is the stand-in's:
+RSA-4096 like Dynamic's, unless "dynamic-guard dev" was started with --key-bits.
 
 Options:
   --stand-in <url>          The stand-in (default http://127.0.0.1:${DEFAULT_DEV_PORT}); loopback only.

@@ -2,6 +2,8 @@
 import { readFile } from 'node:fs/promises'
 import { createDynamicAuth } from '../../verifier.js'
 import { DynamicAuthConfigError, isDynamicAuthError } from '../../errors.js'
+import { acceptJwk } from '../../keys/jwk.js'
+import { acceptRsaPublicKey, readRsaPublicKey } from '../../keys/public-key-pem.js'
 import type { DynamicAuthOptions } from '../../options.js'
 import type { DynamicSession } from '../../session/session.js'
 import { humanTime, table } from '../format.js'
@@ -17,6 +19,8 @@ Options:
   --environment-id <uuid>   Your Dynamic environment (default: $DYNAMIC_ENVIRONMENT_ID). Required.
   --jwks-url <url>          Where the keys are (default: Dynamic's JWKS URL for the environment).
   --jwks-file <path>        Verify offline against a JWKS document saved to a file.
+  --public-key <path>       Verify offline against the environment's RSA public key saved to a
+                            file: PEM (SPKI or PKCS#1, any line layout) or the bare base64 body.
   --issuer <iss>            Accepted issuer; repeat for several (default: both Dynamic hosts).
   --audience <origin>       Require this aud; repeat for several (default: not checked).
   --scope <scope>           Require this scope on top of user:basic; repeat for several.
@@ -27,7 +31,8 @@ Options:
 
 "-" reads the token from stdin. A leading "Bearer " is ignored.
 
-Exit codes: 0 valid, 1 refused, 2 usage or network error (the keys could not be fetched).
+Exit codes: 0 valid, 1 refused, 2 usage or network error (the keys could not be fetched, or the
+key file is not a usable key).
 
 Examples:
   dynamic-guard verify "$TOKEN" --environment-id 2762a57b-faa4-41ce-9f16-abff9300e2c9
@@ -53,6 +58,7 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
     'environment-id': { type: 'string' },
     'jwks-url': { type: 'string' },
     'jwks-file': { type: 'string' },
+    'public-key': { type: 'string' },
     issuer: { type: 'string', multiple: true },
     audience: { type: 'string', multiple: true },
     scope: { type: 'string', multiple: true },
@@ -69,11 +75,13 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
   if (!environmentId) {
     throw new UsageError('--environment-id is required (or set DYNAMIC_ENVIRONMENT_ID): a token is only valid for one environment, and the token itself cannot say which one you trust.')
   }
-  if (values['jwks-url'] && values['jwks-file']) throw new UsageError('give --jwks-url or --jwks-file, not both.')
+  const sources = (['jwks-url', 'jwks-file', 'public-key'] as const).filter((name) => values[name] !== undefined)
+  if (sources.length > 1) throw new UsageError(`give one key source of --jwks-url, --jwks-file and --public-key, not ${sources.length === 2 ? 'both' : 'all three'} (${sources.map((name) => `--${name}`).join(', ')}).`)
 
   const options: DynamicAuthOptions = { environmentId, tokenCacheSize: 0 }
   if (values['jwks-url']) options.jwksUrl = values['jwks-url']
   if (values['jwks-file']) options.jwks = await readJwksFile(values['jwks-file'])
+  if (values['public-key']) options.publicKey = await readPublicKeyFile(values['public-key'])
   if (values.issuer) options.issuer = values.issuer
   if (values.audience) options.audience = values.audience
   if (values.scope) options.requiredScopes = values.scope
@@ -110,14 +118,15 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
     return EXIT_OK
   } catch (error) {
     if (!isDynamicAuthError(error)) throw error
-    const unavailable = error.code === 'jwks_unavailable'
+    // No verdict either way: the keys could not be fetched, or the runtime could not use the key.
+    const unavailable = error.code === 'jwks_unavailable' || error.code === 'key_unusable'
     if (values.json) {
       const body: Record<string, unknown> = { code: error.code, status: error.status, message: error.message }
       if (error.missingScopes) body.missingScopes = error.missingScopes
       if (error.retryAfter !== undefined) body.retryAfter = error.retryAfter
       io.stdout(`${JSON.stringify({ valid: false, error: body }, null, 2)}\n`)
     } else if (unavailable) {
-      io.stderr(`dynamic-guard verify: could not fetch the keys, so no verdict: ${error.message}\n`)
+      io.stderr(`dynamic-guard verify: ${error.code === 'key_unusable' ? 'could not use the key' : 'could not fetch the keys'}, so no verdict: ${error.message}\n`)
     } else {
       const missing = error.missingScopes ? `\n  missing scopes: ${error.missingScopes.join(', ')}` : ''
       io.stdout(`REFUSED  ${error.code} (HTTP ${error.status})\n  ${error.message}${missing}\n`)
@@ -126,16 +135,43 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
   }
 }
 
-async function readJwksFile(path: string): Promise<{ keys: object[] }> {
-  let text: string
+/** Reads a key file; a file that cannot be read is a usage error (exit 2). */
+async function readKeyFile(option: string, path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8')
+    return await readFile(path, 'utf8')
   } catch (error) {
-    throw new UsageError(`cannot read --jwks-file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`)
+    throw new UsageError(`cannot read ${option} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`)
   }
+}
+
+/** The JWKS of --jwks-file, each key checked as createDynamicAuth checks it, with the file named in the message. */
+async function readJwksFile(path: string): Promise<{ keys: object[] }> {
+  const text = await readKeyFile('--jwks-file', path)
+  let document: unknown
   try {
-    return JSON.parse(text) as { keys: object[] }
+    document = JSON.parse(text)
   } catch {
-    throw new UsageError(`--jwks-file ${path} is not JSON.`)
+    const key = readRsaPublicKey(text, '')
+    const hint = 'jwk' in key || /-----BEGIN /.test(text) ? ' It looks like a PEM key: give it with --public-key instead.' : ''
+    throw new UsageError(`--jwks-file ${path} is not JSON.${hint}`)
   }
+  const keys = (document as { keys?: unknown } | null)?.keys
+  if (!Array.isArray(keys) || keys.length === 0) {
+    throw new UsageError(`--jwks-file ${path} is not a JWKS document: expected { "keys": [ ...at least one RSA key... ] }.`)
+  }
+  keys.forEach((key, i) => {
+    const accepted = acceptJwk(key)
+    const which = typeof (key as { kid?: unknown } | null)?.kid === 'string' ? `the key ${JSON.stringify((key as { kid: string }).kid)}` : `key ${i + 1}`
+    if ('rejected' in accepted) throw new UsageError(`--jwks-file ${path}: ${which} ${accepted.rejected}.`)
+    if (accepted.kid === undefined) throw new UsageError(`--jwks-file ${path}: ${which} has no kid, so no token can select it; use --public-key for a single key without a kid.`)
+  })
+  return document as { keys: object[] }
+}
+
+/** The key of --public-key, read and checked as createDynamicAuth reads it, with the file named in the message. */
+async function readPublicKeyFile(path: string): Promise<string> {
+  const text = await readKeyFile('--public-key', path)
+  const accepted = acceptRsaPublicKey(text, `--public-key ${path}`)
+  if ('rejected' in accepted) throw new UsageError(accepted.rejected)
+  return text
 }

@@ -1,20 +1,18 @@
 /**
- * What the Node-style adapters (Express, Koa) share: a refusal travels through the framework's
- * own error handling as the DynamicAuthError itself, dressed the way those frameworks read
- * errors (`status`, `statusCode`, `expose`, `headers`), so their default handlers already answer
- * with the right status and challenge, and never print a stack trace.
+ * A refusal handed to a framework's error handling travels as the DynamicAuthError itself,
+ * dressed the way frameworks read errors (`status`, `statusCode`, `expose`, `headers`), so their
+ * default handlers answer with the right status and challenge, and never print a stack trace.
  */
 import type { DynamicAuthError } from '../errors.js'
-import { refusalFor, type Refusal } from '../http/refusal.js'
+import { refusalFor, type Refusal } from './refusal.js'
 
 const REFUSAL = Symbol.for('dynamic-guard.refusal')
 
 /** A DynamicAuthError carrying its HTTP answer. */
 export type RefusedError = DynamicAuthError & { readonly statusCode: number; readonly expose: true; readonly headers: Readonly<Record<string, string>> }
 
-/** Dresses a refusal for a framework's error handling. */
-export function dressRefusal(error: DynamicAuthError, realm: string, scopes: readonly string[] | undefined): RefusedError {
-  const refusal = refusalFor(error, scopes ? { realm, scopes } : { realm })
+/** Dresses a refusal, given its HTTP answer, for a framework's error handling. */
+export function dressRefusal(error: DynamicAuthError, refusal: Refusal): RefusedError {
   const headers: Record<string, string> = {}
   for (const name in refusal.headers) if (name !== 'content-type') headers[name] = refusal.headers[name]!
   Object.defineProperties(error, {
@@ -29,7 +27,7 @@ export function dressRefusal(error: DynamicAuthError, realm: string, scopes: rea
   return error as RefusedError
 }
 
-/** The HTTP answer a dressed refusal carries, or one built with the default realm. */
+/** The HTTP answer a dressed refusal carries, or one built with `realm` (default `api`). */
 export function refusalOf(error: DynamicAuthError, realm?: string): Refusal {
   const carried = (error as unknown as Record<symbol, Refusal | undefined>)[REFUSAL]
   return carried ?? refusalFor(error, realm === undefined ? {} : { realm })
