@@ -18,7 +18,7 @@ const total = Number(process.argv[2] ?? 1_000_000)
 const gc = (globalThis as { gc?: () => void }).gc
 if (!gc) throw new Error('run with --expose-gc')
 
-const issuer = createTestIssuer()
+const issuer = createTestIssuer({ modulusLength: 4096 })
 const acceptAll: SignatureBackend = { ...nodeBackend, name: 'accept-all (memory bench)', verifyRs256: () => true }
 const auth = createDynamicAuth({ ...issuer.authOptions(), signatureBackend: acceptAll })
 

@@ -47,7 +47,7 @@ const fullStore = createRedisRevocationStore({ client, whenStale: 'serve', keyPr
 const fillerStore = createRedisRevocationStore({ client, whenStale: 'serve', keyPrefix: 'bench-full:' })
 
 try {
-  const issuer = createTestIssuer()
+  const issuer = createTestIssuer({ modulusLength: 4096 })
   const contenders = {
     off: createDynamicAuth(issuer.authOptions()),
     redis: createDynamicAuth({ ...issuer.authOptions(), revocation: emptyStore }),

@@ -8,13 +8,14 @@
  *   npm run bench -- --quick           # shorter loops, for a quick look (noisier)
  *   npm run bench -- --update-readme   # also rewrite the README's benchmarks section
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { CASES } from './cases/index.js'
 import { CONTENDERS, type Verify } from './lib/contenders.js'
-import { COLD_POOL, createFixture, type Fixture } from './lib/fixture.js'
-import { caseTable, httpMatrix, summaryMatrix, svgChart, targetsTable } from './lib/report.js'
+import { COLD_POOL, createFixture, HEADLINE_BITS, type Fixture } from './lib/fixture.js'
+import { burstMatrix, caseTable, httpMatrix, summaryMatrix, svgChart, targetsTable } from './lib/report.js'
 import { evaluateTargets, explainMiss } from './lib/targets.js'
 import type { BenchContext, Row } from './lib/types.js'
 
@@ -36,29 +37,46 @@ const machine = {
   date: new Date().toISOString(),
 }
 
+/** The 1-minute load average at the start of each case: the machine is shared, so say how noisy it was. */
+const loadDuringRun: Array<{ case: string; load1: number }> = []
 const started = performance.now()
 const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(0).padStart(4)}s`
 let currentCase = ''
 const progress = (message: string): void => console.log(`[${elapsed()}] ${currentCase}: ${message}`)
 
-let fixturePromise: Promise<Fixture> | undefined
-let verifiersPromise: Promise<Map<string, Verify>> | undefined
 const rows: Row[] = []
+const fixtures = new Map<number, Promise<Fixture>>()
+const verifierSets = new Map<string, Promise<Map<string, Verify>>>()
 const ctx: BenchContext = {
   reps: 3,
   loopMs: quick ? 150 : 400,
-  fixture: () =>
-    (fixturePromise ??= (() => {
-      progress(`minting ${COLD_POOL} distinct tokens with the local Dynamic stand-in`)
-      return createFixture(COLD_POOL)
-    })()),
-  verifiers: () =>
-    (verifiersPromise ??= (async () => {
-      const fx = await ctx.fixture()
-      const map = new Map<string, Verify>()
-      for (const c of CONTENDERS) map.set(c.id, await c.ready(fx))
-      return map
-    })()),
+  fixture: (bits = HEADLINE_BITS) => {
+    let fixture = fixtures.get(bits)
+    if (!fixture) {
+      progress(`minting ${COLD_POOL} distinct users' tokens (RSA-${bits}) with the local Dynamic stand-in`)
+      const mintStarted = performance.now()
+      fixture = createFixture(COLD_POOL, (done) => progress(`  ${done}/${COLD_POOL} minted`), bits).then((fx) => {
+        progress(`  minted in ${((performance.now() - mintStarted) / 1000).toFixed(1)} s`)
+        return fx
+      })
+      fixtures.set(bits, fixture)
+    }
+    return fixture
+  },
+  verifiers: (bits = HEADLINE_BITS, kind) => {
+    const id = `${bits}/${kind ?? 'ready'}`
+    let set = verifierSets.get(id)
+    if (!set) {
+      set = (async () => {
+        const fx = await ctx.fixture(bits)
+        const map = new Map<string, Verify>()
+        for (const c of CONTENDERS) map.set(c.id, await (kind === 'cold' && c.readyCold ? c.readyCold(fx) : c.ready(fx)))
+        return map
+      })()
+      verifierSets.set(id, set)
+    }
+    return set
+  },
   progress,
   rows,
 }
@@ -71,7 +89,9 @@ const sections: Array<{ id: string; title: string; rows: Row[]; notes: readonly 
 for (const benchCase of CASES) {
   if (only && !only.includes(benchCase.id)) continue
   currentCase = benchCase.id
-  progress(`start — ${benchCase.title}`)
+  const load = Math.round(loadavg()[0]! * 100) / 100
+  loadDuringRun.push({ case: benchCase.id, load1: load })
+  progress(`start (load average ${load}) — ${benchCase.title}`)
   try {
     const result = await benchCase.run(ctx)
     rows.push(...result.rows)
@@ -87,19 +107,21 @@ for (const benchCase of CASES) {
   }
 }
 currentCase = 'bench'
-await fixturePromise?.then((fx) => fx.close())
+for (const fixture of fixtures.values()) await fixture.then((fx) => fx.close())
 
 const targets = evaluateTargets(rows)
 const machineLine =
   `${machine.cpu}, ${machine.cores} cores (availableParallelism ${machine.availableParallelism}), ${machine.memoryGB} GB, ` +
   `${machine.platform}, Node ${machine.node}, UV_THREADPOOL_SIZE ${machine.uvThreadpoolSize}, load average at start ${machine.loadAverageAtStart.join(' ')}`
 const missed = targets.filter((t) => !t.met)
-const busy = machine.loadAverageAtStart[0]! > machine.cores * 0.5
+const loads = loadDuringRun.map((l) => l.load1)
+const loadLine = loads.length ? `load average (1 min) at the start of each case between ${Math.min(...loads)} and ${Math.max(...loads)} on ${machine.cores} cores` : ''
+const busy = Math.max(machine.loadAverageAtStart[0]!, ...loads) > machine.cores * 0.5
 const busyNote = busy
-  ? `The machine was busy when this run started (load average ${machine.loadAverageAtStart[0]} on ${machine.cores} cores): figures are noisy, compare ratios within the run, and re-run on a quiet machine for figures to quote.\n`
+  ? `The machine was busy during this run (${loadLine}): figures are noisy, compare ratios within the run, and re-run on a quiet machine for figures to quote.\n`
   : ''
 const markdown = [
-  `Measured ${machine.date.slice(0, 16).replace('T', ' ')} UTC on ${machineLine}. Medians of ${ctx.reps} repetitions${quick ? ' (quick mode)' : ''}.`,
+  `Measured ${machine.date.slice(0, 16).replace('T', ' ')} UTC on ${machineLine}; ${loadLine}. Medians of ${ctx.reps} repetitions${quick ? ' (quick mode)' : ''}.`,
   '',
   ...sections.flatMap((s) => [`#### ${s.title}`, '', ...(s.rows.length ? [caseTable(s.rows), ''] : []), ...s.notes.map((n) => `${n}\n`)]),
   '#### Targets (ratios within this run)',
@@ -112,66 +134,115 @@ const markdown = [
 
 console.log(`\n${markdown}`)
 mkdirSync(RESULTS, { recursive: true })
-writeFileSync(`${RESULTS}latest.json`, `${JSON.stringify({ machine, quick, reps: ctx.reps, loopMs: ctx.loopMs, sections, targets }, null, 2)}\n`)
+writeFileSync(`${RESULTS}latest.json`, `${JSON.stringify({ machine: { ...machine, loadDuringRun }, quick, reps: ctx.reps, loopMs: ctx.loopMs, sections, targets }, null, 2)}\n`)
 writeFileSync(`${RESULTS}latest.md`, markdown)
 const chartPanels = [
-  ['cold', 'Cold verify, one at a time (higher is better)'],
-  ['inflight64', 'Cold verify, 64 in flight (higher is better)'],
+  ['cold', 'RSA-4096, cold verify, one at a time (higher is better)'],
+  ['inflight64', 'RSA-4096, cold verify, 64 in flight (higher is better)'],
+  ['burst-fastify', 'Fastify, 2,000 new users on a fresh server: time until all answered (lower is better)'],
   ['warm', 'Same token again (higher is better)'],
   ['refuse-malformed', 'Malformed-token refusal (higher is better)'],
+  ['cold-2048', 'RSA-2048, cold verify, one at a time (higher is better)'],
+  ['inflight64-2048', 'RSA-2048, cold verify, 64 in flight (higher is better)'],
   ['cold-start', 'Cold start incl. JWKS fetch (lower is better)'],
   ...sections.filter((s) => s.id.startsWith('http-')).map((s) => [s.id, `${s.title} (higher is better)`]),
 ]
-  .map(([id, title]) => ({ title: title!, rows: sections.find((s) => s.id === id)?.rows ?? [] }))
+  .map(([id, title]) => ({ title: title!, rows: (sections.find((s) => s.id === id)?.rows ?? []).filter((r) => !r.label.endsWith('(same window)') || r.contender.startsWith('floor-thread-pool')) }))
   .filter((p) => p.rows.length > 0)
-writeFileSync(`${RESULTS}chart.svg`, svgChart(chartPanels, `dynamic-guard bench, ${machine.date.slice(0, 10)} — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`))
+const chart = svgChart(chartPanels, `dynamic-guard bench, ${machine.date.slice(0, 10)} — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${loads.length ? `${Math.min(...loads)}-${Math.max(...loads)}` : machine.loadAverageAtStart[0]}`)
+writeFileSync(`${RESULTS}chart.svg`, chart)
 console.log(`Wrote bench/results/latest.json, latest.md and chart.svg in ${elapsed().trim()}.`)
 
+const HEADLINE = {
+  cold: 'cold, one at a time',
+  inflight64: 'cold, 64 in flight',
+  'after-burst': 'lone caller right after a burst',
+  warm: 'same token again',
+  'refuse-signature': 'refusal: bad signature',
+  'refuse-expired': 'refusal: expired',
+  'refuse-malformed': 'refusal: malformed',
+  'cold-start': 'cold start (JWKS fetch)',
+}
+const target = (prefix: string): string => {
+  const t = targets.find((x) => x.name.startsWith(prefix))
+  return t ? `${t.value.toFixed(2)}× (goal ${t.goal.toFixed(2)}×, ${t.met ? 'met' : 'missed'})` : 'not measured'
+}
+const row = (caseId: string, contender: string): Row | undefined => rows.find((r) => r.case === caseId && r.contender === contender)
+const rate = (r: Row | undefined): string => (r ? `${Math.round(r.value).toLocaleString('en-US')}/s` : '–')
+const ms = (r: Row | undefined): string => (r ? `${Math.round(r.value).toLocaleString('en-US')} ms` : '–')
+
+/** The short summary the README embeds (the docs page has the rest). */
 const readmeSection = [
   '## Benchmarks',
   '',
-  '`npm run bench` (about four minutes; not part of `npm test`) runs dynamic-guard side by side with what a Dynamic',
-  'customer would otherwise use, in one process on one machine: the raw `node:crypto` RS256 verify (the floor),',
-  '`jose` (local and remote JWKS), `jsonwebtoken` + `jwks-rsa` (the recipe of Dynamic\'s older docs), `fast-jwt` (with',
-  'and without its cache) and `aws-jwt-verify` (through its `JwksCache` with a custom fetcher, so it reads the local',
-  'issuer over plain http). Everyone gets the same RSA-2048 key and Dynamic-shaped tokens from `createTestIssuer`,',
-  'and does the same checks: RS256 only, the issuer, expiry and the `user:basic` scope (in user code where the',
-  'library has no scope check). Each figure is the median of three repetitions, interleaved across contenders.',
-  'Then autocannon drives Express, Fastify, Hono and Koa: the unprotected route, the same route behind our adapter,',
-  'and behind the usual peer middleware. The run prints a progress line per case and the tables, and writes',
-  '`bench/results/latest.json`, `bench/results/latest.md` (every table) and `bench/results/chart.svg`.',
+  'At RSA-4096, the size Dynamic signs with, against the raw `node:crypto` floor, `jose`, `jsonwebtoken` + `jwks-rsa`,',
+  '`fast-jwt` and `aws-jwt-verify`, all on the same key and Dynamic-shaped tokens, in one run on one machine',
+  `(${machine.cores} cores, shared; ${loadLine || `load average ${machine.loadAverageAtStart[0]}`}):`,
   '',
-  '```sh',
-  'npm run bench                        # everything',
-  'npm run bench -- --only=cold,warm    # some cases (ids: ' + CASES.map((c) => c.id).join(', ') + ')',
-  'npm run bench -- --quick             # shorter loops, noisier',
-  '```',
+  `- a new token, one at a time: **${rate(row('cold', 'dynamic-guard'))}**, ${target('cold, one at a time ÷ node:crypto floor (median)')} of the one-core floor (${rate(row('cold', 'node-crypto'))});`,
+  `- new tokens, 64 in flight: **${rate(row('inflight64', 'dynamic-guard'))}**, ${target('cold, 64 in flight ÷ bare thread pool')} of the bare thread pool (${rate(row('inflight64', 'floor-thread-pool'))});`,
+  `- the same token again: **${rate(row('warm', 'dynamic-guard'))}** (verified-token cache);`,
+  `- 2,000 new users hitting a freshly started Fastify server over 64 connections: all answered in **${ms(row('burst-fastify', 'dynamic-guard'))}** (jose ${ms(row('burst-fastify', 'jose'))}, fast-jwt ${ms(row('burst-fastify', 'fast-jwt'))}, unprotected ${ms(row('burst-fastify', 'unprotected'))}).`,
   '',
-  `Latest run: ${machine.date.slice(0, 16).replace('T', ' ')} UTC on ${machineLine}.`,
+  '![dynamic-guard against its peers](bench/results/chart.svg)',
   '',
-  `![dynamic-guard against its peers](bench/results/chart.svg)`,
+  '`npm run bench` reproduces it (see the Benchmarks page of the guide, `docs/guide/benchmarks.md`, for every table, the targets and the reasoning).',
   '',
-  summaryMatrix(sections, {
-    cold: 'cold, one at a time',
-    inflight64: 'cold, 64 in flight',
-    warm: 'same token again',
-    'refuse-signature': 'refusal: bad signature',
-    'refuse-expired': 'refusal: expired',
-    'refuse-malformed': 'refusal: malformed',
-    'cold-start': 'cold start (JWKS fetch)',
-  }),
-  '',
-  ...(rows.some((r) => r.case === 'memory') ? [`Memory: ${sections.find((s) => s.id === 'memory')?.notes[0] ?? ''}`, ''] : []),
-  httpMatrix(sections),
-  '',
-  'Targets, as ratios within the run:',
+].join('\n')
+// Only a complete run speaks for the README.
+if (!only && !quick) writeFileSync(`${RESULTS}readme-section.md`, readmeSection)
+
+/** Everything measured, for the guide's Benchmarks page (between its results markers). */
+const docsResults = [
+  `Latest run: ${machine.date.slice(0, 16).replace('T', ' ')} UTC on ${machineLine}; ${loadLine}. Medians of ${ctx.reps} repetitions, interleaved across contenders${quick ? ' (quick mode)' : ''}. The whole run took ${elapsed().trim()}.`,
   '',
   busyNote,
+  '![dynamic-guard against its peers](/benchmarks-chart.svg)',
+  '',
+  '### RSA-4096 (Dynamic\'s key size)',
+  '',
+  summaryMatrix(sections, HEADLINE),
+  '',
+  `The second floor, callback \`crypto.verify\` with 64 in flight and nothing else (the machine's limit for concurrent work): ${rate(row('inflight64', 'floor-thread-pool'))}; the one-core floor in the same window: ${rate(row('inflight64', 'floor-one-at-a-time'))}.`,
+  '',
+  '### RSA-2048 (second table)',
+  '',
+  summaryMatrix(sections, { 'cold-2048': 'cold, one at a time', 'inflight64-2048': 'cold, 64 in flight' }),
+  '',
+  '### HTTP: a burst of new users, then the same users again',
+  '',
+  burstMatrix(sections),
+  '',
+  ...(sections.find((s) => s.id === 'burst')?.notes ?? []).map((n) => `${n}\n`),
+  '### HTTP: a repeated token, each framework',
+  '',
+  httpMatrix(sections),
+  '',
+  ...(rows.some((r) => r.case === 'memory') ? [`Memory: ${sections.find((s) => s.id === 'memory')?.notes[0] ?? ''}`, ''] : []),
+  '### Targets, as ratios within the run',
+  '',
   targetsTable(targets),
   '',
-  ...(missed.length ? ['Where a target is missed, by how much and why (the CPU profile of the hot path is in `bench/results/latest.md`):', '', ...missed.map((t) => `- ${explainMiss(t, rows)}`), ''] : []),
+  ...(missed.length ? ['Where a target is missed, by how much and why:', '', ...missed.map((t) => `- ${explainMiss(t, rows)}`), ''] : []),
+  ...(sections.find((s) => s.id === 'profile')?.notes.length ? ['### CPU profiles of the cold paths', '', ...sections.find((s) => s.id === 'profile')!.notes.map((n) => `${n}\n`)] : []),
 ].join('\n')
-writeFileSync(`${RESULTS}readme-section.md`, readmeSection)
+
+// A complete run refreshes the guide's results block and its copy of the chart.
+const DOCS_PAGE = fileURLToPath(new URL('../docs/guide/benchmarks.md', import.meta.url))
+const DOCS_CHART = fileURLToPath(new URL('../docs/public/benchmarks-chart.svg', import.meta.url))
+if (!only && !quick && existsSync(DOCS_PAGE)) {
+  const page = readFileSync(DOCS_PAGE, 'utf8')
+  const open = '<!-- results:start -->'
+  const close = '<!-- results:end -->'
+  const start = page.indexOf(open)
+  const end = page.indexOf(close)
+  if (start >= 0 && end > start) {
+    writeFileSync(DOCS_PAGE, `${page.slice(0, start + open.length)}\n\n${docsResults}\n${page.slice(end)}`)
+    mkdirSync(dirname(DOCS_CHART), { recursive: true })
+    writeFileSync(DOCS_CHART, chart)
+    console.log('Updated the results in docs/guide/benchmarks.md and docs/public/benchmarks-chart.svg.')
+  }
+}
 if (updateReadme) {
   const readmePath = fileURLToPath(new URL('../README.md', import.meta.url))
   const readme = readFileSync(readmePath, 'utf8')

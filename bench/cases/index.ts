@@ -4,22 +4,28 @@
  */
 import type { BenchCase } from '../lib/types.js'
 import { scriptCase } from '../lib/script-case.js'
-import { cold, coldStart, inFlight64, refuseBadSignature, refuseExpired, refuseMalformed, warm } from './library.js'
+import { cold, coldStart, inFlight64, loneAfterBurst, refuseBadSignature, refuseExpired, refuseMalformed, rsa2048, warm } from './library.js'
+import { burst } from './burst.js'
 import { memory } from './memory.js'
 import { http } from './http.js'
 import { profile } from './profile.js'
+import { observability } from './observability.js'
 
 export const CASES: readonly BenchCase[] = [
   cold,
   inFlight64,
+  loneAfterBurst,
   warm,
   refuseBadSignature,
   refuseExpired,
   refuseMalformed,
   coldStart,
+  rsa2048,
   memory,
   http,
+  burst,
+  observability,
   scriptCase('revocation-overhead', 'Warm path with the Redis revocation store on vs off', 'bench/revocation-overhead.ts'),
-  scriptCase('runtimes', 'verify/s per runtime: Node 20, Node 22, Bun, Deno, workerd', 'bench/runtimes.ts'),
+  scriptCase('runtimes', 'verify/s per runtime: Node 20, Node 22, Bun, Deno, workerd', 'bench/runtimes.ts', 240_000),
   profile,
 ]

@@ -2,8 +2,9 @@
  * Library-level cases: every contender in one process, the same key and tokens, repetitions
  * interleaved across contenders (so machine noise spreads evenly), medians reported.
  */
-import { CONTENDERS, type Contender, type Verify } from '../lib/contenders.js'
-import { inFlight, median, oneAtATime } from '../lib/measure.js'
+import { CONTENDERS, nodeCryptoPool, type Contender, type Verify } from '../lib/contenders.js'
+import type { Fixture } from '../lib/fixture.js'
+import { afterBurst, inFlight, median, oneAtATime } from '../lib/measure.js'
 import type { BenchCase, BenchContext, Row, Unit } from '../lib/types.js'
 
 type Loop = (verify: Verify, ctx: BenchContext) => Promise<number>
@@ -16,19 +17,50 @@ type Loop = (verify: Verify, ctx: BenchContext) => Promise<number>
 interface Reference {
   readonly id: string
   readonly label: string
+  /** The contender whose verifier the loop runs (ignored with `make`). */
   readonly contender: string
+  /** A verifier of its own (the bare thread-pool floor is no contender). */
+  readonly make?: (fx: Fixture) => Verify | Promise<Verify>
   readonly unit: Unit
   readonly loop: Loop
 }
 
-/** Runs `loop` for each contender (and the references), `ctx.reps` times, interleaved; one row each. */
-async function measureAll(ctx: BenchContext, caseId: string, unit: Unit, loop: Loop, which: (c: Contender) => boolean = () => true, references: readonly Reference[] = []): Promise<Row[]> {
-  const verifiers = await ctx.verifiers()
+interface Setup {
+  /** Key size, default 4096. */
+  readonly bits?: number
+  /** The cold cases' verifiers (dynamic-guard's cache off). */
+  readonly cold?: boolean
+  /**
+   * Each repetition measures every contender in this many slices of `loopMs / slices`, in turn
+   * (A B C … A B C …), and averages them: on a shared machine, contenders measured next to each
+   * other see the same moments. Default 1.
+   */
+  readonly slices?: number
+}
+
+/**
+ * Runs `loop` for each contender (and the references), `ctx.reps` times, interleaved (in slices
+ * when `setup.slices` says so); one row each.
+ */
+async function measureAll(ctx: BenchContext, caseId: string, unit: Unit, loop: Loop, which: (c: Contender) => boolean = () => true, references: readonly Reference[] = [], setup: Setup = {}): Promise<Row[]> {
+  const fx = await ctx.fixture(setup.bits)
+  const verifiers = new Map(await ctx.verifiers(setup.bits, setup.cold ? 'cold' : undefined))
+  for (const r of references) if (r.make) verifiers.set(r.id, await r.make(fx))
   const chosen = CONTENDERS.filter(which)
   const samples = new Map<string, number[]>([...chosen.map((c) => c.id), ...references.map((r) => r.id)].map((id) => [id, []]))
+  const slices = setup.slices ?? 1
+  const sliceCtx: BenchContext = slices > 1 ? { ...ctx, loopMs: ctx.loopMs / slices } : ctx
+  const run = [
+    ...chosen.map((c) => ({ id: c.id, go: () => loop(verifiers.get(c.id)!, sliceCtx) })),
+    ...references.map((r) => ({ id: r.id, go: () => r.loop(verifiers.get(r.make ? r.id : r.contender)!, sliceCtx) })),
+  ]
   for (let rep = 0; rep < ctx.reps; rep++) {
-    for (const c of chosen) samples.get(c.id)!.push(await loop(verifiers.get(c.id)!, ctx))
-    for (const r of references) samples.get(r.id)!.push(await r.loop(verifiers.get(r.contender)!, ctx))
+    const sums = new Map(run.map((x) => [x.id, 0]))
+    for (let slice = 0; slice < slices; slice++) {
+      // Alternate the order, so that no contender always follows the same one.
+      for (const x of slice % 2 ? [...run].reverse() : run) sums.set(x.id, sums.get(x.id)! + (await x.go()))
+    }
+    for (const x of run) samples.get(x.id)!.push(sums.get(x.id)! / slices)
     ctx.progress(`rep ${rep + 1}/${ctx.reps}`)
   }
   return [
@@ -43,28 +75,111 @@ async function measureAll(ctx: BenchContext, caseId: string, unit: Unit, loop: L
   ]
 }
 
-export const cold: BenchCase = {
-  id: 'cold',
-  title: 'Cold: a new token each time, keys cached, one at a time',
+/** The one-core floor measured inside another case's repetitions. */
+const floorOneAtATime = (tokens: readonly string[]): Reference => ({
+  id: 'floor-one-at-a-time',
+  label: 'node:crypto floor, one at a time (same window)',
+  contender: 'node-crypto',
+  unit: 'verifications/s',
+  loop: (v, c) => oneAtATime(v, tokens, { ms: c.loopMs }),
+})
+
+/** The second floor: callback `crypto.verify`, 64 in flight, nothing else: the machine's limit for concurrent work. */
+const floorThreadPool = (tokens: readonly string[]): Reference => ({
+  id: 'floor-thread-pool',
+  label: 'node:crypto verify with callback (thread-pool floor)',
+  contender: 'node-crypto',
+  make: nodeCryptoPool,
+  unit: 'verifications/s',
+  loop: (v, c) => inFlight(v, tokens, 64, { ms: c.loopMs }),
+})
+
+function coldCase(id: string, title: string, bits?: number): BenchCase {
+  return {
+    id,
+    title,
+    async run(ctx) {
+      const { tokens } = await ctx.fixture(bits)
+      const cacheOn: Reference = {
+        id: 'dynamic-guard-cache-on',
+        label: 'dynamic-guard, cache on, every token new (same window)',
+        contender: 'dynamic-guard',
+        make: async () => (await ctx.verifiers(bits)).get('dynamic-guard')!,
+        unit: 'verifications/s',
+        loop: (v, c) => oneAtATime(v, tokens, { ms: c.loopMs }),
+      }
+      const references = bits === undefined ? [cacheOn] : []
+      const rows = await measureAll(ctx, id, 'verifications/s', (v, c) => oneAtATime(v, tokens, { ms: c.loopMs }), () => true, references, { bits, cold: true, slices: 4 })
+      return { rows, notes: ["dynamic-guard's verified-token cache is off here (it cannot help with new tokens); the reference row has it on, paying the insertion of every new token."] }
+    },
+  }
+}
+
+function inFlightCase(id: string, title: string, bits?: number): BenchCase {
+  return {
+    id,
+    title,
+    async run(ctx) {
+      const { tokens } = await ctx.fixture(bits)
+      const rows = await measureAll(ctx, id, 'verifications/s', (v, c) => inFlight(v, tokens, 64, { ms: c.loopMs }), () => true, [floorOneAtATime(tokens), floorThreadPool(tokens)], { bits, cold: true, slices: 2 })
+      return { rows }
+    },
+  }
+}
+
+export const cold = coldCase('cold', 'Cold (RSA-4096): a new token each time, keys cached, one at a time')
+export const inFlight64 = inFlightCase('inflight64', 'Cold (RSA-4096), 64 in flight (new tokens, a closed loop of 64 concurrent callers)')
+
+/**
+ * RSA-2048, the second table: cold one at a time and 64 in flight, every contender (the size most
+ * JWT benchmarks use; a 2048-bit check costs about a third of a 4096-bit one).
+ */
+export const rsa2048: BenchCase = {
+  id: 'rsa2048',
+  title: 'RSA-2048 (second table): cold, one at a time and 64 in flight',
   async run(ctx) {
-    const { tokens } = await ctx.fixture()
-    return { rows: await measureAll(ctx, 'cold', 'verifications/s', (v, c) => oneAtATime(v, tokens, { ms: c.loopMs })) }
+    const one = await coldCase('cold-2048', '', 2048).run(ctx)
+    const many = await inFlightCase('inflight64-2048', '', 2048).run(ctx)
+    return {
+      rows: [...one.rows, ...many.rows],
+      sections: [
+        { id: 'cold-2048', title: 'RSA-2048, cold, one at a time', rows: one.rows },
+        { id: 'inflight64-2048', title: 'RSA-2048, cold, 64 in flight', rows: many.rows },
+      ],
+    }
   },
 }
 
-export const inFlight64: BenchCase = {
-  id: 'inflight64',
-  title: 'Cold, 64 in flight (new tokens, a closed loop of 64 concurrent callers)',
+/**
+ * A lone caller right after a burst: 64 in flight for a moment, then 100 verifications one at a
+ * time, each timed; the floor's 100 lone verifications are timed right after, the same way. Per
+ * index, the median over the rounds; the row's figure is the rate of verifications 51-100.
+ */
+export const loneAfterBurst: BenchCase = {
+  id: 'after-burst',
+  title: 'Cold (RSA-4096): a lone caller right after a burst of 64 in flight (100 verifications, each timed)',
   async run(ctx) {
     const { tokens } = await ctx.fixture()
-    const floor: Reference = {
-      id: 'floor-one-at-a-time',
-      label: 'node:crypto floor, one at a time (same window)',
-      contender: 'node-crypto',
-      unit: 'verifications/s',
-      loop: (v, c) => oneAtATime(v, tokens, { ms: c.loopMs }),
+    const verifiers = await ctx.verifiers(undefined, 'cold')
+    const ours = verifiers.get('dynamic-guard')!
+    const floor = verifiers.get('node-crypto')!
+    const rounds = ctx.loopMs < 400 ? 8 : 20
+    const rows: Row[] = []
+    const oursSamples: number[] = []
+    const floorSamples: number[] = []
+    const recovered: number[] = []
+    for (let rep = 0; rep < ctx.reps; rep++) {
+      const r = await afterBurst(ours, floor, tokens, rounds)
+      oursSamples.push(r.rate51to100)
+      floorSamples.push(r.floorRate)
+      recovered.push(r.recoveredAfter)
+      ctx.progress(`rep ${rep + 1}/${ctx.reps}: first 10 at ${r.first10Us.toFixed(0)} µs each, back at 0.9× the floor after ${r.recoveredAfter}`)
     }
-    return { rows: await measureAll(ctx, 'inflight64', 'verifications/s', (v, c) => inFlight(v, tokens, 64, { ms: c.loopMs }), () => true, [floor]) }
+    rows.push(
+      { case: 'after-burst', contender: 'dynamic-guard', label: 'dynamic-guard, verifications 51-100 after a burst', value: median(oursSamples), unit: 'verifications/s', samples: oursSamples, extra: { recoveredAfter: median(recovered) } },
+      { case: 'after-burst', contender: 'node-crypto', label: 'node:crypto floor, one at a time (same window)', value: median(floorSamples), unit: 'verifications/s', samples: floorSamples },
+    )
+    return { rows, notes: [`Back at 0.9× the floor after ${recovered.join(', ')} verifications (per repetition; the first index from which 10 in a row run at 0.9× the floor's rate, medians over ${rounds} bursts).`] }
   },
 }
 

@@ -7,7 +7,7 @@ import type { Verify } from './contenders.js'
 export interface RunOptions {
   /** Measured time per repetition, ms. */
   readonly ms: number
-  /** Warm-up time before measuring, ms. */
+  /** Warm-up time before measuring, ms. Default a quarter of `ms`, at most 100. */
   readonly warmupMs?: number
 }
 
@@ -48,7 +48,7 @@ export async function oneAtATime(verify: Verify, tokens: readonly string[], opti
     }
     return (n * 1000) / (now - start)
   }
-  await run(options.warmupMs ?? 100)
+  await run(options.warmupMs ?? Math.min(100, options.ms / 4))
   return run(options.ms)
 }
 
@@ -68,7 +68,8 @@ export async function inFlight(verify: Verify, tokens: readonly string[], concur
     await Promise.all(Array.from({ length: concurrency }, worker))
     return (n * 1000) / (performance.now() - start)
   }
-  await run(options.warmupMs ?? 100)
+  const warmupMs = options.warmupMs ?? Math.min(100, options.ms / 4)
+  if (warmupMs > 0) await run(warmupMs)
   return run(options.ms)
 }
 
@@ -77,4 +78,55 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = sorted.length >> 1
   return sorted.length & 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+export interface AfterBurst {
+  /** Verifications 51-100 after a burst, per second (from the per-index medians). */
+  readonly rate51to100: number
+  /** The floor's 100 lone verifications right after, per second. */
+  readonly floorRate: number
+  /** The first index from which 10 verifications in a row run at ≥ 0.9× the floor's rate (100: never). */
+  readonly recoveredAfter: number
+  /** Mean time of the first 10 verifications after the burst, µs. */
+  readonly first10Us: number
+}
+
+/**
+ * A lone caller right after a burst: `rounds` times, 64 in flight for 50 ms, then 100 verifications
+ * one at a time, each timed; then 100 of `floor`, timed the same way. Medians per index over the rounds.
+ */
+export async function afterBurst(verify: Verify, floor: Verify, tokens: readonly string[], rounds: number): Promise<AfterBurst> {
+  const next = cursor(tokens)
+  const ours: number[][] = Array.from({ length: 100 }, () => [])
+  const base: number[][] = Array.from({ length: 100 }, () => [])
+  const lone = async (v: Verify, into: number[][]): Promise<void> => {
+    for (let i = 0; i < 100; i++) {
+      const token = next()
+      const start = performance.now()
+      await v(token)
+      into[i]!.push(performance.now() - start)
+    }
+  }
+  for (let round = 0; round < rounds; round++) {
+    await inFlight(verify, tokens, 64, { ms: 50, warmupMs: 0 })
+    await lone(verify, ours)
+    await lone(floor, base)
+  }
+  const oursMs = ours.map(median)
+  const floorMs = base.map(median)
+  const floorMean = floorMs.reduce((a, b) => a + b, 0) / floorMs.length
+  const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0)
+  let recoveredAfter = 100
+  for (let i = 0; i + 10 <= 100; i++) {
+    if (sum(oursMs.slice(i, i + 10)) / 10 <= floorMean / 0.9) {
+      recoveredAfter = i
+      break
+    }
+  }
+  return {
+    rate51to100: 1000 / (sum(oursMs.slice(50)) / 50),
+    floorRate: 1000 / floorMean,
+    recoveredAfter,
+    first10Us: (sum(oursMs.slice(0, 10)) / 10) * 1000,
+  }
 }

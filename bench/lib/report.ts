@@ -118,3 +118,25 @@ export function httpMatrix(sections: ReadonlyArray<{ id: string; rows: readonly 
   }
   return lines.join('\n')
 }
+
+/** The burst case as one table: a row per framework and phase, time until all answered (p99). */
+export function burstMatrix(sections: ReadonlyArray<{ id: string; rows: readonly Row[] }>): string {
+  const chosen = sections.filter((s) => (s.id.startsWith('burst-') || s.id.startsWith('steady-')) && s.rows.length > 0)
+  if (chosen.length === 0) return ''
+  const contenders: Array<{ id: string; label: string }> = []
+  for (const s of chosen) for (const r of s.rows) if (!contenders.some((c) => c.id === r.contender)) contenders.push({ id: r.contender, label: r.label })
+  const head = ['', ...contenders.map((c) => (c.id === 'dynamic-guard' ? `**${c.label}**` : c.label))]
+  const lines = [`| ${head.join(' | ')} |`, `|---|${contenders.map(() => '---:').join('|')}|`]
+  for (const s of chosen) {
+    const [phase, framework] = s.id.split('-') as [string, string]
+    const name = `${framework === 'node' ? 'node:http' : framework}, ${phase === 'burst' ? 'burst of new users' : 'same users again'}`
+    const cells = contenders.map((c) => {
+      const r = s.rows.find((x) => x.contender === c.id)
+      if (!r) return '–'
+      const text = `${Math.round(r.value).toLocaleString('en-US')} ms (p99 ${r.extra?.p99 ?? '-'} ms)`
+      return c.id === 'dynamic-guard' ? `**${text}**` : text
+    })
+    lines.push(`| ${name} | ${cells.join(' | ')} |`)
+  }
+  return lines.join('\n')
+}

@@ -21,18 +21,45 @@ function ratio(name: string, a: number | undefined, b: number | undefined, goal:
   return { name, value, goal, op: '>=', met: value >= goal }
 }
 
+/** The smallest per-repetition ratio of two rows measured in the same (interleaved) repetitions. */
+function worstRepetition(rows: readonly Row[], caseId: string, a: string, b: string): number | undefined {
+  const x = rows.find((r) => r.case === caseId && r.contender === a)?.samples
+  const y = rows.find((r) => r.case === caseId && r.contender === b)?.samples
+  if (!x || !y || x.length === 0 || x.length !== y.length) return undefined
+  return Math.min(...x.map((v, i) => v / y[i]!))
+}
+
 export function evaluateTargets(rows: readonly Row[]): Target[] {
   const dg = (c: string): number | undefined => find(rows, c, 'dynamic-guard')
   const floor = find(rows, 'cold', 'node-crypto')
+  const worst = worstRepetition(rows, 'cold', 'dynamic-guard', 'node-crypto')
+  const threadPool = find(rows, 'inflight64', 'floor-thread-pool')
   const targets: Array<Target | undefined> = [
-    ratio('cold, one at a time ÷ node:crypto floor', dg('cold'), floor, 0.8),
+    ratio('cold, one at a time ÷ node:crypto floor (median)', dg('cold'), floor, 0.9),
+    worst === undefined ? undefined : { name: 'cold, one at a time ÷ node:crypto floor (worst repetition)', value: worst, goal: 0.9, op: '>=', met: worst >= 0.9 },
     ratio('cold, one at a time ÷ fast-jwt (no cache)', dg('cold'), find(rows, 'cold', 'fast-jwt'), 1.05),
-    ratio('cold, 64 in flight ÷ one-core floor', dg('inflight64'), find(rows, 'inflight64', 'floor-one-at-a-time') ?? floor, 1.3),
+    ratio('cold, 64 in flight ÷ bare thread pool (callback crypto.verify, 64 in flight)', dg('inflight64'), threadPool, 0.9),
+    ratio('cold, 64 in flight ÷ cold, one at a time (never below)', dg('inflight64'), dg('cold'), 1),
+    ratio('lone caller after a burst (verifications 51-100) ÷ floor', dg('after-burst'), find(rows, 'after-burst', 'node-crypto'), 0.9),
     ratio('warm ÷ fast-jwt cache hit', dg('warm'), find(rows, 'warm', 'fast-jwt-cache'), 3),
     ratio('malformed refusal ÷ accepting new tokens', dg('refuse-malformed'), find(rows, 'refuse-malformed', 'dynamic-guard-accepting') ?? dg('cold'), 10),
     ratio('bad-signature refusal ÷ accepting new tokens (a refusal costs less)', dg('refuse-signature'), find(rows, 'refuse-signature', 'dynamic-guard-accepting') ?? dg('cold'), 1),
     ratio('expired refusal ÷ accepting new tokens (a refusal costs less)', dg('refuse-expired'), find(rows, 'refuse-expired', 'dynamic-guard-accepting') ?? dg('cold'), 1),
   ]
+  for (const framework of ['fastify', 'node']) {
+    const ours = find(rows, `burst-${framework}`, 'dynamic-guard')
+    const unprotected = find(rows, `burst-${framework}`, 'unprotected')
+    if (ours === undefined || unprotected === undefined) continue
+    if (threadPool !== undefined) {
+      // Budget: 1.15 × the bare thread pool's time for 2,000 verifications, plus the HTTP cost alone.
+      const budget = (1.15 * 2000 * 1000) / threadPool + unprotected
+      targets.push({ name: `burst, ${framework}: 2,000 new users answered within 1.15×(2,000 ÷ thread-pool rate) + unprotected time (budget ÷ time)`, value: budget / ours, goal: 1, op: '>=', met: ours <= budget })
+    }
+    for (const peer of ['jose', 'fast-jwt']) {
+      const theirs = find(rows, `burst-${framework}`, peer)
+      if (theirs !== undefined) targets.push({ name: `burst, ${framework}: ${peer}'s time ÷ ours (ahead)`, value: theirs / ours, goal: 1, op: '>=', met: theirs > ours })
+    }
+  }
   const rss = dg('memory')
   if (rss !== undefined) targets.push({ name: 'RSS growth after 1M distinct tokens (MB)', value: rss, goal: 50, op: '<', met: rss < 50 })
   for (const framework of new Set(rows.filter((r) => r.case.startsWith('http-')).map((r) => r.case))) {
@@ -50,20 +77,32 @@ export function evaluateTargets(rows: readonly Row[]): Target[] {
 
 /**
  * The closing note for a missed target: by how much, why, and what would close it. The why is
- * what the profile (bench/results/hot-path.cpuprofile) and the design show; ratios come from the run.
+ * what the profiles (bench/results/profile.md) and the design show; ratios come from the run.
  */
 export function explainMiss(t: Target, rows: readonly Row[]): string {
   const digits = t.value.toFixed(2) === t.goal.toFixed(2) ? 3 : 2
   const by = t.op === '<' ? `${(t.value - t.goal).toFixed(1)} MB over` : `${t.value.toFixed(digits)}× against ${t.goal.toFixed(2)}× (${((1 - t.value / t.goal) * 100).toFixed(1)}% short)`
   const fastFloor = (find(rows, 'cold', 'fast-jwt') ?? 0) / (find(rows, 'cold', 'node-crypto') ?? 1)
   if (t.name.startsWith('cold, one at a time ÷ node:crypto')) {
-    return `${t.name}: ${by}. Besides the RSA check, a new token costs strict parsing (canonical base64url, fatal UTF-8, JSON checked for duplicate and __proto__ members and depth), the claim checks, a frozen session, and an insertion into the verified-token cache; cached entries outlive V8's young generation, so the cache also shows as garbage-collection time in the CPU profile of the hot path (bench/results/latest.md, hot-path.cpuprofile). To close it: admit a token to the cache on its second sighting (a small doorkeeper filter), so that one-off tokens never reach the old generation; decode the fixed header once per key (done); fuse the base64url check into the decoder.`
+    return `${t.name}: ${by}. At RSA-4096 the RSA check is ~90% of a cold verification; the rest is strict parsing (canonical base64url, fatal UTF-8, JSON checked for duplicate and __proto__ members and depth), the claim checks and a frozen session (see the CPU profile below: \`run\` is the RSA check). On a shared machine a single repetition swings by more than the 10% between the floor and us, which is what the worst-repetition figure shows: compare it with the spread of the floor's own samples.`
   }
   if (t.name.startsWith('cold, one at a time ÷ fast-jwt')) {
-    return `${t.name}: ${by}. fast-jwt with a static key decodes, JSON.parses and verifies, with no strict-parsing checks, no session and no cache, and ran at ${fastFloor.toFixed(2)}× the floor in this run. With parsing alone costing ~16% of a verification (the issue's own ceiling of ~0.84× the floor), 1.05× fast-jwt is only reachable where fast-jwt runs below ~0.80× the floor; closing the rest would mean dropping checks, which we do not.`
+    return `${t.name}: ${by}. fast-jwt with a static key decodes, JSON.parses and verifies, with no strict-parsing checks, no session and no cache, and ran at ${fastFloor.toFixed(2)}× the floor in this run; 1.05× of it is only reachable where fast-jwt runs well below the floor, and closing the rest would mean dropping checks, which we do not.`
   }
-  if (t.name.startsWith('cold, 64 in flight')) {
-    return `${t.name}: ${by}. While verifications overlap, the pool scheduler (src/signature/pool-scheduler.ts) sends them to libuv's thread pool (crypto.verify with a callback), up to 32 at a time, so both cores do RSA work while the main thread parses and checks claims; a lone caller keeps the faster synchronous path. The main thread's share (strict parsing, claims, the session) is what remains serial: with every verification on the pool, throughput levels off near 41,000/s here, against ~61,000/s for bare pool verifications with nothing else to do. When the pool's round trip is measured slow (other cores busy), work stays on the main thread. What would close the rest: parse on the pool too (a worker-thread verifier taking whole tokens), at the cost of copying each token across threads.`
+  if (t.name.startsWith('cold, 64 in flight ÷ bare thread pool')) {
+    return `${t.name}: ${by}. With 64 in flight, the scheduler (src/signature/pool-scheduler.ts) keeps libuv's pool full while this thread parses and checks claims; what is left between us and the bare pool is this thread's own work per token (strict parsing, claims, session, the promise hand-offs), which the bare figure does not pay, on a machine whose two cores are also running the pool's four threads. On a shared machine the other processes take their share of the same two cores, and the bare pool's figure swings with them (see its samples).`
+  }
+  if (t.name.startsWith('cold, 64 in flight ÷ cold, one at a time')) {
+    return `${t.name}: ${by}. Only the CPU share the other processes left us decides this on a shared machine: with both cores busy elsewhere, the pool's threads wait for a core while a lone caller's synchronous path does not.`
+  }
+  if (t.name.startsWith('lone caller after a burst')) {
+    return `${t.name}: ${by}. The first call after a burst is a probe (verified here, answered a turn later) and every later one runs synchronously (no timing state carries over), so what remains is the one-at-a-time gap to the floor plus the noise of timing single verifications on a shared machine.`
+  }
+  if (t.name.startsWith('burst,') && t.name.includes('budget')) {
+    return `${t.name}: ${by}. The burst shares the two cores with the load generator (node:http, in the bench process), and a freshly started server runs its first verifications before V8 has optimised them; both weigh the same on the unprotected server's time, which the budget includes.`
+  }
+  if (t.name.startsWith('burst,')) {
+    return `${t.name}: ${by}. jose verifies through WebCrypto, whose RSA runs on libuv's thread pool for every call, so it too uses both cores in a burst; fast-jwt verifies synchronously on one core. A single fresh-server run swings by 2× on a shared machine (see the samples).`
   }
   if (t.name.startsWith('malformed')) {
     return `${t.name}: ${by}. Half of a malformed refusal is V8 capturing the DynamicAuthError's stack trace (measured by CPU time on the machine of this run: 3.1-5.3 µs per refusal without it, 5.7-8.5 µs with it), the rest the error itself, the rejected promise and, for the JWT-shaped token of the mix, decoding its header before the payload fails. To close it: build refusals without a stack trace (a refusal is an expected outcome, not a bug to trace; Error.stackTraceLimit = 0 around the constructor in errors.ts), which would put this ratio near 10×.`

@@ -31,10 +31,16 @@ export interface BenchContext {
   readonly reps: number
   /** Measured time per repetition for library-level loops, ms. */
   readonly loopMs: number
-  /** The shared key, tokens and JWKS server (created on first use). */
-  fixture(): Promise<Fixture>
-  /** Ready verifiers by contender id (created on first use, keys loaded). */
-  verifiers(): Promise<ReadonlyMap<string, Verify>>
+  /**
+   * The shared key, tokens and JWKS server (created on first use), RSA-4096 unless `bits` says
+   * otherwise (2048 for the second table).
+   */
+  fixture(bits?: number): Promise<Fixture>
+  /**
+   * Ready verifiers by contender id (created on first use, keys loaded), over `fixture(bits)`.
+   * `cold`: the verifiers of the cold cases (dynamic-guard with its verified-token cache off).
+   */
+  verifiers(bits?: number, kind?: 'cold'): Promise<ReadonlyMap<string, Verify>>
   /** Prints one progress line. */
   progress(message: string): void
   /** Rows of cases that ran before this one (for ratios across cases). */

@@ -1,8 +1,8 @@
 /**
  * node:crypto backend. A prepared KeyObject and the one-shot synchronous `crypto.verify` are the
  * fastest RS256 path on Node for one verification at a time. When verifications overlap (many
- * new tokens in flight), part of them run on libuv's thread pool (`crypto.verify` with a
- * callback), so a server busy with new tokens uses more than one core.
+ * new tokens in flight), they run on libuv's thread pool (`crypto.verify` with a callback), so a
+ * server busy with new tokens uses every core (see pool-scheduler.ts).
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto'
 import { availableParallelism } from 'node:os'
@@ -40,15 +40,6 @@ export const nodeBackend: SignatureBackend = {
   importRsaPublicKey(jwk: RsaPublicJwk): PreparedKey {
     const key: NodeKey = { keyObject: createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' }) }
     return key
-  },
-
-  pemToJwk(pem: string): RsaPublicJwk {
-    const keyObject = createPublicKey(pem)
-    if (keyObject.asymmetricKeyType !== 'rsa') {
-      throw new TypeError(`publicKey must be an RSA public key, not ${keyObject.asymmetricKeyType ?? 'a symmetric key'}.`)
-    }
-    const jwk = keyObject.export({ format: 'jwk' })
-    return { kty: 'RSA', n: String(jwk.n), e: String(jwk.e) }
   },
 
   verifyRs256(prepared: PreparedKey, signingInput: string, signature: Uint8Array): boolean | Promise<boolean> {

@@ -1,19 +1,32 @@
 /**
  * Decides where each RSA verification runs: here (synchronously, the fastest for one at a time)
- * or on libuv's thread pool (another core, worth it only when verifications overlap).
+ * or on libuv's thread pool (the other cores, worth it only when verifications overlap).
  *
- * Overlap is seen two ways: several calls in one synchronous run (a burst: `Promise.all`, a
- * batch of callers resuming together), or calls arriving while a verification is on the pool
- * (requests from separate sockets, each in its own event-loop callback). A sequential caller
- * never overlaps: it is probed now and then (one call goes to the pool) and keeps the
- * synchronous path when nothing arrives meanwhile. Probes are spaced so that they cost about 1%
- * of a sequential caller's time, from the measured pool round trip (slow on a busy machine)
- * against the measured synchronous verification. When that round trip shows the other cores
- * busy, overlapping calls stay here too.
+ * The policy has no timing in it, so nothing measured in one phase (a busy moment, a burst) can
+ * steer the next one:
  *
- * While the pool works, calls that stay here answer after the event loop turns (`setImmediate`):
- * otherwise callers that resume in microtasks would keep this thread busy without end, and the
- * pool's answers, which come back through the event loop, would never be read.
+ * - **Lone caller → here.** No call is waiting on the pool and none arrived with this one: the
+ *   synchronous path answers at once. One call in `probeEvery` (32), and the first call after an
+ *   episode that saw overlap, is a probe: verified here too, but answered on the next turn of the
+ *   event loop, so that requests arriving meanwhile from other sockets (each in its own event-loop
+ *   callback, so never in the same run as this one) are seen to overlap. A probe costs a
+ *   sequential caller one turn of the loop, not a trip to the pool: a pool thread that has to wait
+ *   for a core on a busy machine never holds up a lone caller.
+ * - **Overlap → the pool.** Several calls in one synchronous run (a burst: `Promise.all`, callers
+ *   resuming together), or a call arriving while the pool works or a probe is out: the pool takes
+ *   it, up to `poolTarget` verifications (the pool's threads).
+ * - **Pool full → further calls queue on the pool**, up to `maxInFlight` handed to libuv at once
+ *   (its pool also serves fs, dns and zlib); past that they wait here, in order, for a slot. With
+ *   `helpPerTurn`, this thread also verifies that many per event-loop turn itself (off by
+ *   default: on two cores, where the pool's threads already fill both, it measured slower).
+ *
+ * Answers computed here while the pool works are handed out after the event loop turns
+ * (`setImmediate`): otherwise callers that resume in microtasks would keep this thread busy
+ * without end and the pool's answers, which come back through the event loop, would wait.
+ * A refusal (`false`) is answered at once: it needs no other core.
+ *
+ * An episode ends when the pool has nothing in flight; whether it saw overlap decides only whether
+ * the very next call is a probe, so a lone caller after a burst stays on the synchronous path.
  */
 
 /** Verifies one signature over `input` with `key`, here or on the pool. */
@@ -25,35 +38,39 @@ export interface PoolScheduler<K> {
 }
 
 export interface PoolSchedulerOptions {
-  /** Most verifications on the pool at once (libuv's pool is shared with fs, dns and zlib). Default 32. */
+  /**
+   * Verifications on the pool while calls overlap before `helpPerTurn` applies. Default 4, the
+   * size of libuv's pool unless `UV_THREADPOOL_SIZE` says otherwise (not read here: reading the
+   * environment needs a permission on Deno).
+   */
+  poolTarget?: number
+  /** While the pool holds `poolTarget`, this thread verifies up to this many per event-loop turn itself. Default 0 (never). */
+  helpPerTurn?: number
+  /** Most verifications handed to libuv at once (its pool is shared with fs, dns and zlib); more wait in order. Default 64. */
   maxInFlight?: number
+  /** A caller that overlaps with nothing has one call in this many answered a turn later, as a probe. Default 32. */
+  probeEvery?: number
 }
 
-/** Fewest calls between two probes of a sequential caller. */
-const MIN_PROBE_INTERVAL = 256
-/** A probe may cost a sequential caller about 1 / PROBE_BUDGET of its time. */
-const PROBE_BUDGET = 100
+/** libuv's default pool size. */
+const LIBUV_POOL_SIZE = 4
+
 /**
- * A lone pool verification slower than this many synchronous ones means the other cores are
- * busy (another process, or this one's other threads): offloading would then only add waiting.
+ * A scheduler over `here` (synchronous) and `onPool` (the thread pool); see the module comment
+ * for the policy. Every call is answered with its own verification's result.
  */
-const POOL_BUSY_FACTOR = 8
-/** One synchronous verification in this many is timed. */
-const SYNC_SAMPLE_EVERY = 64
+export function poolScheduler<K>(here: SyncVerify<K>, onPool: PoolVerify<K>, options: PoolSchedulerOptions = {}): PoolScheduler<K> {
+  const poolTarget = Math.max(1, options.poolTarget ?? LIBUV_POOL_SIZE)
+  const helpPerTurn = Math.max(0, options.helpPerTurn ?? 0)
+  const maxInFlight = Math.max(poolTarget, options.maxInFlight ?? 64)
+  const probeEvery = Math.max(1, options.probeEvery ?? 32)
 
-export function poolScheduler<K>(here: SyncVerify<K>, onPool: PoolVerify<K>, { maxInFlight = 32 }: PoolSchedulerOptions = {}): PoolScheduler<K> {
   let inFlight = 0
-  let overlapSeen = false // a call arrived while the pool was working
-  let concurrent = false // the last pool episode saw overlapping calls
-
+  let overlapSeen = false // a call arrived while the pool was working (this episode)
+  let lastEpisodeOverlapped = false
   let sinceProbe = 0
-  let probeInterval = MIN_PROBE_INTERVAL
-  let syncMs = 0 // moving average of a synchronous verification
-  let syncSamples = 0
-  let roundTripMs = 0 // moving average of a lone pool verification, submit to answer
-  let poolUses = 0
-  let poolStarting = false
 
+  // Calls in the current synchronous run (reset by a microtask): more than one is a burst.
   let callsThisRun = 0
   let resetQueued = false
   const resetRun = (): void => {
@@ -61,60 +78,89 @@ export function poolScheduler<K>(here: SyncVerify<K>, onPool: PoolVerify<K>, { m
     resetQueued = false
   }
 
+  // Answers computed here while the pool works, handed out on the next turn (valid ones; a
+  // refusal is answered at once). The same turn resets the help count.
+  let helpedThisTurn = 0
+  let turnQueued = false
   let batch: Promise<boolean> | undefined
   let resolveBatch: ((valid: boolean) => void) | undefined
-  const flush = (): void => {
-    const resolve = resolveBatch!
+  const nextTurn = (): void => {
+    const resolve = resolveBatch
     batch = undefined
     resolveBatch = undefined
+    helpedThisTurn = 0
+    turnQueued = false
+    resolve?.(true)
+  }
+  const helpHere = (key: K, input: string, signature: Uint8Array): boolean | Promise<boolean> => {
+    helpedThisTurn++
+    if (!turnQueued) {
+      turnQueued = true
+      setImmediate(nextTurn)
+    }
+    if (!here(key, input, signature)) return false
+    return (batch ??= new Promise((resolve) => (resolveBatch = resolve)))
+  }
+
+  // Calls past maxInFlight, waiting for a slot on the pool (a queue with a moving head).
+  interface Waiting {
+    readonly key: K
+    readonly input: string
+    readonly signature: Uint8Array
+    readonly resolve: (valid: boolean) => void
+    readonly reject: (error: unknown) => void
+  }
+  let waiting: Waiting[] = []
+  let waitingHead = 0
+
+  const startNextWaiting = (): void => {
+    const next = waiting[waitingHead]!
+    waiting[waitingHead++] = undefined as never
+    if (waitingHead === waiting.length) {
+      waiting = []
+      waitingHead = 0
+    }
+    runOnPool(next.key, next.input, next.signature).then(next.resolve, next.reject)
+  }
+  const settled = (): void => {
+    if (--inFlight === 0 && waitingHead === waiting.length) {
+      lastEpisodeOverlapped = overlapSeen
+      overlapSeen = false
+    }
+    if (waitingHead < waiting.length && inFlight < maxInFlight) startNextWaiting()
+  }
+  const runOnPool = (key: K, input: string, signature: Uint8Array): Promise<boolean> => {
+    inFlight++
+    return onPool(key, input, signature).then(
+      (valid) => {
+        settled()
+        return valid
+      },
+      (error: unknown) => {
+        settled()
+        throw error
+      },
+    )
+  }
+  // A probe: verified here, answered on the next turn; calls arriving meanwhile overlap.
+  let probing = false
+  let resolveProbe: ((valid: boolean) => void) | undefined
+  const endProbe = (): void => {
+    const resolve = resolveProbe!
+    probing = false
+    resolveProbe = undefined
     resolve(true)
   }
-  const answerLater = (valid: boolean): boolean | Promise<boolean> => {
-    if (!valid) return false // a refusal needs no other core's help: answer it now
-    if (!batch) {
-      batch = new Promise((resolve) => (resolveBatch = resolve))
-      setImmediate(flush)
-    }
-    return batch
+  const probe = (key: K, input: string, signature: Uint8Array): boolean | Promise<boolean> => {
+    lastEpisodeOverlapped = false
+    if (!here(key, input, signature)) return false
+    probing = true
+    setImmediate(endProbe)
+    return new Promise((resolve) => (resolveProbe = resolve))
   }
 
-  const updateProbeInterval = (): void => {
-    if (syncMs > 0 && roundTripMs > 0) {
-      probeInterval = Math.min(1e6, Math.max(MIN_PROBE_INTERVAL, Math.ceil((PROBE_BUDGET * roundTripMs) / syncMs)))
-    }
-  }
-
-  /** Unknown until measured; then: does a verification on the pool come back soon enough? */
-  const poolHelps = (): boolean => roundTripMs === 0 || syncMs === 0 || roundTripMs < POOL_BUSY_FACTOR * syncMs
-
-  const runHere = (key: K, input: string, signature: Uint8Array): boolean => {
-    if (++syncSamples < SYNC_SAMPLE_EVERY) return here(key, input, signature)
-    syncSamples = 0
-    const started = performance.now()
-    const valid = here(key, input, signature)
-    const took = performance.now() - started
-    syncMs = syncMs === 0 ? took : syncMs * 0.9 + took * 0.1
-    return valid
-  }
-
-  const runOnPool = (key: K, input: string, signature: Uint8Array): Promise<boolean> => {
-    const lone = inFlight === 0
-    poolStarting = poolUses++ === 0 // libuv starts its threads on first use: not a round trip to learn from
-    inFlight++
-    const started = performance.now()
-    return onPool(key, input, signature).then((valid) => {
-      if (lone && !overlapSeen && !poolStarting) {
-        const took = performance.now() - started
-        roundTripMs = roundTripMs === 0 ? took : roundTripMs * 0.8 + took * 0.2
-        updateProbeInterval()
-      }
-      if (--inFlight === 0) {
-        concurrent = overlapSeen
-        overlapSeen = false
-      }
-      return valid
-    })
-  }
+  const wait = (key: K, input: string, signature: Uint8Array): Promise<boolean> =>
+    new Promise((resolve, reject) => waiting.push({ key, input, signature, resolve, reject }))
 
   return {
     verify(key: K, input: string, signature: Uint8Array): boolean | Promise<boolean> {
@@ -123,19 +169,18 @@ export function poolScheduler<K>(here: SyncVerify<K>, onPool: PoolVerify<K>, { m
         resetQueued = true
         queueMicrotask(resetRun)
       }
-      if (inFlight > 0) {
+      if (inFlight > 0 || probing) {
         overlapSeen = true
-        // While verifications overlap the pool takes them, up to maxInFlight: its threads keep both
-        // cores on RSA while this thread parses and checks claims. (Alternating with this thread
-        // was measured slower: 64 in flight, ~30k/s alternating against ~41k/s, floor ~35k/s.)
-        if (inFlight < maxInFlight && poolHelps()) return runOnPool(key, input, signature)
-        return answerLater(runHere(key, input, signature))
+        if (inFlight < poolTarget) return runOnPool(key, input, signature)
+        if (helpedThisTurn < helpPerTurn) return helpHere(key, input, signature)
+        return inFlight < maxInFlight ? runOnPool(key, input, signature) : wait(key, input, signature)
       }
-      if (((burst || concurrent) && poolHelps()) || ++sinceProbe >= probeInterval) {
+      if (burst) return runOnPool(key, input, signature)
+      if (lastEpisodeOverlapped || ++sinceProbe >= probeEvery) {
         sinceProbe = 0
-        return runOnPool(key, input, signature)
+        return probe(key, input, signature)
       }
-      return runHere(key, input, signature)
+      return here(key, input, signature)
     },
   }
 }

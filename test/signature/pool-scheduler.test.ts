@@ -1,31 +1,118 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { generateKeyPairSync, sign } from 'node:crypto'
-import { poolScheduler } from '../../src/signature/pool-scheduler.js'
+import { poolScheduler, type PoolSchedulerOptions } from '../../src/signature/pool-scheduler.js'
 import { nodeBackend } from '../../src/signature/node.js'
 
-/** A scheduler over fake verifiers that record where each call ran. */
-function recording() {
+/** A scheduler over fake verifiers that record where each call ran (`where`: the order of calls). */
+function recording(options: PoolSchedulerOptions = {}, poolAnswer: (resolve: () => void) => void = (resolve) => setImmediate(resolve)) {
   const ran = { here: 0, pool: 0 }
+  const where: Array<'here' | 'pool'> = []
   const scheduler = poolScheduler<string>(
     (expected, input) => {
       ran.here++
+      where.push('here')
       return expected === input
     },
     (expected, input) => {
       ran.pool++
-      return new Promise((resolve) => setImmediate(() => resolve(expected === input)))
+      where.push('pool')
+      return new Promise((resolve) => poolAnswer(() => resolve(expected === input)))
     },
+    options,
   )
-  return { ran, scheduler }
+  return { ran, where, scheduler }
 }
 
 describe('pool scheduler', () => {
-  it('keeps a sequential caller on the synchronous path, probing the pool rarely', async () => {
+  it('keeps a sequential caller on the synchronous path, its probes answered a turn later', async () => {
     const { ran, scheduler } = recording()
     for (let i = 0; i < 2000; i++) assert.equal(await scheduler.verify('ok', 'ok', new Uint8Array()), true)
     assert.equal(ran.here + ran.pool, 2000)
-    assert.ok(ran.pool <= 2000 / 256 + 1, `${ran.pool} pool calls`)
+    // Probes (one call in 32 answered a turn later) see no overlap: nothing goes to the pool.
+    assert.equal(ran.pool, 0)
+  })
+
+  it('answers a probe a turn later, and a refused probe at once', async () => {
+    const { ran, scheduler } = recording({ probeEvery: 2 })
+    assert.equal(scheduler.verify('ok', 'ok', new Uint8Array()), true)
+    await Promise.resolve()
+    const probe = scheduler.verify('ok', 'ok', new Uint8Array())
+    assert.ok(probe instanceof Promise)
+    assert.equal(await probe, true)
+    assert.equal(scheduler.verify('ok', 'ok', new Uint8Array()), true)
+    await Promise.resolve()
+    assert.equal(scheduler.verify('ok', 'bad', new Uint8Array()), false, 'a refused probe needs no turn')
+    assert.equal(ran.pool, 0)
+  })
+
+  it('sends calls from separate event-loop callbacks to the pool once a probe is out', async () => {
+    const { where, scheduler } = recording({ probeEvery: 8 })
+    // 200 requests, each in its own callback (as from separate sockets), none awaited by the next.
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => new Promise((resolve) => setImmediate(() => resolve(scheduler.verify('ok', i % 5 ? 'ok' : 'bad', new Uint8Array()))))),
+    )
+    assert.deepEqual(answers, Array.from({ length: 200 }, (_, i) => i % 5 !== 0))
+    // Calls 1-7 here, call 8 the probe (here, answered a turn later), the next ones overlap it.
+    assert.equal(where.indexOf('pool'), 8)
+    assert.ok(where.filter((w) => w === 'pool').length > 150, `overlapping calls went to the pool: ${where.join(' ')}`)
+  })
+
+  it('keeps the pool filled while calls overlap, however slow its answers (no timing gate)', async () => {
+    const { ran, scheduler } = recording({ poolTarget: 4, helpPerTurn: 0 }, (resolve) => setTimeout(resolve, 20))
+    const results = await Promise.all(Array.from({ length: 40 }, () => scheduler.verify('ok', 'ok', new Uint8Array())))
+    assert.ok(results.every((r) => r === true))
+    assert.equal(ran.here, 1, 'only the first call of the burst, before any overlap, ran here')
+    assert.equal(ran.pool, 39)
+  })
+
+  it('helps from this thread at most helpPerTurn times per turn while the pool is full', async () => {
+    const { where, scheduler } = recording({ poolTarget: 2, helpPerTurn: 1, maxInFlight: 64 })
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => scheduler.verify('ok', i === 5 ? 'bad' : 'ok', new Uint8Array())))
+    assert.deepEqual(results, Array.from({ length: 30 }, (_, i) => i !== 5))
+    // In one synchronous run: the first call here (no overlap yet), two on the pool, one helped here, the rest queued on the pool.
+    assert.deepEqual(where.slice(0, 5), ['here', 'pool', 'pool', 'here', 'pool'])
+    assert.equal(where.filter((w) => w === 'here').length, 2)
+  })
+
+  it('hands libuv at most maxInFlight verifications; the rest wait for a slot', async () => {
+    let onPool = 0
+    let most = 0
+    const { ran, where, scheduler } = recording({ poolTarget: 2, helpPerTurn: 0, maxInFlight: 4 }, (resolve) => {
+      most = Math.max(most, ++onPool)
+      setImmediate(() => {
+        onPool--
+        resolve()
+      })
+    })
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => scheduler.verify('ok', i % 4 === 3 ? 'bad' : 'ok', new Uint8Array())))
+    assert.deepEqual(answers, Array.from({ length: 30 }, (_, i) => i % 4 !== 3))
+    assert.equal(most, 4)
+    assert.equal(ran.here, 1, 'only the first call, before any overlap, ran here')
+    assert.equal(ran.pool, 29)
+    assert.equal(where[0], 'here')
+  })
+
+  it('puts a lone caller back on the synchronous path right after a burst', async () => {
+    const { where, scheduler } = recording()
+    await Promise.all(Array.from({ length: 100 }, () => scheduler.verify('ok', 'ok', new Uint8Array())))
+    where.length = 0
+    for (let i = 0; i < 50; i++) assert.equal(await scheduler.verify('ok', 'ok', new Uint8Array()), true)
+    // The first call after an episode that saw overlap is a probe (here, answered a turn later); nothing overlaps it.
+    assert.deepEqual(where, Array.from({ length: 50 }, () => 'here'))
+  })
+
+  it('passes a failure of the pool on to its caller and keeps scheduling', async () => {
+    let fail = true
+    const scheduler = poolScheduler<string>(
+      (expected, input) => expected === input,
+      (expected, input) => (fail ? Promise.reject(new Error('pool failed')) : Promise.resolve(expected === input)),
+    )
+    const first = Promise.all(Array.from({ length: 8 }, () => scheduler.verify('ok', 'ok', new Uint8Array())))
+    await assert.rejects(first, /pool failed/)
+    fail = false
+    assert.deepEqual(await Promise.all(Array.from({ length: 8 }, () => scheduler.verify('ok', 'ok', new Uint8Array()))), Array.from({ length: 8 }, () => true))
+    for (let i = 0; i < 10; i++) assert.equal(await scheduler.verify('ok', 'ok', new Uint8Array()), true)
   })
 
   it('spreads a burst over both paths and answers every call with its own result', async () => {
@@ -54,7 +141,7 @@ describe('pool scheduler', () => {
 
 describe('node:crypto backend under overlap', () => {
   it('gives every verification its own correct answer when many overlap', async () => {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 4096 })
     const jwk = publicKey.export({ format: 'jwk' }) as { n: string; e: string }
     const key = await nodeBackend.importRsaPublicKey({ kty: 'RSA', n: jwk.n, e: jwk.e })
     const inputs = Array.from({ length: 40 }, (_, i) => `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(`{"i":${i}}`).toString('base64url')}`)
