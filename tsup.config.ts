@@ -27,7 +27,7 @@ const present = (names: readonly string[], root: string): Record<string, string>
   Object.fromEntries(names.map((name) => [name, resolve(root, entries[name]!)]).filter(([, file]) => existsSync(file!)))
 
 // Frameworks and clients are peer dependencies: never bundled.
-const external = ['express', 'fastify', 'fastify-plugin', 'hono', 'koa', 'next', 'redis', 'ioredis']
+const external = ['express', 'fastify', 'fastify-plugin', 'hono', 'koa', 'next', 'redis', 'ioredis', '@opentelemetry/api']
 
 /**
  * The web build replaces the node:crypto default backend by the WebCrypto one, so that nothing
@@ -55,7 +55,10 @@ export function buildOptions(outDir = 'dist', only?: readonly string[], root = '
       outDir,
       format: ['esm', 'cjs'],
       dts: true,
-      sourcemap: true,
+      // No source maps in the package: the build is not minified (stack traces already name
+      // readable functions), the maps would point at src/, which is not published, and they were
+      // two thirds of the unpacked size.
+      sourcemap: false,
       clean: ['!web/**'],
       target: 'node20',
       platform: 'node',
@@ -68,7 +71,7 @@ export function buildOptions(outDir = 'dist', only?: readonly string[], root = '
       outDir: `${outDir}/web`,
       format: ['esm'],
       dts: false, // the web build has the same API: its types are the Node build's
-      sourcemap: true,
+      sourcemap: false,
       clean: true,
       target: 'es2022',
       platform: 'neutral',

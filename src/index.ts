@@ -18,9 +18,28 @@ export {
   isDynamicAuthError,
   type DynamicAuthErrorCode,
   type DynamicAuthErrorDetails,
+  type DynamicPendingStep,
 } from './errors.js'
 export type { DynamicSession, DynamicWallet } from './session/session.js'
-export type { DynamicJwtClaims, VerifiedCredential, VerifiedCredentialFormat } from './session/claims.js'
+export type {
+  ChainName,
+  DynamicAccessTokenClaims,
+  DynamicIdTokenClaims,
+  DynamicJwtClaims,
+  JwtBlockchainAccount,
+  JwtDeprecatedInfo,
+  MissingField,
+  NameServiceData,
+  OAuthProvider,
+  VerifiedCredential,
+  VerifiedCredentialFormat,
+  VerifiedCredentialsHashes,
+  WalletAdditionalAddress,
+  WalletAddressType,
+  WalletProperties,
+  WalletProvider,
+} from './session/claims.js'
+export { isAccessTokenClaims, isIdTokenClaims } from './session/claims.js'
 export type { KeyStoreEvent, KeyStoreStatus } from './keys/key-store.js'
 export type { JwksLoader, KeyEntry, KeyStore, KeyStoreContext, KeyStoreFactory, RemoteKeyStoreOptions } from './keys/key-store.js'
 export {
@@ -35,8 +54,14 @@ export {
 export type { SignatureBackend, RsaPublicJwk, PreparedKey } from './signature/backend.js'
 export { webCryptoBackend } from './signature/webcrypto.js'
 export { defaultIssuers } from './claims/issuer.js'
-export { USER_BASIC, REQUIRES_ADDITIONAL_AUTH } from './claims/scopes.js'
+export { USER_BASIC, REQUIRES_ADDITIONAL_AUTH, USER_DATA_FORM, DEVICE_REGISTER } from './claims/scopes.js'
 export { decodeUnverified } from './parse/compact-jws.js'
 export { refusalFor, type Refusal, type RefusalBody, type RefusalOptions } from './http/refusal.js'
-export type { AuthenticateOptions } from './http/options.js'
+export type { AnonymousAllowed, AuthenticateOptions, RefusalHandling } from './http/options.js'
+export { protectNodeHandler, type NodeResponseLike, type ProtectedNodeHandler } from './http/node.js'
 export type { HttpRequestLike, NodeRequestLike, WebRequestLike } from './http/request.js'
+export type { DynamicAuthHealth, HealthStatus, KeysHealth, RevocationHealth } from './observability/health.js'
+export { nodeHealthCheck, type HealthAnswer, type HealthCheckOptions, type HealthSource, type NodeHealthResponse } from './observability/health-handler.js'
+export { METRICS as METRIC_NAMES, SPANS as SPAN_NAMES, ATTRIBUTES as TELEMETRY_ATTRIBUTES, type JwksFetchResult } from './observability/names.js'
+export type { TelemetryOptions, TelemetrySetting } from './observability/telemetry.js'
+export type { MeterProviderLike, TracerProviderLike } from './observability/otel-types.js'

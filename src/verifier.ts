@@ -7,10 +7,11 @@
  * The first failed check refuses the token with a {@link DynamicAuthError}. A token verified once
  * is remembered, so the same token again costs a lookup plus the time and scope checks.
  */
-import { DynamicAuthError, isDynamicAuthError } from './errors.js'
+import { DynamicAuthConfigError, DynamicAuthError, isDynamicAuthError } from './errors.js'
 import { resolveOptions, type DynamicAuthOptions, type ResolvedOptions } from './options.js'
 import { parseCompactJws, type ParsedToken } from './parse/compact-jws.js'
-import { RemoteKeyStore, StaticKeyStore, type RemoteKeyStoreOptions, type KeyEntry, type KeyStore, type KeyStoreStatus } from './keys/key-store.js'
+import { acceptJwk } from './keys/jwk.js'
+import { RemoteKeyStore, StaticKeyStore, type StaticKey, type StaticKeyOrigin, type RemoteKeyStoreOptions, type KeyEntry, type KeyStore, type KeyStoreStatus } from './keys/key-store.js'
 import type { SignatureBackend } from './signature/backend.js'
 import { defaultBackend } from './signature/default.js'
 import { checkTimes } from './claims/time.js'
@@ -24,6 +25,10 @@ import { authenticateHttpRequest } from './http/authenticate.js'
 import type { AuthenticateOptions } from './http/options.js'
 import type { HttpRequestLike } from './http/request.js'
 import type { RevocationStatus, RevocationStore, RevocationVerdict } from './revocation/store.js'
+import { VerifierObservability } from './observability/observe-verifier.js'
+import type { VerifyMetrics } from './observability/verify-metrics.js'
+import { computeHealth, revocationRefuses, type DynamicAuthHealth } from './observability/health.js'
+import { REQUEST_REFUSED } from './observability/request-refusals.js'
 
 /** Per-call options of {@link DynamicAuth.verifyToken}. */
 export interface VerifyOptions {
@@ -67,6 +72,12 @@ export interface DynamicAuth {
   revokeUser(sub: string, options?: { before?: Date | number }): Promise<void>
   /** The revocation store's state, for health checks. */
   revocationStatus(): RevocationStatus
+  /**
+   * Whether this instance can verify tokens now, as a small JSON-able object: `status` (`ok`,
+   * `degraded` or `unavailable`), the keys (fresh, stale or unavailable, and why), the revocation
+   * store's state and the last errors. The health handlers of each adapter answer it as 200/503.
+   */
+  health(): DynamicAuthHealth
   /** The validated configuration, defaults filled in. */
   readonly config: ResolvedOptions
 }
@@ -84,23 +95,30 @@ const RS256 = 'RS256'
 export function createDynamicAuth(options: DynamicAuthOptions): DynamicAuth {
   const config = resolveOptions(options)
   const backend: SignatureBackend = options.signatureBackend ?? defaultBackend()
-  return new Verifier(config, backend)
+  return new Verifier(config, backend, options.telemetry)
 }
 
 class Verifier implements DynamicAuth {
   private readonly keys: KeyStore
   private readonly cache: TokenCache
   private readonly revocation: RevocationStore
+  private readonly observed: VerifierObservability
+  /** Set only when metrics are on: the hot path then pays a few counter increments. */
+  private readonly metrics: VerifyMetrics | undefined
+  /** The HTTP layer's refusals go here when telemetry is on. */
+  readonly [REQUEST_REFUSED]: ((error: unknown) => void) | undefined
 
   constructor(
     readonly config: ResolvedOptions,
     private readonly backend: SignatureBackend,
+    telemetry?: DynamicAuthOptions['telemetry'],
   ) {
+    const observed = (this.observed = new VerifierObservability(config, telemetry))
     const source = config.keySource
     if (source.kind === 'remote') {
       const remote: RemoteKeyStoreOptions = {
         url: source.url,
-        fetch: config.fetch,
+        fetch: observed.fetch,
         timeoutMs: config.jwksTimeout,
         maxBytes: config.jwksMaxBytes,
         maxKeys: 100,
@@ -110,17 +128,29 @@ class Verifier implements DynamicAuth {
         maxBackoffMs: config.jwksMaxBackoff,
         backend,
         clock: config.clock,
-        ...(config.onEvent ? { onEvent: config.onEvent } : {}),
+        onEvent: observed.onEvent,
       }
       this.keys = config.keyStore ? config.keyStore({ remote }) : new RemoteKeyStore(remote)
     } else {
-      this.keys = new StaticKeyStore(source.kind === 'jwks' ? { jwks: source.jwks } : { pem: source.pem }, backend)
+      this.keys = new StaticKeyStore(staticKeys(source), backend)
     }
-    this.cache = new TokenCache(config.tokenCacheSize)
+    this.cache = observed.tokenCache(config.tokenCacheSize)
     this.revocation = config.revocation
+    this.metrics = observed.metrics
+    observed.watch(this)
+    // Every verifier gets the same own properties, whatever its telemetry, so that the calls of a
+    // process with several verifiers stay monomorphic. Only a verifier with traces on has its
+    // verifyToken wrapped; the others hold the plain method.
+    const tracing = observed.tracing
+    const verify = Verifier.prototype.verifyToken
+    this.verifyToken = tracing === undefined ? verify : (token, options) => tracing.verify(() => verify.call(this, token, options))
+    this[REQUEST_REFUSED] = observed.metrics !== undefined || tracing !== undefined ? (error) => observed.refusedRequest(error) : undefined
   }
 
   verifyToken(token: string, options?: VerifyOptions): Promise<DynamicSession> {
+    const metrics = this.metrics
+    let started = metrics === undefined ? 0 : metrics.begin()
+    let cached = false
     try {
       const extra = options?.requiredScopes
       if (typeof token === 'string') {
@@ -128,6 +158,7 @@ class Verifier implements DynamicAuth {
         if (hit) {
           const now = this.config.clock()
           if (now / 1000 < hit.exp + this.config.clockTolerance && this.keys.isCurrent(hit.key, now)) {
+            cached = true
             const revocation = this.revocation
             const version = revocation.version
             if (version === undefined || hit.revocationVersion !== version) {
@@ -135,12 +166,14 @@ class Verifier implements DynamicAuth {
               if (revoked !== undefined) throw revocationError(revoked)
               hit.revocationVersion = version
             }
-            if (extra && extra.length > 0) requireScopes(hit.session.scopes, extra)
+            if (extra && extra.length > 0) requireScopes(hit.session.scopes, extra, hit.session.claims)
+            if (metrics !== undefined) metrics.verified(hit.session, started, true)
             return Promise.resolve(hit.session)
           }
           this.cache.delete(token) // expired or its key left the JWKS: verify afresh (and refuse)
         }
       }
+      if (metrics !== undefined && started < 0) started = metrics.now()
       const parsed = parseCompactJws(token, this.config.maxTokenLength)
       const { alg, kid } = parsed.header
       if (alg !== RS256) {
@@ -159,9 +192,18 @@ class Verifier implements DynamicAuth {
         entry instanceof Promise
           ? entry.then((key) => this.checkSignature(token, parsed, key, extra))
           : this.checkSignature(token, parsed, entry, extra)
-      return result instanceof Promise ? result.catch(rethrowAsDynamic) : Promise.resolve(result)
+      if (metrics === undefined) return result instanceof Promise ? result.catch(rethrowAsDynamic) : Promise.resolve(result)
+      if (!(result instanceof Promise)) {
+        metrics.verified(result, started, false)
+        return Promise.resolve(result)
+      }
+      const settled = result.catch(rethrowAsDynamic)
+      metrics.track(settled, started)
+      return settled
     } catch (error) {
-      return Promise.reject(rethrowAsDynamicSync(error))
+      const refusal = rethrowAsDynamicSync(error)
+      if (metrics !== undefined) metrics.refused(refusal, started, cached)
+      return Promise.reject(refusal)
     }
   }
 
@@ -187,7 +229,7 @@ class Verifier implements DynamicAuth {
       throw new DynamicAuthError('token_malformed', 'The token has no "sub" claim (the Dynamic user id).')
     }
     const scopes = readScopes(payload)
-    requireScopes(scopes, config.requiredScopes)
+    requireScopes(scopes, config.requiredScopes, payload)
     const session = new VerifiedSession(Object.freeze(payload) as DynamicJwtClaims, Object.freeze(scopes), config.environmentId)
     Object.freeze(session)
     const cached: CachedVerification = { session, exp, key }
@@ -197,7 +239,7 @@ class Verifier implements DynamicAuth {
     const revoked = this.revocation.check(session.claims)
     if (revoked !== undefined) throw revocationError(revoked)
     cached.revocationVersion = version
-    if (extra && extra.length > 0) requireScopes(scopes, extra)
+    if (extra && extra.length > 0) requireScopes(scopes, extra, payload)
     return session
   }
 
@@ -226,6 +268,7 @@ class Verifier implements DynamicAuth {
   revokeSession(sid: string): Promise<void> {
     try {
       checkId('revokeSession(sid): sid', sid)
+      this.observed.revocationMade('session')
       return this.revocation.add({ type: 'session', sid, expiresAt: this.revocationExpiry(this.config.clock()) })
     } catch (error) {
       return Promise.reject(error)
@@ -235,6 +278,7 @@ class Verifier implements DynamicAuth {
   revokeUser(sub: string, options?: { before?: Date | number }): Promise<void> {
     try {
       checkId('revokeUser(sub): sub', sub)
+      this.observed.revocationMade('user')
       const raw = options?.before
       const before = raw === undefined ? this.config.clock() : raw instanceof Date ? raw.getTime() : raw
       if (typeof before !== 'number' || !Number.isFinite(before)) {
@@ -249,6 +293,31 @@ class Verifier implements DynamicAuth {
   revocationStatus(): RevocationStatus {
     return this.revocation.status()
   }
+
+  health(): DynamicAuthHealth {
+    const config = this.config
+    return computeHealth({
+      now: config.clock(),
+      environmentId: config.environmentId,
+      keyStatus: this.keys.status(),
+      keyFacts: this.observed.monitor,
+      maxAgeMs: config.jwksCacheMaxAge,
+      staleIfErrorMs: config.jwksStaleIfError,
+      revocationStatus: this.revocation.status(),
+      revocationRefusing: revocationRefuses(this.revocation),
+    })
+  }
+}
+
+/** A static key source as accepted keys (resolveOptions has already refused any key that fails). */
+function staticKeys(source: Exclude<ResolvedOptions['keySource'], { kind: 'remote' }>): { origin: StaticKeyOrigin; keys: StaticKey[] } {
+  const candidates = source.kind === 'pem' ? [source.jwk] : source.jwks.keys
+  const keys = candidates.map((candidate) => {
+    const accepted = acceptJwk(candidate)
+    if ('rejected' in accepted) throw new DynamicAuthConfigError(`dynamic-guard: a configured key ${accepted.rejected}.`)
+    return accepted
+  })
+  return { origin: source.kind === 'pem' ? 'publicKey' : 'jwks', keys }
 }
 
 function revocationError(verdict: RevocationVerdict): DynamicAuthError {

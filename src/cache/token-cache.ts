@@ -25,7 +25,11 @@ export interface CachedVerification {
 export class TokenCache {
   private readonly entries = new Map<string, CachedVerification>()
 
-  constructor(private readonly maxEntries: number) {}
+  /** `onEvict` is told of each entry dropped to make room (for metrics). */
+  constructor(
+    private readonly maxEntries: number,
+    private readonly onEvict?: () => void,
+  ) {}
 
   get size(): number {
     return this.entries.size
@@ -41,6 +45,7 @@ export class TokenCache {
       // Evict the oldest insertion; a Map's first key is the oldest.
       const oldest = this.entries.keys().next().value
       if (oldest !== undefined) this.entries.delete(oldest)
+      this.onEvict?.()
     }
     this.entries.set(token, entry)
   }

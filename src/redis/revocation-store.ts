@@ -114,6 +114,8 @@ class RedisStore implements RedisRevocationStore {
   private downSince: number | undefined
   private changedAt: number
   private lastSyncAt: number | undefined
+  /** Revocations learnt from the fleet (messages and reloads), for `status().received`. */
+  private receivedCount = 0
   private lastError: string | undefined
   private staleTimer: ReturnType<typeof setTimeout> | undefined
   private readonly resyncTimer: ReturnType<typeof setInterval>
@@ -202,6 +204,7 @@ class RedisStore implements RedisRevocationStore {
       since: this.changedAt,
       ...(this.lastSyncAt === undefined ? {} : { lastSyncAt: this.lastSyncAt }),
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
+      received: this.receivedCount,
     }
   }
 
@@ -350,6 +353,7 @@ class RedisStore implements RedisRevocationStore {
   }
 
   private report(event: RedisRevocationEvent): void {
+    if (event.type === 'revocation_received') this.receivedCount++
     if (!this.onEvent) return
     try {
       this.onEvent(event)

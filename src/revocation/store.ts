@@ -29,6 +29,8 @@ export interface RevocationStatus {
   /** When the set was last loaded in full from the shared source, if ever. */
   readonly lastSyncAt?: number
   readonly lastError?: string
+  /** A shared store: how many revocations it has learnt from the fleet since it started (for metrics). */
+  readonly received?: number
 }
 
 /** Where revocations live. Implement it to plug another shared backend. */
