@@ -1,14 +1,18 @@
 /**
  * The demo: a small protected API built on dynamic-guard's Express adapter, in front of the local
- * Dynamic stand-in, with a web page to sign in and watch each request be accepted or refused.
+ * Dynamic (the emulator), with a web page that signs in through Dynamic's own client and shows
+ * each request be accepted or refused.
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import express, { type ErrorRequestHandler } from 'express'
 import { createDynamicAuth } from '../src/index.js'
-import { dynamicAuth, dynamicAuthErrorHandler } from '../src/adapters/express.js'
+import { dynamicAuth, dynamicAuthErrorHandler, healthCheck } from '../src/adapters/express.js'
+import { createDemoMetrics } from './metrics.js'
 import { createTestIssuer, type TestIssuerServer } from '../src/testing/index.js'
+import { bundleSignIn } from './bundle.js'
 import { explainToken } from './checks.js'
 import { proxyTo } from './stand-in-proxy.js'
 import { DEMO_USERS } from './users.js'
@@ -29,18 +33,43 @@ export interface RunningDemo {
 }
 
 const publicDir = fileURLToPath(new URL('./public/', import.meta.url))
+/** The version of Dynamic's client the page bundles (pinned in package.json). */
+const clientVersion = (createRequire(import.meta.url)('@dynamic-labs-sdk/client/package.json') as { version: string }).version
 
 export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo> {
+  // The sign-in module (Dynamic's client) is bundled by esbuild's own process meanwhile.
+  const bundling = bundleSignIn()
+  bundling.catch(() => {}) // awaited below; a failure there stops the start
   const issuer = createTestIssuer()
-  const standIn = await issuer.listen()
+  // Cookie mode: the project settings tell Dynamic's client to write the DYNAMIC_JWT_TOKEN cookie.
+  // The page (its own origin) calls the local Dynamic's origin directly, with CORS, as a page calls
+  // Dynamic; the cookie lands on the page's host, so the page's API receives it.
+  const standIn = await issuer.listen({ cookieAuth: true })
+  let signInModule: string
+  try {
+    signInModule = await bundling
+  } catch (error) {
+    await standIn.close()
+    throw error
+  }
   // The API trusts the stand-in's JWKS, fetched over HTTP like Dynamic's, and nothing else.
-  const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: standIn.jwksUrl })
+  const metrics = createDemoMetrics()
+  const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: standIn.jwksUrl, telemetry: { meterProvider: metrics.meterProvider } })
 
   const app = express()
   app.disable('x-powered-by')
 
-  // Dynamic's API on the demo's own origin, as a custom hostname serves it (cookie-based auth).
+  // The local Dynamic's token endpoint on the demo's own origin, for the failing cases' tokens.
   app.use('/api/v0/sdk', proxyTo(standIn.origin))
+
+  // Dynamic's client and the page's sign-in, bundled at start: the page loads no third-party URL.
+  app.get('/build/sign-in.js', (_req, res) => {
+    res.type('text/javascript').set('cache-control', 'no-store').send(signInModule)
+  })
+
+  // What a Prometheus server scrapes and a load balancer checks (the page's live panel reads both).
+  app.get('/metrics', (req, res) => metrics.handle(req, res))
+  app.get('/healthz', healthCheck(auth))
 
   app.get('/api/public', (_req, res) => {
     res.json({ message: 'Anyone may read this: no token needed.', serverTime: new Date().toISOString() })
@@ -50,7 +79,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const session = req.auth!
     const known = DEMO_USERS.find((user) => user.sub === session.userId)
     res.json({
-      message: `Hello, ${known?.name ?? session.userId}. This answer required a verified Dynamic token.`,
+      message: `Hello, ${known?.name ?? session.email ?? session.userId}. This answer required a verified Dynamic token.`,
       tokenSentAs: req.headers.authorization ? 'Authorization: Bearer header' : 'DYNAMIC_JWT_TOKEN cookie',
       userId: session.userId,
       sessionId: session.sessionId,
@@ -75,8 +104,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       environmentId: issuer.environmentId,
       issuer: issuer.issuer,
       jwksUrl: standIn.jwksUrl,
+      // Where Dynamic's client finds the local Dynamic, and where a test (or this page) reads the codes.
+      apiBaseUrl: standIn.apiBaseUrl,
+      otpUrl: standIn.otpUrl,
+      clientVersion,
       signInPath: `/api/v0/sdk/${issuer.environmentId}/verify`,
-      signOutPath: `/api/v0/sdk/${issuer.environmentId}/logout`,
       users: DEMO_USERS.map(({ key, name, description, sub, profile, credentials }) => ({ key, name, description, sub, profile, credentials })),
     })
   })
@@ -118,6 +150,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
         server.closeAllConnections()
       })
       await standIn.close()
+      await metrics.shutdown()
     },
   }
 }

@@ -1,6 +1,7 @@
 /**
- * `npm run screenshot`: starts the demo, signs in as Ada in headless Chromium, tries the
- * MFA-pending case, and saves the page to docs/demo.png (or the path given as argument).
+ * `npm run screenshot`: starts the demo, signs in as Ada through Dynamic's client in headless
+ * Chromium (email, the code the local Dynamic sent, verify), tries the MFA-pending case, and saves
+ * the page to docs/demo.png (or the path given as argument).
  */
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -15,8 +16,11 @@ try {
   const page = await browser.newPage({ viewport: { width: 1360, height: 980 }, deviceScaleFactor: 1 })
   await page.goto(demo.url)
   await page.waitForSelector('body[data-ready="true"]')
-  await page.click('[data-testid="user-ada"]')
-  await page.click('#sign-in')
+  await page.fill('#email', 'ada@example.com')
+  await page.click('#send-code')
+  await page.waitForSelector('#inbox:not([hidden])')
+  await page.fill('#code', await page.locator('#inbox-code').innerText())
+  await page.click('#verify-code')
   await page.waitForSelector('#checks li[data-check="scope"]')
   await page.click('#case-mfa')
   await page.waitForSelector('#answer[data-state="refused"]')

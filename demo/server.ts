@@ -1,6 +1,7 @@
 /**
  * `npm start`: runs the demo on PORT (default 3000; 0 picks a free port) until Ctrl-C.
- * No configuration and no network: the Dynamic it talks to is the local stand-in.
+ * No configuration and no network: the Dynamic it talks to is the local one (the emulator), and
+ * the page signs in through Dynamic's own client, bundled when the demo starts.
  */
 import { startDemo } from './app.js'
 
@@ -13,8 +14,9 @@ if (!/^\d+$/.test(rawPort) || Number(rawPort) > 65535) {
 try {
   const demo = await startDemo({ port: Number(rawPort), ...(process.env.HOST ? { host: process.env.HOST } : {}) })
   console.log(`dynamic-guard demo running at ${demo.url}`)
-  console.log(`  protected API (Express adapter) in front of a local Dynamic stand-in, environment ${demo.environmentId}`)
-  console.log(`  stand-in JWKS: ${demo.standIn.jwksUrl}`)
+  console.log(`  protected API (Express adapter) in front of a local Dynamic, environment ${demo.environmentId}`)
+  console.log(`  local Dynamic: ${demo.standIn.apiBaseUrl} (Dynamic's client on the page, cookie mode), JWKS ${demo.standIn.jwksUrl}`)
+  console.log(`  email codes: ${demo.standIn.otpUrl}?email=<address>`)
   console.log('Press Ctrl-C to stop.')
   let stopping = false
   const stop = (signal: NodeJS.Signals) => {

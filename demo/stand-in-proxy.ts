@@ -1,7 +1,8 @@
 /**
- * Forwards Dynamic's API paths to the stand-in, the way a custom hostname serves Dynamic's API on
- * your own domain (which Dynamic's cookie-based auth needs): the cookie the stand-in sets then
- * belongs to the demo's origin, and the page calls one origin only.
+ * Forwards Dynamic's API paths to the local Dynamic, the way a custom hostname serves Dynamic's API
+ * on your own domain. The page's failing cases mint their tokens through it (the local Dynamic's
+ * token endpoint, on the page's own origin). Dynamic's client on the page talks to the local
+ * Dynamic's own origin instead, with CORS, as a page talks to Dynamic.
  */
 import { request } from 'node:http'
 import type { RequestHandler } from 'express'

@@ -1,10 +1,12 @@
-// The demo page: signs in through the local Dynamic stand-in, calls the API and shows what happened.
-// Plain browser JavaScript, no build step, no third-party code.
+// The demo page: signs in through Dynamic's own client (pointed at the local Dynamic), calls the
+// API and shows what happened. Plain browser JavaScript; the one bundled module is the sign-in
+// (build/sign-in.js: Dynamic's client, bundled from node_modules when the demo starts).
 'use strict'
 
-const state = { config: null, userKey: 'ada', signIn: null, bearerForm: 'access', busy: false }
-const COLORS = { ada: '#4f46e5', grace: '#0e7490', satoshi: '#c2410c' }
+// signIn: the session Dynamic's client holds (token = client.token); pending: a code on its way.
+const state = { config: null, dynamic: null, signIn: null, pending: null, bearerForm: 'access', busy: false }
 const $ = (id) => document.getElementById(id)
+const CASE_LABELS = { expired: 'an expired', mfaPending: 'an MFA-pending', otherEnvironment: "another environment's", tampered: 'a tampered' }
 
 function el(tag, props = {}, children = []) {
   const node = document.createElement(tag)
@@ -33,8 +35,15 @@ async function init() {
   const response = await fetch('/demo/config')
   state.config = await response.json()
   $('env-id').textContent = state.config.environmentId
-  renderUsers()
-  $('sign-in').addEventListener('click', () => run(() => signIn({})))
+  if (state.config.clientVersion) $('client-name').textContent = `@dynamic-labs-sdk/client ${state.config.clientVersion}`
+  $('email-form').addEventListener('submit', (event) => {
+    event.preventDefault()
+    void run(sendCode)
+  })
+  $('code-form').addEventListener('submit', (event) => {
+    event.preventDefault()
+    void run(verifyCode)
+  })
   $('sign-out').addEventListener('click', () => run(signOut))
   $('call-public').addEventListener('click', () => run(() => call('/api/public', 'none')))
   $('call-me-bearer').addEventListener('click', () => run(() => call('/api/me', 'bearer')))
@@ -42,8 +51,8 @@ async function init() {
   const cases = { 'case-expired': { expired: true }, 'case-mfa': { mfaPending: true }, 'case-environment': { otherEnvironment: true }, 'case-tampered': { tampered: true } }
   for (const [id, variant] of Object.entries(cases)) {
     $(id).addEventListener('click', () => run(async () => {
-      await signIn(variant)
-      await call('/api/me', 'bearer')
+      const token = await mintBrokenToken(variant)
+      await call('/api/me', 'bearer', token, CASE_LABELS[Object.keys(variant)[0]])
     }))
   }
   for (const button of document.querySelectorAll('.segmented button')) {
@@ -53,27 +62,33 @@ async function init() {
         other.classList.toggle('active', other === button)
         other.setAttribute('aria-checked', String(other === button))
       }
-      if (state.signIn) void inspect(currentToken())
+      if (state.signIn && currentToken()) void inspect(currentToken())
     })
   }
+  await startClient()
   document.body.dataset.ready = 'true'
 }
 
-function renderUsers() {
-  const list = $('users')
-  list.replaceChildren()
-  for (const user of state.config.users) {
-    const initials = user.name.split(' ').map((part) => part[0]).join('').slice(0, 2)
-    const button = el('button', { type: 'button', class: 'user', role: 'radio', 'aria-checked': String(user.key === state.userKey), 'data-testid': `user-${user.key}` }, [
-      el('span', { class: 'avatar', style: `background:${COLORS[user.key] ?? '#334155'}`, text: initials }),
-      el('span', { class: 'who' }, [el('strong', { text: user.name }), el('span', { text: user.description })]),
-    ])
-    button.addEventListener('click', () => {
-      state.userKey = user.key
-      renderUsers()
-    })
-    list.append(button)
+// Dynamic's client, created for the local Dynamic. In cookie mode a reload keeps the session: the
+// client reads it back through the cookie while it initialises.
+async function startClient() {
+  try {
+    const { startSignIn } = await import('./build/sign-in.js')
+    state.dynamic = await startSignIn({ environmentId: state.config.environmentId, apiBaseUrl: state.config.apiBaseUrl })
+  } catch (error) {
+    setSessionLine('error', `Dynamic's client could not start: ${error?.message ?? error}`)
+    return
   }
+  $('send-code').disabled = false
+  state.signIn = state.dynamic.current()
+  if (state.signIn) await showSignedIn()
+  else setSessionLine('muted', `Not signed in. Dynamic's client is ready${state.dynamic.cookieMode ? ' (cookie mode)' : ''}.`)
+}
+
+function setSessionLine(kind, text) {
+  const line = $('session-line')
+  line.className = `session ${kind}`
+  line.textContent = text
 }
 
 async function run(action) {
@@ -88,42 +103,95 @@ async function run(action) {
     state.busy = false
     for (const button of document.querySelectorAll('main button')) button.disabled = false
     $('sign-out').disabled = !state.signIn
+    $('send-code').disabled = !state.dynamic
   }
 }
 
-function currentUser() {
-  return state.config.users.find((user) => user.key === state.userKey)
-}
-
+// The token the Bearer button sends: Dynamic's client's access token, or the ID token it was handed.
 function currentToken() {
   if (!state.signIn) return null
-  return state.bearerForm === 'id' ? state.signIn.jwt : state.signIn.minifiedJwt
+  return state.bearerForm === 'id' ? state.signIn.idToken : state.signIn.token
 }
 
-async function signIn(variant) {
-  const user = currentUser()
-  const response = await fetch(state.config.signInPath, {
-    method: 'POST',
-    credentials: 'same-origin',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ sub: user.sub, profile: user.profile, credentials: user.credentials, ...variant }),
+// Step 1: Dynamic's client sends the code (sendEmailOTP). No mail leaves the machine: the page
+// shows the code the local Dynamic would have emailed, read from its /emulator/otp.
+async function sendCode() {
+  const email = $('email').value.trim()
+  if (!$('email').checkValidity() || !email) {
+    setSessionLine('error', 'Type an email address first.')
+    return
+  }
+  state.pending = await state.dynamic.sendCode(email).catch((error) => {
+    setSessionLine('error', `Sending the code failed: ${describeError(error)}`)
+    return null
   })
-  if (!response.ok) throw new Error(`Sign-in failed: HTTP ${response.status}`)
-  state.signIn = await response.json()
-  const labels = { expired: 'an expired token', mfaPending: 'an MFA-pending token', otherEnvironment: "another environment's token", tampered: 'a tampered token' }
-  const kind = Object.keys(variant).map((name) => labels[name]).filter(Boolean)[0]
-  const line = $('session-line')
-  line.className = `session ${kind ? 'muted' : 'on'}`
-  line.textContent = `Signed in as ${user.name}${kind ? `, holding ${kind}` : ''} · session ${shortId(state.signIn.user.sessionId)}`
+  if (!state.pending) return
+  const response = await fetch(`${state.config.otpUrl}?email=${encodeURIComponent(email)}`, { credentials: 'omit' })
+  const { code } = response.ok ? await response.json() : { code: null }
+  $('inbox-to').textContent = email
+  $('inbox-code').textContent = code ?? '(not found)'
+  $('inbox').hidden = false
+  delete $('inbox').dataset.used
+  $('code-form').hidden = false
+  $('code').value = ''
+  $('code').focus()
+  setSessionLine('muted', `Code sent to ${email}. Type it below.`)
+}
+
+// Step 2: Dynamic's client verifies the code (verifyOTP) and holds the session: client.token, and
+// the DYNAMIC_JWT_TOKEN cookie in cookie mode.
+async function verifyCode() {
+  if (!state.pending) {
+    setSessionLine('error', 'Send a code first.')
+    return
+  }
+  const code = $('code').value.trim()
+  try {
+    state.signIn = await state.dynamic.verifyCode(state.pending, code)
+  } catch (error) {
+    setSessionLine('error', `The code was refused: ${describeError(error)}`)
+    return
+  }
+  state.pending = null
+  $('inbox').dataset.used = 'true'
+  $('code-form').hidden = true
+  await showSignedIn()
+}
+
+async function showSignedIn() {
+  const who = state.signIn.email ?? shortId(state.signIn.userId)
+  const cookie = state.dynamic.cookieMode ? (document.cookie.split('; ').some((pair) => pair.startsWith('DYNAMIC_JWT_TOKEN=')) ? ' · cookie set' : ' · no cookie') : ''
+  setSessionLine('on', `Signed in as ${who} through Dynamic's client · session ${shortId(state.signIn.sessionId)}${cookie}`)
   await inspect(currentToken())
 }
 
+// A failing case: the local Dynamic's token endpoint mints a broken token for the signed-in user
+// (or Ada). The answer's cookie is refused (credentials: 'omit') so the client's cookie stays.
+async function mintBrokenToken(variant) {
+  const ada = state.config.users[0]
+  const email = state.signIn?.email
+  const user = state.signIn
+    ? { sub: state.signIn.userId, ...(email ? { profile: { email }, credentials: [{ id: crypto.randomUUID(), format: 'email', email, public_identifier: email }] } : {}) }
+    : { sub: ada.sub, profile: ada.profile, credentials: ada.credentials }
+  const response = await fetch(state.config.signInPath, {
+    method: 'POST',
+    credentials: 'omit',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...user, ...variant }),
+  })
+  if (!response.ok) throw new Error(`The local Dynamic minted no token: HTTP ${response.status}`)
+  const minted = await response.json()
+  const token = state.bearerForm === 'id' ? minted.jwt : minted.minifiedJwt
+  await inspect(token)
+  return token
+}
+
+// Sign-out through Dynamic's client (logout): it revokes the session and clears the cookie.
 async function signOut() {
-  await fetch(state.config.signOutPath, { method: 'POST', credentials: 'same-origin' })
+  await state.dynamic.signOut()
   state.signIn = null
-  const line = $('session-line')
-  line.className = 'session muted'
-  line.textContent = 'Signed out: the cookie is cleared.'
+  $('inbox').hidden = true
+  setSessionLine('muted', "Signed out through Dynamic's client: session revoked, cookie cleared.")
   $('checks').replaceChildren(el('li', { class: 'empty muted', text: 'Sign in to see the checks.' }))
   $('claims').replaceChildren(el('tbody', {}, [el('tr', {}, [el('td', { class: 'muted', text: 'No token yet.' })])]))
   $('token-kind').textContent = '—'
@@ -131,9 +199,13 @@ async function signOut() {
   $('token-raw').textContent = ''
 }
 
-async function call(path, mode) {
+function describeError(error) {
+  const code = error?.code ?? error?.cause?.code
+  return `${error?.message ?? error}${code && !String(error?.message).includes(code) ? ` (${code})` : ''}`
+}
+
+async function call(path, mode, token = currentToken(), broken = null) {
   const headers = {}
-  const token = currentToken()
   if (mode === 'bearer' && token) headers.authorization = `Bearer ${token}`
   // Bearer calls leave the cookie out so that each button shows one way of sending the token.
   const response = await fetch(path, { headers, credentials: mode === 'cookie' ? 'same-origin' : 'omit' })
@@ -142,7 +214,9 @@ async function call(path, mode) {
   try {
     body = JSON.stringify(JSON.parse(text), null, 2)
   } catch {}
-  const sentAs = mode === 'none' ? 'no token' : mode === 'bearer' ? (token ? `Authorization: Bearer <${state.bearerForm === 'id' ? 'ID token' : 'access token'}>` : 'no token (not signed in)') : 'the DYNAMIC_JWT_TOKEN cookie'
+  const form = state.bearerForm === 'id' ? 'ID token' : 'access token'
+  const missing = state.signIn ? 'no token (the client holds no ID token after a reload)' : 'no token (not signed in)'
+  const sentAs = mode === 'none' ? 'no token' : mode === 'bearer' ? (token ? `Authorization: Bearer <${broken ? `${broken} ${form}` : form}>` : missing) : 'the DYNAMIC_JWT_TOKEN cookie'
   showAnswer({ status: response.status, statusText: response.statusText, request: `GET ${path} with ${sentAs}`, challenge: response.headers.get('www-authenticate'), body })
 }
 
@@ -153,7 +227,9 @@ function showAnswer({ status, statusText, request, challenge, body }) {
   const [method, path, ...rest] = request.split(' ')
   if (status) $('answer-request').replaceChildren(el('code', { text: `${method} ${path}` }), ` ${rest.join(' ')}`)
   else $('answer-request').textContent = request
+  // Only when the server sent the header: the row's `display: flex` would otherwise win over `hidden`.
   $('answer-challenge-row').hidden = !challenge
+  $('answer-challenge-row').style.display = challenge ? '' : 'none'
   $('answer-challenge').textContent = challenge ?? ''
   $('answer-body').textContent = body
 }

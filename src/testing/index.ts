@@ -12,10 +12,17 @@
  * const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.jwksUrl })
  * await server.close()
  *
+ * @example Dynamic's own client against the emulator, in Node (see `dynamicClientConfig`):
+ * const server = await issuer.listen({ otpCode: '123456' })
+ * const client = createDynamicClient(dynamicClientConfig(server)) // from '@dynamic-labs-sdk/client'
+ * await initializeClient(client)
+ * await verifyOTP({ otpVerification: await sendEmailOTP({ email: 'ada@example.com' }, client), verificationToken: '123456' }, client)
+ *
  * @packageDocumentation
  */
 export {
   createTestIssuer,
+  DEFAULT_TEST_KEY_BITS,
   OTHER_ENVIRONMENT_ID,
   TEST_ENVIRONMENT_ID,
   TEST_USER_ID,
@@ -24,5 +31,23 @@ export {
   type TestIssuerOptions,
 } from './test-issuer.js'
 export type { StandInListenOptions, TestIssuerServer } from './stand-in-server.js'
+export {
+  createMemoryKeychain,
+  createMemoryStorageAdapter,
+  dynamicClientConfig,
+  INFORMATION_FIELDS,
+  type DynamicClientConfigForEmulator,
+  type DynamicEmulator,
+  type EmulatorEventName,
+  type EmulatorOptions,
+  type EmulatorOtp,
+  type EmulatorSessionInfo,
+  type EmulatorWebhookOptions,
+  type InformationField,
+  type MemoryKeychain,
+  type MemoryStorageAdapter,
+  type SessionObject,
+  type WebhookDelivery,
+} from './emulator/index.js'
 export type { SignInCredential, SignInResult, SignInUser } from './sign-in.js'
 export { defaultCredentials, type TestProfile } from './claims.js'

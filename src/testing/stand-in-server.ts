@@ -8,13 +8,32 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import type { MintOptions, TestIssuer } from './test-issuer.js'
 import { parseSignInRequest } from './sign-in-request.js'
+import { DynamicAuthConfigError } from '../errors.js'
+import { createEmulator, type DynamicEmulator } from './emulator/emulator.js'
+import { isLoopbackHostname } from './emulator/cors.js'
+import { EmulatorError, sendError } from './emulator/http.js'
+import type { EmulatorOptions } from './emulator/options.js'
 
-/** Options of {@link TestIssuer.listen}. */
-export interface StandInListenOptions {
+/**
+ * Options of {@link TestIssuer.listen}: the port and host, the stand-in's cookie, and the emulated
+ * Dynamic project ({@link EmulatorOptions}: fixed codes, required information, cookie auth, MFA,
+ * webhooks, extra browser origins).
+ */
+export interface StandInListenOptions extends EmulatorOptions {
   /** Default 0: an ephemeral port. */
   port?: number
-  /** Default `127.0.0.1`. */
+  /**
+   * Default `127.0.0.1`. Loopback only (`127.x.x.x`, `::1`, `localhost`) unless
+   * {@link StandInListenOptions.unsafeListenAnyHost} is set: the server mints tokens that apps
+   * pointed at it trust.
+   */
   host?: string
+  /**
+   * Listen on a non-loopback host, and answer requests whatever their `Host` header. Anyone who
+   * can reach the port can then sign in and mint tokens that apps pointed at this server accept.
+   * Default false.
+   */
+  unsafeListenAnyHost?: boolean
   /** The cookie the sign-in endpoint sets to the access token, as Dynamic's cookie-based auth does. Default `DYNAMIC_JWT_TOKEN`; `false` sets none. */
   cookieName?: string | false
 }
@@ -23,6 +42,14 @@ export interface StandInListenOptions {
 export interface TestIssuerServer {
   /** e.g. `http://127.0.0.1:43121` */
   readonly origin: string
+  /** The environment it plays. */
+  readonly environmentId: string
+  /** Dynamic's SDK API base URL for Dynamic's client (`coreConfig.apiBaseUrl`): `<origin>/api/v0`. */
+  readonly apiBaseUrl: string
+  /** `GET <otpUrl>?email=<address>` answers `{ "code": "<the last code sent>" }`. */
+  readonly otpUrl: string
+  /** The emulator's calls: read a code, complete MFA, revoke a session, delete a user. */
+  readonly emulator: DynamicEmulator
   /** The JWKS URL, in Dynamic's path shape (`/api/v0/sdk/<environmentId>/.well-known/jwks`). */
   readonly jwksUrl: string
   /**
@@ -83,16 +110,17 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(JSON.stringify(body))
 }
 
-/** CORS for browser callers, as Dynamic's API allows its SDK on any site: the origin is reflected so cookies can flow. */
-function corsHeaders(req: IncomingMessage): Record<string, string> {
-  const origin = req.headers.origin
-  if (!origin) return {}
-  return { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', vary: 'origin' }
-}
-
 /** Starts the HTTP stand-in for `issuer`. */
 export async function startStandIn(issuer: TestIssuer, options: StandInListenOptions): Promise<TestIssuerServer> {
   const { port = 0, host = '127.0.0.1' } = options
+  if (!isLoopbackHostname(host) && options.unsafeListenAnyHost !== true) {
+    throw new DynamicAuthConfigError(
+      `Refusing to listen on ${JSON.stringify(host)}: this server mints tokens that apps pointed at it trust, so it serves loopback only (127.0.0.1, ::1, localhost). Set unsafeListenAnyHost: true (dynamic-guard dev --unsafe-listen-any-host) to expose it anyway.`,
+    )
+  }
+  const emulator = createEmulator(issuer, { ...options, anyHost: options.unsafeListenAnyHost === true })
+  // CORS for browser callers: loopback origins (and the listed ones) are echoed, with credentials, so cookies can flow.
+  const corsHeaders = (req: IncomingMessage): Record<string, string> => emulator.policy.headers(req)
   const cookieName = options.cookieName === undefined ? 'DYNAMIC_JWT_TOKEN' : options.cookieName
   const base = `/api/v0/sdk/${issuer.environmentId}`
   const jwksPaths = new Set([`${base}/.well-known/jwks`, `${base}/.well-known/jwks.json`])
@@ -108,11 +136,8 @@ export async function startStandIn(issuer: TestIssuer, options: StandInListenOpt
     const path = (req.url ?? '/').split('?')[0]!
     const method = req.method ?? 'GET'
     const cors = corsHeaders(req)
-    if (method === 'OPTIONS') {
-      res.writeHead(204, { ...cors, 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' })
-      res.end()
-      return
-    }
+    emulator.policy.check(req)
+    if (method === 'OPTIONS') return emulator.policy.preflight(req, res)
     if (jwksPaths.has(path)) {
       if (method !== 'GET' && method !== 'HEAD') throw new RequestError(405, 'The JWKS answers GET only.')
       jwksRequests++
@@ -120,6 +145,7 @@ export async function startStandIn(issuer: TestIssuer, options: StandInListenOpt
       res.end(method === 'HEAD' ? undefined : JSON.stringify(issuer.jwks()))
       return
     }
+    if (await emulator.handle(req, res, new URL(`http://localhost${req.url ?? '/'}`))) return
     if (path === paths.verify) {
       if (method !== 'POST') throw new RequestError(405, 'Sign in with POST and a JSON body (it may be empty).')
       const parsed = parseSignInRequest(await readBody(req))
@@ -157,6 +183,8 @@ export async function startStandIn(issuer: TestIssuer, options: StandInListenOpt
         jwksUrl: `${origin}${base}/.well-known/jwks`,
         tokenUrl: `${origin}${paths.verify}`,
         rotateKeyUrl: `${origin}${paths.rotate}`,
+        apiBaseUrl: `${origin}/api/v0`,
+        otpUrl: `${origin}/emulator/otp`,
       })
       return
     }
@@ -166,6 +194,7 @@ export async function startStandIn(issuer: TestIssuer, options: StandInListenOpt
   const server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
       if (res.headersSent) return void res.destroy()
+      if (error instanceof EmulatorError) return sendError(res, error, corsHeaders(req))
       const status = error instanceof RequestError ? error.status : 500
       const message = error instanceof Error ? error.message : 'Unexpected error.'
       const headers: Record<string, string> = { ...corsHeaders(req), ...(status === 413 ? { connection: 'close' } : {}) }
@@ -183,6 +212,10 @@ export async function startStandIn(issuer: TestIssuer, options: StandInListenOpt
   origin = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
   return {
     origin,
+    environmentId: issuer.environmentId,
+    apiBaseUrl: `${origin}/api/v0`,
+    otpUrl: `${origin}/emulator/otp`,
+    emulator: emulator.api,
     jwksUrl: `${origin}${base}/.well-known/jwks`,
     tokenUrl: `${origin}${paths.verify}`,
     rotateKeyUrl: `${origin}${paths.rotate}`,

@@ -15,8 +15,10 @@ describe('dev: the stand-in from the command line', { concurrency: 3 }, () => {
       const info = JSON.parse((await dev.started)[1]!)
       assert.equal(info.environmentId, TEST_ENVIRONMENT_ID)
       assert.match(info.jwksUrl, new RegExp(`^http://127\\.0\\.0\\.1:\\d+/api/v0/sdk/${TEST_ENVIRONMENT_ID}/\\.well-known/jwks$`))
+      assert.equal(info.keyBits, 4096, 'RSA-4096 by default, as Dynamic')
       const jwks = await (await fetch(info.jwksUrl)).json()
       assert.equal(jwks.keys.length, 1)
+      assert.equal(Buffer.from(jwks.keys[0].n, 'base64url').length, 512)
 
       const minted = await runCli(['mint', '--stand-in', info.origin])
       assert.equal(minted.code, 0, minted.stderr)
@@ -47,11 +49,27 @@ describe('dev: the stand-in from the command line', { concurrency: 3 }, () => {
       assert.match(stdout, /createDynamicAuth\(\{ environmentId: '[0-9a-f-]{36}', jwksUrl: 'http:\/\/127\.0\.0\.1:\d+\/api\/v0\/sdk\/[0-9a-f-]{36}\/\.well-known\/jwks' \}\)/)
       assert.match(stdout, /sign in +POST http:\/\/127\.0\.0\.1:\d+\/api\/v0\/sdk\/[0-9a-f-]{36}\/verify/)
       assert.match(stdout, /dynamic-guard mint --stand-in http:\/\/127\.0\.0\.1:\d+/)
+      assert.match(stdout, /key +RSA-4096 \(as Dynamic\)/)
     } finally {
       dev.child.kill('SIGTERM')
     }
     const exit = await dev.exited
     assert.equal(exit.code, 0, exit.stderr)
+  })
+
+  test('--key-bits 2048: a smaller key for quick tests, and said so', async () => {
+    const dev = startCli(['dev', '--port', '0', '--key-bits', '2048'], /Press Ctrl-C to stop/)
+    try {
+      await dev.started
+      const { stdout } = dev.output()
+      assert.match(stdout, /key +RSA-2048 \(smaller than Dynamic's RSA-4096: for quick tests only\)/)
+      const jwksUrl = /JWKS +(http\S+)/.exec(stdout)![1]!
+      const jwks = (await (await fetch(jwksUrl)).json()) as { keys: Array<{ n: string }> }
+      assert.equal(Buffer.from(jwks.keys[0]!.n, 'base64url').length, 256)
+    } finally {
+      dev.child.kill('SIGTERM')
+    }
+    assert.equal((await dev.exited).code, 0)
   })
 
   test('a busy port or a bad option: exit 2', async () => {
@@ -65,7 +83,7 @@ describe('dev: the stand-in from the command line', { concurrency: 3 }, () => {
     } finally {
       await new Promise<void>((resolve) => busy.close(() => resolve()))
     }
-    const mistakes = [['dev', '--port', 'eighty'], ['dev', '--environment-id', 'prod'], ['dev', 'now'], ['dev', '--no-cookie', '--cookie-name', 'x']]
+    const mistakes = [['dev', '--port', 'eighty'], ['dev', '--environment-id', 'prod'], ['dev', 'now'], ['dev', '--no-cookie', '--cookie-name', 'x'], ['dev', '--key-bits', '1024'], ['dev', '--key-bits', 'big']]
     const results = await Promise.all(mistakes.map((args) => runCli(args)))
     results.forEach((result, i) => {
       assert.equal(result.code, 2, mistakes[i]!.join(' '))

@@ -1,33 +1,64 @@
 /**
  * The demo end to end: its page driven in Debian's headless Chromium (playwright-core, never a
- * downloaded browser), and `npm start`'s entry point started, asked for its page and stopped.
+ * downloaded browser), signing in through Dynamic's real client (`@dynamic-labs-sdk/client`,
+ * bundled for the browser) against the local Dynamic, on another origin (CORS) in cookie mode; and
+ * `npm start`'s entry point started, asked for its page and stopped.
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { createDynamicAuth } from '../../src/index.js'
 import { startDemo, type RunningDemo } from '../../demo/app.js'
 import { CHROMIUM_PATH, launchChromium } from '../../demo/chromium.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
+const pinnedClient = (JSON.parse(readFileSync(new URL('node_modules/@dynamic-labs-sdk/client/package.json', `file://${root}`), 'utf8')) as { version: string }).version
 
-describe('the demo page in headless Chromium', () => {
+describe('the demo page in headless Chromium, signing in through Dynamic\'s client', () => {
   let demo: RunningDemo
   let browser: Browser
+  let context: BrowserContext
   let page: Page
-  const foreignRequests: string[] = []
+  let pageOrigin: string
+  let dynamicOrigin: string
+  /** Every request the page made: method, URL and the Origin header it carried. */
+  const requests: Array<{ method: string; url: string; origin: string | undefined; cookie: boolean; bearer: boolean }> = []
+  /** The answers of the local Dynamic's SDK API to the page, with their CORS headers. */
+  const corsAnswers: Array<{ url: string; status: number; allowOrigin: string | undefined; allowCredentials: string | undefined }> = []
+  const email = 'grace@example.com'
+  let token = ''
+  let sessionId = ''
 
   before(async () => {
     assert.ok(existsSync(CHROMIUM_PATH), `Chromium is not at ${CHROMIUM_PATH}: install Debian's chromium package (apt-get install chromium).`)
     demo = await startDemo({ port: 0 })
+    pageOrigin = new URL(demo.url).origin
+    dynamicOrigin = demo.standIn.origin
+    assert.notEqual(pageOrigin, dynamicOrigin, 'the page and the local Dynamic must be two origins, so that CORS is exercised')
     browser = await launchChromium()
-    page = await browser.newPage()
+    context = await browser.newContext()
+    page = await context.newPage()
     page.setDefaultTimeout(90_000) // a busy machine is slow, not broken
-    const origin = new URL(demo.url).origin
     page.on('request', (request) => {
-      if (!request.url().startsWith(origin) && !request.url().startsWith('data:')) foreignRequests.push(request.url())
+      const entry: (typeof requests)[number] = { method: request.method(), url: request.url(), origin: undefined, cookie: false, bearer: false }
+      requests.push(entry)
+      // Origin and Cookie are added by the network stack: allHeaders() has them.
+      void request.allHeaders().then(
+        (headers) => {
+          entry.origin = headers.origin
+          entry.cookie = /(^|;\s*)DYNAMIC_JWT_TOKEN=/.test(headers.cookie ?? '')
+          entry.bearer = /^Bearer /i.test(headers.authorization ?? '')
+        },
+        () => {},
+      )
+    })
+    page.on('response', (response) => {
+      if (!response.url().startsWith(`${dynamicOrigin}/api/v0/sdk/`)) return
+      const headers = response.headers()
+      corsAnswers.push({ url: response.url(), status: response.status(), allowOrigin: headers['access-control-allow-origin'], allowCredentials: headers['access-control-allow-credentials'] })
     })
     await page.goto(demo.url)
     await page.waitForSelector('body[data-ready="true"]')
@@ -48,10 +79,22 @@ describe('the demo page in headless Chromium', () => {
   async function checkStatuses(): Promise<Record<string, string>> {
     return page.$$eval('#checks li[data-check]', (items) => Object.fromEntries(items.map((li) => [li.getAttribute('data-check'), li.getAttribute('data-status')])))
   }
+  async function dynamicCookie() {
+    return (await context.cookies(pageOrigin)).find((cookie) => cookie.name === 'DYNAMIC_JWT_TOKEN')
+  }
+  async function lastCode(address: string): Promise<string> {
+    const response = await fetch(`${demo.standIn.otpUrl}?email=${encodeURIComponent(address)}`)
+    assert.equal(response.status, 200)
+    return ((await response.json()) as { code: string }).code
+  }
 
-  test('the page names the environment and lists the users', async () => {
+  test('the page names the environment and Dynamic\'s client initialised in cookie mode', async () => {
     assert.equal(await page.locator('#env-id').innerText(), demo.environmentId)
-    assert.equal(await page.locator('#users [role="radio"]').count(), 3)
+    await page.waitForFunction(() => document.getElementById('session-line')?.textContent?.includes("client is ready"))
+    assert.match(await page.locator('#session-line').innerText(), /^Not signed in\. Dynamic's client is ready \(cookie mode\)\.$/)
+    const settings = requests.find((r) => r.url.startsWith(`${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/settings?`))
+    assert.ok(settings, 'the client fetched the project settings from the local Dynamic')
+    assert.match(settings.url, new RegExp(`sdkVersion=ClientSDK%2F${pinnedClient.replaceAll('.', '\\.')}`))
   })
 
   test('the public endpoint answers without a token', async () => {
@@ -67,36 +110,82 @@ describe('the demo page in headless Chromium', () => {
     assert.match(await page.locator('#answer-challenge').innerText(), /^Bearer realm="api"/)
   })
 
-  test('sign in, call the protected endpoint with the Bearer header: 200, every check passed', async () => {
-    await page.click('[data-testid="user-grace"]')
-    await page.click('#sign-in')
+  test('email code through the client: the page shows the code the local Dynamic sent; a wrong code is refused', async () => {
+    await page.fill('#email', email)
+    await page.click('#send-code')
+    await page.waitForSelector('#inbox:not([hidden])')
+    const code = await lastCode(email)
+    assert.match(code, /^\d{6}$/)
+    assert.equal(await page.locator('#inbox-code').innerText(), code)
+    assert.equal(await page.locator('#inbox-to').innerText(), email)
+    const wrong = code.replace(/\d$/, (digit) => String((Number(digit) + 1) % 10))
+    await page.fill('#code', wrong)
+    await page.click('#verify-code')
+    await page.waitForFunction(() => document.getElementById('session-line')?.textContent?.startsWith('The code was refused'))
+    assert.equal(await dynamicCookie(), undefined)
+  })
+
+  test('the right code signs in: client.token verifies against the local Dynamic\'s JWKS, the client wrote the cookie', async () => {
+    await page.fill('#code', await lastCode(email))
+    await page.click('#verify-code')
+    await page.waitForFunction(() => document.getElementById('session-line')?.textContent?.startsWith('Signed in as'))
+    assert.match(await page.locator('#session-line').innerText(), /^Signed in as grace@example\.com through Dynamic's client · session [0-9a-f]{8}… · cookie set$/)
     await page.waitForSelector('#checks li[data-check="scope"]')
-    assert.match(await page.locator('#session-line').innerText(), /^Signed in as Grace Hopper/)
     assert.deepEqual(await checkStatuses(), { format: 'pass', signature: 'pass', expiry: 'pass', issuer: 'pass', environment: 'pass', scope: 'pass' })
-    assert.match(await page.locator('#claims').innerText(), /user:basic/)
+
+    token = (await page.locator('#token-raw').textContent()) ?? ''
+    const auth = createDynamicAuth({ environmentId: demo.environmentId, jwksUrl: demo.standIn.jwksUrl })
+    const session = await auth.verifyToken(token)
+    assert.equal(session.tokenKind, 'access')
+    assert.ok(session.scopes.includes('user:basic'))
+    sessionId = session.sessionId!
+    assert.ok(sessionId)
+
+    // Cookie mode: Dynamic's client wrote DYNAMIC_JWT_TOKEN itself, host-only on the page's host.
+    const cookie = await dynamicCookie()
+    assert.ok(cookie, 'the client wrote the DYNAMIC_JWT_TOKEN cookie')
+    assert.equal(cookie.value, token)
+    assert.equal(cookie.domain, '127.0.0.1')
+    assert.equal(cookie.path, '/')
+    assert.equal(cookie.sameSite, 'Lax')
+
+    // The sign-in went from the page's origin to the local Dynamic's: a cross-origin call, allowed by CORS with credentials.
+    const signin = requests.find((r) => r.method === 'POST' && r.url === `${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/emailVerifications/signin`)
+    assert.ok(signin, 'the client posted the code to the local Dynamic')
+    assert.equal(signin.origin, pageOrigin)
+    const answer = corsAnswers.find((a) => a.url === signin.url && a.status === 200)
+    assert.ok(answer, 'the local Dynamic answered the sign-in')
+    assert.equal(answer.allowOrigin, pageOrigin)
+    assert.equal(answer.allowCredentials, 'true')
+  })
+
+  test('the protected API with client.token as Bearer: 200', async () => {
     await page.click('#call-me-bearer')
     await waitForAnswer('ok', '200')
-    const body = await answerBody()
-    assert.match(body, /Hello, Grace Hopper/)
-    assert.match(body, /"tokenSentAs": "Authorization: Bearer header"/)
+    const body = JSON.parse(await answerBody()) as Record<string, unknown>
+    assert.equal(body.tokenSentAs, 'Authorization: Bearer header')
+    assert.equal(body.sessionId, sessionId)
+    assert.equal(body.tokenKind, 'access')
     assert.match(await page.locator('#answer-request').innerText(), /GET \/api\/me with Authorization: Bearer <access token>/)
   })
 
-  test('the same session through the DYNAMIC_JWT_TOKEN cookie: 200', async () => {
+  test('the same session through the cookie the client wrote: 200', async () => {
     await page.click('#call-me-cookie')
     await page.waitForFunction(() => document.getElementById('answer-body')?.textContent?.includes('cookie'))
     assert.equal(await answerStatus(), '200 OK')
-    assert.match(await answerBody(), /"tokenSentAs": "DYNAMIC_JWT_TOKEN cookie"/)
+    const body = JSON.parse(await answerBody()) as Record<string, unknown>
+    assert.equal(body.tokenSentAs, 'DYNAMIC_JWT_TOKEN cookie')
+    assert.equal(body.sessionId, sessionId)
   })
 
-  test('the ID token as Bearer: 200 with the wallet and email it carries', async () => {
-    await page.click('[data-testid="user-ada"]')
-    await page.click('#sign-in')
-    await page.waitForFunction(() => document.getElementById('session-line')?.textContent?.includes('Ada Lovelace'))
+  test('the ID token of the same sign-in as Bearer: 200 with the email it carries', async () => {
     await page.click('.segmented button[data-form="id"]')
     await page.click('#call-me-bearer')
     await page.waitForFunction(() => document.getElementById('answer-body')?.textContent?.includes('"tokenKind": "id"'))
-    assert.match(await answerBody(), /0x71C7656EC7ab88b098defB751B7401B5f6d8976F/)
+    const body = JSON.parse(await answerBody()) as Record<string, unknown>
+    assert.equal(body.email, email)
+    assert.equal(body.sessionId, sessionId)
+    assert.match(String(body.message), /^Hello, grace@example\.com\./)
     await page.click('.segmented button[data-form="access"]')
   })
 
@@ -106,7 +195,7 @@ describe('the demo page in headless Chromium', () => {
     assert.equal(await answerStatus(), '403 Forbidden')
     const body = await answerBody()
     assert.match(body, /"code": "insufficient_scope"/)
-    assert.match(body, /MFA\) is pending/)
+    assert.match(body, /\(MFA\)/)
     assert.match(await page.locator('#answer-challenge').innerText(), /error="insufficient_scope".*scope="user:basic"/)
     const checks = await checkStatuses()
     assert.equal(checks.scope, 'fail')
@@ -129,16 +218,63 @@ describe('the demo page in headless Chromium', () => {
     })
   }
 
-  test('sign out clears the cookie: the cookie call is refused again', async () => {
+  test('the failing cases left the client\'s session and cookie alone', async () => {
+    assert.equal((await dynamicCookie())?.value, token)
+    await page.click('#call-me-bearer')
+    await page.waitForFunction((sid) => document.getElementById('answer-body')?.textContent?.includes(sid), sessionId)
+    assert.equal(await answerStatus(), '200 OK')
+  })
+
+  test('cookie mode: with the client\'s storage wiped, a reload gets the session back through the cookie alone (refresh, same originalSid)', async () => {
+    const before = await createDynamicAuth({ environmentId: demo.environmentId, jwksUrl: demo.standIn.jwksUrl }).verifyToken(token)
+    // Only the cookie is left: no token in the client's storage to send as Bearer.
+    await page.evaluate(() => localStorage.clear())
+    const seen = requests.length
+    await page.reload()
+    await page.waitForSelector('body[data-ready="true"]')
+    await page.waitForFunction(() => document.getElementById('session-line')?.textContent?.startsWith('Signed in as'))
+    assert.match(await page.locator('#session-line').innerText(), /^Signed in as grace@example\.com through Dynamic's client/)
+    const refresh = requests.slice(seen).find((r) => r.method === 'POST' && r.url === `${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/refresh`)
+    assert.ok(refresh, 'the client refreshed the session while it initialised')
+    assert.deepEqual({ cookie: refresh.cookie, bearer: refresh.bearer, origin: refresh.origin }, { cookie: true, bearer: false, origin: pageOrigin })
+    const refreshed = (await page.locator('#token-raw').textContent()) ?? ''
+    const session = await createDynamicAuth({ environmentId: demo.environmentId, jwksUrl: demo.standIn.jwksUrl }).verifyToken(refreshed)
+    assert.equal(session.userId, before.userId)
+    assert.notEqual(session.sessionId, before.sessionId, 'a refresh starts a new sid')
+    assert.equal(session.claims.originalSid ?? session.sessionId, before.claims.originalSid ?? before.sessionId)
+    assert.equal((await dynamicCookie())?.value, refreshed)
+    token = refreshed
+    sessionId = session.sessionId!
+    await page.click('#call-me-cookie')
+    await page.waitForFunction((sid) => document.getElementById('answer-body')?.textContent?.includes(sid), sessionId)
+    assert.equal(await answerStatus(), '200 OK')
+  })
+
+  test('sign out through the client: the session is revoked at the local Dynamic, the cookie is gone, the API refuses', async () => {
     await page.click('#sign-out')
     await page.waitForFunction(() => document.getElementById('session-line')?.textContent?.startsWith('Signed out'))
+    const revoke = requests.find((r) => r.method === 'POST' && r.url === `${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/revoke`)
+    assert.ok(revoke, 'logout posted revoke to the local Dynamic')
+    assert.equal(await dynamicCookie(), undefined)
+    // The local Dynamic reports the session revoked to whoever asks.
+    const check = await fetch(`${demo.standIn.apiBaseUrl}/sdk/${demo.environmentId}/session`, { headers: { authorization: `Bearer ${token}` } })
+    assert.equal(check.status, 401)
     await page.click('#call-me-cookie')
     await page.waitForFunction(() => document.getElementById('answer-body')?.textContent?.includes('token_missing'))
     assert.match(await answerStatus(), /^401/)
   })
 
-  test('the page made no request beyond the demo\'s own origin', () => {
-    assert.deepEqual(foreignRequests, [])
+  test('every request stayed on 127.0.0.1: the page, its API and the local Dynamic', (t) => {
+    const byOrigin = new Map<string, number>()
+    for (const { url } of requests) {
+      const origin = url.startsWith('data:') ? 'data:' : new URL(url).origin
+      byOrigin.set(origin, (byOrigin.get(origin) ?? 0) + 1)
+    }
+    t.diagnostic(`requests by origin: ${JSON.stringify(Object.fromEntries(byOrigin))}`)
+    const foreign = requests.filter(({ url }) => !url.startsWith('data:') && new URL(url).hostname !== '127.0.0.1')
+    assert.deepEqual(foreign, [])
+    assert.deepEqual([...byOrigin.keys()].filter((origin) => origin !== 'data:').sort(), [pageOrigin, dynamicOrigin].sort())
+    assert.ok(requests.some((r) => r.url === `${pageOrigin}/build/sign-in.js`), 'the client was loaded from the demo itself')
   })
 })
 
@@ -163,6 +299,11 @@ describe('npm start (demo/server.ts)', () => {
       assert.match(await page.text(), /<title>dynamic-guard demo<\/title>/)
       const me = await fetch(new URL('/api/me', url))
       assert.equal(me.status, 401)
+      // The sign-in module, Dynamic's client inside, bundled when the demo started.
+      const bundle = await fetch(new URL('/build/sign-in.js', url))
+      assert.equal(bundle.status, 200)
+      assert.match(bundle.headers.get('content-type') ?? '', /^text\/javascript/)
+      assert.ok((await bundle.text()).length > 100_000)
     } finally {
       child.kill('SIGINT')
     }

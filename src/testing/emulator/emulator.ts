@@ -1,0 +1,285 @@
+/**
+ * The emulator: Dynamic's SDK API for one environment (`/api/v0/sdk/<environmentId>/…`), enough
+ * for Dynamic's own client to initialise, sign in by email code, read and update the user, refresh
+ * and log out, plus the emulator's own calls (`/emulator/…`) that Dynamic has no equivalent of:
+ * read a code, complete MFA, revoke a session, delete a user.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { randomBytes } from 'node:crypto'
+import { createOriginPolicy, type OriginPolicy } from './cors.js'
+import { EmulatorError, cookieValue, readJsonObject, sendJson, sendNoContent, textMember } from './http.js'
+import { checkEmulatorOptions, type EmulatorOptions } from './options.js'
+import { OtpCodes } from './otp.js'
+import { SessionStore, sessionObject, type EmulatedSession, type SessionObject } from './sessions.js'
+import { informationFields, projectSettings } from './settings.js'
+import { mintSessionTokens, sessionScope, type Minter } from './tokens.js'
+import { UserStore, missingFields, sdkUser, type EmulatedUser } from './users.js'
+import { WebhookSender, type WebhookDelivery } from './webhooks.js'
+
+/** The cookie Dynamic's client writes in cookie mode, and the emulator reads. */
+export const DYNAMIC_COOKIE = 'DYNAMIC_JWT_TOKEN'
+
+/** A session as the emulator reports it: Dynamic's Session object plus whose it is and its MFA state. */
+export interface EmulatorSessionInfo extends SessionObject {
+  readonly userId: string
+  readonly mfaPending: boolean
+}
+
+/** The emulator's calls, for tests that hold the server. */
+export interface DynamicEmulator {
+  /** The last email code sent to `email`. */
+  lastCode(email: string): string | undefined
+  /** Completes pending MFA of a session (named by its id or any `sid` of its tokens); the next refresh carries `user:basic`. False when there is no such live session. */
+  completeMfa(sessionId: string): boolean
+  /** Revokes a session as an admin would: `GET session` answers 401 and `user.session.revoked` is sent. Undefined when unknown. */
+  revokeSession(sessionId: string): Promise<EmulatorSessionInfo | undefined>
+  /** Deletes a user: their sessions end and `user.deleted` is sent. False when unknown. */
+  deleteUser(userId: string): Promise<boolean>
+  /** A session by its id or any `sid` of its tokens. */
+  session(sessionId: string): EmulatorSessionInfo | undefined
+  /** The webhook deliveries so far (the last 100), oldest first. */
+  readonly webhookDeliveries: readonly WebhookDelivery[]
+}
+
+/** What the HTTP server needs of the emulator. */
+export interface EmulatorCore {
+  readonly api: DynamicEmulator
+  readonly policy: OriginPolicy
+  /** Answers `req` when it is one of the emulator's routes; false otherwise. */
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+
+const unauthorized = (message: string, code = 'unauthorized'): EmulatorError => new EmulatorError(401, code, message)
+
+/** Creates the emulator for `issuer`'s environment. Throws a TypeError for a bad option. */
+export function createEmulator(issuer: Minter & { readonly environmentId: string }, options: EmulatorOptions & { anyHost?: boolean } = {}): EmulatorCore {
+  checkEmulatorOptions(options)
+  const environmentId = issuer.environmentId
+  const environmentName = options.environmentName ?? 'sandbox'
+  const lifetime = options.tokenLifetime ?? 7200
+  const log = options.log ?? (() => {})
+  const requiredFields = informationFields(options.requiredFields ?? [])
+  const settings = projectSettings(options, environmentName)
+  const policy = createOriginPolicy({ ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}), ...(options.anyHost ? { anyHost: true } : {}) })
+  const otp = new OtpCodes(options.otpCode)
+  const users = new UserStore()
+  const sessions = new SessionStore()
+  const webhooks = new WebhookSender(options.webhook, { id: environmentId, name: environmentName }, log)
+  const sdkBase = `/api/v0/sdk/${environmentId}/`
+
+  const info = (session: EmulatedSession): EmulatorSessionInfo => ({ ...sessionObject(session), userId: session.userId, mfaPending: session.mfaPending })
+
+  /** The tokens and user of `session` now, as Dynamic's `VerifyResponse`. */
+  function verifyResponse(session: EmulatedSession, user: EmulatedUser): Record<string, unknown> {
+    const missing = missingFields(user, requiredFields)
+    const scope = sessionScope(session, missing)
+    const tokens = mintSessionTokens(issuer, { session, user, scope, missing, lifetime })
+    sessions.remember(session, [tokens.minifiedJwt, tokens.jwt], tokens.expiresAt)
+    return { user: sdkUser(user, { environmentId, sessionId: session.currentSid, scope, missing }), ...tokens }
+  }
+
+  /** The live session and user of the request's token (Bearer, else Dynamic's cookie). */
+  function authenticate(req: IncomingMessage): { session: EmulatedSession; user: EmulatedUser } {
+    const header = req.headers.authorization
+    const bearer = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined
+    const token = bearer ?? cookieValue(req, DYNAMIC_COOKIE)
+    if (!token) throw unauthorized('No token: send Authorization: Bearer <token>.')
+    const session = sessions.byToken(token)
+    if (!session) throw unauthorized('The token is unknown to this local Dynamic or has expired.', 'invalid_token')
+    if (session.revokedAt) throw unauthorized('The session has been revoked.', 'session_revoked')
+    const user = users.get(session.userId)
+    if (!user) throw unauthorized('The user has been deleted.', 'user_deleted')
+    return { session, user }
+  }
+
+  async function revoke(session: EmulatedSession): Promise<void> {
+    if (session.revokedAt) return
+    session.revokedAt = new Date()
+    await webhooks.send('user.session.revoked', session.userId, { ...sessionObject(session) })
+  }
+
+  async function deleteUser(userId: string): Promise<EmulatedUser | undefined> {
+    const user = users.get(userId)
+    if (!user) return undefined
+    const now = new Date()
+    for (const session of sessions.ofUser(userId)) session.revokedAt ??= now
+    users.delete(userId)
+    await webhooks.send('user.deleted', userId, { ...sdkUser(user, { environmentId }), deletedAt: now.toISOString() })
+    return user
+  }
+
+  function completeMfa(id: string): boolean {
+    const session = sessions.bySid(id)
+    if (!session || session.revokedAt || !users.get(session.userId)) return false
+    session.mfaPending = false
+    return true
+  }
+
+  const api: DynamicEmulator = {
+    lastCode: (email) => otp.lastCode(email),
+    completeMfa,
+    async revokeSession(id) {
+      const session = sessions.bySid(id)
+      if (!session) return undefined
+      await revoke(session)
+      return info(session)
+    },
+    deleteUser: async (userId) => (await deleteUser(userId)) !== undefined,
+    session(id) {
+      const session = sessions.bySid(id)
+      return session ? info(session) : undefined
+    },
+    get webhookDeliveries() {
+      return webhooks.deliveries
+    },
+  }
+
+  /** Dynamic's SDK routes. */
+  async function sdkRoute(route: string, method: string, req: IncomingMessage, res: ServerResponse, url: URL, cors: Record<string, string>): Promise<boolean> {
+    switch (`${method} ${route}`) {
+      case 'GET settings':
+        sendJson(res, 200, settings, cors)
+        return true
+      case 'GET nonces': {
+        const count = Math.min(5, Math.max(1, Number.parseInt(url.searchParams.get('count') ?? '5', 10) || 5))
+        sendJson(res, 200, { nonces: Array.from({ length: count }, () => randomBytes(16).toString('hex')) }, cors)
+        return true
+      }
+      case 'POST emailVerifications/create': {
+        const email = textMember(await readJsonObject(req), 'email').trim()
+        if (!EMAIL.test(email)) throw new EmulatorError(400, 'invalid_email', 'The email address is not valid.')
+        const { verificationUUID, code } = otp.create(email)
+        log(`email code for ${email}: ${code}`)
+        options.onOtp?.({ email, code, verificationUUID })
+        sendJson(res, 201, { verificationUUID, email }, cors)
+        return true
+      }
+      case 'POST emailVerifications/signin': {
+        const body = await readJsonObject(req)
+        const outcome = otp.redeem(textMember(body, 'verificationUUID', 64), textMember(body, 'verificationToken', 64))
+        if (typeof outcome === 'string') {
+          const message = { unknown_verification: 'No such verification (it was used, or never started).', expired: 'The code has expired: send a new one.', too_many_attempts: 'Too many wrong codes: send a new one.', wrong_code: 'The code is not right.' }[outcome]
+          throw new EmulatorError(outcome === 'wrong_code' ? 400 : outcome === 'too_many_attempts' ? 429 : 400, outcome === 'wrong_code' ? 'invalid_verification_code' : outcome, message)
+        }
+        const user = users.signIn(outcome.email)
+        const origin = req.headers.origin
+        const session = sessions.create({
+          userId: user.id,
+          ipAddress: req.socket.remoteAddress ?? null,
+          userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 512) : null,
+          audience: typeof origin === 'string' && origin !== 'null' ? origin : undefined,
+          mfaPending: options.requireMfa === true,
+        })
+        const answer = verifyResponse(session, user)
+        await webhooks.send('user.session.created', user.id, { ...sessionObject(session), verifiedCredentials: [user.credential] })
+        sendJson(res, 200, answer, cors)
+        return true
+      }
+      case 'GET users': {
+        const { session, user } = authenticate(req)
+        const missing = missingFields(user, requiredFields)
+        sendJson(res, 200, sdkUser(user, { environmentId, sessionId: session.currentSid, scope: sessionScope(session, missing), missing }), cors)
+        return true
+      }
+      case 'PUT users': {
+        const { session, user } = authenticate(req)
+        const problem = users.update(user, await readJsonObject(req))
+        if (problem) throw new EmulatorError(422, 'invalid_user_fields', problem)
+        sendJson(res, 200, { ...verifyResponse(session, user), nextView: 'done' }, cors)
+        return true
+      }
+      case 'DELETE users': {
+        const { user } = authenticate(req)
+        await deleteUser(user.id)
+        sendNoContent(res, cors)
+        return true
+      }
+      case 'POST refresh': {
+        const { session, user } = authenticate(req)
+        sessions.rotate(session)
+        sendJson(res, 200, verifyResponse(session, user), cors)
+        return true
+      }
+      case 'POST revoke': {
+        let session: EmulatedSession | undefined
+        try {
+          session = authenticate(req).session
+        } catch (error) {
+          // Logging out of a session that has already ended is done.
+          if (!(error instanceof EmulatorError && (error.code === 'session_revoked' || error.code === 'user_deleted'))) throw error
+        }
+        if (session) await revoke(session)
+        sendNoContent(res, cors)
+        return true
+      }
+      case 'GET session':
+        authenticate(req)
+        sendNoContent(res, cors)
+        return true
+      default:
+        // The stand-in's own endpoints live here too.
+        if (route === 'verify' || route === 'logout' || route.startsWith('.well-known/')) return false
+        throw new EmulatorError(404, 'not_emulated', `This local Dynamic does not emulate ${method} /sdk/{environmentId}/${route.slice(0, 100)}.`)
+    }
+  }
+
+  /** The emulator's own calls. */
+  async function emulatorRoute(path: string, method: string, req: IncomingMessage, res: ServerResponse, url: URL, cors: Record<string, string>): Promise<boolean> {
+    if (path === '/emulator/otp') {
+      if (method !== 'GET') throw new EmulatorError(405, 'method_not_allowed', 'Read codes with GET /emulator/otp?email=<address>.')
+      const email = url.searchParams.get('email')
+      if (!email) throw new EmulatorError(400, 'invalid_request', 'Name the address: GET /emulator/otp?email=<address>.')
+      const code = otp.lastCode(email)
+      if (code === undefined) throw new EmulatorError(404, 'no_code', `No code has been sent to ${email}.`)
+      sendJson(res, 200, { code }, cors)
+      return true
+    }
+    if (path === '/emulator/mfa/complete') {
+      if (method !== 'POST') throw new EmulatorError(405, 'method_not_allowed', 'Complete MFA with POST.')
+      const body = await readJsonObject(req)
+      let ids: string[]
+      if (body.sessionId !== undefined) ids = [textMember(body, 'sessionId', 64)]
+      else if (body.email !== undefined) {
+        const user = users.byEmail(textMember(body, 'email'))
+        ids = user ? sessions.ofUser(user.id).filter((session) => !session.revokedAt && session.mfaPending).map((session) => session.id) : []
+      } else throw new EmulatorError(400, 'invalid_request', 'Send { "sessionId": "<sid>" } or { "email": "<address>" }.')
+      const completed = ids.filter((id) => completeMfa(id)).map((id) => sessions.bySid(id)!.id)
+      if (completed.length === 0) throw new EmulatorError(404, 'no_session', 'No live session matches.')
+      sendJson(res, 200, { completed }, cors)
+      return true
+    }
+    const sessionMatch = /^\/emulator\/sessions\/([^/]{1,64})(\/revoke)?$/.exec(path)
+    if (sessionMatch) {
+      const id = decodeURIComponent(sessionMatch[1]!)
+      const session = sessions.bySid(id)
+      if (sessionMatch[2] ? method !== 'POST' : method !== 'GET') throw new EmulatorError(405, 'method_not_allowed', sessionMatch[2] ? 'Revoke with POST.' : 'Read a session with GET.')
+      if (!session) throw new EmulatorError(404, 'no_session', `No session ${id}.`)
+      if (sessionMatch[2]) await revoke(session)
+      sendJson(res, 200, info(session), cors)
+      return true
+    }
+    const userMatch = /^\/emulator\/users\/([^/]{1,64})$/.exec(path)
+    if (userMatch) {
+      if (method !== 'DELETE') throw new EmulatorError(405, 'method_not_allowed', 'Delete a user with DELETE.')
+      const user = await deleteUser(decodeURIComponent(userMatch[1]!))
+      if (!user) throw new EmulatorError(404, 'no_user', 'No such user.')
+      sendJson(res, 200, { deleted: sdkUser(user, { environmentId }) }, cors)
+      return true
+    }
+    return false
+  }
+
+  return {
+    api,
+    policy,
+    async handle(req, res, url) {
+      const method = req.method ?? 'GET'
+      const cors = policy.headers(req)
+      if (url.pathname.startsWith(sdkBase)) return sdkRoute(url.pathname.slice(sdkBase.length), method, req, res, url, cors)
+      if (url.pathname.startsWith('/emulator/')) return emulatorRoute(url.pathname, method, req, res, url, cors)
+      return false
+    },
+  }
+}

@@ -1,0 +1,8 @@
+/** The Dynamic emulator: Dynamic's SDK API for one environment, served by the stand-in. */
+export { createEmulator, DYNAMIC_COOKIE, type DynamicEmulator, type EmulatorCore, type EmulatorSessionInfo } from './emulator.js'
+export { INFORMATION_FIELDS, type EmulatorOptions, type EmulatorOtp, type EmulatorWebhookOptions, type InformationField } from './options.js'
+export { isLoopbackHostname, isLoopbackOrigin } from './cors.js'
+export { EmulatorError } from './http.js'
+export type { SessionObject } from './sessions.js'
+export type { EmulatorEventName, WebhookDelivery } from './webhooks.js'
+export { createMemoryKeychain, createMemoryStorageAdapter, dynamicClientConfig, type DynamicClientConfigForEmulator, type MemoryKeychain, type MemoryStorageAdapter } from './client.js'

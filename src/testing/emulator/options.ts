@@ -1,0 +1,90 @@
+/**
+ * The emulator's options (what `createTestIssuer().listen()` and `dynamic-guard dev` take),
+ * checked at once so that a typo is an error at start-up, not a silently different project.
+ */
+
+/** The information fields Dynamic's dashboard can require (the names of its `kyc` settings). */
+export const INFORMATION_FIELDS = ['email', 'alias', 'firstName', 'lastName', 'username', 'jobTitle', 'phoneNumber', 'country', 'tShirtSize', 'team', 'policiesConsent'] as const
+
+/** One of {@link INFORMATION_FIELDS}. */
+export type InformationField = (typeof INFORMATION_FIELDS)[number]
+
+/** A code the emulator sent, as {@link EmulatorOptions.onOtp} receives it. */
+export interface EmulatorOtp {
+  readonly email: string
+  readonly code: string
+  readonly verificationUUID: string
+}
+
+/** Where the emulator sends Dynamic's webhooks. */
+export interface EmulatorWebhookOptions {
+  /** The endpoint (`http:` or `https:`). */
+  url: string
+  /** The secret the `x-dynamic-signature-256` HMAC is keyed with. */
+  secret: string
+}
+
+/** How the emulated Dynamic project is set up, and what the emulator reports. */
+export interface EmulatorOptions {
+  /** Every email code is this one (4 to 12 digits) instead of a random 6-digit code. */
+  otpCode?: string
+  /** Called with every code sent (the emulator sends no email). */
+  onOtp?: (otp: EmulatorOtp) => void
+  /**
+   * Information the project requires (Dynamic's "information capture"): until `PUT users` supplies
+   * them, the user's tokens carry scope `userDataForm` (not `user:basic`) and `missing_fields`.
+   */
+  requiredFields?: readonly InformationField[]
+  /** Cookie-based auth: the settings list `cookie` in `security.auth.storage`, so Dynamic's client writes the `DYNAMIC_JWT_TOKEN` cookie itself. */
+  cookieAuth?: boolean
+  /** MFA pending after sign-in: tokens carry `requiresAdditionalAuth` until `POST /emulator/mfa/complete` (or `emulator.completeMfa()`). */
+  requireMfa?: boolean
+  /** Signed webhooks (`user.session.created`, `user.session.revoked`, `user.deleted`) to this endpoint. */
+  webhook?: EmulatorWebhookOptions
+  /** The environment's kind, in the settings and the webhook envelope. Default `sandbox`. */
+  environmentName?: 'sandbox' | 'live'
+  /** Browser origins allowed besides loopback ones (e.g. `http://myapp.test:3000`). */
+  corsOrigins?: readonly string[]
+  /** Lifetime of the tokens in seconds. Default 7200, as Dynamic's observed tokens. */
+  tokenLifetime?: number
+  /** One line per notable event (code sent, webhook delivered or failed). Never a token. */
+  log?: (line: string) => void
+}
+
+const DIGITS = /^\d{4,12}$/
+
+/** Throws a TypeError naming the first bad option. */
+export function checkEmulatorOptions(options: EmulatorOptions): void {
+  if (options.otpCode !== undefined && (typeof options.otpCode !== 'string' || !DIGITS.test(options.otpCode))) {
+    throw new TypeError(`otpCode must be 4 to 12 digits; got ${JSON.stringify(options.otpCode)}.`)
+  }
+  for (const field of options.requiredFields ?? []) {
+    if (!(INFORMATION_FIELDS as readonly string[]).includes(field)) throw new TypeError(`requiredFields: ${JSON.stringify(field)} is not one of ${INFORMATION_FIELDS.join(', ')}.`)
+  }
+  if (options.webhook !== undefined) {
+    const { url, secret } = options.webhook
+    let parsed: URL | undefined
+    try {
+      parsed = new URL(url)
+    } catch {
+      parsed = undefined
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) throw new TypeError(`webhook.url must be an http(s) URL; got ${JSON.stringify(url)}.`)
+    if (typeof secret !== 'string' || secret.length === 0) throw new TypeError('webhook.secret must be a non-empty string.')
+  }
+  for (const origin of options.corsOrigins ?? []) {
+    let url: URL | undefined
+    try {
+      url = new URL(origin)
+    } catch {
+      url = undefined
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin.replace(/\/$/, '')) {
+      throw new TypeError(`corsOrigins: ${JSON.stringify(origin)} is not an origin (scheme://host[:port]).`)
+    }
+  }
+  if (options.tokenLifetime !== undefined && (!Number.isInteger(options.tokenLifetime) || options.tokenLifetime < 1 || options.tokenLifetime > 30 * 24 * 3600)) {
+    throw new TypeError('tokenLifetime must be a whole number of seconds from 1 to 2592000 (30 days).')
+  }
+  if (options.environmentName !== undefined && options.environmentName !== 'sandbox' && options.environmentName !== 'live') throw new TypeError('environmentName must be "sandbox" or "live".')
+}
