@@ -11,6 +11,7 @@ import { checkOrigin, isSafeMethod } from './csrf.js'
 import { bearerToken, cookieValue, queryToken } from './extract.js'
 import { resolveAuthenticateOptions, type AuthenticateOptions, type ResolvedAuthenticateOptions } from './options.js'
 import { isWebRequest, nodeReader, webReader, type HttpRequestLike, type RequestReader } from './request.js'
+import { requestRefused } from '../observability/request-refusals.js'
 
 const ANONYMOUS: Promise<undefined> = Promise.resolve(undefined)
 
@@ -51,10 +52,16 @@ export function authenticateRequest<R>(
     const method = reader.method(request)
     if (isSafeMethod(method)) return verified
     return verified.then((session) => {
-      checkOrigin(reader, request, session, options)
+      try {
+        checkOrigin(reader, request, session, options)
+      } catch (error) {
+        requestRefused(auth, error)
+        throw error
+      }
       return session
     })
   } catch (error) {
+    requestRefused(auth, error)
     return Promise.reject(error)
   }
 }

@@ -1,0 +1,135 @@
+/**
+ * Generates the API reference (docs/api/) from the TSDoc in src/, with TypeDoc,
+ * typedoc-plugin-markdown and typedoc-vitepress-theme: one section per subpath export of
+ * package.json, named as users import it ('dynamic-guard', 'dynamic-guard/express', …).
+ *
+ * The entry points are not listed here: each public subpath of package.json "exports" is mapped
+ * to its source file through the `entries` of tsup.config.ts, so a new export gets its section
+ * without touching this script. Warnings fail the run (treatWarningsAsErrors).
+ *
+ * Usage: node --import tsx scripts/docs-api.ts
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Application, Comment, ReflectionKind } from 'typedoc'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const out = resolve(root, 'docs/api')
+
+/** The public subpaths and their source files: package.json "exports" × tsup.config.ts entries. */
+export function apiEntryPoints(): { subpath: string; name: string; source: string }[] {
+  const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> }
+  const tsup = readFileSync(resolve(root, 'tsup.config.ts'), 'utf8')
+  const block = /const entries[^=]*=\s*\{([^}]*)\}/.exec(tsup)?.[1]
+  if (!block) throw new Error('tsup.config.ts: no `const entries = { … }` found')
+  const sources = new Map([...block.matchAll(/([\w-]+)\s*:\s*'([^']+)'/g)].map((m) => [m[1]!, m[2]!]))
+  const typesOf = (condition: unknown): string | undefined => {
+    if (typeof condition !== 'object' || condition === null) return undefined
+    const record = condition as Record<string, unknown>
+    if (typeof record.types === 'string') return record.types
+    for (const key of ['import', 'node', 'default']) {
+      const found = typesOf(record[key])
+      if (found) return found
+    }
+    return undefined
+  }
+  const found: { subpath: string; name: string; source: string }[] = []
+  for (const [subpath, target] of Object.entries(pkg.exports)) {
+    const types = typesOf(target)
+    if (!types) continue // ./package.json
+    const entry = /^\.\/dist\/(.+)\.d\.ts$/.exec(types)?.[1]
+    const source = entry === undefined ? undefined : sources.get(entry)
+    if (!source) throw new Error(`package.json exports ${subpath}: no tsup entry for ${types}`)
+    found.push({ subpath, name: subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`, source })
+  }
+  return found
+}
+
+async function main(): Promise<void> {
+  const entries = apiEntryPoints()
+  rmSync(out, { recursive: true, force: true })
+  // The project's tsconfig, limited to src/: the reference documents the package, and work in
+  // progress under test/ or bench/ must not hold it up.
+  const tsconfig = resolve(root, '.tmp/tsconfig.docs-api.json')
+  mkdirSync(dirname(tsconfig), { recursive: true })
+  writeFileSync(tsconfig, JSON.stringify({ extends: '../tsconfig.json', include: ['../src'] }))
+  const app = await Application.bootstrapWithPlugins({
+    entryPoints: entries.map((entry) => resolve(root, entry.source)),
+    entryPointStrategy: 'resolve',
+    tsconfig,
+    plugin: ['typedoc-plugin-markdown', 'typedoc-vitepress-theme'],
+    out,
+    // typedoc-vitepress-theme: links and the sidebar relative to the VitePress root.
+    docsRoot: resolve(root, 'docs'),
+    sidebar: { autoConfiguration: true, format: 'vitepress', pretty: true, collapsed: true },
+    readme: 'none',
+    name: 'API reference',
+    excludePrivate: true,
+    excludeInternal: true,
+    excludeExternals: true,
+    disableSources: true,
+    githubPages: false,
+    hidePageHeader: true,
+    hideBreadcrumbs: true,
+    useCodeBlocks: true,
+    parametersFormat: 'table',
+    interfacePropertiesFormat: 'table',
+    typeDeclarationFormat: 'table',
+    classPropertiesFormat: 'table',
+    enumMembersFormat: 'table',
+    sort: ['source-order'],
+    treatWarningsAsErrors: true,
+    // DOCS_NOT_DOCUMENTED=1 lists every public member without TSDoc (an audit, not a gate).
+    validation: { notExported: false, invalidLink: true, rewrittenLink: true, notDocumented: process.env.DOCS_NOT_DOCUMENTED === '1', unusedMergeModuleWith: true },
+    logLevel: 'Warn',
+  } as Parameters<typeof Application.bootstrapWithPlugins>[0])
+
+  const project = await app.convert()
+  if (!project) throw new Error('TypeDoc could not convert the project')
+  // Name each module as it is imported ('dynamic-guard/express'), not by its path under src/
+  // ('adapters/express'), which is TypeDoc's default name for it.
+  const byDefaultName = new Map(entries.map((entry) => [entry.source.replace(/^src\//, '').replace(/(\/index)?\.ts$/, ''), entry.name]))
+  for (const module of project.getChildrenByKind(ReflectionKind.Module)) {
+    const name = byDefaultName.get(module.name)
+    if (!name) throw new Error(`TypeDoc module ${module.name} matches no subpath export`)
+    module.name = name
+    // An @example without a code fence runs to the comment's end in TypeDoc, so a trailing
+    // `@packageDocumentation` modifier would be printed as the example's last line.
+    for (const tag of module.comment?.blockTags ?? []) {
+      for (const part of tag.content) part.text = part.text.replace(/\n+@packageDocumentation\s*(?=\n```$)/, '')
+    }
+  }
+  app.validate(project)
+  if (app.logger.hasErrors() || app.logger.hasWarnings()) throw new Error('TypeDoc reported problems (see above)')
+  await app.generateOutputs(project)
+  if (app.logger.hasErrors() || app.logger.hasWarnings()) throw new Error('TypeDoc reported problems (see above)')
+
+  // The reference's home: the subpaths in package.json order, each with its summary.
+  const summaries = new Map(
+    project.getChildrenByKind(ReflectionKind.Module).map((module) => {
+      const text = Comment.combineDisplayParts(module.comment?.summary ?? []).replace(/\s+/g, ' ').trim()
+      // "dynamic-guard/koa (Koa 2 and 3)." → "Koa 2 and 3"; "`dynamic-guard/redis`: run a fleet … ." → "run a fleet …"
+      const named = /^`?dynamic-guard[\w/-]*`?\s*(?:\(([^)]*)\))?\s*[:.]?\s*(.*)$/.exec(text)
+      const rest = named ? named[2] || named[1] || '' : text
+      const sentence = (/^(.*?)[.:](\s|$)/.exec(rest)?.[1] ?? rest).trim()
+      return [module.name, sentence.charAt(0).toUpperCase() + sentence.slice(1).replace(/\|/g, '\\|')]
+    }),
+  )
+  const rows = entries.map((entry) => {
+    const folder = entry.name.replace(/^[^/]+/, '') // '' for the root, '/express', ...
+    return `| [\`${entry.name}\`](./dynamic-guard${folder}/index.md) | ${summaries.get(entry.name) ?? ''} |`
+  })
+  writeFileSync(
+    resolve(out, 'index.md'),
+    `# API reference\n\nGenerated from the TSDoc comments of the source, one section per entry point of the package.\n\n| import | |\n|---|---|\n${rows.join('\n')}\n`,
+  )
+  console.log(`API reference: ${entries.length} modules → ${relative(root, out)}/`)
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error)
+    process.exit(1)
+  })
+}
