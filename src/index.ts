@@ -24,6 +24,7 @@ export type { DynamicSession, DynamicWallet } from './session/session.js'
 export type {
   ChainName,
   DynamicAccessTokenClaims,
+  DynamicTokenCommonClaims,
   DynamicIdTokenClaims,
   DynamicJwtClaims,
   JwtBlockchainAccount,

@@ -11,6 +11,7 @@ import { Agent, request } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { median } from '../lib/measure.js'
 import type { BenchCase, BenchContext, CaseResult, Row } from '../lib/types.js'
+import { waitForReady } from '../lib/server-child.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const SERVER = `${ROOT}bench/burst-server.ts`
@@ -37,25 +38,7 @@ interface Running {
 
 async function startServer(framework: string, variant: string, config: string): Promise<Running> {
   const child = spawn(process.execPath, ['--import', 'tsx', SERVER, framework, variant, config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = ''
-    let err = ''
-    const timer = setTimeout(() => reject(new Error(`${framework}/${variant} did not start: ${err.slice(-500)}`)), 30_000)
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d
-      const match = /READY (\d+)/.exec(out)
-      if (match) {
-        clearTimeout(timer)
-        resolve(Number(match[1]))
-      }
-    })
-    child.stderr!.on('data', (d: Buffer) => (err += d))
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`${framework}/${variant} exited with ${code}: ${err.slice(-800)}`))
-    })
-  })
-  child.removeAllListeners('exit')
+  const port = await waitForReady(child, `${framework}/${variant}`)
   return { child, port }
 }
 

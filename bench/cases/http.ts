@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { median } from '../lib/measure.js'
 import type { BenchCase, BenchContext, CaseResult, Row } from '../lib/types.js'
+import { waitForReady } from '../lib/server-child.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const SERVER = `${ROOT}bench/http-server.ts`
@@ -40,25 +41,7 @@ interface Running {
 async function startServer(target: Target, config: string): Promise<Running> {
   const [cmd, ...args] = pin(0, [process.execPath, '--import', 'tsx', SERVER, target.framework, target.variant, config])
   const child = spawn(cmd!, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = ''
-    let err = ''
-    const timer = setTimeout(() => reject(new Error(`${target.framework}/${target.variant} did not start: ${err.slice(-500)}`)), 30_000)
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d
-      const match = /READY (\d+)/.exec(out)
-      if (match) {
-        clearTimeout(timer)
-        resolve(Number(match[1]))
-      }
-    })
-    child.stderr!.on('data', (d: Buffer) => (err += d))
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`${target.framework}/${target.variant} exited with ${code}: ${err.slice(-800)}`))
-    })
-  })
-  child.removeAllListeners('exit')
+  const port = await waitForReady(child, `${target.framework}/${target.variant}`)
   return { target, child, url: `http://127.0.0.1:${port}/me` }
 }
 

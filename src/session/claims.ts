@@ -233,11 +233,10 @@ export interface JwtDeprecatedInfo {
 }
 
 /**
- * The claims of Dynamic's **access token** (the "minified JWT", `minifiedJwt`; the bearer token
- * and the `DYNAMIC_JWT_TOKEN` cookie), after Dynamic's `MinifiedDynamicJwt`. It carries no
- * `verified_credentials`: only their hashes.
+ * The claims both of Dynamic's tokens carry (the members `MinifiedDynamicJwt` and `DynamicJwt`
+ * share), documented once.
  */
-export interface DynamicAccessTokenClaims {
+export interface DynamicTokenCommonClaims {
   /** The environment key's id (the header's `kid`, repeated in the payload). */
   kid: string
   /** The origin of the site that obtained the token. */
@@ -273,9 +272,17 @@ export interface DynamicAccessTokenClaims {
   deviceRegistrationId?: string | null
   /** `org:{organizationId}:{role}` and `account:{businessAccountId}:{role}`. */
   roles?: string[]
+  [claim: string]: unknown
+}
+
+/**
+ * The claims of Dynamic's **access token** (the "minified JWT", `minifiedJwt`; the bearer token
+ * and the `DYNAMIC_JWT_TOKEN` cookie), after Dynamic's `MinifiedDynamicJwt`. It carries no
+ * `verified_credentials`: only their hashes.
+ */
+export interface DynamicAccessTokenClaims extends DynamicTokenCommonClaims {
   /** Never in an access token. */
   verified_credentials?: never
-  [claim: string]: unknown
 }
 
 /**
@@ -283,26 +290,11 @@ export interface DynamicAccessTokenClaims {
  * `getAuthToken()` returns), after Dynamic's `DynamicJwt`: the profile and the full
  * `verified_credentials`.
  */
-export interface DynamicIdTokenClaims {
-  kid: string
-  aud: string
-  iss: string
-  sub: string
-  sid: string
-  exp: number
-  iat?: number
-  environment_id: string
+export interface DynamicIdTokenClaims extends DynamicTokenCommonClaims {
   /** The information the user still owes (the form's fields); empty once complete. */
   missing_fields: MissingField[]
   verified_credentials: VerifiedCredential[]
-  last_verified_credential_id: string
-  signin_credential_id?: string
-  session_public_key?: string
-  scope?: string
-  verifiedCredentialsHashes?: VerifiedCredentialsHashes
-  email?: string
   alias?: string
-  username?: string
   /** The first name (there is no `first_name` claim). */
   given_name?: string
   /** The last name (there is no `last_name` claim). */
@@ -335,14 +327,6 @@ export interface DynamicIdTokenClaims {
   newsletter_notification?: boolean
   /** @deprecated Dynamic's older profile object; read `given_name`, `family_name`, … instead. */
   info?: JwtDeprecatedInfo
-  server_auth?: boolean
-  hashed_ip?: string
-  originalSid?: string
-  refreshExp?: number
-  sdkVersion?: string
-  deviceRegistrationId?: string | null
-  roles?: string[]
-  [claim: string]: unknown
 }
 
 /**
