@@ -6,13 +6,13 @@
 import { DynamicAuthConfigError } from './errors.js'
 import { defaultIssuers } from './claims/issuer.js'
 import { USER_BASIC } from './claims/scopes.js'
-import { acceptJwk } from './keys/jwk.js'
+import { acceptJwk, type AcceptedJwk } from './keys/jwk.js'
 import { acceptRsaPublicKey } from './keys/public-key-pem.js'
 import type { KeyStoreEvent, KeyStoreFactory } from './keys/key-store.js'
 import { createMemoryRevocationStore } from './revocation/memory-store.js'
 import type { RevocationStore } from './revocation/store.js'
 import type { TelemetrySetting } from './observability/telemetry.js'
-import type { RsaPublicJwk, SignatureBackend } from './signature/backend.js'
+import type { SignatureBackend } from './signature/backend.js'
 
 /** Options of {@link createDynamicAuth}. Durations of the key store are in milliseconds, claim times in seconds. */
 export interface DynamicAuthOptions {
@@ -114,7 +114,10 @@ export interface DynamicAuthOptions {
 /** The options after validation, with every default filled in. */
 export interface ResolvedOptions {
   readonly environmentId: string
-  readonly keySource: { readonly kind: 'remote'; readonly url: string } | { readonly kind: 'jwks'; readonly jwks: { keys: readonly object[] } } | { readonly kind: 'pem'; readonly pem: string; /** The key read from `pem`. */ readonly jwk: RsaPublicJwk }
+  readonly keySource:
+    | { readonly kind: 'remote'; readonly url: string }
+    | { readonly kind: 'jwks'; readonly jwks: { keys: readonly object[] }; /** Its keys, accepted at start-up. */ readonly keys: readonly AcceptedJwk[] }
+    | { readonly kind: 'pem'; readonly pem: string; /** The key read from `pem`, accepted at start-up. */ readonly keys: readonly [AcceptedJwk] }
   readonly issuers: readonly string[]
   readonly audiences: readonly string[] | undefined
   /** `user:basic` first, then the configured extra scopes. */
@@ -137,7 +140,12 @@ export interface ResolvedOptions {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i
+const LOOPBACK_HOSTNAME = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i
+
+/** True for `localhost`, `127.x.x.x` and `::1` (with or without brackets, as `URL.hostname` writes it or as a `--host` gives it). */
+export function isLoopbackHostname(hostname: string): boolean {
+  return LOOPBACK_HOSTNAME.test(hostname)
+}
 
 /** The JWKS URL Dynamic serves for an environment. */
 export function defaultJwksUrl(environmentId: string): string {
@@ -184,6 +192,7 @@ export function resolveOptions(options: DynamicAuthOptions): ResolvedOptions {
     const keys = (options.jwks as { keys?: unknown } | null)?.keys
     if (!Array.isArray(keys) || keys.length === 0) fail('jwks must be a JWKS document: { keys: [ ...at least one RSA key... ] }.')
     const kids = new Set<string>()
+    const acceptedKeys: AcceptedJwk[] = []
     for (const key of keys) {
       const accepted = acceptJwk(key)
       if ('rejected' in accepted) fail(`a key of the jwks option ${accepted.rejected}.`)
@@ -191,14 +200,15 @@ export function resolveOptions(options: DynamicAuthOptions): ResolvedOptions {
       // Two keys under one kid are ambiguous; say so now rather than refuse every token later.
       if (kids.has(accepted.kid)) fail(`the jwks option has two keys with kid ${JSON.stringify(accepted.kid)}.`)
       kids.add(accepted.kid)
+      acceptedKeys.push(accepted)
     }
-    keySource = { kind: 'jwks', jwks: options.jwks }
+    keySource = { kind: 'jwks', jwks: options.jwks, keys: acceptedKeys }
   } else if (options.publicKey !== undefined) {
     // Read in JavaScript, not by the runtime's crypto: the same text is the same key (or the same
     // refusal) on every runtime, and a bad key is refused here, at start-up.
     const accepted = acceptRsaPublicKey(options.publicKey, 'publicKey')
     if ('rejected' in accepted) fail(accepted.rejected)
-    keySource = { kind: 'pem', pem: options.publicKey, jwk: accepted.jwk }
+    keySource = { kind: 'pem', pem: options.publicKey, keys: [{ kid: accepted.kid, jwk: accepted.jwk, modulusBytes: accepted.modulusBytes }] }
   } else {
     const raw = options.jwksUrl ?? defaultJwksUrl(environmentId)
     let url: URL
@@ -207,7 +217,7 @@ export function resolveOptions(options: DynamicAuthOptions): ResolvedOptions {
     } catch {
       fail(`jwksUrl is not a URL: ${JSON.stringify(String(raw).slice(0, 200))}.`)
     }
-    if (url.protocol === 'http:' && !LOOPBACK_HOST.test(url.hostname)) {
+    if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) {
       if (options.allowInsecureJwksUrl !== true) {
         fail(`jwksUrl must use https (got ${url.origin}); plain http lets anyone on the path swap the keys. Set allowInsecureJwksUrl: true only for a trusted network.`)
       }

@@ -10,8 +10,7 @@
 import { DynamicAuthConfigError, DynamicAuthError, isDynamicAuthError } from './errors.js'
 import { resolveOptions, type DynamicAuthOptions, type ResolvedOptions } from './options.js'
 import { parseCompactJws, type ParsedToken } from './parse/compact-jws.js'
-import { acceptJwk } from './keys/jwk.js'
-import { RemoteKeyStore, StaticKeyStore, type StaticKey, type StaticKeyOrigin, type RemoteKeyStoreOptions, type KeyEntry, type KeyStore, type KeyStoreStatus } from './keys/key-store.js'
+import { RemoteKeyStore, StaticKeyStore, type RemoteKeyStoreOptions, type KeyEntry, type KeyStore, type KeyStoreStatus } from './keys/key-store.js'
 import type { SignatureBackend } from './signature/backend.js'
 import { defaultBackend } from './signature/default.js'
 import { checkTimes } from './claims/time.js'
@@ -132,7 +131,7 @@ class Verifier implements DynamicAuth {
       }
       this.keys = config.keyStore ? config.keyStore({ remote }) : new RemoteKeyStore(remote)
     } else {
-      this.keys = new StaticKeyStore(staticKeys(source), backend)
+      this.keys = new StaticKeyStore({ origin: source.kind === 'pem' ? 'publicKey' : 'jwks', keys: source.keys }, backend)
     }
     this.cache = observed.tokenCache(config.tokenCacheSize)
     this.revocation = config.revocation
@@ -307,17 +306,6 @@ class Verifier implements DynamicAuth {
       revocationRefusing: revocationRefuses(this.revocation),
     })
   }
-}
-
-/** A static key source as accepted keys (resolveOptions has already refused any key that fails). */
-function staticKeys(source: Exclude<ResolvedOptions['keySource'], { kind: 'remote' }>): { origin: StaticKeyOrigin; keys: StaticKey[] } {
-  const candidates = source.kind === 'pem' ? [source.jwk] : source.jwks.keys
-  const keys = candidates.map((candidate) => {
-    const accepted = acceptJwk(candidate)
-    if ('rejected' in accepted) throw new DynamicAuthConfigError(`dynamic-guard: a configured key ${accepted.rejected}.`)
-    return accepted
-  })
-  return { origin: source.kind === 'pem' ? 'publicKey' : 'jwks', keys }
 }
 
 function revocationError(verdict: RevocationVerdict): DynamicAuthError {

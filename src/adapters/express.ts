@@ -19,7 +19,6 @@ import { isDynamicAuthError, type DynamicAuthError } from '../errors.js'
 import { refusalOf } from '../http/dress.js'
 import { guardRequest, scopeDecision, writeAnswer, type GuardDecision } from '../http/guard.js'
 import type { AuthenticateOptions, RefusalHandling } from '../http/options.js'
-import { writeRefusal } from '../http/refusal.js'
 import { nodeReader } from '../http/request.js'
 import { scopeList } from '../http/scopes.js'
 import { setupAdapter, type AuthOrOptions } from '../http/setup.js'
@@ -86,7 +85,7 @@ function carryOut(decision: GuardDecision, res: Response, next: NextFunction): v
 export function dynamicAuthErrorHandler(options: { realm?: string } = {}): ErrorRequestHandler {
   return function dynamicAuthErrorHandler(error: unknown, _req: Request, res: Response, next: NextFunction): void {
     if (!isDynamicAuthError(error) || res.headersSent) return next(error)
-    writeRefusal(res, refusalOf(error as DynamicAuthError, options.realm))
+    writeAnswer(res, refusalOf(error as DynamicAuthError, options.realm))
   }
 }
 

@@ -23,7 +23,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookH
 import fp from 'fastify-plugin'
 import { isDynamicAuthError } from '../errors.js'
 import { refusalOf } from '../http/dress.js'
-import { guardRequest, scopeDecision, type GuardDecision } from '../http/guard.js'
+import { guardRequest, scopeDecision, type GuardDecision, type HttpAnswer } from '../http/guard.js'
 import type { AuthenticateOptions, RefusalHandling } from '../http/options.js'
 import { nodeReader } from '../http/request.js'
 import { scopeList } from '../http/scopes.js'
@@ -93,14 +93,17 @@ function carryOut(decision: GuardDecision, reply: FastifyReply, done: HookHandle
   if (decision.action === 'continue') done()
   else if (decision.action === 'forward') done(decision.error as unknown as FastifyError)
   // Answered from the hook: the request goes no further (done is not called).
-  else void reply.code(decision.answer.status).headers(decision.answer.headers).send(decision.answer.json)
+  else void send(reply, decision.answer)
+}
+
+function send(reply: FastifyReply, answer: HttpAnswer): FastifyReply {
+  return reply.code(answer.status).headers(answer.headers).send(answer.json)
 }
 
 /** For `refusals: 'forward'`: answers DynamicAuthErrors per RFC 6750 and hands anything else to the previous error handler. */
 export function dynamicAuthErrorHandler(error: unknown, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (!isDynamicAuthError(error)) throw error
-  const refusal = refusalOf(error)
-  return reply.code(refusal.status).headers(refusal.headers).send(refusal.json)
+  return send(reply, refusalOf(error))
 }
 
 async function plugin(fastify: FastifyInstance, pluginOptions: DynamicAuthPluginOptions): Promise<void> {

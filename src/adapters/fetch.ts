@@ -18,7 +18,7 @@ import { isDynamicAuthError, type DynamicAuthError } from '../errors.js'
 import { authenticateRequest } from '../http/authenticate.js'
 import { answerResponse, guardRequest } from '../http/guard.js'
 import type { AnonymousAllowed, AuthenticateOptions, RefusalHandling } from '../http/options.js'
-import { refusalFor, refusalResponse, type Refusal, type RefusalBody, type RefusalOptions } from '../http/refusal.js'
+import { refusalFor, type Refusal, type RefusalBody, type RefusalOptions } from '../http/refusal.js'
 import { isPreflight, webReader } from '../http/request.js'
 import { setupAdapter, type AuthOrOptions } from '../http/setup.js'
 import { scopeList } from '../http/scopes.js'
@@ -73,7 +73,7 @@ export function dynamicAuth(authOrOptions: AuthOrOptions, options?: Authenticate
   const authenticate = (request: Request): Promise<DynamicSession | undefined> => authenticateRequest(auth, request, webReader, resolved)
   const refuse = (error: unknown): Response => {
     if (!isDynamicAuthError(error)) throw error
-    return refusalResponse(refusalFor(error, refusalOptions))
+    return answerResponse(refusalFor(error, refusalOptions))
   }
   return {
     auth,
@@ -126,7 +126,7 @@ export function withDynamicAuth<Args extends unknown[]>(
 /** The RFC 6750 answer to a DynamicAuthError, as a Response (for code that calls `auth.authenticate` itself). */
 export function refusalAsResponse(error: unknown, options?: RefusalOptions): Response {
   if (!isDynamicAuthError(error)) throw error
-  return refusalResponse(refusalFor(error, options))
+  return answerResponse(refusalFor(error, options))
 }
 
 /**

@@ -20,7 +20,7 @@ import type { DynamicAuthError } from '../errors.js'
 import { refusalOf } from '../http/dress.js'
 import { answerResponse, guardRequest, scopeDecision, type GuardDecision } from '../http/guard.js'
 import { DEFAULT_REALM, type AnonymousAllowed, type AuthenticateOptions, type RefusalHandling } from '../http/options.js'
-import { refusalFor, refusalResponse } from '../http/refusal.js'
+import { refusalFor } from '../http/refusal.js'
 import { webReader } from '../http/request.js'
 import { scopeList } from '../http/scopes.js'
 import { setupAdapter, type AuthOrOptions } from '../http/setup.js'
@@ -46,7 +46,7 @@ export class DynamicAuthException extends HTTPException {
 
   constructor(error: DynamicAuthError, realm: string = DEFAULT_REALM, scopes?: readonly string[]) {
     const refusal = scopes ? refusalFor(error, { realm, scopes }) : refusalOf(error, realm)
-    super(refusal.status as 400 | 401 | 403 | 503, { res: refusalResponse(refusal), message: error.message, cause: error })
+    super(refusal.status as 400 | 401 | 403 | 503, { res: answerResponse(refusal), message: error.message, cause: error })
     this.error = error
   }
 }

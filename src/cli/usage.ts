@@ -4,6 +4,7 @@
  * could not be answered (bad usage, network error).
  */
 import { parseArgs } from 'node:util'
+import { isLoopbackHostname } from '../options.js'
 
 export const EXIT_OK = 0
 export const EXIT_REFUSED = 1
@@ -79,5 +80,5 @@ export async function readTokenArgument(positionals: string[], io: Io): Promise<
 
 /** Hosts a "local" URL may name: loopback only. */
 export function isLoopbackUrl(url: URL): boolean {
-  return /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i.test(url.hostname)
+  return isLoopbackHostname(url.hostname)
 }

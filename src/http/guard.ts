@@ -16,19 +16,12 @@ import type { DynamicSession } from '../session/session.js'
 import { authenticateRequest } from './authenticate.js'
 import { dressRefusal, type RefusedError } from './dress.js'
 import { DEFAULT_REALM, type RefusalHandling, type ResolvedAuthenticateOptions } from './options.js'
-import { refusalFor } from './refusal.js'
+import { refusalFor, type HttpAnswer } from './refusal.js'
 import { isPreflight, type RequestReader } from './request.js'
 import { scopeRefusal } from './scopes.js'
 import type { AdapterSetup } from './setup.js'
 
-/** An HTTP answer the guard gives itself: a refusal, or the empty 204 to a preflight. */
-export interface HttpAnswer {
-  readonly status: number
-  /** Lower-case header names. */
-  readonly headers: Readonly<Record<string, string>>
-  /** The JSON body, or undefined for none. */
-  readonly json: string | undefined
-}
+export { answerResponse, writeAnswer, type HttpAnswer, type NodeResponseLike } from './refusal.js'
 
 /** What the adapter does with the request. */
 export type GuardDecision =
@@ -75,23 +68,4 @@ function refusalDecision(error: unknown, handling: RefusalHandling, realm: strin
   if (!isDynamicAuthError(error)) throw error
   const refusal = refusalFor(error, { realm, scopes })
   return handling === 'forward' ? { action: 'forward', error: dressRefusal(error, refusal) } : { action: 'answer', answer: refusal, error }
-}
-
-/** What the guard writes an answer on: Node's ServerResponse (node:http, Express). */
-export interface NodeResponseLike {
-  statusCode: number
-  setHeader(name: string, value: string): unknown
-  end(body?: string): unknown
-}
-
-/** Writes an answer on a Node ServerResponse. */
-export function writeAnswer(response: NodeResponseLike, answer: HttpAnswer): void {
-  response.statusCode = answer.status
-  for (const name in answer.headers) response.setHeader(name, answer.headers[name]!)
-  response.end(answer.json)
-}
-
-/** An answer as a Web-standard Response (Hono, Next, fetch handlers). */
-export function answerResponse(answer: HttpAnswer): Response {
-  return new Response(answer.json ?? null, { status: answer.status, headers: answer.headers })
 }

@@ -14,7 +14,7 @@ export {
   type RefusalHandling,
   type ResolvedAuthenticateOptions,
 } from './options.js'
-export { refusalFor, refusalResponse, writeRefusal, type Refusal, type RefusalBody, type RefusalOptions } from './refusal.js'
+export { refusalFor, type Refusal, type RefusalBody, type RefusalOptions } from './refusal.js'
 export { isPreflight, isWebRequest, nodeReader, webReader, type HttpRequestLike, type NodeRequestLike, type WebRequestLike, type RequestReader } from './request.js'
 export { setupAdapter, isDynamicAuth, type AdapterSetup, type AuthOrOptions } from './setup.js'
 export { scopeList, scopeRefusal } from './scopes.js'

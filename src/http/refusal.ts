@@ -100,17 +100,30 @@ function quoted(text: string): string {
   return out
 }
 
-/** Writes a refusal on a Node ServerResponse (node:http, Express, Koa's `ctx.res`). */
-export function writeRefusal(
-  response: { statusCode: number; setHeader(name: string, value: string): unknown; end(body: string): unknown },
-  refusal: Refusal,
-): void {
-  response.statusCode = refusal.status
-  for (const name in refusal.headers) response.setHeader(name, refusal.headers[name]!)
-  response.end(refusal.json)
+/** An HTTP answer the library gives itself: a refusal, or the guard's empty 204 to a preflight. */
+export interface HttpAnswer {
+  readonly status: number
+  /** Lower-case header names. */
+  readonly headers: Readonly<Record<string, string>>
+  /** The JSON body, or undefined for none. */
+  readonly json: string | undefined
 }
 
-/** The refusal as a Web-standard Response (Hono, Next, fetch handlers). */
-export function refusalResponse(refusal: Refusal): Response {
-  return new Response(refusal.json, { status: refusal.status, headers: refusal.headers })
+/** What an answer is written on: Node's ServerResponse (node:http, Express, Koa's `ctx.res`). */
+export interface NodeResponseLike {
+  statusCode: number
+  setHeader(name: string, value: string): unknown
+  end(body?: string): unknown
+}
+
+/** Writes an answer (a {@link Refusal}, say) on a Node ServerResponse. */
+export function writeAnswer(response: NodeResponseLike, answer: HttpAnswer): void {
+  response.statusCode = answer.status
+  for (const name in answer.headers) response.setHeader(name, answer.headers[name]!)
+  response.end(answer.json)
+}
+
+/** An answer (a {@link Refusal}, say) as a Web-standard Response (Hono, Next, fetch handlers). */
+export function answerResponse(answer: HttpAnswer): Response {
+  return new Response(answer.json ?? null, { status: answer.status, headers: answer.headers })
 }

@@ -7,9 +7,10 @@
  * {@link StaticKeyStore} serves a configured JWKS or PEM key, with no network.
  */
 import { DynamicAuthConfigError, DynamicAuthError } from '../errors.js'
-import type { PreparedKey, RsaPublicJwk, SignatureBackend } from '../signature/backend.js'
+import type { PreparedKey, SignatureBackend } from '../signature/backend.js'
 import { fetchJwks, JwksFetchError, type FetchJwksLimits } from './fetch-jwks.js'
 import { importKeySet, type KeyEntry, type RejectedKey } from './key-set.js'
+import type { AcceptedJwk } from './jwk.js'
 
 export type { KeyEntry } from './key-set.js'
 
@@ -219,13 +220,6 @@ function notFound(kid: string | undefined, context: string): DynamicAuthError {
   )
 }
 
-/** A key given in configuration, already accepted (`acceptJwk`) at start-up. */
-export interface StaticKey {
-  readonly kid: string | undefined
-  readonly jwk: RsaPublicJwk
-  readonly modulusBytes: number
-}
-
 /** Where the static keys came from, for messages. */
 export type StaticKeyOrigin = 'publicKey' | 'jwks'
 
@@ -246,7 +240,7 @@ export class StaticKeyStore implements KeyStore {
   private failure: DynamicAuthError | undefined
   private readonly ready: Promise<void>
 
-  constructor(source: { readonly origin: StaticKeyOrigin; readonly keys: readonly StaticKey[] }, backend: SignatureBackend) {
+  constructor(source: { readonly origin: StaticKeyOrigin; readonly keys: readonly AcceptedJwk[] }, backend: SignatureBackend) {
     const imports: Array<PreparedKey | PromiseLike<PreparedKey>> = []
     for (const key of source.keys) {
       try {
@@ -309,6 +303,6 @@ function reason(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause)
 }
 
-function describeStatic(origin: StaticKeyOrigin, key: StaticKey): string {
+function describeStatic(origin: StaticKeyOrigin, key: AcceptedJwk): string {
   return origin === 'publicKey' ? 'publicKey' : `the key ${JSON.stringify(key.kid)} of the jwks option`
 }

@@ -3,7 +3,7 @@
  * verify (`ok` or `degraded`), 503 when it cannot (`unavailable`), the JSON snapshot as the body,
  * `Cache-Control: no-store`. Typed structurally, so no framework is imported here.
  */
-import { healthCheck, nodeHealthCheck, type HealthCheckOptions, type HealthSource } from './health-handler.js'
+import { fetchHealthCheck, healthCheck, nodeHealthCheck, type HealthCheckOptions, type HealthSource, type NodeHealthResponse } from './health-handler.js'
 
 export { fetchHealthCheck, nodeHealthCheck } from './health-handler.js'
 
@@ -11,7 +11,7 @@ export { fetchHealthCheck, nodeHealthCheck } from './health-handler.js'
  * Express: `app.get('/healthz', healthCheck(auth))`. 200 (`ok`, `degraded`) or 503
  * (`unavailable`) with the JSON of `auth.health()`.
  */
-export function expressHealthCheck(auth: HealthSource, options?: HealthCheckOptions): (req: unknown, res: { writeHead(status: number, headers: Record<string, string>): unknown; end(body: string): unknown }) => Promise<void> {
+export function expressHealthCheck(auth: HealthSource, options?: HealthCheckOptions): (req: unknown, res: NodeHealthResponse) => Promise<void> {
   return nodeHealthCheck(auth, options)
 }
 
@@ -54,9 +54,6 @@ export function koaHealthCheck(auth: HealthSource, options?: HealthCheckOptions)
 
 /** Hono: `app.get('/healthz', healthCheck(auth))`. 200 or 503 with the JSON of `auth.health()`. */
 export function honoHealthCheck(auth: HealthSource, options?: HealthCheckOptions): (c: unknown) => Promise<Response> {
-  const check = healthCheck(auth, options)
-  return async () => {
-    const result = await check()
-    return new Response(result.body, { status: result.status, headers: result.headers })
-  }
+  const answer = fetchHealthCheck(auth, options)
+  return () => answer()
 }

@@ -51,11 +51,15 @@ export class JwksFetchObserver {
   /** The fetch to give the key store. */
   wrapFetch(fetch: typeof globalThis.fetch): typeof globalThis.fetch {
     return (input, init) => {
-      const pending: PendingFetch = {
+      // A second call before the fetch's event is the JWKS fetch's own retry of a broken
+      // connection: it continues the same fetch (one span, the whole duration).
+      const pending: PendingFetch = this.pending ?? {
         startedAt: now(),
         span: this.tracing?.startChild(SPANS.jwksFetch, SPAN_KIND_CLIENT, { [ATTRIBUTES.environmentId]: this.environmentId, 'http.request.method': 'GET' }),
-        signal: init?.signal,
       }
+      pending.status = undefined
+      pending.failure = undefined
+      pending.signal = init?.signal
       this.pending = pending
       let answer: Promise<Response>
       try {

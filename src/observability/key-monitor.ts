@@ -1,7 +1,6 @@
 /**
  * Follows the key store's event stream (`onEvent`) for what its `status()` does not say: when the
- * store may fetch again after failures, when a failure happened, and whether stale keys are being
- * served. Always on (it runs only on key events, never per verification); feeds `health()`, the
+ * store may fetch again after failures, and when a failure happened. Always on (it runs only on key events, never per verification); feeds `health()`, the
  * refetch-wait gauge and the JWKS fetch metrics.
  */
 import type { KeyStoreEvent } from '../keys/key-store.js'
@@ -11,9 +10,6 @@ export interface KeyEventFacts {
   /** Before this time the store does not fetch again (backoff or the server's Retry-After); 0 when it may. */
   readonly retryAt: number
   readonly lastErrorAt: number | undefined
-  /** The last time keys past their max age were served (stale-if-error). */
-  readonly staleServedAt: number | undefined
-  readonly lastRefreshAt: number | undefined
 }
 
 /** Receives every key event. */
@@ -22,8 +18,6 @@ export type KeyEventListener = (event: KeyStoreEvent) => void
 export class KeyMonitor implements KeyEventFacts {
   retryAt = 0
   lastErrorAt: number | undefined
-  staleServedAt: number | undefined
-  lastRefreshAt: number | undefined
   /** The listener to give the key store: updates these facts, then calls the others in order. */
   readonly onEvent: KeyEventListener
 
@@ -42,13 +36,9 @@ export class KeyMonitor implements KeyEventFacts {
     const now = this.clock()
     if (event.type === 'jwks_refreshed') {
       this.retryAt = 0
-      this.lastRefreshAt = now
-      this.staleServedAt = undefined
     } else if (event.type === 'jwks_error') {
       this.retryAt = now + event.retryInMs
       this.lastErrorAt = now
-    } else if (event.type === 'jwks_stale') {
-      this.staleServedAt = now
     }
   }
 }

@@ -5,7 +5,6 @@
  */
 import { TokenCache } from '../cache/token-cache.js'
 import type { ResolvedOptions } from '../options.js'
-import type { DynamicSession } from '../session/session.js'
 import { JwksFetchObserver } from './jwks-fetches.js'
 import { KeyMonitor, type KeyEventListener } from './key-monitor.js'
 import { ATTRIBUTES, METRICS } from './names.js'
@@ -68,12 +67,5 @@ export class VerifierObservability {
 
   revocationMade(type: 'session' | 'user'): void {
     this.revocations?.add(1, { [ATTRIBUTES.environmentId]: this.environmentId, [ATTRIBUTES.revocationType]: type })
-  }
-
-  /** Wraps `verifyToken` in a span when traces are on. */
-  traced(verify: (token: string, options?: never) => Promise<DynamicSession>): ((token: string, options?: never) => Promise<DynamicSession>) | undefined {
-    const tracing = this.tracing
-    if (tracing === undefined) return undefined
-    return (token, options) => tracing.verify(() => verify(token, options))
   }
 }

@@ -5,7 +5,7 @@
  * synchronous counter would have summed). The duration histogram is recorded for every cold
  * verification and for one cached verification in {@link CACHED_DURATION_SAMPLING}.
  */
-import { isDynamicAuthError } from '../errors.js'
+import { codeOf } from './tracing.js'
 import type { DynamicSession } from '../session/session.js'
 import { ATTRIBUTES, CACHED_DURATION_SAMPLING, DURATION_BUCKETS, METRICS } from './names.js'
 import type { HistogramLike, MeterLike, ObservableResultLike, TelemetryAttributes } from './otel-types.js'
@@ -129,7 +129,7 @@ export class VerifyMetrics {
   }
 
   private slotOf(error: unknown): Slot {
-    const raw = isDynamicAuthError(error) ? error.code : 'other'
+    const raw = codeOf(error)
     const code = CODE.test(raw) ? raw : 'other'
     let slot = this.refusedSlots.get(code)
     if (slot === undefined) {

@@ -9,9 +9,10 @@ import type { AddressInfo } from 'node:net'
 import type { MintOptions, TestIssuer } from './test-issuer.js'
 import { parseSignInRequest } from './sign-in-request.js'
 import { DynamicAuthConfigError } from '../errors.js'
+import { DEFAULT_COOKIE_NAME } from '../http/options.js'
 import { createEmulator, type DynamicEmulator } from './emulator/emulator.js'
 import { isLoopbackHostname } from './emulator/cors.js'
-import { EmulatorError, sendError } from './emulator/http.js'
+import { EmulatorError, MAX_BODY_BYTES, sendError, sendJson } from './emulator/http.js'
 import type { EmulatorOptions } from './emulator/options.js'
 
 /**
@@ -67,8 +68,6 @@ export interface TestIssuerServer {
   close(): Promise<void>
 }
 
-const MAX_BODY_BYTES = 65536
-
 class RequestError extends Error {
   constructor(
     readonly status: number,
@@ -105,11 +104,6 @@ function readBody(req: IncomingMessage): Promise<unknown> {
   })
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers })
-  res.end(JSON.stringify(body))
-}
-
 /** Starts the HTTP stand-in for `issuer`. */
 export async function startStandIn(issuer: TestIssuer, options: StandInListenOptions): Promise<TestIssuerServer> {
   const { port = 0, host = '127.0.0.1' } = options
@@ -121,7 +115,7 @@ export async function startStandIn(issuer: TestIssuer, options: StandInListenOpt
   const emulator = createEmulator(issuer, { ...options, anyHost: options.unsafeListenAnyHost === true })
   // CORS for browser callers: loopback origins (and the listed ones) are echoed, with credentials, so cookies can flow.
   const corsHeaders = (req: IncomingMessage): Record<string, string> => emulator.policy.headers(req)
-  const cookieName = options.cookieName === undefined ? 'DYNAMIC_JWT_TOKEN' : options.cookieName
+  const cookieName = options.cookieName === undefined ? DEFAULT_COOKIE_NAME : options.cookieName
   const base = `/api/v0/sdk/${issuer.environmentId}`
   const jwksPaths = new Set([`${base}/.well-known/jwks`, `${base}/.well-known/jwks.json`])
   const paths = { verify: `${base}/verify`, logout: `${base}/logout`, rotate: '/stand-in/rotate-key' }

@@ -8,13 +8,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { EmulatorError } from './http.js'
 import { normalizeOrigin } from '../../http/options.js'
+import { isLoopbackHostname } from '../../options.js'
 
-const LOOPBACK_HOSTNAME = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i
-
-/** True for `localhost`, `127.x.x.x` and `::1` (with or without brackets). */
-export function isLoopbackHostname(hostname: string): boolean {
-  return LOOPBACK_HOSTNAME.test(hostname)
-}
+export { isLoopbackHostname }
 
 /** True for an `http:`/`https:` origin on a loopback host, any port. */
 export function isLoopbackOrigin(origin: string): boolean {

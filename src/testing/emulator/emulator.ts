@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { randomBytes } from 'node:crypto'
 import { createOriginPolicy, type OriginPolicy } from './cors.js'
-import { EmulatorError, cookieValue, readJsonObject, sendJson, sendNoContent, textMember } from './http.js'
+import { EmulatorError, readJsonObject, sendJson, sendNoContent, textMember } from './http.js'
 import { checkEmulatorOptions, type EmulatorOptions } from './options.js'
 import { OtpCodes } from './otp.js'
 import { SessionStore, sessionObject, type EmulatedSession, type SessionObject } from './sessions.js'
@@ -15,9 +15,8 @@ import { informationFields, projectSettings } from './settings.js'
 import { mintSessionTokens, sessionScope, type Minter } from './tokens.js'
 import { UserStore, missingFields, sdkUser, type EmulatedUser } from './users.js'
 import { WebhookSender, type WebhookDelivery } from './webhooks.js'
-
-/** The cookie Dynamic's client writes in cookie mode, and the emulator reads. */
-export const DYNAMIC_COOKIE = 'DYNAMIC_JWT_TOKEN'
+import { cookieValue } from '../../http/extract.js'
+import { DEFAULT_COOKIE_NAME } from '../../http/options.js'
 
 /** A session as the emulator reports it: Dynamic's Session object plus whose it is and its MFA state. */
 export interface EmulatorSessionInfo extends SessionObject {
@@ -84,7 +83,7 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
   function authenticate(req: IncomingMessage): { session: EmulatedSession; user: EmulatedUser } {
     const header = req.headers.authorization
     const bearer = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined
-    const token = bearer ?? cookieValue(req, DYNAMIC_COOKIE)
+    const token = bearer ?? cookieValue(req.headers.cookie ?? '', DEFAULT_COOKIE_NAME)
     if (!token) throw unauthorized('No token: send Authorization: Bearer <token>.')
     const session = sessions.byToken(token)
     if (!session) throw unauthorized('The token is unknown to this local Dynamic or has expired.', 'invalid_token')

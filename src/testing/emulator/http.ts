@@ -80,15 +80,3 @@ export function textMember(body: Record<string, unknown>, name: string, max = 32
   if (typeof value !== 'string' || value.length === 0 || value.length > max) throw new EmulatorError(400, 'invalid_request', `"${name}" must be a string of 1 to ${max} characters.`)
   return value
 }
-
-/** The value of one cookie of the request, or undefined. */
-export function cookieValue(req: IncomingMessage, name: string): string | undefined {
-  const header = req.headers.cookie
-  if (!header) return undefined
-  for (const part of header.split(';')) {
-    const index = part.indexOf('=')
-    if (index < 0) continue
-    if (part.slice(0, index).trim() === name) return part.slice(index + 1).trim() || undefined
-  }
-  return undefined
-}
