@@ -3,7 +3,7 @@
  * from a delivery whose signature was verified (an unsigned body could name anything and blow up
  * the attribute's cardinality), and only when it looks like one of Dynamic's names.
  */
-import type { WebhookProcessor, WebhookResult } from '../webhooks/handler.js'
+import type { WebhookObserver, WebhookResult } from '../webhooks/handler.js'
 import { ATTRIBUTES, METRICS } from './names.js'
 import { resolveTelemetry, type TelemetrySetting } from './telemetry.js'
 
@@ -17,29 +17,16 @@ function outcomeOf(result: WebhookResult): string {
   return result.status === 200 ? 'processed' : `http_${result.status}`
 }
 
-/** A signed delivery's event name, or `unknown`. */
-function eventNameOf(rawBody: string | Uint8Array, result: WebhookResult): string {
-  // 401 (signature), 413 (size) and 400 (not an event) are answered before the name is trusted.
-  if (result.status === 401 || result.status === 413 || result.status === 400 || result.status === 405) return 'unknown'
-  try {
-    const text = typeof rawBody === 'string' ? rawBody : new TextDecoder().decode(rawBody)
-    const name = (JSON.parse(text) as { eventName?: unknown }).eventName
-    return typeof name === 'string' && EVENT_NAME.test(name) ? name : 'other'
-  } catch {
-    return 'unknown'
-  }
-}
-
-/** Counts the deliveries of a webhook endpoint when a meter provider is registered or given. */
-export function instrumentWebhooks(processor: WebhookProcessor, setting: TelemetrySetting | undefined): WebhookProcessor {
+/**
+ * The observer that counts a webhook endpoint's deliveries, when a meter provider is registered
+ * or given; otherwise none.
+ */
+export function webhookMetrics(setting: TelemetrySetting | undefined): WebhookObserver | undefined {
   const { meter } = resolveTelemetry(setting)
-  if (meter === undefined) return processor
+  if (meter === undefined) return undefined
   const received = meter.createCounter(METRICS.webhooksReceived, { description: 'Webhook deliveries, by event name and outcome.', unit: '{webhook}' })
-  const handle = processor.handle.bind(processor)
-  processor.handle = async (rawBody, signature) => {
-    const result = await handle(rawBody, signature)
-    received.add(1, { [ATTRIBUTES.webhookEvent]: eventNameOf(rawBody, result), [ATTRIBUTES.webhookOutcome]: outcomeOf(result) })
-    return result
+  return (result, eventName) => {
+    const event = eventName === undefined ? 'unknown' : EVENT_NAME.test(eventName) ? eventName : 'other'
+    received.add(1, { [ATTRIBUTES.webhookEvent]: event, [ATTRIBUTES.webhookOutcome]: outcomeOf(result) })
   }
-  return processor
 }

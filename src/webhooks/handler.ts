@@ -121,6 +121,12 @@ function refused(status: WebhookResult['status'], error: string, message: string
   return { status, body: { error, message } }
 }
 
+/**
+ * Told of every answered delivery: the answer, and the event's name once its signature and body
+ * were checked (never the name an unsigned body claims). Used for metrics.
+ */
+export type WebhookObserver = (result: WebhookResult, eventName: string | undefined) => void
+
 /** The validated options plus the one function every framework route calls. */
 export class WebhookProcessor {
   private readonly secrets: readonly string[]
@@ -129,7 +135,10 @@ export class WebhookProcessor {
   readonly maxBodyBytes: number
   private readonly environmentId: string | undefined
 
-  constructor(private readonly options: DynamicWebhooksOptions) {
+  constructor(
+    private readonly options: DynamicWebhooksOptions,
+    private readonly observer?: WebhookObserver,
+  ) {
     if (typeof options !== 'object' || options === null) throw new TypeError('dynamic-guard/webhooks: options are required, with the webhook secret.')
     const secrets = typeof options.secret === 'string' ? [options.secret] : options.secret
     if (!Array.isArray(secrets) || secrets.length === 0 || !secrets.every((s) => typeof s === 'string' && s.length > 0)) {
@@ -146,20 +155,33 @@ export class WebhookProcessor {
     this.environmentId = (options.environmentId ?? options.auth?.config?.environmentId)?.toLowerCase()
   }
 
+  /**
+   * Tells the observer of an answer and returns it. The routes call it for the answers they give
+   * before the body reaches the processor (a wrong method, a body over the limit).
+   */
+  answered(result: WebhookResult, eventName?: string): WebhookResult {
+    try {
+      this.observer?.(result, eventName)
+    } catch {
+      // Counting a delivery never changes its answer.
+    }
+    return result
+  }
+
   /** Handles one delivery: the raw body exactly as received, and the signature header. */
   async handle(rawBody: string | Uint8Array, signature: string | null | undefined): Promise<WebhookResult> {
     const size = typeof rawBody === 'string' ? Buffer.byteLength(rawBody) : rawBody.byteLength
-    if (size > this.maxBodyBytes) return tooLarge(this.maxBodyBytes)
-    if (signature === undefined || signature === null || signature === '') return signatureMissing()
+    if (size > this.maxBodyBytes) return this.answered(tooLarge(this.maxBodyBytes))
+    if (signature === undefined || signature === null || signature === '') return this.answered(signatureMissing())
     if (!verifyWebhookSignature(this.secrets, rawBody, signature)) {
-      return refused(401, 'signature_invalid', 'The x-dynamic-signature-256 header does not match the body: the message was altered, not sent by Dynamic, or signed with another secret.')
+      return this.answered(refused(401, 'signature_invalid', 'The x-dynamic-signature-256 header does not match the body: the message was altered, not sent by Dynamic, or signed with another secret.'))
     }
     let event: unknown
     try {
       const text = typeof rawBody === 'string' ? rawBody : new TextDecoder('utf-8', { fatal: true }).decode(rawBody)
       event = JSON.parse(text)
     } catch {
-      return refused(400, 'invalid_body', 'The body is not UTF-8 JSON.')
+      return this.answered(refused(400, 'invalid_body', 'The body is not UTF-8 JSON.'))
     }
     return this.process(event, 'raw_body')
   }
@@ -176,15 +198,15 @@ export class WebhookProcessor {
     } catch {
       text = undefined
     }
-    if (typeof text !== 'string') return refused(400, 'invalid_body', 'The parsed body cannot be serialised as JSON.')
-    if (Buffer.byteLength(text) > this.maxBodyBytes) return tooLarge(this.maxBodyBytes)
-    if (signature === undefined || signature === null || signature === '') return signatureMissing()
+    if (typeof text !== 'string') return this.answered(refused(400, 'invalid_body', 'The parsed body cannot be serialised as JSON.'))
+    if (Buffer.byteLength(text) > this.maxBodyBytes) return this.answered(tooLarge(this.maxBodyBytes))
+    if (signature === undefined || signature === null || signature === '') return this.answered(signatureMissing())
     if (!verifyWebhookSignature(this.secrets, text, signature)) {
-      return refused(
+      return this.answered(refused(
         401,
         'signature_invalid',
         'The x-dynamic-signature-256 header does not match the body. The body had been parsed before the webhook route saw it, so the signature was checked over JSON.stringify of the parsed body, which differs from the bytes sent when they were not compact JSON: mount the route before the JSON body parser (or give it the raw body) so that the exact bytes are checked.',
-      )
+      ))
     }
     // A fresh copy: what the framework parsed may be shared with, or changed by, other code.
     return this.process(JSON.parse(text), 'reserialized_body')
@@ -192,8 +214,13 @@ export class WebhookProcessor {
 
   private async process(event: unknown, signedOver: WebhookSignedOver): Promise<WebhookResult> {
     if (!isEvent(event)) {
-      return refused(400, 'invalid_event', 'The body is not a Dynamic webhook event (messageId and eventName are required).')
+      return this.answered(refused(400, 'invalid_event', 'The body is not a Dynamic webhook event (messageId and eventName are required).'))
     }
+    return this.answered(await this.processEvent(event, signedOver), event.eventName)
+  }
+
+  /** A signed, well-formed event: environment, redelivery, revocation, then `onEvent`. */
+  private async processEvent(event: DynamicWebhookEvent, signedOver: WebhookSignedOver): Promise<WebhookResult> {
     if (this.environmentId && typeof event.environmentId === 'string' && event.environmentId.toLowerCase() !== this.environmentId) {
       return { status: 200, body: { ok: true, ignored: 'other_environment' } }
     }

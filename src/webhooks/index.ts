@@ -15,7 +15,7 @@
  */
 import type { ServerResponse } from 'node:http'
 import { WebhookProcessor, type DynamicWebhooksOptions, type WebhookResult } from './handler.js'
-import { instrumentWebhooks } from '../observability/webhook-metrics.js'
+import { webhookMetrics } from '../observability/webhook-metrics.js'
 import { fastifyPlugin, handleFetch, handleNode, type FastifyInstanceLike, type FastifyWebhookOptions, type HonoContextLike, type NodeWebhookRequest } from './routes.js'
 
 export {
@@ -61,7 +61,7 @@ export interface DynamicWebhooks {
  * Throws at once for bad options.
  */
 export function createDynamicWebhooks(options: DynamicWebhooksOptions): DynamicWebhooks {
-  const processor = instrumentWebhooks(new WebhookProcessor(options), options.telemetry)
+  const processor = new WebhookProcessor(options, webhookMetrics(options.telemetry))
   return Object.freeze({
     fetch: (request: Request) => handleFetch(processor, request),
     express: (req: NodeWebhookRequest, res: ServerResponse, next?: (error?: unknown) => void) => handleNode(processor, req, res, next),

@@ -16,9 +16,9 @@ function json(result: WebhookResult): Response {
 
 /** The Fetch API route: `(request) => Response` (Next.js route handlers, Bun, Deno, Workers, Hono). */
 export async function handleFetch(processor: WebhookProcessor, request: Request): Promise<Response> {
-  if (request.method !== 'POST') return json(methodNotAllowed())
+  if (request.method !== 'POST') return json(processor.answered(methodNotAllowed()))
   const body = await readCappedBody(request, processor.maxBodyBytes)
-  if (!body) return json(tooLarge(processor.maxBodyBytes))
+  if (!body) return json(processor.answered(tooLarge(processor.maxBodyBytes)))
   return json(await processor.handle(body, request.headers.get(SIGNATURE_HEADER)))
 }
 
@@ -63,7 +63,7 @@ function readNodeBody(req: IncomingMessage, max: number): Promise<Buffer | undef
  */
 export async function handleNode(processor: WebhookProcessor, req: NodeWebhookRequest, res: ServerResponse, next?: (error?: unknown) => void): Promise<void> {
   try {
-    if (req.method !== 'POST') return send(res, methodNotAllowed())
+    if (req.method !== 'POST') return send(res, processor.answered(methodNotAllowed()))
     let body: string | Uint8Array | undefined
     if (Buffer.isBuffer(req.rawBody) || typeof req.rawBody === 'string') body = req.rawBody
     else if (Buffer.isBuffer(req.body) || typeof req.body === 'string') body = req.body
@@ -77,7 +77,7 @@ export async function handleNode(processor: WebhookProcessor, req: NodeWebhookRe
       body = await readNodeBody(req, processor.maxBodyBytes)
       if (!body) {
         res.setHeader('connection', 'close')
-        return send(res, tooLarge(processor.maxBodyBytes))
+        return send(res, processor.answered(tooLarge(processor.maxBodyBytes)))
       }
     }
     const header = req.headers[SIGNATURE_HEADER]
