@@ -153,6 +153,26 @@ describe('Fastify plugin details', () => {
     }
   })
 
+  it('says once, as a process warning, when the hook runs where request.auth was never declared', async () => {
+    const warnings: Array<{ code?: string; message: string }> = []
+    const onWarning = (warning: Error & { code?: string }) => warnings.push(warning)
+    process.on('warning', onWarning)
+    const fastify = Fastify()
+    // The hook alone, without the plugin that declares request.auth: it still works.
+    fastify.get('/bare', { onRequest: dynamicAuth(createDynamicAuth(issuer.authOptions())) }, me)
+    const running = await listen(fastify)
+    try {
+      for (let i = 0; i < 3; i++) assert.deepEqual((await call(`${running.url}/bare`, { token: issuer.mint() })).body, { userId: TEST_USER_ID, method: 'GET' })
+      await new Promise((resolve) => setImmediate(resolve)) // warnings are emitted on the next tick
+      const ours = warnings.filter((w) => w.code === 'DYNAMIC_GUARD_FASTIFY_UNDECLARED_AUTH')
+      assert.equal(ours.length, 1)
+      assert.match(ours[0]!.message, /Register dynamicAuthPlugin .* or call app\.decorateRequest\("auth", undefined\)/)
+    } finally {
+      process.off('warning', onWarning)
+      await running.close()
+    }
+  })
+
   it('refuses bad options at registration', async () => {
     const fastify = Fastify()
     fastify.register(dynamicAuthPlugin, { auth: createDynamicAuth(issuer.authOptions()), cookieName: 'bad name' })
