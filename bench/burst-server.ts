@@ -116,12 +116,14 @@ async function fastifyServer(): Promise<Server> {
   const app = Fastify({ logger: false })
   app.get('/health', async () => ({ ok: true }))
   if (variant === 'dynamic-guard') {
-    // Our adapter, as a user mounts it.
-    const { dynamicAuth } = await import('../src/adapters/fastify.js')
+    // Our adapter, as the documentation mounts it: the plugin (which decorates request.auth, as
+    // Fastify asks of anything that sets a request property) with its per-route hook.
+    const { dynamicAuthPlugin } = await import('../src/adapters/fastify.js')
     const { createDynamicAuth } = await import('../src/index.js')
     const auth = createDynamicAuth({ environmentId: config.environmentId, jwksUrl: config.jwksUrl, tokenCacheSize: config.cacheSize })
     await auth.warmUp()
-    app.get('/me', { onRequest: dynamicAuth(auth) }, async (request) => ({ userId: (request as unknown as { auth: { userId: string } }).auth.userId }))
+    await app.register(dynamicAuthPlugin, { auth, global: false })
+    app.get('/me', { onRequest: app.dynamicAuth }, async (request) => ({ userId: request.auth!.userId }))
   } else if (check) {
     app.get('/me', async (request, reply) => {
       const result = await check(request.raw)

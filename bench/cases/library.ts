@@ -36,6 +36,11 @@ interface Setup {
    * other see the same moments. Default 1.
    */
   readonly slices?: number
+  /**
+   * Each contender's time per repetition, as a multiple of `loopMs`. The headline ratios are
+   * judged per repetition, so their cases measure longer, in more slices. Default 1.
+   */
+  readonly span?: number
 }
 
 /**
@@ -49,7 +54,8 @@ async function measureAll(ctx: BenchContext, caseId: string, unit: Unit, loop: L
   const chosen = CONTENDERS.filter(which)
   const samples = new Map<string, number[]>([...chosen.map((c) => c.id), ...references.map((r) => r.id)].map((id) => [id, []]))
   const slices = setup.slices ?? 1
-  const sliceCtx: BenchContext = slices > 1 ? { ...ctx, loopMs: ctx.loopMs / slices } : ctx
+  const loopMs = ctx.loopMs * (setup.span ?? 1)
+  const sliceCtx: BenchContext = slices > 1 || loopMs !== ctx.loopMs ? { ...ctx, loopMs: loopMs / slices } : ctx
   const run = [
     ...chosen.map((c) => ({ id: c.id, go: () => loop(verifiers.get(c.id)!, sliceCtx) })),
     ...references.map((r) => ({ id: r.id, go: () => r.loop(verifiers.get(r.make ? r.id : r.contender)!, sliceCtx) })),
@@ -109,7 +115,7 @@ function coldCase(id: string, title: string, bits?: number): BenchCase {
         loop: (v, c) => oneAtATime(v, tokens, { ms: c.loopMs }),
       }
       const references = bits === undefined ? [cacheOn] : []
-      const rows = await measureAll(ctx, id, 'verifications/s', (v, c) => oneAtATime(v, tokens, { ms: c.loopMs }), () => true, references, { bits, cold: true, slices: 4 })
+      const rows = await measureAll(ctx, id, 'verifications/s', (v, c) => oneAtATime(v, tokens, { ms: c.loopMs }), () => true, references, { bits, cold: true, ...(bits === undefined ? { slices: 8, span: 3 } : { slices: 4 }) })
       return { rows, notes: ["dynamic-guard's verified-token cache is off here (it cannot help with new tokens); the reference row has it on, paying the insertion of every new token."] }
     },
   }
@@ -121,7 +127,7 @@ function inFlightCase(id: string, title: string, bits?: number): BenchCase {
     title,
     async run(ctx) {
       const { tokens } = await ctx.fixture(bits)
-      const rows = await measureAll(ctx, id, 'verifications/s', (v, c) => inFlight(v, tokens, 64, { ms: c.loopMs }), () => true, [floorOneAtATime(tokens), floorThreadPool(tokens)], { bits, cold: true, slices: 2 })
+      const rows = await measureAll(ctx, id, 'verifications/s', (v, c) => inFlight(v, tokens, 64, { ms: c.loopMs }), () => true, [floorOneAtATime(tokens), floorThreadPool(tokens)], { bits, cold: true, ...(bits === undefined ? { slices: 8, span: 3 } : { slices: 2 }) })
       return { rows }
     },
   }
