@@ -116,7 +116,8 @@ async function runHttp(ctx: BenchContext): Promise<CaseResult & { sections: Arra
     for (const s of servers) await load(s.url, fx.warmToken, 1)
     const samples = new Map<Running, LoadResult[]>(servers.map((s) => [s, []]))
     for (let rep = 0; rep < ctx.reps; rep++) {
-      for (const s of servers) samples.get(s)!.push(await load(s.url, fx.warmToken, seconds))
+      // Reversed every other repetition, so that no server is always measured right after another.
+      for (const s of rep % 2 ? [...servers].reverse() : servers) samples.get(s)!.push(await load(s.url, fx.warmToken, seconds))
       ctx.progress(`rep ${rep + 1}/${ctx.reps}`)
     }
     const sections = FRAMEWORKS.map((f) => {
