@@ -44,7 +44,10 @@ const guards = new WeakMap<object, ResolvedAuthenticateOptions>()
 /** Decides for one request. Rejects only with an error that is not a DynamicAuthError (a bug). */
 export function guardRequest<R extends object>(setup: AdapterSetup, request: R, reader: RequestReader<R>): Promise<GuardDecision> {
   const options = setup.options
-  guards.set(request, options)
+  // The helpers fall back to the defaults, so only a guard that answers otherwise is remembered:
+  // most apps pay no WeakMap entry per request.
+  if (options.refusals !== 'respond' || options.passPreflights || options.realm !== DEFAULT_REALM) guards.set(request, options)
+  else if (guards.has(request)) guards.delete(request) // a later default guard on the same request
   if (isPreflight(reader, request)) return Promise.resolve(options.passPreflights ? GO_ON : ANSWER_PREFLIGHT)
   return authenticateRequest(setup.auth, request, reader, options).then(
     (session): GuardDecision => (session === undefined ? GO_ON : { action: 'continue', session }),
