@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { CASES } from './cases/index.js'
 import { CONTENDERS, type Verify } from './lib/contenders.js'
 import { COLD_POOL, createFixture, HEADLINE_BITS, type Fixture } from './lib/fixture.js'
-import { burstMatrix, caseTable, httpMatrix, summaryMatrix, svgChart, targetsTable } from './lib/report.js'
+import { burstCpuMatrix, burstMatrix, caseTable, httpMatrix, summaryMatrix, svgChart, targetsTable } from './lib/report.js'
 import { evaluateTargets, explainMiss } from './lib/targets.js'
 import type { BenchContext, Row } from './lib/types.js'
 
@@ -213,6 +213,7 @@ const docsResults = [
   '',
   burstMatrix(sections),
   '',
+  ...(burstCpuMatrix(sections) ? [burstCpuMatrix(sections), ''] : []),
   ...(sections.find((s) => s.id === 'burst')?.notes ?? []).map((n) => `${n}\n`),
   '### HTTP: a repeated token, each framework',
   '',

@@ -4,14 +4,18 @@
  * over 64 keep-alive connections: the time until all are answered and the latency percentiles.
  * Then the steady state: the same 2,000 users again (what the verified-token cache gives).
  * Against the same server with jose and with fast-jwt, and unprotected. Servers are child
- * processes on all cores (bench/burst-server.ts); the load comes from this process.
+ * processes on all cores (bench/burst-server.ts); the load comes from this process. On Linux each
+ * wave also records the CPU it cost (the server's main thread, its other threads, the load
+ * generator): what the two cores could give and what a schedule of that work can reach.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { Agent, request } from 'node:http'
+import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { median } from '../lib/measure.js'
 import type { BenchCase, BenchContext, CaseResult, Row } from '../lib/types.js'
 import { waitForReady } from '../lib/server-child.js'
+import { cpuBetween, threadCpu } from '../lib/thread-cpu.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const SERVER = `${ROOT}bench/burst-server.ts`
@@ -67,13 +71,30 @@ export interface Wave {
   readonly max: number
   /** Answers other than 200. */
   readonly non200: number
+  /** CPU the wave cost, ms (Linux only). */
+  readonly cpu?: WaveCpu
 }
 
-/** Sends every token once, `connections` at a time over the agent's open sockets. */
-async function wave(agent: Agent, port: number, tokens: readonly string[], connections: number): Promise<Wave> {
+export interface WaveCpu {
+  /** The server's main thread (HTTP, JavaScript). */
+  readonly serverMain: number
+  /** The server's other threads: libuv's pool (RSA checks that overlap), V8's compiler and GC threads. */
+  readonly serverOther: number
+  /** This process: the load generator. */
+  readonly loadGenerator: number
+  /** All of it ÷ (cores × the wave's time), %: how busy the machine was kept. */
+  readonly busy: number
+}
+
+const CORES = availableParallelism()
+
+/** Sends every token once, `connections` at a time over the agent's open sockets, to the server process `pid`. */
+async function wave(agent: Agent, port: number, pid: number, tokens: readonly string[], connections: number): Promise<Wave> {
   const latencies: number[] = []
   let next = 0
   let non200 = 0
+  const serverBefore = threadCpu(pid)
+  const loadBefore = process.cpuUsage()
   const start = performance.now()
   const worker = async (): Promise<void> => {
     while (next < tokens.length) {
@@ -86,9 +107,18 @@ async function wave(agent: Agent, port: number, tokens: readonly string[], conne
   }
   await Promise.all(Array.from({ length: connections }, worker))
   const totalMs = performance.now() - start
+  const load = process.cpuUsage(loadBefore)
+  const server = cpuBetween(serverBefore, threadCpu(pid))
+  const loadGenerator = (load.user + load.system) / 1000
+  const cpu: WaveCpu | undefined = server && {
+    serverMain: server.main,
+    serverOther: server.other,
+    loadGenerator,
+    busy: (100 * (server.main + server.other + loadGenerator)) / (CORES * totalMs),
+  }
   latencies.sort((a, b) => a - b)
   const at = (q: number): number => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]! * 10) / 10
-  return { totalMs, p50: at(0.5), p99: at(0.99), max: at(1), non200 }
+  return { totalMs, p50: at(0.5), p99: at(0.99), max: at(1), non200, ...(cpu && { cpu }) }
 }
 
 interface Measured {
@@ -102,13 +132,29 @@ async function once(framework: string, variant: string, config: string, tokens: 
   try {
     // Open the connections first: the burst measures answers, not TCP handshakes.
     await Promise.all(Array.from({ length: BURST_CONNECTIONS }, () => get(agent, server.port, '/health')))
-    const burst = await wave(agent, server.port, tokens, BURST_CONNECTIONS)
-    const steady = await wave(agent, server.port, tokens, BURST_CONNECTIONS)
+    const pid = server.child.pid!
+    const burst = await wave(agent, server.port, pid, tokens, BURST_CONNECTIONS)
+    const steady = await wave(agent, server.port, pid, tokens, BURST_CONNECTIONS)
     return { burst, steady }
   } finally {
     agent.destroy()
     server.child.kill('SIGTERM')
     await new Promise((resolve) => server.child.once('exit', resolve))
+  }
+}
+
+/** Medians of the waves' CPU figures, for a row's `extra` (none when a wave has no reading). */
+function cpuMedians(waves: readonly Wave[]): Record<string, number> {
+  const cpu = waves.map((w) => w.cpu)
+  if (cpu.length === 0 || cpu.some((c) => c === undefined)) return {}
+  const of = (pick: (c: WaveCpu) => number): number => Math.round(median(cpu.map((c) => pick(c!))))
+  return {
+    cpuServerMain: of((c) => c.serverMain),
+    cpuServerOther: of((c) => c.serverOther),
+    cpuLoadGenerator: of((c) => c.loadGenerator),
+    cpuTotal: of((c) => c.serverMain + c.serverOther + c.loadGenerator),
+    busy: of((c) => c.busy),
+    cores: CORES,
   }
 }
 
@@ -120,6 +166,11 @@ async function runBurst(ctx: BenchContext): Promise<CaseResult> {
   const notes: string[] = [
     `${BURST_USERS.toLocaleString('en-US')} distinct users' tokens (RSA-${fx.bits}) over ${BURST_CONNECTIONS} keep-alive connections (opened before), sent to a server started for the measurement (keys loaded at startup, nothing else warm); then the same users again. Servers run on all cores; the load generator (node:http) shares them. Caches hold ${CACHE_SIZE.toLocaleString('en-US')} tokens (dynamic-guard's and fast-jwt's default of 1,000 would not hold 2,000 users); jose has none. Medians of ${Math.max(ctx.reps, BURST_REPS)} repetitions (contenders in a different order each time), after one unmeasured run that warms the load generator.`,
   ]
+  if (threadCpu(process.pid)) {
+    notes.push(
+      `CPU per wave (Linux, from /proc; medians, ms): the server's main thread (HTTP and JavaScript), its other threads (libuv's pool, where overlapping RSA checks run, and V8's compiler and garbage-collector threads: a fresh server compiles its hot code while the burst runs) and the load generator (this process); "busy" is all of it ÷ (${CORES} cores × the wave's time).`,
+    )
+  }
   // One unmeasured run first: the load generator (this process) is then as warm for the first
   // contender as for the last.
   await once(FRAMEWORKS[0], 'unprotected', config, tokens)
@@ -158,7 +209,7 @@ async function runBurst(ctx: BenchContext): Promise<CaseResult> {
           value: median(waves.map((w) => w.totalMs)),
           unit: 'ms',
           samples: waves.map((w) => w.totalMs),
-          extra: { p50: median(waves.map((w) => w.p50)), p99: median(waves.map((w) => w.p99)), max: median(waves.map((w) => w.max)) },
+          extra: { p50: median(waves.map((w) => w.p50)), p99: median(waves.map((w) => w.p99)), max: median(waves.map((w) => w.max)), ...cpuMedians(waves) },
         })
       }
       sections.push({

@@ -15,7 +15,8 @@ export function caseTable(rows: readonly Row[]): string {
   const ours = rows.find((r) => r.contender === 'dynamic-guard')
   const lowerIsBetter = rows[0]?.unit === 'ms' || rows[0]?.unit === 'MB'
   const hasLatency = rows.some((r) => r.extra?.p50 !== undefined)
-  const head = ['contender', 'median', ...(hasLatency ? ['p50', 'p99'] : []), 'dynamic-guard is', 'samples']
+  const hasCpu = rows.some((r) => r.extra?.cpuTotal !== undefined)
+  const head = ['contender', 'median', ...(hasLatency ? ['p50', 'p99'] : []), ...(hasCpu ? ['CPU'] : []), 'dynamic-guard is', 'samples']
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`]
   for (const r of rows) {
     const rel = ours && r !== ours && r.value > 0 ? (lowerIsBetter ? r.value / ours.value : ours.value / r.value) : undefined
@@ -23,12 +24,19 @@ export function caseTable(rows: readonly Row[]): string {
       r.contender === 'dynamic-guard' ? `**${r.label}**` : r.label,
       formatValue(r.value, r.unit),
       ...(hasLatency ? [`${r.extra?.p50 ?? '-'} ms`, `${r.extra?.p99 ?? '-'} ms`] : []),
+      ...(hasCpu ? [cpuCell(r.extra)] : []),
       rel === undefined ? '' : `${rel.toFixed(2)}×`,
       r.samples.map((s) => (r.unit === 'ms' || r.unit === 'MB' ? s.toFixed(1) : Math.round(s))).join(', '),
     ]
     lines.push(`| ${cells.join(' | ')} |`)
   }
   return lines.join('\n')
+}
+
+/** A burst row's CPU: all of it, then the server's main and other threads and the load generator. */
+function cpuCell(extra: Row['extra']): string {
+  if (extra?.cpuTotal === undefined) return '–'
+  return `${extra.cpuTotal} ms (server ${extra.cpuServerMain} + ${extra.cpuServerOther}, load ${extra.cpuLoadGenerator}; busy ${extra.busy}%)`
 }
 
 export function targetsTable(targets: readonly Target[]): string {
@@ -139,4 +147,25 @@ export function burstMatrix(sections: ReadonlyArray<{ id: string; rows: readonly
     lines.push(`| ${name} | ${cells.join(' | ')} |`)
   }
   return lines.join('\n')
+}
+
+/**
+ * What the burst cost in CPU (Linux): a row per framework, each contender's server CPU (main
+ * thread / other threads), the load generator's, and how busy that kept the machine.
+ */
+export function burstCpuMatrix(sections: ReadonlyArray<{ id: string; rows: readonly Row[] }>): string {
+  const chosen = sections.filter((s) => s.id.startsWith('burst-') && s.rows.some((r) => r.extra?.cpuTotal !== undefined))
+  if (chosen.length === 0) return ''
+  const contenders: Array<{ id: string; label: string }> = []
+  for (const s of chosen) for (const r of s.rows) if (!contenders.some((c) => c.id === r.contender)) contenders.push({ id: r.contender, label: r.label })
+  const lines = [
+    `| CPU in the burst | ${contenders.map((c) => (c.id === 'dynamic-guard' ? `**${c.label}**` : c.label)).join(' | ')} |`,
+    `|---|${contenders.map(() => '---:').join('|')}|`,
+  ]
+  for (const s of chosen) {
+    const framework = s.id.slice('burst-'.length)
+    const cells = contenders.map((c) => cpuCell(s.rows.find((r) => r.contender === c.id)?.extra))
+    lines.push(`| ${framework === 'node' ? 'node:http' : framework} | ${cells.join(' | ')} |`)
+  }
+  return [...lines, '', 'Server: its main thread + its other threads. Busy: all the CPU ÷ (cores × the time until all were answered).'].join('\n')
 }
