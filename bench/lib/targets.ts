@@ -96,12 +96,16 @@ function burstCpuReason(t: Target, rows: readonly Row[]): string {
   const budget = (1.15 * 2000 * 1000) / pool + bare.value
   const least = cpu(ours, 'cpuTotal') / cores
   const beyond = cpu(ours, 'cpuTotal') - cpu(bare, 'cpuTotal') - rsa
+  // What the budget leaves for everything but the RSA checks, if the machine stayed as busy as
+  // the unprotected run kept it: its CPU within the budget, less the unprotected run's and the checks'.
+  const room = (cores * budget * cpu(bare, 'busy')) / 100 - cpu(bare, 'cpuTotal') - rsa
   const ms = (v: number): string => `${Math.round(v).toLocaleString('en-US')} ms`
   return (
     `The budget (${ms(budget)}) adds the RSA work at the bare pool's rate to the unprotected server's time, as if the cores were free for it; they are not. ` +
     `The unprotected run already kept the machine ${cpu(bare, 'busy')}% busy (${ms(cpu(bare, 'cpuTotal'))} of CPU: the server's main thread ${ms(cpu(bare, 'cpuServerMain'))}, its other threads ${ms(cpu(bare, 'cpuServerOther'))}, mostly V8 compiling a fresh server's hot code, and the load generator ${ms(cpu(bare, 'cpuLoadGenerator'))}). ` +
     `Our run used ${ms(cpu(ours, 'cpuTotal'))} of CPU (server ${ms(cpu(ours, 'cpuServerMain'))} + ${ms(cpu(ours, 'cpuServerOther'))}, load generator ${ms(cpu(ours, 'cpuLoadGenerator'))}), ${cpu(ours, 'busy')}% of what ${cores} cores gave in its ${ms(ours.value)}: no schedule of that work finishes in under ${ms(least)}. ` +
     `Of it, the 2,000 RSA-4096 checks are ~${ms(rsa)} at the one-core floor's rate, and ~${ms(Math.max(0, beyond))} is what a fresh server spends beyond the unprotected one and the checks: parsing, claims and session on code V8 has not optimised yet, and V8 optimising it. ` +
+    `At the unprotected run's ${cpu(bare, 'busy')}%, the budget leaves ${room > 0 ? `${ms(room)} of CPU (${((room * 1000) / 2000).toFixed(0)} µs a token)` : 'no CPU at all'} for everything a verifier does besides the RSA checks. ` +
     'jose and fast-jwt pay the same kind of cost (their CPU is in the same table).'
   )
 }
