@@ -29,6 +29,11 @@ function worstRepetition(rows: readonly Row[], caseId: string, a: string, b: str
   return Math.min(...x.map((v, i) => v / y[i]!))
 }
 
+/** The burst's budget, ms: 1.15 × the bare thread pool's time for 2,000 verifications, plus the unprotected server's time. */
+function burstBudget(threadPoolRate: number, unprotectedMs: number): number {
+  return (1.15 * 2000 * 1000) / threadPoolRate + unprotectedMs
+}
+
 export function evaluateTargets(rows: readonly Row[]): Target[] {
   const dg = (c: string): number | undefined => find(rows, c, 'dynamic-guard')
   const floor = find(rows, 'cold', 'node-crypto')
@@ -51,8 +56,7 @@ export function evaluateTargets(rows: readonly Row[]): Target[] {
     const unprotected = find(rows, `burst-${framework}`, 'unprotected')
     if (ours === undefined || unprotected === undefined) continue
     if (threadPool !== undefined) {
-      // Budget: 1.15 × the bare thread pool's time for 2,000 verifications, plus the HTTP cost alone.
-      const budget = (1.15 * 2000 * 1000) / threadPool + unprotected
+      const budget = burstBudget(threadPool, unprotected)
       targets.push({ name: `burst, ${framework}: 2,000 new users answered within 1.15×(2,000 ÷ thread-pool rate) + unprotected time (budget ÷ time)`, value: budget / ours, goal: 1, op: '>=', met: ours <= budget })
     }
     for (const peer of ['jose', 'fast-jwt']) {
@@ -93,7 +97,7 @@ function burstCpuReason(t: Target, rows: readonly Row[]): string {
   }
   const cores = cpu(ours, 'cores')
   const rsa = (2000 * 1000) / floor
-  const budget = (1.15 * 2000 * 1000) / pool + bare.value
+  const budget = burstBudget(pool, bare.value)
   const least = cpu(ours, 'cpuTotal') / cores
   const beyond = cpu(ours, 'cpuTotal') - cpu(bare, 'cpuTotal') - rsa
   // What the budget leaves for everything but the RSA checks, if the machine stayed as busy as
