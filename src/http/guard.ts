@@ -47,7 +47,7 @@ export function guardRequest<R extends object>(setup: AdapterSetup, request: R, 
   // The helpers fall back to the defaults, so only a guard that answers otherwise is remembered:
   // most apps pay no WeakMap entry per request.
   if (options.refusals !== 'respond' || options.passPreflights || options.realm !== DEFAULT_REALM) guards.set(request, options)
-  else if (guards.has(request)) guards.delete(request) // a later default guard on the same request
+  else guards.delete(request) // a later default guard on the same request forgets an earlier one
   if (isPreflight(reader, request)) return Promise.resolve(options.passPreflights ? GO_ON : ANSWER_PREFLIGHT)
   return authenticateRequest(setup.auth, request, reader, options).then(
     (session): GuardDecision => (session === undefined ? GO_ON : { action: 'continue', session }),
