@@ -61,7 +61,12 @@ export interface DynamicAuthOptions {
   tokenCacheSize?: number
   /** How long fetched keys are fresh, in ms. They are refreshed in the background from 75 % of that age on. Default 600000 (10 min). */
   jwksCacheMaxAge?: number
-  /** The least time between two refetches caused by unknown kids, in ms; concurrent callers share one request. Default 30000. */
+  /**
+   * The least time between two JWKS fetches for kids never seen before, in ms; callers that meet
+   * unknown kids meanwhile wait for the next fetch. Default 1000. Such fetches also share a budget
+   * (4 at once, then one per 15 s), and a kid a fetch did not list is refused from memory, so
+   * made-up kids cannot multiply requests. See the fleet guide's "Key rotation".
+   */
   jwksCooldown?: number
   /** Timeout of one JWKS request, body included, in ms. Default 5000. */
   jwksTimeout?: number
@@ -256,7 +261,7 @@ export function resolveOptions(options: DynamicAuthOptions): ResolvedOptions {
     maxTokenLength: number('maxTokenLength', options.maxTokenLength, 16384, 256, 1 << 20),
     tokenCacheSize: Math.floor(number('tokenCacheSize', options.tokenCacheSize, 1000, 0, 10_000_000)),
     jwksCacheMaxAge: number('jwksCacheMaxAge', options.jwksCacheMaxAge, 600_000, 10, 7 * 24 * 3600_000),
-    jwksCooldown: number('jwksCooldown', options.jwksCooldown, 30_000, 0, 3600_000),
+    jwksCooldown: number('jwksCooldown', options.jwksCooldown, 1000, 0, 3600_000),
     jwksTimeout: number('jwksTimeout', options.jwksTimeout, 5000, 1, 120_000),
     jwksStaleIfError: number('jwksStaleIfError', options.jwksStaleIfError, 12 * 3600_000, 0, 30 * 24 * 3600_000),
     jwksMaxBackoff: number('jwksMaxBackoff', options.jwksMaxBackoff, 60_000, 0, 3600_000),

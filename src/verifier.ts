@@ -186,10 +186,20 @@ class Verifier implements DynamicAuth {
       if (kid !== undefined && (typeof kid !== 'string' || kid.length === 0 || kid.length > 256)) {
         throw new DynamicAuthError('token_malformed', 'The token header\'s "kid" is not a string of 1 to 256 characters.')
       }
-      const entry = this.keys.getKey(kid)
+      let entry: KeyEntry | Promise<KeyEntry>
+      try {
+        entry = this.keys.getKey(kid, parsed.payload)
+      } catch (error) {
+        throw this.withEnvironmentHint(error, parsed.payload)
+      }
       const result =
         entry instanceof Promise
-          ? entry.then((key) => this.checkSignature(token, parsed, key, extra))
+          ? entry.then(
+              (key) => this.checkSignature(token, parsed, key, extra),
+              (error: unknown) => {
+                throw this.withEnvironmentHint(error, parsed.payload)
+              },
+            )
           : this.checkSignature(token, parsed, entry, extra)
       if (metrics === undefined) return result instanceof Promise ? result.catch(rethrowAsDynamic) : Promise.resolve(result)
       if (!(result instanceof Promise)) {
@@ -240,6 +250,20 @@ class Verifier implements DynamicAuth {
     cached.revocationVersion = version
     if (extra && extra.length > 0) requireScopes(scopes, extra, payload)
     return session
+  }
+
+  /**
+   * A key this environment does not publish, for a token whose (unverified) claims name another
+   * environment: the likeliest cause, so the message says which two environments differ.
+   */
+  private withEnvironmentHint(error: unknown, payload: Record<string, unknown>): unknown {
+    if (!isDynamicAuthError(error) || error.code !== 'key_not_found') return error
+    const claimed = claimedEnvironment(payload)
+    if (claimed === undefined || claimed === this.config.environmentId) return error
+    return new DynamicAuthError(
+      'key_not_found',
+      `${error.message} The token says (unverified, since its key is unknown) that it was issued for Dynamic environment ${claimed}, but this server verifies environment ${this.config.environmentId}: the front end and this server use different environments. Set environmentId (DYNAMIC_ENVIRONMENT_ID) to the front end's environment, or point the front end at this one.`,
+    )
   }
 
   warmUp(): Promise<void> {
@@ -316,6 +340,17 @@ function revocationError(verdict: RevocationVerdict): DynamicAuthError {
         'The shared revocation list has been unreachable for longer than its staleness limit and the store is set to refuse meanwhile; retry later.',
         { retryAfter: 5 },
       )
+}
+
+/** The environment a token claims: `environment_id`, else the id at the end of `iss`. Unverified. */
+function claimedEnvironment(payload: Record<string, unknown>): string | undefined {
+  const id = payload.environment_id
+  // Only plain ids are echoed: the claims are unverified, and messages reach logs.
+  if (typeof id === 'string') return /^[\w-]{1,64}$/.test(id) ? id : undefined
+  const iss = payload.iss
+  if (typeof iss !== 'string' || iss.length > 200) return undefined
+  const match = /\/([0-9a-f-]{36})$/i.exec(iss)
+  return match?.[1]
 }
 
 const MAX_ID_LENGTH = 256

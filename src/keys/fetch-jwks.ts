@@ -4,15 +4,21 @@
  */
 import { readCappedBody } from '../util/read-capped-body.js'
 
-/** Why a JWKS request failed; `retryAfterMs` is set when the server asked us to wait (429/503). */
+/**
+ * Why a JWKS request failed; `retryAfterMs` is set when the server asked us to wait (429/503).
+ * `rateLimited` marks a fetch that a budget (a fleet's, say) stopped before any request: the JWKS
+ * did not fail, so no backoff follows.
+ */
 export class JwksFetchError extends Error {
   override readonly name = 'JwksFetchError'
+  readonly rateLimited: boolean
   constructor(
     message: string,
     readonly retryAfterMs?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; rateLimited?: boolean },
   ) {
     super(message, options)
+    this.rateLimited = options?.rateLimited === true
   }
 }
 

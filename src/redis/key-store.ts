@@ -3,9 +3,11 @@
  * cache, refresh-ahead, unknown-kid cooldown, stale-if-error, every key validated on import), but
  * reads the JWKS through Redis:
  *
- *   1. a copy in Redis fetched less than `refreshWindow` ago is used as is; for a token with an
- *      unknown kid, a copy that has the kid is used, and otherwise one instance per cooldown
- *      (`jwksCooldown`, fleet-wide) refetches: random kids cannot multiply the requests;
+ *   1. a copy in Redis fetched less than `refreshWindow` ago is used as is. For an unknown kid, a
+ *      copy that has the kid, or whose fetch began after the kid was met, answers; otherwise one
+ *      instance per `jwksCooldown` (fleet-wide) refetches, within a fleet budget per minute
+ *      (`unknownKidFetchesPerMinute`), and the others wait for its copy: random kids cannot
+ *      multiply the requests, and a budget that is spent is a 503, never a 401;
  *   2. else the instance that wins a short lock (`SET NX PX`) fetches from Dynamic and writes the
  *      copy; the others wait for it and read it;
  *   3. a 429 / 503 answer sets a fleet-wide hold for its `Retry-After` (1 s after other failures):
@@ -38,6 +40,12 @@ export interface RedisKeyStoreOptions {
   lockTtl?: number
   /** Timeout of one Redis command. Default 2000. */
   commandTimeout?: number
+  /**
+   * How many JWKS fetches unknown kids may cause in the whole fleet per minute. Default 6: far
+   * under Dynamic's limit per IP, however many instances share one address. Each instance also
+   * keeps its own budget and its minimum gap (`jwksCooldown`), which the fleet shares too.
+   */
+  unknownKidFetchesPerMinute?: number
   /** Prefix of the Redis keys. Default `dynamic-guard:`. */
   keyPrefix?: string
   onEvent?: (event: RedisKeyStoreEvent) => void
@@ -75,6 +83,7 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
   const window = positive('refreshWindow', options.refreshWindow, Math.min(30_000, remote.maxAgeMs / 4), 0)
   const lockTtl = positive('lockTtl', options.lockTtl, remote.timeoutMs + 2000, 100)
   const copyTtl = Math.ceil(remote.maxAgeMs + remote.staleIfErrorMs + window)
+  const perMinute = positive('unknownKidFetchesPerMinute', options.unknownKidFetchesPerMinute, 6, 1)
   const report = (event: RedisKeyStoreEvent) => {
     try {
       options.onEvent?.(event)
@@ -89,6 +98,7 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
     const lockKey = `${base}:lock`
     const holdKey = `${base}:hold`
     const unknownKidKey = `${base}:unknown-kid`
+    const budgetKey = `${base}:unknown-kid-budget`
     let unknownKid = context?.unknownKid
     const deadline = Date.now() + lockTtl + remote.timeoutMs
     let poll = FIRST_POLL_MS
@@ -105,24 +115,35 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
         return fetchJwks(url, limits)
       }
       const now = Date.now()
-      if (copy && unknownKid !== undefined) {
-        if (hasKid(copy, unknownKid)) return copy.keys
-        // One refetch for unknown kids per cooldown, for the whole fleet.
-        let first = false
+      if (unknownKid !== undefined) {
+        if (copy && hasKid(copy, unknownKid)) return copy.keys
+        // A copy whose fetch began after the kid was met answers for it (the kid is not published).
+        const since = context.since ?? now
+        if (copy && copy.fetchedAt > since) return copy.keys
+        if (holdUntil > now) {
+          throw new JwksFetchError(`is on hold for the whole fleet (Dynamic asked to wait ${Math.ceil((holdUntil - now) / 1000)} s)`, holdUntil - now)
+        }
+        let turn: 'fetch' | 'wait'
         try {
-          first = remote.cooldownMs <= 0 || (await command(client, ['SET', unknownKidKey, '1', 'NX', 'PX', String(Math.ceil(remote.cooldownMs))], timeout)) === 'OK'
+          turn = await takeUnknownKidTurn(unknownKidKey, budgetKey, now)
         } catch (error) {
+          if (error instanceof JwksFetchError) throw error
           report({ type: 'jwks_redis_unavailable', url, message: describeError(error) })
           return fetchJwks(url, limits)
         }
-        if (!first) {
+        if (turn === 'wait') {
+          // Another instance fetches for unknown kids now: its copy answers, if it began after `since`.
           report({ type: 'jwks_unknown_kid_cooldown', url })
-          return copy.keys
+          if (Date.now() > deadline) throw new JwksFetchError('was being fetched for unknown kids by another instance, which did not finish in time', 1000, { rateLimited: true })
+          await sleep(poll)
+          poll = Math.min(poll * 2, MAX_POLL_MS)
+          continue
         }
-        // This instance refetches; from here on it behaves as a plain refresh past the window.
+        // This instance fetches for the fleet; from here on it behaves as a plain refresh.
         unknownKid = undefined
-        if (holdUntil <= now) return lockAndFetch(url, limits, copyKey, holdKey, lockKey, deadline)
-      } else if (copy && now - copy.fetchedAt < window) {
+        return lockAndFetch(url, limits, copyKey, holdKey, lockKey, deadline)
+      }
+      if (copy && now - copy.fetchedAt < window) {
         report({ type: 'jwks_read_from_redis', url, ageMs: now - copy.fetchedAt })
         return copy.keys
       }
@@ -136,6 +157,27 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
       await sleep(poll)
       poll = Math.min(poll * 2, MAX_POLL_MS)
     }
+  }
+
+  /**
+   * Whether this instance may fetch for an unknown kid now: `wait` while another instance holds
+   * the fleet's minimum gap (`jwksCooldown`); a rate-limited JwksFetchError once the fleet has
+   * spent its budget for the current minute.
+   */
+  async function takeUnknownKidTurn(gapKey: string, budgetKey: string, now: number): Promise<'fetch' | 'wait'> {
+    if (remote.cooldownMs > 0) {
+      const gap = await command(client, ['SET', gapKey, '1', 'NX', 'PX', String(Math.ceil(remote.cooldownMs))], timeout)
+      if (gap !== 'OK') return 'wait'
+    }
+    const minute = Math.floor(now / 60_000)
+    const key = `${budgetKey}:${minute}`
+    const spent = Number(await command(client, ['INCR', key], timeout))
+    if (spent === 1) await command(client, ['PEXPIRE', key, '120000'], timeout)
+    if (spent > perMinute) {
+      const waitMs = (minute + 1) * 60_000 - now
+      throw new JwksFetchError(`may not be fetched again for unknown kids this minute: the fleet's budget (${perMinute} a minute) is spent`, waitMs, { rateLimited: true })
+    }
+    return 'fetch'
   }
 
   /**
@@ -178,6 +220,8 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
   async function fetchForFleet(url: string, limits: FetchJwksLimits, copyKey: string, holdKey: string, lockKey: string, token: string): Promise<unknown[]> {
     try {
       let keys: unknown[]
+      // The copy is dated when the fetch began: it shows what was published from then on.
+      const startedAt = Date.now()
       try {
         keys = await fetchJwks(url, limits)
       } catch (error) {
@@ -186,7 +230,7 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
         await command(client, ['SET', holdKey, String(Date.now() + hold), 'PX', String(Math.ceil(hold))], timeout).catch(() => undefined)
         throw error
       }
-      const copy: SharedCopy = { fetchedAt: Date.now(), keys }
+      const copy: SharedCopy = { fetchedAt: startedAt, keys }
       await command(client, ['SET', copyKey, JSON.stringify(copy), 'PX', String(copyTtl)], timeout).catch((error: unknown) => {
         report({ type: 'jwks_redis_unavailable', url, message: describeError(error) })
       })

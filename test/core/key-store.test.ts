@@ -47,21 +47,73 @@ describe('the JWKS key store against a real endpoint', () => {
     assert.equal(server.requests, before + 1)
   })
 
-  it('turns a flood of unknown kids into at most one refetch per cooldown', async () => {
-    let now = Date.now()
-    const auth = fresh({ jwksCooldown: 30_000, clock: () => now })
+  it('remembers a kid a fetch did not list: refused from memory, with no further fetch', async () => {
+    const auth = fresh()
     await auth.warmUp()
     const before = server.requests
+    const made = issuer.mint({ header: { kid: randomUUID() } })
+    const first = await rejectsWith(auth.verifyToken(made), 'key_not_found')
+    assert.match(first.message, /fetched just now to look for it, and does not list it/)
+    assert.doesNotMatch(first.message, /another Dynamic environment/, 'no environment is suggested when the claims name this one')
+    assert.equal(server.requests - before, 1, 'one fetch for a kid never seen')
+    for (let i = 0; i < 20; i++) {
+      const again = await rejectsWith(auth.verifyToken(made), 'key_not_found')
+      assert.match(again.message, /did not list it/)
+    }
+    assert.equal(server.requests - before, 1, 'no fetch for a kid known to be absent')
+  })
+
+  it('refuses without a fetch a token issued well before the last fetch by a key it did not list', async () => {
+    const auth = fresh()
+    await auth.warmUp()
+    const before = server.requests
+    const old = issuer.mint({ header: { kid: randomUUID() }, now: Math.floor(Date.now() / 1000) - 3600 })
+    const error = await rejectsWith(auth.verifyToken(old), 'key_not_found')
+    assert.match(error.message, /issued before the JWKS was last fetched/)
+    assert.equal(server.requests, before, 'an old token of an unlisted key makes no request')
+  })
+
+  it('bounds the fetches a flood of made-up kids causes; what it cannot check now is 503 with Retry-After', async () => {
+    let now = Date.now()
+    // No minimum gap here (the clock stands still), so that the budget alone is seen.
+    const auth = fresh({ clock: () => now, jwksCooldown: 0 })
+    await auth.warmUp()
+    const before = server.requests
+    // 500 at once: the first kid is fetched at once; the others met it under way, so one more
+    // fetch settles them all.
     const codes = await Promise.all(flood.map((token) => auth.verifyToken(token).catch((e: { code: string }) => e.code)))
-    assert.ok(codes.every((c) => c === 'key_not_found'))
-    // Later floods inside the cooldown make no request at all.
-    for (const token of later) await rejectsWith(auth.verifyToken(token), 'key_not_found')
-    assert.equal(server.requests - before, 1, 'one refetch for 700 unknown kids')
+    assert.ok(codes.every((c) => c === 'key_not_found'), [...new Set(codes)].join(','))
+    assert.equal(server.requests - before, 2, 'two fetches for 500 made-up kids')
+    // 200 more, one at a time: the budget (4 at once, then one per 15 s) allows two more fetches;
+    // past it, each is answered 503 with Retry-After, and no request is made.
+    const later503: Array<{ retryAfter?: number; message: string }> = []
+    for (const token of later) {
+      try {
+        await auth.verifyToken(token)
+      } catch (error) {
+        const e = error as { code: string; retryAfter?: number; message: string }
+        if (e.code === 'jwks_unavailable') later503.push(e)
+        else assert.equal(e.code, 'key_not_found')
+      }
+    }
+    assert.equal(server.requests - before, 4, 'the budget bounds the fetches')
+    assert.equal(later503.length, 198)
+    assert.ok(later503.every((e) => (e.retryAfter ?? 0) >= 1 && e.retryAfter! <= 15), 'Retry-After says when a fetch is allowed again')
+    assert.match(later503[0]!.message, /should retry, not sign in again/)
     // Known keys keep working during the flood, without requests.
     await auth.verifyToken(known)
-    now += 31_000
+    now += 15_000 // one fetch earned back
     await rejectsWith(auth.verifyToken(afterCooldown), 'key_not_found')
-    assert.equal(server.requests - before, 2, 'one more after the cooldown')
+    assert.equal(server.requests - before, 5, 'one more once the budget refills')
+  })
+
+  it("names the token's environment when its claims say it is another one", async () => {
+    const auth = fresh()
+    await auth.warmUp()
+    const other = '11111111-2222-4333-8444-555555555555'
+    const token = issuer.mint({ header: { kid: randomUUID() }, claims: { environment_id: other, iss: `app.dynamicauth.com/${other}` } })
+    const error = await rejectsWith(auth.verifyToken(token), 'key_not_found')
+    assert.match(error.message, new RegExp(`issued for Dynamic environment ${other}, but this server verifies environment ${issuer.environmentId}`))
   })
 
   it('accepts a rotated key once refetched and drops a removed key after the next refresh', async () => {

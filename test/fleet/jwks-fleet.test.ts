@@ -69,7 +69,7 @@ test(`${FLEET_SIZE} instances starting together make at most two JWKS requests`,
 describe('in one process, several verifiers sharing one Redis', () => {
   let prefix = 0
   /** A fleet of verifiers with their own key stores (as separate instances have) on one Redis prefix. */
-  async function fleet(server: JwksServer, environmentId: string, size: number, events: RedisKeyStoreEvent[] = []): Promise<DynamicAuth[]> {
+  async function fleet(server: JwksServer, environmentId: string, size: number, events: RedisKeyStoreEvent[] = [], extra: { jwksCooldown?: number } = {}): Promise<DynamicAuth[]> {
     const keyPrefix = `fleet-${++prefix}:`
     const out: DynamicAuth[] = []
     for (let i = 0; i < size; i++) {
@@ -78,6 +78,7 @@ describe('in one process, several verifiers sharing one Redis', () => {
         createDynamicAuth({
           environmentId,
           jwksUrl: server.url,
+          ...extra,
           revocation: createMemoryRevocationStore(),
           keyStore: createRedisKeyStore({ client, keyPrefix, onEvent: (event) => events.push(event) }),
         }),
@@ -143,7 +144,7 @@ describe('in one process, several verifiers sharing one Redis', () => {
     }
   })
 
-  test('unknown kids: one refetch per cooldown for the whole fleet, and a rotation is picked up', async () => {
+  test('unknown kids: one fetch answers for every instance that met its kid before it; each instance remembers', async () => {
     const issuer = createTestIssuer()
     const server = await startJwksServer(issuer)
     try {
@@ -151,15 +152,17 @@ describe('in one process, several verifiers sharing one Redis', () => {
       const auths = await fleet(server, issuer.environmentId, 4, events)
       await Promise.all(auths.map((auth) => auth.warmUp()))
       assert.equal(server.requests, 1)
-      // Tokens with random kids on every instance: one refetch in all (the fleet-wide cooldown).
-      for (const [i, auth] of auths.entries()) {
-        await assert.rejects(auth.verifyToken(issuer.mint({ header: { kid: `forged-${i}` } })), { code: 'key_not_found' })
-      }
+      // A made-up kid on every instance at once: one instance fetches, the others wait for its copy.
+      const forged = auths.map((_, i) => issuer.mint({ header: { kid: `forged-${i}` } }))
+      await Promise.all(auths.map((auth, i) => assert.rejects(auth.verifyToken(forged[i]!), { code: 'key_not_found' })))
+      assert.equal(server.requests, 2, 'one fetch for the fleet')
+      assert.ok(events.some((event) => event.type === 'jwks_unknown_kid_cooldown'), 'the others waited for the copy')
+      // The same kids again: remembered as absent, no request.
+      for (const [i, auth] of auths.entries()) await assert.rejects(auth.verifyToken(forged[i]!), { code: 'key_not_found' })
       assert.equal(server.requests, 2)
-      assert.ok(events.some((event) => event.type === 'jwks_unknown_kid_cooldown'))
 
-      // A rotation: the first instance that meets the new kid after the cooldown fetches it;
-      // the copy in Redis then has it, so the others take it without a request.
+      // A rotation: the first instance that meets the new kid fetches it; the copy in Redis then
+      // has it, so the others take it without a request.
       const fresh = createTestIssuer()
       const rotated = await startJwksServer(fresh)
       try {
@@ -175,6 +178,34 @@ describe('in one process, several verifiers sharing one Redis', () => {
       } finally {
         await rotated.close()
       }
+    } finally {
+      await server.close()
+    }
+  })
+
+  test("a flood of made-up kids across the fleet: the fleet's budget bounds the fetches, and the rest is 503", async () => {
+    const issuer = createTestIssuer({ modulusLength: 2048 })
+    const server = await startJwksServer(issuer)
+    try {
+      // No minimum gap, so that the fleet budget (6 a minute by default) alone is seen.
+      const auths = await fleet(server, issuer.environmentId, 4, [], { jwksCooldown: 0 })
+      await Promise.all(auths.map((auth) => auth.warmUp()))
+      const before = server.requests
+      const codes: string[] = []
+      for (let i = 0; i < 24; i++) {
+        const auth = auths[i % auths.length]!
+        await auth.verifyToken(issuer.mint({ header: { kid: `flood-${i}` } })).catch((error: { code: string; retryAfter?: number }) => {
+          if (error.code === 'jwks_unavailable') assert.ok((error.retryAfter ?? 0) >= 1)
+          codes.push(error.code)
+        })
+      }
+      assert.equal(codes.length, 24, 'every made-up kid refused')
+      const fetches = server.requests - before
+      // The minute may turn during the loop: at most two minutes' budgets.
+      assert.ok(fetches >= 6 && fetches <= 12, `${fetches} fetches for 24 made-up kids`)
+      assert.ok(codes.filter((code) => code === 'jwks_unavailable').length >= 12, 'past the budget: 503, never a guess')
+      // A known key still verifies at once.
+      assert.ok((await auths[0]!.verifyToken(issuer.mint())).userId)
     } finally {
       await server.close()
     }

@@ -26,6 +26,8 @@ describe('key substitution', () => {
   let evil: RecordingServer
   let auth: DynamicAuth
   const claims = claimsFor(ENV)
+  /** Claims of a token issued an hour before the keys were fetched. */
+  const issuedEarlier = { ...claims, iat: (claims.iat as number) - 3600 }
 
   before(async () => {
     real = rsaPair()
@@ -101,16 +103,24 @@ describe('key substitution', () => {
         `${KID} `,
         'real-kıd', // dotless i: differs from the real kid only visually
       ]
+      // Issued before the keys were fetched: a kid the fetch did not list is refused from memory.
+      const before = jwks.count()
       for (const kid of kids) {
-        const token = signToken('RS256', real.privateKey, { alg: 'RS256', kid }, claims)
+        const token = signToken('RS256', real.privateKey, { alg: 'RS256', kid }, issuedEarlier)
         await refused(auth.verifyToken(token), 'key_not_found', `kid ${JSON.stringify(kid)}`)
       }
+      assert.equal(jwks.count(), before, 'unknown kids of earlier tokens caused a JWKS request')
+      // A fresh token makes the store look: one fetch, then the kid is remembered as absent.
+      const fresh = signToken('RS256', real.privateKey, { alg: 'RS256', kid: `${kids[0]}/fresh` }, claims)
+      await refused(auth.verifyToken(fresh), 'key_not_found', 'fresh token of an unknown kid')
+      await refused(auth.verifyToken(fresh), 'key_not_found', 'the same kid again')
+      assert.equal(jwks.count(), before + 1)
     })
     it('a missing kid selects no key', async () => {
       await refused(auth.verifyToken(signToken('RS256', real.privateKey, { alg: 'RS256' }, claims)), 'key_not_found')
     })
     it('selects the key by the header kid only, never by the payload kid', async () => {
-      const token = signToken('RS256', real.privateKey, { alg: 'RS256', kid: 'unknown' }, { ...claims, kid: KID })
+      const token = signToken('RS256', real.privateKey, { alg: 'RS256', kid: 'unknown' }, { ...issuedEarlier, kid: KID })
       await refused(auth.verifyToken(token), 'key_not_found')
     })
     it('an escaped kid in the header resolves to the same kid (no parser differential)', async () => {
