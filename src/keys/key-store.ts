@@ -347,6 +347,9 @@ export class RemoteKeyStore implements KeyStore {
         const why = rejected.map((r) => `${r.kid ?? '(no kid)'} ${r.reason}`).join('; ')
         throw new JwksFetchError(`has no usable key${why ? `: ${why}` : ''}`)
       }
+      // A fetch for an unknown kid that found a key this store did not hold was a rotation, not a
+      // made-up kid: it gives its budget back, so that rotations never wait on floods of the past.
+      if (unknownKid !== undefined && [...keys.keys()].some((kid) => !this.keys.has(kid))) this.budget.refund()
       for (const kid of this.keys.keys()) if (!keys.has(kid)) this.absent.add(kid, fetch.startedAt)
       for (const { kid, reason } of rejected) if (kid !== undefined) this.absent.add(kid, fetch.startedAt, reason)
       for (const kid of keys.keys()) this.absent.delete(kid)

@@ -75,6 +75,16 @@ function hasKid(copy: SharedCopy, kid: string): boolean {
   return copy.keys.some((key) => typeof key === 'object' && key !== null && (key as { kid?: unknown }).kid === kid)
 }
 
+function kidsOf(copy: SharedCopy | undefined): Set<unknown> {
+  return new Set(copy?.keys.map((key) => (typeof key === 'object' && key !== null ? (key as { kid?: unknown }).kid : undefined)))
+}
+
+/** The fleet's budget for unknown kids (its Redis key), and the kids of the copy it was spent against. */
+interface UnknownKidBudget {
+  readonly key: string
+  readonly known: Set<unknown>
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, remote: RemoteKeyStoreOptions): JwksLoader {
@@ -119,13 +129,13 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
         if (copy && hasKid(copy, unknownKid)) return copy.keys
         // A copy whose fetch began after the kid was met answers for it (the kid is not published).
         const since = context.since ?? now
-        if (copy && copy.fetchedAt > since) return copy.keys
+        if (copy && copy.fetchedAt >= since) return copy.keys
         if (holdUntil > now) {
           throw new JwksFetchError(`is on hold for the whole fleet (Dynamic asked to wait ${Math.ceil((holdUntil - now) / 1000)} s)`, holdUntil - now)
         }
         let turn: 'fetch' | 'wait'
         try {
-          turn = await takeUnknownKidTurn(unknownKidKey, budgetKey, now)
+          turn = await takeUnknownKidTurn(unknownKidKey)
         } catch (error) {
           if (error instanceof JwksFetchError) throw error
           report({ type: 'jwks_redis_unavailable', url, message: describeError(error) })
@@ -141,7 +151,7 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
         }
         // This instance fetches for the fleet; from here on it behaves as a plain refresh.
         unknownKid = undefined
-        return lockAndFetch(url, limits, copyKey, holdKey, lockKey, deadline)
+        return lockAndFetch(url, limits, copyKey, holdKey, lockKey, deadline, { key: budgetKey, known: kidsOf(copy) })
       }
       if (copy && now - copy.fetchedAt < window) {
         report({ type: 'jwks_read_from_redis', url, ageMs: now - copy.fetchedAt })
@@ -159,25 +169,27 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
     }
   }
 
+  /** Whether this instance may fetch for an unknown kid now: `wait` while another holds the fleet's gap (`jwksCooldown`). */
+  async function takeUnknownKidTurn(gapKey: string): Promise<'fetch' | 'wait'> {
+    if (remote.cooldownMs <= 0) return 'fetch'
+    const gap = await command(client, ['SET', gapKey, '1', 'NX', 'PX', String(Math.ceil(remote.cooldownMs))], timeout)
+    return gap === 'OK' ? 'fetch' : 'wait'
+  }
+
   /**
-   * Whether this instance may fetch for an unknown kid now: `wait` while another instance holds
-   * the fleet's minimum gap (`jwksCooldown`); a rate-limited JwksFetchError once the fleet has
-   * spent its budget for the current minute.
+   * Spends one of the fleet's fetches for unknown kids in this minute, or throws a rate-limited
+   * JwksFetchError when they are spent. Returns how to give it back (a fetch that failed).
    */
-  async function takeUnknownKidTurn(gapKey: string, budgetKey: string, now: number): Promise<'fetch' | 'wait'> {
-    if (remote.cooldownMs > 0) {
-      const gap = await command(client, ['SET', gapKey, '1', 'NX', 'PX', String(Math.ceil(remote.cooldownMs))], timeout)
-      if (gap !== 'OK') return 'wait'
-    }
+  async function spendFleetBudget(budgetKey: string): Promise<() => Promise<unknown>> {
+    const now = Date.now()
     const minute = Math.floor(now / 60_000)
     const key = `${budgetKey}:${minute}`
     const spent = Number(await command(client, ['INCR', key], timeout))
     if (spent === 1) await command(client, ['PEXPIRE', key, '120000'], timeout)
     if (spent > perMinute) {
-      const waitMs = (minute + 1) * 60_000 - now
-      throw new JwksFetchError(`may not be fetched again for unknown kids this minute: the fleet's budget (${perMinute} a minute) is spent`, waitMs, { rateLimited: true })
+      throw new JwksFetchError(`may not be fetched again for unknown kids this minute: the fleet's budget (${perMinute} a minute) is spent`, (minute + 1) * 60_000 - now, { rateLimited: true })
     }
-    return 'fetch'
+    return () => command(client, ['DECR', key], timeout).catch(() => undefined)
   }
 
   /**
@@ -185,7 +197,7 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
    * and it fetches alone; or another instance holds it, and `undefined` tells the caller to wait
    * and look again (until `deadline`).
    */
-  async function fetchIfLocked(url: string, limits: FetchJwksLimits, copyKey: string, holdKey: string, lockKey: string, deadline: number): Promise<unknown[] | undefined> {
+  async function fetchIfLocked(url: string, limits: FetchJwksLimits, copyKey: string, holdKey: string, lockKey: string, deadline: number, budget?: UnknownKidBudget): Promise<unknown[] | undefined> {
     const token = randomUUID()
     let locked: boolean
     try {
@@ -194,17 +206,17 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
       report({ type: 'jwks_redis_unavailable', url, message: describeError(error) })
       return fetchJwks(url, limits)
     }
-    if (locked) return fetchForFleet(url, limits, copyKey, holdKey, lockKey, token)
+    if (locked) return fetchForFleet(url, limits, copyKey, holdKey, lockKey, token, budget)
     if (Date.now() > deadline) throw new JwksFetchError('was being fetched by another instance, which did not finish in time')
     return undefined
   }
 
   /** The unknown-kid refetch: take the lock, or wait for the holder's copy. */
-  async function lockAndFetch(url: string, limits: FetchJwksLimits, copyKey: string, holdKey: string, lockKey: string, deadline: number): Promise<unknown[]> {
+  async function lockAndFetch(url: string, limits: FetchJwksLimits, copyKey: string, holdKey: string, lockKey: string, deadline: number, budget: UnknownKidBudget): Promise<unknown[]> {
     let poll = FIRST_POLL_MS
     const since = Date.now()
     for (;;) {
-      const fetched = await fetchIfLocked(url, limits, copyKey, holdKey, lockKey, deadline)
+      const fetched = await fetchIfLocked(url, limits, copyKey, holdKey, lockKey, deadline, budget)
       if (fetched !== undefined) return fetched
       await sleep(poll)
       poll = Math.min(poll * 2, MAX_POLL_MS)
@@ -217,8 +229,16 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
     }
   }
 
-  async function fetchForFleet(url: string, limits: FetchJwksLimits, copyKey: string, holdKey: string, lockKey: string, token: string): Promise<unknown[]> {
+  async function fetchForFleet(url: string, limits: FetchJwksLimits, copyKey: string, holdKey: string, lockKey: string, token: string, budget?: UnknownKidBudget): Promise<unknown[]> {
     try {
+      // A fetch for an unknown kid spends the fleet's budget; a failed one gives it back.
+      let refund: (() => Promise<unknown>) | undefined
+      try {
+        refund = budget === undefined ? undefined : await spendFleetBudget(budget.key)
+      } catch (error) {
+        if (error instanceof JwksFetchError) throw error
+        report({ type: 'jwks_redis_unavailable', url, message: describeError(error) }) // availability first: fetch anyway
+      }
       let keys: unknown[]
       // The copy is dated when the fetch began: it shows what was published from then on.
       const startedAt = Date.now()
@@ -228,8 +248,11 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
         const hold = error instanceof JwksFetchError && error.retryAfterMs !== undefined ? Math.max(error.retryAfterMs, FAILURE_HOLD_MS) : FAILURE_HOLD_MS
         report({ type: 'jwks_fleet_hold', url, retryInMs: hold })
         await command(client, ['SET', holdKey, String(Date.now() + hold), 'PX', String(Math.ceil(hold))], timeout).catch(() => undefined)
+        await refund?.()
         throw error
       }
+      // A key the last copy lacked: a rotation, which gives the fleet's budget back (see RemoteKeyStore).
+      if (refund && budget && [...kidsOf({ fetchedAt: startedAt, keys })].some((kid) => !budget.known.has(kid))) await refund()
       const copy: SharedCopy = { fetchedAt: startedAt, keys }
       await command(client, ['SET', copyKey, JSON.stringify(copy), 'PX', String(copyTtl)], timeout).catch((error: unknown) => {
         report({ type: 'jwks_redis_unavailable', url, message: describeError(error) })
