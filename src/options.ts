@@ -13,6 +13,8 @@ import { createMemoryRevocationStore } from './revocation/memory-store.js'
 import type { RevocationStore } from './revocation/store.js'
 import type { TelemetrySetting } from './observability/telemetry.js'
 import type { SignatureBackend } from './signature/backend.js'
+import { ProblemLog, type DynamicAuthLogger } from './util/problem-log.js'
+import { closestName } from './util/closest-name.js'
 
 /** Options of {@link createDynamicAuth}. Durations of the key store are in milliseconds, claim times in seconds. */
 export interface DynamicAuthOptions {
@@ -114,7 +116,29 @@ export interface DynamicAuthOptions {
    * (one JWKS fetch for a whole fleet). Default: a JWKS cache of this process.
    */
   keyStore?: KeyStoreFactory
+  /**
+   * Where problems of this server's configuration are written, so that the operator sees them
+   * and not only the refused client: a JWKS URL that answers 404, a static key that verifies no
+   * signature, a loosened check. Each distinct problem once, then at most once per 10 minutes while
+   * it lasts; never a token. Default `console`; `false` writes nothing.
+   */
+  logger?: DynamicAuthLogger | false
 }
+
+/**
+ * Every option name, checked against {@link DynamicAuthOptions} by the compiler: plain
+ * JavaScript has no type check, so a misspelt option (`audiance`) is refused at start-up, not
+ * silently ignored.
+ */
+const OPTION_NAMES = [
+  'environmentId', 'jwksUrl', 'jwks', 'publicKey', 'issuer', 'audience', 'requiredScopes', 'clockTolerance', 'maxTokenLifetime',
+  'maxTokenLength', 'tokenCacheSize', 'jwksCacheMaxAge', 'jwksCooldown', 'jwksTimeout', 'jwksStaleIfError', 'jwksMaxBackoff',
+  'jwksMaxBytes', 'allowInsecureJwksUrl', 'fetch', 'signatureBackend', 'clock', 'onEvent', 'telemetry', 'revocation', 'keyStore',
+  'logger',
+] as const satisfies ReadonlyArray<keyof DynamicAuthOptions>
+// Fails to compile when an option is added to DynamicAuthOptions but not to OPTION_NAMES.
+const everyOptionNamed: Exclude<keyof DynamicAuthOptions, (typeof OPTION_NAMES)[number]> extends never ? true : never = true
+void everyOptionNamed
 
 /** The options after validation, with every default filled in. */
 export interface ResolvedOptions {
@@ -142,6 +166,8 @@ export interface ResolvedOptions {
   readonly onEvent: ((event: KeyStoreEvent) => void) | undefined
   readonly revocation: RevocationStore
   readonly keyStore: KeyStoreFactory | undefined
+  /** Configuration problems, written once each to the `logger` option. */
+  readonly problems: ProblemLog
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -189,6 +215,13 @@ export function resolveOptions(options: DynamicAuthOptions): ResolvedOptions {
     fail(`environmentId must be a UUID like 2762a57b-faa4-41ce-9f16-abff9300e2c9; got ${JSON.stringify(String(rawEnvironmentId).slice(0, 60))}.`)
   }
   const environmentId = rawEnvironmentId.trim().toLowerCase()
+  checkOptionNames(options)
+  const logger = options.logger
+  if (logger !== undefined && logger !== false && typeof (logger as { warn?: unknown } | null)?.warn !== 'function') {
+    fail('logger must be an object with a warn(message) method (console, pino, winston...), or false.')
+  }
+  const clock = options.clock ?? Date.now
+  const problems = new ProblemLog(logger === false ? undefined : (logger ?? console), clock)
 
   const sources = [options.jwksUrl, options.jwks, options.publicKey].filter((s) => s !== undefined).length
   if (sources > 1) fail('give only one of jwksUrl, jwks and publicKey.')
@@ -226,7 +259,7 @@ export function resolveOptions(options: DynamicAuthOptions): ResolvedOptions {
       if (options.allowInsecureJwksUrl !== true) {
         fail(`jwksUrl must use https (got ${url.origin}); plain http lets anyone on the path swap the keys. Set allowInsecureJwksUrl: true only for a trusted network.`)
       }
-      console.warn(`dynamic-guard: SECURITY WARNING: fetching signing keys over plain http from ${url.origin} (allowInsecureJwksUrl).`)
+      problems.report('insecure-jwks-url', `SECURITY WARNING: fetching signing keys over plain http from ${url.origin} (allowInsecureJwksUrl).`)
     } else if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       fail(`jwksUrl must be an https URL; got ${url.protocol}.`)
     }
@@ -267,9 +300,29 @@ export function resolveOptions(options: DynamicAuthOptions): ResolvedOptions {
     jwksMaxBackoff: number('jwksMaxBackoff', options.jwksMaxBackoff, 60_000, 0, 3600_000),
     jwksMaxBytes: number('jwksMaxBytes', options.jwksMaxBytes, 65536, 1024, 16 << 20),
     fetch: fetchImpl,
-    clock: options.clock ?? Date.now,
+    clock,
     onEvent: options.onEvent,
     revocation: revocation ?? createMemoryRevocationStore({ clock: options.clock ?? Date.now }),
     keyStore: options.keyStore,
+    problems,
+  }
+}
+
+/** Key options that may come from an environment variable: present but `undefined` is a mistake. */
+const KEY_OPTIONS = ['jwksUrl', 'jwks', 'publicKey'] as const
+
+function checkOptionNames(options: object): void {
+  const known: readonly string[] = OPTION_NAMES
+  for (const name of Object.keys(options)) {
+    if (known.includes(name)) continue
+    const suggestion = closestName(name, known)
+    fail(`unknown option ${JSON.stringify(name.slice(0, 64))}${suggestion ? `; did you mean ${suggestion}?` : '.'} The options are listed in DynamicAuthOptions (the API reference).`)
+  }
+  for (const name of KEY_OPTIONS) {
+    if (Object.prototype.hasOwnProperty.call(options, name) && (options as Record<string, unknown>)[name] === undefined) {
+      fail(
+        `${name} is given but undefined (an environment variable that is not set?). Leaving it out means fetching the keys from Dynamic's JWKS over the network: remove the option for that, or set it.`,
+      )
+    }
   }
 }

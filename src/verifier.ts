@@ -127,7 +127,11 @@ class Verifier implements DynamicAuth {
         maxBackoffMs: config.jwksMaxBackoff,
         backend,
         clock: config.clock,
-        onEvent: observed.onEvent,
+        onEvent: (event) => {
+          // The operator hears of a JWKS that fails (once per distinct failure), not only the client.
+          if (event.type === 'jwks_error') config.problems.report(`jwks:${event.message}`, `${event.message} Tokens that need these keys are answered 503 jwks_unavailable meanwhile.`)
+          observed.onEvent(event)
+        },
       }
       this.keys = config.keyStore ? config.keyStore({ remote }) : new RemoteKeyStore(remote)
     } else {
@@ -218,12 +222,12 @@ class Verifier implements DynamicAuth {
 
   private checkSignature(token: string, parsed: ParsedToken, key: KeyEntry, extra: readonly string[] | undefined): DynamicSession | Promise<DynamicSession> {
     // RSASSA-PKCS1-v1_5: the signature is exactly as long as the modulus (RFC 8017 §8.2.2).
-    if (parsed.signature.length !== key.modulusBytes) throw signatureInvalid()
+    if (parsed.signature.length !== key.modulusBytes) throw this.signatureInvalid()
     const valid = this.backend.verifyRs256(key.key, parsed.signingInput, parsed.signature)
     if (valid === true) return this.checkClaims(token, parsed, key, extra)
-    if (valid === false) throw signatureInvalid()
+    if (valid === false) throw this.signatureInvalid()
     return valid.then((ok) => {
-      if (!ok) throw signatureInvalid()
+      if (!ok) throw this.signatureInvalid()
       return this.checkClaims(token, parsed, key, extra)
     })
   }
@@ -250,6 +254,20 @@ class Verifier implements DynamicAuth {
     cached.revocationVersion = version
     if (extra && extra.length > 0) requireScopes(scopes, extra, payload)
     return session
+  }
+
+  /**
+   * With keys from Dynamic's JWKS, a bad signature is the token's fault. With a configured key
+   * (`publicKey`, `jwks`), the likelier cause is a key that is not the environment's: the message
+   * says so first, and the operator hears of it once.
+   */
+  private signatureInvalid(): DynamicAuthError {
+    const kind = this.config.keySource.kind
+    if (kind === 'remote') return new DynamicAuthError('signature_invalid', SIGNATURE_INVALID_REMOTE)
+    const option = kind === 'pem' ? 'publicKey' : 'jwks'
+    const message = `The token signature does not match the configured ${option}. If your front end's tokens are refused like this, the ${option} option is not your environment's key (or Dynamic rotated it): copy it again, or leave ${option} out to use the environment's JWKS. Otherwise the token was altered or not issued by Dynamic.`
+    this.config.problems.report(`signature:${option}`, `a token signature did not match the configured ${option}. If this repeats for tokens of your own front end, ${option} is not environment ${this.config.environmentId}'s key (or Dynamic rotated it).`)
+    return new DynamicAuthError('signature_invalid', message)
   }
 
   /**
@@ -362,9 +380,7 @@ function checkId(name: string, value: unknown): string {
   return value
 }
 
-function signatureInvalid(): DynamicAuthError {
-  return new DynamicAuthError('signature_invalid', 'The token signature does not match the key Dynamic published for it: the token was altered or not issued by Dynamic.')
-}
+const SIGNATURE_INVALID_REMOTE = 'The token signature does not match the key Dynamic published for it: the token was altered or not issued by Dynamic.'
 
 /** Anything unexpected during verification still ends as a refusal, never a crash. */
 function rethrowAsDynamicSync(error: unknown): DynamicAuthError {

@@ -15,8 +15,19 @@ export function checkAudience(payload: Record<string, unknown>, audiences: reado
   if (typeof aud === 'string' ? audiences.includes(aud) : Array.isArray(aud) && aud.length <= MAX_AUDIENCES && aud.some((a) => typeof a === 'string' && audiences.includes(a))) {
     return
   }
+  const found = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : []
+  const shown = found.length === 0 ? 'missing' : found.slice(0, 5).map(quoted).join(', ') + (found.length > 5 ? ', ...' : '')
+  const slashOnly = found.some((a) => audiences.some((expected) => a.replace(/\/+$/, '') === expected.replace(/\/+$/, '')))
   throw new DynamicAuthError(
     'audience_mismatch',
-    `The token's audience is none of ${audiences.join(', ')}; it was obtained by another site, or the audience option misses this front end's origin.`,
+    `The token's audience (aud) is ${shown}; this server accepts ${audiences.map(quoted).join(', ')} (the audience option). ` +
+      (slashOnly
+        ? 'They differ only by a trailing slash: Dynamic sets aud to the site\'s origin, which has none, so write the audience option without it.'
+        : 'The token was obtained by another site, or the audience option misses this front end\'s origin.'),
   )
+}
+
+/** A claim value for a message: JSON-quoted and cut short (it is the token's, verified but unbounded). */
+function quoted(value: string): string {
+  return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value)
 }

@@ -64,7 +64,11 @@ export function integerOption(name: string, value: string | undefined, min: numb
 
 const MAX_TOKEN_INPUT = 1024 * 1024
 
-/** The token argument: the token itself, or `-` to read it from stdin. A `Bearer ` prefix is dropped. */
+/**
+ * The token argument: the token itself, or `-` to read it from stdin. The line is trimmed (stdin
+ * ends with a newline); anything else around the token (a `Bearer ` prefix, quotes) is left for
+ * the parser to refuse with the fix, as the library and the adapters do.
+ */
 export async function readTokenArgument(positionals: string[], io: Io): Promise<string> {
   if (positionals.length === 0) throw new UsageError('missing the token (give it as the argument, or "-" to read it from stdin).')
   if (positionals.length > 1) throw new UsageError(`expected one token, got ${positionals.length} arguments.`)
@@ -73,7 +77,7 @@ export async function readTokenArgument(positionals: string[], io: Io): Promise<
     raw = await io.readStdin()
     if (raw.length > MAX_TOKEN_INPUT) throw new UsageError(`stdin holds more than ${MAX_TOKEN_INPUT} bytes; that is not a token.`)
   }
-  const token = raw.trim().replace(/^Bearer\s+/i, '')
+  const token = raw.trim()
   if (token === '') throw new UsageError(raw === '' ? 'the token is empty (stdin gave nothing).' : 'the token is empty.')
   return token
 }

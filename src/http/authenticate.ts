@@ -8,7 +8,7 @@ import { DynamicAuthError } from '../errors.js'
 import type { DynamicSession } from '../session/session.js'
 import type { DynamicAuth } from '../verifier.js'
 import { checkOrigin, isSafeMethod } from './csrf.js'
-import { bearerToken, cookieValue, queryToken } from './extract.js'
+import { bearerToken, cookieValue, isSchemelessJwt, queryToken } from './extract.js'
 import { resolveAuthenticateOptions, type AuthenticateOptions, type ResolvedAuthenticateOptions } from './options.js'
 import { isWebRequest, nodeReader, webReader, type HttpRequestLike, type RequestReader } from './request.js'
 import { requestRefused } from '../observability/request-refusals.js'
@@ -45,7 +45,7 @@ export function authenticateRequest<R>(
     }
     if (token === undefined) {
       if (options.optional) return ANONYMOUS
-      throw missingToken(authorization !== undefined, options)
+      throw missingToken(authorization, options)
     }
     const verified = auth.verifyToken(options.recent.intern(token), options.verifyOptions)
     if (!fromCookie) return verified
@@ -66,13 +66,15 @@ export function authenticateRequest<R>(
   }
 }
 
-function missingToken(otherScheme: boolean, options: ResolvedAuthenticateOptions): DynamicAuthError {
+function missingToken(authorization: string | undefined, options: ResolvedAuthenticateOptions): DynamicAuthError {
   const where = options.cookieName !== undefined ? ` or in the ${options.cookieName} cookie` : ''
   return new DynamicAuthError(
     'token_missing',
-    otherScheme
-      ? `The Authorization header does not use the Bearer scheme; send "Authorization: Bearer <Dynamic JWT>"${where}.`
-      : `No token: send the Dynamic JWT in "Authorization: Bearer <token>"${where}.`,
+    authorization === undefined
+      ? `No token: send the Dynamic JWT in "Authorization: Bearer <token>"${where}.`
+      : isSchemelessJwt(authorization)
+        ? 'The Authorization header holds a token but no scheme: add "Bearer ", as in "Authorization: Bearer <token>".'
+        : `The Authorization header does not use the Bearer scheme; send "Authorization: Bearer <Dynamic JWT>"${where}.`,
   )
 }
 

@@ -45,6 +45,16 @@ export function bearerToken(value: string): string | undefined {
   return token
 }
 
+/**
+ * True when an Authorization value is a bare JWT (no scheme): a JSON header ("eyJ"), three parts,
+ * one word. Only to say "add Bearer" in a refusal, never to accept it.
+ */
+export function isSchemelessJwt(value: string): boolean {
+  const word = value.trim()
+  const dot = word.indexOf('.')
+  return word.startsWith('eyJ') && dot > 0 && word.indexOf('.', dot + 1) > dot && isSingleWord(word)
+}
+
 function isSpace(code: number): boolean {
   return code === 32 || code === 9
 }

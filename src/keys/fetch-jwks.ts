@@ -7,18 +7,21 @@ import { readCappedBody } from '../util/read-capped-body.js'
 /**
  * Why a JWKS request failed; `retryAfterMs` is set when the server asked us to wait (429/503).
  * `rateLimited` marks a fetch that a budget (a fleet's, say) stopped before any request: the JWKS
- * did not fail, so no backoff follows.
+ * did not fail, so no backoff follows. `configuration` marks an answer that no retry will change
+ * soon (401, 403, 404, 410: a wrong environment id or URL): the server's configuration is at fault.
  */
 export class JwksFetchError extends Error {
   override readonly name = 'JwksFetchError'
   readonly rateLimited: boolean
+  readonly configuration: boolean
   constructor(
     message: string,
     readonly retryAfterMs?: number,
-    options?: { cause?: unknown; rateLimited?: boolean },
+    options?: { cause?: unknown; rateLimited?: boolean; configuration?: boolean },
   ) {
     super(message, options)
     this.rateLimited = options?.rateLimited === true
+    this.configuration = options?.configuration === true
   }
 }
 
@@ -66,6 +69,13 @@ export async function fetchJwks(url: string, limits: FetchJwksLimits): Promise<u
     }
     if (response.status !== 200) {
       void response.body?.cancel().catch(() => undefined)
+      if (CONFIGURATION_STATUSES.has(response.status)) {
+        throw new JwksFetchError(
+          `answered HTTP ${response.status}: there is no JWKS for this server at that URL. Check environmentId (a wrong environment id answers 404 at Dynamic) or jwksUrl; this is the server's configuration, not the client's.`,
+          undefined,
+          { configuration: true },
+        )
+      }
       throw new JwksFetchError(`answered HTTP ${response.status}`, parseRetryAfter(response.headers.get('retry-after')))
     }
     const text = await readCapped(response, limits.maxBytes, controller.signal, limits.timeoutMs)
@@ -111,6 +121,9 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   if (!Number.isFinite(seconds) || seconds < 0) return undefined
   return Math.min(seconds, 3_600_000)
 }
+
+/** Answers that say the URL is wrong (or not ours), not that the JWKS is briefly unavailable. */
+const CONFIGURATION_STATUSES = new Set([401, 403, 404, 410])
 
 const STALE_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'])
 

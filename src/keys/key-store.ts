@@ -372,7 +372,9 @@ export class RemoteKeyStore implements KeyStore {
         return false
       }
       this.failures++
-      const backoff = Math.min(this.options.maxBackoffMs, INITIAL_BACKOFF_MS * 2 ** Math.min(this.failures - 1, 20))
+      // A wrong URL will not be right in a second: retry at the longest backoff, not the shortest.
+      const configuration = cause instanceof JwksFetchError && cause.configuration
+      const backoff = configuration ? Math.max(this.options.maxBackoffMs, INITIAL_BACKOFF_MS) : Math.min(this.options.maxBackoffMs, INITIAL_BACKOFF_MS * 2 ** Math.min(this.failures - 1, 20))
       const retryInMs = Math.max(backoff, cause instanceof JwksFetchError ? (cause.retryAfterMs ?? 0) : 0)
       this.retryAt = now + retryInMs
       // A failure is not what the budget for new kids is for: the next answer of the JWKS gets it.

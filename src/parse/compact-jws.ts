@@ -35,8 +35,54 @@ function malformed(message: string): DynamicAuthError {
 /**
  * Parses a compact JWS. `maxLength` caps the raw token before any decoding.
  * Throws `token_missing` for empty input and `token_malformed` for anything not a strict JWS.
+ * A token refused only because of what surrounds it (a `Bearer ` prefix, quotes, whitespace) is
+ * refused all the same, with a message that says what to remove: nothing is stripped silently.
  */
 export function parseCompactJws(token: unknown, maxLength: number): ParsedToken {
+  try {
+    return parseStrict(token, maxLength)
+  } catch (error) {
+    throw typeof token === 'string' ? explainWrapping(token, maxLength, error) : error
+  }
+}
+
+/** What surrounds a token by mistake, and what to do about it. */
+const WRAPPINGS: ReadonlyArray<{ readonly strip: (token: string) => string | undefined; readonly fix: string }> = [
+  {
+    strip: (token) => (/^bearer\s+/i.test(token) ? token.replace(/^bearer\s+/i, '') : undefined),
+    fix: 'The token starts with "Bearer ": pass the token alone (verifyToken(token), not the Authorization header\'s value).',
+  },
+  {
+    strip: (token) => {
+      const trimmed = token.trim()
+      const quote = trimmed[0]
+      return (quote === '"' || quote === "'") && trimmed.length > 2 && trimmed.endsWith(quote) ? trimmed.slice(1, -1) : undefined
+    },
+    fix: 'The token is in quotes (a JSON-encoded string, as localStorage or a JSON file gives it): send or pass the token itself, without the quotes (JSON.parse the stored value).',
+  },
+  {
+    strip: (token) => (token.trim() !== token ? token.trim() : undefined),
+    fix: 'The token has whitespace or a line break before or after it (read from a file or an environment variable?): trim it before sending or passing it.',
+  },
+]
+
+/** Replaces a parse refusal's message with the fix when removing one wrapping makes the token parse. */
+function explainWrapping(token: string, maxLength: number, error: unknown): unknown {
+  if (!(error instanceof DynamicAuthError) || error.code !== 'token_malformed') return error
+  for (const { strip, fix } of WRAPPINGS) {
+    const inner = strip(token)
+    if (inner === undefined) continue
+    try {
+      parseStrict(inner, maxLength)
+    } catch {
+      continue
+    }
+    return malformed(fix)
+  }
+  return error
+}
+
+function parseStrict(token: unknown, maxLength: number): ParsedToken {
   if (typeof token !== 'string') {
     if (token === undefined || token === null) {
       throw new DynamicAuthError('token_missing', 'No token was given.')

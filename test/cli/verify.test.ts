@@ -27,7 +27,7 @@ for (const runner of runners) {
     test('a valid token: exit 0 and a human verdict', async () => {
       const result = await runCli(['verify', issuer.mint(), ...env, ...jwksArgs], { runner })
       assert.equal(result.code, 0, result.stderr)
-      assert.match(result.stdout, /^VALID/)
+      assert.match(result.stdout, /^signature {2}valid .*\nVALID/)
       assert.match(result.stdout, new RegExp(TEST_USER_ID))
       assert.match(result.stdout, /access token/)
       assert.equal(result.stderr, '')
@@ -36,7 +36,7 @@ for (const runner of runners) {
     test('an MFA-pending token: exit 1, insufficient_scope and why', async () => {
       const result = await runCli(['verify', issuer.mint({ mfaPending: true }), ...env, ...jwksArgs], { runner })
       assert.equal(result.code, 1)
-      assert.match(result.stdout, /^REFUSED {2}insufficient_scope \(HTTP 403\)/)
+      assert.match(result.stdout, /^signature {2}valid .*\nREFUSED {2}insufficient_scope \(HTTP 403\)/)
       assert.match(result.stdout, /MFA/)
       assert.match(result.stdout, /missing scopes: user:basic/)
     })
@@ -82,10 +82,40 @@ describe('verify', { concurrency: 4 }, () => {
     })
   }
 
-  test('"-" reads the token from stdin, and a Bearer prefix is ignored', async () => {
-    const result = await runCli(['verify', '-', ...env, ...jwksArgs], { input: `Bearer ${issuer.mint()}\n` })
+  test('"-" reads the token from stdin (its newline dropped); a Bearer prefix is refused with what to remove, as the library does', async () => {
+    const result = await runCli(['verify', '-', ...env, ...jwksArgs], { input: `${issuer.mint()}\n` })
     assert.equal(result.code, 0, result.stderr)
-    assert.match(result.stdout, /^VALID/)
+    assert.match(result.stdout, /^signature {2}valid.*\nVALID/)
+    const bearer = await runCli(['verify', '-', ...env, ...jwksArgs], { input: `Bearer ${issuer.mint()}\n` })
+    assert.equal(bearer.code, 1)
+    assert.match(bearer.stdout, /token_malformed[\s\S]*The token starts with "Bearer ": pass the token alone/)
+  })
+
+  test('--at checks the token as of another time: a token from last month was valid then', async () => {
+    const monthAgo = Math.floor(Date.now() / 1000) - 30 * 24 * 3600
+    const old = issuer.mint({ now: monthAgo })
+    const today = await runCli(['verify', old, ...env, ...jwksArgs])
+    assert.equal(today.code, 1)
+    assert.match(today.stdout, /^signature {2}valid .*\nREFUSED {2}token_expired/, 'the signature result comes first')
+    const then = await runCli(['verify', old, ...env, ...jwksArgs, '--at', new Date((monthAgo + 60) * 1000).toISOString()])
+    assert.equal(then.code, 0, then.stdout)
+    assert.match(then.stdout, /VALID {2}the token passed every check as of /)
+    const epoch = await runCli(['verify', old, ...env, ...jwksArgs, '--at', String(monthAgo + 60), '--json'])
+    assert.equal(JSON.parse(epoch.stdout).valid, true)
+    const bad = await runCli(['verify', old, ...env, ...jwksArgs, '--at', 'yesterday'])
+    assert.equal(bad.code, 2)
+    assert.match(bad.stderr, /--at must be an ISO 8601 date/)
+  })
+
+  test('--json carries pending_step and the signature verdict, as every JSON answer does', async () => {
+    const pending = await runCli(['verify', issuer.mint({ mfaPending: true }), ...env, ...jwksArgs, '--json'])
+    const body = JSON.parse(pending.stdout)
+    assert.equal(body.error.code, 'insufficient_scope')
+    assert.equal(body.error.signature, 'valid')
+    assert.ok(typeof body.error.pending_step === 'string', JSON.stringify(body))
+    const tampered = issuer.mint().slice(0, -4) + 'AAAA'
+    const refused = JSON.parse((await runCli(['verify', tampered, ...env, ...jwksArgs, '--json'])).stdout)
+    assert.equal(refused.error.signature, 'invalid')
   })
 
   test('the environment comes from DYNAMIC_ENVIRONMENT_ID when the option is absent', async () => {

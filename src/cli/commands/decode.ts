@@ -17,7 +17,8 @@ Options:
   --json        Print { verified: false, header, payload, times, form } as JSON.
   -h, --help    This help.
 
-"-" reads the token from stdin. A leading "Bearer " is ignored.
+"-" reads the token from stdin (one line; surrounding whitespace is dropped). Give the token
+alone: a "Bearer " prefix or quotes are refused, with what to remove.
 
 Exit codes: 0 decoded, 1 not a decodable JWT, 2 usage error.
 `

@@ -25,11 +25,15 @@ Options:
   --audience <origin>       Require this aud; repeat for several (default: not checked).
   --scope <scope>           Require this scope on top of user:basic; repeat for several.
   --clock-tolerance <s>     Allowed clock skew in seconds (default 5).
+  --at <time>               Check the token as of this time instead of now: an ISO 8601 date
+                            (2026-11-01T12:00:00Z) or seconds since the epoch. For a token
+                            from the past, to see whether it was valid then.
   --timeout <ms>            JWKS request timeout (default 5000).
   --json                    Print the verdict as JSON.
   -h, --help                This help.
 
-"-" reads the token from stdin. A leading "Bearer " is ignored.
+"-" reads the token from stdin (one line; surrounding whitespace is dropped). Give the token
+alone: a "Bearer " prefix or quotes are refused, with what to remove, as the library does.
 
 Exit codes: 0 valid, 1 refused, 2 usage or network error (the keys could not be fetched, or the
 key file is not a usable key).
@@ -63,6 +67,7 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
     audience: { type: 'string', multiple: true },
     scope: { type: 'string', multiple: true },
     'clock-tolerance': { type: 'string' },
+    at: { type: 'string' },
     timeout: { type: 'string' },
     json: { type: 'boolean' },
   })
@@ -88,6 +93,8 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
   const tolerance = integerOption('clock-tolerance', values['clock-tolerance'], 0, 300)
   if (tolerance !== undefined) options.clockTolerance = tolerance
   options.jwksTimeout = integerOption('timeout', values.timeout, 1, 120000) ?? 5000
+  const at = values.at === undefined ? undefined : parseTime(values.at)
+  if (at !== undefined) options.clock = () => at
 
   let auth
   try {
@@ -97,7 +104,7 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
     throw error
   }
 
-  const now = Date.now() / 1000
+  const now = (at ?? Date.now()) / 1000
   try {
     const session = await auth.verifyToken(token)
     if (values.json) {
@@ -113,7 +120,7 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
       ]
       if (session.email) rows.push(['email', session.email])
       if (session.walletAddresses.length) rows.push(['wallets', session.walletAddresses.join(', ')])
-      io.stdout(`VALID  the token passed every check\n${table(rows)}\n`)
+      io.stdout(`${SIGNATURE_VALID}\nVALID  the token passed every check${at === undefined ? '' : ` as of ${new Date(at).toISOString()}`}\n${table(rows)}\n`)
     }
     return EXIT_OK
   } catch (error) {
@@ -124,15 +131,39 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
       const body: Record<string, unknown> = { code: error.code, status: error.status, message: error.message }
       if (error.missingScopes) body.missingScopes = error.missingScopes
       if (error.retryAfter !== undefined) body.retryAfter = error.retryAfter
+      // As every JSON answer of dynamic-guard: the sign-in step still pending, when there is one.
+      if (error.pendingStep !== undefined) body.pending_step = error.pendingStep
+      body.signature = signatureVerdict(error.code)
       io.stdout(`${JSON.stringify({ valid: false, error: body }, null, 2)}\n`)
     } else if (unavailable) {
       io.stderr(`dynamic-guard verify: ${error.code === 'key_unusable' ? 'could not use the key' : 'could not fetch the keys'}, so no verdict: ${error.message}\n`)
     } else {
       const missing = error.missingScopes ? `\n  missing scopes: ${error.missingScopes.join(', ')}` : ''
-      io.stdout(`REFUSED  ${error.code} (HTTP ${error.status})\n  ${error.message}${missing}\n`)
+      const pending = error.pendingStep !== undefined ? `\n  pending step: ${error.pendingStep}` : ''
+      const signature = { valid: SIGNATURE_VALID, invalid: 'signature  INVALID', 'not checked': 'signature  not checked (the token was refused before)' }[signatureVerdict(error.code)]
+      io.stdout(`${signature}\nREFUSED  ${error.code} (HTTP ${error.status})\n  ${error.message}${missing}${pending}\n`)
     }
     return unavailable ? EXIT_ERROR : EXIT_REFUSED
   }
+}
+
+const SIGNATURE_VALID = 'signature  valid (a key of the environment signed this token)'
+
+/**
+ * Codes the verifier raises only once the signature has verified: the claim checks and the
+ * revocation check come after it, in this order (see createDynamicAuth).
+ */
+const AFTER_SIGNATURE = new Set(['token_expired', 'token_not_active', 'issuer_mismatch', 'environment_mismatch', 'audience_mismatch', 'insufficient_scope', 'session_revoked'])
+
+function signatureVerdict(code: string): 'valid' | 'invalid' | 'not checked' {
+  return AFTER_SIGNATURE.has(code) ? 'valid' : code === 'signature_invalid' ? 'invalid' : 'not checked'
+}
+
+/** `--at`: an ISO 8601 date or seconds since the epoch, in ms. */
+function parseTime(value: string): number {
+  const ms = /^\d{1,11}(\.\d+)?$/.test(value) ? Number(value) * 1000 : Date.parse(value)
+  if (!Number.isFinite(ms)) throw new UsageError(`--at must be an ISO 8601 date (2026-11-01T12:00:00Z) or seconds since the epoch; got ${JSON.stringify(value.slice(0, 60))}.`)
+  return ms
 }
 
 /** Reads a key file; a file that cannot be read is a usage error (exit 2). */
