@@ -6,7 +6,7 @@
  * of being installed again: the same versions the lock file pins, with no download and no wait.
  */
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -36,7 +36,9 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
 function appEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', NEXT_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', DENO_NO_UPDATE_CHECK: '1', NODE_OPTIONS: '' }
   for (const name of Object.keys(env)) if (/^npm_(lifecycle_|package_|command|node_execpath)/i.test(name)) delete env[name]
-  return { ...env, ...extra }
+  const merged: NodeJS.ProcessEnv = { ...env, ...extra }
+  for (const name of Object.keys(merged)) if (merged[name] === undefined) delete merged[name] // `{ NAME: undefined }` unsets NAME
+  return merged
 }
 
 function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Ran> {
@@ -65,7 +67,12 @@ function run(command: string, args: readonly string[], cwd: string, env: NodeJS.
  * package has no dependencies, so nothing is fetched), then links `link` (package names, or whole
  * scopes such as `@types`) from the repository's node_modules.
  */
-export async function createFreshApp(name: string, packageJson: Record<string, unknown>, link: readonly string[] = []): Promise<FreshApp> {
+export async function createFreshApp(
+  name: string,
+  packageJson: Record<string, unknown>,
+  link: readonly string[] = [],
+  copy: readonly string[] = [],
+): Promise<FreshApp> {
   const { tarball } = await packedPackage()
   const dir = await mkdtemp(join(tmpdir(), `dynamic-guard-app-${name}-`))
   const app: FreshApp = {
@@ -88,11 +95,38 @@ export async function createFreshApp(name: string, packageJson: Record<string, u
       await mkdir(dirname(join(dir, 'node_modules', target)), { recursive: true })
       await symlink(from, join(dir, 'node_modules', target), 'dir')
     }
+    for (const target of dependencyClosure(copy)) {
+      await mkdir(dirname(join(dir, 'node_modules', target)), { recursive: true })
+      await run('cp', ['-al', join(ROOT, 'node_modules', target), join(dir, 'node_modules', target)], dir, appEnv(), 60_000)
+    }
   } catch (error) {
     await app.remove()
     throw error
   }
   return app
+}
+
+/**
+ * `names` and everything they depend on, as installed at the top of the repository's node_modules
+ * (optional dependencies when they are there). For tools that refuse files outside the app's
+ * folder (Turbopack): those get copies, made of hard links, so no bytes are copied.
+ */
+function dependencyClosure(names: readonly string[]): string[] {
+  const found = new Set<string>()
+  const visit = (name: string, optional: boolean): void => {
+    if (found.has(name)) return
+    const manifest = join(ROOT, 'node_modules', name, 'package.json')
+    if (!existsSync(manifest)) {
+      if (optional) return
+      throw new Error(`${name} is not in the repository's node_modules; run "npm ci".`)
+    }
+    found.add(name)
+    const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> }
+    for (const dependency of Object.keys(pkg.dependencies ?? {})) visit(dependency, false)
+    for (const dependency of Object.keys(pkg.optionalDependencies ?? {})) visit(dependency, true)
+  }
+  for (const name of names) visit(name, false)
+  return [...found].sort()
 }
 
 /** Seconds since `start` (a `performance.now()`), one decimal: printed in the TAP output for the record. */
