@@ -122,6 +122,23 @@ ${verifySpec}`,
     assert.match(output, /Tests:\s+2 passed, 2 total/)
     assert.doesNotMatch(output, /TS151002|ts-jest\[config\] \(WARN\)/, 'ts-jest warns about the setup')
     console.log(`Jest (CommonJS, ts-jest): ${secondsSince(start)} s`)
+
+    // module: node16, as the runtimes and testing guides say: ts-jest warns TS151002 until the
+    // tsconfig sets isolatedModules, and then passes quietly.
+    const node16 = async (isolatedModules: boolean): Promise<string> => {
+      const name = `node16-${isolatedModules}`
+      await app.write({
+        [`tsconfig.${name}.json`]: JSON.stringify({ compilerOptions: { module: 'node16', target: 'es2022', strict: true, esModuleInterop: true, skipLibCheck: true, isolatedModules, types: ['node'] } }),
+        [`jest.${name}.config.js`]: `module.exports = { testEnvironment: 'node', transform: { '^.+\\\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.${name}.json' }] } }\n`,
+      })
+      const { stdout, stderr } = await app.run(process.execPath, [join(app.dir, 'node_modules/jest/bin/jest.js'), '--ci', '--colors=false', '-c', `jest.${name}.config.js`])
+      return stdout + stderr
+    }
+    const warned = await node16(false)
+    assert.match(warned, /TS151002/, 'ts-jest warns TS151002 with module node16 and no isolatedModules')
+    const fixed = await node16(true)
+    assert.match(fixed, /Tests:\s+2 passed, 2 total/)
+    assert.doesNotMatch(fixed, /TS151002/)
   })
 
   it('Vitest, testing with dynamic-guard/testing', async () => {
