@@ -97,7 +97,12 @@ export async function createFreshApp(
     }
     for (const target of dependencyClosure(copy)) {
       await mkdir(dirname(join(dir, 'node_modules', target)), { recursive: true })
-      await run('cp', ['-al', join(ROOT, 'node_modules', target), join(dir, 'node_modules', target)], dir, appEnv(), 60_000)
+      const [from, to] = [join(ROOT, 'node_modules', target), join(dir, 'node_modules', target)]
+      // Hard links need one filesystem; across two, a plain copy.
+      await run('cp', ['-al', from, to], dir, appEnv(), 60_000).catch(async () => {
+        await rm(to, { recursive: true, force: true })
+        await run('cp', ['-R', from, to], dir, appEnv(), 120_000)
+      })
     }
   } catch (error) {
     await app.remove()
