@@ -6,6 +6,7 @@
  *   real request on 127.0.0.1;
  * - CommonJS TypeScript with the classic resolver (`module: commonjs`, so `moduleResolution:
  *   node10`), compiled by tsc and run by node: the same server, `req.auth` typed;
+ * - both servers run on the Node that runs the tests and on Node 24 (from `runtimes/`);
  * - Jest in CommonJS through ts-jest, and Vitest, each testing with dynamic-guard/testing.
  *
  * Each app prints the time it took (recorded, not checked).
@@ -13,6 +14,7 @@
 import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
+import { runtimeBinary } from '../conformance/runtime-host.js'
 import { createFreshApp, secondsSince, type FreshApp } from './fresh-app.js'
 
 /** The protected Express server both TypeScript apps run: it serves itself one good and one tokenless request. */
@@ -80,7 +82,8 @@ import { createTestIssuer } from 'dynamic-guard/testing'`),
     })
     const ran = await app.run(process.execPath, ['--import', 'tsx', 'src/server.ts'])
     assertServed(ran.stdout)
-    console.log(`ESM TypeScript with tsx: ${secondsSince(start)} s`)
+    assertServed((await app.run(runtimeBinary('node24'), ['--import', 'tsx', 'src/server.ts'])).stdout)
+    console.log(`ESM TypeScript with tsx (this Node and Node 24): ${secondsSince(start)} s`)
   })
 
   it('CommonJS TypeScript with the classic resolver (module: commonjs), compiled by tsc', async () => {
@@ -101,7 +104,8 @@ import { createTestIssuer } from 'dynamic-guard/testing'`),
     await app.run(process.execPath, [join(app.dir, 'node_modules/typescript/bin/tsc'), '-p', '.'])
     const ran = await app.run(process.execPath, ['dist/server.js'])
     assertServed(ran.stdout)
-    console.log(`CommonJS TypeScript with tsc (module commonjs): ${secondsSince(start)} s`)
+    assertServed((await app.run(runtimeBinary('node24'), ['dist/server.js'])).stdout)
+    console.log(`CommonJS TypeScript with tsc (module commonjs; run on this Node and Node 24): ${secondsSince(start)} s`)
   })
 
   it('Jest in CommonJS with ts-jest, testing with dynamic-guard/testing', async () => {
