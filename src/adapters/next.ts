@@ -4,13 +4,13 @@
  * @example
  * // app/api/me/route.ts
  * import { withDynamicAuth } from 'dynamic-guard/next'
- * import { auth } from '@/lib/auth' // createDynamicAuth({ environmentId: ... }), created once
+ * import { getAuth } from '@/lib/auth' // makes createDynamicAuth({ environmentId: ... }) on first use, then shares it
  *
- * export const GET = withDynamicAuth(async (request, { auth: session }) => Response.json({ userId: session.userId }), auth)
+ * export const GET = withDynamicAuth(async (request, { auth: session }) => Response.json({ userId: session.userId }), getAuth)
  *
- * // middleware.ts
+ * // proxy.ts (middleware.ts before Next 16)
  * import { dynamicAuthMiddleware } from 'dynamic-guard/next'
- * export const middleware = dynamicAuthMiddleware(auth)
+ * export const proxy = dynamicAuthMiddleware(getAuth)
  * export const config = { matcher: '/api/:path*' }
  *
  * @packageDocumentation
@@ -45,10 +45,27 @@ export interface NextAuthOptions extends AuthenticateOptions {
   onRefusal?: (error: DynamicAuthError, request: NextRequest) => Response | Promise<Response>
 }
 
+/**
+ * A verifier made on the first request: `() => auth` (or `() => options`). `next build` loads
+ * route modules without the runtime's environment variables, so a verifier made at load time
+ * from `process.env.DYNAMIC_ENVIRONMENT_ID` fails the build.
+ */
+export type LazyAuth = () => AuthOrOptions
+
 type Setup = AdapterSetup & { readonly onRefusal: NextAuthOptions['onRefusal'] }
 
 function setup(authOrOptions: AuthOrOptions, options?: NextAuthOptions): Setup {
   return { ...setupAdapter(authOrOptions, options), onRefusal: options?.onRefusal }
+}
+
+/** The setup now, or, for a {@link LazyAuth}, on first use (then kept). */
+function setupOnce(authOrOptions: AuthOrOptions | LazyAuth, options?: NextAuthOptions): () => Setup {
+  if (typeof authOrOptions !== 'function') {
+    const made = setup(authOrOptions, options)
+    return () => made
+  }
+  let made: Setup | undefined
+  return () => (made ??= setup(authOrOptions(), options))
 }
 
 /** The session to go on with, or the answer (a refusal or the 204 to a preflight); throws a forwarded refusal. */
@@ -68,26 +85,28 @@ export function requireScopes(...scopes: string[]): NextAuthOptions {
  * Protects an App Router route handler: the handler runs with `context.auth`, the verified
  * session; a refusal is answered per RFC 6750 (or thrown, with `refusals: 'forward'`). A request
  * shaped like a CORS preflight is answered 204 without CORS headers and the handler does not run,
- * unless `passPreflightsToApp` is set (the handler then runs with no session).
+ * unless `passPreflightsToApp` is set (the handler then runs with no session). Give the verifier
+ * as a function (`() => getAuth()`) to make it on the first request, not when `next build` loads
+ * the route.
  */
 export function withDynamicAuth<Context = { params: Promise<Record<string, string | string[]>> }>(
   handler: ProtectedRouteHandler<Context, DynamicSession | undefined>,
-  authOrOptions: AuthOrOptions,
+  authOrOptions: AuthOrOptions | LazyAuth,
   options: NextAuthOptions & AnonymousAllowed,
 ): RouteHandler<Context>
 export function withDynamicAuth<Context = { params: Promise<Record<string, string | string[]>> }>(
   handler: ProtectedRouteHandler<Context>,
-  authOrOptions: AuthOrOptions,
+  authOrOptions: AuthOrOptions | LazyAuth,
   options?: NextAuthOptions,
 ): RouteHandler<Context>
 export function withDynamicAuth<Context>(
   handler: ProtectedRouteHandler<Context, DynamicSession | undefined>,
-  authOrOptions: AuthOrOptions,
+  authOrOptions: AuthOrOptions | LazyAuth,
   options?: NextAuthOptions,
 ): RouteHandler<Context> {
-  const s = setup(authOrOptions, options)
+  const s = setupOnce(authOrOptions, options)
   return async function protectedRouteHandler(request: NextRequest, context: Context): Promise<Response> {
-    const result = await authenticateOrAnswer(s, request)
+    const result = await authenticateOrAnswer(s(), request)
     if (result instanceof Response) return result
     return handler(request, { ...context, auth: result.session })
   }
@@ -98,16 +117,17 @@ export function withDynamicAuth<Context>(
  * `refusals: 'forward'`) and lets the others continue (it returns nothing, which Next reads as
  * "go on"). Scope it with `config.matcher`. With a handler, the handler decides what to return,
  * given the session. A request shaped like a CORS preflight is answered 204 and never reaches a
- * route, unless `passPreflightsToApp` is set (it then goes on with no session).
+ * route, unless `passPreflightsToApp` is set (it then goes on with no session). The verifier may
+ * be given as a function, called on the first request.
  */
 export function dynamicAuthMiddleware(
-  authOrOptions: AuthOrOptions,
+  authOrOptions: AuthOrOptions | LazyAuth,
   options?: NextAuthOptions,
   handler?: (request: NextRequest, session: DynamicSession | undefined, event: NextFetchEvent) => Response | undefined | Promise<Response | undefined>,
 ): NextMiddleware {
-  const s = setup(authOrOptions, options)
+  const s = setupOnce(authOrOptions, options)
   return async function dynamicAuthNextMiddleware(request: NextRequest, event: NextFetchEvent): Promise<Response | undefined> {
-    const result = await authenticateOrAnswer(s, request)
+    const result = await authenticateOrAnswer(s(), request)
     if (result instanceof Response) return result
     return handler ? handler(request, result.session, event) : undefined
   }

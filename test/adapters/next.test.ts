@@ -138,3 +138,31 @@ describe('Next middleware helper', () => {
     assert.equal(preflight.status, 204)
   })
 })
+
+describe('a verifier made on first use (what `next build` needs)', () => {
+  const issuer = createTestIssuer()
+
+  it('withDynamicAuth and dynamicAuthMiddleware call a function for the verifier on the first request, once', async () => {
+    let made = 0
+    const lazily = () => {
+      made++
+      return createDynamicAuth(issuer.authOptions())
+    }
+    const handler = withDynamicAuth((_request, { auth: session }) => Response.json({ userId: session.userId }), lazily)
+    const middleware = dynamicAuthMiddleware(lazily)
+    assert.equal(made, 0, 'made when the route module loads')
+    const headers = { authorization: `Bearer ${issuer.mint()}` }
+    assert.deepEqual(await (await handler(new NextRequest('http://localhost/api/me', { headers }), context)).json(), { userId: TEST_USER_ID })
+    assert.deepEqual(await (await handler(new NextRequest('http://localhost/api/me', { headers }), context)).json(), { userId: TEST_USER_ID })
+    assert.equal(await middleware(new NextRequest('http://localhost/api/me', { headers }), event), undefined)
+    assert.equal(made, 2, 'once per helper')
+  })
+
+  it('a module that makes its verifier at load time without DYNAMIC_ENVIRONMENT_ID throws; made on first use, it loads', () => {
+    const environmentId = undefined as unknown as string
+    assert.throws(() => withDynamicAuth(() => Response.json({}), createDynamicAuth({ environmentId })), /environmentId is required/)
+    const handler = withDynamicAuth(() => Response.json({}), () => createDynamicAuth({ environmentId }))
+    assert.equal(typeof handler, 'function')
+    return assert.rejects(handler(new NextRequest('http://localhost/api/me'), context), /environmentId is required/)
+  })
+})

@@ -1,7 +1,7 @@
 /**
  * Runs code on the other runtimes, from Node: builds the package the way it is published (the real
  * tsup config and package.json "exports" map) into a temporary folder, installs it there as
- * `node_modules/dynamic-guard`, and starts Node 22, Bun, Deno or workerd (through Miniflare) on a
+ * `node_modules/dynamic-guard`, and starts Node 22, Node 24, Bun, Deno or workerd (through Miniflare) on a
  * script that imports it by name, so that each runtime picks its build through its own export
  * condition. The runtimes come from `runtimes/` (`npm ci --prefix runtimes`).
  */
@@ -16,10 +16,11 @@ import { build as tsup } from 'tsup'
 import { buildOptions } from '../../tsup.config.js'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-const BIN = join(ROOT, 'runtimes/node_modules/.bin')
+const MODULES = join(ROOT, 'runtimes/node_modules')
+const BIN = join(MODULES, '.bin')
 
 /** The runtimes besides the Node that runs the tests. */
-export type RuntimeName = 'node22' | 'bun' | 'deno' | 'workerd'
+export type RuntimeName = 'node22' | 'node24' | 'bun' | 'deno' | 'workerd'
 
 export interface RuntimeInfo {
   readonly name: RuntimeName
@@ -31,6 +32,7 @@ export interface RuntimeInfo {
 
 export const RUNTIMES: readonly RuntimeInfo[] = [
   { name: 'node22', reportsAs: 'node 22.', expectedBuild: 'dist/index.js' },
+  { name: 'node24', reportsAs: 'node 24.', expectedBuild: 'dist/index.js' },
   { name: 'bun', reportsAs: 'bun ', expectedBuild: 'dist/index.js' },
   { name: 'deno', reportsAs: 'deno ', expectedBuild: 'dist/web/index.js' },
   { name: 'workerd', reportsAs: 'workerd', expectedBuild: 'dist/web/index.js' },
@@ -38,7 +40,10 @@ export const RUNTIMES: readonly RuntimeInfo[] = [
 
 /** The binary a runtime needs; throws, naming the runtime, when it is not installed. */
 export function runtimeBinary(name: RuntimeName): string {
-  const file = join(BIN, name === 'node22' || name === 'workerd' ? 'node' : name)
+  // Both Node packages offer a `node` bin, and npm links whichever comes first as .bin/node: each
+  // is taken from its own package instead.
+  const file =
+    name === 'node22' || name === 'workerd' ? join(MODULES, 'node/bin/node') : name === 'node24' ? join(MODULES, 'node24/bin/node') : join(BIN, name)
   if (!existsSync(file)) {
     const what = name === 'workerd' ? 'Node 22 (which runs Miniflare)' : name
     throw new Error(`${name}: ${what} is not installed (${file} is missing); run "npm ci --prefix runtimes".`)
@@ -131,7 +136,7 @@ export interface RunningServer {
   stop(): Promise<void>
 }
 
-/** Starts a long-running script (a server printing `LISTENING <port>`) on Bun, Deno or Node 22. */
+/** Starts a long-running script (a server printing `LISTENING <port>`) on Bun, Deno, Node 22 or Node 24. */
 export function serveOn(runtime: Exclude<RuntimeName, 'workerd'>, app: TestApp, script: string, timeoutMs = 60_000): Promise<RunningServer> {
   const binary = runtimeBinary(runtime)
   const args = runtime === 'deno' ? ['run', '--node-modules-dir=manual', '--no-prompt', '--no-config', '--allow-net=127.0.0.1', script] : [script]
@@ -180,6 +185,7 @@ export function runOn(runtime: RuntimeName, app: TestApp, script: string, option
   let args: string[]
   switch (runtime) {
     case 'node22':
+    case 'node24':
       args = [script]
       break
     case 'bun':

@@ -1,6 +1,6 @@
 /**
  * The conformance suite (suite.ts) on every supported runtime: in-process on this Node (20), and
- * in a child process on Node 22, Bun, Deno and workerd (through Miniflare), each loading the built
+ * in a child process on Node 22, Node 24, Bun, Deno and workerd (through Miniflare), each loading the built
  * package by name and fetching the JWKS from a stand-in on 127.0.0.1 started here. A runtime that
  * is not installed fails its test: CI installs them all (`npm ci --prefix runtimes`).
  */
@@ -66,8 +66,11 @@ export default {
     }
   })
 
-  // Every runtime importing the package, and Node 22 also requiring it (the CommonJS build).
-  const runs = [...RUNTIMES.map((runtime) => ({ ...runtime, require: false })), { ...RUNTIMES[0]!, expectedBuild: 'dist/index.cjs', require: true }]
+  // Every runtime importing the package, and Node 22 and 24 also requiring it (the CommonJS build).
+  const runs = [
+    ...RUNTIMES.map((runtime) => ({ ...runtime, require: false })),
+    ...RUNTIMES.filter((runtime) => runtime.name.startsWith('node')).map((runtime) => ({ ...runtime, expectedBuild: 'dist/index.cjs', require: true })),
+  ]
   for (const runtime of runs) {
     const how = runtime.require ? 'required (CommonJS)' : 'imported'
     test(`${runtime.name}: the built package, ${how} through its export condition`, RUN_TIMEOUT, async () => {

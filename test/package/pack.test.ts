@@ -1,36 +1,26 @@
 /**
- * The published tarball, as `npm pack` would make it: only the build, the README, the licence,
- * the security policy, the changelog and package.json; every file the exports map, `main`,
- * `module`, `types` and `bin` point at; no source maps (see tsup.config.ts). Needs the build
- * (`npm test` builds first).
+ * The published tarball, packed by `npm pack` from a clean checkout (packed.ts): nothing is built
+ * beforehand, so the package's own `prepack` must build dist/. It holds only the build, the
+ * README, the licence, the security policy, the changelog and package.json; every file the
+ * exports map, `main`, `module`, `types`, `typesVersions` and `bin` point at; no source maps (see
+ * tsup.config.ts).
  */
-import { describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { packedPackage, ROOT, type Packed, type PackReport } from './packed.js'
 
-const root = fileURLToPath(new URL('../../', import.meta.url))
-const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   main: string
   module: string
   types: string
   exports: Record<string, unknown>
+  typesVersions?: Record<string, Record<string, string[]>>
   bin: Record<string, string>
 }
 
-interface PackResult {
-  files: { path: string; size: number }[]
-  unpackedSize: number
-}
-
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
-const [packed] = JSON.parse(
-  execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
-) as PackResult[]
-const paths = new Set(packed!.files.map((file) => file.path))
-
-/** Every file path named in the exports map (any condition), plus main, module, types and bin. */
+/** Every file path named in the exports map (any condition), typesVersions, main, module, types and bin. */
 function pointedAt(): string[] {
   const found: string[] = []
   const walk = (value: unknown): void => {
@@ -38,11 +28,39 @@ function pointedAt(): string[] {
     else if (typeof value === 'object' && value !== null) for (const inner of Object.values(value)) walk(inner)
   }
   walk(pkg.exports)
+  walk(pkg.typesVersions ?? {})
   walk([pkg.main, pkg.module, pkg.types, ...Object.values(pkg.bin)])
-  return [...new Set(found)].map((path) => path.replace(/^\.\//, ''))
+  return [...new Set(found)].map((path) => path.replace(/^\.\//, '')).filter((path) => !path.includes('*'))
 }
 
-describe('npm pack', () => {
+/** The files package.json points at that a pack lacks. */
+function missingFrom(report: PackReport): string[] {
+  const paths = new Set(report.files.map((file) => file.path))
+  return pointedAt().filter((path) => path !== 'package.json' && !paths.has(path))
+}
+
+describe('npm pack from a clean checkout', { timeout: 280_000 }, () => {
+  let packed: Packed
+  let paths: Set<string>
+
+  before(async () => {
+    packed = await packedPackage()
+    paths = new Set(packed.report.files.map((file) => file.path))
+    if (packed.seconds > 0) console.log(`# packed ${packed.report.filename} (${packed.report.files.length} files, ${packed.report.size} bytes) in ${packed.seconds} s, build included`)
+  })
+
+  it('builds dist/ before packing: the tarball holds every file package.json points at', () => {
+    const missing = missingFrom(packed.report)
+    assert.deepEqual(missing, [], `package.json points at files the tarball lacks (does "prepack" build?): ${missing.join(', ')}`)
+  })
+
+  it('would be refused without the build: the same checkout packed with scripts off lacks them', () => {
+    // The check above is the one that catches an empty package: here it sees one.
+    const missing = missingFrom(packed.unbuilt)
+    assert.ok(missing.includes('dist/index.js') && missing.includes('dist/index.cjs') && missing.includes('dist/index.d.ts'), `the unbuilt pack should lack dist/: ${missing.join(', ')}`)
+    assert.ok(packed.unbuilt.files.length < 10, `the unbuilt pack holds ${packed.unbuilt.files.length} files`)
+  })
+
   it('holds only dist/, README.md, LICENSE, SECURITY.md, CHANGELOG.md and package.json', () => {
     const allowed = /^(dist\/.+|README\.md|LICENSE|SECURITY\.md|CHANGELOG\.md|package\.json)$/
     const stray = [...paths].filter((path) => !allowed.test(path))
@@ -53,9 +71,10 @@ describe('npm pack', () => {
     for (const file of ['README.md', 'LICENSE', 'SECURITY.md', 'CHANGELOG.md', 'package.json']) assert.ok(paths.has(file), `${file} is not in the tarball`)
   })
 
-  it('holds every file package.json points at', () => {
-    const missing = pointedAt().filter((path) => path !== 'package.json' && !paths.has(path))
-    assert.deepEqual(missing, [], `package.json points at files the tarball lacks (is dist/ built?): ${missing.join(', ')}`)
+  it('holds the CommonJS and ESM builds, their types, and the web build', () => {
+    for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/web/index.js', 'dist/testing.d.cts', 'dist/cli.js']) {
+      assert.ok(paths.has(file), `${file} is not in the tarball`)
+    }
   })
 
   it('ships no source maps', () => {
