@@ -51,3 +51,16 @@ export {
 } from './emulator/index.js'
 export type { SignInCredential, SignInResult, SignInUser } from './sign-in.js'
 export { defaultCredentials, type TestProfile } from './claims.js'
+export {
+  announceEip6963,
+  createTestWallet,
+  eip1193WalletProvider,
+  Eip1193Error,
+  TEST_WALLET_ICON,
+  type Eip1193Provider,
+  type Eip1193WalletProvider,
+  type Eip6963ProviderInfo,
+  type Eip6963Window,
+  type TestWallet,
+  type TestWalletOptions,
+} from './test-wallet.js'

@@ -39,7 +39,11 @@ export interface EmulatorOptions {
   cookieAuth?: boolean
   /** MFA pending after sign-in: tokens carry `requiresAdditionalAuth` until `POST /emulator/mfa/complete` (or `emulator.completeMfa()`). */
   requireMfa?: boolean
-  /** Signed webhooks (`user.session.created`, `user.session.revoked`, `user.deleted`) to this endpoint. */
+  /**
+   * Signed webhooks to this endpoint: `user.created`, `user.updated`, `user.deleted`,
+   * `user.session.created`, `user.session.revoked`, `admin.user.session.revoked`,
+   * `wallet.linked`, `wallet.unlinked`.
+   */
   webhook?: EmulatorWebhookOptions
   /** The environment's kind, in the settings and the webhook envelope. Default `sandbox`. */
   environmentName?: 'sandbox' | 'live'
@@ -47,6 +51,16 @@ export interface EmulatorOptions {
   corsOrigins?: readonly string[]
   /** Lifetime of the tokens in seconds. Default 7200, as Dynamic's observed tokens. */
   tokenLifetime?: number
+  /**
+   * The EVM chain ids wallets may sign in on (the `Chain ID` of their sign-in message), listed in
+   * the settings' `chains` and `networks`. Default `[1, 11155111]` (Ethereum, Sepolia).
+   */
+  evmChainIds?: readonly number[]
+  /**
+   * The token of the emulated admin API (`Authorization: Bearer dyn_…`). Default: a random one,
+   * read from `server.emulator.adminToken`. Must start with `dyn_`, as Dynamic's API tokens do.
+   */
+  adminToken?: string
   /** One line per notable event (code sent, webhook delivered or failed). Never a token. */
   log?: (line: string) => void
 }
@@ -85,6 +99,13 @@ export function checkEmulatorOptions(options: EmulatorOptions): void {
   }
   if (options.tokenLifetime !== undefined && (!Number.isInteger(options.tokenLifetime) || options.tokenLifetime < 1 || options.tokenLifetime > 30 * 24 * 3600)) {
     throw new TypeError('tokenLifetime must be a whole number of seconds from 1 to 2592000 (30 days).')
+  }
+  for (const id of options.evmChainIds ?? []) {
+    if (!Number.isSafeInteger(id) || id < 1) throw new TypeError(`evmChainIds: ${JSON.stringify(id)} is not a chain id (a positive whole number).`)
+  }
+  if (options.evmChainIds !== undefined && options.evmChainIds.length === 0) throw new TypeError('evmChainIds must name at least one chain id.')
+  if (options.adminToken !== undefined && (typeof options.adminToken !== 'string' || !/^dyn_[A-Za-z0-9_-]{16,200}$/.test(options.adminToken))) {
+    throw new TypeError('adminToken must be "dyn_" followed by 16 to 200 letters, digits, "_" or "-".')
   }
   if (options.environmentName !== undefined && options.environmentName !== 'sandbox' && options.environmentName !== 'live') throw new TypeError('environmentName must be "sandbox" or "live".')
 }

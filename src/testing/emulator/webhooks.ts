@@ -9,8 +9,16 @@ import { randomUUID } from 'node:crypto'
 import { SIGNATURE_HEADER, signWebhookBody } from '../../webhooks/signature.js'
 import type { EmulatorWebhookOptions } from './options.js'
 
-/** The events the emulator sends. */
-export type EmulatorEventName = 'user.session.created' | 'user.session.revoked' | 'user.deleted'
+/** The events the emulator sends (Dynamic's names). */
+export type EmulatorEventName =
+  | 'user.created'
+  | 'user.updated'
+  | 'user.deleted'
+  | 'user.session.created'
+  | 'user.session.revoked'
+  | 'admin.user.session.revoked'
+  | 'wallet.linked'
+  | 'wallet.unlinked'
 
 /** The outcome of one delivery. */
 export interface WebhookDelivery {
@@ -35,7 +43,10 @@ export class WebhookSender {
     private readonly log: (line: string) => void,
   ) {}
 
-  /** Sends one event; resolves when it is delivered, refused or given up on. */
+  /**
+   * Sends one event; resolves when it is delivered, refused or given up on. `userId` is whoever
+   * caused the event (the user, or the admin who acted), as in Dynamic's envelope.
+   */
   async send(eventName: EmulatorEventName, userId: string, data: Record<string, unknown>): Promise<WebhookDelivery | undefined> {
     if (!this.webhook) return undefined
     const messageId = randomUUID()

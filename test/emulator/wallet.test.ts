@@ -1,0 +1,389 @@
+/**
+ * Wallet sign-in through Dynamic's real, unmodified client (`@dynamic-labs-sdk/client`, pinned) in
+ * Node against the emulator: a test wallet (a local secp256k1 key) behind the client's wallet
+ * provider interface; the client fetches nonces, writes the EIP-4361 message, the wallet signs it,
+ * the emulator recovers the signer and checks domain, chain id, nonce and age; the tokens carry the
+ * wallet credential as Dynamic's models describe it; a protected Express route accepts them.
+ * Then a second wallet and an email are linked and a wallet unlinked (each in the next token),
+ * with the webhooks Dynamic sends; and every answer is read with Dynamic's own model readers.
+ * Everything on 127.0.0.1.
+ */
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import express from 'express'
+import {
+  connectAndVerifyWithWalletProvider,
+  createDynamicClient,
+  getWalletAccounts,
+  initializeClient,
+  logout,
+  refreshAuth,
+  removeWalletAccount,
+  sendEmailOTP,
+  verifyOTP,
+} from '@dynamic-labs-sdk/client'
+import { formatSignInMessage, getCore, getWalletProviderRegistry, WalletProviderPriority } from '@dynamic-labs-sdk/client/core'
+import { createDynamicAuth, type DynamicAuth } from '../../src/index.js'
+import { dynamicAuth } from '../../src/adapters/express.js'
+import { createTestIssuer, createTestWallet, dynamicClientConfig, eip1193WalletProvider, type TestIssuerServer, type TestWallet } from '../../src/testing/index.js'
+import { createDynamicWebhooks, type DynamicWebhookEvent } from '../../src/webhooks/index.js'
+import { assertModel } from './models.js'
+
+const SECRET = 'dyn_wallet_test_secret'
+const APP_ORIGIN = 'http://localhost:3000'
+const issuer = createTestIssuer()
+const env = issuer.environmentId
+
+const claimsOf = (token: string): Record<string, unknown> => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'))
+
+type Client = ReturnType<typeof createDynamicClient>
+
+/** An app: a protected Express route and Dynamic's webhooks, verified against the emulator. */
+interface App {
+  auth: DynamicAuth
+  events: DynamicWebhookEvent[]
+  url: string
+  server: Server
+  connect(jwksUrl: string): void
+}
+
+async function startApp(): Promise<App> {
+  const events: DynamicWebhookEvent[] = []
+  let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined
+  const server = createServer((req, res) => (handle ? handle(req, res) : void res.writeHead(503).end()))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const app: App = {
+    auth: undefined as unknown as DynamicAuth,
+    events,
+    server,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connect(jwksUrl) {
+      app.auth = createDynamicAuth({ environmentId: env, jwksUrl })
+      const router = express()
+      router.post('/webhooks/dynamic', createDynamicWebhooks({ secret: SECRET, auth: app.auth, onEvent: (event) => void events.push(event) }).express)
+      router.get('/api/me', dynamicAuth(app.auth), (req, res) => {
+        res.json({ userId: req.auth!.userId, tokenKind: req.auth!.tokenKind, wallets: req.auth!.wallets, email: req.auth!.email })
+      })
+      handle = router
+    },
+  }
+  return app
+}
+
+const clients: Array<{ client: Client; idle(): Promise<void> }> = []
+
+/** Dynamic's client for an app on APP_ORIGIN, with `wallets` registered as its wallet providers. */
+async function newClient(server: TestIssuerServer, ...wallets: Array<{ wallet: TestWallet; name: string }>): Promise<{ client: Client; keys: string[] }> {
+  const config = dynamicClientConfig(server, { appOrigin: APP_ORIGIN })
+  const client = createDynamicClient(config)
+  clients.push({ client, idle: config.idle })
+  await initializeClient(client)
+  const keys = wallets.map(({ wallet, name }) => {
+    const walletProvider = eip1193WalletProvider(wallet.eip1193(), { displayName: name })
+    getWalletProviderRegistry(client).register({ priority: WalletProviderPriority.WALLET_SDK, walletProvider: walletProvider as never })
+    return walletProvider.key
+  })
+  return { client, keys }
+}
+
+async function settleClients(): Promise<void> {
+  for (const { client, idle } of clients.splice(0)) {
+    if (client.user) await logout(client)
+    await idle()
+  }
+}
+
+/** The full token (`jwt`) the client holds besides `client.token` (the minified one). */
+const fullToken = (client: Client): string => getCore(client).state.get().legacyToken!
+
+async function me(app: App, token: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${app.url}/api/me`, { headers: { authorization: `Bearer ${token}` } })
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+}
+
+interface Credential {
+  id: string
+  format: string
+  address?: string
+  chain?: string
+  wallet_name?: string
+  wallet_provider?: string
+  public_identifier?: string
+  email?: string
+}
+
+describe('wallet sign-in, linking and unlinking through Dynamic\'s client', () => {
+  let app: App
+  let server: TestIssuerServer
+
+  before(async () => {
+    app = await startApp()
+    server = await issuer.listen({ webhook: { url: `${app.url}/webhooks/dynamic`, secret: SECRET } })
+    app.connect(server.jwksUrl)
+  })
+  after(async () => {
+    await settleClients()
+    await server.close()
+    app.server.closeAllConnections()
+    await new Promise<void>((resolve) => app.server.close(() => resolve()))
+  })
+
+  test('the settings list the chains a wallet signs in on, as Dynamic\'s ProjectSettings', async () => {
+    const settings = (await (await fetch(`${server.apiBaseUrl}/sdk/${env}/settings`)).json()) as Record<string, unknown>
+    const read = assertModel('ProjectSettings', settings)
+    assert.deepEqual(read.chains, [{ name: 'evm', enabled: true, networks: [{ networkId: 1, chainName: 'Ethereum', enabled: true, rpcUrl: undefined, iconUrl: undefined, type: undefined }, { networkId: 11155111, chainName: 'Sepolia', enabled: true, rpcUrl: undefined, iconUrl: undefined, type: undefined }] }])
+    const [evm] = settings.networks as Array<{ chainName: string; networks: unknown[] }>
+    assert.equal(evm!.chainName, 'evm')
+    for (const network of evm!.networks) assertModel('NetworkConfiguration', network)
+  })
+
+  test('signs in with the test wallet; the tokens carry its credential; a protected route accepts them', async () => {
+    const wallet = createTestWallet()
+    const { client, keys } = await newClient(server, { wallet, name: 'Test Wallet' })
+    assert.equal(keys[0], 'testwalletevm:browserExtension')
+    assert.deepEqual(client.projectSettings?.chains.map((chain: { name: string }) => chain.name), ['evm'])
+
+    const account = await connectAndVerifyWithWalletProvider({ walletProviderKey: keys[0]! }, client)
+    assert.equal(account.address, wallet.address)
+    assert.ok(client.token, 'signed in')
+    const [verified] = getWalletAccounts(client)
+    assert.equal(verified?.address, wallet.address)
+    assert.ok(verified?.verifiedCredentialId, 'the client sees the wallet as verified')
+
+    // The full token: the wallet credential with Dynamic's wire names, last_verified_credential_id pointing at it.
+    const id = claimsOf(fullToken(client))
+    const credentials = id.verified_credentials as Credential[]
+    assert.equal(credentials.length, 1)
+    const [credential] = credentials
+    assert.deepEqual(
+      { format: credential!.format, address: credential!.address, chain: credential!.chain, wallet_name: credential!.wallet_name, wallet_provider: credential!.wallet_provider, public_identifier: credential!.public_identifier },
+      { format: 'blockchain', address: wallet.address, chain: 'eip155', wallet_name: 'testwalletevm', wallet_provider: 'browserExtension', public_identifier: wallet.address },
+    )
+    assert.equal(credential!.id, verified!.verifiedCredentialId)
+    assert.equal(id.last_verified_credential_id, credential!.id)
+    assert.equal(id.signin_credential_id, credential!.id)
+    assert.equal(id.aud, APP_ORIGIN, 'the audience is the app that signed in')
+    assert.ok(!('email' in id), 'a wallet-only user has no email claim')
+    const readId = assertModel('DynamicJwt', id)
+    const readCredential = (readId.verifiedCredentials as Array<Record<string, unknown>>)[0]!
+    assert.equal(readCredential.walletName, 'testwalletevm')
+    assert.equal(readCredential.walletProvider, 'browserExtension')
+    assert.equal(readCredential.chain, 'eip155')
+    assert.equal(readCredential.format, 'blockchain')
+
+    // The access token: no credentials, their hashes, and the same last verified credential.
+    const access = claimsOf(client.token!)
+    assert.equal(access.last_verified_credential_id, credential!.id)
+    assert.ok(!('verified_credentials' in access))
+    assert.equal(typeof (access.verifiedCredentialsHashes as Record<string, string>).blockchain, 'string')
+    assertModel('MinifiedDynamicJwt', access)
+    assertModel('SdkUser', await (await fetch(`${server.apiBaseUrl}/sdk/${env}/users`, { headers: { authorization: `Bearer ${client.token}` } })).json())
+
+    // The protected route: the access token opens it; the full token brings the wallet.
+    const minified = await me(app, client.token!)
+    assert.equal(minified.status, 200)
+    assert.equal(minified.body.userId, client.user!.id)
+    const full = await me(app, fullToken(client))
+    assert.equal(full.status, 200)
+    assert.deepEqual(
+      (full.body.wallets as Array<{ address: string; chain: string }>).map((w) => [w.address, w.chain]),
+      [[wallet.address, 'eip155']],
+    )
+
+    // Signing in again with the same wallet: the same user, not new any more.
+    const userId = client.user!.id
+    await logout(client)
+    await connectAndVerifyWithWalletProvider({ walletProviderKey: keys[0]! }, client)
+    assert.equal(client.user!.id, userId)
+    assert.equal(client.user!.newUser, false)
+
+    const names = app.events.filter((event) => event.userId === userId).map((event) => event.eventName)
+    assert.deepEqual(names, ['user.created', 'user.session.created', 'user.session.revoked', 'user.session.created'])
+  })
+
+  test('links a second wallet and an email, then unlinks the wallet: each shows in the next token', async () => {
+    const first = createTestWallet()
+    const second = createTestWallet({ chainId: 11155111 })
+    const { client, keys } = await newClient(server, { wallet: first, name: 'First Wallet' }, { wallet: second, name: 'Second Wallet' })
+    await connectAndVerifyWithWalletProvider({ walletProviderKey: keys[0]! }, client)
+    const userId = client.user!.id
+    const before = app.events.length
+
+    // A second wallet, signed in the same way while signed in: POST verify/link.
+    const linked = await connectAndVerifyWithWalletProvider({ walletProviderKey: keys[1]! }, client)
+    assert.equal(client.user!.id, userId, 'the same user')
+    let id = claimsOf(fullToken(client))
+    let credentials = id.verified_credentials as Credential[]
+    assert.deepEqual(credentials.map((c) => c.address), [first.address, second.address])
+    assert.equal(credentials[1]!.wallet_name, 'secondwalletevm')
+    assert.equal(id.last_verified_credential_id, credentials[1]!.id, 'the linked wallet is the last verified credential')
+    assert.equal(id.signin_credential_id, credentials[0]!.id, 'the session was opened with the first')
+    assertModel('DynamicJwt', id)
+    const linkedEvent = app.events.slice(before).find((event) => event.eventName === 'wallet.linked')
+    assert.ok(linkedEvent, 'wallet.linked sent')
+    assert.equal(linkedEvent.userId, userId)
+    assert.equal(linkedEvent.data?.publicKey, second.address)
+    assert.equal(linkedEvent.data?.id, credentials[1]!.id)
+
+    // An email, by code, while signed in: POST emailVerifications/verify.
+    const otp = await sendEmailOTP({ email: 'linked@example.com' }, client)
+    await verifyOTP({ otpVerification: otp, verificationToken: server.emulator.lastCode('linked@example.com')! }, client)
+    id = claimsOf(fullToken(client))
+    credentials = id.verified_credentials as Credential[]
+    assert.deepEqual(credentials.map((c) => c.format), ['blockchain', 'blockchain', 'email'])
+    assert.equal(credentials[2]!.email, 'linked@example.com')
+    assert.equal(id.email, 'linked@example.com')
+    assert.equal(id.last_verified_credential_id, credentials[2]!.id)
+    assert.equal(claimsOf(client.token!).email, 'linked@example.com')
+    assert.equal((await me(app, fullToken(client))).body.email, 'linked@example.com')
+
+    // Unlink the second wallet: POST verify/unlink.
+    await removeWalletAccount({ walletAccount: getWalletAccounts(client).find((account: { address: string }) => account.address === linked.address)! }, client)
+    id = claimsOf(fullToken(client))
+    credentials = id.verified_credentials as Credential[]
+    assert.deepEqual(credentials.map((c) => c.address ?? c.email), [first.address, 'linked@example.com'])
+    assert.deepEqual(getWalletAccounts(client).map((account: { address: string }) => account.address), [first.address])
+    const full = await me(app, fullToken(client))
+    assert.deepEqual((full.body.wallets as Array<{ address: string }>).map((w) => w.address), [first.address])
+
+    // The next refresh keeps it so.
+    await refreshAuth(client)
+    assert.deepEqual((claimsOf(fullToken(client)).verified_credentials as Credential[]).map((c) => c.format), ['blockchain', 'email'])
+
+    assert.deepEqual(
+      app.events.slice(before).map((event) => event.eventName),
+      ['wallet.linked', 'user.updated', 'user.updated', 'wallet.unlinked', 'user.updated'],
+    )
+  })
+
+  test('a wallet linked to another user is refused with Dynamic\'s code; the last credential cannot go', async () => {
+    const shared = createTestWallet()
+    const owner = await newClient(server, { wallet: shared, name: 'Shared' })
+    await connectAndVerifyWithWalletProvider({ walletProviderKey: owner.keys[0]! }, owner.client)
+    const other = createTestWallet()
+    const { client, keys } = await newClient(server, { wallet: other, name: 'Other' }, { wallet: shared, name: 'Shared' })
+    await connectAndVerifyWithWalletProvider({ walletProviderKey: keys[0]! }, client)
+    await assert.rejects(connectAndVerifyWithWalletProvider({ walletProviderKey: keys[1]! }, client), (error: Error) => {
+      assert.equal(error.name, 'WalletAlreadyLinkedToAnotherUserError')
+      return true
+    })
+    const [only] = getWalletAccounts(client).filter((account: { verifiedCredentialId?: string | null }) => account.verifiedCredentialId)
+    await assert.rejects(removeWalletAccount({ walletAccount: only! }, client), { code: 'last_credential', status: 422 })
+  })
+
+  test('a wallet whose signature is not its own is refused with Dynamic\'s error shape', async () => {
+    const wallet = createTestWallet()
+    const impostor = createTestWallet()
+    const { client } = await newClient(server)
+    // A provider that claims the wallet's address but signs with another key.
+    const provider = eip1193WalletProvider(
+      {
+        request: async ({ method, params }) =>
+          method === 'personal_sign' ? impostor.eip1193().request({ method, params: [(params as unknown[])[0], impostor.address] }) : wallet.eip1193().request({ method, ...(params ? { params } : {}) }),
+      },
+      { displayName: 'Impostor' },
+    )
+    getWalletProviderRegistry(client).register({ priority: WalletProviderPriority.WALLET_SDK, walletProvider: provider as never })
+    await assert.rejects(connectAndVerifyWithWalletProvider({ walletProviderKey: provider.key }, client), (error: { code?: string; status?: number }) => {
+      assert.equal(error.code, 'invalid_signature')
+      assert.equal(error.status, 400)
+      return true
+    })
+    assert.equal(client.token, null)
+  })
+})
+
+describe('wallet sign-in over HTTP: what is refused', () => {
+  let server: TestIssuerServer
+  const sdk = () => `${server.apiBaseUrl}/sdk/${env}`
+
+  before(async () => {
+    server = await issuer.listen()
+  })
+  after(() => server.close())
+
+  async function nonce(): Promise<string> {
+    const { nonces } = (await (await fetch(`${sdk()}/nonces?count=1`)).json()) as { nonces: string[] }
+    return nonces[0]!
+  }
+
+  /** The message Dynamic's client writes (its own formatter), with changes. */
+  async function message(wallet: TestWallet, changes: Partial<Parameters<typeof formatSignInMessage>[0]> = {}): Promise<string> {
+    return formatSignInMessage({
+      domain: 'localhost:3000',
+      blockchainName: 'Ethereum',
+      address: wallet.address,
+      uri: `${APP_ORIGIN}/`,
+      chainId: '1',
+      nonce: await nonce(),
+      issuedAt: new Date().toISOString(),
+      requestId: env,
+      statement: 'Welcome to the app.',
+      ...changes,
+    })
+  }
+
+  async function signIn(wallet: TestWallet, messageToSign: string, options: { signature?: string; origin?: string | null } = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+    const origin = options.origin === undefined ? APP_ORIGIN : options.origin
+    const response = await fetch(`${sdk()}/wallets/signin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) },
+      body: JSON.stringify({
+        chain: 'EVM',
+        publicWalletAddress: wallet.address,
+        walletName: 'testwalletevm',
+        walletProvider: 'browserExtension',
+        network: '1',
+        messageToSign,
+        signedMessage: options.signature ?? wallet.signMessage(messageToSign),
+      }),
+    })
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+  }
+
+  function refused(answer: { status: number; body: Record<string, unknown> }, code: string): void {
+    assert.equal(answer.status, 400, JSON.stringify(answer.body))
+    assert.deepEqual(Object.keys(answer.body).sort(), ['code', 'error'], 'Dynamic\'s error shape')
+    assert.equal(answer.body.code, code)
+    assert.equal(typeof answer.body.error, 'string')
+  }
+
+  test('a good message signs in once; its replay is refused (the nonce is used)', async () => {
+    const wallet = createTestWallet()
+    const text = await message(wallet)
+    const first = await signIn(wallet, text)
+    assert.equal(first.status, 200, JSON.stringify(first.body))
+    const read = assertModel('VerifyResponse', first.body)
+    assertModel('SdkUser', first.body.user)
+    for (const credential of (first.body.user as { verifiedCredentials: unknown[] }).verifiedCredentials) assertModel('JwtVerifiedCredential', credential)
+    assert.equal((read.user as { verifiedCredentials: Array<{ address: string }> }).verifiedCredentials[0]!.address, wallet.address)
+    refused(await signIn(wallet, text), 'invalid_nonce')
+  })
+
+  test('a wrong signature, another domain, an expired message, another chain, a made-up nonce: refused', async () => {
+    const wallet = createTestWallet()
+    const other = createTestWallet()
+    const text = await message(wallet)
+    refused(await signIn(wallet, text, { signature: other.signMessage(text) }), 'invalid_signature')
+    refused(await signIn(wallet, text, { signature: `${wallet.signMessage(text).slice(0, -2)}1d` }), 'invalid_signature')
+    refused(await signIn(wallet, text, { signature: '0x1234' }), 'invalid_signature')
+    // A message for another site, sent from this app, or from nowhere.
+    refused(await signIn(wallet, await message(wallet, { domain: 'evil.example', uri: 'https://evil.example/' })), 'invalid_domain')
+    refused(await signIn(wallet, await message(wallet, { domain: 'evil.example', uri: 'https://evil.example/' }), { origin: null }), 'invalid_domain')
+    refused(await signIn(wallet, await message(wallet, { uri: 'https://evil.example/' })), 'invalid_domain')
+    // Old, or past its expiration time.
+    refused(await signIn(wallet, await message(wallet, { issuedAt: new Date(Date.now() - 3600_000).toISOString() })), 'expired_message')
+    const expiring = (await message(wallet)).replace('\nNonce:', `\nExpiration Time: ${new Date(Date.now() - 1000).toISOString()}\nNonce:`)
+    refused(await signIn(wallet, expiring), 'expired_message')
+    refused(await signIn(wallet, await message(wallet, { chainId: '5' })), 'invalid_chain_id')
+    refused(await signIn(wallet, await message(wallet, { requestId: '00000000-0000-4000-8000-000000000000' })), 'invalid_message')
+    refused(await signIn(wallet, await message(wallet, { nonce: 'f'.repeat(32) })), 'invalid_nonce')
+    refused(await signIn(wallet, 'not a sign-in message'), 'invalid_message')
+    // The message names another address than the one signing in.
+    refused(await signIn(wallet, await message(other)), 'invalid_message')
+    // None of these signed anyone in: the good message still works (its nonce was not used).
+    assert.equal((await signIn(wallet, text)).status, 200)
+  })
+})
