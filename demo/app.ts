@@ -87,7 +87,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const session = req.auth!
     const known = DEMO_USERS.find((user) => user.sub === session.userId)
     res.json({
-      message: `Hello, ${known?.name ?? session.email ?? session.userId}. This answer required a verified Dynamic token.`,
+      message: `Hello, ${known?.name ?? session.email ?? session.walletAddresses[0] ?? session.userId}. This answer required a verified Dynamic token.`,
       tokenSentAs: req.headers.authorization ? 'Authorization: Bearer header' : 'DYNAMIC_JWT_TOKEN cookie',
       userId: session.userId,
       sessionId: session.sessionId,

@@ -340,7 +340,9 @@ async function inspect(token) {
 function renderClaims(payload) {
   const rows = []
   for (const [name, value] of Object.entries(payload ?? {})) {
-    const cell = el('td', { text: typeof value === 'string' ? value : JSON.stringify(value) })
+    // Long structured claims (verified_credentials, missing_fields) are indented, one member a line.
+    const compact = typeof value === 'string' ? value : JSON.stringify(value)
+    const cell = typeof value === 'object' && value !== null && compact.length > 80 ? el('td', {}, [el('pre', { class: 'claim-json', text: JSON.stringify(value, null, 2) })]) : el('td', { text: compact })
     if (['exp', 'iat', 'nbf'].includes(name)) cell.append(el('span', { class: 'when', text: humanTime(value) }))
     rows.push(el('tr', {}, [el('td', { text: name }), cell]))
   }

@@ -199,8 +199,11 @@ describe('wallet sign-in, linking and unlinking through Dynamic\'s client', () =
     assert.equal(client.user!.id, userId)
     assert.equal(client.user!.newUser, false)
 
-    const names = app.events.filter((event) => event.userId === userId).map((event) => event.eventName)
-    assert.deepEqual(names, ['user.created', 'user.session.created', 'user.session.revoked', 'user.session.created'])
+    const mine = app.events.filter((event) => event.userId === userId)
+    assert.deepEqual(mine.map((event) => event.eventName), ['user.created', 'user.session.created', 'user.session.revoked', 'user.session.created'])
+    assertModel('SdkUser', mine[0]!.data)
+    assert.equal((mine[0]!.data as { verifiedCredentials: Credential[] }).verifiedCredentials[0]!.address, wallet.address)
+    for (const credential of (mine[1]!.data as { verifiedCredentials: unknown[] }).verifiedCredentials) assertModel('JwtVerifiedCredential', credential)
   })
 
   test('links a second wallet and an email, then unlinks the wallet: each shows in the next token', async () => {
@@ -252,10 +255,10 @@ describe('wallet sign-in, linking and unlinking through Dynamic\'s client', () =
     await refreshAuth(client)
     assert.deepEqual((claimsOf(fullToken(client)).verified_credentials as Credential[]).map((c) => c.format), ['blockchain', 'email'])
 
-    assert.deepEqual(
-      app.events.slice(before).map((event) => event.eventName),
-      ['wallet.linked', 'user.updated', 'user.updated', 'wallet.unlinked', 'user.updated'],
-    )
+    const sent = app.events.slice(before)
+    assert.deepEqual(sent.map((event) => event.eventName), ['wallet.linked', 'user.updated', 'user.updated', 'wallet.unlinked', 'user.updated'])
+    for (const event of sent.filter((e) => e.eventName === 'user.updated')) assertModel('SdkUser', event.data)
+    assert.equal(sent[3]!.data?.publicKey, second.address)
   })
 
   test('a wallet linked to another user is refused with Dynamic\'s code; the last credential cannot go', async () => {
@@ -360,6 +363,39 @@ describe('wallet sign-in over HTTP: what is refused', () => {
     for (const credential of (first.body.user as { verifiedCredentials: unknown[] }).verifiedCredentials) assertModel('JwtVerifiedCredential', credential)
     assert.equal((read.user as { verifiedCredentials: Array<{ address: string }> }).verifiedCredentials[0]!.address, wallet.address)
     refused(await signIn(wallet, text), 'invalid_nonce')
+  })
+
+  test('every answer of the sign-in, link, email and unlink routes reads as Dynamic\'s models', async () => {
+    const wallet = createTestWallet()
+    const second = createTestWallet()
+    const signedIn = await signIn(wallet, await message(wallet))
+    assert.equal(signedIn.status, 200)
+    assertModel('VerifyResponse', signedIn.body)
+    const bearer = { 'content-type': 'application/json', origin: APP_ORIGIN, authorization: `Bearer ${signedIn.body.minifiedJwt as string}` }
+    const post = async (route: string, body: unknown) => {
+      const response = await fetch(`${sdk()}/${route}`, { method: 'POST', headers: bearer, body: JSON.stringify(body) })
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+    }
+    const text = await message(second)
+    const linked = await post('verify/link', { chain: 'EVM', publicWalletAddress: second.address, walletName: 'secondevm', walletProvider: 'browserExtension', network: '1', messageToSign: text, signedMessage: second.signMessage(text) })
+    assert.equal(linked.status, 200, JSON.stringify(linked.body))
+    assertModel('VerifyResponse', linked.body)
+    const created = await post('emailVerifications/create', { email: 'models@example.com' })
+    assertModel('EmailVerificationCreateResponse', created.body)
+    const verified = await post('emailVerifications/verify', { verificationUUID: created.body.verificationUUID, verificationToken: server.emulator.lastCode('models@example.com') })
+    assert.equal(verified.status, 200, JSON.stringify(verified.body))
+    const read = assertModel('VerifyResponse', verified.body)
+    const user = read.user as { verifiedCredentials: Array<{ id: string; format: string; address?: string }>; lastVerifiedCredentialId: string }
+    assert.deepEqual(user.verifiedCredentials.map((c) => c.format), ['blockchain', 'blockchain', 'email'])
+    for (const credential of (verified.body.user as { verifiedCredentials: unknown[] }).verifiedCredentials) assertModel('JwtVerifiedCredential', credential)
+    assertModel('DynamicJwt', claimsOf(verified.body.jwt as string))
+    assertModel('MinifiedDynamicJwt', claimsOf(verified.body.minifiedJwt as string))
+    const unlinked = await post('verify/unlink', { walletId: user.verifiedCredentials[1]!.id })
+    assert.equal(unlinked.status, 200, JSON.stringify(unlinked.body))
+    assertModel('VerifyResponse', unlinked.body)
+    assert.deepEqual((unlinked.body.user as { verifiedCredentials: Array<{ address?: string; email?: string }> }).verifiedCredentials.map((c) => c.address ?? c.email), [wallet.address, 'models@example.com'])
+    assert.equal((await post('verify/unlink', { walletId: 'nope' })).body.code, 'credential_not_found')
+    assert.equal((await post('verify/unlink', {})).body.code, 'invalid_request')
   })
 
   test('a wrong signature, another domain, an expired message, another chain, a made-up nonce: refused', async () => {
