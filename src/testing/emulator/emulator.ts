@@ -44,8 +44,10 @@ export interface DynamicEmulator {
   deleteUser(userId: string): Promise<boolean>
   /** A session by its id or any `sid` of its tokens. */
   session(sessionId: string): EmulatorSessionInfo | undefined
-  /** The webhook deliveries so far (the last 100), oldest first. */
+  /** The webhook delivery attempts so far (the last 100), oldest first. */
   readonly webhookDeliveries: readonly WebhookDelivery[]
+  /** Resolves once no failed webhook delivery is waiting to be retried. */
+  webhooksIdle(): Promise<void>
   /** The `dyn_` token of the emulated admin API (`Authorization: Bearer <adminToken>`). */
   readonly adminToken: string
   /** The id of the emulated admin: the `userId` of the webhooks an admin's action causes. */
@@ -58,6 +60,8 @@ export interface EmulatorCore {
   readonly policy: OriginPolicy
   /** Answers `req` when it is one of the emulator's routes; false otherwise. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>
+  /** Stops what runs on its own (webhook retries). */
+  close(): void
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
@@ -211,6 +215,7 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
     get webhookDeliveries() {
       return webhooks.deliveries
     },
+    webhooksIdle: () => webhooks.idle(),
     adminToken,
     adminUserId,
   }
@@ -406,6 +411,7 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
   return {
     api,
     policy,
+    close: () => webhooks.close(),
     async handle(req, res, url) {
       const method = req.method ?? 'GET'
       const cors = policy.headers(req)

@@ -22,6 +22,12 @@ export interface EmulatorWebhookOptions {
   url: string
   /** The secret the `x-dynamic-signature-256` HMAC is keyed with. */
   secret: string
+  /**
+   * The waits (ms) before each retry of a failed delivery. Default `[10000, 50000]`: as Dynamic's
+   * sandbox, two retries, the last about a minute after the first attempt. `[]` never retries; a
+   * test compresses the schedule with, say, `[20, 20]`.
+   */
+  retryDelaysMs?: readonly number[]
 }
 
 /** How the emulated Dynamic project is set up, and what the emulator reports. */
@@ -85,6 +91,10 @@ export function checkEmulatorOptions(options: EmulatorOptions): void {
     }
     if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) throw new TypeError(`webhook.url must be an http(s) URL; got ${JSON.stringify(url)}.`)
     if (typeof secret !== 'string' || secret.length === 0) throw new TypeError('webhook.secret must be a non-empty string.')
+    const delays = options.webhook.retryDelaysMs
+    if (delays !== undefined && (!Array.isArray(delays) || delays.length > 10 || delays.some((delay) => !Number.isInteger(delay) || delay < 0 || delay > 24 * 3600 * 1000))) {
+      throw new TypeError('webhook.retryDelaysMs must be at most 10 whole numbers of milliseconds, each from 0 to one day.')
+    }
   }
   for (const origin of options.corsOrigins ?? []) {
     let url: URL | undefined
