@@ -377,6 +377,23 @@ describe('the demo page in headless Chromium, signing in with the injected test 
     assert.equal(await page.locator('#credentials li').count(), 1)
   })
 
+  test('an email code while signed in with the wallet adds the email to the same user', async () => {
+    const [first] = demo.testWallets
+    const userId = (await auth.verifyToken(await shownToken())).userId
+    await page.fill('#email', 'wallet-owner@example.com')
+    await page.click('#send-code')
+    await page.waitForSelector('#inbox:not([hidden])')
+    await page.fill('#code', await page.locator('#inbox-code').innerText())
+    await page.click('#verify-code')
+    await page.waitForSelector('#credentials li[data-format="email"]')
+    assert.ok(requests.some((r) => r.method === 'POST' && r.url === `${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/emailVerifications/verify`))
+    const session = await auth.verifyToken(await shownToken())
+    assert.equal(session.userId, userId, 'the same user')
+    assert.equal(session.email, 'wallet-owner@example.com')
+    assert.deepEqual(session.credentials.map((c) => c.format), ['blockchain', 'email'])
+    assert.deepEqual(session.walletAddresses, [first!.address])
+  })
+
   test('every request stayed on 127.0.0.1', () => {
     assert.deepEqual(requests.filter(({ url }) => !url.startsWith('data:') && new URL(url).hostname !== '127.0.0.1'), [])
   })
