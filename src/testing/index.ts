@@ -53,14 +53,18 @@ export type { SignInCredential, SignInResult, SignInUser } from './sign-in.js'
 export { defaultCredentials, type TestProfile } from './claims.js'
 export {
   announceEip6963,
+  createTestSolanaWallet,
   createTestWallet,
   eip1193WalletProvider,
   Eip1193Error,
+  solanaWalletProvider,
   TEST_WALLET_ICON,
   type Eip1193Provider,
   type Eip1193WalletProvider,
   type Eip6963ProviderInfo,
   type Eip6963Window,
+  type SolanaTestWalletProvider,
+  type TestSolanaWallet,
   type TestWallet,
   type TestWalletOptions,
 } from './test-wallet.js'

@@ -10,9 +10,12 @@
  *   provider registry.
  *
  * The signatures are real secp256k1 signatures (`personal_sign`, EIP-191); the emulator recovers
- * the signer from them. Pure JavaScript (no `node:` module): it runs in Node and in a page. Never
- * put a real wallet's key in it.
+ * the signer from them. {@link createTestSolanaWallet} is the same for Solana (ed25519, base58),
+ * with {@link solanaWalletProvider} for the client. Pure JavaScript (no `node:` module): it runs
+ * in Node and in a page. Never put a real wallet's key in it.
  */
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { encodeBase58 } from './emulator/base58.js'
 import { addressOfPrivateKey, privateKeyFromHex, randomPrivateKey, signPersonalMessage, toHex } from './emulator/evm.js'
 
 /** An EIP-1193 provider (the `request` method; events are not needed to sign in). */
@@ -197,4 +200,65 @@ export interface Eip1193WalletProvider {
   getActiveNetworkId(): Promise<{ networkId: string }>
   switchActiveNetwork(args: { networkId: string }): Promise<void>
   signMessage(args: { message: string; walletAccount?: { address: string } }): Promise<{ signature: string }>
+}
+
+/** A Solana wallet whose key is in memory. */
+export interface TestSolanaWallet {
+  /** The address: the base58 of the ed25519 public key. */
+  readonly address: string
+  /** The private key (the 32-byte ed25519 seed), as 64 hex digits. A test key: never a real wallet's. */
+  readonly privateKey: string
+  /** Signs the UTF-8 bytes of `message` (ed25519), as Solana wallets' `signMessage` does; the signature in base58. */
+  signMessage(message: string): string
+}
+
+/** Creates a Solana test wallet (a random key, or `privateKey`: 64 hex digits). Throws a TypeError for a bad key. */
+export function createTestSolanaWallet(options: { privateKey?: string } = {}): TestSolanaWallet {
+  let seed: Uint8Array
+  if (options.privateKey === undefined) seed = ed25519.utils.randomSecretKey()
+  else {
+    const hex = options.privateKey.replace(/^0x/, '')
+    if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new TypeError('privateKey must be 32 bytes of hex (an ed25519 seed).')
+    seed = Uint8Array.from(hex.match(/../g)!, (pair) => Number.parseInt(pair, 16))
+  }
+  const encoder = new TextEncoder()
+  return {
+    address: encodeBase58(ed25519.getPublicKey(seed)),
+    privateKey: toHex(seed),
+    signMessage: (message) => encodeBase58(ed25519.sign(encoder.encode(message), seed)),
+  }
+}
+
+/** The `WalletProvider` {@link solanaWalletProvider} returns (structural). */
+export interface SolanaTestWalletProvider {
+  chain: 'SOL'
+  groupKey: string
+  /** `<name>sol:browserExtension`: pass it to `connectAndVerifyWithWalletProvider`. */
+  key: string
+  metadata: { displayName: string; icon: string }
+  walletProviderType: 'browserExtension'
+  connect(): Promise<{ addresses: Array<{ address: string }> }>
+  getConnectedAddresses(): Promise<{ addresses: string[] }>
+  getActiveNetworkId(): Promise<{ networkId: string }>
+  signMessage(args: { message: string }): Promise<{ signature: string }>
+}
+
+/**
+ * Dynamic's client's `WalletProvider` for a Solana test wallet (mainnet, network id `101`): the
+ * client then writes the sign-in message for Solana and the wallet signs it.
+ */
+export function solanaWalletProvider(wallet: TestSolanaWallet, metadata: { displayName: string; icon?: string }): SolanaTestWalletProvider {
+  const name = metadata.displayName.replace(/[^a-zA-Z0-9]/g, '').toLowerCase()
+  if (!name) throw new TypeError('displayName must contain a letter or a digit.')
+  return {
+    chain: 'SOL',
+    groupKey: name,
+    key: `${name.endsWith('sol') ? name : `${name}sol`}:browserExtension`,
+    metadata: { displayName: metadata.displayName, icon: metadata.icon ?? TEST_WALLET_ICON },
+    walletProviderType: 'browserExtension',
+    connect: async () => ({ addresses: [{ address: wallet.address }] }),
+    getConnectedAddresses: async () => ({ addresses: [wallet.address] }),
+    getActiveNetworkId: async () => ({ networkId: '101' }),
+    signMessage: async ({ message }) => ({ signature: wallet.signMessage(message) }),
+  }
 }

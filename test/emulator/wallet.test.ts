@@ -27,7 +27,16 @@ import {
 import { formatSignInMessage, getCore, getWalletProviderRegistry, WalletProviderPriority } from '@dynamic-labs-sdk/client/core'
 import { createDynamicAuth, type DynamicAuth } from '../../src/index.js'
 import { dynamicAuth } from '../../src/adapters/express.js'
-import { createTestIssuer, createTestWallet, dynamicClientConfig, eip1193WalletProvider, type TestIssuerServer, type TestWallet } from '../../src/testing/index.js'
+import {
+  createTestIssuer,
+  createTestSolanaWallet,
+  createTestWallet,
+  dynamicClientConfig,
+  eip1193WalletProvider,
+  solanaWalletProvider,
+  type TestIssuerServer,
+  type TestWallet,
+} from '../../src/testing/index.js'
 import { createDynamicWebhooks, type DynamicWebhookEvent } from '../../src/webhooks/index.js'
 import { assertModel } from './models.js'
 
@@ -133,17 +142,24 @@ describe('wallet sign-in, linking and unlinking through Dynamic\'s client', () =
   test('the settings list the chains a wallet signs in on, as Dynamic\'s ProjectSettings', async () => {
     const settings = (await (await fetch(`${server.apiBaseUrl}/sdk/${env}/settings`)).json()) as Record<string, unknown>
     const read = assertModel('ProjectSettings', settings)
-    assert.deepEqual(read.chains, [{ name: 'evm', enabled: true, networks: [{ networkId: 1, chainName: 'Ethereum', enabled: true, rpcUrl: undefined, iconUrl: undefined, type: undefined }, { networkId: 11155111, chainName: 'Sepolia', enabled: true, rpcUrl: undefined, iconUrl: undefined, type: undefined }] }])
-    const [evm] = settings.networks as Array<{ chainName: string; networks: unknown[] }>
-    assert.equal(evm!.chainName, 'evm')
-    for (const network of evm!.networks) assertModel('NetworkConfiguration', network)
+    const chains = read.chains as Array<{ name: string; enabled: boolean; networks: Array<{ networkId: number; chainName: string }> }>
+    assert.deepEqual(
+      chains.map((chain) => [chain.name, chain.enabled, chain.networks.map((network) => [network.networkId, network.chainName])]),
+      [
+        ['evm', true, [[1, 'Ethereum'], [11155111, 'Sepolia']]],
+        ['solana', true, [[101, 'Solana Mainnet']]],
+      ],
+    )
+    const networks = settings.networks as Array<{ chainName: string; networks: unknown[] }>
+    assert.deepEqual(networks.map((network) => network.chainName), ['evm', 'solana'])
+    for (const network of networks.flatMap((entry) => entry.networks)) assertModel('NetworkConfiguration', network)
   })
 
   test('signs in with the test wallet; the tokens carry its credential; a protected route accepts them', async () => {
     const wallet = createTestWallet()
     const { client, keys } = await newClient(server, { wallet, name: 'Test Wallet' })
     assert.equal(keys[0], 'testwalletevm:browserExtension')
-    assert.deepEqual(client.projectSettings?.chains.map((chain: { name: string }) => chain.name), ['evm'])
+    assert.deepEqual(client.projectSettings?.chains.map((chain: { name: string }) => chain.name), ['evm', 'solana'])
 
     const account = await connectAndVerifyWithWalletProvider({ walletProviderKey: keys[0]! }, client)
     assert.equal(account.address, wallet.address)
@@ -259,6 +275,45 @@ describe('wallet sign-in, linking and unlinking through Dynamic\'s client', () =
     assert.deepEqual(sent.map((event) => event.eventName), ['wallet.linked', 'user.updated', 'user.updated', 'wallet.unlinked', 'user.updated'])
     for (const event of sent.filter((e) => e.eventName === 'user.updated')) assertModel('SdkUser', event.data)
     assert.equal(sent[3]!.data?.publicKey, second.address)
+  })
+
+  test('a Solana wallet signs in the same way (ed25519, base58), and links to an EVM user', async () => {
+    const solana = createTestSolanaWallet()
+    const { client } = await newClient(server)
+    const provider = solanaWalletProvider(solana, { displayName: 'Test Wallet' })
+    assert.equal(provider.key, 'testwalletsol:browserExtension')
+    getWalletProviderRegistry(client).register({ priority: WalletProviderPriority.WALLET_SDK, walletProvider: provider as never })
+    const account = await connectAndVerifyWithWalletProvider({ walletProviderKey: provider.key }, client)
+    assert.equal(account.address, solana.address)
+    const id = claimsOf(fullToken(client))
+    const [credential] = id.verified_credentials as Credential[]
+    assert.deepEqual(
+      [credential!.format, credential!.address, credential!.chain, credential!.wallet_name, credential!.wallet_provider],
+      ['blockchain', solana.address, 'solana', 'testwalletsol', 'browserExtension'],
+    )
+    assert.equal(id.last_verified_credential_id, credential!.id)
+    assertModel('DynamicJwt', id)
+    const session = await app.auth.verifyToken(fullToken(client))
+    assert.deepEqual(session.wallets.map((w) => [w.address, w.chain]), [[solana.address, 'solana']])
+    assert.deepEqual(getWalletAccounts(client).map((a: { chain: string }) => a.chain), ['SOL'])
+
+    // An EVM user links a Solana wallet.
+    const evm = createTestWallet()
+    const other = await newClient(server, { wallet: evm, name: 'Evm' })
+    await connectAndVerifyWithWalletProvider({ walletProviderKey: other.keys[0]! }, other.client)
+    const second = solanaWalletProvider(createTestSolanaWallet(), { displayName: 'Phantom' })
+    getWalletProviderRegistry(other.client).register({ priority: WalletProviderPriority.WALLET_SDK, walletProvider: second as never })
+    await connectAndVerifyWithWalletProvider({ walletProviderKey: second.key }, other.client)
+    assert.deepEqual((claimsOf(fullToken(other.client)).verified_credentials as Credential[]).map((c) => c.chain), ['eip155', 'solana'])
+    const linked = app.events.filter((event) => event.eventName === 'wallet.linked').at(-1)
+    assert.equal(linked?.data?.chain, 'SOL')
+
+    // A Solana signature by another key is refused.
+    const impostor = createTestSolanaWallet()
+    const forged = { ...solanaWalletProvider(solana, { displayName: 'Forged' }), signMessage: async ({ message }: { message: string }) => ({ signature: impostor.signMessage(message) }) }
+    const third = (await newClient(server)).client
+    getWalletProviderRegistry(third).register({ priority: WalletProviderPriority.WALLET_SDK, walletProvider: forged as never })
+    await assert.rejects(connectAndVerifyWithWalletProvider({ walletProviderKey: forged.key }, third), { code: 'invalid_signature', status: 400 })
   })
 
   test('a wallet linked to another user is refused with Dynamic\'s code; the last credential cannot go', async () => {

@@ -10,7 +10,9 @@ import { formatSignInMessage } from '@dynamic-labs-sdk/client/core'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { addressOfPrivateKey, checksumAddress, personalMessageHash, privateKeyFromHex, recoverPersonalSigner } from '../../src/testing/emulator/evm.js'
 import { parseSignInMessage } from '../../src/testing/emulator/sign-in-message.js'
-import { createTestWallet, eip1193WalletProvider } from '../../src/testing/index.js'
+import { decodeBase58, encodeBase58 } from '../../src/testing/emulator/base58.js'
+import { isSolanaAddress, verifySolanaSignature } from '../../src/testing/emulator/solana.js'
+import { createTestSolanaWallet, createTestWallet, eip1193WalletProvider } from '../../src/testing/index.js'
 
 describe('Ethereum signatures', () => {
   test('a key\'s address and EIP-55 checksums match the known vectors', () => {
@@ -45,6 +47,29 @@ describe('Ethereum signatures', () => {
       assert.equal(recoverPersonalSigner(message, bad), undefined, bad)
     }
     assert.equal(personalMessageHash('').length, 32)
+  })
+})
+
+describe('Solana signatures', () => {
+  test('base58 matches the known vectors', () => {
+    assert.equal(encodeBase58(new TextEncoder().encode('Hello World!')), '2NEpo7TZRRrLZSi2U')
+    assert.equal(encodeBase58(Uint8Array.from([0, 0, 0x28, 0x7f, 0xb4, 0xcd])), '11233QC4')
+    assert.deepEqual(decodeBase58('11233QC4'), Uint8Array.from([0, 0, 0x28, 0x7f, 0xb4, 0xcd]))
+    assert.equal(decodeBase58('0OIl'), undefined, 'not in the alphabet')
+  })
+
+  test('ed25519 (RFC 8032 test 1): the wallet signs as the RFC says; node:crypto verifies; others are refused', () => {
+    const wallet = createTestSolanaWallet({ privateKey: '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60' })
+    assert.equal(Buffer.from(decodeBase58(wallet.address)!).toString('hex'), 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a')
+    const signature = wallet.signMessage('')
+    assert.equal(Buffer.from(decodeBase58(signature)!).toString('hex'), 'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b')
+    assert.ok(isSolanaAddress(wallet.address))
+    assert.ok(verifySolanaSignature('', signature, wallet.address))
+    assert.ok(verifySolanaSignature('', Buffer.from(decodeBase58(signature)!).toString('hex'), wallet.address), 'hex too')
+    assert.ok(!verifySolanaSignature('x', signature, wallet.address))
+    assert.ok(!verifySolanaSignature('', createTestSolanaWallet().signMessage(''), wallet.address))
+    assert.ok(!verifySolanaSignature('', '1111', wallet.address))
+    assert.ok(!isSolanaAddress('0x1a642f0E3c3aF545E7AcBD38b07251B3990914F1'))
   })
 })
 

@@ -165,7 +165,7 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
     id: credential.id,
     userId: user.id,
     name: credential.wallet_name,
-    chain: 'EVM',
+    chain: credential.chain === 'solana' ? 'SOL' : 'EVM',
     publicKey: credential.address,
     provider: credential.wallet_provider,
     signInEnabled: credential.signInEnabled,

@@ -3,7 +3,7 @@
  * client needs (`chains` and `kyc` arrays, `security` with the auth storage and MFA), shaped as
  * Dynamic's `ProjectSettings` model, and the information fields in the `kyc` shape that tokens
  * also use for `missing_fields`. The chains are the ones wallets sign in on: EVM, with the
- * networks (chain ids) a sign-in message may name.
+ * networks (chain ids) a sign-in message may name, and Solana.
  */
 import { INFORMATION_FIELDS, type EmulatorOptions, type InformationField } from './options.js'
 
@@ -66,9 +66,15 @@ function evmNetwork(chainId: number): { name: string; shortName: string; testnet
   return EVM_NETWORK_NAMES[chainId] ?? { name: `EVM ${chainId}`, shortName: `evm${chainId}`, testnet: false }
 }
 
-/** The `chains` member (Dynamic's `ProjectSettingsChains`): EVM, enabled, with its networks. */
+/** Solana's mainnet, as Dynamic numbers Solana clusters (101 mainnet, 102 testnet, 103 devnet). */
+const SOLANA_MAINNET = { networkId: 101, name: 'Solana Mainnet', cluster: 'mainnet' }
+
+/** The `chains` member (Dynamic's `ProjectSettingsChains`): EVM and Solana, enabled, with their networks. */
 export function chainSettings(evmChainIds: readonly number[]): Record<string, unknown>[] {
-  return [{ name: 'evm', enabled: true, networks: evmChainIds.map((id) => ({ networkId: id, chainName: evmNetwork(id).name, enabled: true })) }]
+  return [
+    { name: 'evm', enabled: true, networks: evmChainIds.map((id) => ({ networkId: id, chainName: evmNetwork(id).name, enabled: true })) },
+    { name: 'solana', enabled: true, networks: [{ networkId: SOLANA_MAINNET.networkId, chainName: SOLANA_MAINNET.name, enabled: true }] },
+  ]
 }
 
 /** The `networks` member (Dynamic's `NetworkConfigurationResponse`), which the client turns into its network list. */
@@ -92,6 +98,24 @@ export function networkSettings(evmChainIds: readonly number[]): Record<string, 
           blockExplorerUrls: [],
         }
       }),
+    },
+    {
+      chainName: 'solana',
+      networks: [
+        {
+          name: SOLANA_MAINNET.name,
+          shortName: 'sol',
+          isTestnet: false,
+          chain: 'SOL',
+          chainId: String(SOLANA_MAINNET.networkId),
+          networkId: String(SOLANA_MAINNET.networkId),
+          cluster: SOLANA_MAINNET.cluster,
+          iconUrls: [],
+          nativeCurrency: { decimals: 9, name: 'Solana', symbol: 'SOL' },
+          rpcUrls: [],
+          blockExplorerUrls: [],
+        },
+      ],
     },
   ]
 }

@@ -22,9 +22,9 @@ export interface EmailCredential {
 export interface WalletCredential {
   id: string
   format: 'blockchain'
-  /** As the wallet reported it (EIP-55 checksummed for EVM). */
+  /** EIP-55 checksummed for EVM; base58 for Solana. */
   address: string
-  /** The credential's chain name (`eip155` for EVM), as Dynamic's client maps it back to its chains. */
+  /** The credential's chain name (`eip155` for EVM, `solana`), as Dynamic's client maps it back to its chains. */
   chain: string
   /** The wallet's name as Dynamic's client sends it (`normalizeWalletNameWithChain`: `metamaskevm`). */
   wallet_name: string

@@ -2,15 +2,17 @@
  * Checks what a wallet sends to sign in or to link itself (Dynamic's `VerifyRequest`:
  * `publicWalletAddress`, `chain`, `walletName`, `walletProvider`, `messageToSign`,
  * `signedMessage`, `network`), as Dynamic's API does before it trusts the wallet: the message is
- * an EIP-4361 sign-in message for this address; the signature recovers to the address; the
- * message names the page's domain, this environment and a chain id the project serves; it is
- * fresh; and its nonce was issued here and is used now, once. Each refusal is a 400 in Dynamic's
- * error shape, with a code of its own.
+ * a sign-in message (EIP-4361, which Dynamic's client also writes for Solana) for this address;
+ * the signature is the address's (EVM: the signer recovered from a `personal_sign` signature;
+ * Solana: an ed25519 signature of the message); the message names the page's domain, this
+ * environment and, for EVM, a chain id the project serves; it is fresh; and its nonce was issued
+ * here and is used now, once. Each refusal is a 400 in Dynamic's error shape, with a code of its own.
  */
 import { EmulatorError } from './http.js'
 import { checksumAddress, isEvmAddress, recoverPersonalSigner } from './evm.js'
 import type { NonceStore } from './nonces.js'
 import { parseSignInMessage } from './sign-in-message.js'
+import { isSolanaAddress, verifySolanaSignature } from './solana.js'
 import type { VerifiedWallet } from './users.js'
 
 /** Dynamic's `WalletProviderEnum`. */
@@ -44,9 +46,12 @@ function text(body: Record<string, unknown>, name: string, max: number): string 
 /** Checks a wallet's proof of ownership; returns the wallet, or throws a 400 {@link EmulatorError}. */
 export function checkWalletProof(body: Record<string, unknown>, context: WalletProofContext): VerifiedWallet {
   const chain = text(body, 'chain', 16)
-  if (chain !== 'EVM') throw refuse('unsupported_chain', `This local Dynamic signs wallets in on EVM only; the request named ${JSON.stringify(chain)}.`)
+  if (chain !== 'EVM' && chain !== 'SOL') throw refuse('unsupported_chain', `This local Dynamic signs wallets in on EVM and Solana (SOL) only; the request named ${JSON.stringify(chain)}.`)
+  const evm = chain === 'EVM'
   const address = text(body, 'publicWalletAddress', 128)
-  if (!isEvmAddress(address)) throw refuse('invalid_address', 'publicWalletAddress is not an EVM address (0x and 40 hex digits).')
+  if (evm ? !isEvmAddress(address) : !isSolanaAddress(address)) {
+    throw refuse('invalid_address', evm ? 'publicWalletAddress is not an EVM address (0x and 40 hex digits).' : 'publicWalletAddress is not a Solana address (the base58 of 32 bytes).')
+  }
   const walletName = text(body, 'walletName', 100)
   const walletProvider = text(body, 'walletProvider', 40)
   if (!WALLET_PROVIDERS.has(walletProvider)) throw refuse('invalid_request', `walletProvider must be one of ${[...WALLET_PROVIDERS].join(', ')}.`)
@@ -54,12 +59,14 @@ export function checkWalletProof(body: Record<string, unknown>, context: WalletP
   const signature = text(body, 'signedMessage', 1024)
 
   const message = parseSignInMessage(messageToSign)
-  if (!message || message.blockchainName !== 'Ethereum') throw refuse('invalid_message', 'messageToSign is not a Sign-In with Ethereum (EIP-4361) message.')
-  if (message.address.toLowerCase() !== address.toLowerCase()) throw refuse('invalid_message', 'The message names another address than publicWalletAddress.')
+  if (!message || message.blockchainName !== (evm ? 'Ethereum' : 'Solana')) throw refuse('invalid_message', `messageToSign is not a sign-in (EIP-4361) message for a${evm ? 'n Ethereum' : ' Solana'} account.`)
+  // EVM addresses are case-insensitive (the case is a checksum); Solana's are not.
+  const same = (a: string, b: string): boolean => (evm ? a.toLowerCase() === b.toLowerCase() : a === b)
+  if (!same(message.address, address)) throw refuse('invalid_message', 'The message names another address than publicWalletAddress.')
 
-  // The signature, for real: the signer recovered from it must be the wallet.
-  const signer = recoverPersonalSigner(messageToSign, signature)
-  if (signer === undefined || signer.toLowerCase() !== address.toLowerCase()) {
+  // The signature, for real: EVM, the signer recovered from it; Solana, the address's key verifies it.
+  const signer = evm ? recoverPersonalSigner(messageToSign, signature) : undefined
+  if (evm ? signer === undefined || !same(signer, address) : !verifySolanaSignature(messageToSign, signature, address)) {
     throw refuse('invalid_signature', 'The signature is not the wallet\'s signature of messageToSign.')
   }
 
@@ -81,11 +88,14 @@ export function checkWalletProof(body: Record<string, unknown>, context: WalletP
   if (message.requestId !== undefined && message.requestId !== context.environmentId) throw refuse('invalid_message', 'The message is for another Dynamic environment (its Request ID).')
   if (message.version !== '1') throw refuse('invalid_message', 'The message\'s Version must be 1.')
 
-  const chainId = message.chainId === undefined ? Number.NaN : Number(message.chainId)
-  if (!context.evmChainIds.includes(chainId)) {
-    throw refuse('invalid_chain_id', `The message's Chain ID ${JSON.stringify(message.chainId ?? null)} is not one of this project's chains (${context.evmChainIds.join(', ')}).`)
-  }
-  if (typeof body.network === 'string' && body.network !== '' && body.network !== message.chainId) throw refuse('invalid_chain_id', 'The message\'s Chain ID is not the network the request names.')
+  // Dynamic's client names an EVM chain id in the message, and none for Solana.
+  if (evm) {
+    const chainId = message.chainId === undefined ? Number.NaN : Number(message.chainId)
+    if (!context.evmChainIds.includes(chainId)) {
+      throw refuse('invalid_chain_id', `The message's Chain ID ${JSON.stringify(message.chainId ?? null)} is not one of this project's chains (${context.evmChainIds.join(', ')}).`)
+    }
+    if (typeof body.network === 'string' && body.network !== '' && body.network !== message.chainId) throw refuse('invalid_chain_id', 'The message\'s Chain ID is not the network the request names.')
+  } else if (message.chainId !== undefined) throw refuse('invalid_message', 'A Solana sign-in message names no Chain ID.')
 
   // Freshness: issued just now (not in the future), not expired, already valid.
   const now = context.now ?? Date.now()
@@ -106,5 +116,5 @@ export function checkWalletProof(body: Record<string, unknown>, context: WalletP
     const why = { unknown: 'was not issued by this local Dynamic', used: 'has already been used', expired: 'has expired' }[nonce]
     throw refuse('invalid_nonce', `The message's nonce ${why}: fetch new nonces (GET nonces) and sign again.`)
   }
-  return { address: checksumAddress(address), chain: 'eip155', walletName, walletProvider }
+  return evm ? { address: checksumAddress(address), chain: 'eip155', walletName, walletProvider } : { address, chain: 'solana', walletName, walletProvider }
 }
