@@ -41,6 +41,7 @@ export {
   type EmulatorEventName,
   type EmulatorOptions,
   type EmulatorOtp,
+  type EmulatorSmsOtp,
   type EmulatorSessionInfo,
   type EmulatorWebhookOptions,
   type InformationField,

@@ -5,8 +5,8 @@
  * the emulator recovers the signer and checks domain, chain id, nonce and age; the tokens carry the
  * wallet credential as Dynamic's models describe it; a protected Express route accepts them.
  * Then a second wallet and an email are linked and a wallet unlinked (each in the next token),
- * with the webhooks Dynamic sends; and every answer is read with Dynamic's own model readers.
- * Everything on 127.0.0.1.
+ * with the webhooks Dynamic sends; Solana wallets and SMS codes the same way; and every answer is
+ * read with Dynamic's own model readers. Everything on 127.0.0.1.
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -22,6 +22,7 @@ import {
   refreshAuth,
   removeWalletAccount,
   sendEmailOTP,
+  sendSmsOTP,
   verifyOTP,
 } from '@dynamic-labs-sdk/client'
 import { formatSignInMessage, getCore, getWalletProviderRegistry, WalletProviderPriority } from '@dynamic-labs-sdk/client/core'
@@ -476,5 +477,61 @@ describe('wallet sign-in over HTTP: what is refused', () => {
     refused(await signIn(wallet, await message(other)), 'invalid_message')
     // None of these signed anyone in: the good message still works (its nonce was not used).
     assert.equal((await signIn(wallet, text)).status, 200)
+  })
+})
+
+describe('SMS codes through Dynamic\'s client', () => {
+  let server: TestIssuerServer
+  const texts: string[] = []
+  before(async () => {
+    server = await issuer.listen({ onSmsOtp: ({ phone }) => void texts.push(phone) })
+  })
+  after(async () => {
+    await settleClients()
+    await server.close()
+  })
+
+  test('signs in by SMS code; a wallet user adds a phone number; the tokens carry the phoneNumber credential', async () => {
+    const config = dynamicClientConfig(server)
+    const client = createDynamicClient(config)
+    clients.push({ client, idle: config.idle })
+    await initializeClient(client)
+    const otp = await sendSmsOTP({ isoCountryCode: 'US', phoneNumber: '5555550123' }, client)
+    assert.deepEqual(texts, ['+15555550123'])
+    const code = ((await (await fetch(`${server.otpUrl}?phone=${encodeURIComponent('+15555550123')}`)).json()) as { code: string }).code
+    const signedIn = await verifyOTP({ otpVerification: otp, verificationToken: code }, client)
+    const id = claimsOf(signedIn.jwt!)
+    const [credential] = id.verified_credentials as Array<Credential & { phoneNumber?: string; phoneCountryCode?: string; isoCountryCode?: string }>
+    assert.deepEqual(
+      [credential!.format, credential!.phoneNumber, credential!.phoneCountryCode, credential!.isoCountryCode, credential!.public_identifier],
+      ['phoneNumber', '5555550123', '1', 'US', '+15555550123'],
+    )
+    assert.equal(id.phone_number, '+15555550123')
+    assert.equal(id.last_verified_credential_id, credential!.id)
+    assertModel('DynamicJwt', id)
+    assert.equal(typeof (claimsOf(client.token!).verifiedCredentialsHashes as Record<string, string>).phoneNumber, 'string')
+
+    // A wallet user adds a number: smsVerifications/verify.
+    const wallet = createTestWallet()
+    const { client: walletClient, keys } = await newClient(server, { wallet, name: 'Phone Wallet' })
+    await connectAndVerifyWithWalletProvider({ walletProviderKey: keys[0]! }, walletClient)
+    const added = await sendSmsOTP({ isoCountryCode: 'GB', phoneNumber: '7700900123' }, walletClient)
+    const linked = await verifyOTP({ otpVerification: added, verificationToken: server.emulator.lastCode('+447700900123')! }, walletClient)
+    assert.deepEqual((claimsOf(linked.jwt!).verified_credentials as Credential[]).map((c) => c.format), ['blockchain', 'phoneNumber'])
+    // The first user's number belongs to them.
+    const taken = await sendSmsOTP({ isoCountryCode: 'US', phoneNumber: '5555550123' }, walletClient)
+    await assert.rejects(verifyOTP({ otpVerification: taken, verificationToken: server.emulator.lastCode('+15555550123')! }, walletClient), { code: 'phone_number_already_exists', status: 409 })
+  })
+
+  test('an SMS code does not open an email sign-in, and a bad number is refused', async () => {
+    const sdk = `${server.apiBaseUrl}/sdk/${env}`
+    const post = (route: string, body: unknown) => fetch(`${sdk}/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const created = (await (await post('smsVerifications/create', { phoneNumber: '5555550199', phoneCountryCode: '1', isoCountryCode: 'US' })).json()) as Record<string, unknown>
+    assertModel('SmsVerificationCreateResponse', created)
+    const wrongChannel = await post('emailVerifications/signin', { verificationUUID: created.verificationUUID, verificationToken: server.emulator.lastCode('+15555550199') })
+    assert.equal(((await wrongChannel.json()) as { code: string }).code, 'unknown_verification')
+    const bad = await post('smsVerifications/create', { phoneNumber: 'call me', phoneCountryCode: '1', isoCountryCode: 'US' })
+    assert.equal(bad.status, 400)
+    assert.equal(((await bad.json()) as { code: string }).code, 'invalid_phone_number')
   })
 })

@@ -13,11 +13,11 @@ import { createOriginPolicy, isLoopbackHostname, type OriginPolicy } from './cor
 import { EmulatorError, readJsonObject, sendJson, sendNoContent, textMember } from './http.js'
 import { NonceStore } from './nonces.js'
 import { checkEmulatorOptions, type EmulatorOptions } from './options.js'
-import { OtpCodes } from './otp.js'
+import { OtpCodes, type OtpChannel } from './otp.js'
 import { SessionStore, sessionObject, type EmulatedSession, type SessionObject } from './sessions.js'
 import { DEFAULT_EVM_CHAIN_IDS, informationFields, projectSettings } from './settings.js'
 import { mintSessionTokens, sessionScope, type Minter } from './tokens.js'
-import { UserStore, missingFields, sdkUser, type EmulatedUser, type SignInOutcome, type WalletCredential } from './users.js'
+import { UserStore, e164, missingFields, sdkUser, type EmulatedUser, type SignInOutcome, type VerifiedPhone, type WalletCredential } from './users.js'
 import { checkWalletProof, type WalletProofContext } from './wallet-proof.js'
 import { WebhookSender, type WebhookDelivery } from './webhooks.js'
 import { cookieValue } from '../../http/extract.js'
@@ -31,8 +31,8 @@ export interface EmulatorSessionInfo extends SessionObject {
 
 /** The emulator's calls, for tests that hold the server. */
 export interface DynamicEmulator {
-  /** The last email code sent to `email`. */
-  lastCode(email: string): string | undefined
+  /** The last code sent to `email`, or texted to a phone number (E.164: `+15555550123`). */
+  lastCode(emailOrPhone: string): string | undefined
   /** Completes pending MFA of a session (named by its id or any `sid` of its tokens); the next refresh carries `user:basic`. False when there is no such live session. */
   completeMfa(sessionId: string): boolean
   /**
@@ -148,6 +148,30 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
     sendJson(res, 200, answer, cors)
   }
 
+  /** The phone numbers codes were texted to, by verification (bounded with the codes' own sweep). */
+  const phones = new Map<string, VerifiedPhone>()
+
+  /** Dynamic's `SmsVerificationCreateRequest`: the national number, its country calling code and ISO country. */
+  function phoneOf(body: Record<string, unknown>): VerifiedPhone {
+    const phoneNumber = textMember(body, 'phoneNumber', 20).replace(/[\s().-]/g, '')
+    const phoneCountryCode = textMember(body, 'phoneCountryCode', 5).replace(/^\+/, '')
+    const isoCountryCode = textMember(body, 'isoCountryCode', 2).toUpperCase()
+    if (!/^\d{4,15}$/.test(phoneNumber) || !/^\d{1,4}$/.test(phoneCountryCode) || !/^[A-Z]{2}$/.test(isoCountryCode)) {
+      throw new EmulatorError(400, 'invalid_phone_number', 'The phone number is not valid: send phoneNumber (4 to 15 digits), phoneCountryCode (1 to 4 digits) and isoCountryCode (2 letters).')
+    }
+    return { phoneNumber, phoneCountryCode, isoCountryCode }
+  }
+
+  /** Redeems an SMS code; the phone number it was sent to. */
+  function redeemPhone(body: Record<string, unknown>): VerifiedPhone {
+    const uuid = textMember(body, 'verificationUUID', 64)
+    redeemCode(body, 'sms')
+    const phone = phones.get(uuid)
+    phones.delete(uuid)
+    if (!phone) throw new EmulatorError(400, 'unknown_verification', 'No such verification (it was used, or never started).')
+    return phone
+  }
+
   /** What a wallet's proof is checked against. */
   function walletContext(req: IncomingMessage): WalletProofContext {
     const origin = req.headers.origin
@@ -173,10 +197,10 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
     createdAt: credential.verifiedAt,
   })
 
-  /** Redeems an email code, or answers why not. */
-  function redeemCode(body: Record<string, unknown>): string {
-    const outcome = otp.redeem(textMember(body, 'verificationUUID', 64), textMember(body, 'verificationToken', 64))
-    if (typeof outcome !== 'string') return outcome.email
+  /** Redeems a code sent through `channel`; answers its email (or E.164 number), or why not. */
+  function redeemCode(body: Record<string, unknown>, channel: OtpChannel = 'email'): string {
+    const outcome = otp.redeem(textMember(body, 'verificationUUID', 64), textMember(body, 'verificationToken', 64), channel)
+    if (typeof outcome !== 'string') return outcome.target
     const message = { unknown_verification: 'No such verification (it was used, or never started).', expired: 'The code has expired: send a new one.', too_many_attempts: 'Too many wrong codes: send a new one.', wrong_code: 'The code is not right.' }[outcome]
     throw new EmulatorError(outcome === 'too_many_attempts' ? 429 : 400, outcome === 'wrong_code' ? 'invalid_verification_code' : outcome, message)
   }
@@ -277,6 +301,30 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
         sendNoContent(res, cors)
         return true
       }
+      case 'POST smsVerifications/create': {
+        const phone = phoneOf(await readJsonObject(req))
+        const { verificationUUID, code } = otp.create(e164(phone), 'sms')
+        phones.set(verificationUUID, phone)
+        // Bounded, as the codes are: the oldest go first.
+        if (phones.size > 10_000) phones.delete(phones.keys().next().value as string)
+        log(`sms code for ${e164(phone)}: ${code}`)
+        options.onSmsOtp?.({ phone: e164(phone), code, verificationUUID })
+        sendJson(res, 201, { verificationUUID, ...phone }, cors)
+        return true
+      }
+      case 'POST smsVerifications/signin':
+        await openSession(req, res, cors, users.signInWithPhone(redeemPhone(await readJsonObject(req))))
+        return true
+      case 'POST smsVerifications/verify': {
+        const { session, user } = authenticate(req)
+        const phone = redeemPhone(await readJsonObject(req))
+        const linked = users.linkPhone(user, phone)
+        if (typeof linked === 'string') throw new EmulatorError(409, 'phone_number_already_exists', `${e164(phone)} belongs to another user: sign in with it, or use another number.`)
+        const answer = verifyResponse(session, user)
+        if (linked.added) await webhooks.send('user.updated', user.id, sdkUser(user, { environmentId }))
+        sendJson(res, 200, answer, cors)
+        return true
+      }
       case 'POST wallets/signin': {
         const wallet = checkWalletProof(await readJsonObject(req), walletContext(req))
         await openSession(req, res, cors, users.signInWithWallet(wallet))
@@ -366,8 +414,8 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
   async function emulatorRoute(path: string, method: string, req: IncomingMessage, res: ServerResponse, url: URL, cors: Record<string, string>): Promise<boolean> {
     if (path === '/emulator/otp') {
       if (method !== 'GET') throw new EmulatorError(405, 'method_not_allowed', 'Read codes with GET /emulator/otp?email=<address>.')
-      const email = url.searchParams.get('email')
-      if (!email) throw new EmulatorError(400, 'invalid_request', 'Name the address: GET /emulator/otp?email=<address>.')
+      const email = url.searchParams.get('email') ?? url.searchParams.get('phone')
+      if (!email) throw new EmulatorError(400, 'invalid_request', 'Name the address or the number: GET /emulator/otp?email=<address> or ?phone=<+E.164 number>.')
       const code = otp.lastCode(email)
       if (code === undefined) throw new EmulatorError(404, 'no_code', `No code has been sent to ${email}.`)
       sendJson(res, 200, { code }, cors)

@@ -16,6 +16,14 @@ export interface EmulatorOtp {
   readonly verificationUUID: string
 }
 
+/** A code the emulator texted, as {@link EmulatorOptions.onSmsOtp} receives it. */
+export interface EmulatorSmsOtp {
+  /** E.164: `+15555550123`. */
+  readonly phone: string
+  readonly code: string
+  readonly verificationUUID: string
+}
+
 /** Where the emulator sends Dynamic's webhooks. */
 export interface EmulatorWebhookOptions {
   /** The endpoint (`http:` or `https:`). */
@@ -32,10 +40,12 @@ export interface EmulatorWebhookOptions {
 
 /** How the emulated Dynamic project is set up, and what the emulator reports. */
 export interface EmulatorOptions {
-  /** Every email code is this one (4 to 12 digits) instead of a random 6-digit code. */
+  /** Every code (email and SMS) is this one (4 to 12 digits) instead of a random 6-digit code. */
   otpCode?: string
   /** Called with every code sent (the emulator sends no email). */
   onOtp?: (otp: EmulatorOtp) => void
+  /** Called with every code texted (the emulator sends no text message). */
+  onSmsOtp?: (otp: EmulatorSmsOtp) => void
   /**
    * Information the project requires (Dynamic's "information capture"): until `PUT users` supplies
    * them, the user's tokens carry scope `userDataForm` (not `user:basic`) and `missing_fields`.

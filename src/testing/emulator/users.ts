@@ -38,8 +38,34 @@ export interface WalletCredential {
   verifiedAt: string
 }
 
+/** A phone number credential (`format: "phoneNumber"`), with the members Dynamic's `JwtVerifiedCredential` puts on the wire. */
+export interface PhoneCredential {
+  id: string
+  format: 'phoneNumber'
+  /** The national number, as the client sent it. */
+  phoneNumber: string
+  /** The country calling code, without `+` (`1`, `44`). */
+  phoneCountryCode: string
+  /** ISO 3166 alpha-2 (`US`). */
+  isoCountryCode: string
+  /** E.164: `+<country code><number>`. */
+  public_identifier: string
+  signInEnabled: true
+  verifiedAt: string
+}
+
+/** A phone number a code was sent to. */
+export interface VerifiedPhone {
+  phoneNumber: string
+  phoneCountryCode: string
+  isoCountryCode: string
+}
+
+/** A phone number in E.164. */
+export const e164 = (phone: VerifiedPhone): string => `+${phone.phoneCountryCode}${phone.phoneNumber}`
+
 /** A verified credential of a user. */
-export type UserCredential = EmailCredential | WalletCredential
+export type UserCredential = EmailCredential | WalletCredential | PhoneCredential
 
 /** What a wallet sign-in or link proved. */
 export interface VerifiedWallet {
@@ -80,7 +106,13 @@ export type CredentialRefusal = 'linked_to_another_user' | 'unknown_credential' 
 const emailKey = (email: string): string => `email:${email.toLowerCase()}`
 // EVM addresses are case-insensitive (the case is only a checksum).
 const walletKey = (wallet: { chain: string; address: string }): string => `${wallet.chain}:${wallet.chain === 'eip155' ? wallet.address.toLowerCase() : wallet.address}`
-const keyOf = (credential: UserCredential): string => (credential.format === 'email' ? emailKey(credential.email) : walletKey(credential))
+const phoneKey = (phone: VerifiedPhone): string => `phone:${e164(phone)}`
+const keyOf = (credential: UserCredential): string =>
+  credential.format === 'email' ? emailKey(credential.email) : credential.format === 'phoneNumber' ? phoneKey(credential) : walletKey(credential)
+
+function phoneCredential(phone: VerifiedPhone, now: Date): PhoneCredential {
+  return { id: randomUUID(), format: 'phoneNumber', ...phone, public_identifier: e164(phone), signInEnabled: true, verifiedAt: now.toISOString() }
+}
 
 function emailCredential(email: string, now: Date): EmailCredential {
   return { id: randomUUID(), format: 'email', email, public_identifier: email, signInEnabled: true, verifiedAt: now.toISOString() }
@@ -136,6 +168,30 @@ export class UserStore {
     const now = new Date()
     const credential = walletCredential(wallet, now)
     return { user: this.create(credential, now, {}), created: true, credential }
+  }
+
+  /** Signs in by SMS code: the phone number's user, created on first use (its `phoneNumber` field is the number). */
+  signInWithPhone(phone: VerifiedPhone): SignInOutcome {
+    const existing = this.owners.get(phoneKey(phone))
+    if (existing) return this.returning(this.byId.get(existing)!, phoneKey(phone))
+    const now = new Date()
+    const credential = phoneCredential(phone, now)
+    return { user: this.create(credential, now, { phoneNumber: e164(phone) }), created: true, credential }
+  }
+
+  /** Adds a phone number to `user` (or verifies it again when it is already theirs). */
+  linkPhone(user: EmulatedUser, phone: VerifiedPhone): { credential: PhoneCredential; added: boolean } | CredentialRefusal {
+    const owner = this.owners.get(phoneKey(phone))
+    if (owner && owner !== user.id) return 'linked_to_another_user'
+    const known = user.credentials.find((credential) => keyOf(credential) === phoneKey(phone)) as PhoneCredential | undefined
+    if (known) {
+      user.lastVerifiedCredentialId = known.id
+      return { credential: known, added: false }
+    }
+    const credential = phoneCredential(phone, new Date())
+    this.add(user, credential)
+    user.fields.phoneNumber ??= e164(phone)
+    return { credential, added: true }
   }
 
   /** Adds a wallet to `user` (or verifies it again when it is already theirs). */
