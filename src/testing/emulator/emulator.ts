@@ -17,7 +17,8 @@ import { OtpCodes, type OtpChannel } from './otp.js'
 import { SessionStore, sessionObject, type EmulatedSession, type SessionObject } from './sessions.js'
 import { DEFAULT_EVM_CHAIN_IDS, informationFields, projectSettings } from './settings.js'
 import { mintSessionTokens, sessionScope, type Minter } from './tokens.js'
-import { UserStore, e164, missingFields, sdkUser, type EmulatedUser, type SignInOutcome, type VerifiedPhone, type WalletCredential } from './users.js'
+import { UserStore, e164, missingFields, sdkUser, walletObject, type EmulatedUser, type SignInOutcome, type VerifiedPhone } from './users.js'
+import { phoneOf } from './phone.js'
 import { checkWalletProof, type WalletProofContext } from './wallet-proof.js'
 import { WebhookSender, type WebhookDelivery } from './webhooks.js'
 import { cookieValue } from '../../http/extract.js'
@@ -151,17 +152,6 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
   /** The phone numbers codes were texted to, by verification (bounded with the codes' own sweep). */
   const phones = new Map<string, VerifiedPhone>()
 
-  /** Dynamic's `SmsVerificationCreateRequest`: the national number, its country calling code and ISO country. */
-  function phoneOf(body: Record<string, unknown>): VerifiedPhone {
-    const phoneNumber = textMember(body, 'phoneNumber', 20).replace(/[\s().-]/g, '')
-    const phoneCountryCode = textMember(body, 'phoneCountryCode', 5).replace(/^\+/, '')
-    const isoCountryCode = textMember(body, 'isoCountryCode', 2).toUpperCase()
-    if (!/^\d{4,15}$/.test(phoneNumber) || !/^\d{1,4}$/.test(phoneCountryCode) || !/^[A-Z]{2}$/.test(isoCountryCode)) {
-      throw new EmulatorError(400, 'invalid_phone_number', 'The phone number is not valid: send phoneNumber (4 to 15 digits), phoneCountryCode (1 to 4 digits) and isoCountryCode (2 letters).')
-    }
-    return { phoneNumber, phoneCountryCode, isoCountryCode }
-  }
-
   /** Redeems an SMS code; the phone number it was sent to. */
   function redeemPhone(body: Record<string, unknown>): VerifiedPhone {
     const uuid = textMember(body, 'verificationUUID', 64)
@@ -183,19 +173,6 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
       domainAllowed: (host) => listedHosts.has(host) || isLoopbackHostname(hostnameOf(host)),
     }
   }
-
-  /** Dynamic's wallet object (`wallet.linked`, `wallet.unlinked`): the credential's wallet and its owner. */
-  const walletObject = (user: EmulatedUser, credential: WalletCredential): Record<string, unknown> => ({
-    id: credential.id,
-    userId: user.id,
-    name: credential.wallet_name,
-    chain: credential.chain === 'solana' ? 'SOL' : 'EVM',
-    publicKey: credential.address,
-    provider: credential.wallet_provider,
-    signInEnabled: credential.signInEnabled,
-    lastSelectedAt: credential.lastSelectedAt,
-    createdAt: credential.verifiedAt,
-  })
 
   /** Redeems a code sent through `channel`; answers its email (or E.164 number), or why not. */
   function redeemCode(body: Record<string, unknown>, channel: OtpChannel = 'email'): string {

@@ -344,3 +344,18 @@ export function sdkUser(user: EmulatedUser, input: { environmentId: string; sess
   if (input.missing !== undefined) out.missingFields = input.missing
   return out
 }
+
+/** Dynamic's wallet object, as `wallet.linked` and `wallet.unlinked` carry it: the credential's wallet and its owner. */
+export function walletObject(user: EmulatedUser, credential: WalletCredential): Record<string, unknown> {
+  return {
+    id: credential.id,
+    userId: user.id,
+    name: credential.wallet_name,
+    chain: credential.chain === 'solana' ? 'SOL' : 'EVM',
+    publicKey: credential.address,
+    provider: credential.wallet_provider,
+    signInEnabled: credential.signInEnabled,
+    lastSelectedAt: credential.lastSelectedAt,
+    createdAt: credential.verifiedAt,
+  }
+}
