@@ -149,7 +149,7 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
     sendJson(res, 200, answer, cors)
   }
 
-  /** The phone numbers codes were texted to, by verification (bounded with the codes' own sweep). */
+  /** The phone numbers codes were texted to, by verification (at most 10,000, the oldest dropped first). */
   const phones = new Map<string, VerifiedPhone>()
 
   /** Redeems an SMS code; the phone number it was sent to. */
