@@ -11,7 +11,7 @@ import express, { type ErrorRequestHandler } from 'express'
 import { createDynamicAuth } from '../src/index.js'
 import { dynamicAuth, dynamicAuthErrorHandler, healthCheck } from '../src/adapters/express.js'
 import { createDemoMetrics } from './metrics.js'
-import { createTestIssuer, type TestIssuerServer } from '../src/testing/index.js'
+import { createTestIssuer, createTestWallet, type TestIssuerServer } from '../src/testing/index.js'
 import { bundleSignIn } from './bundle.js'
 import { explainToken } from './checks.js'
 import { proxyTo } from './stand-in-proxy.js'
@@ -29,6 +29,8 @@ export interface RunningDemo {
   url: string
   environmentId: string
   standIn: TestIssuerServer
+  /** The test wallets the page injects (EIP-6963), by name and address. */
+  testWallets: ReadonlyArray<{ name: string; address: string }>
   close(): Promise<void>
 }
 
@@ -45,6 +47,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   // The page (its own origin) calls the local Dynamic's origin directly, with CORS, as a page calls
   // Dynamic; the cookie lands on the page's host, so the page's API receives it.
   const standIn = await issuer.listen({ cookieAuth: true })
+  // Two test wallets (fresh keys, in memory) that the page injects as browser extensions would:
+  // one to sign in with, one to link. Test keys only: they hold nothing.
+  const testWallets = [
+    { name: 'Test Wallet', rdns: 'dev.dynamic-guard.test-wallet', wallet: createTestWallet() },
+    { name: 'Second Test Wallet', rdns: 'dev.dynamic-guard.second-test-wallet', wallet: createTestWallet() },
+  ]
   let signInModule: string
   try {
     signInModule = await bundling
@@ -79,13 +87,14 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const session = req.auth!
     const known = DEMO_USERS.find((user) => user.sub === session.userId)
     res.json({
-      message: `Hello, ${known?.name ?? session.email ?? session.userId}. This answer required a verified Dynamic token.`,
+      message: `Hello, ${known?.name ?? session.email ?? session.walletAddresses[0] ?? session.userId}. This answer required a verified Dynamic token.`,
       tokenSentAs: req.headers.authorization ? 'Authorization: Bearer header' : 'DYNAMIC_JWT_TOKEN cookie',
       userId: session.userId,
       sessionId: session.sessionId,
       tokenKind: session.tokenKind,
       scopes: session.scopes,
       expiresAt: session.expiresAt.toISOString(),
+      lastVerifiedCredentialId: session.claims.last_verified_credential_id,
       ...(session.tokenKind === 'id' ? { email: session.email, wallets: session.walletAddresses } : {}),
     })
   })
@@ -109,6 +118,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       otpUrl: standIn.otpUrl,
       clientVersion,
       signInPath: `/api/v0/sdk/${issuer.environmentId}/verify`,
+      testWallets: testWallets.map(({ name, rdns, wallet }) => ({ name, rdns, address: wallet.address, privateKey: wallet.privateKey })),
       users: DEMO_USERS.map(({ key, name, description, sub, profile, credentials }) => ({ key, name, description, sub, profile, credentials })),
     })
   })
@@ -144,6 +154,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`,
     environmentId: issuer.environmentId,
     standIn,
+    testWallets: testWallets.map(({ name, wallet }) => ({ name, address: wallet.address })),
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve())

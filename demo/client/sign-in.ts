@@ -3,12 +3,26 @@
  * unmodified) pointed at the local Dynamic instead of Dynamic's servers. Bundled for the browser
  * by demo/bundle.ts and loaded by public/app.js.
  *
- * The client sends the email code, verifies it, keeps the access token in `client.token`, writes
- * the `DYNAMIC_JWT_TOKEN` cookie itself when the project settings ask for cookies, and signs out
- * by revoking the session. Nothing here talks to Dynamic: the API base URL is the local one and
- * the client's telemetry is switched off.
+ * The client signs in with a wallet (it writes the EIP-4361 message, the wallet signs it) or with
+ * an email code, links a second wallet or an email, unlinks a wallet, keeps the access token in
+ * `client.token`, writes the `DYNAMIC_JWT_TOKEN` cookie itself when the project settings ask for
+ * cookies, and signs out by revoking the session. The wallets are found the way a page finds
+ * browser extensions: EIP-6963 announcements on `window`. Nothing here talks to Dynamic: the API
+ * base URL is the local one and the client's telemetry is switched off.
  */
-import { createDynamicClient, initializeClient, logout, sendEmailOTP, verifyOTP, type DynamicClient } from '@dynamic-labs-sdk/client'
+import {
+  connectAndVerifyWithWalletProvider,
+  createDynamicClient,
+  getWalletAccounts,
+  initializeClient,
+  logout,
+  removeWalletAccount,
+  sendEmailOTP,
+  verifyOTP,
+  type DynamicClient,
+} from '@dynamic-labs-sdk/client'
+import { getCore, getWalletProviderRegistry, WalletProviderPriority } from '@dynamic-labs-sdk/client/core'
+import { announceEip6963, createTestWallet, eip1193WalletProvider, type Eip1193Provider, type Eip6963ProviderInfo } from '../../src/testing/test-wallet.js'
 
 /** Where the client finds Dynamic's SDK API (the local one) and for which environment. */
 export interface SignInConfig {
@@ -25,9 +39,33 @@ export interface SignedIn {
   idToken: string | null
   userId: string
   email: string | null
+  /** The wallet the user signed in with or verified last, when it is a wallet. */
+  address: string | null
   sessionId: string | null
+  /** The user's verified credentials (wallets and emails), as the client holds them. */
+  credentials: Credential[]
+  /** The id of the credential verified last (`lastVerifiedCredentialId`). */
+  lastVerifiedCredentialId: string | null
   /** When the session expires, in milliseconds since the epoch. */
   expiresAt: number | null
+}
+
+/** A verified credential, for display. */
+export interface Credential {
+  id: string
+  format: string
+  /** The address (wallet) or the email. */
+  identifier: string
+  chain: string | null
+  walletName: string | null
+}
+
+/** A wallet the page found (an EIP-6963 announcement), registered in Dynamic's client. */
+export interface FoundWallet {
+  /** The client's wallet provider key (`testwalletevm:browserExtension`). */
+  key: string
+  name: string
+  address: string | null
 }
 
 /** A started email sign-in: the code went out, the user has to type it. */
@@ -45,6 +83,12 @@ export interface DemoSignIn {
   sendCode(email: string): Promise<PendingCode>
   /** Verifies the code (`verifyOTP`) and returns the session. */
   verifyCode(pending: PendingCode, code: string): Promise<SignedIn>
+  /** The wallets announced to the page (EIP-6963), registered in the client. */
+  wallets(): FoundWallet[]
+  /** Signs in with a wallet, or links it when signed in (`connectAndVerifyWithWalletProvider`). */
+  verifyWallet(key: string): Promise<SignedIn>
+  /** Unlinks a wallet credential (`removeWalletAccount`). */
+  unlinkWallet(credentialId: string): Promise<SignedIn>
   /** The session the client holds now, e.g. after a reload in cookie mode; null when signed out. */
   current(): SignedIn | null
   /** Signs out through the client (`logout`): it revokes the session and clears the cookie. */
@@ -56,14 +100,58 @@ function describe(client: DynamicClient, idToken: string | null): SignedIn | nul
   const user = client.user
   if (!token || !user) return null
   const claims = payloadOf(token)
+  const credentials: Credential[] = (user.verifiedCredentials ?? []).map((credential: { id: string; format: string; address?: string; email?: string; chain?: string; walletName?: string }) => ({
+    id: credential.id,
+    format: String(credential.format),
+    identifier: credential.address ?? credential.email ?? '',
+    chain: credential.chain ?? null,
+    walletName: credential.walletName ?? null,
+  }))
+  const last = credentials.find((credential) => credential.id === user.lastVerifiedCredentialId)
   return {
     token,
     idToken,
     userId: user.id,
     email: user.email ?? null,
+    address: last?.format === 'blockchain' ? last.identifier : (credentials.find((credential) => credential.format === 'blockchain')?.identifier ?? null),
     sessionId: typeof claims.sid === 'string' ? claims.sid : null,
+    credentials,
+    lastVerifiedCredentialId: user.lastVerifiedCredentialId ?? null,
     expiresAt: client.sessionExpiresAt ? client.sessionExpiresAt.getTime() : null,
   }
+}
+
+/** What the page was given: a wallet found through EIP-6963. */
+interface Announced {
+  info: Eip6963ProviderInfo
+  provider: Eip1193Provider
+}
+
+/**
+ * Finds the wallets announced to the page (EIP-6963: ask with `eip6963:requestProvider`, listen
+ * to `eip6963:announceProvider`), as Dynamic's EVM extension does for browser extensions.
+ */
+function discoverWallets(): Announced[] {
+  const found = new Map<string, Announced>()
+  const listener = (event: Event) => {
+    const detail = (event as CustomEvent<Announced>).detail
+    if (detail?.info?.uuid && detail.provider) found.set(detail.info.uuid, detail)
+  }
+  window.addEventListener('eip6963:announceProvider', listener)
+  window.dispatchEvent(new Event('eip6963:requestProvider'))
+  window.removeEventListener('eip6963:announceProvider', listener)
+  return [...found.values()]
+}
+
+/**
+ * Injects a test wallet into the page, as a browser extension would: an EIP-1193 provider over a
+ * key held in memory, announced with EIP-6963. The demo's wallets are test keys the demo server
+ * made at start; never put a real wallet's key here.
+ */
+export function injectTestWallet(input: { privateKey: string; name: string; rdns: string }): string {
+  const wallet = createTestWallet({ privateKey: input.privateKey })
+  announceEip6963(wallet.eip1193(), { uuid: crypto.randomUUID(), name: input.name, icon: 'data:image/svg+xml,%3Csvg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"%3E%3Ccircle cx="16" cy="16" r="15" fill="%234f46e5"/%3E%3C/svg%3E', rdns: input.rdns }, window)
+  return wallet.address
 }
 
 /** Reads a JWT's payload for display; it proves nothing (the server verifies). */
@@ -93,6 +181,17 @@ export async function startSignIn(config: SignInConfig): Promise<DemoSignIn> {
   const cookieMode = (client.projectSettings?.security?.auth?.storage ?? []).some((storage: unknown) => String(storage) === 'cookie')
   // The ID token of this page's last sign-in (the client keeps only the access token in view).
   let idToken: string | null = null
+  // The full token the client holds as `legacyToken`, after a wallet sign-in or a link.
+  const heldIdToken = (): string | null => (getCore(client).state.get() as { legacyToken?: string | null }).legacyToken ?? null
+
+  // The wallets announced to the page, registered as Dynamic's client's wallet providers.
+  const wallets: FoundWallet[] = []
+  for (const { info, provider } of discoverWallets()) {
+    const walletProvider = eip1193WalletProvider(provider, { displayName: info.name, icon: info.icon })
+    getWalletProviderRegistry(client).register({ priority: WalletProviderPriority.WALLET_SELF_ANNOUNCEMENT_STANDARD, walletProvider: walletProvider as never })
+    const accounts = (await provider.request({ method: 'eth_accounts' })) as string[]
+    wallets.push({ key: walletProvider.key, name: info.name, address: accounts[0] ?? null })
+  }
 
   return {
     client,
@@ -106,6 +205,23 @@ export async function startSignIn(config: SignInConfig): Promise<DemoSignIn> {
       idToken = typeof response.jwt === 'string' ? response.jwt : null
       const session = describe(client, idToken)
       if (!session) throw new Error('The client verified the code but holds no token.')
+      return session
+    },
+    wallets: () => wallets,
+    async verifyWallet(key) {
+      await connectAndVerifyWithWalletProvider({ walletProviderKey: key }, client)
+      idToken = heldIdToken()
+      const session = describe(client, idToken)
+      if (!session) throw new Error('The client verified the wallet but holds no token.')
+      return session
+    },
+    async unlinkWallet(credentialId) {
+      const walletAccount = getWalletAccounts(client).find((account: { verifiedCredentialId?: string | null }) => account.verifiedCredentialId === credentialId)
+      if (!walletAccount) throw new Error('The client holds no wallet with that credential.')
+      await removeWalletAccount({ walletAccount }, client)
+      idToken = heldIdToken()
+      const session = describe(client, idToken)
+      if (!session) throw new Error('The client unlinked the wallet but holds no token.')
       return session
     },
     current: () => describe(client, idToken),

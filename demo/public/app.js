@@ -70,19 +70,98 @@ async function init() {
 }
 
 // Dynamic's client, created for the local Dynamic. In cookie mode a reload keeps the session: the
-// client reads it back through the cookie while it initialises.
+// client reads it back through the cookie while it initialises. First the test wallets are
+// injected into the page, as browser extensions would be, for the client to find (EIP-6963).
 async function startClient() {
   try {
-    const { startSignIn } = await import('./build/sign-in.js')
+    const { startSignIn, injectTestWallet } = await import('./build/sign-in.js')
+    for (const wallet of state.config.testWallets ?? []) injectTestWallet(wallet)
     state.dynamic = await startSignIn({ environmentId: state.config.environmentId, apiBaseUrl: state.config.apiBaseUrl })
   } catch (error) {
     setSessionLine('error', `Dynamic's client could not start: ${error?.message ?? error}`)
     return
   }
   $('send-code').disabled = false
+  renderWallets()
   state.signIn = state.dynamic.current()
   if (state.signIn) await showSignedIn()
   else setSessionLine('muted', `Not signed in. Dynamic's client is ready${state.dynamic.cookieMode ? ' (cookie mode)' : ''}.`)
+}
+
+// The wallets the client found: sign in with one, or, signed in, link another.
+function renderWallets() {
+  const wallets = state.dynamic?.wallets() ?? []
+  if (wallets.length === 0) {
+    $('wallets').replaceChildren(el('p', { class: 'muted small', text: 'No wallet announced itself to the page.' }))
+    return
+  }
+  const linked = new Set((state.signIn?.credentials ?? []).map((credential) => credential.identifier.toLowerCase()))
+  $('wallets').replaceChildren(
+    ...wallets.map((wallet, index) => {
+      const isLinked = wallet.address && linked.has(wallet.address.toLowerCase())
+      const label = !state.signIn ? 'Sign in with wallet' : isLinked ? 'Linked' : 'Link wallet'
+      const button = el('button', { type: 'button', class: state.signIn ? '' : 'primary', id: `wallet-${index}`, 'data-key': wallet.key, text: label })
+      button.dataset.linked = String(Boolean(isLinked))
+      button.addEventListener('click', () => run(() => verifyWallet(wallet)))
+      return el('div', { class: 'wallet', 'data-address': wallet.address ?? '' }, [
+        el('div', { class: 'wallet-id' }, [el('img', { src: 'data:image/svg+xml,%3Csvg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"%3E%3Ccircle cx="16" cy="16" r="15" fill="%234f46e5"/%3E%3C/svg%3E', alt: '' }), el('div', {}, [el('strong', { text: wallet.name }), el('code', { text: wallet.address ?? '' })])]),
+        button,
+      ])
+    }),
+  )
+}
+
+// A wallet through Dynamic's client (connectAndVerifyWithWalletProvider): sign-in when signed out
+// (POST wallets/signin), a link when signed in (POST verify/link). The decoded token switches to
+// the ID token, which carries the verified credentials.
+async function verifyWallet(wallet) {
+  const linking = Boolean(state.signIn)
+  try {
+    state.signIn = await state.dynamic.verifyWallet(wallet.key)
+  } catch (error) {
+    setSessionLine('error', `The wallet was refused: ${describeError(error)}`)
+    return
+  }
+  selectBearerForm('id')
+  await showSignedIn(linking ? `Linked ${wallet.name}. ` : '')
+}
+
+async function unlinkWallet(credentialId) {
+  try {
+    state.signIn = await state.dynamic.unlinkWallet(credentialId)
+  } catch (error) {
+    setSessionLine('error', `Unlinking failed: ${describeError(error)}`)
+    return
+  }
+  await showSignedIn('Unlinked a wallet. ')
+}
+
+function selectBearerForm(form) {
+  state.bearerForm = form
+  for (const other of document.querySelectorAll('.segmented button')) {
+    other.classList.toggle('active', other.dataset.form === form)
+    other.setAttribute('aria-checked', String(other.dataset.form === form))
+  }
+}
+
+// The user's verified credentials, the last verified one marked; wallets can be unlinked while another credential remains.
+function renderCredentials() {
+  const credentials = state.signIn?.credentials ?? []
+  $('credentials-box').hidden = credentials.length === 0
+  $('credentials').replaceChildren(
+    ...credentials.map((credential) => {
+      const item = el('li', { 'data-format': credential.format, 'data-identifier': credential.identifier, 'data-last': String(credential.id === state.signIn.lastVerifiedCredentialId) }, [
+        el('span', { class: 'format', text: credential.format === 'blockchain' ? `wallet · ${credential.chain}` : credential.format }),
+        el('code', { text: credential.identifier, title: credential.walletName ? `wallet_name ${credential.walletName}` : '' }),
+      ])
+      if (credential.format === 'blockchain' && credentials.length > 1) {
+        const button = el('button', { type: 'button', class: 'ghost', 'data-unlink': credential.id, text: 'Unlink' })
+        button.addEventListener('click', () => run(() => unlinkWallet(credential.id)))
+        item.append(button)
+      }
+      return item
+    }),
+  )
 }
 
 function setSessionLine(kind, text) {
@@ -104,6 +183,7 @@ async function run(action) {
     for (const button of document.querySelectorAll('main button')) button.disabled = false
     $('sign-out').disabled = !state.signIn
     $('send-code').disabled = !state.dynamic
+    for (const button of document.querySelectorAll('#wallets button')) button.disabled = button.dataset.linked === 'true'
   }
 }
 
@@ -158,10 +238,12 @@ async function verifyCode() {
   await showSignedIn()
 }
 
-async function showSignedIn() {
-  const who = state.signIn.email ?? shortId(state.signIn.userId)
+async function showSignedIn(prefix = '') {
+  const who = state.signIn.email ?? (state.signIn.address ? `${state.signIn.address.slice(0, 6)}…${state.signIn.address.slice(-4)}` : shortId(state.signIn.userId))
   const cookie = state.dynamic.cookieMode ? (document.cookie.split('; ').some((pair) => pair.startsWith('DYNAMIC_JWT_TOKEN=')) ? ' · cookie set' : ' · no cookie') : ''
-  setSessionLine('on', `Signed in as ${who} through Dynamic's client · session ${shortId(state.signIn.sessionId)}${cookie}`)
+  setSessionLine('on', `${prefix}Signed in as ${who} through Dynamic's client · session ${shortId(state.signIn.sessionId)}${cookie}`)
+  renderWallets()
+  renderCredentials()
   await inspect(currentToken())
 }
 
@@ -190,6 +272,8 @@ async function mintBrokenToken(variant) {
 async function signOut() {
   await state.dynamic.signOut()
   state.signIn = null
+  renderWallets()
+  renderCredentials()
   $('inbox').hidden = true
   setSessionLine('muted', "Signed out through Dynamic's client: session revoked, cookie cleared.")
   $('checks').replaceChildren(el('li', { class: 'empty muted', text: 'Sign in to see the checks.' }))
@@ -256,7 +340,9 @@ async function inspect(token) {
 function renderClaims(payload) {
   const rows = []
   for (const [name, value] of Object.entries(payload ?? {})) {
-    const cell = el('td', { text: typeof value === 'string' ? value : JSON.stringify(value) })
+    // Long structured claims (verified_credentials, missing_fields) are indented, one member a line.
+    const compact = typeof value === 'string' ? value : JSON.stringify(value)
+    const cell = typeof value === 'object' && value !== null && compact.length > 80 ? el('td', {}, [el('pre', { class: 'claim-json', text: JSON.stringify(value, null, 2) })]) : el('td', { text: compact })
     if (['exp', 'iat', 'nbf'].includes(name)) cell.append(el('span', { class: 'when', text: humanTime(value) }))
     rows.push(el('tr', {}, [el('td', { text: name }), cell]))
   }

@@ -41,6 +41,7 @@ export {
   type EmulatorEventName,
   type EmulatorOptions,
   type EmulatorOtp,
+  type EmulatorSmsOtp,
   type EmulatorSessionInfo,
   type EmulatorWebhookOptions,
   type InformationField,
@@ -51,3 +52,20 @@ export {
 } from './emulator/index.js'
 export type { SignInCredential, SignInResult, SignInUser } from './sign-in.js'
 export { defaultCredentials, type TestProfile } from './claims.js'
+export {
+  announceEip6963,
+  createTestSolanaWallet,
+  createTestWallet,
+  eip1193WalletProvider,
+  Eip1193Error,
+  solanaWalletProvider,
+  TEST_WALLET_ICON,
+  type Eip1193Provider,
+  type Eip1193WalletProvider,
+  type Eip6963ProviderInfo,
+  type Eip6963Window,
+  type SolanaTestWalletProvider,
+  type TestSolanaWallet,
+  type TestWallet,
+  type TestWalletOptions,
+} from './test-wallet.js'

@@ -221,6 +221,7 @@ export async function startStandIn(issuer: TestIssuer, options: StandInListenOpt
     },
     close: () =>
       new Promise<void>((resolve) => {
+        emulator.close()
         server.close(() => resolve())
         server.closeAllConnections?.()
       }),

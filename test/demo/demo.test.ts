@@ -8,6 +8,8 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { createDynamicAuth } from '../../src/index.js'
@@ -275,6 +277,125 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     assert.deepEqual(foreign, [])
     assert.deepEqual([...byOrigin.keys()].filter((origin) => origin !== 'data:').sort(), [pageOrigin, dynamicOrigin].sort())
     assert.ok(requests.some((r) => r.url === `${pageOrigin}/build/sign-in.js`), 'the client was loaded from the demo itself')
+  })
+})
+
+describe('the demo page in headless Chromium, signing in with the injected test wallet', () => {
+  let demo: RunningDemo
+  let browser: Browser
+  let page: Page
+  let pageOrigin: string
+  let dynamicOrigin: string
+  const requests: Array<{ method: string; url: string; origin: string | undefined }> = []
+  let auth: ReturnType<typeof createDynamicAuth>
+
+  before(async () => {
+    demo = await startDemo({ port: 0 })
+    pageOrigin = new URL(demo.url).origin
+    dynamicOrigin = demo.standIn.origin
+    auth = createDynamicAuth({ environmentId: demo.environmentId, jwksUrl: demo.standIn.jwksUrl })
+    browser = await launchChromium()
+    page = await (await browser.newContext({ viewport: { width: 1360, height: 1100 } })).newPage()
+    page.setDefaultTimeout(90_000)
+    page.on('request', (request) => {
+      const entry: (typeof requests)[number] = { method: request.method(), url: request.url(), origin: undefined }
+      requests.push(entry)
+      void request.allHeaders().then((headers) => void (entry.origin = headers.origin), () => {})
+    })
+    await page.goto(demo.url)
+    await page.waitForSelector('body[data-ready="true"]')
+  })
+  after(async () => {
+    await browser?.close()
+    await demo?.close()
+  })
+
+  const claimsOf = (token: string): Record<string, unknown> => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'))
+  const shownToken = async () => (await page.locator('#token-raw').textContent()) ?? ''
+  type Credential = { id: string; format: string; address?: string; chain?: string; wallet_name?: string; wallet_provider?: string; email?: string }
+
+  test('the page found both injected wallets (EIP-6963) and registered them in Dynamic\'s client', async () => {
+    await page.waitForSelector('#wallet-1')
+    const shown = await page.$$eval('#wallets .wallet', (items) => items.map((item) => item.getAttribute('data-address')))
+    assert.deepEqual(shown, demo.testWallets.map((wallet) => wallet.address))
+    assert.equal(await page.locator('#wallet-0').getAttribute('data-key'), 'testwalletevm:browserExtension')
+  })
+
+  test('the client connects the wallet, it signs, the local Dynamic verifies; the token\'s wallet credential matches', async () => {
+    const [wallet] = demo.testWallets
+    await page.click('#wallet-0')
+    await page.waitForFunction(() => document.getElementById('session-line')?.textContent?.startsWith('Signed in as 0x'))
+    const signin = requests.find((r) => r.method === 'POST' && r.url === `${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/wallets/signin`)
+    assert.ok(signin, 'the client posted the signed message to the local Dynamic')
+    assert.equal(signin.origin, pageOrigin)
+    assert.ok(requests.some((r) => r.url.startsWith(`${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/nonces`)), 'the client fetched nonces')
+
+    // The decoded token is the ID token: its wallet credential is the injected wallet.
+    const idToken = await shownToken()
+    const session = await auth.verifyToken(idToken)
+    assert.equal(session.tokenKind, 'id')
+    assert.deepEqual(session.wallets.map((w) => [w.address, w.chain, w.walletName, w.walletProvider]), [[wallet!.address, 'eip155', 'testwalletevm', 'browserExtension']])
+    const [credential] = claimsOf(idToken).verified_credentials as Credential[]
+    assert.equal(claimsOf(idToken).last_verified_credential_id, credential!.id)
+    assert.equal(claimsOf(idToken).aud, pageOrigin, 'the audience is the page')
+    assert.match(await page.locator('#claims').innerText(), new RegExp(wallet!.address))
+    const item = page.locator(`#credentials li[data-identifier="${wallet!.address}"]`)
+    assert.equal(await item.getAttribute('data-format'), 'blockchain')
+    assert.equal(await item.getAttribute('data-last'), 'true')
+
+    // The protected route, with the ID token as Bearer and with the cookie (the access token).
+    await page.click('#call-me-bearer')
+    await page.waitForFunction(() => document.getElementById('answer-body')?.textContent?.includes('"tokenKind": "id"'))
+    const bearer = JSON.parse(await page.locator('#answer-body').innerText()) as Record<string, unknown>
+    assert.deepEqual(bearer.wallets, [wallet!.address])
+    assert.equal(bearer.lastVerifiedCredentialId, credential!.id)
+    await page.click('#call-me-cookie')
+    await page.waitForFunction(() => document.getElementById('answer-body')?.textContent?.includes('"tokenKind": "access"'))
+    const cookie = JSON.parse(await page.locator('#answer-body').innerText()) as Record<string, unknown>
+    assert.equal(cookie.lastVerifiedCredentialId, credential!.id, 'the access token points at the wallet too')
+    assert.equal(cookie.userId, session.userId)
+  })
+
+  test('linking the second wallet and unlinking it show in the next token', async () => {
+    const [first, second] = demo.testWallets
+    await page.click('#wallet-1')
+    await page.waitForFunction(() => document.getElementById('session-line')?.textContent?.startsWith('Linked Second Test Wallet.'))
+    assert.ok(requests.some((r) => r.method === 'POST' && r.url === `${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/verify/link`))
+    let claims = claimsOf(await shownToken())
+    let credentials = claims.verified_credentials as Credential[]
+    assert.deepEqual(credentials.map((c) => c.address), [first!.address, second!.address])
+    assert.equal(claims.last_verified_credential_id, credentials[1]!.id)
+    assert.equal(await page.locator(`#credentials li[data-identifier="${second!.address}"]`).getAttribute('data-last'), 'true')
+    await page.screenshot({ path: join(tmpdir(), 'dynamic-guard-demo-wallet.png'), fullPage: true })
+
+    await page.click(`[data-unlink="${credentials[1]!.id}"]`)
+    await page.waitForFunction(() => document.getElementById('session-line')?.textContent?.startsWith('Unlinked a wallet.'))
+    claims = claimsOf(await shownToken())
+    credentials = claims.verified_credentials as Credential[]
+    assert.deepEqual(credentials.map((c) => c.address), [first!.address])
+    assert.equal((await auth.verifyToken(await shownToken())).wallets.length, 1)
+    assert.equal(await page.locator('#credentials li').count(), 1)
+  })
+
+  test('an email code while signed in with the wallet adds the email to the same user', async () => {
+    const [first] = demo.testWallets
+    const userId = (await auth.verifyToken(await shownToken())).userId
+    await page.fill('#email', 'wallet-owner@example.com')
+    await page.click('#send-code')
+    await page.waitForSelector('#inbox:not([hidden])')
+    await page.fill('#code', await page.locator('#inbox-code').innerText())
+    await page.click('#verify-code')
+    await page.waitForSelector('#credentials li[data-format="email"]')
+    assert.ok(requests.some((r) => r.method === 'POST' && r.url === `${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/emailVerifications/verify`))
+    const session = await auth.verifyToken(await shownToken())
+    assert.equal(session.userId, userId, 'the same user')
+    assert.equal(session.email, 'wallet-owner@example.com')
+    assert.deepEqual(session.credentials.map((c) => c.format), ['blockchain', 'email'])
+    assert.deepEqual(session.walletAddresses, [first!.address])
+  })
+
+  test('every request stayed on 127.0.0.1', () => {
+    assert.deepEqual(requests.filter(({ url }) => !url.startsWith('data:') && new URL(url).hostname !== '127.0.0.1'), [])
   })
 })
 

@@ -178,13 +178,17 @@ describe('email sign-in, information form, refresh and logout through Dynamic\'s
     await assert.rejects(app.auth.verifyToken(basic), { code: 'session_revoked' }, 'every token of the session, before and after the refresh')
 
     const names = app.events.map((event) => event.eventName)
-    assert.deepEqual(names, ['user.session.created', 'user.session.revoked'])
-    assert.equal(app.events[1]!.data?.id, access.sid, 'data.id is the session id')
-    assert.ok(app.events[1]!.data?.revokedAt)
+    assert.deepEqual(names, ['user.created', 'user.session.created', 'user.updated', 'user.session.revoked'])
+    assert.equal(app.events[0]!.data?.id, session.userId, 'user.created: data is the user')
+    assert.equal(app.events[2]!.data?.firstName, 'Ada', 'user.updated: data is the user as updated')
+    assert.equal(app.events[3]!.data?.id, access.sid, 'data.id is the session id')
+    assert.ok(app.events[3]!.data?.revokedAt)
     assert.deepEqual(
       server.emulator.webhookDeliveries.map((delivery) => [delivery.eventName, delivery.status]),
       [
+        ['user.created', 200],
         ['user.session.created', 200],
+        ['user.updated', 200],
         ['user.session.revoked', 200],
       ],
     )

@@ -92,6 +92,11 @@ export interface DynamicClientConfigForEmulator {
   /** Telemetry off: otherwise the client reports to Dynamic. */
   instrumentation: { enabled: false }
   /**
+   * The app's origin (`universalLink`), given `appOrigin`: the client sends it as `Origin`, and a
+   * wallet's sign-in message names its host as the domain (in a browser the page's origin is used).
+   */
+  metadata?: { universalLink: string }
+  /**
    * Resolves once the client has no request in flight (after letting the work it has just queued
    * start). Await it after `logout` and before closing the server: after a logout the client
    * fetches the settings again on its own.
@@ -104,6 +109,10 @@ export interface DynamicClientConfigForEmulator {
  * (`createTestIssuer().listen()` or `dynamic-guard dev`): its API base URL, the global `fetch`, a
  * fresh in-memory storage and keychain, telemetry off. `coreConfig` is marked internal by Dynamic:
  * pin the client's version and let a test catch a change.
+ *
+ * Wallet sign-in needs `appOrigin` (the app's origin, e.g. `http://localhost:3000`): outside a
+ * browser the client has no page origin to put in the sign-in message. The client then sends it as
+ * `Origin`, so it must be a loopback origin or one listed in `corsOrigins`; it is also the tokens' `aud`.
  *
  * @example
  * import { createDynamicClient, initializeClient, logout, sendEmailOTP, verifyOTP } from '@dynamic-labs-sdk/client'
@@ -118,9 +127,10 @@ export interface DynamicClientConfigForEmulator {
  * await logout(client) // a signed-in client keeps a timer until its session expires
  * await config.idle() // the client's own follow-up requests are done: the server may close
  */
-export function dynamicClientConfig(server: { readonly environmentId: string; readonly apiBaseUrl: string }): DynamicClientConfigForEmulator {
+export function dynamicClientConfig(server: { readonly environmentId: string; readonly apiBaseUrl: string }, options: { appOrigin?: string } = {}): DynamicClientConfigForEmulator {
   const inFlight = new Set<Promise<unknown>>()
   return {
+    ...(options.appOrigin !== undefined ? { metadata: { universalLink: options.appOrigin } } : {}),
     environmentId: server.environmentId,
     coreConfig: {
       apiBaseUrl: server.apiBaseUrl,

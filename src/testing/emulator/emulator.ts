@@ -1,19 +1,25 @@
 /**
  * The emulator: Dynamic's SDK API for one environment (`/api/v0/sdk/<environmentId>/…`), enough
- * for Dynamic's own client to initialise, sign in by email code, read and update the user, refresh
- * and log out, plus the emulator's own calls (`/emulator/…`) that Dynamic has no equivalent of:
- * read a code, complete MFA, revoke a session, delete a user.
+ * for Dynamic's own client to initialise, sign in by email code or by wallet (EIP-4361), link and
+ * unlink wallets and emails, read and update the user, refresh and log out; a little of Dynamic's
+ * admin API (`/api/v0/environments/…`, `/api/v0/sessions/…`) behind a `dyn_` token; and the
+ * emulator's own calls (`/emulator/…`) that Dynamic has no equivalent of: read a code, complete
+ * MFA, revoke a session, delete a user.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { randomBytes } from 'node:crypto'
-import { createOriginPolicy, type OriginPolicy } from './cors.js'
+import { randomBytes, randomUUID } from 'node:crypto'
+import { createAdminApi } from './admin.js'
+import { createOriginPolicy, isLoopbackHostname, type OriginPolicy } from './cors.js'
 import { EmulatorError, readJsonObject, sendJson, sendNoContent, textMember } from './http.js'
+import { NonceStore } from './nonces.js'
 import { checkEmulatorOptions, type EmulatorOptions } from './options.js'
-import { OtpCodes } from './otp.js'
+import { OtpCodes, type OtpChannel } from './otp.js'
 import { SessionStore, sessionObject, type EmulatedSession, type SessionObject } from './sessions.js'
-import { informationFields, projectSettings } from './settings.js'
+import { DEFAULT_EVM_CHAIN_IDS, informationFields, projectSettings } from './settings.js'
 import { mintSessionTokens, sessionScope, type Minter } from './tokens.js'
-import { UserStore, missingFields, sdkUser, type EmulatedUser } from './users.js'
+import { UserStore, e164, missingFields, sdkUser, walletObject, type EmulatedUser, type SignInOutcome, type VerifiedPhone } from './users.js'
+import { phoneOf } from './phone.js'
+import { checkWalletProof, type WalletProofContext } from './wallet-proof.js'
 import { WebhookSender, type WebhookDelivery } from './webhooks.js'
 import { cookieValue } from '../../http/extract.js'
 import { DEFAULT_COOKIE_NAME } from '../../http/options.js'
@@ -26,18 +32,27 @@ export interface EmulatorSessionInfo extends SessionObject {
 
 /** The emulator's calls, for tests that hold the server. */
 export interface DynamicEmulator {
-  /** The last email code sent to `email`. */
-  lastCode(email: string): string | undefined
+  /** The last code sent to `email`, or texted to a phone number (E.164: `+15555550123`). */
+  lastCode(emailOrPhone: string): string | undefined
   /** Completes pending MFA of a session (named by its id or any `sid` of its tokens); the next refresh carries `user:basic`. False when there is no such live session. */
   completeMfa(sessionId: string): boolean
-  /** Revokes a session as an admin would: `GET session` answers 401 and `user.session.revoked` is sent. Undefined when unknown. */
+  /**
+   * Revokes a session as an admin would: `GET session` answers 401 and `admin.user.session.revoked`
+   * is sent, with {@link adminUserId} as its `userId`. Undefined when unknown.
+   */
   revokeSession(sessionId: string): Promise<EmulatorSessionInfo | undefined>
   /** Deletes a user: their sessions end and `user.deleted` is sent. False when unknown. */
   deleteUser(userId: string): Promise<boolean>
   /** A session by its id or any `sid` of its tokens. */
   session(sessionId: string): EmulatorSessionInfo | undefined
-  /** The webhook deliveries so far (the last 100), oldest first. */
+  /** The webhook delivery attempts so far (the last 100), oldest first. */
   readonly webhookDeliveries: readonly WebhookDelivery[]
+  /** Resolves once no failed webhook delivery is waiting to be retried. */
+  webhooksIdle(): Promise<void>
+  /** The `dyn_` token of the emulated admin API (`Authorization: Bearer <adminToken>`). */
+  readonly adminToken: string
+  /** The id of the emulated admin: the `userId` of the webhooks an admin's action causes. */
+  readonly adminUserId: string
 }
 
 /** What the HTTP server needs of the emulator. */
@@ -46,11 +61,20 @@ export interface EmulatorCore {
   readonly policy: OriginPolicy
   /** Answers `req` when it is one of the emulator's routes; false otherwise. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>
+  /** Stops what runs on its own (webhook retries). */
+  close(): void
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 
 const unauthorized = (message: string, code = 'unauthorized'): EmulatorError => new EmulatorError(401, code, message)
+
+/** The hostname of a `host[:port]`. */
+function hostnameOf(host: string): string {
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1)
+  const colon = host.lastIndexOf(':')
+  return colon >= 0 ? host.slice(0, colon) : host
+}
 
 /** Creates the emulator for `issuer`'s environment. Throws a TypeError for a bad option. */
 export function createEmulator(issuer: Minter & { readonly environmentId: string }, options: EmulatorOptions & { anyHost?: boolean } = {}): EmulatorCore {
@@ -66,7 +90,13 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
   const users = new UserStore()
   const sessions = new SessionStore()
   const webhooks = new WebhookSender(options.webhook, { id: environmentId, name: environmentName }, log)
+  const nonces = new NonceStore()
+  const evmChainIds = options.evmChainIds ?? DEFAULT_EVM_CHAIN_IDS
+  const adminToken = options.adminToken ?? `dyn_${randomBytes(24).toString('base64url')}`
+  const adminUserId = randomUUID()
   const sdkBase = `/api/v0/sdk/${environmentId}/`
+  // Hosts a sign-in message may name when its request has no Origin (a page sends one).
+  const listedHosts = new Set((options.corsOrigins ?? []).map((origin) => new URL(origin).host))
 
   const info = (session: EmulatedSession): EmulatorSessionInfo => ({ ...sessionObject(session), userId: session.userId, mfaPending: session.mfaPending })
 
@@ -93,10 +123,63 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
     return { session, user }
   }
 
-  async function revoke(session: EmulatedSession): Promise<void> {
+  /** Ends a session: the user logged out, or an admin revoked it (then the event says so, and names the admin). */
+  async function revoke(session: EmulatedSession, by: 'user' | 'admin' = 'user'): Promise<void> {
     if (session.revokedAt) return
     session.revokedAt = new Date()
-    await webhooks.send('user.session.revoked', session.userId, { ...sessionObject(session) })
+    if (by === 'admin') await webhooks.send('admin.user.session.revoked', adminUserId, { ...sessionObject(session) })
+    else await webhooks.send('user.session.revoked', session.userId, { ...sessionObject(session) })
+  }
+
+  /** Opens a session for a sign-in and answers Dynamic's `VerifyResponse`; tells the webhook. */
+  async function openSession(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>, outcome: SignInOutcome): Promise<void> {
+    const { user } = outcome
+    const origin = req.headers.origin
+    const session = sessions.create({
+      userId: user.id,
+      ipAddress: req.socket.remoteAddress ?? null,
+      userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 512) : null,
+      audience: typeof origin === 'string' && origin !== 'null' ? origin : undefined,
+      mfaPending: options.requireMfa === true,
+      signInCredentialId: outcome.credential.id,
+    })
+    const answer = verifyResponse(session, user)
+    if (outcome.created) await webhooks.send('user.created', user.id, sdkUser(user, { environmentId }))
+    await webhooks.send('user.session.created', user.id, { ...sessionObject(session), verifiedCredentials: user.credentials.map((credential) => ({ ...credential })) })
+    sendJson(res, 200, answer, cors)
+  }
+
+  /** The phone numbers codes were texted to, by verification (at most 10,000, the oldest dropped first). */
+  const phones = new Map<string, VerifiedPhone>()
+
+  /** Redeems an SMS code; the phone number it was sent to. */
+  function redeemPhone(body: Record<string, unknown>): VerifiedPhone {
+    const uuid = textMember(body, 'verificationUUID', 64)
+    redeemCode(body, 'sms')
+    const phone = phones.get(uuid)
+    phones.delete(uuid)
+    if (!phone) throw new EmulatorError(400, 'unknown_verification', 'No such verification (it was used, or never started).')
+    return phone
+  }
+
+  /** What a wallet's proof is checked against. */
+  function walletContext(req: IncomingMessage): WalletProofContext {
+    const origin = req.headers.origin
+    return {
+      environmentId,
+      nonces,
+      evmChainIds,
+      origin: typeof origin === 'string' && origin !== 'null' ? origin : undefined,
+      domainAllowed: (host) => listedHosts.has(host) || isLoopbackHostname(hostnameOf(host)),
+    }
+  }
+
+  /** Redeems a code sent through `channel`; answers its email (or E.164 number), or why not. */
+  function redeemCode(body: Record<string, unknown>, channel: OtpChannel = 'email'): string {
+    const outcome = otp.redeem(textMember(body, 'verificationUUID', 64), textMember(body, 'verificationToken', 64), channel)
+    if (typeof outcome !== 'string') return outcome.target
+    const message = { unknown_verification: 'No such verification (it was used, or never started).', expired: 'The code has expired: send a new one.', too_many_attempts: 'Too many wrong codes: send a new one.', wrong_code: 'The code is not right.' }[outcome]
+    throw new EmulatorError(outcome === 'too_many_attempts' ? 429 : 400, outcome === 'wrong_code' ? 'invalid_verification_code' : outcome, message)
   }
 
   async function deleteUser(userId: string): Promise<EmulatedUser | undefined> {
@@ -122,7 +205,7 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
     async revokeSession(id) {
       const session = sessions.bySid(id)
       if (!session) return undefined
-      await revoke(session)
+      await revoke(session, 'admin')
       return info(session)
     },
     deleteUser: async (userId) => (await deleteUser(userId)) !== undefined,
@@ -133,7 +216,25 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
     get webhookDeliveries() {
       return webhooks.deliveries
     },
+    webhooksIdle: () => webhooks.idle(),
+    adminToken,
+    adminUserId,
   }
+
+  const admin = createAdminApi({
+    environmentId,
+    adminToken,
+    user: (id) => {
+      const user = users.get(id)
+      return user ? { ...sdkUser(user, { environmentId }), createdAt: user.createdAt.toISOString() } : undefined
+    },
+    revokeSession: async (id) => {
+      const session = sessions.bySid(id)
+      if (!session) return undefined
+      await revoke(session, 'admin')
+      return sessionObject(session)
+    },
+  })
 
   /** Dynamic's SDK routes. */
   async function sdkRoute(route: string, method: string, req: IncomingMessage, res: ServerResponse, url: URL, cors: Record<string, string>): Promise<boolean> {
@@ -143,7 +244,7 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
         return true
       case 'GET nonces': {
         const count = Math.min(5, Math.max(1, Number.parseInt(url.searchParams.get('count') ?? '5', 10) || 5))
-        sendJson(res, 200, { nonces: Array.from({ length: count }, () => randomBytes(16).toString('hex')) }, cors)
+        sendJson(res, 200, { nonces: nonces.issue(count) }, cors)
         return true
       }
       case 'POST emailVerifications/create': {
@@ -155,24 +256,84 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
         sendJson(res, 201, { verificationUUID, email }, cors)
         return true
       }
-      case 'POST emailVerifications/signin': {
-        const body = await readJsonObject(req)
-        const outcome = otp.redeem(textMember(body, 'verificationUUID', 64), textMember(body, 'verificationToken', 64))
-        if (typeof outcome === 'string') {
-          const message = { unknown_verification: 'No such verification (it was used, or never started).', expired: 'The code has expired: send a new one.', too_many_attempts: 'Too many wrong codes: send a new one.', wrong_code: 'The code is not right.' }[outcome]
-          throw new EmulatorError(outcome === 'wrong_code' ? 400 : outcome === 'too_many_attempts' ? 429 : 400, outcome === 'wrong_code' ? 'invalid_verification_code' : outcome, message)
-        }
-        const user = users.signIn(outcome.email)
-        const origin = req.headers.origin
-        const session = sessions.create({
-          userId: user.id,
-          ipAddress: req.socket.remoteAddress ?? null,
-          userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 512) : null,
-          audience: typeof origin === 'string' && origin !== 'null' ? origin : undefined,
-          mfaPending: options.requireMfa === true,
-        })
+      case 'POST emailVerifications/signin':
+        await openSession(req, res, cors, users.signInWithEmail(redeemCode(await readJsonObject(req))))
+        return true
+      case 'POST emailVerifications/verify': {
+        // A signed-in user adds an email: the code proves it, the next tokens carry it.
+        const { session, user } = authenticate(req)
+        const email = redeemCode(await readJsonObject(req))
+        const linked = users.linkEmail(user, email)
+        if (typeof linked === 'string') throw new EmulatorError(409, 'email_already_exists', `${email} belongs to another user: sign in with it, or use another address.`)
         const answer = verifyResponse(session, user)
-        await webhooks.send('user.session.created', user.id, { ...sessionObject(session), verifiedCredentials: [user.credential] })
+        if (linked.added) await webhooks.send('user.updated', user.id, sdkUser(user, { environmentId }))
+        sendJson(res, 200, answer, cors)
+        return true
+      }
+      case 'POST connect': {
+        // Dynamic records that a wallet connected (analytics); the emulator only checks the body.
+        const body = await readJsonObject(req)
+        textMember(body, 'address', 256)
+        textMember(body, 'chain', 16)
+        sendNoContent(res, cors)
+        return true
+      }
+      case 'POST smsVerifications/create': {
+        const phone = phoneOf(await readJsonObject(req))
+        const { verificationUUID, code } = otp.create(e164(phone), 'sms')
+        phones.set(verificationUUID, phone)
+        // Bounded, as the codes are: the oldest go first.
+        if (phones.size > 10_000) phones.delete(phones.keys().next().value as string)
+        log(`sms code for ${e164(phone)}: ${code}`)
+        options.onSmsOtp?.({ phone: e164(phone), code, verificationUUID })
+        sendJson(res, 201, { verificationUUID, ...phone }, cors)
+        return true
+      }
+      case 'POST smsVerifications/signin':
+        await openSession(req, res, cors, users.signInWithPhone(redeemPhone(await readJsonObject(req))))
+        return true
+      case 'POST smsVerifications/verify': {
+        const { session, user } = authenticate(req)
+        const phone = redeemPhone(await readJsonObject(req))
+        const linked = users.linkPhone(user, phone)
+        if (typeof linked === 'string') throw new EmulatorError(409, 'phone_number_already_exists', `${e164(phone)} belongs to another user: sign in with it, or use another number.`)
+        const answer = verifyResponse(session, user)
+        if (linked.added) await webhooks.send('user.updated', user.id, sdkUser(user, { environmentId }))
+        sendJson(res, 200, answer, cors)
+        return true
+      }
+      case 'POST wallets/signin': {
+        const wallet = checkWalletProof(await readJsonObject(req), walletContext(req))
+        await openSession(req, res, cors, users.signInWithWallet(wallet))
+        return true
+      }
+      case 'POST verify/link': {
+        const { session, user } = authenticate(req)
+        const wallet = checkWalletProof(await readJsonObject(req), walletContext(req))
+        const linked = users.linkWallet(user, wallet)
+        // Dynamic's code for this case, which its client turns into WalletAlreadyLinkedToAnotherUserError.
+        if (typeof linked === 'string') throw new EmulatorError(409, 'reassign_wallet_confirm', 'This wallet belongs to another user: sign in with it, or unlink it from that user first.')
+        const answer = verifyResponse(session, user)
+        if (linked.added) {
+          await webhooks.send('wallet.linked', user.id, walletObject(user, linked.credential))
+          await webhooks.send('user.updated', user.id, sdkUser(user, { environmentId }))
+        }
+        sendJson(res, 200, answer, cors)
+        return true
+      }
+      case 'POST verify/unlink': {
+        const { session, user } = authenticate(req)
+        const body = await readJsonObject(req)
+        // Dynamic's VerifyUnlinkRequest names the credential `walletId`, `verifiedCredentialId` (or, misspelt, `verifiedCrentialId`).
+        const named = ['walletId', 'verifiedCredentialId', 'verifiedCrentialId'].find((name) => body[name] !== undefined && body[name] !== null)
+        if (!named) throw new EmulatorError(400, 'invalid_request', 'Name the credential to unlink: { "walletId": "<verified credential id>" } or { "verifiedCredentialId": "…" }.')
+        const removed = users.unlink(user, textMember(body, named, 64))
+        if (removed === 'unknown_credential') throw new EmulatorError(404, 'credential_not_found', 'The user has no verified credential with that id.')
+        if (removed === 'last_credential') throw new EmulatorError(422, 'last_credential', 'This is the user\'s only credential: link another one before unlinking it.')
+        if (typeof removed === 'string') throw new EmulatorError(409, removed, 'The credential cannot be unlinked.')
+        const answer = verifyResponse(session, user)
+        if (removed.format === 'blockchain') await webhooks.send('wallet.unlinked', user.id, walletObject(user, removed))
+        await webhooks.send('user.updated', user.id, sdkUser(user, { environmentId }))
         sendJson(res, 200, answer, cors)
         return true
       }
@@ -186,7 +347,9 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
         const { session, user } = authenticate(req)
         const problem = users.update(user, await readJsonObject(req))
         if (problem) throw new EmulatorError(422, 'invalid_user_fields', problem)
-        sendJson(res, 200, { ...verifyResponse(session, user), nextView: 'done' }, cors)
+        const answer = { ...verifyResponse(session, user), nextView: 'done' }
+        await webhooks.send('user.updated', user.id, sdkUser(user, { environmentId }))
+        sendJson(res, 200, answer, cors)
         return true
       }
       case 'DELETE users': {
@@ -228,8 +391,8 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
   async function emulatorRoute(path: string, method: string, req: IncomingMessage, res: ServerResponse, url: URL, cors: Record<string, string>): Promise<boolean> {
     if (path === '/emulator/otp') {
       if (method !== 'GET') throw new EmulatorError(405, 'method_not_allowed', 'Read codes with GET /emulator/otp?email=<address>.')
-      const email = url.searchParams.get('email')
-      if (!email) throw new EmulatorError(400, 'invalid_request', 'Name the address: GET /emulator/otp?email=<address>.')
+      const email = url.searchParams.get('email') ?? url.searchParams.get('phone')
+      if (!email) throw new EmulatorError(400, 'invalid_request', 'Name the address or the number: GET /emulator/otp?email=<address> or ?phone=<+E.164 number>.')
       const code = otp.lastCode(email)
       if (code === undefined) throw new EmulatorError(404, 'no_code', `No code has been sent to ${email}.`)
       sendJson(res, 200, { code }, cors)
@@ -255,7 +418,7 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
       const session = sessions.bySid(id)
       if (sessionMatch[2] ? method !== 'POST' : method !== 'GET') throw new EmulatorError(405, 'method_not_allowed', sessionMatch[2] ? 'Revoke with POST.' : 'Read a session with GET.')
       if (!session) throw new EmulatorError(404, 'no_session', `No session ${id}.`)
-      if (sessionMatch[2]) await revoke(session)
+      if (sessionMatch[2]) await revoke(session, 'admin')
       sendJson(res, 200, info(session), cors)
       return true
     }
@@ -273,12 +436,13 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
   return {
     api,
     policy,
+    close: () => webhooks.close(),
     async handle(req, res, url) {
       const method = req.method ?? 'GET'
       const cors = policy.headers(req)
       if (url.pathname.startsWith(sdkBase)) return sdkRoute(url.pathname.slice(sdkBase.length), method, req, res, url, cors)
       if (url.pathname.startsWith('/emulator/')) return emulatorRoute(url.pathname, method, req, res, url, cors)
-      return false
+      return admin.handle(url.pathname, method, req, res, cors)
     },
   }
 }

@@ -21,6 +21,8 @@ export interface EmulatedSession {
   readonly audience: string | undefined
   /** MFA still to complete (the project requires MFA). */
   mfaPending: boolean
+  /** The credential the session was opened with (its tokens' `signin_credential_id`). */
+  readonly signInCredentialId: string
 }
 
 /** Dynamic's `Session` object, as its webhooks and admin API describe it. */
@@ -54,7 +56,7 @@ export class SessionStore {
   private readonly sids = new Map<string, string>()
   private readonly tokens = new Map<string, IssuedToken>()
 
-  create(input: { userId: string; ipAddress: string | null; userAgent: string | null; audience: string | undefined; mfaPending: boolean }): EmulatedSession {
+  create(input: { userId: string; ipAddress: string | null; userAgent: string | null; audience: string | undefined; mfaPending: boolean; signInCredentialId: string }): EmulatedSession {
     const id = randomUUID()
     const session: EmulatedSession = { id, currentSid: id, createdAt: new Date(), revokedAt: null, ...input }
     this.sessions.set(id, session)

@@ -61,9 +61,11 @@ export function mintSessionTokens(
     now,
     expiresIn: lifetime,
     scope,
-    credentials: [user.credential as unknown as NonNullable<MintOptions['credentials']>[number]],
+    credentials: user.credentials.map((credential) => ({ ...credential })) as unknown as NonNullable<MintOptions['credentials']>,
     ...(session.audience !== undefined ? { audience: session.audience } : {}),
   }
+  // Which credential was verified last (a sign-in or a link), and which one opened the session.
+  const credentialClaims = { last_verified_credential_id: user.lastVerifiedCredentialId, signin_credential_id: session.signInCredentialId }
   const profile: Record<string, unknown> = {}
   for (const name of KIT_PROFILE_CLAIMS) profile[name] = undefined
   for (const [field, value] of Object.entries(user.fields)) profile[CLAIM_OF[field as InformationField]] = value
@@ -72,6 +74,7 @@ export function mintSessionTokens(
     kind: 'id',
     claims: {
       ...profile,
+      ...credentialClaims,
       originalSid: session.id,
       new_user: user.newUser,
       first_visit: user.createdAt.toISOString(),
@@ -81,6 +84,6 @@ export function mintSessionTokens(
       missing_fields: missing.map((field) => ({ ...field })),
     },
   })
-  const minifiedJwt = issuer.mint({ ...shared, kind: 'access', claims: { originalSid: session.id } })
+  const minifiedJwt = issuer.mint({ ...shared, kind: 'access', claims: { email: user.email, ...credentialClaims, originalSid: session.id } })
   return { jwt, minifiedJwt, expiresAt: now + lifetime }
 }

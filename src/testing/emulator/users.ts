@@ -1,7 +1,8 @@
 /**
- * The emulated environment's users, in memory: one per email address, created at the first
- * sign-in, with the information fields `PUT users` sets. Rendered as Dynamic's `SdkUser` (camelCase
- * members; the credentials keep the JWT's wire names, as Dynamic's API sends them).
+ * The emulated environment's users, in memory: created at the first sign-in, by email code or by
+ * wallet, holding verified credentials (emails and wallets) that can be linked and unlinked, and
+ * the information fields `PUT users` sets. Rendered as Dynamic's `SdkUser` (camelCase members;
+ * the credentials keep the JWT's wire names, as Dynamic's API sends them).
  */
 import { randomUUID } from 'node:crypto'
 import { INFORMATION_FIELDS, type InformationField } from './options.js'
@@ -17,11 +18,72 @@ export interface EmailCredential {
   verifiedAt: string
 }
 
+/** A wallet credential (`format: "blockchain"`), with the members Dynamic's `JwtVerifiedCredential` puts on the wire. */
+export interface WalletCredential {
+  id: string
+  format: 'blockchain'
+  /** EIP-55 checksummed for EVM; base58 for Solana. */
+  address: string
+  /** The credential's chain name (`eip155` for EVM, `solana`), as Dynamic's client maps it back to its chains. */
+  chain: string
+  /** The wallet's name as Dynamic's client sends it (`normalizeWalletNameWithChain`: `metamaskevm`). */
+  wallet_name: string
+  /** Dynamic's `WalletProviderEnum`: `browserExtension`, … */
+  wallet_provider: string
+  public_identifier: string
+  signInEnabled: true
+  name_service: Record<string, never>
+  wallet_properties: Record<string, never>
+  lastSelectedAt: string
+  verifiedAt: string
+}
+
+/** A phone number credential (`format: "phoneNumber"`), with the members Dynamic's `JwtVerifiedCredential` puts on the wire. */
+export interface PhoneCredential {
+  id: string
+  format: 'phoneNumber'
+  /** The national number, as the client sent it. */
+  phoneNumber: string
+  /** The country calling code, without `+` (`1`, `44`). */
+  phoneCountryCode: string
+  /** ISO 3166 alpha-2 (`US`). */
+  isoCountryCode: string
+  /** E.164: `+<country code><number>`. */
+  public_identifier: string
+  signInEnabled: true
+  verifiedAt: string
+}
+
+/** A phone number a code was sent to. */
+export interface VerifiedPhone {
+  phoneNumber: string
+  phoneCountryCode: string
+  isoCountryCode: string
+}
+
+/** A phone number in E.164. */
+export const e164 = (phone: VerifiedPhone): string => `+${phone.phoneCountryCode}${phone.phoneNumber}`
+
+/** A verified credential of a user. */
+export type UserCredential = EmailCredential | WalletCredential | PhoneCredential
+
+/** What a wallet sign-in or link proved. */
+export interface VerifiedWallet {
+  address: string
+  chain: string
+  walletName: string
+  walletProvider: string
+}
+
 /** A user of the emulated environment. */
 export interface EmulatedUser {
   readonly id: string
-  readonly email: string
-  readonly credential: EmailCredential
+  /** The user's email (the first one verified), or undefined for a user who only has wallets. */
+  email: string | undefined
+  /** Verified credentials, oldest first. */
+  readonly credentials: UserCredential[]
+  /** The credential verified most recently (a sign-in or a link). */
+  lastVerifiedCredentialId: string
   readonly createdAt: Date
   lastVisit: Date
   /** True until the user signs in a second time. */
@@ -29,6 +91,48 @@ export interface EmulatedUser {
   /** Information fields set through `PUT users` (camelCase, as Dynamic's `UserFields`). */
   readonly fields: Partial<Record<InformationField, unknown>>
   metadata: Record<string, unknown>
+}
+
+/** A sign-in's user, and whether it was created by it. */
+export interface SignInOutcome {
+  user: EmulatedUser
+  created: boolean
+  credential: UserCredential
+}
+
+/** Why a credential could not be linked or unlinked. */
+export type CredentialRefusal = 'linked_to_another_user' | 'unknown_credential' | 'last_credential'
+
+const emailKey = (email: string): string => `email:${email.toLowerCase()}`
+// EVM addresses are case-insensitive (the case is only a checksum).
+const walletKey = (wallet: { chain: string; address: string }): string => `${wallet.chain}:${wallet.chain === 'eip155' ? wallet.address.toLowerCase() : wallet.address}`
+const phoneKey = (phone: VerifiedPhone): string => `phone:${e164(phone)}`
+const keyOf = (credential: UserCredential): string =>
+  credential.format === 'email' ? emailKey(credential.email) : credential.format === 'phoneNumber' ? phoneKey(credential) : walletKey(credential)
+
+function phoneCredential(phone: VerifiedPhone, now: Date): PhoneCredential {
+  return { id: randomUUID(), format: 'phoneNumber', ...phone, public_identifier: e164(phone), signInEnabled: true, verifiedAt: now.toISOString() }
+}
+
+function emailCredential(email: string, now: Date): EmailCredential {
+  return { id: randomUUID(), format: 'email', email, public_identifier: email, signInEnabled: true, verifiedAt: now.toISOString() }
+}
+
+function walletCredential(wallet: VerifiedWallet, now: Date): WalletCredential {
+  return {
+    id: randomUUID(),
+    format: 'blockchain',
+    address: wallet.address,
+    chain: wallet.chain,
+    wallet_name: wallet.walletName,
+    wallet_provider: wallet.walletProvider,
+    public_identifier: wallet.address,
+    signInEnabled: true,
+    name_service: {},
+    wallet_properties: {},
+    lastSelectedAt: now.toISOString(),
+    verifiedAt: now.toISOString(),
+  }
 }
 
 /** The fields a user still owes among `required`, as `kyc` entries. */
@@ -45,36 +149,104 @@ const MAX_FIELD_LENGTH = 256
 /** The users of one emulator. */
 export class UserStore {
   private readonly byId = new Map<string, EmulatedUser>()
-  private readonly idsByEmail = new Map<string, string>()
+  /** Each credential's owner, by `email:<address>` or `<chain>:<address>`. */
+  private readonly owners = new Map<string, string>()
 
-  /** The user of `email`, created on first use. */
-  signIn(email: string): EmulatedUser {
-    const key = email.toLowerCase()
-    const existing = this.idsByEmail.get(key)
+  /** Signs in by email: the address's user, created on first use. */
+  signInWithEmail(email: string): SignInOutcome {
+    const existing = this.owners.get(emailKey(email))
+    if (existing) return this.returning(this.byId.get(existing)!, emailKey(email))
     const now = new Date()
-    if (existing) {
-      const user = this.byId.get(existing)!
-      user.newUser = false
-      user.lastVisit = now
-      return user
+    const credential = emailCredential(email, now)
+    return { user: this.create(credential, now, { email }), created: true, credential }
+  }
+
+  /** Signs in by wallet: the wallet's user, created on first use. */
+  signInWithWallet(wallet: VerifiedWallet): SignInOutcome {
+    const existing = this.owners.get(walletKey(wallet))
+    if (existing) return this.returning(this.byId.get(existing)!, walletKey(wallet))
+    const now = new Date()
+    const credential = walletCredential(wallet, now)
+    return { user: this.create(credential, now, {}), created: true, credential }
+  }
+
+  /** Signs in by SMS code: the phone number's user, created on first use (its `phoneNumber` field is the number). */
+  signInWithPhone(phone: VerifiedPhone): SignInOutcome {
+    const existing = this.owners.get(phoneKey(phone))
+    if (existing) return this.returning(this.byId.get(existing)!, phoneKey(phone))
+    const now = new Date()
+    const credential = phoneCredential(phone, now)
+    return { user: this.create(credential, now, { phoneNumber: e164(phone) }), created: true, credential }
+  }
+
+  /** Adds a phone number to `user` (or verifies it again when it is already theirs). */
+  linkPhone(user: EmulatedUser, phone: VerifiedPhone): { credential: PhoneCredential; added: boolean } | CredentialRefusal {
+    const owner = this.owners.get(phoneKey(phone))
+    if (owner && owner !== user.id) return 'linked_to_another_user'
+    const known = user.credentials.find((credential) => keyOf(credential) === phoneKey(phone)) as PhoneCredential | undefined
+    if (known) {
+      user.lastVerifiedCredentialId = known.id
+      return { credential: known, added: false }
     }
-    const user: EmulatedUser = {
-      id: randomUUID(),
-      email,
-      credential: { id: randomUUID(), format: 'email', email, public_identifier: email, signInEnabled: true, verifiedAt: now.toISOString() },
-      createdAt: now,
-      lastVisit: now,
-      newUser: true,
-      fields: { email },
-      metadata: {},
+    const credential = phoneCredential(phone, new Date())
+    this.add(user, credential)
+    user.fields.phoneNumber ??= e164(phone)
+    return { credential, added: true }
+  }
+
+  /** Adds a wallet to `user` (or verifies it again when it is already theirs). */
+  linkWallet(user: EmulatedUser, wallet: VerifiedWallet): { credential: WalletCredential; added: boolean } | CredentialRefusal {
+    const owner = this.owners.get(walletKey(wallet))
+    if (owner && owner !== user.id) return 'linked_to_another_user'
+    const now = new Date()
+    const known = user.credentials.find((credential) => keyOf(credential) === walletKey(wallet)) as WalletCredential | undefined
+    if (known) {
+      known.lastSelectedAt = now.toISOString()
+      user.lastVerifiedCredentialId = known.id
+      return { credential: known, added: false }
     }
-    this.byId.set(user.id, user)
-    this.idsByEmail.set(key, user.id)
-    return user
+    const credential = walletCredential(wallet, now)
+    this.add(user, credential)
+    return { credential, added: true }
+  }
+
+  /** Adds an email to `user` (or verifies it again when it is already theirs). */
+  linkEmail(user: EmulatedUser, email: string): { credential: EmailCredential; added: boolean } | CredentialRefusal {
+    const owner = this.owners.get(emailKey(email))
+    if (owner && owner !== user.id) return 'linked_to_another_user'
+    const known = user.credentials.find((credential) => keyOf(credential) === emailKey(email)) as EmailCredential | undefined
+    if (known) {
+      user.lastVerifiedCredentialId = known.id
+      return { credential: known, added: false }
+    }
+    const credential = emailCredential(email, new Date())
+    this.add(user, credential)
+    if (user.email === undefined) {
+      user.email = email
+      user.fields.email = email
+    }
+    return { credential, added: true }
+  }
+
+  /** Removes a credential from `user`; a user keeps at least one. */
+  unlink(user: EmulatedUser, credentialId: string): UserCredential | CredentialRefusal {
+    const index = user.credentials.findIndex((credential) => credential.id === credentialId)
+    if (index < 0) return 'unknown_credential'
+    if (user.credentials.length === 1) return 'last_credential'
+    const [removed] = user.credentials.splice(index, 1) as [UserCredential]
+    this.owners.delete(keyOf(removed))
+    if (user.lastVerifiedCredentialId === removed.id) user.lastVerifiedCredentialId = user.credentials[user.credentials.length - 1]!.id
+    if (removed.format === 'email' && user.email?.toLowerCase() === removed.email.toLowerCase()) {
+      const next = user.credentials.find((credential): credential is EmailCredential => credential.format === 'email')
+      user.email = next?.email
+      if (next) user.fields.email = next.email
+      else delete user.fields.email
+    }
+    return removed
   }
 
   byEmail(email: string): EmulatedUser | undefined {
-    const id = this.idsByEmail.get(email.toLowerCase())
+    const id = this.owners.get(emailKey(email))
     return id === undefined ? undefined : this.byId.get(id)
   }
 
@@ -87,8 +259,41 @@ export class UserStore {
     const user = this.byId.get(id)
     if (!user) return undefined
     this.byId.delete(id)
-    this.idsByEmail.delete(user.email.toLowerCase())
+    for (const credential of user.credentials) this.owners.delete(keyOf(credential))
     return user
+  }
+
+  private create(credential: UserCredential, now: Date, fields: EmulatedUser['fields']): EmulatedUser {
+    const user: EmulatedUser = {
+      id: randomUUID(),
+      email: credential.format === 'email' ? credential.email : undefined,
+      credentials: [credential],
+      lastVerifiedCredentialId: credential.id,
+      createdAt: now,
+      lastVisit: now,
+      newUser: true,
+      fields: { ...fields },
+      metadata: {},
+    }
+    this.byId.set(user.id, user)
+    this.owners.set(keyOf(credential), user.id)
+    return user
+  }
+
+  private returning(user: EmulatedUser, key: string): SignInOutcome {
+    const credential = user.credentials.find((known) => keyOf(known) === key)!
+    const now = new Date()
+    user.newUser = false
+    user.lastVisit = now
+    user.lastVerifiedCredentialId = credential.id
+    if (credential.format === 'blockchain') credential.lastSelectedAt = now.toISOString()
+    return { user, created: false, credential }
+  }
+
+  private add(user: EmulatedUser, credential: UserCredential): void {
+    user.credentials.push(credential)
+    user.lastVerifiedCredentialId = credential.id
+    this.owners.set(keyOf(credential), user.id)
   }
 
   /**
@@ -124,9 +329,9 @@ export function sdkUser(user: EmulatedUser, input: { environmentId: string; sess
   const out: Record<string, unknown> = {
     id: user.id,
     projectEnvironmentId: input.environmentId,
-    verifiedCredentials: [user.credential],
-    lastVerifiedCredentialId: user.credential.id,
-    email: user.email,
+    verifiedCredentials: user.credentials.map((credential) => ({ ...credential })),
+    lastVerifiedCredentialId: user.lastVerifiedCredentialId,
+    ...(user.email !== undefined ? { email: user.email } : {}),
     firstVisit: user.createdAt.toISOString(),
     lastVisit: user.lastVisit.toISOString(),
     newUser: user.newUser,
@@ -138,4 +343,19 @@ export function sdkUser(user: EmulatedUser, input: { environmentId: string; sess
   if (input.scope !== undefined) out.scope = input.scope
   if (input.missing !== undefined) out.missingFields = input.missing
   return out
+}
+
+/** Dynamic's wallet object, as `wallet.linked` and `wallet.unlinked` carry it: the credential's wallet and its owner. */
+export function walletObject(user: EmulatedUser, credential: WalletCredential): Record<string, unknown> {
+  return {
+    id: credential.id,
+    userId: user.id,
+    name: credential.wallet_name,
+    chain: credential.chain === 'solana' ? 'SOL' : 'EVM',
+    publicKey: credential.address,
+    provider: credential.wallet_provider,
+    signInEnabled: credential.signInEnabled,
+    lastSelectedAt: credential.lastSelectedAt,
+    createdAt: credential.verifiedAt,
+  }
 }
