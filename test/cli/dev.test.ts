@@ -47,6 +47,7 @@ describe('dev: the stand-in from the command line', { concurrency: 3 }, () => {
       await dev.started
       const { stdout } = dev.output()
       assert.match(stdout, /createDynamicAuth\(\{ environmentId: '[0-9a-f-]{36}', jwksUrl: 'http:\/\/127\.0\.0\.1:\d+\/api\/v0\/sdk\/[0-9a-f-]{36}\/\.well-known\/jwks' \}\)/)
+      assert.match(stdout, /DYNAMIC_ENVIRONMENT_ID=[0-9a-f-]{36}\n +DYNAMIC_JWKS_URL=http:\/\/127\.0\.0\.1:\d+\/api\/v0\/sdk\/[0-9a-f-]{36}\/\.well-known\/jwks\n/)
       assert.match(stdout, /sign in +POST http:\/\/127\.0\.0\.1:\d+\/api\/v0\/sdk\/[0-9a-f-]{36}\/verify/)
       assert.match(stdout, /dynamic-guard mint --stand-in http:\/\/127\.0\.0\.1:\d+/)
       assert.match(stdout, /key +RSA-4096 \(as Dynamic\)/)
