@@ -1,20 +1,23 @@
 /**
  * What Dynamic's SDK receives when a user signs in (its `verify` answer): the ID token (`jwt`),
  * the access token (`minifiedJwt`, the one a backend verifies and the cookie carries),
- * `expiresAt` in seconds and the user, with camelCase members as Dynamic's SDK API writes them.
+ * `expiresAt` in seconds and the user, with the member names of Dynamic's SDK API: camelCase for
+ * the user (`verifiedCredentials`), the token's own snake_case names inside each credential
+ * (`wallet_name`), as Dynamic's `JwtVerifiedCredential` model reads them.
  */
 import { decodeBase64url } from '../parse/base64url.js'
 import type { VerifiedCredential } from '../session/claims.js'
 
-/** A credential as Dynamic's SDK API lists it on the user. */
+/** A credential as Dynamic's SDK API lists it on the user (its `JwtVerifiedCredential`). */
 export interface SignInCredential {
   id: string
   format: string
   address?: string
   chain?: string
-  walletName?: string
-  walletProvider?: string
-  publicIdentifier?: string
+  wallet_name?: string
+  wallet_provider?: string
+  public_identifier?: string
+  name_service?: Record<string, unknown>
   email?: string
   [member: string]: unknown
 }
@@ -45,14 +48,9 @@ export interface SignInResult {
   user: SignInUser
 }
 
-function camel(name: string): string {
-  return name.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase())
-}
-
+/** The token's credential under the same names: Dynamic's API and its tokens share one model. */
 function credential(source: VerifiedCredential): SignInCredential {
-  const out: Record<string, unknown> = {}
-  for (const [name, value] of Object.entries(source)) out[camel(name)] = value
-  return out as SignInCredential
+  return { ...source } as SignInCredential
 }
 
 function payloadOf(token: string): Record<string, unknown> {

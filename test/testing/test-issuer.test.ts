@@ -10,6 +10,7 @@ import {
   type TestIssuerServer,
 } from '../../src/testing/index.js'
 import { KEY_POOL_SIZE } from '../../src/testing/key-pool.js'
+import { assertModel } from '../emulator/models.js'
 
 function claimsOf(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'))
@@ -111,7 +112,7 @@ describe('test issuer, in-process (no port)', () => {
     assert.equal(result.user.sessionId, access.sid)
     assert.equal(result.user.email, 'grace@example.com')
     assert.equal(result.user.firstName, 'Grace')
-    assert.equal(result.user.verifiedCredentials[0]!.walletName, 'metamask')
+    assert.equal(result.user.verifiedCredentials[0]!.wallet_name, 'metamask') // the token's own member name, as Dynamic's model reads it
     assert.equal((await auth.verifyToken(result.jwt)).tokenKind, 'id')
     assert.equal((await auth.verifyToken(result.minifiedJwt)).tokenKind, 'access')
   })
@@ -418,5 +419,27 @@ describe('the kit mints both tokens with the members of Dynamic\'s models', () =
     assert.deepEqual(session.credentials[1]!.futureMember, { x: 1 })
     assert.deepEqual(session.chains, ['bip122'])
     assert.equal(session.credentials[2]!.format, 'totp')
+  })
+})
+
+describe("the stand-in's sign-in answer reads as Dynamic's VerifyResponse", () => {
+  test('in-process (signIn) and over HTTP (POST verify): every credential member under its wire name', async () => {
+    const issuer = createTestIssuer({ modulusLength: 2048 })
+    const inProcess = issuer.signIn()
+    const read = assertModel('VerifyResponse', inProcess) as { user: { verifiedCredentials: Array<Record<string, unknown>> } }
+    const wallet = read.user.verifiedCredentials.find((c) => c.format === 'blockchain')
+    assert.ok(wallet, 'the default user has a wallet credential')
+    // What Dynamic's client sees once its reader has run: the members it knows, not undefined.
+    assert.equal(typeof wallet.walletName, 'string')
+    assert.equal(typeof wallet.walletProvider, 'string')
+    assert.equal(typeof wallet.publicIdentifier, 'string')
+    const server = await issuer.listen()
+    try {
+      const response = await fetch(server.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+      assert.equal(response.status, 200)
+      assertModel('VerifyResponse', await response.json())
+    } finally {
+      await server.close()
+    }
   })
 })
