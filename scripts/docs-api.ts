@@ -9,7 +9,7 @@
  *
  * Usage: node --import tsx scripts/docs-api.ts
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Application, Comment, ReflectionKind } from 'typedoc'
@@ -104,6 +104,8 @@ async function main(): Promise<void> {
   if (app.logger.hasErrors() || app.logger.hasWarnings()) throw new Error('TypeDoc reported problems (see above)')
   await app.generateOutputs(project)
   if (app.logger.hasErrors() || app.logger.hasWarnings()) throw new Error('TypeDoc reported problems (see above)')
+  const repaired = repairAnchors(out)
+  if (repaired > 0) console.log(`API reference: ${repaired} links pointed at their anchor's kebab-case form; repaired`)
 
   // The reference's home: the subpaths in package.json order, each with its summary.
   const summaries = new Map(
@@ -125,6 +127,39 @@ async function main(): Promise<void> {
     `# API reference\n\nGenerated from the TSDoc comments of the source, one section per entry point of the package.\n\n| import | |\n|---|---|\n${rows.join('\n')}\n`,
   )
   console.log(`API reference: ${entries.length} modules → ${relative(root, out)}/`)
+}
+
+/**
+ * typedoc-plugin-markdown names a property's anchor after the property (`property-environment_id`)
+ * but links to it in kebab case (`#property-environment-id`), so every link to a snake_case claim
+ * lands nowhere. Rewrites each link whose anchor is missing from its target page to the one anchor
+ * of that page with the same kebab-case form. Returns how many links it rewrote.
+ */
+function repairAnchors(folder: string): number {
+  const pages = markdownFiles(folder)
+  const anchorsOf = new Map(pages.map((page) => [page, [...readFileSync(page, 'utf8').matchAll(/<a id="([^"]+)"><\/a>/g)].map((match) => match[1]!)]))
+  const kebab = (anchor: string) => anchor.toLowerCase().replace(/[_\s]+/g, '-')
+  let repaired = 0
+  for (const page of pages) {
+    const text = readFileSync(page, 'utf8')
+    const next = text.replace(/\]\(([^)#\s]*\.md)#([^)\s]+)\)/g, (link, target: string, anchor: string) => {
+      const anchors = anchorsOf.get(resolve(dirname(page), target))
+      if (!anchors || anchors.includes(anchor)) return link
+      const same = anchors.filter((candidate) => kebab(candidate) === kebab(anchor))
+      if (same.length !== 1) return link
+      repaired++
+      return `](${target}#${same[0]})`
+    })
+    if (next !== text) writeFileSync(page, next)
+  }
+  return repaired
+}
+
+function markdownFiles(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
+    const path = resolve(folder, entry.name)
+    return entry.isDirectory() ? markdownFiles(path) : entry.name.endsWith('.md') ? [path] : []
+  })
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -80,6 +80,7 @@ function apiSidebar(): Item[] {
     else if (item.link === '/api/dynamic-guard/') rootItems.push(...(item.items ?? []))
     else rootItems.push(item)
   }
+  for (const group of [...rootItems, ...modules.values()]) sortGroups(group)
   const order = Object.keys(pkg.exports).map((subpath) => subpath.slice(2))
   const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length)
   const sections = [...modules.entries()].sort(([a], [b]) => rank(a) - rank(b)).map(([, item]) => item)
@@ -90,6 +91,21 @@ function apiSidebar(): Item[] {
   ]
 }
 
+/**
+ * TypeDoc lists a module's members in source order, which in the sidebar reads as no order at all
+ * (createDynamicAuth came last among the functions). Within each group (Functions, Interfaces...):
+ * what an application starts from first (`create…`), then by name.
+ */
+function sortGroups(item: Item): void {
+  const children = item.items
+  if (!children) return
+  if (children.every((child) => child.items === undefined)) {
+    const first = (text = '') => (text.startsWith('create') ? 0 : 1)
+    children.sort((a, b) => first(a.text) - first(b.text) || (a.text ?? '').localeCompare(b.text ?? ''))
+  }
+  for (const child of children) sortGroups(child)
+}
+
 export default defineConfig({
   title: 'dynamic-guard',
   description: pkg.description,
@@ -97,6 +113,7 @@ export default defineConfig({
   cleanUrls: true,
   lastUpdated: false,
   srcExclude: ['**/README.md'],
+  head: [['link', { rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }]],
   vite: {
     // The local search index is one chunk holding every page's text, loaded only when the search
     // box opens; it passed Vite's 500 kB warning as the guides and the API reference grew.

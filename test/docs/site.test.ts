@@ -14,6 +14,7 @@ import { join, normalize, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
 import { CHROMIUM_PATH, launchChromium } from '../../demo/chromium.js'
+import { brokenLinks } from './built-links.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2' }
@@ -95,6 +96,26 @@ describe('the docs site in headless Chromium', () => {
     await page.waitForURL(`${origin}/api/dynamic-guard/functions/createDynamicAuth`)
     assert.match(await page.locator('.vp-doc h1').first().innerText(), /createDynamicAuth/)
     assert.match(await page.locator('.vp-doc').innerText(), /function createDynamicAuth\(options\): DynamicAuth/)
+  })
+
+  it('every internal link of every page, generated API pages included, leads to a page and its anchor', (t) => {
+    const { pages, links, broken } = brokenLinks(out)
+    t.diagnostic(`${pages} pages, ${links} internal links`)
+    assert.ok(pages > 100, `only ${pages} pages: the API reference is missing`)
+    assert.deepEqual(broken.slice(0, 10), [], `${broken.length} broken links`)
+  })
+
+  it('lists createDynamicAuth first among the functions of the API sidebar, and has a favicon', async () => {
+    await page.goto(`${origin}/api/dynamic-guard/functions/createDynamicAuth`)
+    const functions = page.locator('.VPSidebar .VPSidebarItem', { has: page.locator(':scope > .item', { hasText: /^Functions$/ }) }).first()
+    const names = (await functions.locator('.items a').allInnerTexts()).map((text) => text.trim())
+    assert.equal(names[0], 'createDynamicAuth', names.join(', '))
+    assert.deepEqual(names.slice(1), [...names.slice(1)].sort((a, b) => Number(b.startsWith('create')) - Number(a.startsWith('create')) || a.localeCompare(b)))
+    const icon = await page.locator('link[rel="icon"]').getAttribute('href')
+    assert.equal(icon, '/favicon.svg')
+    const response = await fetch(`${origin}${icon}`)
+    assert.equal(response.status, 200)
+    assert.match(await response.text(), /^<svg /)
   })
 
   it('fetched nothing from outside its own origin', () => {
