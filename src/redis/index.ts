@@ -28,5 +28,5 @@ export {
   type RedisRevocationStoreOptions,
 } from './revocation-store.js'
 export { createRedisKeyStore, type RedisKeyStoreEvent, type RedisKeyStoreOptions } from './key-store.js'
-export { createRedisWebhookDedupe, type RedisWebhookDedupeOptions } from './webhook-dedupe.js'
+export { createRedisWebhookDedupe, type RedisWebhookDedupe, type RedisWebhookDedupeOptions } from './webhook-dedupe.js'
 export type { RedisClientLike, RedisSubscriberLike } from './client.js'
