@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,8 +18,8 @@ export interface RedisServer {
   stop(): Promise<void>
   /** Starts it again on the same port. */
   start(): Promise<void>
-  /** `kill -9`: no shutdown, no final save; waits for the exit. */
-  crash(): Promise<void>
+  /** `kill -9`: no shutdown, no final save; waits for the exit. `loseData` deletes the AOF too (a restart comes back empty). */
+  crash(options?: { loseData?: boolean }): Promise<void>
   /** Sends a signal to the running server (`SIGSTOP`, `SIGCONT`). */
   signal(signal: NodeJS.Signals): void
 }
@@ -95,13 +95,15 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       if (current) return
       current = await launch(port, dir)
     },
-    async crash() {
+    async crash({ loseData = false } = {}) {
       const running = current
       current = undefined
-      if (!running || running.exitCode !== null) return
-      const exited = once(running, 'exit')
-      running.kill('SIGKILL')
-      await exited
+      if (running && running.exitCode === null) {
+        const exited = once(running, 'exit')
+        running.kill('SIGKILL')
+        await exited
+      }
+      if (loseData && dir !== undefined) for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true })
     },
     signal(signal) {
       current?.kill(signal)
