@@ -4,7 +4,7 @@
  * own, made with `duplicate()` and owned by the store that made it.
  */
 
-/** A connected node-redis client (`createClient(...)` after `await client.connect()`). */
+/** A node-redis client (`createClient(...)`), connected or still connecting: commands fail at once until it is ready. */
 export interface RedisClientLike {
   readonly isReady: boolean
   sendCommand(args: string[]): Promise<unknown>

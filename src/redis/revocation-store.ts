@@ -34,7 +34,7 @@ export type RedisRevocationEvent =
 
 /** Options of {@link createRedisRevocationStore}. Durations in milliseconds. */
 export interface RedisRevocationStoreOptions {
-  /** A connected node-redis client. The store duplicates it once for its subscription and closes only that copy. */
+  /** A node-redis client, connected or still connecting. The store duplicates it once for its subscription and closes only that copy. */
   client: RedisClientLike
   /**
    * Required, because neither answer is right for everyone: what to do once Redis has been
@@ -423,8 +423,9 @@ class RedisStore implements RedisRevocationStore {
  * A revocation store shared by every instance connected to the same Redis.
  *
  * @example
- * const client = await createClient({ url: process.env.REDIS_URL }).connect()
- * const revocation = createRedisRevocationStore({ client, whenStale: 'serve' })
+ * const client = createClient({ url: process.env.REDIS_URL }).on('error', console.error)
+ * await Promise.race([client.connect().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000))])
+ * const revocation = createRedisRevocationStore({ client, whenStale: 'refuse' })
  * const auth = createDynamicAuth({ environmentId, revocation })
  * await auth.warmUp() // keys fetched and the revocation set loaded before taking traffic
  */
