@@ -195,7 +195,10 @@ class RedisStore implements RedisRevocationStore {
   private async start(): Promise<void> {
     try {
       await this.subscriber.connect()
+      // Closed while connecting (Redis was absent): the connection just made must not stay open.
+      if (this.closed) return void (await closeConnection(this.subscriber))
       await this.subscriber.subscribe(this.channel, (message) => this.received(message))
+      if (this.closed) return void (await closeConnection(this.subscriber))
       this.subscribed = true
       await this.sync()
     } catch (error) {

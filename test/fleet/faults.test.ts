@@ -110,7 +110,10 @@ describe('Redis faults without a closed socket', () => {
     const { answers } = await deliverUntilAcknowledged(send)
     assert.deepEqual(answers.at(-1), { status: 200, body: { ok: true, action: 'session_revoked' } })
     assert.deepEqual(handled, [messageId], 'onEvent ran, once')
-    assert.deepEqual((await send()).body, { ok: true, duplicate: true })
+    // Under load a 200 ms command can time out: deliver until acknowledged, as Dynamic would.
+    const again = await deliverUntilAcknowledged(send)
+    assert.deepEqual(again.answers.at(-1)!.body, { ok: true, duplicate: true })
+    assert.deepEqual(handled, [messageId])
   })
 
   test('a revocation webhook during a freeze: 503, then applied on every instance when delivered again', async () => {
@@ -173,7 +176,9 @@ describe('Redis faults without a closed socket', () => {
     try {
       await waitFor('both instances to see Redis down', () => !refusing.auth.revocationStatus().connected && !serving.auth.revocationStatus().connected, 5000)
       t.diagnostic(`seen as down ${Date.now() - frozenAt} ms after the freeze (heartbeat ${FAST.heartbeatInterval} ms + timeout ${FAST.commandTimeout} ms)`)
-      for (const { events } of [refusing, serving]) assert.ok(events.slice(marks[0]).some((e) => e.type === 'revocation_disconnected'))
+      for (const [i, { events }] of [refusing, serving].entries()) {
+        assert.ok(events.slice(marks[i]).some((e) => e.type === 'revocation_disconnected'), 'revocation_disconnected reported')
+      }
       assert.equal(serving.auth.health().status, 'degraded')
       // A revocation made during the freeze: rejected at once (the fleet was not told), in force here.
       const sid = randomUUID()
@@ -187,7 +192,7 @@ describe('Redis faults without a closed socket', () => {
       assert.equal(await refusedWith(refusing.auth, cached), 'revocation_unavailable')
       assert.equal(await refusedWith(serving.auth, cached), 'ok')
       assert.equal(refusing.auth.health().status, 'unavailable')
-      assert.ok(refusing.events.some((e) => e.type === 'revocation_stale'))
+      await waitFor('the revocation_stale event', () => refusing.events.slice(marks[0]).some((e) => e.type === 'revocation_stale'), 5000)
 
       redis.signal('SIGCONT')
       await waitFor('both instances back', () => refusing.auth.revocationStatus().connected && serving.auth.revocationStatus().connected, 10_000)

@@ -50,7 +50,7 @@ describe('webhook metrics', () => {
       assert.ok(!points.some((p) => Object.values(p.attributes).includes('attacker.named.this')))
       // Like every metric, it carries the environment the endpoint accepts.
       const deliveries = points.filter((p) => p.name === METRIC_NAMES.webhooksReceived)
-      assert.ok(deliveries.length > 0 && deliveries.every((p) => p.attributes[A.environmentId] === auth.config.environmentId))
+      assert.ok(deliveries.length > 0 && deliveries.every((p) => p.attributes[A.environmentId] === auth.config.environmentId), 'every delivery counted with the environment id')
     } finally {
       await harness.shutdown()
     }
