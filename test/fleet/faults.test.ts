@@ -8,7 +8,10 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
 import { createClient } from 'redis'
 import { createDynamicAuth, type DynamicAuth } from '../../src/index.js'
 import { createRedisRevocationStore, createRedisWebhookDedupe, type RedisRevocationEvent, type RedisRevocationStore } from '../../src/redis/index.js'
@@ -232,6 +235,24 @@ describe('Redis faults without a closed socket', () => {
       await serving.close()
       await client.close().catch(() => client.destroy())
       await absent.stop()
+    }
+  })
+})
+
+describe('timers', () => {
+  test('a process that closes its store and client exits by itself: no heartbeat keeps it alive', async () => {
+    const redis = await startRedisServer()
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./close-exits.ts', import.meta.url)), redis.url], { stdio: ['ignore', 'pipe', 'inherit'] })
+      let output = ''
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+      const killer = setTimeout(() => child.kill('SIGKILL'), 30_000) // a hang, not a slow exit
+      const [code, signal] = (await once(child, 'exit')) as [number | null, string | null]
+      clearTimeout(killer)
+      assert.equal(output.trim(), 'closed')
+      assert.deepEqual([code, signal], [0, null], 'exited on its own')
+    } finally {
+      await redis.stop()
     }
   })
 })
