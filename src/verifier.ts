@@ -355,7 +355,7 @@ function revocationError(verdict: RevocationVerdict): DynamicAuthError {
     ? new DynamicAuthError('session_revoked', 'The session of this token was revoked (signed out, or revoked by an admin); the user must sign in again.')
     : new DynamicAuthError(
         'revocation_unavailable',
-        'The shared revocation list has been unreachable for longer than its staleness limit and the store is set to refuse meanwhile; retry later.',
+        'The shared revocation list has been unreachable for longer than its staleness limit (or has not been loaded since this instance started) and the store is set to refuse meanwhile; retry later, and check that Redis is reachable and answering.',
         { retryAfter: 5 },
       )
 }

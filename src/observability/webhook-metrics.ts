@@ -21,12 +21,14 @@ function outcomeOf(result: WebhookResult): string {
  * The observer that counts a webhook endpoint's deliveries, when a meter provider is registered
  * or given; otherwise none.
  */
-export function webhookMetrics(setting: TelemetrySetting | undefined): WebhookObserver | undefined {
+export function webhookMetrics(setting: TelemetrySetting | undefined, environmentId: string | undefined): WebhookObserver | undefined {
   const { meter } = resolveTelemetry(setting)
   if (meter === undefined) return undefined
   const received = meter.createCounter(METRICS.webhooksReceived, { description: 'Webhook deliveries, by event name and outcome.', unit: '{webhook}' })
+  // The environment the endpoint accepts, as configured (never one an event claims).
+  const base = environmentId === undefined ? {} : { [ATTRIBUTES.environmentId]: environmentId }
   return (result, eventName) => {
     const event = eventName === undefined ? 'unknown' : EVENT_NAME.test(eventName) ? eventName : 'other'
-    received.add(1, { [ATTRIBUTES.webhookEvent]: event, [ATTRIBUTES.webhookOutcome]: outcomeOf(result) })
+    received.add(1, { ...base, [ATTRIBUTES.webhookEvent]: event, [ATTRIBUTES.webhookOutcome]: outcomeOf(result) })
   }
 }

@@ -4,7 +4,7 @@
  * own, made with `duplicate()` and owned by the store that made it.
  */
 
-/** A connected node-redis client (`createClient(...)` after `await client.connect()`). */
+/** A node-redis client (`createClient(...)`), connected or still connecting: commands fail at once until it is ready. */
 export interface RedisClientLike {
   readonly isReady: boolean
   sendCommand(args: string[]): Promise<unknown>
@@ -18,20 +18,38 @@ export interface RedisSubscriberLike {
   connect(): Promise<unknown>
   subscribe(channel: string, listener: (message: string, channel: string) => unknown): Promise<unknown>
   on(event: string, listener: (...args: any[]) => void): unknown
+  /** node-redis answers PING on a subscribed connection too: the store's heartbeat uses it. */
+  sendCommand?(args: string[]): Promise<unknown>
   close?(): Promise<unknown>
   quit?(): Promise<unknown>
   destroy?(): unknown
   disconnect?(): Promise<unknown>
 }
 
+/**
+ * A command Redis did not answer in time. It may still run: it was sent, and a Redis that was
+ * only frozen answers it later. Callers treat it as a silent Redis, never as "not done".
+ */
+export class RedisTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`Redis did not answer within ${timeoutMs} ms`)
+    this.name = 'RedisTimeoutError'
+  }
+}
+
 /** Runs one command; refuses at once when the client is not connected (no offline queue wait). */
 export function command(client: RedisClientLike, args: string[], timeoutMs: number): Promise<unknown> {
   if (!client.isReady) return Promise.reject(new Error('Redis is not connected'))
+  return withTimeout(client.sendCommand(args), timeoutMs)
+}
+
+/** `pending`, or a {@link RedisTimeoutError} after `timeoutMs`. */
+export function withTimeout<T>(pending: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs)
+    timer = setTimeout(() => reject(new RedisTimeoutError(timeoutMs)), timeoutMs)
   })
-  return Promise.race([client.sendCommand(args), timeout]).finally(() => clearTimeout(timer))
+  return Promise.race([pending, timeout]).finally(() => clearTimeout(timer))
 }
 
 /** Closes a connection this module opened, whatever the client version. */

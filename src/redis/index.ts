@@ -11,13 +11,15 @@
  * import { createDynamicAuth } from 'dynamic-guard'
  * import { createRedisKeyStore, createRedisRevocationStore } from 'dynamic-guard/redis'
  *
- * const client = await createClient({ url: process.env.REDIS_URL }).on('error', console.error).connect()
+ * const client = createClient({ url: process.env.REDIS_URL }).on('error', console.error)
+ * // connect() waits as long as Redis is absent: bound it (the stores work on a client still connecting).
+ * await Promise.race([client.connect().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000))])
  * const auth = createDynamicAuth({
  *   environmentId: process.env.DYNAMIC_ENVIRONMENT_ID!,
- *   revocation: createRedisRevocationStore({ client, whenStale: 'serve' }),
+ *   revocation: createRedisRevocationStore({ client, whenStale: 'refuse' }),
  *   keyStore: createRedisKeyStore({ client }),
  * })
- * await auth.warmUp()
+ * await auth.warmUp() // rejects after 10 s without Redis; 'refuse' then answers 503 until the set loads
  *
  * @packageDocumentation
  */
@@ -28,5 +30,5 @@ export {
   type RedisRevocationStoreOptions,
 } from './revocation-store.js'
 export { createRedisKeyStore, type RedisKeyStoreEvent, type RedisKeyStoreOptions } from './key-store.js'
-export { createRedisWebhookDedupe, type RedisWebhookDedupeOptions } from './webhook-dedupe.js'
+export { createRedisWebhookDedupe, type RedisWebhookDedupe, type RedisWebhookDedupeOptions } from './webhook-dedupe.js'
 export type { RedisClientLike, RedisSubscriberLike } from './client.js'

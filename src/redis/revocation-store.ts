@@ -10,14 +10,19 @@
  * a revocation made during an outage was only local). Loading only adds: an entry leaves a local
  * set only when it expires.
  *
- * While the subscriber is disconnected the instance keeps its set and reports it (`onEvent`,
- * `status()`). After `staleAfter` it either keeps serving from that set or refuses every token with
- * `revocation_unavailable` (503), as `whenStale` says: the choice between availability and the
- * promise that a revoked session is refused everywhere within a second.
+ * Contact with Redis is lost when the subscriber's socket closes, and also when Redis stops
+ * answering with the socket open (frozen, partitioned): a heartbeat PING, or any command, left
+ * unanswered past `commandTimeout` counts as a disconnection (see liveness.ts). While out of
+ * contact the instance keeps its set and reports it (`onEvent`, `status()`). After `staleAfter` it
+ * either keeps serving from that set or refuses every token with `revocation_unavailable` (503),
+ * as `whenStale` says: the choice between availability and the promise that a revoked session is
+ * refused everywhere within a second. An instance that has never loaded the set is out of
+ * contact from the start: with `refuse` it refuses until its first load.
  */
 import { RevocationSet, isRevocationEntry, type RevocationEntry, type RevocationSubject } from '../revocation/revocation-set.js'
 import type { RevocationStatus, RevocationStore, RevocationVerdict } from '../revocation/store.js'
-import { checkClient, closeConnection, command, describeError, keyPrefix, positive, type RedisClientLike, type RedisSubscriberLike } from './client.js'
+import { checkClient, closeConnection, command, describeError, keyPrefix, positive, RedisTimeoutError, type RedisClientLike, type RedisSubscriberLike } from './client.js'
+import { Liveness } from './liveness.js'
 
 /** What the store reports, for logs, metrics and health checks. Never contains a token. */
 export type RedisRevocationEvent =
@@ -29,20 +34,28 @@ export type RedisRevocationEvent =
 
 /** Options of {@link createRedisRevocationStore}. Durations in milliseconds. */
 export interface RedisRevocationStoreOptions {
-  /** A connected node-redis client. The store duplicates it once for its subscription and closes only that copy. */
+  /** A node-redis client, connected or still connecting. The store duplicates it once for its subscription and closes only that copy. */
   client: RedisClientLike
   /**
    * Required, because neither answer is right for everyone: what to do once Redis has been
    * unreachable for longer than `staleAfter`. `serve`: keep answering from the set this instance
-   * has (available, but a session revoked meanwhile on another instance is not refused here).
-   * `refuse`: refuse every token with `revocation_unavailable` (503) until Redis is back.
+   * has (available, but a session revoked meanwhile on another instance is not refused here; and
+   * before the first load, that set is empty). `refuse`: refuse every token with
+   * `revocation_unavailable` (503) until Redis is back, and from the start until the set has been
+   * loaded once.
    */
   whenStale: 'serve' | 'refuse'
   /** How long a disconnected instance trusts its set before `whenStale` applies. Default 30000. */
   staleAfter?: number
+  /**
+   * How often Redis is PINGed on the subscription's connection, to notice a Redis that stops
+   * answering without closing its socket. Such a Redis is seen as disconnected at most
+   * `heartbeatInterval + commandTimeout` after it went silent. Default 5000.
+   */
+  heartbeatInterval?: number
   /** How often the whole set is reloaded, to repair missed messages. Default 60000. */
   resyncInterval?: number
-  /** Timeout of one Redis command. Default 2000. */
+  /** Timeout of one Redis command (and of a heartbeat PING); past it, Redis counts as unreachable. Default 2000. */
   commandTimeout?: number
   /** Prefix of the Redis keys and channel. Default `dynamic-guard:`. */
   keyPrefix?: string
@@ -130,6 +143,7 @@ class RedisStore implements RedisRevocationStore {
   private retryTimer: ReturnType<typeof setTimeout> | undefined
   private readonly firstSync: Promise<void>
   private resolveFirstSync!: () => void
+  private readonly liveness: Liveness
 
   constructor(
     private readonly client: RedisClientLike,
@@ -141,6 +155,7 @@ class RedisStore implements RedisRevocationStore {
     this.staleAfter = positive('staleAfter', options.staleAfter, 30_000, 0)
     this.commandTimeout = positive('commandTimeout', options.commandTimeout, 2000)
     const resyncInterval = positive('resyncInterval', options.resyncInterval, 60_000, 100)
+    const heartbeatInterval = positive('heartbeatInterval', options.heartbeatInterval, 5000, 50)
     this.refuseWhenStale = options.whenStale === 'refuse'
     this.clock = options.clock ?? Date.now
     this.onEvent = options.onEvent
@@ -157,7 +172,18 @@ class RedisStore implements RedisRevocationStore {
     this.subscriber.on('end', () => this.disconnected('connection closed'))
     this.subscriber.on('reconnecting', () => this.disconnected('reconnecting'))
     this.subscriber.on('ready', () => {
-      if (this.subscribed) void this.sync()
+      if (!this.subscribed) return
+      this.liveness.probe()
+      void this.sync()
+    })
+    this.liveness = new Liveness({
+      ping: () => this.ping(),
+      interval: heartbeatInterval,
+      timeout: this.commandTimeout,
+      clock: this.clock,
+      onSilent: (since, message) => this.disconnected(message, since),
+      // A frozen Redis resumed (or a slow one caught up): reload and write back, as after a reconnect.
+      onAnswer: () => void this.sync(),
     })
     this.resyncTimer = setInterval(() => {
       if (this.subscriber.isReady && this.subscribed) void this.sync()
@@ -169,7 +195,10 @@ class RedisStore implements RedisRevocationStore {
   private async start(): Promise<void> {
     try {
       await this.subscriber.connect()
+      // Closed while connecting (Redis was absent): the connection just made must not stay open.
+      if (this.closed) return void (await closeConnection(this.subscriber))
       await this.subscriber.subscribe(this.channel, (message) => this.received(message))
+      if (this.closed) return void (await closeConnection(this.subscriber))
       this.subscribed = true
       await this.sync()
     } catch (error) {
@@ -178,7 +207,7 @@ class RedisStore implements RedisRevocationStore {
   }
 
   check(subject: RevocationSubject): RevocationVerdict | undefined {
-    if (this.downSince !== undefined && this.refuseWhenStale && this.clock() - this.downSince > this.staleAfter) return 'unavailable'
+    if (this.downSince !== undefined && this.refuseWhenStale && (!this.synced || this.clock() - this.downSince > this.staleAfter)) return 'unavailable'
     return this.set.has(subject) ? 'revoked' : undefined
   }
 
@@ -200,7 +229,8 @@ class RedisStore implements RedisRevocationStore {
       kind: 'redis',
       entries: this.set.size,
       connected: this.downSince === undefined,
-      stale: this.downSince !== undefined && now - this.downSince > this.staleAfter,
+      // Never loaded: nothing to trust yet, whatever the time since the start.
+      stale: this.downSince !== undefined && (!this.synced || now - this.downSince > this.staleAfter),
       since: this.changedAt,
       ...(this.lastSyncAt === undefined ? {} : { lastSyncAt: this.lastSyncAt }),
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
@@ -218,6 +248,7 @@ class RedisStore implements RedisRevocationStore {
 
   async close(): Promise<void> {
     this.closed = true
+    this.liveness.close()
     clearInterval(this.resyncTimer)
     if (this.staleTimer) clearTimeout(this.staleTimer)
     if (this.retryTimer) clearTimeout(this.retryTimer)
@@ -227,7 +258,29 @@ class RedisStore implements RedisRevocationStore {
   private write(entry: RevocationEntry): Promise<unknown> {
     const member = memberOf(entry)
     const message = JSON.stringify({ m: member, x: entry.expiresAt })
-    return command(this.client, ['EVAL', ADD_SCRIPT, '1', this.key, member, String(entry.expiresAt), String(this.clock()), this.channel, message], this.commandTimeout)
+    return this.run(['EVAL', ADD_SCRIPT, '1', this.key, member, String(entry.expiresAt), String(this.clock()), this.channel, message])
+  }
+
+  /**
+   * One command. Refused at once while Redis is silent (nothing waits on a frozen Redis); a
+   * command left unanswered makes it silent. A timed-out write may still run later: harmless,
+   * since every write is idempotent.
+   */
+  private run(args: string[]): Promise<unknown> {
+    if (this.liveness.silent) return Promise.reject(new Error(`Redis is not answering (${this.lastError ?? 'no answer'})`))
+    const sentAt = this.clock()
+    return command(this.client, args, this.commandTimeout).catch((error: unknown) => {
+      if (error instanceof RedisTimeoutError) this.liveness.timedOut(sentAt, error.message)
+      throw error
+    })
+  }
+
+  /** The heartbeat: a PING on the subscription's own connection (node-redis answers it while subscribed). */
+  private ping(): Promise<unknown> {
+    if (!this.subscribed || !this.subscriber.isReady) return Promise.reject(new Error('not subscribed'))
+    if (this.subscriber.sendCommand) return this.subscriber.sendCommand(['PING'])
+    if (!this.client.isReady) return Promise.reject(new Error('Redis is not connected'))
+    return this.client.sendCommand(['PING'])
   }
 
   private received(message: string): void {
@@ -270,7 +323,7 @@ class RedisStore implements RedisRevocationStore {
   private async load(): Promise<boolean> {
     try {
       const now = this.clock()
-      const reply = await command(this.client, ['ZRANGEBYSCORE', this.key, `(${now}`, '+inf', 'WITHSCORES'], this.commandTimeout)
+      const reply = await this.run(['ZRANGEBYSCORE', this.key, `(${now}`, '+inf', 'WITHSCORES'])
       const inRedis = new Map<string, number>()
       for (const [member, expiresAt] of scoredMembers(reply)) {
         const entry = entryOf(member, expiresAt)
@@ -291,12 +344,15 @@ class RedisStore implements RedisRevocationStore {
         writtenBack++
       }
       if (this.closed) return false
-      // In sync only if the subscription is live now; else the next 'ready' loads again.
-      if (this.subscriber.isReady) {
+      // In sync only if the subscription is live now and Redis answering; else the next 'ready'
+      // (or answered PING) loads again.
+      if (this.subscriber.isReady && !this.liveness.silent) {
         this.lastSyncAt = this.clock()
         if (this.downSince !== undefined) {
           this.downSince = undefined
           this.changedAt = this.lastSyncAt
+          // A refusing store that was cut off (or never loaded) answers again.
+          this.version++
           if (this.staleTimer) clearTimeout(this.staleTimer)
           this.staleTimer = undefined
           // After an outage the whole fleet reconnects and writes back at once: an entry another
@@ -316,8 +372,9 @@ class RedisStore implements RedisRevocationStore {
     } catch (error) {
       this.lastError = describeError(error)
       this.report({ type: 'revocation_error', operation: 'sync', message: this.lastError })
-      // The subscription may be back before the command connection: try again shortly.
-      if (!this.closed && this.subscriber.isReady && !this.retryTimer) {
+      // The subscription may be back before the command connection: try again shortly. A silent
+      // Redis is retried when it answers a PING instead.
+      if (!this.closed && this.subscriber.isReady && !this.liveness.silent && !this.retryTimer) {
         this.retryTimer = setTimeout(() => {
           this.retryTimer = undefined
           if (!this.closed) void this.sync()
@@ -328,11 +385,12 @@ class RedisStore implements RedisRevocationStore {
     }
   }
 
-  private disconnected(message: string): void {
+  /** Out of contact since `since` (a closed socket: now; a silent Redis: when the unanswered command was sent). */
+  private disconnected(message: string, since = this.clock()): void {
     if (this.closed) return
     this.lastError = message
     if (this.downSince !== undefined) return
-    this.downSince = this.clock()
+    this.downSince = since
     this.changedAt = this.downSince
     this.version++
     this.report({ type: 'revocation_disconnected', message })
@@ -342,13 +400,14 @@ class RedisStore implements RedisRevocationStore {
   private armStaleTimer(): void {
     if (this.staleTimer) clearTimeout(this.staleTimer)
     const since = this.downSince
+    const delay = since === undefined ? this.staleAfter : Math.max(0, since + this.staleAfter - this.clock())
     this.staleTimer = setTimeout(() => {
       this.staleTimer = undefined
       if (this.downSince === since && since !== undefined && !this.closed) {
         this.version++
         this.report({ type: 'revocation_stale', disconnectedForMs: this.clock() - since, whenStale: this.refuseWhenStale ? 'refuse' : 'serve' })
       }
-    }, this.staleAfter + 1)
+    }, delay + 1)
     this.staleTimer.unref?.()
   }
 
@@ -367,8 +426,9 @@ class RedisStore implements RedisRevocationStore {
  * A revocation store shared by every instance connected to the same Redis.
  *
  * @example
- * const client = await createClient({ url: process.env.REDIS_URL }).connect()
- * const revocation = createRedisRevocationStore({ client, whenStale: 'serve' })
+ * const client = createClient({ url: process.env.REDIS_URL }).on('error', console.error)
+ * await Promise.race([client.connect().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000))])
+ * const revocation = createRedisRevocationStore({ client, whenStale: 'refuse' })
  * const auth = createDynamicAuth({ environmentId, revocation })
  * await auth.warmUp() // keys fetched and the revocation set loaded before taking traffic
  */

@@ -1,33 +1,93 @@
-/** Fleet-wide deduplication of Dynamic's webhook redeliveries: one `SET NX PX` per messageId. */
-import type { WebhookDedupe } from '../webhooks/dedupe.js'
-import { checkClient, command, keyPrefix, positive, type RedisClientLike } from './client.js'
+/**
+ * Fleet-wide deduplication of Dynamic's webhook redeliveries: one key per messageId, holding a
+ * delivery's lease (`lease:<holder>`, expiring after the lease) or `done` (for the dedupe TTL).
+ *
+ * A claim Redis does not answer in time may still be made later (a frozen Redis runs the queued
+ * command when it resumes): its delivery then tries to drop it (queued behind it, the drop runs
+ * right after it), and it expires with its lease anyway. Redis then counts as silent: claims fail
+ * at once, rather than each waiting out the timeout, until Redis answers a PING.
+ */
+import type { WebhookClaim, WebhookDedupe } from '../webhooks/dedupe.js'
+import { checkClient, command, keyPrefix, positive, RedisTimeoutError, type RedisClientLike } from './client.js'
+import { Liveness } from './liveness.js'
 
 /** Options of {@link createRedisWebhookDedupe}. */
 export interface RedisWebhookDedupeOptions {
-  /** A connected node-redis client. */
+  /** A node-redis client (it may still be connecting). */
   client: RedisClientLike
   /** Prefix of the Redis keys. Default `dynamic-guard:`. */
   keyPrefix?: string
-  /** Timeout of one Redis command, in ms. Default 2000. */
+  /** Timeout of one Redis command, in ms; past it, Redis counts as silent until it answers a PING. Default 2000. */
   commandTimeout?: number
+  /** How often Redis is PINGed, to notice one that stopped answering before a claim waits on it, in ms. Default 5000. */
+  heartbeatInterval?: number
 }
 
+/** A webhook dedupe over Redis. */
+export interface RedisWebhookDedupe extends WebhookDedupe {
+  /** Stops the heartbeat (its timer never keeps a process alive). The client is yours to close. */
+  close(): void
+}
+
+/** GET, and SET the lease only when the key is absent. `done` (or an older version's `1`) is done. */
+const CLAIM_SCRIPT = `
+local value = redis.call('GET', KEYS[1])
+if value then
+  if string.sub(value, 1, 6) == 'lease:' then return 'busy' end
+  return 'done'
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 'claimed'`
+
+/** Deletes the key only while it holds this holder's lease. */
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`
+
 /**
- * Remembers processed webhook messages in Redis, so a redelivery that lands on another instance
- * is still recognised. When Redis cannot answer, the webhook is refused with 503 and Dynamic
- * delivers it again later.
+ * Remembers processed webhook messages in Redis, so that a redelivery landing on another instance
+ * is still recognised. Only `onEvent` depends on it: revocations are applied on every delivery.
+ * When Redis cannot answer, a delivery with an `onEvent` is answered 503, and Dynamic delivers it
+ * again.
  */
-export function createRedisWebhookDedupe(options: RedisWebhookDedupeOptions): WebhookDedupe {
+export function createRedisWebhookDedupe(options: RedisWebhookDedupeOptions): RedisWebhookDedupe {
   checkClient(options?.client)
   const { client } = options
   const prefix = `${keyPrefix(options.keyPrefix)}webhook:`
   const timeout = positive('commandTimeout', options.commandTimeout, 2000)
+  const interval = positive('heartbeatInterval', options.heartbeatInterval, 5000, 50)
+  const liveness = new Liveness({
+    ping: () => (client.isReady ? client.sendCommand(['PING']) : Promise.reject(new Error('Redis is not connected'))),
+    interval,
+    timeout,
+    clock: Date.now,
+    onSilent: () => undefined,
+    onAnswer: () => undefined,
+  })
+  const run = async (args: string[]): Promise<unknown> => {
+    if (liveness.silent) throw new Error('Redis is not answering (a command or PING went unanswered); waiting for it to answer again')
+    const sentAt = Date.now()
+    try {
+      return await command(client, args, timeout)
+    } catch (error) {
+      if (error instanceof RedisTimeoutError) liveness.timedOut(sentAt, error.message)
+      throw error
+    }
+  }
+  const lease = (holder: string) => `lease:${holder}`
   return {
-    async claim(messageId: string, ttlMs: number): Promise<boolean> {
-      return (await command(client, ['SET', prefix + messageId, '1', 'NX', 'PX', String(Math.ceil(ttlMs))], timeout)) === 'OK'
+    async claim(messageId: string, holder: string, leaseMs: number): Promise<WebhookClaim> {
+      const reply = String(await run(['EVAL', CLAIM_SCRIPT, '1', prefix + messageId, lease(holder), String(Math.ceil(leaseMs))]))
+      if (reply === 'claimed' || reply === 'done' || reply === 'busy') return reply
+      throw new Error(`unexpected answer from Redis to a claim: ${reply.slice(0, 40)}`)
     },
-    async release(messageId: string): Promise<void> {
-      await command(client, ['DEL', prefix + messageId], timeout)
+    async complete(messageId: string, ttlMs: number): Promise<void> {
+      await run(['SET', prefix + messageId, 'done', 'PX', String(Math.ceil(ttlMs))])
     },
+    async release(messageId: string, holder: string): Promise<void> {
+      // Sent even while silent: behind a claim still queued in a frozen Redis, it undoes it.
+      await command(client, ['EVAL', RELEASE_SCRIPT, '1', prefix + messageId, lease(holder)], timeout)
+    },
+    close: () => liveness.close(),
   }
 }

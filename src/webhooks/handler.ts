@@ -1,9 +1,12 @@
 /**
  * What a Dynamic webhook endpoint does with one delivery, whatever the framework: size limit →
  * signature of the raw body (401 when missing or wrong, before anything is parsed) → JSON event
- * → environment → deduplication by `messageId` → revocation → your own handler. A failure after
- * the signature answers 503, so Dynamic delivers the message again, and the message id is
- * released for that redelivery.
+ * → environment → revocation → deduplication by `messageId` → your own handler.
+ *
+ * The revocation is applied on every delivery, redeliveries included (it is idempotent), before
+ * any 2xx: whatever the dedupe store answers, or fails to answer, a 2xx means the revocation is in
+ * force and shared. Only `onEvent` runs once per message (see dedupe.ts). Every 503 leaves the
+ * message in a state where the same delivery, sent again, can succeed.
  *
  * Revocations, as Dynamic sends the events (its docs and API schema):
  * - `user.session.revoked`, `admin.user.session.revoked`: `data` is a Session object
@@ -13,7 +16,8 @@
  *   acknowledged and reported to `onEvent` as skipped.
  * - `user.deleted`: `data` is the User; `data.id` is the user, whose tokens are all refused.
  */
-import { createMemoryWebhookDedupe, type WebhookDedupe } from './dedupe.js'
+import { randomUUID } from 'node:crypto'
+import { createMemoryWebhookDedupe, type WebhookClaim, type WebhookDedupe } from './dedupe.js'
 import { verifyWebhookSignature } from './signature.js'
 import type { TelemetrySetting } from '../observability/telemetry.js'
 
@@ -56,15 +60,21 @@ export interface DynamicWebhooksOptions {
   /** Events of other environments are acknowledged and ignored. Default: `auth.config.environmentId`, else any. */
   environmentId?: string
   /**
-   * Called for every verified, first-seen event, after any revocation, with what the endpoint did
-   * with it (`delivery`: the revocation made or why none was, and what the signature covered).
+   * Called once per verified message (by `messageId`), after its revocation, with what the endpoint
+   * did with it (`delivery`: the revocation made or why none was, and what the signature covered).
    * Throw to have Dynamic deliver it again.
    */
   onEvent?: (event: DynamicWebhookEvent, delivery: WebhookDelivery) => void | Promise<void>
   /** Where processed message ids are kept. Default: in memory (one process); `createRedisWebhookDedupe` for a fleet. */
   dedupe?: WebhookDedupe
-  /** How long a message id is remembered, in ms. Default 7 days. */
+  /** How long a processed message id is remembered, in ms. Default 7 days. */
   dedupeTtl?: number
+  /**
+   * How long one delivery holds a message while `onEvent` runs, in ms: meanwhile another delivery
+   * of it is answered 503 `in_progress`. A lease left behind (a crash, a claim that timed out)
+   * expires after this. Default 60000.
+   */
+  processingLease?: number
   /** Largest body read, in bytes. Default 1 MiB. */
   maxBodyBytes?: number
   /**
@@ -132,12 +142,15 @@ export class WebhookProcessor {
   private readonly secrets: readonly string[]
   private readonly dedupe: WebhookDedupe
   private readonly dedupeTtl: number
+  private readonly processingLease: number
   readonly maxBodyBytes: number
   private readonly environmentId: string | undefined
+  private readonly observer: WebhookObserver | undefined
 
+  /** `observe` makes the observer, given the environment the endpoint accepts (if known). */
   constructor(
     private readonly options: DynamicWebhooksOptions,
-    private readonly observer?: WebhookObserver,
+    observe?: (environmentId: string | undefined) => WebhookObserver | undefined,
   ) {
     if (typeof options !== 'object' || options === null) throw new TypeError('dynamic-guard/webhooks: options are required, with the webhook secret.')
     const secrets = typeof options.secret === 'string' ? [options.secret] : options.secret
@@ -150,9 +163,17 @@ export class WebhookProcessor {
     }
     this.dedupe = options.dedupe ?? createMemoryWebhookDedupe()
     this.dedupeTtl = options.dedupeTtl ?? 7 * 24 * 3600_000
+    this.processingLease = options.processingLease ?? 60_000
     this.maxBodyBytes = options.maxBodyBytes ?? 1 << 20
-    if (!(this.dedupeTtl > 0) || !(this.maxBodyBytes > 0)) throw new TypeError('dynamic-guard/webhooks: dedupeTtl and maxBodyBytes must be positive numbers.')
+    if (!(this.dedupeTtl > 0) || !(this.processingLease > 0) || !(this.maxBodyBytes > 0)) {
+      throw new TypeError('dynamic-guard/webhooks: dedupeTtl, processingLease and maxBodyBytes must be positive numbers.')
+    }
+    const dedupe = this.dedupe as Partial<WebhookDedupe>
+    if (typeof dedupe.claim !== 'function' || typeof dedupe.complete !== 'function' || typeof dedupe.release !== 'function') {
+      throw new TypeError('dynamic-guard/webhooks: dedupe must have claim(messageId, holder, leaseMs), complete(messageId, ttlMs) and release(messageId, holder): see WebhookDedupe, or use createRedisWebhookDedupe.')
+    }
     this.environmentId = (options.environmentId ?? options.auth?.config?.environmentId)?.toLowerCase()
+    this.observer = observe?.(options.environmentId ?? options.auth?.config?.environmentId)
   }
 
   /**
@@ -225,23 +246,41 @@ export class WebhookProcessor {
       return { status: 200, body: { ok: true, ignored: 'other_environment' } }
     }
 
-    let first: boolean
+    // The revocation first, on every delivery: never left to what the dedupe store says.
+    let outcome: { action?: WebhookAction; skipped?: WebhookSkipReason }
     try {
-      first = await this.dedupe.claim(event.messageId, this.dedupeTtl)
+      outcome = await this.apply(event)
     } catch (error) {
-      return refused(503, 'unavailable', `Processed messages could not be checked (${(error as Error).message}); Dynamic will deliver again.`)
+      return refused(503, 'processing_failed', `The revocation could not be applied and shared (${(error as Error).message}); Dynamic will deliver the event again.`)
     }
-    if (!first) return { status: 200, body: { ok: true, duplicate: true } }
+
+    const onEvent = this.options.onEvent
+    const holder = randomUUID()
+    let claim: WebhookClaim
+    try {
+      claim = await this.dedupe.claim(event.messageId, holder, this.processingLease)
+    } catch (error) {
+      // The claim may still be made (a timed-out command can run later): undo it if so. Left
+      // behind, it expires with its lease.
+      this.dedupe.release(event.messageId, holder).catch(() => undefined)
+      // Without onEvent, nothing is left to do once: the revocation is in force and shared.
+      if (!onEvent) return { status: 200, body: { ok: true, ...outcome } }
+      return refused(503, 'unavailable', `The revocation is in force, but processed messages could not be checked (${(error as Error).message}); Dynamic will deliver the event again.`)
+    }
+    if (claim === 'done' || (claim === 'busy' && !onEvent)) return { status: 200, body: { ok: true, duplicate: true } }
+    if (claim === 'busy') {
+      return refused(503, 'in_progress', 'The revocation is in force; another delivery of this message is being processed (or stopped, and its lease has not expired yet). Dynamic will deliver the event again.')
+    }
 
     try {
-      const outcome = await this.apply(event)
-      const delivery: WebhookDelivery = { ...outcome, signedOver }
-      await this.options.onEvent?.(event, delivery)
-      return { status: 200, body: { ok: true, ...outcome } }
+      await onEvent?.(event, { ...outcome, signedOver })
     } catch (error) {
-      await this.dedupe.release(event.messageId).catch(() => undefined)
+      await this.dedupe.release(event.messageId, holder).catch(() => undefined)
       return refused(503, 'processing_failed', `The event could not be processed (${(error as Error).message}); Dynamic will deliver it again.`)
     }
+    // Not marked done: the lease expires, and only a later delivery (none after a 2xx) would see it.
+    await this.dedupe.complete(event.messageId, this.dedupeTtl).catch(() => undefined)
+    return { status: 200, body: { ok: true, ...outcome } }
   }
 
   /**

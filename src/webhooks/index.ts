@@ -31,7 +31,7 @@ export {
   type WebhookSkipReason,
 } from './handler.js'
 export { SIGNATURE_HEADER, signWebhookBody, verifyWebhookSignature } from './signature.js'
-export { createMemoryWebhookDedupe, type WebhookDedupe } from './dedupe.js'
+export { createMemoryWebhookDedupe, type WebhookClaim, type WebhookDedupe } from './dedupe.js'
 export type { FastifyInstanceLike, FastifyReplyLike, FastifyWebhookOptions, HonoContextLike, NodeWebhookRequest } from './routes.js'
 
 /** One webhook endpoint, as a route for each framework. Every route answers JSON. */
@@ -56,12 +56,13 @@ export interface DynamicWebhooks {
 
 /**
  * Creates the webhook endpoint: verifies `x-dynamic-signature-256` (401 when missing or wrong),
- * drops redeliveries by `messageId`, revokes the session `data.id` on `user.session.revoked` and
- * `admin.user.session.revoked` and the user `data.id` on `user.deleted`, then calls `onEvent`.
+ * revokes the session `data.id` on `user.session.revoked` and `admin.user.session.revoked` and the
+ * user `data.id` on `user.deleted` (on every delivery: a 2xx means the revocation is in force),
+ * then calls `onEvent` once per `messageId`.
  * Throws at once for bad options.
  */
 export function createDynamicWebhooks(options: DynamicWebhooksOptions): DynamicWebhooks {
-  const processor = new WebhookProcessor(options, webhookMetrics(options.telemetry))
+  const processor = new WebhookProcessor(options, (environmentId) => webhookMetrics(options.telemetry, environmentId))
   return Object.freeze({
     fetch: (request: Request) => handleFetch(processor, request),
     express: (req: NodeWebhookRequest, res: ServerResponse, next?: (error?: unknown) => void) => handleNode(processor, req, res, next),

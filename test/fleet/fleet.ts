@@ -51,26 +51,44 @@ export interface Instance {
   readonly webhookUrl: string | undefined
   readonly events: InstanceEvent[]
   request<T = Record<string, unknown>>(command: InstanceRequest): Promise<T>
-  verify(token: string): Promise<{ ok: boolean; code?: string; userId?: string }>
+  verify(token: string): Promise<Verification>
+  /** Verifies each token in the instance, concurrently; each answer says how long it took there. */
+  verifyMany(tokens: string[]): Promise<Verification[]>
   /** Resolves with the first event (past or future) matching `predicate`; rejects after `timeoutMs`. */
   waitForEvent(predicate: (event: InstanceEvent) => boolean, timeoutMs?: number, from?: number): Promise<InstanceEvent>
   send(message: Command): void
   /** Resolves when the instance reports `warm` after a `go`. */
   warm(): Promise<void>
   stop(): Promise<void>
+  /** `kill -9`: no shutdown; waits for the exit. Requests still waiting are rejected. */
+  kill(): Promise<void>
+  readonly exited: boolean
+}
+
+export interface Verification {
+  ok: boolean
+  code?: string
+  userId?: string
+  /** How long the verification took inside the instance, in ms. */
+  ms: number
 }
 
 /** Spawns one instance and resolves when it is ready (connected, set loaded, unless waitForGo). */
 export async function spawnInstance(config: InstanceConfig, readyTimeoutMs = 60_000): Promise<Instance> {
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>()
   const child: ChildProcess = fork(await instanceScript(), [JSON.stringify(config)], {
     execArgv: [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   running.add(child)
-  child.once('exit', () => running.delete(child))
+  child.once('exit', () => {
+    running.delete(child)
+    // A caller waiting on a dead instance is told, as a client of a crashed server would be.
+    for (const waiter of pending.values()) waiter.reject(new Error('the instance exited'))
+    pending.clear()
+  })
   const events: InstanceEvent[] = []
   const watchers = new Set<(event: InstanceEvent) => void>()
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>()
   let nextId = 1
   let warmWaiter: { resolve: () => void; reject: (error: Error) => void } | undefined
   let ready!: { webhookUrl?: string; pid: number }
@@ -109,11 +127,26 @@ export async function spawnInstance(config: InstanceConfig, readyTimeoutMs = 60_
     request<T>(command: InstanceRequest): Promise<T> {
       const id = nextId++
       return new Promise<T>((resolve, reject) => {
+        if (child.exitCode !== null || child.signalCode !== null) return reject(new Error('the instance exited'))
         pending.set(id, { resolve: resolve as (value: unknown) => void, reject })
-        child.send({ ...command, id })
+        child.send({ ...command, id }, (error) => {
+          if (!error) return
+          pending.delete(id)
+          reject(error)
+        })
       })
     },
     verify: (token) => instance.request({ op: 'verify', token }),
+    verifyMany: (tokens) => instance.request({ op: 'verifyMany', tokens }),
+    get exited() {
+      return child.exitCode !== null || child.signalCode !== null
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGKILL')
+      await exited
+    },
     waitForEvent(predicate, timeoutMs = 10_000, from = 0) {
       const past = events.slice(from).find(predicate)
       if (past) return Promise.resolve(past)

@@ -21,10 +21,21 @@ export interface InstanceConfig {
   webhookSecret?: string
   /** Wait for a `go` message before warming up (so many instances start together). */
   waitForGo?: boolean
+  commandTimeout?: number
+  heartbeatInterval?: number
+  resyncInterval?: number
+  /** The webhook route's lease while onEvent runs. */
+  processingLease?: number
+  /**
+   * Start even when Redis is absent: connect and warm up within this bound (ms), then take
+   * traffic whatever happened (as the fleet guide's start-up does). Default: wait for both.
+   */
+  startWithin?: number
 }
 
 export type Command =
   | { id: number; op: 'verify'; token: string }
+  | { id: number; op: 'verifyMany'; tokens: string[] }
   | { id: number; op: 'revokeSession'; sid: string }
   | { id: number; op: 'revokeUser'; sub: string; before?: number }
   | { id: number; op: 'status' }
@@ -40,14 +51,25 @@ async function main(): Promise<void> {
   process.once('disconnect', () => process.exit(0))
   const config = JSON.parse(process.argv[2]!) as InstanceConfig
 
-  const client = createClient({ url: config.redisUrl, socket: { reconnectStrategy: (retries: number) => Math.min(50 + retries * 50, 300) } })
+  const client = createClient({ url: config.redisUrl, socket: { connectTimeout: 1000, reconnectStrategy: (retries: number) => Math.min(50 + retries * 50, 300) } })
   client.on('error', () => undefined) // outages are part of the tests; the stores report them
-  await client.connect()
+  const bounded = <T>(promise: Promise<T>) =>
+    config.startWithin === undefined ? promise : Promise.race([promise, new Promise<void>((resolve) => setTimeout(resolve, config.startWithin).unref())])
+  // connect() waits as long as Redis is absent: bounded when asked, node-redis retries meanwhile.
+  const connecting = client.connect()
+  connecting.catch(() => undefined)
+  await bounded(connecting)
 
+  const timing = {
+    ...(config.commandTimeout === undefined ? {} : { commandTimeout: config.commandTimeout }),
+    ...(config.heartbeatInterval === undefined ? {} : { heartbeatInterval: config.heartbeatInterval }),
+  }
   const revocation = createRedisRevocationStore({
     client,
     whenStale: config.whenStale ?? 'serve',
     ...(config.staleAfter === undefined ? {} : { staleAfter: config.staleAfter }),
+    ...(config.resyncInterval === undefined ? {} : { resyncInterval: config.resyncInterval }),
+    ...timing,
     onEvent: (event) => send({ event }),
   })
   const auth = createDynamicAuth({
@@ -63,7 +85,8 @@ async function main(): Promise<void> {
     const webhooks = createDynamicWebhooks({
       secret: config.webhookSecret,
       auth,
-      dedupe: createRedisWebhookDedupe({ client }),
+      dedupe: createRedisWebhookDedupe({ client, ...timing }),
+      ...(config.processingLease === undefined ? {} : { processingLease: config.processingLease }),
       // Every handled event reaches the parent, with what the endpoint did with it.
       onEvent: (event, delivery) => send({ event: { type: 'webhook', eventName: event.eventName, messageId: event.messageId, ...delivery } }),
     })
@@ -72,15 +95,23 @@ async function main(): Promise<void> {
     webhookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/dynamic`
   }
 
+  /** One verification, and how long it took in this process (ms). */
+  async function verify(token: string): Promise<{ ok: boolean; code?: string; userId?: string; sessionId?: string | undefined; ms: number }> {
+    const started = performance.now()
+    try {
+      const session = await auth.verifyToken(token)
+      return { ok: true, userId: session.userId, sessionId: session.sessionId, ms: performance.now() - started }
+    } catch (error) {
+      return { ok: false, code: isDynamicAuthError(error) ? error.code : String(error), ms: performance.now() - started }
+    }
+  }
+
   async function run(command: Exclude<Command, { op: 'go' } | { op: 'exit' }>): Promise<unknown> {
     switch (command.op) {
       case 'verify':
-        try {
-          const session = await auth.verifyToken(command.token)
-          return { ok: true, userId: session.userId, sessionId: session.sessionId }
-        } catch (error) {
-          return { ok: false, code: isDynamicAuthError(error) ? error.code : String(error) }
-        }
+        return verify(command.token)
+      case 'verifyMany':
+        return Promise.all(command.tokens.map(verify))
       case 'revokeSession':
         await auth.revokeSession(command.sid)
         return { ok: true }
@@ -119,7 +150,10 @@ async function main(): Promise<void> {
     )
   })
 
-  if (!config.waitForGo) await auth.warmUp()
+  if (!config.waitForGo) {
+    if (config.startWithin === undefined) await auth.warmUp()
+    else await bounded(auth.warmUp()).catch((error: unknown) => send({ event: { type: 'warm_up_failed', message: String(error) } }))
+  }
   send({ ready: true, webhookUrl, pid: process.pid })
 }
 

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createClient } from 'redis'
-import { createDynamicAuth, METRIC_NAMES, type DynamicAuth } from '../../src/index.js'
+import { createDynamicAuth, METRIC_NAMES, TELEMETRY_ATTRIBUTES, type DynamicAuth } from '../../src/index.js'
 import { createRedisRevocationStore, type RedisRevocationStore } from '../../src/redis/index.js'
 import { createTestIssuer } from '../../src/testing/index.js'
 import { startRedisServer, type RedisServer } from '../fleet/redis-server.js'
@@ -37,12 +37,12 @@ describe('revocation store metrics and health (Redis)', () => {
     await redis.stop()
   })
 
-  async function instance(withMetrics: boolean): Promise<DynamicAuth> {
+  async function instance(withMetrics: boolean, timing: { commandTimeout?: number; heartbeatInterval?: number } = {}): Promise<DynamicAuth> {
     const client = createClient({ url: redis.url, socket: { reconnectStrategy: () => 100 } })
     client.on('error', () => undefined)
     await client.connect()
     clients.push(client)
-    const store = createRedisRevocationStore({ client, whenStale: 'serve', staleAfter: 500 })
+    const store = createRedisRevocationStore({ client, whenStale: 'serve', staleAfter: 500, ...timing })
     stores.push(store)
     await store.ready()
     const issuer = createTestIssuer()
@@ -73,5 +73,22 @@ describe('revocation store metrics and health (Redis)', () => {
     points = await harness.collect()
     assert.equal(total(points, METRIC_NAMES.revocationConnected), 1)
     assert.equal(b.health().revocation.state, 'connected')
+  })
+
+  it('a Redis that stops answering without closing its socket (SIGSTOP) shows in the gauge and health like a closed one', async () => {
+    const auth = await instance(true, { commandTimeout: 200, heartbeatInterval: 100 })
+    await waitFor('connected', () => auth.revocationStatus().connected)
+    redis.signal('SIGSTOP')
+    try {
+      await waitFor('the freeze to be noticed', () => !auth.revocationStatus().connected)
+      const points = await harness.collect()
+      assert.equal(total(points, METRIC_NAMES.revocationConnected, { [TELEMETRY_ATTRIBUTES.environmentId]: auth.config.environmentId }), 0)
+      await waitFor('staleness', () => auth.health().revocation.state === 'stale_serving')
+      assert.equal(auth.health().status, 'degraded')
+    } finally {
+      redis.signal('SIGCONT')
+    }
+    await waitFor('the store to answer again', () => auth.revocationStatus().connected)
+    assert.equal(auth.health().revocation.state, 'connected')
   })
 })

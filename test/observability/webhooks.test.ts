@@ -48,6 +48,9 @@ describe('webhook metrics', () => {
       assert.equal(count('other', 'processed'), 1) // signed, but not shaped like Dynamic's event names
       assert.equal(total(points, METRIC_NAMES.webhooksReceived), 9)
       assert.ok(!points.some((p) => Object.values(p.attributes).includes('attacker.named.this')))
+      // Like every metric, it carries the environment the endpoint accepts.
+      const deliveries = points.filter((p) => p.name === METRIC_NAMES.webhooksReceived)
+      assert.ok(deliveries.length > 0 && deliveries.every((p) => p.attributes[A.environmentId] === auth.config.environmentId), 'every delivery counted with the environment id')
     } finally {
       await harness.shutdown()
     }
