@@ -20,7 +20,8 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { fetchJwks, JwksFetchError, type FetchJwksLimits } from '../keys/fetch-jwks.js'
 import { RemoteKeyStore, type JwksLoadContext, type JwksLoader, type KeyStoreFactory, type RemoteKeyStoreOptions } from '../keys/key-store.js'
-import { checkClient, command, describeError, keyPrefix, positive, type RedisClientLike } from './client.js'
+import { checkClient, command, describeError, keyPrefix, positive, RedisTimeoutError, type RedisClientLike } from './client.js'
+import { Liveness } from './liveness.js'
 
 /** What the shared key store reports. */
 export type RedisKeyStoreEvent =
@@ -40,6 +41,8 @@ export interface RedisKeyStoreOptions {
   lockTtl?: number
   /** Timeout of one Redis command. Default 2000. */
   commandTimeout?: number
+  /** How often Redis is PINGed, so that one that stops answering is noticed before a load waits on it. Default 5000. */
+  heartbeatInterval?: number
   /**
    * How many JWKS fetches unknown kids may cause in the whole fleet per minute. Default 6: far
    * under Dynamic's limit per IP, however many instances share one address. Each instance also
@@ -94,6 +97,30 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
   const lockTtl = positive('lockTtl', options.lockTtl, remote.timeoutMs + 2000, 100)
   const copyTtl = Math.ceil(remote.maxAgeMs + remote.staleIfErrorMs + window)
   const perMinute = positive('unknownKidFetchesPerMinute', options.unknownKidFetchesPerMinute, 6, 1)
+  // A Redis that stops answering without closing its socket must not cost every JWKS load a
+  // command timeout: an unanswered command or PING marks it silent, and the instance then
+  // fetches on its own (availability first) until Redis answers a PING again.
+  const liveness = new Liveness({
+    ping: () => (client.isReady ? client.sendCommand(['PING']) : Promise.reject(new Error('Redis is not connected'))),
+    interval: positive('heartbeatInterval', options.heartbeatInterval, 5000, 50),
+    timeout,
+    clock: Date.now,
+    onSilent: (_since, message) => report({ type: 'jwks_redis_unavailable', url: remote.url, message }),
+    onAnswer: () => undefined,
+  })
+  const run = async (args: string[]): Promise<unknown> => {
+    if (liveness.silent) {
+      liveness.probe()
+      throw new Error('Redis is not answering (a command or PING went unanswered); fetching without it until it answers again')
+    }
+    const sentAt = Date.now()
+    try {
+      return await command(client, args, timeout)
+    } catch (error) {
+      if (error instanceof RedisTimeoutError) liveness.timedOut(sentAt, error.message)
+      throw error
+    }
+  }
   const report = (event: RedisKeyStoreEvent) => {
     try {
       options.onEvent?.(event)
@@ -116,7 +143,7 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
       let copy: SharedCopy | undefined
       let holdUntil = 0
       try {
-        const reply = await command(client, ['MGET', copyKey, holdKey], timeout)
+        const reply = await run(['MGET', copyKey, holdKey])
         const [rawCopy, rawHold] = Array.isArray(reply) ? reply : []
         copy = readCopy(rawCopy, limits.maxKeys)
         holdUntil = Number(rawHold ?? 0) || 0
@@ -172,7 +199,7 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
   /** Whether this instance may fetch for an unknown kid now: `wait` while another holds the fleet's gap (`jwksCooldown`). */
   async function takeUnknownKidTurn(gapKey: string): Promise<'fetch' | 'wait'> {
     if (remote.cooldownMs <= 0) return 'fetch'
-    const gap = await command(client, ['SET', gapKey, '1', 'NX', 'PX', String(Math.ceil(remote.cooldownMs))], timeout)
+    const gap = await run(['SET', gapKey, '1', 'NX', 'PX', String(Math.ceil(remote.cooldownMs))])
     return gap === 'OK' ? 'fetch' : 'wait'
   }
 
@@ -184,12 +211,12 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
     const now = Date.now()
     const minute = Math.floor(now / 60_000)
     const key = `${budgetKey}:${minute}`
-    const spent = Number(await command(client, ['INCR', key], timeout))
-    if (spent === 1) await command(client, ['PEXPIRE', key, '120000'], timeout)
+    const spent = Number(await run(['INCR', key]))
+    if (spent === 1) await run(['PEXPIRE', key, '120000'])
     if (spent > perMinute) {
       throw new JwksFetchError(`may not be fetched again for unknown kids this minute: the fleet's budget (${perMinute} a minute) is spent`, (minute + 1) * 60_000 - now, { rateLimited: true })
     }
-    return () => command(client, ['DECR', key], timeout).catch(() => undefined)
+    return () => run(['DECR', key]).catch(() => undefined)
   }
 
   /**
@@ -201,7 +228,7 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
     const token = randomUUID()
     let locked: boolean
     try {
-      locked = (await command(client, ['SET', lockKey, token, 'NX', 'PX', String(lockTtl)], timeout)) === 'OK'
+      locked = (await run(['SET', lockKey, token, 'NX', 'PX', String(lockTtl)])) === 'OK'
     } catch (error) {
       report({ type: 'jwks_redis_unavailable', url, message: describeError(error) })
       return fetchJwks(url, limits)
@@ -221,7 +248,7 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
       await sleep(poll)
       poll = Math.min(poll * 2, MAX_POLL_MS)
       try {
-        const copy = readCopy(await command(client, ['GET', copyKey], timeout), limits.maxKeys)
+        const copy = readCopy(await run(['GET', copyKey]), limits.maxKeys)
         if (copy && copy.fetchedAt >= since) return copy.keys
       } catch {
         // The lock loop above falls back on the next turn.
@@ -247,21 +274,21 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
       } catch (error) {
         const hold = error instanceof JwksFetchError && error.retryAfterMs !== undefined ? Math.max(error.retryAfterMs, FAILURE_HOLD_MS) : FAILURE_HOLD_MS
         report({ type: 'jwks_fleet_hold', url, retryInMs: hold })
-        await command(client, ['SET', holdKey, String(Date.now() + hold), 'PX', String(Math.ceil(hold))], timeout).catch(() => undefined)
+        await run(['SET', holdKey, String(Date.now() + hold), 'PX', String(Math.ceil(hold))]).catch(() => undefined)
         await refund?.()
         throw error
       }
       // A key the last copy lacked: a rotation, which gives the fleet's budget back (see RemoteKeyStore).
       if (refund && budget && [...kidsOf({ fetchedAt: startedAt, keys })].some((kid) => !budget.known.has(kid))) await refund()
       const copy: SharedCopy = { fetchedAt: startedAt, keys }
-      await command(client, ['SET', copyKey, JSON.stringify(copy), 'PX', String(copyTtl)], timeout).catch((error: unknown) => {
+      await run(['SET', copyKey, JSON.stringify(copy), 'PX', String(copyTtl)]).catch((error: unknown) => {
         report({ type: 'jwks_redis_unavailable', url, message: describeError(error) })
       })
       report({ type: 'jwks_fetched_for_fleet', url })
       return keys
     } finally {
       // Release only our own lock (it may have expired and been taken by another instance).
-      await command(client, ['EVAL', "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", '1', lockKey, token], timeout).catch(
+      await run(['EVAL', "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", '1', lockKey, token]).catch(
         () => undefined,
       )
     }

@@ -211,6 +211,42 @@ describe('in one process, several verifiers sharing one Redis', () => {
     }
   })
 
+  test('a Redis that stops answering (SIGSTOP) is noticed: loads go straight to the JWKS, without waiting on it each time', async () => {
+    const frozen = await startRedisServer()
+    const issuer = createTestIssuer({ modulusLength: 2048 })
+    const server = await startJwksServer(issuer)
+    const client = createClient({ url: frozen.url, socket: { reconnectStrategy: () => 100 } })
+    client.on('error', () => undefined)
+    await client.connect()
+    try {
+      const events: RedisKeyStoreEvent[] = []
+      const auth = createDynamicAuth({
+        environmentId: issuer.environmentId,
+        jwksUrl: server.url,
+        revocation: createMemoryRevocationStore(),
+        keyStore: createRedisKeyStore({ client, commandTimeout: 300, heartbeatInterval: 100, onEvent: (event) => events.push(event) }),
+      })
+      await auth.warmUp()
+      frozen.signal('SIGSTOP')
+      // The heartbeat notices the silence; a new kid is then fetched directly.
+      const deadline = Date.now() + 10_000
+      while (!events.some((event) => event.type === 'jwks_redis_unavailable' && /did not answer a PING/.test(event.message)) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      assert.ok(events.some((event) => event.type === 'jwks_redis_unavailable'), 'the silence was reported')
+      issuer.rotateKey()
+      const before = server.requests
+      assert.ok((await auth.verifyToken(issuer.mint())).userId, 'a new key is accepted while Redis is frozen')
+      assert.equal(server.requests, before + 1, 'fetched directly, once')
+      frozen.signal('SIGCONT')
+    } finally {
+      frozen.signal('SIGCONT')
+      await client.close().catch(() => client.destroy())
+      await server.close()
+      await frozen.stop()
+    }
+  })
+
   test('without Redis, each instance fetches on its own', async () => {
     const issuer = createTestIssuer()
     const server = await startJwksServer(issuer)
