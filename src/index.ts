@@ -10,6 +10,7 @@
  */
 export { createDynamicAuth, type DynamicAuth, type VerifyOptions } from './verifier.js'
 export { defaultJwksUrl, type DynamicAuthOptions, type ResolvedOptions } from './options.js'
+export type { DynamicAuthLogger } from './util/problem-log.js'
 export {
   DynamicAuthError,
   DynamicAuthConfigError,

@@ -130,7 +130,7 @@ export interface DynamicAuthOptions {
  * JavaScript has no type check, so a misspelt option (`audiance`) is refused at start-up, not
  * silently ignored.
  */
-const OPTION_NAMES = [
+export const OPTION_NAMES = [
   'environmentId', 'jwksUrl', 'jwks', 'publicKey', 'issuer', 'audience', 'requiredScopes', 'clockTolerance', 'maxTokenLifetime',
   'maxTokenLength', 'tokenCacheSize', 'jwksCacheMaxAge', 'jwksCooldown', 'jwksTimeout', 'jwksStaleIfError', 'jwksMaxBackoff',
   'jwksMaxBytes', 'allowInsecureJwksUrl', 'fetch', 'signatureBackend', 'clock', 'onEvent', 'telemetry', 'revocation', 'keyStore',

@@ -2,6 +2,8 @@
  * What every adapter does once, when it is created: take an existing verifier or build one from
  * options, and validate the adapter options.
  */
+import { closestName } from '../util/closest-name.js'
+import { OPTION_NAMES } from '../options.js'
 import type { DynamicAuthOptions } from '../options.js'
 import { createDynamicAuth, type DynamicAuth } from '../verifier.js'
 import { DynamicAuthConfigError } from '../errors.js'
@@ -22,6 +24,8 @@ export interface AdapterSetup {
 }
 
 /** True for a verifier made by createDynamicAuth (or anything shaped like one). */
+const CORE_OPTION_NAMES: readonly string[] = OPTION_NAMES
+
 export function isDynamicAuth(value: unknown): value is DynamicAuth {
   return typeof value === 'object' && value !== null && typeof (value as DynamicAuth).verifyToken === 'function'
 }
@@ -43,6 +47,11 @@ export function setupAdapter(authOrOptions: AuthOrOptions, adapterOptions?: Auth
     const coreOptions: Record<string, unknown> = {}
     const adapter: Record<string, unknown> = {}
     for (const [name, value] of Object.entries(authOrOptions)) {
+      if (!AUTHENTICATE_OPTION_NAMES.has(name) && !CORE_OPTION_NAMES.includes(name)) {
+        // Suggested from both lists: a misspelt adapter option (`optinal`) is an adapter option.
+        const suggestion = closestName(name, [...CORE_OPTION_NAMES, ...AUTHENTICATE_OPTION_NAMES])
+        throw new DynamicAuthConfigError(`dynamic-guard: unknown option ${JSON.stringify(name.slice(0, 64))}${suggestion ? `; did you mean ${suggestion}?` : '.'}`)
+      }
       // requiredScopes given with the verifier's options belongs to the verifier (applies to every token).
       if (AUTHENTICATE_OPTION_NAMES.has(name) && name !== 'requiredScopes') adapter[name] = value
       else coreOptions[name] = value

@@ -152,3 +152,12 @@ describe('messages that name the fix', () => {
     assert.doesNotMatch(seen[0]!, /eyJ/, 'no token in a log line')
   })
 })
+
+describe('an adapter given options instead of a verifier', () => {
+  it('refuses a misspelt adapter option with the adapter option as its suggestion', async () => {
+    const { dynamicAuth } = await import('../../src/adapters/express.js')
+    const issuer = createTestIssuer({ modulusLength: 2048 })
+    assert.throws(() => dynamicAuth({ ...issuer.authOptions(), optinal: true } as never), /unknown option "optinal"; did you mean optional\?/)
+    assert.throws(() => dynamicAuth({ ...issuer.authOptions(), audiance: 'x' } as never), /did you mean audience\?/)
+  })
+})
