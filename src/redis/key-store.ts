@@ -20,7 +20,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { fetchJwks, JwksFetchError, type FetchJwksLimits } from '../keys/fetch-jwks.js'
 import { RemoteKeyStore, type JwksLoadContext, type JwksLoader, type KeyStoreFactory, type RemoteKeyStoreOptions } from '../keys/key-store.js'
-import { checkClient, command, describeError, keyPrefix, positive, RedisTimeoutError, type RedisClientLike } from './client.js'
+import { checkClient, describeError, keyPrefix, positive, type RedisClientLike } from './client.js'
 import { Liveness } from './liveness.js'
 
 /** What the shared key store reports. */
@@ -108,19 +108,8 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
     onSilent: (_since, message) => report({ type: 'jwks_redis_unavailable', url: remote.url, message }),
     onAnswer: () => undefined,
   })
-  const run = async (args: string[]): Promise<unknown> => {
-    if (liveness.silent) {
-      liveness.probe()
-      throw new Error('Redis is not answering (a command or PING went unanswered); fetching without it until it answers again')
-    }
-    const sentAt = Date.now()
-    try {
-      return await command(client, args, timeout)
-    } catch (error) {
-      if (error instanceof RedisTimeoutError) liveness.timedOut(sentAt, error.message)
-      throw error
-    }
-  }
+  const run = (args: string[]): Promise<unknown> =>
+    liveness.run(client, args, timeout, () => new Error('Redis is not answering (a command or PING went unanswered); fetching without it until it answers again'))
   const report = (event: RedisKeyStoreEvent) => {
     try {
       options.onEvent?.(event)

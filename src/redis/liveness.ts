@@ -7,6 +7,8 @@
  * not pile PINGs up in the connection's queue.
  */
 
+import { command, RedisTimeoutError, type RedisClientLike } from './client.js'
+
 /** What {@link Liveness} needs. Times in ms. */
 export interface LivenessOptions {
   /** Sends one PING; rejects at once when the connection is not open (socket events cover that). */
@@ -40,6 +42,23 @@ export class Liveness {
   timedOut(sentAt: number, message: string): void {
     this.markSilent(sentAt, message)
     this.probe()
+  }
+
+  /**
+   * Runs one Redis command under watch: refused at once (`silentError`) while Redis is silent, so
+   * that nothing waits on a frozen Redis; a command left unanswered makes it silent. The clock of
+   * the options dates the command.
+   */
+  run(client: RedisClientLike, args: string[], timeoutMs: number, silentError: () => Error): Promise<unknown> {
+    if (this.silent) {
+      this.probe()
+      return Promise.reject(silentError())
+    }
+    const sentAt = this.options.clock()
+    return command(client, args, timeoutMs).catch((error: unknown) => {
+      if (error instanceof RedisTimeoutError) this.timedOut(sentAt, error.message)
+      throw error
+    })
   }
 
   /** Sends a PING now, unless one is outstanding. */

@@ -21,7 +21,7 @@
  */
 import { RevocationSet, isRevocationEntry, type RevocationEntry, type RevocationSubject } from '../revocation/revocation-set.js'
 import type { RevocationStatus, RevocationStore, RevocationVerdict } from '../revocation/store.js'
-import { checkClient, closeConnection, command, describeError, keyPrefix, positive, RedisTimeoutError, type RedisClientLike, type RedisSubscriberLike } from './client.js'
+import { checkClient, closeConnection, describeError, keyPrefix, positive, type RedisClientLike, type RedisSubscriberLike } from './client.js'
 import { Liveness } from './liveness.js'
 
 /** What the store reports, for logs, metrics and health checks. Never contains a token. */
@@ -267,12 +267,7 @@ class RedisStore implements RedisRevocationStore {
    * since every write is idempotent.
    */
   private run(args: string[]): Promise<unknown> {
-    if (this.liveness.silent) return Promise.reject(new Error(`Redis is not answering (${this.lastError ?? 'no answer'})`))
-    const sentAt = this.clock()
-    return command(this.client, args, this.commandTimeout).catch((error: unknown) => {
-      if (error instanceof RedisTimeoutError) this.liveness.timedOut(sentAt, error.message)
-      throw error
-    })
+    return this.liveness.run(this.client, args, this.commandTimeout, () => new Error(`Redis is not answering (${this.lastError ?? 'no answer'})`))
   }
 
   /** The heartbeat: a PING on the subscription's own connection (node-redis answers it while subscribed). */

@@ -8,7 +8,7 @@
  * at once, rather than each waiting out the timeout, until Redis answers a PING.
  */
 import type { WebhookClaim, WebhookDedupe } from '../webhooks/dedupe.js'
-import { checkClient, command, keyPrefix, positive, RedisTimeoutError, type RedisClientLike } from './client.js'
+import { checkClient, command, keyPrefix, positive, type RedisClientLike } from './client.js'
 import { Liveness } from './liveness.js'
 
 /** Options of {@link createRedisWebhookDedupe}. */
@@ -64,16 +64,8 @@ export function createRedisWebhookDedupe(options: RedisWebhookDedupeOptions): Re
     onSilent: () => undefined,
     onAnswer: () => undefined,
   })
-  const run = async (args: string[]): Promise<unknown> => {
-    if (liveness.silent) throw new Error('Redis is not answering (a command or PING went unanswered); waiting for it to answer again')
-    const sentAt = Date.now()
-    try {
-      return await command(client, args, timeout)
-    } catch (error) {
-      if (error instanceof RedisTimeoutError) liveness.timedOut(sentAt, error.message)
-      throw error
-    }
-  }
+  const run = (args: string[]): Promise<unknown> =>
+    liveness.run(client, args, timeout, () => new Error('Redis is not answering (a command or PING went unanswered); waiting for it to answer again'))
   const lease = (holder: string) => `lease:${holder}`
   return {
     async claim(messageId: string, holder: string, leaseMs: number): Promise<WebhookClaim> {
