@@ -47,10 +47,11 @@
       const hits = sum(samples, 'dynamic_guard_token_cache_lookups_total', { dynamic_guard_cache_result: 'hit' })
       const misses = sum(samples, 'dynamic_guard_token_cache_lookups_total', { dynamic_guard_cache_result: 'miss' })
       $('metric-hit-rate').textContent = hits + misses === 0 ? '—' : `${Math.round((hits / (hits + misses)) * 100)} %`
-      const keys = sum(samples, 'dynamic_guard_jwks_keys')
-      const age = sum(samples, 'dynamic_guard_jwks_age')
-      $('metric-jwks').textContent = `${health.keys.state}, ${keys} key${keys === 1 ? '' : 's'}`
-      $('metric-jwks').title = `Fetched ${Math.round(age)} s ago; fetches: ${samples
+      // State and key count from one answer (the health check's): the metrics gauge may not have
+      // been observed yet when the keys were just fetched, and would read 0 beside "fresh".
+      const { state, keys, ageSeconds } = health.keys ?? {}
+      $('metric-jwks').textContent = state === 'not_loaded' || state === undefined ? 'not fetched yet' : typeof keys === 'number' ? `${state}, ${keys} key${keys === 1 ? '' : 's'}` : state
+      $('metric-jwks').title = `${typeof ageSeconds === 'number' ? `Fetched ${Math.round(ageSeconds)} s ago` : 'Not fetched yet'}; fetches: ${samples
         .filter((s) => s.name === 'dynamic_guard_jwks_fetches_total')
         .map((s) => `${s.labels.dynamic_guard_jwks_result} ${s.value}`)
         .join(', ') || 'none'}`
