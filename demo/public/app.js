@@ -244,10 +244,11 @@ async function verifyCode() {
 async function showSignedIn(prefix = '') {
   const who = state.signIn.email ?? (state.signIn.address ? `${state.signIn.address.slice(0, 6)}…${state.signIn.address.slice(-4)}` : shortId(state.signIn.userId))
   const cookie = state.dynamic.cookieMode ? (document.cookie.split('; ').some((pair) => pair.startsWith('DYNAMIC_JWT_TOKEN=')) ? ' · cookie set' : ' · no cookie') : ''
-  setSessionLine('on', `${prefix}Signed in as ${who} through Dynamic's client · session ${shortId(state.signIn.sessionId)}${cookie}`)
   renderWallets()
   renderCredentials()
   await showToken(currentToken())
+  // Last: once the line says what happened, the checks and the answer already show the new token.
+  setSessionLine('on', `${prefix}Signed in as ${who} through Dynamic's client · session ${shortId(state.signIn.sessionId)}${cookie}`)
 }
 
 // The checks and the server's answer always speak of the same token: a new session's token is

@@ -138,7 +138,7 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     assert.match(settings.url, new RegExp(`sdkVersion=ClientSDK%2F${pinnedClient.replaceAll('.', '\\.')}`))
   })
 
-  test('a clean load: no console error, no page error, no empty box, the JWKS tile says what it knows', async () => {
+  test('a clean load: no page error, and no console error of the page\'s own', async () => {
     assert.deepEqual(pageErrors, [], 'no uncaught exception on the page')
     // Dynamic's client in cookie mode refreshes the session while it initialises, signed in or not;
     // signed out, Dynamic (here the local one) answers 401, the browser reports the failed load and
@@ -148,8 +148,14 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     const pagesOwn = consoleErrors.filter((text) => !clientInitRefresh.some((pattern) => pattern.test(text)))
     assert.deepEqual(pagesOwn, [], 'no console error of the page\'s own on a clean load')
     assert.ok(consoleErrors.length <= clientInitRefresh.length, `console errors: ${JSON.stringify(consoleErrors)}`)
+  })
+
+  test('a clean load: no request yet, and no empty WWW-Authenticate box in view', async () => {
     assert.equal(await answerStatus(), 'No request yet')
     assert.deepEqual(await visibleEmptyBoxes(), [], 'no empty WWW-Authenticate box before any request')
+  })
+
+  test('a clean load: the JWKS tile says "not fetched yet", or the real key count once the health check fetched them', async () => {
     // Before the keys are fetched the tile says so; once the health check fetched them, their number.
     const keys = await jwksKeyCount()
     const tile = await page.locator('#metric-jwks').innerText()
@@ -198,22 +204,6 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     assert.deepEqual(await checkStatuses(), { format: 'pass', signature: 'pass', expiry: 'pass', issuer: 'pass', environment: 'pass', scope: 'pass' })
 
     token = (await page.locator('#token-raw').textContent()) ?? ''
-    // Every check passed, and the server's answer is about this token, not an earlier 401.
-    await waitForAnswer('ok', '200')
-    const shown = await shownAnswer()
-    assert.equal(shown.status, '200 OK')
-    assert.match(shown.request, /^GET \/api\/me with Authorization: Bearer <access token>$/)
-    assert.equal(shown.code, null)
-    assert.equal((JSON.parse(shown.body) as { sessionId?: string }).sessionId, claimsOf(token).sid)
-    assert.deepEqual(await visibleEmptyBoxes(), [])
-    // A token minted a moment ago was issued "just now" (or seconds ago), never "in 0 s"; it expires in the future.
-    assert.match(await claimWhen('iat'), / · (just now|\d+ s ago)$/)
-    assert.match(await claimWhen('exp'), / · in (\d+ h )?\d+ min$/)
-    // The API verified the token: the JWKS tile shows the environment's keys.
-    const keys = await jwksKeyCount()
-    await page.waitForFunction((text) => document.getElementById('metric-jwks')?.textContent === text, `fresh, ${keys} key${keys === 1 ? '' : 's'}`)
-    await page.screenshot({ path: join(tmpdir(), 'dynamic-guard-demo-signed-in.png'), fullPage: true })
-
     const auth = createDynamicAuth({ environmentId: demo.environmentId, jwksUrl: demo.standIn.jwksUrl })
     const session = await auth.verifyToken(token)
     assert.equal(session.tokenKind, 'access')
@@ -237,6 +227,28 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     assert.ok(answer, 'the local Dynamic answered the sign-in')
     assert.equal(answer.allowOrigin, pageOrigin)
     assert.equal(answer.allowCredentials, 'true')
+  })
+
+  test('after sign-in, the server\'s answer is about the new token: 200 for this session, not an earlier 401', async () => {
+    await waitForAnswer('ok', '200')
+    const shown = await shownAnswer()
+    assert.equal(shown.status, '200 OK')
+    assert.match(shown.request, /^GET \/api\/me with Authorization: Bearer <access token>$/)
+    assert.equal(shown.code, null)
+    assert.equal((JSON.parse(shown.body) as { sessionId?: string }).sessionId, sessionId)
+    assert.deepEqual(await visibleEmptyBoxes(), [])
+  })
+
+  test('a token minted a moment ago was issued "just now" (or seconds ago), never "in 0 s"; it expires in the future', async () => {
+    assert.match(await claimWhen('iat'), / · (just now|\d+ s ago)$/)
+    assert.doesNotMatch(await claimWhen('iat'), / in /)
+    assert.match(await claimWhen('exp'), / · in (\d+ h )?\d+ min$/)
+  })
+
+  test('after sign-in, the JWKS tile shows the environment\'s keys, as many as its JWKS holds', async () => {
+    const keys = await jwksKeyCount()
+    await page.waitForFunction((text) => document.getElementById('metric-jwks')?.textContent === text, `fresh, ${keys} key${keys === 1 ? '' : 's'}`)
+    await page.screenshot({ path: join(tmpdir(), 'dynamic-guard-demo-signed-in.png'), fullPage: true })
   })
 
   test('the protected API with client.token as Bearer: 200', async () => {
