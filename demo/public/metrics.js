@@ -1,6 +1,7 @@
 // The live metrics panel: reads the API's Prometheus endpoint (GET /metrics) and its health check
 // (GET /healthz), and shows verifications, refusals by code, the cache hit rate and the JWKS
-// state. Refreshed every 2 s, and right after any button on the page is pressed.
+// state. Refreshed every 2 s, right after any button on the page is pressed, and when the
+// server's answer changes.
 'use strict'
 ;(() => {
   const style = document.createElement('style')
@@ -88,6 +89,10 @@
     setTimeout(refresh, 300)
     setTimeout(refresh, 1200)
   })
+  // And as soon as the server's answer changes (a sign-in calls the API without a click of its
+  // own), so that the counters agree with the answer in view.
+  const answer = document.getElementById('answer-status')
+  if (answer) new MutationObserver(() => void refresh()).observe(answer, { childList: true, characterData: true, subtree: true })
   refresh()
   setInterval(refresh, 2000)
 })()
