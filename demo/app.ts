@@ -11,11 +11,13 @@ import express, { type ErrorRequestHandler } from 'express'
 import { createDynamicAuth } from '../src/index.js'
 import { dynamicAuth, dynamicAuthErrorHandler, healthCheck } from '../src/adapters/express.js'
 import { createDemoMetrics } from './metrics.js'
-import { createTestIssuer, createTestWallet, type TestIssuerServer } from '../src/testing/index.js'
+import { createTestIssuer, createTestWallet, OTHER_ENVIRONMENT_ID, type TestIssuerServer } from '../src/testing/index.js'
 import { bundleSignIn } from './bundle.js'
 import { explainToken } from './checks.js'
 import { proxyTo } from './stand-in-proxy.js'
 import { DEMO_USERS } from './users.js'
+import type { TestProfile } from '../src/testing/index.js'
+import type { VerifiedCredential } from '../src/session/claims.js'
 
 export interface DemoOptions {
   /** Default 3000; 0 picks a free port. */
@@ -47,6 +49,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   // The page (its own origin) calls the local Dynamic's origin directly, with CORS, as a page calls
   // Dynamic; the cookie lands on the page's host, so the page's API receives it.
   const standIn = await issuer.listen({ cookieAuth: true })
+  // Another Dynamic project, with its own key and environment id, for the "wrong environment" case:
+  // its tokens are signed with a key this environment's JWKS does not hold, as in reality.
+  const otherEnvironment = createTestIssuer({ environmentId: OTHER_ENVIRONMENT_ID, freshKeys: true })
   // Two test wallets (fresh keys, in memory) that the page injects as browser extensions would:
   // one to sign in with, one to link. Test keys only: they hold nothing.
   const testWallets = [
@@ -108,6 +113,24 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     res.json(explainToken(token, { environmentId: issuer.environmentId, jwks: issuer.jwks() }))
   })
 
+  // A sign-in at the other project, for the same person: what a front end configured with another
+  // environment id would hand over. Test tokens only, minted here; nothing is sent to Dynamic.
+  app.post('/demo/other-environment/sign-in', express.json({ limit: '32kb' }), (req, res) => {
+    const body = (req.body ?? {}) as { sub?: unknown; profile?: unknown; credentials?: unknown }
+    if (typeof body.sub !== 'string' || body.sub.length === 0 || body.sub.length > 200) {
+      res.status(400).json({ error: 'invalid_request', message: 'Send { "sub": "<user id>" }, with profile and credentials if you like.' })
+      return
+    }
+    res.json(
+      otherEnvironment.signIn({
+        sub: body.sub,
+        audience: `${req.protocol}://${req.headers.host ?? '127.0.0.1'}`,
+        ...(typeof body.profile === 'object' && body.profile !== null ? { profile: body.profile as TestProfile } : {}),
+        ...(Array.isArray(body.credentials) ? { credentials: body.credentials as VerifiedCredential[] } : {}),
+      }),
+    )
+  })
+
   app.get('/demo/config', (_req, res) => {
     res.json({
       environmentId: issuer.environmentId,
@@ -118,6 +141,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       otpUrl: standIn.otpUrl,
       clientVersion,
       signInPath: `/api/v0/sdk/${issuer.environmentId}/verify`,
+      otherEnvironmentId: otherEnvironment.environmentId,
       testWallets: testWallets.map(({ name, rdns, wallet }) => ({ name, rdns, address: wallet.address, privateKey: wallet.privateKey })),
       users: DEMO_USERS.map(({ key, name, description, sub, profile, credentials }) => ({ key, name, description, sub, profile, credentials })),
     })

@@ -49,7 +49,11 @@ export function explainToken(token: string, config: { environmentId: string; jwk
 
   const jwk = config.jwks.keys.find((k) => k.kid === header.kid)
   if (!jwk) {
-    checks.push({ id: 'signature', label: 'Signature', status: 'fail', detail: `No key with kid ${JSON.stringify(header.kid)} in the environment's JWKS.` })
+    // The server refuses this as key_not_found; when the token names another environment, that is
+    // the likeliest cause, and the server's message says so (the claim is unverified: no key).
+    const claimed = typeof payload.environment_id === 'string' && payload.environment_id !== config.environmentId ? payload.environment_id : undefined
+    const hint = claimed === undefined ? '' : ` The token says (unverified, since its key is unknown) that it was issued for Dynamic environment ${claimed}, but this server verifies environment ${config.environmentId}.`
+    checks.push({ id: 'signature', label: 'Signature', status: 'fail', detail: `key_not_found: no key with kid ${JSON.stringify(header.kid)} in this environment's JWKS.${hint}` })
   } else {
     const accepted = acceptJwk(jwk)
     const ok = !('rejected' in accepted) && verify('sha256', Buffer.from(parsed.signingInput, 'latin1'), createPublicKey({ key: { ...accepted.jwk }, format: 'jwk' }), parsed.signature)

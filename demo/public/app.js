@@ -23,12 +23,15 @@ function shortId(value) {
   return typeof value === 'string' && value.length > 13 ? `${value.slice(0, 8)}…` : String(value)
 }
 
+// A claim's time next to now: "just now" within a few seconds (a token minted a moment ago has
+// iat = now, rounded to the second), else "in …" for the future and "… ago" for the past.
 function humanTime(seconds) {
   if (typeof seconds !== 'number') return ''
   const delta = Math.round(seconds - Date.now() / 1000)
   const abs = Math.abs(delta)
   const span = abs >= 3600 ? `${Math.floor(abs / 3600)} h ${Math.floor((abs % 3600) / 60)} min` : abs >= 60 ? `${Math.floor(abs / 60)} min` : `${abs} s`
-  return `${new Date(seconds * 1000).toLocaleString()} · ${delta >= 0 ? `in ${span}` : `${span} ago`}`
+  const relative = abs < 5 ? 'just now' : delta > 0 ? `in ${span}` : `${span} ago`
+  return `${new Date(seconds * 1000).toLocaleString()} · ${relative}`
 }
 
 async function init() {
@@ -51,7 +54,7 @@ async function init() {
   const cases = { 'case-expired': { expired: true }, 'case-mfa': { mfaPending: true }, 'case-environment': { otherEnvironment: true }, 'case-tampered': { tampered: true } }
   for (const [id, variant] of Object.entries(cases)) {
     $(id).addEventListener('click', () => run(async () => {
-      const token = await mintBrokenToken(variant)
+      const token = variant.otherEnvironment ? await otherEnvironmentToken() : await mintBrokenToken(variant)
       await call('/api/me', 'bearer', token, CASE_LABELS[Object.keys(variant)[0]])
     }))
   }
@@ -62,7 +65,7 @@ async function init() {
         other.classList.toggle('active', other === button)
         other.setAttribute('aria-checked', String(other === button))
       }
-      if (state.signIn && currentToken()) void inspect(currentToken())
+      if (state.signIn && currentToken()) void run(() => showToken(currentToken()))
     })
   }
   await startClient()
@@ -241,10 +244,19 @@ async function verifyCode() {
 async function showSignedIn(prefix = '') {
   const who = state.signIn.email ?? (state.signIn.address ? `${state.signIn.address.slice(0, 6)}…${state.signIn.address.slice(-4)}` : shortId(state.signIn.userId))
   const cookie = state.dynamic.cookieMode ? (document.cookie.split('; ').some((pair) => pair.startsWith('DYNAMIC_JWT_TOKEN=')) ? ' · cookie set' : ' · no cookie') : ''
-  setSessionLine('on', `${prefix}Signed in as ${who} through Dynamic's client · session ${shortId(state.signIn.sessionId)}${cookie}`)
   renderWallets()
   renderCredentials()
-  await inspect(currentToken())
+  await showToken(currentToken())
+  // Last: once the line says what happened, the checks and the answer already show the new token.
+  setSessionLine('on', `${prefix}Signed in as ${who} through Dynamic's client · session ${shortId(state.signIn.sessionId)}${cookie}`)
+}
+
+// The checks and the server's answer always speak of the same token: a new session's token is
+// inspected and sent to the protected API at once, so no earlier answer stays in view.
+async function showToken(token) {
+  if (!token) return
+  await inspect(token)
+  await call('/api/me', 'bearer', token)
 }
 
 // A failing case: the local Dynamic's token endpoint mints a broken token for the signed-in user
@@ -268,6 +280,23 @@ async function mintBrokenToken(variant) {
   return token
 }
 
+// The "wrong environment" case: a sign-in at another Dynamic project (its own key and environment
+// id), as a front end configured with another environment id would hand over. Its key is not in
+// this environment's JWKS, so the server refuses it before reading any claim: key_not_found.
+async function otherEnvironmentToken() {
+  const ada = state.config.users[0]
+  const email = state.signIn?.email
+  const user = state.signIn
+    ? { sub: state.signIn.userId, ...(email ? { profile: { email }, credentials: [{ id: crypto.randomUUID(), format: 'email', email, public_identifier: email }] } : {}) }
+    : { sub: ada.sub, profile: ada.profile, credentials: ada.credentials }
+  const response = await fetch('/demo/other-environment/sign-in', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(user) })
+  if (!response.ok) throw new Error(`The other environment minted no token: HTTP ${response.status}`)
+  const minted = await response.json()
+  const token = state.bearerForm === 'id' ? minted.jwt : minted.minifiedJwt
+  await inspect(token)
+  return token
+}
+
 // Sign-out through Dynamic's client (logout): it revokes the session and clears the cookie.
 async function signOut() {
   await state.dynamic.signOut()
@@ -281,6 +310,8 @@ async function signOut() {
   $('token-kind').textContent = '—'
   $('token-header').textContent = ''
   $('token-raw').textContent = ''
+  // The server's answer follows: the cookie is gone, so the API has nothing to accept.
+  await call('/api/me', 'cookie')
 }
 
 function describeError(error) {
@@ -311,9 +342,8 @@ function showAnswer({ status, statusText, request, challenge, body }) {
   const [method, path, ...rest] = request.split(' ')
   if (status) $('answer-request').replaceChildren(el('code', { text: `${method} ${path}` }), ` ${rest.join(' ')}`)
   else $('answer-request').textContent = request
-  // Only when the server sent the header: the row's `display: flex` would otherwise win over `hidden`.
+  // Only when the server sent the header (styles.css makes `hidden` win over the row's display: flex).
   $('answer-challenge-row').hidden = !challenge
-  $('answer-challenge-row').style.display = challenge ? '' : 'none'
   $('answer-challenge').textContent = challenge ?? ''
   $('answer-body').textContent = body
 }

@@ -1,6 +1,7 @@
 // The live metrics panel: reads the API's Prometheus endpoint (GET /metrics) and its health check
 // (GET /healthz), and shows verifications, refusals by code, the cache hit rate and the JWKS
-// state. Refreshed every 2 s, and right after any button on the page is pressed.
+// state. Refreshed every 2 s, right after any button on the page is pressed, and when the
+// server's answer changes.
 'use strict'
 ;(() => {
   const style = document.createElement('style')
@@ -47,10 +48,11 @@
       const hits = sum(samples, 'dynamic_guard_token_cache_lookups_total', { dynamic_guard_cache_result: 'hit' })
       const misses = sum(samples, 'dynamic_guard_token_cache_lookups_total', { dynamic_guard_cache_result: 'miss' })
       $('metric-hit-rate').textContent = hits + misses === 0 ? '—' : `${Math.round((hits / (hits + misses)) * 100)} %`
-      const keys = sum(samples, 'dynamic_guard_jwks_keys')
-      const age = sum(samples, 'dynamic_guard_jwks_age')
-      $('metric-jwks').textContent = `${health.keys.state}, ${keys} key${keys === 1 ? '' : 's'}`
-      $('metric-jwks').title = `Fetched ${Math.round(age)} s ago; fetches: ${samples
+      // State and key count from one answer (the health check's): the metrics gauge may not have
+      // been observed yet when the keys were just fetched, and would read 0 beside "fresh".
+      const { state, keys, ageSeconds } = health.keys ?? {}
+      $('metric-jwks').textContent = state === 'not_loaded' || state === undefined ? 'not fetched yet' : typeof keys === 'number' ? `${state}, ${keys} key${keys === 1 ? '' : 's'}` : state
+      $('metric-jwks').title = `${typeof ageSeconds === 'number' ? `Fetched ${Math.round(ageSeconds)} s ago` : 'Not fetched yet'}; fetches: ${samples
         .filter((s) => s.name === 'dynamic_guard_jwks_fetches_total')
         .map((s) => `${s.labels.dynamic_guard_jwks_result} ${s.value}`)
         .join(', ') || 'none'}`
@@ -87,6 +89,10 @@
     setTimeout(refresh, 300)
     setTimeout(refresh, 1200)
   })
+  // And as soon as the server's answer changes (a sign-in calls the API without a click of its
+  // own), so that the counters agree with the answer in view.
+  const answer = document.getElementById('answer-status')
+  if (answer) new MutationObserver(() => void refresh()).observe(answer, { childList: true, characterData: true, subtree: true })
   refresh()
   setInterval(refresh, 2000)
 })()
