@@ -66,6 +66,7 @@ export {
   type Eip6963Window,
   type SolanaTestWalletProvider,
   type TestSolanaWallet,
+  type TestWalletProviderBase,
   type TestWallet,
   type TestWalletOptions,
 } from './test-wallet.js'

@@ -187,17 +187,21 @@ export function eip1193WalletProvider(provider: Eip1193Provider, metadata: { dis
   }
 }
 
-/** The `WalletProvider` {@link eip1193WalletProvider} returns (structural: this package does not depend on Dynamic's client). */
-export interface Eip1193WalletProvider {
-  chain: 'EVM'
+/** What the test wallets' providers share with every `WalletProvider` of Dynamic's client (structural: this package does not depend on the client). */
+export interface TestWalletProviderBase {
   groupKey: string
-  /** `<name>evm:browserExtension`: pass it to `connectAndVerifyWithWalletProvider`. */
-  key: string
   metadata: { displayName: string; icon: string }
   walletProviderType: 'browserExtension'
   connect(): Promise<{ addresses: Array<{ address: string }> }>
   getConnectedAddresses(): Promise<{ addresses: string[] }>
   getActiveNetworkId(): Promise<{ networkId: string }>
+}
+
+/** The `WalletProvider` {@link eip1193WalletProvider} returns. */
+export interface Eip1193WalletProvider extends TestWalletProviderBase {
+  chain: 'EVM'
+  /** `<name>evm:browserExtension`: pass it to `connectAndVerifyWithWalletProvider`. */
+  key: string
   switchActiveNetwork(args: { networkId: string }): Promise<void>
   signMessage(args: { message: string; walletAccount?: { address: string } }): Promise<{ signature: string }>
 }
@@ -229,17 +233,11 @@ export function createTestSolanaWallet(options: { privateKey?: string } = {}): T
   }
 }
 
-/** The `WalletProvider` {@link solanaWalletProvider} returns (structural). */
-export interface SolanaTestWalletProvider {
+/** The `WalletProvider` {@link solanaWalletProvider} returns. */
+export interface SolanaTestWalletProvider extends TestWalletProviderBase {
   chain: 'SOL'
-  groupKey: string
   /** `<name>sol:browserExtension`: pass it to `connectAndVerifyWithWalletProvider`. */
   key: string
-  metadata: { displayName: string; icon: string }
-  walletProviderType: 'browserExtension'
-  connect(): Promise<{ addresses: Array<{ address: string }> }>
-  getConnectedAddresses(): Promise<{ addresses: string[] }>
-  getActiveNetworkId(): Promise<{ networkId: string }>
   signMessage(args: { message: string }): Promise<{ signature: string }>
 }
 

@@ -35,6 +35,7 @@ import {
   dynamicClientConfig,
   eip1193WalletProvider,
   solanaWalletProvider,
+  type SignInCredential,
   type TestIssuerServer,
   type TestWallet,
 } from '../../src/testing/index.js'
@@ -113,16 +114,8 @@ async function me(app: App, token: string): Promise<{ status: number; body: Reco
   return { status: response.status, body: (await response.json()) as Record<string, unknown> }
 }
 
-interface Credential {
-  id: string
-  format: string
-  address?: string
-  chain?: string
-  wallet_name?: string
-  wallet_provider?: string
-  public_identifier?: string
-  email?: string
-}
+/** A credential as Dynamic's API and its tokens list it (the stand-in's sign-in answer has the same). */
+type Credential = SignInCredential
 
 describe('wallet sign-in, linking and unlinking through Dynamic\'s client', () => {
   let app: App
