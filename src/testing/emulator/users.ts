@@ -181,50 +181,47 @@ export class UserStore {
 
   /** Adds a phone number to `user` (or verifies it again when it is already theirs). */
   linkPhone(user: EmulatedUser, phone: VerifiedPhone): { credential: PhoneCredential; added: boolean } | CredentialRefusal {
-    const owner = this.owners.get(phoneKey(phone))
-    if (owner && owner !== user.id) return 'linked_to_another_user'
-    const known = user.credentials.find((credential) => keyOf(credential) === phoneKey(phone)) as PhoneCredential | undefined
-    if (known) {
-      user.lastVerifiedCredentialId = known.id
-      return { credential: known, added: false }
-    }
-    const credential = phoneCredential(phone, new Date())
-    this.add(user, credential)
-    user.fields.phoneNumber ??= e164(phone)
-    return { credential, added: true }
+    const linked = this.link(user, phoneKey(phone), () => phoneCredential(phone, new Date()))
+    if (typeof linked !== 'string' && linked.added) user.fields.phoneNumber ??= e164(phone)
+    return linked
   }
 
   /** Adds a wallet to `user` (or verifies it again when it is already theirs). */
   linkWallet(user: EmulatedUser, wallet: VerifiedWallet): { credential: WalletCredential; added: boolean } | CredentialRefusal {
-    const owner = this.owners.get(walletKey(wallet))
-    if (owner && owner !== user.id) return 'linked_to_another_user'
     const now = new Date()
-    const known = user.credentials.find((credential) => keyOf(credential) === walletKey(wallet)) as WalletCredential | undefined
-    if (known) {
-      known.lastSelectedAt = now.toISOString()
-      user.lastVerifiedCredentialId = known.id
-      return { credential: known, added: false }
-    }
-    const credential = walletCredential(wallet, now)
-    this.add(user, credential)
-    return { credential, added: true }
+    return this.link(
+      user,
+      walletKey(wallet),
+      () => walletCredential(wallet, now),
+      (known) => (known.lastSelectedAt = now.toISOString()),
+    )
   }
 
   /** Adds an email to `user` (or verifies it again when it is already theirs). */
   linkEmail(user: EmulatedUser, email: string): { credential: EmailCredential; added: boolean } | CredentialRefusal {
-    const owner = this.owners.get(emailKey(email))
-    if (owner && owner !== user.id) return 'linked_to_another_user'
-    const known = user.credentials.find((credential) => keyOf(credential) === emailKey(email)) as EmailCredential | undefined
-    if (known) {
-      user.lastVerifiedCredentialId = known.id
-      return { credential: known, added: false }
-    }
-    const credential = emailCredential(email, new Date())
-    this.add(user, credential)
-    if (user.email === undefined) {
+    const linked = this.link(user, emailKey(email), () => emailCredential(email, new Date()))
+    if (typeof linked !== 'string' && linked.added && user.email === undefined) {
       user.email = email
       user.fields.email = email
     }
+    return linked
+  }
+
+  /**
+   * The one way a credential joins a user: refused when another user holds it; verified again
+   * (`touch`, and made the last verified) when `user` already holds it; otherwise made and added.
+   */
+  private link<C extends UserCredential>(user: EmulatedUser, key: string, make: () => C, touch?: (known: C) => void): { credential: C; added: boolean } | CredentialRefusal {
+    const owner = this.owners.get(key)
+    if (owner && owner !== user.id) return 'linked_to_another_user'
+    const known = user.credentials.find((credential) => keyOf(credential) === key) as C | undefined
+    if (known) {
+      touch?.(known)
+      user.lastVerifiedCredentialId = known.id
+      return { credential: known, added: false }
+    }
+    const credential = make()
+    this.add(user, credential)
     return { credential, added: true }
   }
 
