@@ -60,6 +60,15 @@ async function refusedWith(auth: DynamicAuth, token: string): Promise<string> {
 
 describe('Redis faults without a closed socket', () => {
   let redis: RedisServer
+  /** Runs `action` with Redis frozen (SIGSTOP: its sockets stay open), thawing it whatever happens. */
+  async function whileFrozen<T>(action: () => Promise<T>): Promise<T> {
+    redis.signal('SIGSTOP')
+    try {
+      return await action()
+    } finally {
+      redis.signal('SIGCONT')
+    }
+  }
   const closers: Array<() => Promise<unknown>> = []
 
   async function connected() {
@@ -99,13 +108,7 @@ describe('Redis faults without a closed socket', () => {
     const body = webhookBody('user.session.revoked', { id: sid }, messageId)
     const send = () => webhooks.handle(body, signWebhookBody(SECRET, body))
 
-    redis.signal('SIGSTOP')
-    let first: WebhookResult
-    try {
-      first = await send()
-    } finally {
-      redis.signal('SIGCONT') // the claim queued meanwhile now runs in Redis
-    }
+    const first = await whileFrozen(send) // the claim queued meanwhile runs in Redis after SIGCONT
     assert.equal(first.status, 503)
     assert.equal(first.body.error, 'unavailable')
     assert.equal(await refusedWith(auth, issuer.mint({ sid })), 'session_revoked', 'applied before the claim')
@@ -132,13 +135,7 @@ describe('Redis faults without a closed socket', () => {
     const body = webhookBody('admin.user.session.revoked', { id: sid })
     const send = () => webhooks.handle(body, signWebhookBody(SECRET, body))
 
-    redis.signal('SIGSTOP')
-    let first: WebhookResult
-    try {
-      first = await send()
-    } finally {
-      redis.signal('SIGCONT')
-    }
+    const first = await whileFrozen(send)
     assert.equal(first.status, 503)
     await deliverUntilAcknowledged(send)
     await waitFor('the revocation on the other instance', async () => (await refusedWith(b.auth, token)) === 'session_revoked')
