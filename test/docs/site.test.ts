@@ -42,6 +42,16 @@ function serve(folder: string): Promise<{ server: Server; origin: string }> {
   }))
 }
 
+/**
+ * The first `h1` of the page once it reads `expected`. VitePress changes the URL before it has
+ * rendered the new page, so reading the heading right after `waitForURL` can see the old one.
+ */
+async function headingOnceRendered(page: Page, expected: RegExp): Promise<string> {
+  const heading = page.locator('.vp-doc h1', { hasText: expected }).first()
+  await heading.waitFor({ timeout: 15_000 }).catch(() => undefined)
+  return (await page.locator('.vp-doc h1').first().innerText()).trim()
+}
+
 describe('the docs site in headless Chromium', () => {
   mkdirSync(join(root, '.tmp'), { recursive: true })
   const out = mkdtempSync(join(root, '.tmp', 'site-'))
@@ -78,12 +88,12 @@ describe('the docs site in headless Chromium', () => {
     assert.match(await page.locator('.VPHero .text').innerText(), /Verify Dynamic's JWTs/)
     await page.getByRole('link', { name: 'Get started' }).first().click()
     await page.waitForURL(`${origin}/guide/getting-started`)
-    assert.match(await page.locator('.vp-doc h1').first().innerText(), /^Getting started\b/)
+    assert.match(await headingOnceRendered(page, /^Getting started\b/), /^Getting started\b/)
   })
 
   it('opens a framework guide, with its code and its place in the sidebar', async () => {
     await page.goto(`${origin}/guide/frameworks/express`)
-    assert.match(await page.locator('.vp-doc h1').first().innerText(), /^Express\b/)
+    assert.match(await headingOnceRendered(page, /^Express\b/), /^Express\b/)
     assert.match(await page.locator('.vp-doc div[class*="language-ts"]').first().innerText(), /app\.use\('\/api', dynamicAuth\(auth\)\)/)
     assert.ok(await page.locator('.VPSidebar a[href="/guide/frameworks/fastify"]').count(), 'the sidebar lists the other frameworks')
   })
@@ -92,9 +102,10 @@ describe('the docs site in headless Chromium', () => {
     await page.goto(`${origin}/api/`)
     await page.locator('.vp-doc a', { hasText: /^dynamic-guard$/ }).first().click()
     await page.waitForURL(`${origin}/api/dynamic-guard/`)
+    assert.match(await headingOnceRendered(page, /dynamic-guard/), /dynamic-guard/)
     await page.locator('.vp-doc a', { hasText: /^createDynamicAuth$/ }).first().click()
     await page.waitForURL(`${origin}/api/dynamic-guard/functions/createDynamicAuth`)
-    assert.match(await page.locator('.vp-doc h1').first().innerText(), /createDynamicAuth/)
+    assert.match(await headingOnceRendered(page, /createDynamicAuth/), /createDynamicAuth/)
     assert.match(await page.locator('.vp-doc').innerText(), /function createDynamicAuth\(options\): DynamicAuth/)
   })
 
