@@ -166,15 +166,48 @@ function payloadOf(token: string): Record<string, unknown> {
   }
 }
 
+type ClientLogger = NonNullable<NonNullable<Parameters<typeof createDynamicClient>[0]['coreConfig']>['logger']>
+type LogLevel = 'debug' | 'info' | 'warn' | 'error'
+type LogListener = (level: LogLevel, message: string, ...args: unknown[]) => void
+
+/**
+ * The client's logger, as its own (`[time] LEVEL: message`, warnings and errors shown), with one
+ * difference: the 401 that answers the session refresh the client runs while it initialises in
+ * cookie mode, signed out, is logged as information, not as an error. The client's own source
+ * calls that 401 expected ("the SDK should finish its initialization process without throwing
+ * an error because that is an expected behavior"); every other message keeps its level.
+ */
+function clientLogger(): ClientLogger {
+  const order: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 }
+  const listeners = new Set<LogListener>()
+  const expectedAtInit = (message: string, args: unknown[]) =>
+    message === 'Session expired during initialization' && (args[0] as { status?: unknown } | undefined)?.status === 401
+  const log = (level: LogLevel, message: string, ...args: unknown[]) => {
+    const shown = level === 'error' && expectedAtInit(message, args) ? 'info' : level
+    for (const listener of listeners) listener(shown, message, ...args)
+    if (order[shown] < order.warn) return
+    const write = shown === 'error' ? console.error : console.warn
+    write(`[${new Date().toISOString()}] ${shown.toUpperCase()}: ${message}`, ...args)
+  }
+  const logger = {
+    debug: (message: string, ...args: unknown[]) => log('debug', message, ...args),
+    info: (message: string, ...args: unknown[]) => log('info', message, ...args),
+    warn: (message: string, ...args: unknown[]) => log('warn', message, ...args),
+    error: (message: string, ...args: unknown[]) => log('error', message, ...args),
+    on: (_event: 'log', listener: LogListener) => (listeners.add(listener), logger),
+    off: (_event: 'log', listener?: LogListener) => (listener ? listeners.delete(listener) : listeners.clear(), logger),
+  }
+  return logger as unknown as ClientLogger
+}
+
 /** Creates Dynamic's client for the local Dynamic and waits until it has initialised. */
 export async function startSignIn(config: SignInConfig): Promise<DemoSignIn> {
   const client = createDynamicClient({
     environmentId: config.environmentId,
     autoInitialize: false,
-    coreConfig: { apiBaseUrl: config.apiBaseUrl },
+    coreConfig: { apiBaseUrl: config.apiBaseUrl, logger: clientLogger() },
     // Telemetry would go to Dynamic's log service: off, so that nothing leaves the machine.
     instrumentation: { enabled: false },
-    logLevel: 'warn',
     metadata: { name: 'dynamic-guard demo' },
   })
   await initializeClient(client)
