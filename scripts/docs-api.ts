@@ -17,8 +17,22 @@ import { Application, Comment, ReflectionKind } from 'typedoc'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const out = resolve(root, 'docs/api')
 
+/** A public subpath of the package: how it is imported, and where its source and types are. */
+export interface ApiEntryPoint {
+  /** The subpath as package.json "exports" spells it: '.', './express', … */
+  readonly subpath: string
+  /** The import specifier: 'dynamic-guard', 'dynamic-guard/express', … */
+  readonly name: string
+  /** The tsup entry: 'index', 'express', … */
+  readonly entry: string
+  /** The source file under src/. */
+  readonly source: string
+  /** The declaration file that "exports" gives ESM importers: './dist/express.d.ts', … */
+  readonly types: string
+}
+
 /** The public subpaths and their source files: package.json "exports" × tsup.config.ts entries. */
-export function apiEntryPoints(): { subpath: string; name: string; source: string }[] {
+export function apiEntryPoints(): ApiEntryPoint[] {
   const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> }
   const tsup = readFileSync(resolve(root, 'tsup.config.ts'), 'utf8')
   const block = /const entries[^=]*=\s*\{([^}]*)\}/.exec(tsup)?.[1]
@@ -34,14 +48,14 @@ export function apiEntryPoints(): { subpath: string; name: string; source: strin
     }
     return undefined
   }
-  const found: { subpath: string; name: string; source: string }[] = []
+  const found: ApiEntryPoint[] = []
   for (const [subpath, target] of Object.entries(pkg.exports)) {
     const types = typesOf(target)
     if (!types) continue // ./package.json
     const entry = /^\.\/dist\/(.+)\.d\.ts$/.exec(types)?.[1]
     const source = entry === undefined ? undefined : sources.get(entry)
     if (!source) throw new Error(`package.json exports ${subpath}: no tsup entry for ${types}`)
-    found.push({ subpath, name: subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`, source })
+    found.push({ subpath, name: subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`, entry: entry!, source, types })
   }
   return found
 }
