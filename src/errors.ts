@@ -74,6 +74,7 @@ export interface DynamicAuthErrorDetails {
  * what to do. Neither ever contains the token itself.
  */
 export class DynamicAuthError extends Error {
+  /** Always `DynamicAuthError`: recognisable across bundles and realms (see {@link isDynamicAuthError}). */
   override readonly name = 'DynamicAuthError'
   /** Why the token or request was refused: one of {@link ERROR_CODES}, a stable contract. */
   readonly code: DynamicAuthErrorCode
@@ -130,5 +131,6 @@ export function isDynamicAuthError(value: unknown): value is DynamicAuthError {
 
 /** Thrown by {@link createDynamicAuth} for a bad configuration: a programming error, found at start-up. */
 export class DynamicAuthConfigError extends TypeError {
+  /** Always `DynamicAuthConfigError`. */
   override readonly name = 'DynamicAuthConfigError'
 }

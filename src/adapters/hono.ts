@@ -40,6 +40,7 @@ export type OptionalDynamicAuthEnv = { Variables: { auth: DynamicSession | undef
  * it (`err.error` is the DynamicAuthError, `err.error.code` its code).
  */
 export class DynamicAuthException extends HTTPException {
+  /** Always `DynamicAuthException`. */
   override readonly name = 'DynamicAuthException'
   /** The refusal. */
   readonly error: DynamicAuthError

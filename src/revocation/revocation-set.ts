@@ -19,8 +19,11 @@ export type RevocationEntry =
 
 /** The claims a revocation check reads. */
 export interface RevocationSubject {
+  /** The user id (`sub`) of the token. */
   readonly sub: string
+  /** The session id (`sid`) of the token, if any. */
   readonly sid?: string | undefined
+  /** The session the token's session was refreshed from (`originalSid`), if any. */
   readonly originalSid?: string | undefined
   /** Seconds since the epoch. */
   readonly iat?: number | undefined

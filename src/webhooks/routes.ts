@@ -90,19 +90,25 @@ export async function handleNode(processor: WebhookProcessor, req: NodeWebhookRe
 
 /** The part of a Fastify instance the plugin uses. */
 export interface FastifyInstanceLike {
+  /** Registers a body parser (`instance.addContentTypeParser`). */
   addContentTypeParser(
     contentType: string | string[] | RegExp,
     options: { parseAs: 'buffer'; bodyLimit?: number },
     parser: (request: unknown, body: Buffer, done: (error: Error | null, body?: unknown) => void) => void,
   ): void
+  /** Drops the inherited body parsers, in the plugin's own context. */
   removeAllContentTypeParsers?(): void
+  /** Registers a POST route. */
   post(path: string, handler: (request: { body: unknown; headers: Record<string, string | string[] | undefined> }, reply: FastifyReplyLike) => unknown): unknown
 }
 
 /** The part of a Fastify reply the plugin uses. */
 export interface FastifyReplyLike {
+  /** Sets the status. */
   code(status: number): FastifyReplyLike
+  /** Sets one header. */
   header(name: string, value: string): FastifyReplyLike
+  /** Sends the body. */
   send(payload: unknown): unknown
 }
 
@@ -131,5 +137,6 @@ export function fastifyPlugin(processor: WebhookProcessor) {
 
 /** The part of a Hono context the handler uses. */
 export interface HonoContextLike {
+  /** The request: its `raw` Web Request is read. */
   req: { raw: Request }
 }
