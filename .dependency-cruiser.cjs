@@ -14,14 +14,16 @@
  *
  * Type-only imports count: a core that names an HTTP type is as coupled to it as one that calls it.
  */
-const core = '^src/(verifier\\.ts|errors\\.ts|options\\.ts|(parse|keys|claims|session|cache|revocation|signature|util)/)'
+const core =
+  '^src/(verifier\\.ts|errors\\.ts|options\\.ts|(parse|keys|claims|session|cache|revocation|signature|util)/)'
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
     {
       name: 'no-circular',
-      comment: 'A cycle of imports: the modules in it cannot be understood, tested or loaded one at a time. Move what both sides need into a module that each imports.',
+      comment:
+        'A cycle of imports: the modules in it cannot be understood, tested or loaded one at a time. Move what both sides need into a module that each imports.',
       severity: 'error',
       from: { path: '^src/' },
       to: { circular: true },
@@ -43,7 +45,8 @@ module.exports = {
     },
     {
       name: 'testing-kit-only-for-tests',
-      comment: "The testing kit is for users' tests: nothing the package runs in production may import it (the CLI's dev server excepted).",
+      comment:
+        "The testing kit is for users' tests: nothing the package runs in production may import it (the CLI's dev server excepted).",
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/(testing|cli)/' },
       to: { path: '^src/testing/' },

@@ -48,7 +48,9 @@ function extract(entries: readonly ApiEntryPoint[]): Map<string, string> {
     return ExtractorConfig.prepare({ configObject, configObjectFullPath: configFile, packageJsonFullPath })
   })
   // One TypeScript program for every entry: the entries share most of their declarations.
-  const compilerState = CompilerState.create(configs[0]!, { additionalEntryPoints: configs.map((config) => config.mainEntryPointFilePath) })
+  const compilerState = CompilerState.create(configs[0]!, {
+    additionalEntryPoints: configs.map((config) => config.mainEntryPointFilePath),
+  })
   const problems: string[] = []
   const reports = new Map<string, string>()
   entries.forEach((entry, index) => {
@@ -61,7 +63,9 @@ function extract(entries: readonly ApiEntryPoint[]): Map<string, string> {
         message.handled = true
         if (message.category === 'console' && message.logLevel !== 'error') return
         if (message.logLevel === 'warning' || message.logLevel === 'error') {
-          const where = message.sourceFilePath ? `${relative(root, message.sourceFilePath)}:${message.sourceFileLine ?? 0}: ` : ''
+          const where = message.sourceFilePath
+            ? `${relative(root, message.sourceFilePath)}:${message.sourceFileLine ?? 0}: `
+            : ''
           problems.push(`${entry.name}: ${where}${message.logLevel} ${message.messageId}: ${message.text}`)
         }
       },
@@ -85,15 +89,17 @@ function stable(report: string, name: string): string {
     .replace(/^## API Report File for "[^"]*"/, `## API Report File for "${name}"`)
     .replace(/^[ \t]*\/\/ \(undocumented\)\n/gm, '')
     .replace(/^([ \t]*\/\/ .*?) \(undocumented\)$/gm, '$1')
-  return titled.replace(/(\/\/ Warnings were encountered during analysis:\n\/\/\n)((?:\/\/ .*\n)+)/, (_, head: string, lines: string) =>
-    head +
-    lines
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => line.replace(/^\/\/ \S+\.d\.c?ts:\d+:\d+ - /, '// '))
-      .sort()
-      .join('\n') +
-    '\n',
+  return titled.replace(
+    /(\/\/ Warnings were encountered during analysis:\n\/\/\n)((?:\/\/ .*\n)+)/,
+    (_, head: string, lines: string) =>
+      head +
+      lines
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.replace(/^\/\/ \S+\.d\.c?ts:\d+:\d+ - /, '// '))
+        .sort()
+        .join('\n') +
+      '\n',
   )
 }
 
@@ -106,7 +112,8 @@ export function compareReports(fresh: ReadonlyMap<string, string>, folder: strin
     if (!existsSync(file)) missing.push(entry)
     else {
       const checkedIn = readFileSync(file, 'utf8')
-      if (normalize(checkedIn) !== normalize(text)) changed.push({ entry, diff: lineDiff(normalize(checkedIn), normalize(text)) })
+      if (normalize(checkedIn) !== normalize(text))
+        changed.push({ entry, diff: lineDiff(normalize(checkedIn), normalize(text)) })
     }
   }
   const stale = all ? checkedInEntries(folder).filter((entry) => !fresh.has(entry)) : []
@@ -161,7 +168,9 @@ function main(): void {
     for (const [entry, text] of fresh) writeFileSync(join(folder, `${entry}${REPORT_SUFFIX}`), text)
     const stale = only ? [] : checkedInEntries(folder).filter((entry) => !fresh.has(entry))
     for (const entry of stale) rmSync(join(folder, `${entry}${REPORT_SUFFIX}`))
-    console.log(`API report: ${fresh.size} entry points → ${shown}/${stale.length > 0 ? ` (removed ${stale.join(', ')})` : ''}`)
+    console.log(
+      `API report: ${fresh.size} entry points → ${shown}/${stale.length > 0 ? ` (removed ${stale.join(', ')})` : ''}`,
+    )
     return
   }
 
@@ -173,7 +182,10 @@ function main(): void {
   const lines = [
     ...missing.map((entry) => `${shown}/${entry}${REPORT_SUFFIX}: missing (a new entry point?)`),
     ...stale.map((entry) => `${shown}/${entry}${REPORT_SUFFIX}: no such entry point any more`),
-    ...changed.flatMap(({ entry, diff }) => [`${shown}/${entry}${REPORT_SUFFIX}: the public API changed`, ...diff.map((line) => `    ${line}`)]),
+    ...changed.flatMap(({ entry, diff }) => [
+      `${shown}/${entry}${REPORT_SUFFIX}: the public API changed`,
+      ...diff.map((line) => `    ${line}`),
+    ]),
   ]
   console.error(
     `${lines.join('\n')}\n\nThe public API differs from the checked-in report. If the change is intended, run \`npm run api:report\` ` +

@@ -26,7 +26,7 @@ import type { DynamicSession } from '../session/session.js'
 import type { DynamicAuth } from '../verifier.js'
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
+  // Express declares its Request type in this global namespace: augmenting it is how `req.auth` gets typed.
   namespace Express {
     interface Request {
       /** The verified Dynamic session, set by `dynamicAuth()` (undefined for anonymous requests in optional mode). */
@@ -84,7 +84,10 @@ function carryOut(decision: GuardDecision, res: Response, next: NextFunction): v
  */
 export function dynamicAuthErrorHandler(options: { realm?: string } = {}): ErrorRequestHandler {
   return function dynamicAuthErrorHandler(error: unknown, _req: Request, res: Response, next: NextFunction): void {
-    if (!isDynamicAuthError(error) || res.headersSent) return next(error)
+    if (!isDynamicAuthError(error) || res.headersSent) {
+      next(error)
+      return
+    }
     writeAnswer(res, refusalOf(error as DynamicAuthError, options.realm))
   }
 }

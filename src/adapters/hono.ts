@@ -62,7 +62,7 @@ export class DynamicAuthException extends HTTPException {
 export function dynamicAuth(authOrOptions: AuthOrOptions, options: AuthenticateOptions & AnonymousAllowed): MiddlewareHandler<OptionalDynamicAuthEnv>
 export function dynamicAuth(authOrOptions: AuthOrOptions & AnonymousAllowed, options?: AuthenticateOptions): MiddlewareHandler<OptionalDynamicAuthEnv>
 export function dynamicAuth(authOrOptions: AuthOrOptions, options?: AuthenticateOptions): MiddlewareHandler<DynamicAuthEnv>
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the implementation signature of the overloads above; callers see only theirs.
 export function dynamicAuth(authOrOptions: AuthOrOptions, options?: AuthenticateOptions): MiddlewareHandler<any> {
   const setup = setupAdapter(authOrOptions, options)
   const middleware: MiddlewareHandler<OptionalDynamicAuthEnv> = async function dynamicAuthMiddleware(c, next) {

@@ -12,7 +12,8 @@ import { root, run } from './run.js'
 
 /** The smallest entry point: one run of API Extractor over it is enough to see the check work. */
 const ENTRY = 'webhooks'
-const check = (reports: string) => run(process.execPath, ['--import', 'tsx', 'scripts/api-report.ts', '--check', '--reports', reports, '--only', ENTRY])
+const check = (reports: string) =>
+  run(process.execPath, ['--import', 'tsx', 'scripts/api-report.ts', '--check', '--reports', reports, '--only', ENTRY])
 
 describe('API report check', () => {
   test('the build is there (npm run build)', () => {

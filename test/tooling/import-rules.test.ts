@@ -13,7 +13,13 @@ import { root, run } from './run.js'
 /** Writes `files` (path under the folder → source) into a new temporary folder with a tsconfig. */
 function fixture(files: Record<string, string>): string {
   const folder = mkdtempSync(join(tmpdir(), 'import-rules-'))
-  const all = { 'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext' }, include: ['src'] }), ...files }
+  const all = {
+    'tsconfig.json': JSON.stringify({
+      compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext' },
+      include: ['src'],
+    }),
+    ...files,
+  }
   for (const [path, text] of Object.entries(all)) {
     mkdirSync(dirname(join(folder, path)), { recursive: true })
     writeFileSync(join(folder, path), text)
@@ -22,15 +28,21 @@ function fixture(files: Record<string, string>): string {
 }
 
 const cruise = (folder: string) =>
-  run(join(root, 'node_modules/.bin/depcruise'), ['src', '--config', join(root, '.dependency-cruiser.cjs'), '--output-type', 'err'], folder)
+  run(
+    join(root, 'node_modules/.bin/depcruise'),
+    ['src', '--config', join(root, '.dependency-cruiser.cjs'), '--output-type', 'err'],
+    folder,
+  )
 
 describe('import rules', () => {
   test('a tree whose layers point one way passes', async (t) => {
     const folder = fixture({
       'src/errors.ts': 'export const code = 1\n',
       'src/verifier.ts': "import { code } from './errors.js'\nexport const verify = () => code\n",
-      'src/http/authenticate.ts': "import { verify } from '../verifier.js'\nexport const authenticate = () => verify()\n",
-      'src/adapters/express.ts': "import { authenticate } from '../http/authenticate.js'\nexport const middleware = () => authenticate()\n",
+      'src/http/authenticate.ts':
+        "import { verify } from '../verifier.js'\nexport const authenticate = () => verify()\n",
+      'src/adapters/express.ts':
+        "import { authenticate } from '../http/authenticate.js'\nexport const middleware = () => authenticate()\n",
     })
     t.after(() => rmSync(folder, { recursive: true, force: true }))
     const result = await cruise(folder)
@@ -39,8 +51,10 @@ describe('import rules', () => {
 
   test('a cycle, and the core importing up into http/, are refused', async (t) => {
     const folder = fixture({
-      'src/verifier.ts': "import { authenticate } from './http/authenticate.js'\nexport const verify = () => 1\nexport const viaHttp = authenticate\n",
-      'src/http/authenticate.ts': "import { verify } from '../verifier.js'\nexport const authenticate = () => verify()\n",
+      'src/verifier.ts':
+        "import { authenticate } from './http/authenticate.js'\nexport const verify = () => 1\nexport const viaHttp = authenticate\n",
+      'src/http/authenticate.ts':
+        "import { verify } from '../verifier.js'\nexport const authenticate = () => verify()\n",
     })
     t.after(() => rmSync(folder, { recursive: true, force: true }))
     const result = await cruise(folder)
@@ -61,7 +75,10 @@ describe('import rules', () => {
     const result = await cruise(folder)
     assert.notEqual(result.code, 0)
     assert.match(result.stdout, /error http-imports-no-adapter: src\/http\/guard\.ts → src\/adapters\/express\.ts/)
-    assert.match(result.stdout, /error testing-kit-only-for-tests: src\/webhooks\/handler\.ts → src\/testing\/test-issuer\.ts/)
+    assert.match(
+      result.stdout,
+      /error testing-kit-only-for-tests: src\/webhooks\/handler\.ts → src\/testing\/test-issuer\.ts/,
+    )
     // The CLI's dev server may use the kit.
     assert.doesNotMatch(result.stdout, /src\/cli\/dev\.ts/)
   })
