@@ -106,7 +106,18 @@ export class DynamicAuthError extends Error {
   }
 
   /** A JSON form safe to log or return: code, status, message and any pending step; no stack, no token. */
-  toJSON(): { name: string; code: DynamicAuthErrorCode; status: number; message: string; pendingStep?: DynamicPendingStep } {
+  toJSON(): {
+    /** `DynamicAuthError`. */
+    name: string
+    /** The error code. */
+    code: DynamicAuthErrorCode
+    /** The HTTP status. */
+    status: number
+    /** What went wrong and the fix. */
+    message: string
+    /** The step the user still owes, for `insufficient_scope`. */
+    pendingStep?: DynamicPendingStep
+  } {
     const json: { name: string; code: DynamicAuthErrorCode; status: number; message: string; pendingStep?: DynamicPendingStep } = {
       name: this.name,
       code: this.code,

@@ -39,7 +39,10 @@ export type { AuthenticateOptions, AuthOrOptions, DynamicSession, RefusalHandlin
 export type { DynamicAuth }
 
 /** The middleware, with the verifier it uses (to share it with `requireScopes` or elsewhere). */
-export type DynamicAuthMiddleware = RequestHandler & { readonly auth: DynamicAuth }
+export type DynamicAuthMiddleware = RequestHandler & {
+  /** The verifier the middleware uses. */
+  readonly auth: DynamicAuth
+}
 
 /**
  * Protects the routes after it: verifies the request's Dynamic token and sets `req.auth`.

@@ -30,9 +30,21 @@ import type { DynamicAuth } from '../verifier.js'
 export type { AnonymousAllowed, AuthenticateOptions, AuthOrOptions, DynamicSession, DynamicAuth, RefusalHandling }
 
 /** Hono environment of protected routes: `c.get('auth')` is the session. */
-export type DynamicAuthEnv = { Variables: { auth: DynamicSession } }
+export type DynamicAuthEnv = {
+  /** What `c.get()` reads. */
+  Variables: {
+    /** The verified session. */
+    auth: DynamicSession
+  }
+}
 /** Hono environment of routes in optional mode (or with `passPreflightsToApp`): `c.get('auth')` may be undefined. */
-export type OptionalDynamicAuthEnv = { Variables: { auth: DynamicSession | undefined } }
+export type OptionalDynamicAuthEnv = {
+  /** What `c.get()` reads. */
+  Variables: {
+    /** The verified session; undefined for an anonymous request. */
+    auth: DynamicSession | undefined
+  }
+}
 
 /**
  * A refusal forwarded (`refusals: 'forward'`), as Hono's HTTPException: its `getResponse()` is

@@ -23,7 +23,10 @@ export interface WebRequestLike {
   /** The full URL. */
   readonly url: string
   /** The headers. */
-  readonly headers: { get(name: string): string | null }
+  readonly headers: {
+    /** A header's value, or null when absent. */
+    get(name: string): string | null
+  }
 }
 
 /** A request `auth.authenticate` accepts. */

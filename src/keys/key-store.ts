@@ -20,9 +20,36 @@ export type { FetchBudgetOptions } from './fetch-budget.js'
 
 /** What the key store reports, for logs and health checks. Never contains a token. */
 export type KeyStoreEvent =
-  | { type: 'jwks_refreshed'; url: string; kids: string[]; rejected: RejectedKey[] }
-  | { type: 'jwks_error'; url: string; message: string; failures: number; retryInMs: number }
-  | { type: 'jwks_stale'; url: string; ageMs: number }
+  | {
+      /** The JWKS was fetched and its keys are in use. */
+      type: 'jwks_refreshed'
+      /** The JWKS URL. */
+      url: string
+      /** The key ids now in use. */
+      kids: string[]
+      /** The JWKs left out, and why. */
+      rejected: RejectedKey[]
+    }
+  | {
+      /** A fetch of the JWKS failed. */
+      type: 'jwks_error'
+      /** The JWKS URL. */
+      url: string
+      /** Why, in one sentence. */
+      message: string
+      /** How many fetches in a row have failed. */
+      failures: number
+      /** When the next fetch is allowed, in ms from now. */
+      retryInMs: number
+    }
+  | {
+      /** Keys past their max age are in use because refreshing fails (`jwksStaleIfError`). */
+      type: 'jwks_stale'
+      /** The JWKS URL. */
+      url: string
+      /** The keys' age, in ms. */
+      ageMs: number
+    }
 
 /** A snapshot of the key store, for health endpoints. */
 export interface KeyStoreStatus {

@@ -8,7 +8,12 @@ import type { DynamicAuth } from '../verifier.js'
 import type { DynamicAuthHealth } from './health.js'
 
 /** What a health handler takes: a verifier, or an adapter's middleware that carries one as `.auth`. */
-export type HealthSource = Pick<DynamicAuth, 'health' | 'warmUp'> | { readonly auth: Pick<DynamicAuth, 'health' | 'warmUp'> }
+export type HealthSource =
+  | Pick<DynamicAuth, 'health' | 'warmUp'>
+  | {
+      /** The verifier (an adapter's middleware carries it). */
+      readonly auth: Pick<DynamicAuth, 'health' | 'warmUp'>
+    }
 
 /** Options of the health handlers. */
 export interface HealthCheckOptions {

@@ -198,15 +198,32 @@ export interface TestWalletProviderBase {
   /** The key that groups a wallet's providers across chains: its normalized name. */
   groupKey: string
   /** The name and icon the client shows. */
-  metadata: { displayName: string; icon: string }
+  metadata: {
+    /** The name shown. */
+    displayName: string
+    /** A data: URI of the icon shown. */
+    icon: string
+  }
   /** How the wallet connects: a browser extension, as far as the client can tell. */
   walletProviderType: 'browserExtension'
   /** Connects the wallet: its addresses. */
-  connect(): Promise<{ addresses: Array<{ address: string }> }>
+  connect(): Promise<{
+    /** The wallet's addresses. */
+    addresses: Array<{
+      /** An address. */
+      address: string
+    }>
+  }>
   /** The addresses connected so far. */
-  getConnectedAddresses(): Promise<{ addresses: string[] }>
+  getConnectedAddresses(): Promise<{
+    /** The addresses. */
+    addresses: string[]
+  }>
   /** The network the wallet is on. */
-  getActiveNetworkId(): Promise<{ networkId: string }>
+  getActiveNetworkId(): Promise<{
+    /** The network id, e.g. `1` for Ethereum. */
+    networkId: string
+  }>
 }
 
 /** The `WalletProvider` {@link eip1193WalletProvider} returns. */
@@ -218,7 +235,10 @@ export interface Eip1193WalletProvider extends TestWalletProviderBase {
   /** Switches the wallet to another network (`wallet_switchEthereumChain`). */
   switchActiveNetwork(args: { networkId: string }): Promise<void>
   /** Signs `message` with `personal_sign`. */
-  signMessage(args: { message: string; walletAccount?: { address: string } }): Promise<{ signature: string }>
+  signMessage(args: { message: string; walletAccount?: { address: string } }): Promise<{
+    /** `0x` + r ‖ s ‖ v. */
+    signature: string
+  }>
 }
 
 /** A Solana wallet whose key is in memory. */
@@ -255,7 +275,10 @@ export interface SolanaTestWalletProvider extends TestWalletProviderBase {
   /** `<name>sol:browserExtension`: pass it to `connectAndVerifyWithWalletProvider`. */
   key: string
   /** Signs the UTF-8 bytes of `message` (ed25519); the signature in base58. */
-  signMessage(args: { message: string }): Promise<{ signature: string }>
+  signMessage(args: { message: string }): Promise<{
+    /** The ed25519 signature, base58. */
+    signature: string
+  }>
 }
 
 /**

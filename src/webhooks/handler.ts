@@ -59,7 +59,10 @@ export interface RevocationTarget {
   /** Revokes every token of the user `sub` issued before `before` (default: now). */
   revokeUser(sub: string, options?: { before?: Date | number }): Promise<void>
   /** The verifier's settings: the environment whose events revoke. */
-  readonly config?: { readonly environmentId?: string }
+  readonly config?: {
+    /** The environment the verifier accepts tokens of. */
+    readonly environmentId?: string
+  }
 }
 
 /** Options of {@link createDynamicWebhooks}. */

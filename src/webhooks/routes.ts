@@ -23,7 +23,12 @@ export async function handleFetch(processor: WebhookProcessor, request: Request)
 }
 
 /** A Node request as Express (4 or 5), Koa's `ctx.req` or plain `node:http` give it. */
-export type NodeWebhookRequest = IncomingMessage & { body?: unknown; rawBody?: unknown }
+export type NodeWebhookRequest = IncomingMessage & {
+  /** The body a framework already parsed, if one did. */
+  body?: unknown
+  /** The raw body a framework kept, if one did (a Buffer or a string). */
+  rawBody?: unknown
+}
 
 function send(res: ServerResponse, result: WebhookResult): void {
   const body = JSON.stringify(result.body)
@@ -138,5 +143,8 @@ export function fastifyPlugin(processor: WebhookProcessor) {
 /** The part of a Hono context the handler uses. */
 export interface HonoContextLike {
   /** The request: its `raw` Web Request is read. */
-  req: { raw: Request }
+  req: {
+    /** The Web Request. */
+    raw: Request
+  }
 }
