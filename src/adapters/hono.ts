@@ -74,7 +74,7 @@ export class DynamicAuthException extends HTTPException {
 export function dynamicAuth(authOrOptions: AuthOrOptions, options: AuthenticateOptions & AnonymousAllowed): MiddlewareHandler<OptionalDynamicAuthEnv>
 export function dynamicAuth(authOrOptions: AuthOrOptions & AnonymousAllowed, options?: AuthenticateOptions): MiddlewareHandler<OptionalDynamicAuthEnv>
 export function dynamicAuth(authOrOptions: AuthOrOptions, options?: AuthenticateOptions): MiddlewareHandler<DynamicAuthEnv>
-// biome-ignore lint/suspicious/noExplicitAny: the implementation signature of the overloads above; callers see only theirs.
+// biome-ignore lint/suspicious/noExplicitAny: the overloads' implementation signature; callers see only theirs.
 export function dynamicAuth(authOrOptions: AuthOrOptions, options?: AuthenticateOptions): MiddlewareHandler<any> {
   const setup = setupAdapter(authOrOptions, options)
   const middleware: MiddlewareHandler<OptionalDynamicAuthEnv> = async function dynamicAuthMiddleware(c, next) {

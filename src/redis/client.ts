@@ -25,7 +25,7 @@ export interface RedisSubscriberLike {
   /** Subscribes to `channel`; `listener` gets each message. */
   subscribe(channel: string, listener: (message: string, channel: string) => unknown): Promise<unknown>
   /** Listens to a connection event (`error`, `ready`, `end`, …). */
-  // biome-ignore lint/suspicious/noExplicitAny: node-redis types each event's listener; only `any[]` accepts all of them.
+  // biome-ignore lint/suspicious/noExplicitAny: node-redis types each event's listener; only any[] takes them all.
   on(event: string, listener: (...args: any[]) => void): unknown
   /** node-redis answers PING on a subscribed connection too: the store's heartbeat uses it. */
   sendCommand?(args: string[]): Promise<unknown>

@@ -82,7 +82,10 @@ export interface RedisKeyStoreOptions {
   unknownKidFetchesPerMinute?: number
   /** Prefix of the Redis keys. Default `dynamic-guard:`. */
   keyPrefix?: string
-  /** Called when this instance fetches the JWKS for the fleet, reads it from Redis, holds back (a cooldown, another instance fetching), or cannot reach Redis: for logs and metrics. */
+  /**
+   * Called when this instance fetches the JWKS for the fleet, reads it from Redis, holds back (a
+   * cooldown, another instance fetching), or cannot reach Redis: for logs and metrics.
+   */
   onEvent?: (event: RedisKeyStoreEvent) => void
 }
 

@@ -90,7 +90,10 @@ export interface RedisRevocationStoreOptions {
   commandTimeout?: number
   /** Prefix of the Redis keys and channel. Default `dynamic-guard:`. */
   keyPrefix?: string
-  /** Called when the set is synced, a revocation arrives from the fleet, Redis is lost, the set turns stale, or an operation fails: for logs and metrics. */
+  /**
+   * Called when the set is synced, a revocation arrives from the fleet, Redis is lost, the set
+   * turns stale, or an operation fails: for logs and metrics.
+   */
   onEvent?: (event: RedisRevocationEvent) => void
   /** The current time in ms. Default `Date.now`. */
   clock?: () => number

@@ -20,7 +20,7 @@ describe('API report check', () => {
     assert.ok(existsSync(join(root, 'dist/webhooks.d.ts')), 'dist/ is missing: run `npm run build` first')
   })
 
-  test('passes on the checked-in reports, fails on a copy with one line changed, and says to run npm run api:report', async (t) => {
+  test('passes on the reports as checked in; fails on a copy with a line changed, saying to run api:report', async (t) => {
     const folder = mkdtempSync(join(tmpdir(), 'api-report-'))
     t.after(() => rmSync(folder, { recursive: true, force: true }))
     cpSync(join(root, 'etc/api'), folder, { recursive: true })
