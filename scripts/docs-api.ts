@@ -13,7 +13,8 @@
  * validated, and every public name without TSDoc is an error (TypeDoc's `notDocumented`
  * validation). The names listed in etc/undocumented.txt, the ones still waiting for their comment,
  * are let through; a listed name that is documented now, or gone, is only reported, so the list
- * can shrink to empty and be deleted.
+ * can shrink to empty and be deleted. `--check --prune` removes those names from the list (and the
+ * file once it is empty); it never adds one.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, relative, resolve } from 'node:path'
@@ -140,7 +141,16 @@ async function main(): Promise<void> {
     }) as typeof app.logger.validationWarning
     app.validate(project)
     const done = listed.filter((name) => !seen.has(name))
-    if (done.length > 0) console.log(`${relative(root, undocumentedList)}: ${done.length} names are documented now or gone; remove them from the list:\n  ${done.join('\n  ')}`)
+    if (done.length > 0 && process.argv.includes('--prune')) {
+      // Only ever shrinks the list: a name without TSDoc that is not listed stays an error.
+      const header = readFileSync(undocumentedList, 'utf8').split('\n').filter((line) => line.startsWith('#'))
+      const kept = listed.filter((name) => seen.has(name))
+      if (kept.length === 0) rmSync(undocumentedList)
+      else writeFileSync(undocumentedList, `${[...header, ...kept].join('\n')}\n`)
+      console.log(`${relative(root, undocumentedList)}: ${done.length} names documented now or gone, removed; ${kept.length} left`)
+    } else if (done.length > 0) {
+      console.log(`${relative(root, undocumentedList)}: ${done.length} names are documented now or gone (--prune removes them):\n  ${done.join('\n  ')}`)
+    }
     if (missing.length > 0) console.error(`\n${missing.length} public names have no TSDoc comment: write one (a sentence on what it is for).`)
     if (app.logger.hasErrors() || app.logger.hasWarnings()) throw new Error('TypeDoc reported problems (see above)')
     const rest = seen.size > 0 ? `, but for the ${seen.size} still listed in ${relative(root, undocumentedList)}` : ''
