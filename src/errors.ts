@@ -74,6 +74,7 @@ export interface DynamicAuthErrorDetails {
  * what to do. Neither ever contains the token itself.
  */
 export class DynamicAuthError extends Error {
+  /** Always `DynamicAuthError`: recognisable across bundles and realms (see {@link isDynamicAuthError}). */
   override readonly name = 'DynamicAuthError'
   /** Why the token or request was refused: one of {@link ERROR_CODES}, a stable contract. */
   readonly code: DynamicAuthErrorCode
@@ -105,7 +106,18 @@ export class DynamicAuthError extends Error {
   }
 
   /** A JSON form safe to log or return: code, status, message and any pending step; no stack, no token. */
-  toJSON(): { name: string; code: DynamicAuthErrorCode; status: number; message: string; pendingStep?: DynamicPendingStep } {
+  toJSON(): {
+    /** `DynamicAuthError`. */
+    name: string
+    /** The error code. */
+    code: DynamicAuthErrorCode
+    /** The HTTP status. */
+    status: number
+    /** What went wrong and the fix. */
+    message: string
+    /** The step the user still owes, for `insufficient_scope`. */
+    pendingStep?: DynamicPendingStep
+  } {
     const json: { name: string; code: DynamicAuthErrorCode; status: number; message: string; pendingStep?: DynamicPendingStep } = {
       name: this.name,
       code: this.code,
@@ -130,5 +142,6 @@ export function isDynamicAuthError(value: unknown): value is DynamicAuthError {
 
 /** Thrown by {@link createDynamicAuth} for a bad configuration: a programming error, found at start-up. */
 export class DynamicAuthConfigError extends TypeError {
+  /** Always `DynamicAuthConfigError`. */
   override readonly name = 'DynamicAuthConfigError'
 }

@@ -319,7 +319,7 @@ function checkOptionNames(options: object): void {
     fail(`unknown option ${JSON.stringify(name.slice(0, 64))}${suggestion ? `; did you mean ${suggestion}?` : '.'} The options are listed in DynamicAuthOptions (the API reference).`)
   }
   for (const name of KEY_OPTIONS) {
-    if (Object.prototype.hasOwnProperty.call(options, name) && (options as Record<string, unknown>)[name] === undefined) {
+    if (Object.hasOwn(options, name) && (options as Record<string, unknown>)[name] === undefined) {
       fail(
         `${name} is given but undefined (an environment variable that is not set?). Leaving it out means fetching the keys from Dynamic's JWKS over the network: remove the option for that, or set it.`,
       )

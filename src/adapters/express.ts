@@ -26,7 +26,7 @@ import type { DynamicSession } from '../session/session.js'
 import type { DynamicAuth } from '../verifier.js'
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
+  // Express declares its Request type in this global namespace: augmenting it is how `req.auth` gets typed.
   namespace Express {
     interface Request {
       /** The verified Dynamic session, set by `dynamicAuth()` (undefined for anonymous requests in optional mode). */
@@ -39,7 +39,10 @@ export type { AuthenticateOptions, AuthOrOptions, DynamicSession, RefusalHandlin
 export type { DynamicAuth }
 
 /** The middleware, with the verifier it uses (to share it with `requireScopes` or elsewhere). */
-export type DynamicAuthMiddleware = RequestHandler & { readonly auth: DynamicAuth }
+export type DynamicAuthMiddleware = RequestHandler & {
+  /** The verifier the middleware uses. */
+  readonly auth: DynamicAuth
+}
 
 /**
  * Protects the routes after it: verifies the request's Dynamic token and sets `req.auth`.
@@ -84,7 +87,10 @@ function carryOut(decision: GuardDecision, res: Response, next: NextFunction): v
  */
 export function dynamicAuthErrorHandler(options: { realm?: string } = {}): ErrorRequestHandler {
   return function dynamicAuthErrorHandler(error: unknown, _req: Request, res: Response, next: NextFunction): void {
-    if (!isDynamicAuthError(error) || res.headersSent) return next(error)
+    if (!isDynamicAuthError(error) || res.headersSent) {
+      next(error)
+      return
+    }
     writeAnswer(res, refusalOf(error as DynamicAuthError, options.realm))
   }
 }

@@ -49,7 +49,13 @@ declare module 'fastify' {
 export type { AuthenticateOptions, AuthOrOptions, DynamicSession, DynamicAuth, RefusalHandling }
 
 /** Options of {@link dynamicAuthPlugin}: a verifier (`auth`) or its options, plus the adapter options. */
-export type DynamicAuthPluginOptions = ({ auth: DynamicAuth } | DynamicAuthOptions) &
+export type DynamicAuthPluginOptions = (
+  | {
+      /** A verifier from createDynamicAuth. */
+      auth: DynamicAuth
+    }
+  | DynamicAuthOptions
+) &
   AuthenticateOptions & {
     /** Protect every route of the app (an `onRequest` hook). `false`: protect routes one by one with `app.dynamicAuth`. Default true. */
     global?: boolean

@@ -30,9 +30,21 @@ import type { DynamicAuth } from '../verifier.js'
 export type { AnonymousAllowed, AuthenticateOptions, AuthOrOptions, DynamicSession, DynamicAuth, RefusalHandling }
 
 /** Hono environment of protected routes: `c.get('auth')` is the session. */
-export type DynamicAuthEnv = { Variables: { auth: DynamicSession } }
+export type DynamicAuthEnv = {
+  /** What `c.get()` reads. */
+  Variables: {
+    /** The verified session. */
+    auth: DynamicSession
+  }
+}
 /** Hono environment of routes in optional mode (or with `passPreflightsToApp`): `c.get('auth')` may be undefined. */
-export type OptionalDynamicAuthEnv = { Variables: { auth: DynamicSession | undefined } }
+export type OptionalDynamicAuthEnv = {
+  /** What `c.get()` reads. */
+  Variables: {
+    /** The verified session; undefined for an anonymous request. */
+    auth: DynamicSession | undefined
+  }
+}
 
 /**
  * A refusal forwarded (`refusals: 'forward'`), as Hono's HTTPException: its `getResponse()` is
@@ -40,6 +52,7 @@ export type OptionalDynamicAuthEnv = { Variables: { auth: DynamicSession | undef
  * it (`err.error` is the DynamicAuthError, `err.error.code` its code).
  */
 export class DynamicAuthException extends HTTPException {
+  /** Always `DynamicAuthException`. */
   override readonly name = 'DynamicAuthException'
   /** The refusal. */
   readonly error: DynamicAuthError
@@ -61,7 +74,7 @@ export class DynamicAuthException extends HTTPException {
 export function dynamicAuth(authOrOptions: AuthOrOptions, options: AuthenticateOptions & AnonymousAllowed): MiddlewareHandler<OptionalDynamicAuthEnv>
 export function dynamicAuth(authOrOptions: AuthOrOptions & AnonymousAllowed, options?: AuthenticateOptions): MiddlewareHandler<OptionalDynamicAuthEnv>
 export function dynamicAuth(authOrOptions: AuthOrOptions, options?: AuthenticateOptions): MiddlewareHandler<DynamicAuthEnv>
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the overloads' implementation signature; callers see only theirs.
 export function dynamicAuth(authOrOptions: AuthOrOptions, options?: AuthenticateOptions): MiddlewareHandler<any> {
   const setup = setupAdapter(authOrOptions, options)
   const middleware: MiddlewareHandler<OptionalDynamicAuthEnv> = async function dynamicAuthMiddleware(c, next) {

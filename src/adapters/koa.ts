@@ -34,7 +34,10 @@ declare module 'koa' {
 export type { AuthenticateOptions, AuthOrOptions, DynamicSession, DynamicAuth, RefusalHandling }
 
 /** The middleware, with the verifier it uses. */
-export type DynamicAuthMiddleware = Middleware & { readonly auth: DynamicAuth }
+export type DynamicAuthMiddleware = Middleware & {
+  /** The verifier the middleware uses. */
+  readonly auth: DynamicAuth
+}
 
 /**
  * Protects the middleware after it: verifies the request's Dynamic token and sets

@@ -28,7 +28,10 @@ import type { DynamicAuth } from '../verifier.js'
 export type { AnonymousAllowed, AuthenticateOptions, AuthOrOptions, DynamicSession, DynamicAuth, RefusalHandling }
 
 /** A route handler's context (`{ params }`), with the verified session added as `auth`. */
-export type WithAuth<Context, S = DynamicSession> = Context & { auth: S }
+export type WithAuth<Context, S = DynamicSession> = Context & {
+  /** The verified session. */
+  auth: S
+}
 
 /** A route handler that receives the verified session in its context. */
 export type ProtectedRouteHandler<Context, S = DynamicSession> = (request: NextRequest, context: WithAuth<Context, S>) => Response | Promise<Response>
@@ -89,12 +92,22 @@ export function requireScopes(...scopes: string[]): NextAuthOptions {
  * as a function (`() => getAuth()`) to make it on the first request, not when `next build` loads
  * the route.
  */
-export function withDynamicAuth<Context = { params: Promise<Record<string, string | string[]>> }>(
+export function withDynamicAuth<
+  Context = {
+    /** The route's dynamic segments, as Next.js passes them. */
+    params: Promise<Record<string, string | string[]>>
+  },
+>(
   handler: ProtectedRouteHandler<Context, DynamicSession | undefined>,
   authOrOptions: AuthOrOptions | LazyAuth,
   options: NextAuthOptions & AnonymousAllowed,
 ): RouteHandler<Context>
-export function withDynamicAuth<Context = { params: Promise<Record<string, string | string[]>> }>(
+export function withDynamicAuth<
+  Context = {
+    /** The route's dynamic segments, as Next.js passes them. */
+    params: Promise<Record<string, string | string[]>>
+  },
+>(
   handler: ProtectedRouteHandler<Context>,
   authOrOptions: AuthOrOptions | LazyAuth,
   options?: NextAuthOptions,

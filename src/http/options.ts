@@ -68,7 +68,15 @@ export interface AuthenticateOptions {
 export type RefusalHandling = 'respond' | 'forward'
 
 /** Adapter options with which a protected handler may run without a session (`optional`, or `passPreflightsToApp`). */
-export type AnonymousAllowed = { optional: true } | { passPreflightsToApp: true }
+export type AnonymousAllowed =
+  | {
+      /** Anonymous requests pass. */
+      optional: true
+    }
+  | {
+      /** CORS preflights pass, anonymous. */
+      passPreflightsToApp: true
+    }
 
 /** The adapter options after validation. */
 export interface ResolvedAuthenticateOptions {

@@ -31,9 +31,11 @@ export interface RefusalBody {
 
 /** A complete HTTP answer to a refused request. */
 export interface Refusal {
+  /** The HTTP status: 400, 401, 403 or 503. */
   readonly status: number
   /** Lower-case header names: `content-type`, `cache-control`, and `www-authenticate` / `retry-after` where they apply. */
   readonly headers: Readonly<Record<string, string>>
+  /** The body: the error code and a message that says the fix. */
   readonly body: RefusalBody
   /** The body, serialised. */
   readonly json: string
@@ -111,8 +113,11 @@ export interface HttpAnswer {
 
 /** What an answer is written on: Node's ServerResponse (node:http, Express, Koa's `ctx.res`). */
 export interface NodeResponseLike {
+  /** The status to send. */
   statusCode: number
+  /** Sets one header. */
   setHeader(name: string, value: string): unknown
+  /** Writes the body and ends the answer. */
   end(body?: string): unknown
 }
 

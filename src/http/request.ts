@@ -6,8 +6,11 @@
 
 /** What we read of a Node IncomingMessage (structural, so no Node types are required). */
 export interface NodeRequestLike {
+  /** The HTTP method. */
   method?: string | undefined
+  /** The request target: path and query. */
   url?: string | undefined
+  /** The headers, by lower-case name. */
   headers: Record<string, string | string[] | undefined>
   /** Every header line as sent (IncomingMessage has it): reveals fields `headers` dropped as duplicates. */
   rawHeaders?: readonly string[] | undefined
@@ -15,9 +18,15 @@ export interface NodeRequestLike {
 
 /** What we read of a Web-standard Request (structural). */
 export interface WebRequestLike {
+  /** The HTTP method. */
   readonly method: string
+  /** The full URL. */
   readonly url: string
-  readonly headers: { get(name: string): string | null }
+  /** The headers. */
+  readonly headers: {
+    /** A header's value, or null when absent. */
+    get(name: string): string | null
+  }
 }
 
 /** A request `auth.authenticate` accepts. */

@@ -13,7 +13,13 @@ import { AUTHENTICATE_OPTION_NAMES, resolveAuthenticateOptions, type Authenticat
  * What an adapter accepts: a verifier from createDynamicAuth, `{ auth, ...adapterOptions }`, or
  * the verifier's options (adapter options may be mixed in).
  */
-export type AuthOrOptions = DynamicAuth | ({ auth: DynamicAuth } & AuthenticateOptions) | (DynamicAuthOptions & AuthenticateOptions)
+export type AuthOrOptions =
+  | DynamicAuth
+  | ({
+      /** A verifier from createDynamicAuth. */
+      auth: DynamicAuth
+    } & AuthenticateOptions)
+  | (DynamicAuthOptions & AuthenticateOptions)
 
 /** The verifier and validated adapter options an adapter works with. */
 export interface AdapterSetup {

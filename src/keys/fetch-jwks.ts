@@ -27,9 +27,13 @@ export class JwksFetchError extends Error {
 
 /** Limits for one request. */
 export interface FetchJwksLimits {
+  /** How long a fetch of the JWKS may take, in ms (`jwksTimeout`). */
   readonly timeoutMs: number
+  /** The largest JWKS document read, in bytes (`jwksMaxBytes`). */
   readonly maxBytes: number
+  /** The most keys read from one JWKS document. */
   readonly maxKeys: number
+  /** The `fetch` the JWKS is fetched with (the `fetch` option). */
   readonly fetch: typeof globalThis.fetch
 }
 

@@ -8,7 +8,9 @@ import type { PreparedKey, SignatureBackend } from '../signature/backend.js'
 
 /** A trusted, imported verification key. */
 export interface KeyEntry {
+  /** The key id (`kid`) of the JWK, if it had one. */
   readonly kid: string | undefined
+  /** The key, prepared by the signature backend. */
   readonly key: PreparedKey
   /** An RS256 signature under this key is exactly this many bytes. */
   readonly modulusBytes: number
@@ -18,7 +20,9 @@ export interface KeyEntry {
 
 /** Why a JWK was left out. */
 export interface RejectedKey {
+  /** The key id of the JWK left out, if it had one. */
   readonly kid: string | undefined
+  /** Why it was left out, in one sentence. */
   readonly reason: string
 }
 

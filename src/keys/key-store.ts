@@ -20,23 +20,56 @@ export type { FetchBudgetOptions } from './fetch-budget.js'
 
 /** What the key store reports, for logs and health checks. Never contains a token. */
 export type KeyStoreEvent =
-  | { type: 'jwks_refreshed'; url: string; kids: string[]; rejected: RejectedKey[] }
-  | { type: 'jwks_error'; url: string; message: string; failures: number; retryInMs: number }
-  | { type: 'jwks_stale'; url: string; ageMs: number }
+  | {
+      /** The JWKS was fetched and its keys are in use. */
+      type: 'jwks_refreshed'
+      /** The JWKS URL. */
+      url: string
+      /** The key ids now in use. */
+      kids: string[]
+      /** The JWKs left out, and why. */
+      rejected: RejectedKey[]
+    }
+  | {
+      /** A fetch of the JWKS failed. */
+      type: 'jwks_error'
+      /** The JWKS URL. */
+      url: string
+      /** Why, in one sentence. */
+      message: string
+      /** How many fetches in a row have failed. */
+      failures: number
+      /** When the next fetch is allowed, in ms from now. */
+      retryInMs: number
+    }
+  | {
+      /** Keys past their max age are in use because refreshing fails (`jwksStaleIfError`). */
+      type: 'jwks_stale'
+      /** The JWKS URL. */
+      url: string
+      /** The keys' age, in ms. */
+      ageMs: number
+    }
 
 /** A snapshot of the key store, for health endpoints. */
 export interface KeyStoreStatus {
+  /** `remote` for keys fetched from a JWKS URL, `static` for configured ones. */
   readonly source: 'remote' | 'static'
+  /** The JWKS URL, for remote keys. */
   readonly url?: string
+  /** The key ids in use. */
   readonly kids: string[]
   /** When the keys were last fetched successfully (ms since the epoch), if ever. */
   readonly fetchedAt?: number
+  /** How many fetches in a row have failed (0 after a success). */
   readonly consecutiveFailures: number
+  /** Why the last fetch failed, if it did. */
   readonly lastError?: string
 }
 
 /** What a {@link KeyStoreFactory} builds on: the validated settings of the configured remote JWKS. */
 export interface KeyStoreContext {
+  /** The JWKS settings, checked: URL, timeouts, limits, clock and signature backend. */
   readonly remote: RemoteKeyStoreOptions
 }
 
@@ -68,6 +101,7 @@ export interface KeyStore {
   isCurrent(entry: KeyEntry, now: number): boolean
   /** Loads the keys now; rejects with `jwks_unavailable` when that fails. */
   warmUp(): Promise<void>
+  /** What the store holds and how fetching it goes: for `auth.keyStatus()` and health. */
   status(): KeyStoreStatus
 }
 
@@ -92,18 +126,25 @@ export interface JwksLoadContext {
 
 /** Tunables of `RemoteKeyStore`, all in milliseconds. */
 export interface RemoteKeyStoreOptions extends FetchJwksLimits {
+  /** The JWKS URL. */
   readonly url: string
   /** Where the JWKS is read from. Default: `fetchJwks`, an HTTP GET of the JWKS URL. */
   readonly loader?: JwksLoader
+  /** How long fetched keys are used before they are fetched again (`jwksCacheMaxAge`). */
   readonly maxAgeMs: number
   /** The least time between two fetches for kids never seen before (`jwksCooldown`). */
   readonly cooldownMs: number
+  /** How long keys past their max age stay in use while refreshing fails (`jwksStaleIfError`). */
   readonly staleIfErrorMs: number
+  /** The longest wait between two failed fetches (`jwksMaxBackoff`). */
   readonly maxBackoffMs: number
   /** How many fetches kids never seen before may cause. Default: 4 at once, then one per 15 s. */
   readonly unknownKidBudget?: FetchBudgetOptions
+  /** The signature backend that prepares the keys. */
   readonly backend: SignatureBackend
+  /** The clock, in ms since the epoch. */
   readonly clock: () => number
+  /** Called when the JWKS is refreshed, when a fetch fails and when stale keys are served: the telemetry seam. */
   readonly onEvent?: (event: KeyStoreEvent) => void
 }
 

@@ -8,7 +8,12 @@ import type { DynamicAuth } from '../verifier.js'
 import type { DynamicAuthHealth } from './health.js'
 
 /** What a health handler takes: a verifier, or an adapter's middleware that carries one as `.auth`. */
-export type HealthSource = Pick<DynamicAuth, 'health' | 'warmUp'> | { readonly auth: Pick<DynamicAuth, 'health' | 'warmUp'> }
+export type HealthSource =
+  | Pick<DynamicAuth, 'health' | 'warmUp'>
+  | {
+      /** The verifier (an adapter's middleware carries it). */
+      readonly auth: Pick<DynamicAuth, 'health' | 'warmUp'>
+    }
 
 /** Options of the health handlers. */
 export interface HealthCheckOptions {
@@ -20,8 +25,11 @@ export interface HealthCheckOptions {
 
 /** A health answer, whatever the framework. */
 export interface HealthAnswer {
+  /** 200 when the verifier can verify tokens, 503 when it cannot. */
   readonly status: 200 | 503
+  /** The answer's headers (`content-type`, `cache-control`). */
   readonly headers: Readonly<Record<string, string>>
+  /** The JSON health snapshot. */
   readonly body: string
 }
 
@@ -72,7 +80,9 @@ export function answer(health: DynamicAuthHealth, details: boolean): HealthAnswe
 
 /** A `node:http` response, as far as a health answer needs. */
 export interface NodeHealthResponse {
+  /** Writes the status and headers. */
   writeHead(status: number, headers: Record<string, string>): unknown
+  /** Writes the body and ends the answer. */
   end(body: string): unknown
 }
 

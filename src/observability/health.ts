@@ -29,7 +29,9 @@ export interface KeysHealth {
   readonly keys: number
   /** Seconds since the keys in use were fetched. */
   readonly ageSeconds?: number
+  /** How many JWKS fetches in a row have failed. */
   readonly consecutiveFailures: number
+  /** Why the last JWKS fetch failed, if one did. */
   readonly lastError?: string
   /** When the last fetch failed (ISO 8601). */
   readonly lastErrorAt?: string
@@ -45,20 +47,27 @@ export interface RevocationHealth {
    * meanwhile are not applied here); `stale_refusing` (past the limit, refusing every token).
    */
   readonly state: 'connected' | 'disconnected' | 'stale_serving' | 'stale_refusing'
+  /** The revocation store: `memory`, `redis`, or a custom store's name. */
   readonly kind: string
+  /** How many revocations the store holds. */
   readonly entries: number
   /** Seconds since the shared set was last loaded in full. */
   readonly lastSyncAgeSeconds?: number
+  /** The store's last error, if any. */
   readonly lastError?: string
 }
 
 /** What `auth.health()` returns. */
 export interface DynamicAuthHealth {
+  /** `ok`, `degraded` (serving, with something to look at) or `unavailable` (cannot verify tokens). */
   readonly status: HealthStatus
   /** ISO 8601. */
   readonly checkedAt: string
+  /** The Dynamic environment the verifier accepts tokens of. */
   readonly environmentId: string
+  /** The signing keys: their state, count and age. */
   readonly keys: KeysHealth
+  /** The revocation store: its state and size. */
   readonly revocation: RevocationHealth
 }
 

@@ -11,6 +11,7 @@ export type TelemetryAttributes = Record<string, TelemetryAttributeValue | undef
 
 /** The part of an OpenTelemetry `MeterProvider` used here. */
 export interface MeterProviderLike {
+  /** The meter named `name` (OpenTelemetry's `MeterProvider.getMeter`). */
   getMeter(name: string, version?: string): MeterLike
 }
 
@@ -48,6 +49,7 @@ export interface ObservableLike {
 
 /** The part of an OpenTelemetry `TracerProvider` used here. */
 export interface TracerProviderLike {
+  /** The tracer named `name` (OpenTelemetry's `TracerProvider.getTracer`). */
   getTracer(name: string, version?: string): TracerLike
 }
 

@@ -94,7 +94,9 @@ export class VerifyMetrics {
 
   /** At the start of a call: a timestamp for a sampled call, else -1. */
   begin(): number {
-    return ++this.sample >= CACHED_DURATION_SAMPLING ? ((this.sample = 0), now()) : -1
+    if (++this.sample < CACHED_DURATION_SAMPLING) return -1
+    this.sample = 0
+    return now()
   }
 
   /** The cold path always gets a timestamp. */

@@ -170,7 +170,15 @@ function decodeJsonPart(part: string, name: 'header' | 'payload'): Record<string
  * Decodes a token's header and claims without verifying anything. For display and debugging
  * only: nothing returned here may be trusted.
  */
-export function decodeUnverified(token: string, maxLength = 65536): { header: JwsHeader; payload: Record<string, unknown> } {
+export function decodeUnverified(
+  token: string,
+  maxLength = 65536,
+): {
+  /** The JOSE header. */
+  header: JwsHeader
+  /** The claims, unverified. */
+  payload: Record<string, unknown>
+} {
   const { header, payload } = parseCompactJws(token, maxLength)
   return { header, payload }
 }

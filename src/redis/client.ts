@@ -6,23 +6,36 @@
 
 /** A node-redis client (`createClient(...)`), connected or still connecting: commands fail at once until it is ready. */
 export interface RedisClientLike {
+  /** True while the client is connected and ready for commands. */
   readonly isReady: boolean
+  /** Sends one command, e.g. `['GET', key]`. */
   sendCommand(args: string[]): Promise<unknown>
+  /** A new connection with the same settings, for subscribing. */
   duplicate(): RedisSubscriberLike
 }
 
 /** The connection a store subscribes on (a `duplicate()` of the user's client). */
 export interface RedisSubscriberLike {
+  /** True while connected and ready. */
   readonly isReady: boolean
+  /** True from `connect()` until closed. */
   readonly isOpen: boolean
+  /** Opens the connection. */
   connect(): Promise<unknown>
+  /** Subscribes to `channel`; `listener` gets each message. */
   subscribe(channel: string, listener: (message: string, channel: string) => unknown): Promise<unknown>
+  /** Listens to a connection event (`error`, `ready`, `end`, …). */
+  // biome-ignore lint/suspicious/noExplicitAny: node-redis types each event's listener; only any[] takes them all.
   on(event: string, listener: (...args: any[]) => void): unknown
   /** node-redis answers PING on a subscribed connection too: the store's heartbeat uses it. */
   sendCommand?(args: string[]): Promise<unknown>
+  /** Closes the connection (node-redis 5). */
   close?(): Promise<unknown>
+  /** Closes the connection (node-redis 4). */
   quit?(): Promise<unknown>
+  /** Closes the connection at once (node-redis 5). */
   destroy?(): unknown
+  /** Closes the connection at once (node-redis 4). */
   disconnect?(): Promise<unknown>
 }
 

@@ -25,11 +25,42 @@ import { Liveness } from './liveness.js'
 
 /** What the shared key store reports. */
 export type RedisKeyStoreEvent =
-  | { type: 'jwks_fetched_for_fleet'; url: string }
-  | { type: 'jwks_read_from_redis'; url: string; ageMs: number }
-  | { type: 'jwks_unknown_kid_cooldown'; url: string }
-  | { type: 'jwks_fleet_hold'; url: string; retryInMs: number }
-  | { type: 'jwks_redis_unavailable'; url: string; message: string }
+  | {
+      /** This instance fetched the JWKS and shared it in Redis. */
+      type: 'jwks_fetched_for_fleet'
+      /** The JWKS URL. */
+      url: string
+    }
+  | {
+      /** This instance read the JWKS another one shared. */
+      type: 'jwks_read_from_redis'
+      /** The JWKS URL. */
+      url: string
+      /** The shared copy's age, in ms. */
+      ageMs: number
+    }
+  | {
+      /** Another instance is fetching the JWKS for a kid never seen before: this one waits for its copy. */
+      type: 'jwks_unknown_kid_cooldown'
+      /** The JWKS URL. */
+      url: string
+    }
+  | {
+      /** A fetch for the fleet failed: every instance holds back for `retryInMs`. */
+      type: 'jwks_fleet_hold'
+      /** The JWKS URL. */
+      url: string
+      /** When the next fetch is allowed, in ms from now. */
+      retryInMs: number
+    }
+  | {
+      /** Redis did not answer: this instance goes on without it, fetching on its own. */
+      type: 'jwks_redis_unavailable'
+      /** The JWKS URL. */
+      url: string
+      /** Why, in one sentence. */
+      message: string
+    }
 
 /** Options of {@link createRedisKeyStore}. Durations in milliseconds. */
 export interface RedisKeyStoreOptions {
@@ -51,6 +82,10 @@ export interface RedisKeyStoreOptions {
   unknownKidFetchesPerMinute?: number
   /** Prefix of the Redis keys. Default `dynamic-guard:`. */
   keyPrefix?: string
+  /**
+   * Called when this instance fetches the JWKS for the fleet, reads it from Redis, holds back (a
+   * cooldown, another instance fetching), or cannot reach Redis: for logs and metrics.
+   */
   onEvent?: (event: RedisKeyStoreEvent) => void
 }
 

@@ -26,11 +26,42 @@ import { Liveness } from './liveness.js'
 
 /** What the store reports, for logs, metrics and health checks. Never contains a token. */
 export type RedisRevocationEvent =
-  | { type: 'revocation_synced'; entries: number; writtenBack: number }
-  | { type: 'revocation_received'; entry: RevocationEntry }
-  | { type: 'revocation_disconnected'; message: string }
-  | { type: 'revocation_stale'; disconnectedForMs: number; whenStale: 'serve' | 'refuse' }
-  | { type: 'revocation_error'; operation: 'add' | 'sync' | 'message'; message: string }
+  | {
+      /** The set was loaded in full from Redis. */
+      type: 'revocation_synced'
+      /** How many revocations the set holds now. */
+      entries: number
+      /** How many revocations this instance held that Redis lacked, written back to it. */
+      writtenBack: number
+    }
+  | {
+      /** A revocation made by another instance arrived. */
+      type: 'revocation_received'
+      /** The revocation. */
+      entry: RevocationEntry
+    }
+  | {
+      /** The connection to Redis was lost: the set is served as it was. */
+      type: 'revocation_disconnected'
+      /** Why, in one sentence. */
+      message: string
+    }
+  | {
+      /** Disconnected past `staleAfter`: the set may miss revocations made elsewhere. */
+      type: 'revocation_stale'
+      /** How long Redis has been out of reach, in ms. */
+      disconnectedForMs: number
+      /** What the store does now: serve from its set, or refuse every token (the `whenStale` option). */
+      whenStale: 'serve' | 'refuse'
+    }
+  | {
+      /** An operation on Redis failed. */
+      type: 'revocation_error'
+      /** Which: sharing a revocation (`add`), loading the set (`sync`), or reading a message (`message`). */
+      operation: 'add' | 'sync' | 'message'
+      /** Why, in one sentence. */
+      message: string
+    }
 
 /** Options of {@link createRedisRevocationStore}. Durations in milliseconds. */
 export interface RedisRevocationStoreOptions {
@@ -59,6 +90,10 @@ export interface RedisRevocationStoreOptions {
   commandTimeout?: number
   /** Prefix of the Redis keys and channel. Default `dynamic-guard:`. */
   keyPrefix?: string
+  /**
+   * Called when the set is synced, a revocation arrives from the fleet, Redis is lost, the set
+   * turns stale, or an operation fails: for logs and metrics.
+   */
   onEvent?: (event: RedisRevocationEvent) => void
   /** The current time in ms. Default `Date.now`. */
   clock?: () => number

@@ -14,13 +14,32 @@
 
 /** One revocation, as stored and shared. Times are ms since the epoch. */
 export type RevocationEntry =
-  | { readonly type: 'session'; readonly sid: string; readonly expiresAt: number }
-  | { readonly type: 'user'; readonly sub: string; readonly before: number; readonly expiresAt: number }
+  | {
+      /** One session revoked. */
+      readonly type: 'session'
+      /** The session id (`sid`): its tokens, and those of sessions refreshed from it, are refused. */
+      readonly sid: string
+      /** When the entry can be dropped (ms since the epoch): once every token it refuses has expired. */
+      readonly expiresAt: number
+    }
+  | {
+      /** Every token of a user issued before a time revoked. */
+      readonly type: 'user'
+      /** The user id (`sub`). */
+      readonly sub: string
+      /** Tokens issued before this time (`iat`, ms since the epoch) are refused. */
+      readonly before: number
+      /** When the entry can be dropped (ms since the epoch): once every token it refuses has expired. */
+      readonly expiresAt: number
+    }
 
 /** The claims a revocation check reads. */
 export interface RevocationSubject {
+  /** The user id (`sub`) of the token. */
   readonly sub: string
+  /** The session id (`sid`) of the token, if any. */
   readonly sid?: string | undefined
+  /** The session the token's session was refreshed from (`originalSid`), if any. */
   readonly originalSid?: string | undefined
   /** Seconds since the epoch. */
   readonly iat?: number | undefined

@@ -28,6 +28,7 @@ export interface RevocationStatus {
   readonly since: number
   /** When the set was last loaded in full from the shared source, if ever. */
   readonly lastSyncAt?: number
+  /** The store's last error (a lost connection, say), if any. */
   readonly lastError?: string
   /** A shared store: how many revocations it has learnt from the fleet since it started (for metrics). */
   readonly received?: number
@@ -48,6 +49,7 @@ export interface RevocationStore {
    * store shares it. Rejects when it could not be shared; the local entry stays.
    */
   add(entry: RevocationEntry): Promise<void>
+  /** The store's state: for `auth.revocationStatus()` and health. */
   status(): RevocationStatus
   /** Resolves once the store holds the current set (a shared store's first load). Awaited by `warmUp()`. */
   ready?(): Promise<void>

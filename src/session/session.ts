@@ -9,6 +9,7 @@ import type { ChainName, DynamicJwtClaims, VerifiedCredential, WalletProvider } 
 export interface DynamicWallet {
   /** The credential id. */
   readonly id: string
+  /** The wallet address. */
   readonly address: string
   /** The chain family, e.g. `eip155` (EVM), `solana` or `bip122` (Bitcoin). */
   readonly chain: ChainName | undefined

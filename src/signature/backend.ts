@@ -6,8 +6,11 @@
 
 /** The public members of an RSA JWK that the verifier imports. */
 export interface RsaPublicJwk {
+  /** The key type: always `RSA`. */
   kty: 'RSA'
+  /** The modulus, base64url. */
   n: string
+  /** The public exponent, base64url. */
   e: string
 }
 

@@ -39,14 +39,19 @@ export function defaultCredentials(): VerifiedCredential[] {
  * tokens have no `first_name`/`last_name` claim, so the kit never mints one.
  */
 export interface TestProfile {
+  /** The `email` claim. */
   email?: string
+  /** The `username` claim. */
   username?: string
+  /** The `given_name` claim (the first name); ID token only. */
   given_name?: string
+  /** The `family_name` claim (the last name); ID token only. */
   family_name?: string
   /** @deprecated Use `given_name`: Dynamic's tokens carry no `first_name` claim. */
   first_name?: string
   /** @deprecated Use `family_name`: Dynamic's tokens carry no `last_name` claim. */
   last_name?: string
+  /** The `new_user` claim; ID token only. */
   new_user?: boolean
 }
 

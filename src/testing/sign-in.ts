@@ -10,30 +10,50 @@ import type { VerifiedCredential } from '../session/claims.js'
 
 /** A credential as Dynamic's SDK API lists it on the user (its `JwtVerifiedCredential`). */
 export interface SignInCredential {
+  /** The credential id. */
   id: string
+  /** `blockchain`, `email`, `oauth`, `phoneNumber`, … */
   format: string
+  /** blockchain: the wallet address. */
   address?: string
+  /** blockchain: the chain family, e.g. `eip155`. */
   chain?: string
+  /** blockchain: the wallet's name, e.g. `metamask`. */
   wallet_name?: string
+  /** blockchain: how the wallet is connected. */
   wallet_provider?: string
+  /** What identifies the credential to a person: an address, an email. */
   public_identifier?: string
+  /** blockchain: the wallet's name-service (ENS-style) name. */
   name_service?: Record<string, unknown>
+  /** email: the address. */
   email?: string
   [member: string]: unknown
 }
 
 /** The signed-in user, as Dynamic's SDK API describes it. */
 export interface SignInUser {
+  /** The Dynamic user id (the tokens' `sub`). */
   id: string
+  /** The session id (the tokens' `sid`). */
   sessionId: string | undefined
+  /** The environment id. */
   projectEnvironmentId: string | undefined
+  /** The user's email address. */
   email?: string
+  /** The user name. */
   username?: string
+  /** The first name (the ID token's `given_name`). */
   firstName?: string
+  /** The last name (the ID token's `family_name`). */
   lastName?: string
+  /** True on the user's first sign-in. */
   newUser?: boolean
+  /** The tokens' scopes, space-separated. */
   scope: string | undefined
+  /** The id of the credential the user verified last. */
   lastVerifiedCredentialId?: string
+  /** The user's credentials, as in the ID token. */
   verifiedCredentials: SignInCredential[]
 }
 
@@ -45,6 +65,7 @@ export interface SignInResult {
   minifiedJwt: string
   /** When both tokens expire, in seconds since the epoch. */
   expiresAt: number
+  /** The signed-in user. */
   user: SignInUser
 }
 

@@ -20,6 +20,7 @@ import { addressOfPrivateKey, privateKeyFromHex, randomPrivateKey, signPersonalM
 
 /** An EIP-1193 provider (the `request` method; events are not needed to sign in). */
 export interface Eip1193Provider {
+  /** Sends a JSON-RPC request (`eth_requestAccounts`, `personal_sign`, `eth_chainId`, …), as EIP-1193 defines it. */
   request(args: { method: string; params?: readonly unknown[] | Record<string, unknown> }): Promise<unknown>
 }
 
@@ -48,6 +49,7 @@ export interface TestWalletOptions {
 /** An EIP-1193 error (a code and a message), as wallets reject requests. */
 export class Eip1193Error extends Error {
   constructor(
+    /** The EIP-1193 / JSON-RPC error code, e.g. 4001 (rejected by the user), -32602 (invalid params). */
     readonly code: number,
     message: string,
   ) {
@@ -114,7 +116,9 @@ export function createTestWallet(options: TestWalletOptions = {}): TestWallet {
 
 /** What EIP-6963 announces about a provider. */
 export interface Eip6963ProviderInfo {
+  /** A UUID for this announcement of the provider. */
   uuid: string
+  /** The wallet's name, as the page shows it. */
   name: string
   /** A data: URI of the wallet's icon. */
   icon: string
@@ -124,7 +128,9 @@ export interface Eip6963ProviderInfo {
 
 /** The event target EIP-6963 uses: a page's `window`. */
 export interface Eip6963Window {
+  /** Listens to an event (`eip6963:requestProvider`). */
   addEventListener(type: string, listener: () => void): void
+  /** Dispatches an event (`eip6963:announceProvider`). */
   dispatchEvent(event: Event): boolean
 }
 
@@ -189,21 +195,50 @@ export function eip1193WalletProvider(provider: Eip1193Provider, metadata: { dis
 
 /** What the test wallets' providers share with every `WalletProvider` of Dynamic's client (structural: this package does not depend on the client). */
 export interface TestWalletProviderBase {
+  /** The key that groups a wallet's providers across chains: its normalized name. */
   groupKey: string
-  metadata: { displayName: string; icon: string }
+  /** The name and icon the client shows. */
+  metadata: {
+    /** The name shown. */
+    displayName: string
+    /** A data: URI of the icon shown. */
+    icon: string
+  }
+  /** How the wallet connects: a browser extension, as far as the client can tell. */
   walletProviderType: 'browserExtension'
-  connect(): Promise<{ addresses: Array<{ address: string }> }>
-  getConnectedAddresses(): Promise<{ addresses: string[] }>
-  getActiveNetworkId(): Promise<{ networkId: string }>
+  /** Connects the wallet: its addresses. */
+  connect(): Promise<{
+    /** The wallet's addresses. */
+    addresses: Array<{
+      /** An address. */
+      address: string
+    }>
+  }>
+  /** The addresses connected so far. */
+  getConnectedAddresses(): Promise<{
+    /** The addresses. */
+    addresses: string[]
+  }>
+  /** The network the wallet is on. */
+  getActiveNetworkId(): Promise<{
+    /** The network id, e.g. `1` for Ethereum. */
+    networkId: string
+  }>
 }
 
 /** The `WalletProvider` {@link eip1193WalletProvider} returns. */
 export interface Eip1193WalletProvider extends TestWalletProviderBase {
+  /** The chain family, as Dynamic's client names it. */
   chain: 'EVM'
   /** `<name>evm:browserExtension`: pass it to `connectAndVerifyWithWalletProvider`. */
   key: string
+  /** Switches the wallet to another network (`wallet_switchEthereumChain`). */
   switchActiveNetwork(args: { networkId: string }): Promise<void>
-  signMessage(args: { message: string; walletAccount?: { address: string } }): Promise<{ signature: string }>
+  /** Signs `message` with `personal_sign`. */
+  signMessage(args: { message: string; walletAccount?: { address: string } }): Promise<{
+    /** `0x` + r ‖ s ‖ v. */
+    signature: string
+  }>
 }
 
 /** A Solana wallet whose key is in memory. */
@@ -235,10 +270,15 @@ export function createTestSolanaWallet(options: { privateKey?: string } = {}): T
 
 /** The `WalletProvider` {@link solanaWalletProvider} returns. */
 export interface SolanaTestWalletProvider extends TestWalletProviderBase {
+  /** The chain family, as Dynamic's client names it. */
   chain: 'SOL'
   /** `<name>sol:browserExtension`: pass it to `connectAndVerifyWithWalletProvider`. */
   key: string
-  signMessage(args: { message: string }): Promise<{ signature: string }>
+  /** Signs the UTF-8 bytes of `message` (ed25519); the signature in base58. */
+  signMessage(args: { message: string }): Promise<{
+    /** The ed25519 signature, base58. */
+    signature: string
+  }>
 }
 
 /**

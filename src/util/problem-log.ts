@@ -7,6 +7,7 @@
 
 /** What dynamic-guard writes to (the `logger` option): `console` by default. */
 export interface DynamicAuthLogger {
+  /** Writes one warning line. */
   warn(message: string): void
 }
 

@@ -26,15 +26,23 @@ import type { TelemetrySetting } from '../observability/telemetry.js'
  * (an admin, say), not necessarily whom it is about: read the subject from `data`.
  */
 export interface DynamicWebhookEvent {
+  /** The delivery's message id: the same on each retry of one message, so deliveries are processed once by it. */
   readonly messageId: string
+  /** The event, e.g. `user.session.revoked`, `user.deleted`. */
   readonly eventName: string
+  /** The event's id. */
   readonly eventId?: string
+  /** The id of the webhook the delivery is for. */
   readonly webhookId?: string
+  /** The user the event is about, or who caused it. */
   readonly userId?: string
+  /** The Dynamic environment the event happened in. */
   readonly environmentId?: string
+  /** That environment's name (`sandbox`, `live`). */
   readonly environmentName?: string
   /** When the event occurred (ISO 8601). */
   readonly timestamp?: string
+  /** True when the delivery was retried or resent. */
   readonly redelivery?: boolean
   /**
    * The payload: a Session (`id`, `createdAt`, `ipAddress`, `userAgent`, `revokedAt`) for session
@@ -46,9 +54,15 @@ export interface DynamicWebhookEvent {
 
 /** The revocation side of a verifier (a `DynamicAuth` fits). */
 export interface RevocationTarget {
+  /** Revokes every token of the session `sid`. */
   revokeSession(sid: string): Promise<void>
+  /** Revokes every token of the user `sub` issued before `before` (default: now). */
   revokeUser(sub: string, options?: { before?: Date | number }): Promise<void>
-  readonly config?: { readonly environmentId?: string }
+  /** The verifier's settings: the environment whose events revoke. */
+  readonly config?: {
+    /** The environment the verifier accepts tokens of. */
+    readonly environmentId?: string
+  }
 }
 
 /** Options of {@link createDynamicWebhooks}. */
@@ -86,7 +100,9 @@ export interface DynamicWebhooksOptions {
 
 /** The answer to one delivery. */
 export interface WebhookResult {
+  /** The HTTP status to answer Dynamic with. */
   readonly status: 200 | 400 | 401 | 405 | 413 | 500 | 503
+  /** The JSON body to answer with. */
   readonly body: Readonly<Record<string, unknown>>
 }
 

@@ -23,7 +23,12 @@ export async function handleFetch(processor: WebhookProcessor, request: Request)
 }
 
 /** A Node request as Express (4 or 5), Koa's `ctx.req` or plain `node:http` give it. */
-export type NodeWebhookRequest = IncomingMessage & { body?: unknown; rawBody?: unknown }
+export type NodeWebhookRequest = IncomingMessage & {
+  /** The body a framework already parsed, if one did. */
+  body?: unknown
+  /** The raw body a framework kept, if one did (a Buffer or a string). */
+  rawBody?: unknown
+}
 
 function send(res: ServerResponse, result: WebhookResult): void {
   const body = JSON.stringify(result.body)
@@ -90,19 +95,25 @@ export async function handleNode(processor: WebhookProcessor, req: NodeWebhookRe
 
 /** The part of a Fastify instance the plugin uses. */
 export interface FastifyInstanceLike {
+  /** Registers a body parser (`instance.addContentTypeParser`). */
   addContentTypeParser(
     contentType: string | string[] | RegExp,
     options: { parseAs: 'buffer'; bodyLimit?: number },
     parser: (request: unknown, body: Buffer, done: (error: Error | null, body?: unknown) => void) => void,
   ): void
+  /** Drops the inherited body parsers, in the plugin's own context. */
   removeAllContentTypeParsers?(): void
+  /** Registers a POST route. */
   post(path: string, handler: (request: { body: unknown; headers: Record<string, string | string[] | undefined> }, reply: FastifyReplyLike) => unknown): unknown
 }
 
 /** The part of a Fastify reply the plugin uses. */
 export interface FastifyReplyLike {
+  /** Sets the status. */
   code(status: number): FastifyReplyLike
+  /** Sets one header. */
   header(name: string, value: string): FastifyReplyLike
+  /** Sends the body. */
   send(payload: unknown): unknown
 }
 
@@ -131,5 +142,9 @@ export function fastifyPlugin(processor: WebhookProcessor) {
 
 /** The part of a Hono context the handler uses. */
 export interface HonoContextLike {
-  req: { raw: Request }
+  /** The request: its `raw` Web Request is read. */
+  req: {
+    /** The Web Request. */
+    raw: Request
+  }
 }

@@ -5,7 +5,7 @@ import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import { DynamicAuthException, dynamicAuth, requireScopes, type DynamicAuthEnv, type OptionalDynamicAuthEnv } from '../../src/adapters/hono.js'
-import { type DynamicAuth } from '../../src/index.js'
+import type { DynamicAuth } from '../../src/index.js'
 import { createTestIssuer, TEST_USER_ID } from '../../src/testing/index.js'
 import { call, CORS_ORIGIN, PROTECTED, runAdapterSuite, serveFetch, type RunningApp } from './harness.js'
 

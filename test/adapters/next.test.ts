@@ -85,7 +85,9 @@ async function serveNext(handle: (request: NextRequest) => Promise<Response>): P
       } catch {
         response = new Response('handler failed', { status: 500 })
       }
-      response.headers.forEach((value, name) => res.setHeader(name, value))
+      response.headers.forEach((value, name) => {
+        res.setHeader(name, value)
+      })
       res.writeHead(response.status)
       res.end(Buffer.from(await response.arrayBuffer()))
     }),

@@ -113,7 +113,7 @@ describe('verify', { concurrency: 4 }, () => {
     assert.equal(body.error.code, 'insufficient_scope')
     assert.equal(body.error.signature, 'valid')
     assert.ok(typeof body.error.pending_step === 'string', JSON.stringify(body))
-    const tampered = issuer.mint().slice(0, -4) + 'AAAA'
+    const tampered = `${issuer.mint().slice(0, -4)}AAAA`
     const refused = JSON.parse((await runCli(['verify', tampered, ...env, ...jwksArgs, '--json'])).stdout)
     assert.equal(refused.error.signature, 'invalid')
   })

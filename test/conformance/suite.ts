@@ -108,7 +108,12 @@ function decodeSegment(segment: string): Record<string, unknown> {
 }
 
 function runtimeName(): string {
-  const g = globalThis as Record<string, any>
+  const g = globalThis as {
+    Bun?: { version: string }
+    Deno?: { version: { deno: string } }
+    navigator?: { userAgent?: string }
+    process?: { versions?: { node?: string } }
+  }
   if (g.Bun) return `bun ${g.Bun.version}`
   if (g.Deno) return `deno ${g.Deno.version.deno}`
   if (g.navigator?.userAgent === 'Cloudflare-Workers') return 'workerd'
@@ -207,7 +212,9 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
     const fresh = newAuth({ tokenCacheSize: 0 })
     const tokens = await Promise.all(Array.from({ length: 40 }, (_, i) => standIn.mint({ sub: `user-${i}` })))
     const sessions = await Promise.all(tokens.map((token) => fresh.verifyToken(token)))
-    sessions.forEach((session, i) => equal(session.userId, `user-${i}`, `userId of token ${i}`))
+    sessions.forEach((session, i) => {
+      equal(session.userId, `user-${i}`, `userId of token ${i}`)
+    })
     equal((await standIn.state()).jwksRequests - before, 1, 'JWKS requests for 40 concurrent first verifications')
   })
 

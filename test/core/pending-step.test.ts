@@ -111,7 +111,7 @@ describe('the pending step in an adapter\'s JSON answer (Hono on a real server)'
   })
   after(() => app.close())
 
-  for (const c of CASES.filter((x) => x.step !== undefined && !x.claims?.hasOwnProperty('scope'))) {
+  for (const c of CASES.filter((x) => x.step !== undefined && !(x.claims && Object.hasOwn(x.claims, 'scope')))) {
     test(`${c.name}: 403, insufficient_scope, pending_step "${c.step}"`, async () => {
       const answer = await call(`${app.url}/me`, { token: issuer.mint({ scope: c.scope, ...(c.claims ? { claims: c.claims } : {}) }) })
       assert.equal(answer.status, 403)

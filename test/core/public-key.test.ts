@@ -164,7 +164,7 @@ describe('publicKey: everything else is refused at start-up, saying what is wron
     ['a BIT STRING with unused bits', pemOf('PUBLIC KEY', der(0x30, der(0x30, RSA_OID, Buffer.from('0500', 'hex')), der(0x03, Buffer.from([1]), pkcs1Der))), /unused bits/],
     ['an empty PEM body', '-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----', /publicKey has an empty PEM body\. Expected an RSA public key/],
     ['garbage', 'hello, world', /not a PEM key.*too short/],
-    ['a long non-base64 text', 'x'.repeat(300) + '!', /not base64/],
+    ['a long non-base64 text', `${'x'.repeat(300)}!`, /not base64/],
     ['a random base64 blob', Buffer.alloc(300, 7).toString('base64'), /not a valid SPKI public key/],
     ['an empty string', '', /is empty\./],
     ['only quotes and whitespace', ' "  " ', /is empty \(only whitespace or quotes\)/],

@@ -24,7 +24,9 @@ function requiredMembers(model: string): string[] {
 function assertSurvives(sent: unknown, kept: unknown, path: string): void {
   if (Array.isArray(sent)) {
     assert.ok(Array.isArray(kept), `${path}: the reader did not keep the array`)
-    sent.forEach((item, index) => assertSurvives(item, (kept as unknown[])[index], `${path}[${index}]`))
+    sent.forEach((item, index) => {
+      assertSurvives(item, (kept as unknown[])[index], `${path}[${index}]`)
+    })
     return
   }
   if (sent !== null && typeof sent === 'object') {

@@ -4,7 +4,7 @@
  * Dynamic retries in a sandbox: at most twice. Closing the server drops retries still waiting.
  * Everything on 127.0.0.1.
  */
-import { after, before, describe, test } from 'node:test'
+import { after, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'

@@ -183,7 +183,11 @@ describe('algorithm attacks', () => {
 
     it('never hands a signature of the wrong length to the crypto backend', async () => {
       const calls: number[] = []
-      const spy = { ...nodeBackend, verifyRs256: (key: unknown, input: string, signature: Uint8Array) => (calls.push(signature.length), nodeBackend.verifyRs256(key, input, signature)) }
+      const spy = { ...nodeBackend, verifyRs256: (key: unknown, input: string, signature: Uint8Array) => {
+          calls.push(signature.length)
+          return nodeBackend.verifyRs256(key, input, signature)
+        },
+      }
       const spied = createDynamicAuth({ environmentId: ENV, jwks: { keys: [publishedJwk(pair, KID)] }, clock: fixedClock, signatureBackend: spy })
       const [h, p, s] = valid.split('.') as [string, string, string]
       const bytes = Buffer.from(s, 'base64url')

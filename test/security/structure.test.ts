@@ -122,8 +122,8 @@ describe('token structure', () => {
         ['single quotes', payloadJson.replace(/"/g, "'")],
         ['a UTF-8 BOM', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(payloadJson)])],
         ['a 0xFF byte in a string', Buffer.from(payloadJson.replace('"sub":"', '"sub":"\u0001').replace('\u0001', '\u0000')).map((b) => (b === 0 ? 0xff : b))],
-        ['an overlong encoding of "/"', Buffer.concat([Buffer.from(payloadJson.slice(0, -1) + ',"x":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')])],
-        ['a CESU-8 surrogate', Buffer.concat([Buffer.from(payloadJson.slice(0, -1) + ',"x":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')])],
+        ['an overlong encoding of "/"', Buffer.concat([Buffer.from(`${payloadJson.slice(0, -1)},"x":"`), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')])],
+        ['a CESU-8 surrogate', Buffer.concat([Buffer.from(`${payloadJson.slice(0, -1)},"x":"`), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')])],
       ]
       for (const [label, payload] of cases) {
         await refused(auth.verifyToken(signBytes(pair.privateKey, headerJson, payload)), 'token_malformed', label)

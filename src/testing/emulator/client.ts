@@ -7,8 +7,11 @@
 
 /** Dynamic's client's `StorageAdapter` interface, kept in memory. */
 export interface MemoryStorageAdapter {
+  /** The value stored under `key`, or null. */
   getItem(key: string, options?: { storageTier?: string }): Promise<string | null>
+  /** Stores `value` under `key`. */
   setItem(key: string, value: string, options?: { storageTier?: string }): Promise<void>
+  /** Forgets `key`. */
   removeItem(key: string, options?: { storageTier?: string }): Promise<void>
   /** Everything stored (for assertions). */
   readonly entries: ReadonlyMap<string, string>
@@ -27,11 +30,17 @@ export function createMemoryStorageAdapter(): MemoryStorageAdapter {
 
 /** Dynamic's client's `KeychainService` interface: ECDSA P-256 keys by name, public keys as compressed hex, signatures as hex. */
 export interface MemoryKeychain {
+  /** Creates a key named `keyName`; returns its public key. */
   generateKey(keyName: string): Promise<string>
+  /** The public key of `keyName`, or null when there is none. */
   getPublicKey(keyName: string): Promise<string | null>
+  /** Whether there is a key named `keyName`. */
   hasKey(keyName: string): Promise<boolean>
+  /** Stores a private key (a JWK) as `keyName`; returns its public key. */
   importKey(keyName: string, jwk: JsonWebKey): Promise<string>
+  /** Forgets the key `keyName`. */
   removeKey(keyName: string): Promise<void>
+  /** Signs the UTF-8 bytes of `message` with `keyName` (ECDSA P-256, SHA-256). */
   sign(keyName: string, message: string): Promise<string>
 }
 
@@ -81,21 +90,32 @@ export function createMemoryKeychain(): MemoryKeychain {
 
 /** The configuration {@link dynamicClientConfig} returns: pass it to Dynamic's `createDynamicClient`. */
 export interface DynamicClientConfigForEmulator {
+  /** The environment the emulator plays. */
   environmentId: string
+  /** Where the client sends its requests, and what it keeps in place of a browser's storage. */
   coreConfig: {
     /** `<origin>/api/v0`: Dynamic's client appends `/sdk/<environmentId>/…`. */
     apiBaseUrl: string
+    /** `fetch`, followed so that {@link DynamicClientConfigForEmulator.idle} can wait for it. */
     fetch: (input: RequestInfo, init?: RequestInit) => Promise<Response>
+    /** Storage in memory. */
     storageAdapter: MemoryStorageAdapter
+    /** Keys in memory. */
     keychain: MemoryKeychain
   }
   /** Telemetry off: otherwise the client reports to Dynamic. */
-  instrumentation: { enabled: false }
+  instrumentation: {
+    /** Always false. */
+    enabled: false
+  }
   /**
    * The app's origin (`universalLink`), given `appOrigin`: the client sends it as `Origin`, and a
    * wallet's sign-in message names its host as the domain (in a browser the page's origin is used).
    */
-  metadata?: { universalLink: string }
+  metadata?: {
+    /** The app's origin. */
+    universalLink: string
+  }
   /**
    * Resolves once the client has no request in flight (after letting the work it has just queued
    * start). Await it after `logout` and before closing the server: after a logout the client

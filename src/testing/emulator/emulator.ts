@@ -26,7 +26,9 @@ import { DEFAULT_COOKIE_NAME } from '../../http/options.js'
 
 /** A session as the emulator reports it: Dynamic's Session object plus whose it is and its MFA state. */
 export interface EmulatorSessionInfo extends SessionObject {
+  /** The user the session belongs to. */
   readonly userId: string
+  /** True while the session waits for MFA: its tokens lack `user:basic`. */
   readonly mfaPending: boolean
 }
 

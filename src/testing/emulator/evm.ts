@@ -58,7 +58,7 @@ export function addressOfPublicKey(publicKey: Uint8Array): string {
  */
 export function recoverPersonalSigner(message: string, signature: string): string | undefined {
   const bytes = fromHex(signature)
-  if (!bytes || bytes.length !== 65) return undefined
+  if (bytes?.length !== 65) return undefined
   const v = bytes[64]!
   const recovery = v >= 27 ? v - 27 : v
   if (recovery !== 0 && recovery !== 1) return undefined
@@ -93,7 +93,7 @@ export function randomPrivateKey(): Uint8Array {
 /** The private key of a hex string (`0x` optional), or undefined when it is not a valid secp256k1 key. */
 export function privateKeyFromHex(hex: string): Uint8Array | undefined {
   const bytes = fromHex(hex)
-  if (!bytes || bytes.length !== 32 || !secp256k1.utils.isValidSecretKey(bytes)) return undefined
+  if (bytes?.length !== 32 || !secp256k1.utils.isValidSecretKey(bytes)) return undefined
   return bytes
 }
 

@@ -11,8 +11,11 @@ export type InformationField = (typeof INFORMATION_FIELDS)[number]
 
 /** A code the emulator sent, as {@link EmulatorOptions.onOtp} receives it. */
 export interface EmulatorOtp {
+  /** The address the code was sent to. */
   readonly email: string
+  /** The one-time code. */
   readonly code: string
+  /** The id of the verification the code completes. */
   readonly verificationUUID: string
 }
 
@@ -20,7 +23,9 @@ export interface EmulatorOtp {
 export interface EmulatorSmsOtp {
   /** E.164: `+15555550123`. */
   readonly phone: string
+  /** The one-time code. */
   readonly code: string
+  /** The id of the verification the code completes. */
   readonly verificationUUID: string
 }
 

@@ -27,10 +27,15 @@ export interface EmulatedSession {
 
 /** Dynamic's `Session` object, as its webhooks and admin API describe it. */
 export interface SessionObject {
+  /** The session id. */
   id: string
+  /** When the session started (ISO 8601). */
   createdAt: string
+  /** The IP address it was created from, if known. */
   ipAddress: string | null
+  /** The User-Agent it was created with, if known. */
   userAgent: string | null
+  /** When it was revoked (ISO 8601), or null. */
   revokedAt: string | null
 }
 

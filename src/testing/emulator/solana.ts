@@ -15,7 +15,7 @@ export function isSolanaAddress(address: string): boolean {
 export function verifySolanaSignature(message: string, signature: string, address: string): boolean {
   const publicKey = decodeBase58(address)
   const bytes = /^(0x)?[0-9a-fA-F]{128}$/.test(signature) ? Buffer.from(signature.replace(/^0x/, ''), 'hex') : decodeBase58(signature)
-  if (!publicKey || publicKey.length !== 32 || !bytes || bytes.length !== 64) return false
+  if (publicKey?.length !== 32 || !bytes || bytes.length !== 64) return false
   try {
     const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' })
     return verify(null, Buffer.from(message, 'utf8'), key, bytes)

@@ -25,12 +25,15 @@ export type EmulatorEventName =
 
 /** The outcome of one delivery attempt. */
 export interface WebhookDelivery {
+  /** The event sent. */
   readonly eventName: EmulatorEventName
+  /** The message id: the same on each attempt of one message. */
   readonly messageId: string
   /** 1 for the first attempt, 2 and 3 for the retries. */
   readonly attempt: number
   /** The endpoint's HTTP status, or undefined when it could not be reached. */
   readonly status: number | undefined
+  /** Why the endpoint could not be reached, if it could not. */
   readonly error?: string
 }
 
