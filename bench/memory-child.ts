@@ -60,6 +60,6 @@ process.stdout.write(
     rssAfterMB: mb(after.rss),
     rssGrowthMB: mb(after.rss - before.rss),
     heapGrowthMB: mb(after.heapUsed - before.heapUsed),
-    cacheSize: auth.config.tokenCacheSize,
+    cacheSize: 1000,
   })}\n`,
 )

@@ -8,7 +8,8 @@
  *
  * @packageDocumentation
  */
-export { createDynamicAuth, type DynamicAuth, type VerifyOptions } from './verifier.js'
+export { createDynamicAuth } from './create.js'
+export type { DynamicAuth, VerifyOptions } from './verifier.js'
 export { defaultJwksUrl, type DynamicAuthOptions, type ResolvedOptions } from './options.js'
 export type { DynamicAuthLogger } from './util/problem-log.js'
 export {
@@ -62,8 +63,8 @@ export { refusalFor, type Refusal, type RefusalBody, type RefusalOptions } from 
 export type { AnonymousAllowed, AuthenticateOptions, RefusalHandling } from './http/options.js'
 export { protectNodeHandler, type NodeResponseLike, type ProtectedNodeHandler } from './http/node.js'
 export type { HttpRequestLike, NodeRequestLike, WebRequestLike } from './http/request.js'
-export type { DynamicAuthHealth, HealthStatus, KeysHealth, RevocationHealth } from './observability/health.js'
-export { nodeHealthCheck, type HealthAnswer, type HealthCheckOptions, type HealthSource, type NodeHealthResponse } from './observability/health-handler.js'
+export type { DynamicAuthHealth, HealthStatus, KeysHealth, RevocationHealth } from './health/health.js'
+export { nodeHealthCheck, type HealthAnswer, type HealthCheckOptions, type HealthSource, type NodeHealthResponse } from './http/health.js'
 export { METRICS as METRIC_NAMES, SPANS as SPAN_NAMES, ATTRIBUTES as TELEMETRY_ATTRIBUTES, type JwksFetchResult } from './observability/names.js'
-export type { TelemetryOptions, TelemetrySetting } from './observability/telemetry.js'
-export type { MeterProviderLike, TracerProviderLike } from './observability/otel-types.js'
+export type { TelemetryOptions, TelemetrySetting } from './options.js'
+export type { MeterProviderLike, TracerProviderLike } from './util/otel-types.js'

@@ -93,4 +93,4 @@ export function dynamicAuthErrorHandler(options: { realm?: string } = {}): Error
  * A health endpoint. Express: `app.get('/healthz', healthCheck(auth))`. 200 while this instance can verify tokens (`ok`, `degraded`), 503 when it
  * cannot (`unavailable`), with the JSON of `auth.health()`; takes the verifier or this adapter's middleware.
  */
-export { expressHealthCheck as healthCheck } from '../observability/health-handlers.js'
+export { expressHealthCheck as healthCheck } from '../http/health.js'

@@ -147,4 +147,4 @@ export default dynamicAuthPlugin
  * A health endpoint. Fastify: `app.get('/healthz', healthCheck(auth))`, on a route the plugin does not protect. 200 while this instance can verify tokens (`ok`, `degraded`), 503 when it
  * cannot (`unavailable`), with the JSON of `auth.health()`; takes the verifier or this adapter's middleware.
  */
-export { fastifyHealthCheck as healthCheck } from '../observability/health-handlers.js'
+export { fastifyHealthCheck as healthCheck } from '../http/health.js'

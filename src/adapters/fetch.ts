@@ -133,4 +133,4 @@ export function refusalAsResponse(error: unknown, options?: RefusalOptions): Res
  * A health endpoint. Fetch API: `(request) => Promise<Response>`, e.g. `if (url.pathname === '/healthz') return health(request)`. 200 while this instance can verify tokens (`ok`, `degraded`), 503 when it
  * cannot (`unavailable`), with the JSON of `auth.health()`; takes the verifier or this adapter's middleware.
  */
-export { fetchHealthCheck as healthCheck } from '../observability/health-handlers.js'
+export { fetchHealthCheck as healthCheck } from '../http/health.js'

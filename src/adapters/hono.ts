@@ -93,4 +93,4 @@ function carryOut(decision: GuardDecision, next: () => Promise<void>): Promise<v
  * A health endpoint. Hono: `app.get('/healthz', healthCheck(auth))`. 200 while this instance can verify tokens (`ok`, `degraded`), 503 when it
  * cannot (`unavailable`), with the JSON of `auth.health()`; takes the verifier or this adapter's middleware.
  */
-export { honoHealthCheck as healthCheck } from '../observability/health-handlers.js'
+export { honoHealthCheck as healthCheck } from '../http/health.js'

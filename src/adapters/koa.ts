@@ -98,4 +98,4 @@ export function dynamicAuthErrorHandler(options: { realm?: string } = {}): Middl
  * A health endpoint. Koa: a route or middleware answering `healthCheck(auth)`. 200 while this instance can verify tokens (`ok`, `degraded`), 503 when it
  * cannot (`unavailable`), with the JSON of `auth.health()`; takes the verifier or this adapter's middleware.
  */
-export { koaHealthCheck as healthCheck } from '../observability/health-handlers.js'
+export { koaHealthCheck as healthCheck } from '../http/health.js'

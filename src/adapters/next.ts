@@ -137,4 +137,4 @@ export function dynamicAuthMiddleware(
  * A health endpoint. Next.js: `export const GET = healthCheck(auth)` in `app/healthz/route.ts`. 200 while this instance can verify tokens (`ok`, `degraded`), 503 when it
  * cannot (`unavailable`), with the JSON of `auth.health()`; takes the verifier or this adapter's middleware.
  */
-export { fetchHealthCheck as healthCheck } from '../observability/health-handlers.js'
+export { fetchHealthCheck as healthCheck } from '../http/health.js'

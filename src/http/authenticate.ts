@@ -11,13 +11,12 @@ import { checkOrigin, isSafeMethod } from './csrf.js'
 import { bearerToken, cookieValue, isSchemelessJwt, queryToken } from './extract.js'
 import { resolveAuthenticateOptions, type AuthenticateOptions, type ResolvedAuthenticateOptions } from './options.js'
 import { isWebRequest, nodeReader, webReader, type HttpRequestLike, type RequestReader } from './request.js'
-import { requestRefused } from '../observability/request-refusals.js'
 
 const ANONYMOUS: Promise<undefined> = Promise.resolve(undefined)
 
 /** Authenticates one request. Never throws synchronously. */
 export function authenticateRequest<R>(
-  auth: Pick<DynamicAuth, 'verifyToken'>,
+  auth: Pick<DynamicAuth, 'verifyToken' | 'hooks'>,
   request: R,
   reader: RequestReader<R>,
   options: ResolvedAuthenticateOptions,
@@ -55,13 +54,13 @@ export function authenticateRequest<R>(
       try {
         checkOrigin(reader, request, session, options)
       } catch (error) {
-        requestRefused(auth, error)
+        auth.hooks.requestRefused(error)
         throw error
       }
       return session
     })
   } catch (error) {
-    requestRefused(auth, error)
+    auth.hooks.requestRefused(error)
     return Promise.reject(error)
   }
 }
@@ -81,12 +80,17 @@ function missingToken(authorization: string | undefined, options: ResolvedAuthen
 let defaultOptions: ResolvedAuthenticateOptions | undefined
 const resolvedOptions = new WeakMap<AuthenticateOptions, ResolvedAuthenticateOptions>()
 
-/** `auth.authenticate(request, options)`: a Node IncomingMessage or a Web Request, options validated once per object. */
-export function authenticateHttpRequest(
-  auth: Pick<DynamicAuth, 'verifyToken'>,
-  request: HttpRequestLike,
-  options?: AuthenticateOptions,
-): Promise<DynamicSession | undefined> {
+/**
+ * Authenticates an HTTP request (a Node IncomingMessage or a Web Request) with a verifier: the
+ * token from `Authorization: Bearer`, else Dynamic's cookie (with the CSRF origin check for
+ * state-changing methods), verified. Resolves to the session; rejects with a
+ * {@link DynamicAuthError} (`refusalFor` turns it into the RFC 6750 answer). With
+ * `optional: true`, resolves to `undefined` when no token was sent. The options are validated
+ * once per object.
+ */
+export function authenticate(auth: DynamicAuth, request: HttpRequestLike, options: AuthenticateOptions & { optional: true }): Promise<DynamicSession | undefined>
+export function authenticate(auth: DynamicAuth, request: HttpRequestLike, options?: AuthenticateOptions): Promise<DynamicSession>
+export function authenticate(auth: DynamicAuth, request: HttpRequestLike, options?: AuthenticateOptions): Promise<DynamicSession | undefined> {
   let resolved: ResolvedAuthenticateOptions
   try {
     if (options === undefined) resolved = defaultOptions ??= resolveAuthenticateOptions()

@@ -5,7 +5,8 @@
 import { closestName } from '../util/closest-name.js'
 import { OPTION_NAMES } from '../options.js'
 import type { DynamicAuthOptions } from '../options.js'
-import { createDynamicAuth, type DynamicAuth } from '../verifier.js'
+import { createDynamicAuth } from '../create.js'
+import type { DynamicAuth } from '../verifier.js'
 import { DynamicAuthConfigError } from '../errors.js'
 import { AUTHENTICATE_OPTION_NAMES, resolveAuthenticateOptions, type AuthenticateOptions, type ResolvedAuthenticateOptions } from './options.js'
 
@@ -60,6 +61,6 @@ export function setupAdapter(authOrOptions: AuthOrOptions, adapterOptions?: Auth
     mixed = adapter as AuthenticateOptions
   }
   const options = resolveAuthenticateOptions({ ...mixed, ...adapterOptions })
-  const scopes = [...new Set([...(auth.config?.requiredScopes ?? []), ...(options.verifyOptions?.requiredScopes ?? [])])]
+  const scopes = [...new Set([...(auth.requiredScopes ?? []), ...(options.verifyOptions?.requiredScopes ?? [])])]
   return { auth, options, scopes }
 }

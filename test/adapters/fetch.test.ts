@@ -1,6 +1,6 @@
 /**
  * dynamic-guard/fetch (Web-standard Request/Response handlers) served over real HTTP, and the
- * core's `auth.authenticate(req)` on a plain node:http server.
+ * core's `authenticate(auth, req)` on a plain node:http server.
  */
 import { describe, it, after, before } from 'node:test'
 import assert from 'node:assert/strict'
@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { dynamicAuth, refusalAsResponse, requireScopes, withDynamicAuth } from '../../src/adapters/fetch.js'
 import { createDynamicAuth, isDynamicAuthError, protectNodeHandler, refusalFor, type DynamicAuth, type DynamicSession } from '../../src/index.js'
 import { createTestIssuer, TEST_USER_ID } from '../../src/testing/index.js'
+import { authenticate } from '../../src/http/index.js'
 import { assertRefusal, call, CORS_ORIGIN, CORS_PREFLIGHT_ANSWER, listen, PREFLIGHT_HEADERS, PROTECTED, runAdapterSuite, serveFetch, type RunningApp } from './harness.js'
 
 const json = (body: unknown, init?: ResponseInit) => Response.json(body, init)
@@ -107,7 +108,7 @@ describe('node:http by hand (auth.authenticate)', () => {
     app = await listen(
       createServer(async (req, res) => {
         try {
-          const session = await auth.authenticate(req)
+          const session = await authenticate(auth, req)
           reached++
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ secret: PROTECTED, userId: session.userId }))
         } catch (error) {
@@ -133,37 +134,37 @@ describe('auth.authenticate and the fetch helpers', () => {
   const auth = createDynamicAuth(issuer.authOptions())
 
   it('accepts a Web Request directly', async () => {
-    const session = await auth.authenticate(new Request('https://api.example/me', { headers: { authorization: `Bearer ${issuer.mint()}` } }))
+    const session = await authenticate(auth, new Request('https://api.example/me', { headers: { authorization: `Bearer ${issuer.mint()}` } }))
     assert.equal(session.userId, TEST_USER_ID)
-    await assert.rejects(auth.authenticate(new Request('https://api.example/me')), { code: 'token_missing' })
-    assert.equal(await auth.authenticate(new Request('https://api.example/me'), { optional: true }), undefined)
+    await assert.rejects(authenticate(auth, new Request('https://api.example/me')), { code: 'token_missing' })
+    assert.equal(await authenticate(auth, new Request('https://api.example/me'), { optional: true }), undefined)
   })
 
   it('reads the query parameter only when enabled, and refuses a token sent twice', async () => {
     const token = issuer.mint()
     const url = `https://api.example/events?access_token=${token}`
-    await assert.rejects(auth.authenticate(new Request(url)), { code: 'token_missing' })
+    await assert.rejects(authenticate(auth, new Request(url)), { code: 'token_missing' })
     const options = { queryParam: 'access_token' }
-    assert.equal((await auth.authenticate(new Request(url), options)).userId, TEST_USER_ID)
-    await assert.rejects(auth.authenticate(new Request(url, { headers: { authorization: `Bearer ${token}` } }), options), { code: 'invalid_request', status: 400 })
+    assert.equal((await authenticate(auth, new Request(url), options)).userId, TEST_USER_ID)
+    await assert.rejects(authenticate(auth, new Request(url, { headers: { authorization: `Bearer ${token}` } }), options), { code: 'invalid_request', status: 400 })
     // A query token carries no ambient authority: no origin check.
     const post = new Request(url, { method: 'POST', headers: { origin: 'https://evil.example' } })
-    assert.equal((await auth.authenticate(post, options)).userId, TEST_USER_ID)
+    assert.equal((await authenticate(auth, post, options)).userId, TEST_USER_ID)
   })
 
   it('honours cookieName, cookieName: false and allowedOrigins', async () => {
     const token = issuer.mint()
     const custom = new Request('https://api.example/me', { headers: { cookie: `session=${token}` } })
-    assert.equal((await auth.authenticate(custom, { cookieName: 'session' })).userId, TEST_USER_ID)
+    assert.equal((await authenticate(auth, custom, { cookieName: 'session' })).userId, TEST_USER_ID)
     const dynamic = new Request('https://api.example/me', { headers: { cookie: `DYNAMIC_JWT_TOKEN=${token}` } })
-    await assert.rejects(auth.authenticate(dynamic, { cookieName: false }), { code: 'token_missing' })
+    await assert.rejects(authenticate(auth, dynamic, { cookieName: false }), { code: 'token_missing' })
     const post = (origin: string) => new Request('https://api.example/me', { method: 'POST', headers: { cookie: `DYNAMIC_JWT_TOKEN=${token}`, origin } })
     const allowed = { allowedOrigins: ['https://App.Example.com:443'] }
-    assert.equal((await auth.authenticate(post('https://app.example.com'), allowed)).userId, TEST_USER_ID)
+    assert.equal((await authenticate(auth, post('https://app.example.com'), allowed)).userId, TEST_USER_ID)
     // allowedOrigins replaces the audience default; the request's own host stays allowed.
-    await assert.rejects(auth.authenticate(post('http://localhost:3000'), allowed), { code: 'origin_not_allowed', status: 403 })
-    assert.equal((await auth.authenticate(post('https://api.example'), allowed)).userId, TEST_USER_ID)
-    assert.equal((await auth.authenticate(post('https://evil.example'), { allowedOrigins: (o) => o.endsWith('.example') })).userId, TEST_USER_ID)
+    await assert.rejects(authenticate(auth, post('http://localhost:3000'), allowed), { code: 'origin_not_allowed', status: 403 })
+    assert.equal((await authenticate(auth, post('https://api.example'), allowed)).userId, TEST_USER_ID)
+    assert.equal((await authenticate(auth, post('https://evil.example'), { allowedOrigins: (o) => o.endsWith('.example') })).userId, TEST_USER_ID)
   })
 
   it('refuses bad options at once', () => {

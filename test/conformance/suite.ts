@@ -344,18 +344,18 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
 
   await test('authenticate(Request): a Bearer token or the Dynamic cookie yields the session', async () => {
     const token = await standIn.mint({ sub: 'http-user' })
-    const byHeader = await auth.authenticate(new Request('https://api.example/me', { headers: { authorization: `Bearer ${token}` } }))
+    const byHeader = await fetchAdapter.dynamicAuth(auth).authenticate(new Request('https://api.example/me', { headers: { authorization: `Bearer ${token}` } }))
     equal(byHeader.userId, 'http-user', 'userId from the Authorization header')
-    const byCookie = await auth.authenticate(new Request('https://api.example/me', { headers: { cookie: `theme=dark; DYNAMIC_JWT_TOKEN=${token}` } }))
+    const byCookie = await fetchAdapter.dynamicAuth(auth).authenticate(new Request('https://api.example/me', { headers: { cookie: `theme=dark; DYNAMIC_JWT_TOKEN=${token}` } }))
     equal(byCookie.userId, 'http-user', 'userId from the cookie')
-    await refused(auth.authenticate(new Request('https://api.example/me')), 'token_missing')
-    equal(await auth.authenticate(new Request('https://api.example/me'), { optional: true }), undefined, 'optional mode without a token')
+    await refused(fetchAdapter.dynamicAuth(auth).authenticate(new Request('https://api.example/me')), 'token_missing')
+    equal(await fetchAdapter.dynamicAuth(auth, { optional: true }).authenticate(new Request('https://api.example/me')), undefined, 'optional mode without a token')
   })
 
   await test('invalid_request: a token in both the header and the query string', async () => {
     const token = await standIn.mint()
     const request = new Request(`https://api.example/me?access_token=${token}`, { headers: { authorization: `Bearer ${token}` } })
-    const error = await refused(auth.authenticate(request, { queryParam: 'access_token' }), 'invalid_request', token)
+    const error = await refused(fetchAdapter.dynamicAuth(auth, { queryParam: 'access_token' }).authenticate(request), 'invalid_request', token)
     equal(error.status, 400, 'status')
   })
 
@@ -363,9 +363,9 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
     const token = await standIn.mint()
     const headers = { cookie: `DYNAMIC_JWT_TOKEN=${token}`, origin: 'https://evil.example' }
     const options = { allowedOrigins: ['https://app.example'] }
-    await refused(auth.authenticate(new Request('https://api.example/transfer', { method: 'POST', headers }), options), 'origin_not_allowed', token)
+    await refused(fetchAdapter.dynamicAuth(auth, options).authenticate(new Request('https://api.example/transfer', { method: 'POST', headers })), 'origin_not_allowed', token)
     const allowed = new Request('https://api.example/transfer', { method: 'POST', headers: { ...headers, origin: 'https://app.example' } })
-    equal((await auth.authenticate(allowed, options)).userId, initial.userId, 'userId from an allowed origin')
+    equal((await fetchAdapter.dynamicAuth(auth, options).authenticate(allowed)).userId, initial.userId, 'userId from an allowed origin')
   })
 
   await test('dynamic-guard/fetch: a protected handler gets the session; refusals follow RFC 6750', async () => {

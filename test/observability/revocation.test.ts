@@ -82,7 +82,7 @@ describe('revocation store metrics and health (Redis)', () => {
     try {
       await waitFor('the freeze to be noticed', () => !auth.revocationStatus().connected)
       const points = await harness.collect()
-      assert.equal(total(points, METRIC_NAMES.revocationConnected, { [TELEMETRY_ATTRIBUTES.environmentId]: auth.config.environmentId }), 0)
+      assert.equal(total(points, METRIC_NAMES.revocationConnected, { [TELEMETRY_ATTRIBUTES.environmentId]: auth.environmentId }), 0)
       await waitFor('staleness', () => auth.health().revocation.state === 'stale_serving')
       assert.equal(auth.health().status, 'degraded')
     } finally {

@@ -1,5 +1,6 @@
 /** `dynamic-guard dev`: runs the local Dynamic stand-in until Ctrl-C. */
-import { createTestIssuer, DEFAULT_TEST_KEY_BITS, TEST_ENVIRONMENT_ID } from '../../testing/test-issuer.js'
+import { createTestIssuer } from '../../testing/issuer.js'
+import { DEFAULT_TEST_KEY_BITS, TEST_ENVIRONMENT_ID } from '../../testing/test-issuer.js'
 import { table } from '../format.js'
 import { emulatorFlags, emulatorHelp, emulatorOptions } from './dev-emulator.js'
 import { EXIT_OK, OperationalError, UsageError, integerOption, parseCommandArgs, type Io } from '../usage.js'

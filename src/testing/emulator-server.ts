@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { MintOptions, TestIssuer } from './test-issuer.js'
+import type { MintOptions, TestIssuerCore } from './test-issuer.js'
 import { parseSignInRequest } from './sign-in-request.js'
 import { DynamicAuthConfigError } from '../errors.js'
 import { DEFAULT_COOKIE_NAME } from '../http/options.js'
@@ -16,16 +16,16 @@ import { EmulatorError, MAX_BODY_BYTES, sendError, sendJson } from './emulator/h
 import type { EmulatorOptions } from './emulator/options.js'
 
 /**
- * Options of {@link TestIssuer.listen}: the port and host, the stand-in's cookie, and the emulated
+ * Options of `TestIssuer.listen`: the port and host, the stand-in's cookie, and the emulated
  * Dynamic project ({@link EmulatorOptions}: fixed codes, required information, cookie auth, MFA,
  * webhooks, extra browser origins).
  */
-export interface StandInListenOptions extends EmulatorOptions {
+export interface TestIssuerListenOptions extends EmulatorOptions {
   /** Default 0: an ephemeral port. */
   port?: number
   /**
    * Default `127.0.0.1`. Loopback only (`127.x.x.x`, `::1`, `localhost`) unless
-   * {@link StandInListenOptions.unsafeListenAnyHost} is set: the server mints tokens that apps
+   * {@link TestIssuerListenOptions.unsafeListenAnyHost} is set: the server mints tokens that apps
    * pointed at it trust.
    */
   host?: string
@@ -105,7 +105,7 @@ function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 /** Starts the HTTP stand-in for `issuer`. */
-export async function startStandIn(issuer: TestIssuer, options: StandInListenOptions): Promise<TestIssuerServer> {
+export async function startEmulatorServer(issuer: TestIssuerCore, options: TestIssuerListenOptions): Promise<TestIssuerServer> {
   const { port = 0, host = '127.0.0.1' } = options
   if (!isLoopbackHostname(host) && options.unsafeListenAnyHost !== true) {
     throw new DynamicAuthConfigError(
