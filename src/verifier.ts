@@ -122,13 +122,12 @@ export class Verifier implements DynamicAuth {
     } else {
       this.keys = new StaticKeyStore({ origin: source.kind === 'pem' ? 'publicKey' : 'jwks', keys: source.keys }, backend)
     }
-    // The same class whatever the hooks: a second class would make the calls into it polymorphic.
+    // One cache class, and the same own properties on every verifier whatever its hooks: the
+    // benchmarks guide says why ("The verifier's shape").
     this.cache = new TokenCache(config.tokenCacheSize, hooks.evicted)
     this.revocation = config.revocation
     hooks.attach(this, monitor)
-    // Every verifier gets the same own properties, whatever its hooks, so that the calls of a
-    // process with several verifiers stay monomorphic. Only a verifier whose hooks wrap
-    // verifications has its verifyToken wrapped; the others hold the plain method.
+    // Only a verifier whose hooks wrap verifications has its verifyToken wrapped.
     const wrap = hooks.wrap
     const verify = Verifier.prototype.verifyToken
     this.verifyToken = wrap === undefined ? verify : (token, options) => wrap(() => verify.call(this, token, options))

@@ -84,8 +84,7 @@ let undeclaredWarned = false
 /**
  * Fastify builds every request with the same shape, from the properties declared with
  * `decorateRequest`; a hook that sets an undeclared one changes the shape of each request, which
- * slows every request (2,000 cached requests took 175 ms instead of 125 ms in the benchmark's
- * burst case). Said once per process.
+ * slows every request (figures in the benchmarks guide). Said once per process.
  */
 function warnUndeclared(): void {
   undeclaredWarned = true

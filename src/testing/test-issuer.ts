@@ -14,8 +14,7 @@ export interface TestIssuerOptions {
   issuerHost?: string
   /**
    * RSA modulus length in bits. Default 4096, the size Dynamic signs with. `2048` is for test
-   * speed only (a 2048-bit verification costs about a third of a 4096-bit one, and generating the
-   * key is several times faster); figures measured with it are not what a Dynamic customer gets.
+   * speed only: figures measured with it are not what a Dynamic customer gets.
    */
   modulusLength?: 2048 | 3072 | 4096 | (number & {})
   /**
