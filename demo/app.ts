@@ -14,7 +14,7 @@ import { createDemoMetrics } from './metrics.js'
 import { createTestIssuer, createTestWallet, OTHER_ENVIRONMENT_ID, type TestIssuerServer } from '../src/testing/index.js'
 import { bundleSignIn } from './bundle.js'
 import { explainToken } from './checks.js'
-import { proxyTo } from './stand-in-proxy.js'
+import { proxyTo } from './emulator-proxy.js'
 import { DEMO_USERS } from './users.js'
 import type { TestProfile } from '../src/testing/index.js'
 import type { VerifiedCredential } from '../src/session/claims.js'
@@ -65,7 +65,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     await standIn.close()
     throw error
   }
-  // The API trusts the stand-in's JWKS, fetched over HTTP like Dynamic's, and nothing else.
+  // The API trusts the emulator's JWKS, fetched over HTTP like Dynamic's, and nothing else.
   const metrics = createDemoMetrics()
   const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: standIn.jwksUrl, telemetry: { meterProvider: metrics.meterProvider } })
 

@@ -16,8 +16,8 @@
  */
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import { isDynamicAuthError, type DynamicAuthError } from '../errors.js'
-import { refusalOf } from '../http/dress.js'
-import { guardRequest, scopeDecision, writeAnswer, type GuardDecision } from '../http/guard.js'
+import { forwardedRefusal } from '../http/dress.js'
+import { guardRequest, guardSettings, scopeDecision, writeAnswer, type GuardDecision, type GuardSettings } from '../http/guard.js'
 import type { AuthenticateOptions, RefusalHandling } from '../http/options.js'
 import { nodeReader } from '../http/request.js'
 import { scopeList } from '../http/scopes.js'
@@ -31,6 +31,8 @@ declare global {
     interface Request {
       /** The verified Dynamic session, set by `dynamicAuth()` (undefined for anonymous requests in optional mode). */
       auth?: DynamicSession
+      /** How the `dynamicAuth()` that ran answers refusals, when not the defaults: `requireScopes()` follows it. */
+      authGuard?: GuardSettings
     }
   }
 }
@@ -51,7 +53,9 @@ export type DynamicAuthMiddleware = RequestHandler & { readonly auth: DynamicAut
  */
 export function dynamicAuth(authOrOptions: AuthOrOptions, options?: AuthenticateOptions): DynamicAuthMiddleware {
   const setup = setupAdapter(authOrOptions, options)
+  const settings = guardSettings(setup)
   const middleware = function dynamicAuthMiddleware(req: Request, res: Response, next: NextFunction): void {
+    if (settings !== undefined || req.authGuard !== undefined) req.authGuard = settings
     guardRequest(setup, req, nodeReader).then((decision) => {
       if (decision.action === 'continue' && decision.session !== undefined) req.auth = decision.session
       carryOut(decision, res, next)
@@ -68,7 +72,7 @@ export function dynamicAuth(authOrOptions: AuthOrOptions, options?: Authenticate
 export function requireScopes(...scopes: string[]): RequestHandler {
   const required = scopeList(scopes)
   return function requireScopesMiddleware(req: Request, res: Response, next: NextFunction): void {
-    carryOut(scopeDecision(req, nodeReader, req.auth, required), res, next)
+    carryOut(scopeDecision(req, nodeReader, req.auth, required, req.authGuard), res, next)
   }
 }
 
@@ -85,7 +89,7 @@ function carryOut(decision: GuardDecision, res: Response, next: NextFunction): v
 export function dynamicAuthErrorHandler(options: { realm?: string } = {}): ErrorRequestHandler {
   return function dynamicAuthErrorHandler(error: unknown, _req: Request, res: Response, next: NextFunction): void {
     if (!isDynamicAuthError(error) || res.headersSent) return next(error)
-    writeAnswer(res, refusalOf(error as DynamicAuthError, options.realm))
+    writeAnswer(res, forwardedRefusal(error as DynamicAuthError, options.realm))
   }
 }
 

@@ -22,8 +22,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
 import { isDynamicAuthError } from '../errors.js'
-import { refusalOf } from '../http/dress.js'
-import { guardRequest, scopeDecision, type GuardDecision, type HttpAnswer } from '../http/guard.js'
+import { forwardedRefusal } from '../http/dress.js'
+import { guardRequest, guardSettings, scopeDecision, type GuardDecision, type GuardSettings, type HttpAnswer } from '../http/guard.js'
 import type { AuthenticateOptions, RefusalHandling } from '../http/options.js'
 import { nodeReader } from '../http/request.js'
 import { scopeList } from '../http/scopes.js'
@@ -39,6 +39,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The verified Dynamic session (undefined for anonymous requests in optional mode, or on unprotected routes). */
     auth?: DynamicSession
+    /** How the authentication hook that ran answers refusals, when not the defaults: `requireScopes()` follows it. */
+    authGuard?: GuardSettings
   }
   interface FastifyInstance {
     /** The plugin's authentication hook, for routes protected one by one: `{ onRequest: app.dynamicAuth }`. */
@@ -70,8 +72,10 @@ export type DynamicAuthPluginOptions = ({ auth: DynamicAuth } | DynamicAuthOptio
  */
 export function dynamicAuth(authOrOptions: AuthOrOptions, options?: AuthenticateOptions): DynamicAuthHook {
   const setup = setupAdapter(authOrOptions, options)
+  const settings = guardSettings(setup)
   return function dynamicAuthHook(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     if (!undeclaredWarned && !('auth' in request)) warnUndeclared()
+    if (settings !== undefined || request.authGuard !== undefined) request.authGuard = settings
     guardRequest(setup, request.raw, nodeReader).then((decision) => {
       if (decision.action === 'continue' && decision.session !== undefined) request.auth = decision.session
       carryOut(decision, reply, done)
@@ -101,7 +105,7 @@ function warnUndeclared(): void {
 export function requireScopes(...scopes: string[]): DynamicAuthHook {
   const required = scopeList(scopes)
   return function requireScopesHook(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    carryOut(scopeDecision(request.raw, nodeReader, request.auth, required), reply, done)
+    carryOut(scopeDecision(request.raw, nodeReader, request.auth, required, request.authGuard), reply, done)
   }
 }
 
@@ -119,7 +123,7 @@ function send(reply: FastifyReply, answer: HttpAnswer): FastifyReply {
 /** For `refusals: 'forward'`: answers DynamicAuthErrors per RFC 6750 and hands anything else to the previous error handler. */
 export function dynamicAuthErrorHandler(error: unknown, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (!isDynamicAuthError(error)) throw error
-  return send(reply, refusalOf(error))
+  return send(reply, forwardedRefusal(error))
 }
 
 async function plugin(fastify: FastifyInstance, pluginOptions: DynamicAuthPluginOptions): Promise<void> {
@@ -129,6 +133,7 @@ async function plugin(fastify: FastifyInstance, pluginOptions: DynamicAuthPlugin
   // Registered again in a child context (optional mode for some routes, say): the decorators
   // are inherited, and `fastify.dynamicAuth` stays the outer registration's hook.
   if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', undefined)
+  if (!fastify.hasRequestDecorator('authGuard')) fastify.decorateRequest('authGuard', undefined)
   if (!fastify.hasDecorator('dynamicAuth')) fastify.decorate('dynamicAuth', hook)
   if (global) fastify.addHook('onRequest', hook)
   if (errorHandler === true) fastify.setErrorHandler(dynamicAuthErrorHandler)

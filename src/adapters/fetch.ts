@@ -70,7 +70,7 @@ export function dynamicAuth(authOrOptions: AuthOrOptions, options?: Authenticate
   const setup = setupAdapter(authOrOptions, options)
   const { auth, options: resolved, scopes } = setup
   const refusalOptions: RefusalOptions = { realm: resolved.realm, scopes }
-  const authenticate = (request: Request): Promise<DynamicSession | undefined> => authenticateRequest(auth, request, webReader, resolved)
+  const authenticate = (request: Request): Promise<DynamicSession | undefined> => authenticateRequest(auth, request, webReader, resolved, setup.recent)
   const refuse = (error: unknown): Response => {
     if (!isDynamicAuthError(error)) throw error
     return answerResponse(refusalFor(error, refusalOptions))

@@ -17,8 +17,8 @@
 import type { MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { DynamicAuthError } from '../errors.js'
-import { refusalOf } from '../http/dress.js'
-import { answerResponse, guardRequest, scopeDecision, type GuardDecision } from '../http/guard.js'
+import { forwardedRefusal } from '../http/dress.js'
+import { answerResponse, guardRequest, guardSettings, scopeDecision, type GuardDecision, type GuardSettings } from '../http/guard.js'
 import { DEFAULT_REALM, type AnonymousAllowed, type AuthenticateOptions, type RefusalHandling } from '../http/options.js'
 import { refusalFor } from '../http/refusal.js'
 import { webReader } from '../http/request.js'
@@ -29,10 +29,13 @@ import type { DynamicAuth } from '../verifier.js'
 
 export type { AnonymousAllowed, AuthenticateOptions, AuthOrOptions, DynamicSession, DynamicAuth, RefusalHandling }
 
-/** Hono environment of protected routes: `c.get('auth')` is the session. */
-export type DynamicAuthEnv = { Variables: { auth: DynamicSession } }
+/**
+ * Hono environment of protected routes: `c.get('auth')` is the session. `c.get('authGuard')` is
+ * how the `dynamicAuth()` that ran answers refusals, when not the defaults (`requireScopes()` follows it).
+ */
+export type DynamicAuthEnv = { Variables: { auth: DynamicSession; authGuard: GuardSettings | undefined } }
 /** Hono environment of routes in optional mode (or with `passPreflightsToApp`): `c.get('auth')` may be undefined. */
-export type OptionalDynamicAuthEnv = { Variables: { auth: DynamicSession | undefined } }
+export type OptionalDynamicAuthEnv = { Variables: { auth: DynamicSession | undefined; authGuard: GuardSettings | undefined } }
 
 /**
  * A refusal forwarded (`refusals: 'forward'`), as Hono's HTTPException: its `getResponse()` is
@@ -45,7 +48,7 @@ export class DynamicAuthException extends HTTPException {
   readonly error: DynamicAuthError
 
   constructor(error: DynamicAuthError, realm: string = DEFAULT_REALM, scopes?: readonly string[]) {
-    const refusal = scopes ? refusalFor(error, { realm, scopes }) : refusalOf(error, realm)
+    const refusal = scopes ? refusalFor(error, { realm, scopes }) : forwardedRefusal(error, realm)
     super(refusal.status as 400 | 401 | 403 | 503, { res: answerResponse(refusal), message: error.message, cause: error })
     this.error = error
   }
@@ -64,7 +67,9 @@ export function dynamicAuth(authOrOptions: AuthOrOptions, options?: Authenticate
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function dynamicAuth(authOrOptions: AuthOrOptions, options?: AuthenticateOptions): MiddlewareHandler<any> {
   const setup = setupAdapter(authOrOptions, options)
+  const settings = guardSettings(setup)
   const middleware: MiddlewareHandler<OptionalDynamicAuthEnv> = async function dynamicAuthMiddleware(c, next) {
+    if (settings !== undefined || c.get('authGuard') !== undefined) c.set('authGuard', settings)
     const decision = await guardRequest(setup, c.req.raw, webReader)
     if (decision.action === 'continue') c.set('auth', decision.session)
     return carryOut(decision, next)
@@ -79,7 +84,7 @@ export function dynamicAuth(authOrOptions: AuthOrOptions, options?: Authenticate
 export function requireScopes(...scopes: string[]): MiddlewareHandler<OptionalDynamicAuthEnv> {
   const required = scopeList(scopes)
   return async function requireScopesMiddleware(c, next) {
-    return carryOut(scopeDecision(c.req.raw, webReader, c.get('auth'), required), next)
+    return carryOut(scopeDecision(c.req.raw, webReader, c.get('auth'), required, c.get('authGuard')), next)
   }
 }
 

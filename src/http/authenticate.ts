@@ -10,6 +10,7 @@ import type { DynamicAuth } from '../verifier.js'
 import { checkOrigin, isSafeMethod } from './csrf.js'
 import { bearerToken, cookieValue, isSchemelessJwt, queryToken } from './extract.js'
 import { resolveAuthenticateOptions, type AuthenticateOptions, type ResolvedAuthenticateOptions } from './options.js'
+import { RecentTokens } from './recent-tokens.js'
 import { isWebRequest, nodeReader, webReader, type HttpRequestLike, type RequestReader } from './request.js'
 
 const ANONYMOUS: Promise<undefined> = Promise.resolve(undefined)
@@ -20,6 +21,7 @@ export function authenticateRequest<R>(
   request: R,
   reader: RequestReader<R>,
   options: ResolvedAuthenticateOptions,
+  recent: RecentTokens,
 ): Promise<DynamicSession | undefined> {
   try {
     let token: string | undefined
@@ -46,7 +48,7 @@ export function authenticateRequest<R>(
       if (options.optional) return ANONYMOUS
       throw missingToken(authorization, options)
     }
-    const verified = auth.verifyToken(options.recent.intern(token), options.verifyOptions)
+    const verified = auth.verifyToken(recent.intern(token), options.verifyOptions)
     if (!fromCookie) return verified
     const method = reader.method(request)
     if (isSafeMethod(method)) return verified
@@ -77,8 +79,20 @@ function missingToken(authorization: string | undefined, options: ResolvedAuthen
   )
 }
 
-let defaultOptions: ResolvedAuthenticateOptions | undefined
-const resolvedOptions = new WeakMap<AuthenticateOptions, ResolvedAuthenticateOptions>()
+/** Options validated once per options object, with the tokens seen under them (a speed-up only). */
+interface Prepared {
+  readonly options: ResolvedAuthenticateOptions
+  readonly recent: RecentTokens
+}
+let prepareDefault: Prepared | undefined
+const prepared = new WeakMap<AuthenticateOptions, Prepared>()
+
+function prepare(options: AuthenticateOptions | undefined): Prepared {
+  if (options === undefined) return (prepareDefault ??= { options: resolveAuthenticateOptions(), recent: new RecentTokens() })
+  let found = prepared.get(options)
+  if (found === undefined) prepared.set(options, (found = { options: resolveAuthenticateOptions(options), recent: new RecentTokens() }))
+  return found
+}
 
 /**
  * Authenticates an HTTP request (a Node IncomingMessage or a Web Request) with a verifier: the
@@ -91,17 +105,9 @@ const resolvedOptions = new WeakMap<AuthenticateOptions, ResolvedAuthenticateOpt
 export function authenticate(auth: DynamicAuth, request: HttpRequestLike, options: AuthenticateOptions & { optional: true }): Promise<DynamicSession | undefined>
 export function authenticate(auth: DynamicAuth, request: HttpRequestLike, options?: AuthenticateOptions): Promise<DynamicSession>
 export function authenticate(auth: DynamicAuth, request: HttpRequestLike, options?: AuthenticateOptions): Promise<DynamicSession | undefined> {
-  let resolved: ResolvedAuthenticateOptions
+  let resolved: Prepared
   try {
-    if (options === undefined) resolved = defaultOptions ??= resolveAuthenticateOptions()
-    else {
-      let cached = resolvedOptions.get(options)
-      if (cached === undefined) {
-        cached = resolveAuthenticateOptions(options)
-        resolvedOptions.set(options, cached)
-      }
-      resolved = cached
-    }
+    resolved = prepare(options)
     if (request === null || typeof request !== 'object' || request.headers === null || typeof request.headers !== 'object') {
       throw new TypeError('dynamic-guard: authenticate() takes a Node IncomingMessage or a Web Request.')
     }
@@ -109,6 +115,6 @@ export function authenticate(auth: DynamicAuth, request: HttpRequestLike, option
     return Promise.reject(error)
   }
   return isWebRequest(request)
-    ? authenticateRequest(auth, request, webReader, resolved)
-    : authenticateRequest(auth, request, nodeReader, resolved)
+    ? authenticateRequest(auth, request, webReader, resolved.options, resolved.recent)
+    : authenticateRequest(auth, request, nodeReader, resolved.options, resolved.recent)
 }

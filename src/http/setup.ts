@@ -8,6 +8,7 @@ import type { DynamicAuthOptions } from '../options.js'
 import { createDynamicAuth } from '../create.js'
 import type { DynamicAuth } from '../verifier.js'
 import { DynamicAuthConfigError } from '../errors.js'
+import { RecentTokens } from './recent-tokens.js'
 import { AUTHENTICATE_OPTION_NAMES, resolveAuthenticateOptions, type AuthenticateOptions, type ResolvedAuthenticateOptions } from './options.js'
 
 /**
@@ -22,6 +23,8 @@ export interface AdapterSetup {
   readonly options: ResolvedAuthenticateOptions
   /** Every scope the route requires, for the `scope` attribute of a 403 challenge. */
   readonly scopes: readonly string[]
+  /** Tokens this adapter saw recently, so a repeated token reaches the verifier's cache without being hashed again. */
+  readonly recent: RecentTokens
 }
 
 /** True for a verifier made by createDynamicAuth (or anything shaped like one). */
@@ -62,5 +65,5 @@ export function setupAdapter(authOrOptions: AuthOrOptions, adapterOptions?: Auth
   }
   const options = resolveAuthenticateOptions({ ...mixed, ...adapterOptions })
   const scopes = [...new Set([...(auth.requiredScopes ?? []), ...(options.verifyOptions?.requiredScopes ?? [])])]
-  return { auth, options, scopes }
+  return { auth, options, scopes, recent: new RecentTokens() }
 }

@@ -42,7 +42,7 @@ function applyOverrides<T extends Record<string, unknown>>(target: T, overrides:
 }
 
 /**
- * Creates a local Dynamic stand-in with an RSA-4096 key (see {@link TestIssuerOptions.modulusLength}
+ * Creates a local Dynamic emulator with an RSA-4096 key (see {@link TestIssuerOptions.modulusLength}
  * and {@link TestIssuerOptions.freshKeys}).
  */
 export function createTestIssuer(options: TestIssuerOptions = {}): TestIssuer {

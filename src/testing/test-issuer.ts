@@ -79,7 +79,7 @@ export const TEST_USER_ID = '8f2b1a6e-3c4d-4e5f-9a0b-1c2d3e4f5a6b'
 /** The environment `otherEnvironment: true` mints for: a valid UUID that is not yours. */
 export const OTHER_ENVIRONMENT_ID = '5a1f0c3e-9d8b-4f6a-b2c1-7e6d5c4b3a29'
 
-/** The default key size of test issuers, the stand-in and the demo: Dynamic's own. */
+/** The default key size of test issuers, the emulator and the demo: Dynamic's own. */
 export const DEFAULT_TEST_KEY_BITS = 4096
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The conformance suite (suite.ts) on every supported runtime: in-process on this Node (20), and
  * in a child process on Node 22, Node 24, Bun, Deno and workerd (through Miniflare), each loading the built
- * package by name and fetching the JWKS from a stand-in on 127.0.0.1 started here. A runtime that
+ * package by name and fetching the JWKS from an emulator on 127.0.0.1 started here. A runtime that
  * is not installed fails its test: CI installs them all (`npm ci --prefix runtimes`).
  */
 import assert from 'node:assert/strict'

@@ -2,7 +2,7 @@
  * The conformance suite: one set of cases, written once against the public API, that every
  * supported runtime must pass (Node 20 and 22, Bun, Deno, workerd). Plain code with no test
  * framework and no Node-only API: it receives the library as loaded on the runtime under test and
- * drives the local Dynamic stand-in (see `control-server.ts`) over HTTP with `fetch`.
+ * drives the local Dynamic emulator (see `control-server.ts`) over HTTP with `fetch`.
  */
 import type * as DynamicGuard from '../../src/index.js'
 import type * as DynamicGuardFetch from '../../src/adapters/fetch.js'
@@ -30,7 +30,7 @@ export interface ConformanceReport {
   readonly codesSeen: string[]
 }
 
-/** Mint options as the stand-in takes them over HTTP; `null` removes a claim or header member. */
+/** Mint options as the emulator takes them over HTTP; `null` removes a claim or header member. */
 interface Mint {
   kind?: 'access' | 'id'
   sub?: string
@@ -57,7 +57,7 @@ interface StandInState {
 
 type Outage = { mode: 'off' } | { mode: 'status'; status: number } | { mode: 'hang' }
 
-/** The local Dynamic stand-in, driven over HTTP. */
+/** The local Dynamic emulator, driven over HTTP. */
 class StandIn {
   constructor(private readonly origin: string) {}
 
@@ -68,7 +68,7 @@ class StandIn {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     })
     const text = await response.text()
-    if (!response.ok) throw new Error(`stand-in ${path} answered ${response.status}: ${text}`)
+    if (!response.ok) throw new Error(`emulator ${path} answered ${response.status}: ${text}`)
     return JSON.parse(text) as T
   }
 
@@ -119,7 +119,7 @@ function runtimeName(): string {
 const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
- * Runs every case against `lib`, with the stand-in whose control API is at `standInOrigin`.
+ * Runs every case against `lib`, with the emulator whose control API is at `standInOrigin`.
  * Never throws: each case's failure is reported with its name.
  */
 export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, standInOrigin: string): Promise<ConformanceReport> {
@@ -129,7 +129,7 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
   const codesSeen = new Set<string>()
   const cases: CaseResult[] = []
 
-  /** A verifier of the stand-in's environment over its HTTP JWKS. */
+  /** A verifier of the emulator's environment over its HTTP JWKS. */
   const newAuth = (options: Record<string, unknown> = {}) => lib.createDynamicAuth({ environmentId, jwksUrl, ...options })
 
   /** Expects a refusal with `code`; checks the error's shape and that it never carries the token. */

@@ -268,7 +268,7 @@ describe('test issuer over HTTP', () => {
     }
   })
 
-  test('the root describes the stand-in', async () => {
+  test('the root describes the emulator', async () => {
     const info = await (await fetch(`${server.origin}/`)).json()
     assert.equal(info.environmentId, TEST_ENVIRONMENT_ID)
     assert.equal(info.jwksUrl, server.jwksUrl)
@@ -422,7 +422,7 @@ describe('the kit mints both tokens with the members of Dynamic\'s models', () =
   })
 })
 
-describe("the stand-in's sign-in answer reads as Dynamic's VerifyResponse", () => {
+describe("the emulator's sign-in answer reads as Dynamic's VerifyResponse", () => {
   test('in-process (signIn) and over HTTP (POST verify): every credential member under its wire name', async () => {
     const issuer = createTestIssuer({ modulusLength: 2048 })
     const inProcess = issuer.signIn()
