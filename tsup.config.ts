@@ -5,6 +5,8 @@ import { defineConfig, type Options } from 'tsup'
 /** Public entry points: one per subpath export of package.json (see "exports"). */
 const entries: Record<string, string> = {
   index: 'src/index.ts',
+  extend: 'src/extend.ts',
+  telemetry: 'src/telemetry.ts',
   testing: 'src/testing/index.ts',
   express: 'src/adapters/express.ts',
   fastify: 'src/adapters/fastify.ts',
@@ -22,7 +24,7 @@ const entries: Record<string, string> = {
  * and Deno/Bun, where package.json's `workerd`, `edge-light`, `deno` and `bun` conditions send
  * them. Node-only entries (testing, express, koa, redis, cli, ...) have none.
  */
-const webEntries = ['index', 'fetch', 'hono', 'next', 'http']
+const webEntries = ['index', 'extend', 'telemetry', 'http', 'fetch', 'hono', 'next']
 
 const present = (names: readonly string[], root: string): Record<string, string> =>
   Object.fromEntries(names.map((name) => [name, resolve(root, entries[name]!)]).filter(([, file]) => existsSync(file!)))

@@ -88,7 +88,7 @@ export interface DynamicAuthOptions {
   /**
    * The crypto implementation. Default, per runtime through the package's export conditions:
    * node:crypto on Node and Bun, WebCrypto on Deno, Cloudflare Workers and edge runtimes. Pass
-   * `webCryptoBackend` (from `dynamic-guard`) to force WebCrypto.
+   * `webCryptoBackend` (from `dynamic-guard/extend`) to force WebCrypto.
    */
   signatureBackend?: SignatureBackend
   /** The current time in ms since the epoch. Default `Date.now`. For tests. */

@@ -37,8 +37,6 @@ declare global {
   }
 }
 
-export type { AuthenticateOptions, AuthOrOptions, DynamicSession, RefusalHandling }
-export type { DynamicAuth }
 
 /** The middleware, with the verifier it uses (to share it with `requireScopes` or elsewhere). */
 export type DynamicAuthMiddleware = RequestHandler & { readonly auth: DynamicAuth }

@@ -21,7 +21,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
-import { isDynamicAuthError } from '../errors.js'
+import { DynamicAuthConfigError, isDynamicAuthError } from '../errors.js'
 import { forwardedRefusal } from '../http/dress.js'
 import { guardRequest, guardSettings, scopeDecision, type GuardDecision, type GuardSettings, type HttpAnswer } from '../http/guard.js'
 import type { AuthenticateOptions, RefusalHandling } from '../http/options.js'
@@ -48,19 +48,12 @@ declare module 'fastify' {
   }
 }
 
-export type { AuthenticateOptions, AuthOrOptions, DynamicSession, DynamicAuth, RefusalHandling }
 
 /** Options of {@link dynamicAuthPlugin}: a verifier (`auth`) or its options, plus the adapter options. */
 export type DynamicAuthPluginOptions = ({ auth: DynamicAuth } | DynamicAuthOptions) &
   AuthenticateOptions & {
     /** Protect every route of the app (an `onRequest` hook). `false`: protect routes one by one with `app.dynamicAuth`. Default true. */
     global?: boolean
-    /**
-     * @deprecated Use `refusals` (the hooks answer refusals themselves by default).
-     * `false` is read as `refusals: 'forward'` (refusals reach your own `setErrorHandler`), as it
-     * always meant; `true` makes the plugin set {@link dynamicAuthErrorHandler} as the error handler.
-     */
-    errorHandler?: boolean
   }
 
 /**
@@ -127,16 +120,19 @@ export function dynamicAuthErrorHandler(error: unknown, _request: FastifyRequest
 }
 
 async function plugin(fastify: FastifyInstance, pluginOptions: DynamicAuthPluginOptions): Promise<void> {
-  const { global = true, errorHandler, ...authOrOptions } = pluginOptions
-  const refusals = authOrOptions.refusals ?? (errorHandler === false ? 'forward' : undefined)
-  const hook = dynamicAuth({ ...authOrOptions, ...(refusals ? { refusals } : {}) } as AuthOrOptions)
+  const { global = true, ...authOrOptions } = pluginOptions
+  if ('errorHandler' in authOrOptions) {
+    throw new DynamicAuthConfigError(
+      "dynamic-guard/fastify: the errorHandler option was removed. The hooks answer refusals themselves; for your own setErrorHandler, pass refusals: 'forward' (and app.setErrorHandler(dynamicAuthErrorHandler) to answer them per RFC 6750).",
+    )
+  }
+  const hook = dynamicAuth(authOrOptions as AuthOrOptions)
   // Registered again in a child context (optional mode for some routes, say): the decorators
   // are inherited, and `fastify.dynamicAuth` stays the outer registration's hook.
   if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', undefined)
   if (!fastify.hasRequestDecorator('authGuard')) fastify.decorateRequest('authGuard', undefined)
   if (!fastify.hasDecorator('dynamicAuth')) fastify.decorate('dynamicAuth', hook)
   if (global) fastify.addHook('onRequest', hook)
-  if (errorHandler === true) fastify.setErrorHandler(dynamicAuthErrorHandler)
 }
 
 /**

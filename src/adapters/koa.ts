@@ -33,7 +33,6 @@ declare module 'koa' {
   }
 }
 
-export type { AuthenticateOptions, AuthOrOptions, DynamicSession, DynamicAuth, RefusalHandling }
 
 /** The middleware, with the verifier it uses. */
 export type DynamicAuthMiddleware = Middleware & { readonly auth: DynamicAuth }

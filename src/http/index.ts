@@ -17,7 +17,7 @@
 export { authenticate } from './authenticate.js'
 export { protectNodeHandler, type ProtectedNodeHandler } from './node.js'
 export { refusalFor, type NodeResponseLike, type Refusal, type RefusalBody, type RefusalOptions } from './refusal.js'
-export { nodeHealthCheck as healthCheck, type HealthCheckOptions, type HealthSource, type NodeHealthResponse } from './health.js'
 export type { AnonymousAllowed, AuthenticateOptions, RefusalHandling } from './options.js'
 export type { AuthOrOptions } from './setup.js'
 export type { HttpRequestLike, NodeRequestLike, WebRequestLike } from './request.js'
+export type { GuardSettings } from './guard.js'

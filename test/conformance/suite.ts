@@ -5,13 +5,20 @@
  * drives the local Dynamic emulator (see `control-server.ts`) over HTTP with `fetch`.
  */
 import type * as DynamicGuard from '../../src/index.js'
+import type * as DynamicGuardExtend from '../../src/extend.js'
+import type * as DynamicGuardHttp from '../../src/http/index.js'
 import type * as DynamicGuardFetch from '../../src/adapters/fetch.js'
 
-/** The library as the runtime under test loaded it (`import * as lib from 'dynamic-guard'`). */
-export type Library = Pick<typeof DynamicGuard, 'createDynamicAuth' | 'ERROR_CODES' | 'ERROR_STATUS' | 'isDynamicAuthError' | 'decodeUnverified' | 'webCryptoBackend' | 'DynamicAuthError' | 'DynamicAuthConfigError'>
+/**
+ * The library as the runtime under test loaded it: `dynamic-guard`, `dynamic-guard/extend` and
+ * `dynamic-guard/http` (`{ ...root, ...extend, ...http }`).
+ */
+export type Library = Pick<typeof DynamicGuard, 'createDynamicAuth' | 'ERROR_CODES' | 'ERROR_STATUS' | 'isDynamicAuthError' | 'DynamicAuthError' | 'DynamicAuthConfigError'> &
+  Pick<typeof DynamicGuardExtend, 'decodeUnverified' | 'webCryptoBackend'> &
+  Pick<typeof DynamicGuardHttp, 'authenticate'>
 
 /** `dynamic-guard/fetch` as the runtime under test loaded it. */
-export type FetchAdapter = Pick<typeof DynamicGuardFetch, 'dynamicAuth' | 'requireScopes'>
+export type FetchAdapter = Pick<typeof DynamicGuardFetch, 'withDynamicAuth' | 'requireScopes'>
 
 /** The outcome of one case. */
 export interface CaseResult {
@@ -344,18 +351,18 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
 
   await test('authenticate(Request): a Bearer token or the Dynamic cookie yields the session', async () => {
     const token = await standIn.mint({ sub: 'http-user' })
-    const byHeader = await fetchAdapter.dynamicAuth(auth).authenticate(new Request('https://api.example/me', { headers: { authorization: `Bearer ${token}` } }))
+    const byHeader = await lib.authenticate(auth, new Request('https://api.example/me', { headers: { authorization: `Bearer ${token}` } }))
     equal(byHeader.userId, 'http-user', 'userId from the Authorization header')
-    const byCookie = await fetchAdapter.dynamicAuth(auth).authenticate(new Request('https://api.example/me', { headers: { cookie: `theme=dark; DYNAMIC_JWT_TOKEN=${token}` } }))
+    const byCookie = await lib.authenticate(auth, new Request('https://api.example/me', { headers: { cookie: `theme=dark; DYNAMIC_JWT_TOKEN=${token}` } }))
     equal(byCookie.userId, 'http-user', 'userId from the cookie')
-    await refused(fetchAdapter.dynamicAuth(auth).authenticate(new Request('https://api.example/me')), 'token_missing')
-    equal(await fetchAdapter.dynamicAuth(auth, { optional: true }).authenticate(new Request('https://api.example/me')), undefined, 'optional mode without a token')
+    await refused(lib.authenticate(auth, new Request('https://api.example/me')), 'token_missing')
+    equal(await lib.authenticate(auth, new Request('https://api.example/me'), { optional: true }), undefined, 'optional mode without a token')
   })
 
   await test('invalid_request: a token in both the header and the query string', async () => {
     const token = await standIn.mint()
     const request = new Request(`https://api.example/me?access_token=${token}`, { headers: { authorization: `Bearer ${token}` } })
-    const error = await refused(fetchAdapter.dynamicAuth(auth, { queryParam: 'access_token' }).authenticate(request), 'invalid_request', token)
+    const error = await refused(lib.authenticate(auth, request, { queryParam: 'access_token' }), 'invalid_request', token)
     equal(error.status, 400, 'status')
   })
 
@@ -363,14 +370,13 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
     const token = await standIn.mint()
     const headers = { cookie: `DYNAMIC_JWT_TOKEN=${token}`, origin: 'https://evil.example' }
     const options = { allowedOrigins: ['https://app.example'] }
-    await refused(fetchAdapter.dynamicAuth(auth, options).authenticate(new Request('https://api.example/transfer', { method: 'POST', headers })), 'origin_not_allowed', token)
+    await refused(lib.authenticate(auth, new Request('https://api.example/transfer', { method: 'POST', headers }), options), 'origin_not_allowed', token)
     const allowed = new Request('https://api.example/transfer', { method: 'POST', headers: { ...headers, origin: 'https://app.example' } })
-    equal((await fetchAdapter.dynamicAuth(auth, options).authenticate(allowed)).userId, initial.userId, 'userId from an allowed origin')
+    equal((await lib.authenticate(auth, allowed, options)).userId, initial.userId, 'userId from an allowed origin')
   })
 
   await test('dynamic-guard/fetch: a protected handler gets the session; refusals follow RFC 6750', async () => {
-    const guard = fetchAdapter.dynamicAuth(auth)
-    const handler = guard.protect((_request, session) => Response.json({ userId: session.userId }))
+    const handler = fetchAdapter.withDynamicAuth((_request, session) => Response.json({ userId: session.userId }), auth)
     const url = 'https://api.example/me'
     const token = await standIn.mint({ sub: 'adapter-user' })
     const ok = await handler(new Request(url, { headers: { authorization: `Bearer ${token}` } }))
@@ -388,7 +394,7 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
     check(/error="invalid_token"/.test(bad.headers.get('www-authenticate') ?? ''), 'error="invalid_token" for a tampered token')
     check(!(await bad.text()).includes(tampered), 'the refusal body does not echo the token')
 
-    const scoped = fetchAdapter.dynamicAuth(auth, fetchAdapter.requireScopes('wallet:sign')).protect(() => new Response('signed'))
+    const scoped = fetchAdapter.requireScopes('wallet:sign')(() => new Response('signed'), auth)
     const forbidden = await scoped(new Request(url, { headers: { authorization: `Bearer ${token}` } }))
     equal(forbidden.status, 403, 'status without the required scope')
     check(/error="insufficient_scope"/.test(forbidden.headers.get('www-authenticate') ?? ''), 'error="insufficient_scope"')

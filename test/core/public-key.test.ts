@@ -7,7 +7,8 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { generateKeyPairSync, sign } from 'node:crypto'
-import { createDynamicAuth, DynamicAuthConfigError, isDynamicAuthError, webCryptoBackend, type SignatureBackend } from '../../src/index.js'
+import { createDynamicAuth, DynamicAuthConfigError, isDynamicAuthError } from '../../src/index.js'
+import { webCryptoBackend, type SignatureBackend } from '../../src/extend.js'
 import { readRsaPublicKey } from '../../src/keys/public-key-pem.js'
 import { nodeBackend } from '../../src/signature/node.js'
 

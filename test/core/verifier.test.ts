@@ -1,15 +1,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createPublicKey } from 'node:crypto'
-import {
-  createDynamicAuth,
-  DynamicAuthConfigError,
-  DynamicAuthError,
-  ERROR_CODES,
-  ERROR_STATUS,
-  isDynamicAuthError,
-  type DynamicAuth,
-} from '../../src/index.js'
+import { createDynamicAuth, DynamicAuthConfigError, DynamicAuthError, ERROR_CODES, ERROR_STATUS, isDynamicAuthError, type DynamicAuth } from '../../src/index.js'
 import { createTestIssuer, TEST_USER_ID, type TestIssuer, type TestIssuerServer } from '../../src/testing/index.js'
 import { encodeBase64url } from '../../src/parse/base64url.js'
 import { resolveOptions } from '../../src/options.js'

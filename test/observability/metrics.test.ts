@@ -5,7 +5,9 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createDynamicAuth, ERROR_CODES, METRIC_NAMES, TELEMETRY_ATTRIBUTES, webCryptoBackend, type DynamicAuth, type DynamicAuthOptions, type RevocationStore } from '../../src/index.js'
+import { createDynamicAuth, ERROR_CODES, type DynamicAuth, type DynamicAuthOptions } from '../../src/index.js'
+import { webCryptoBackend, type RevocationStore } from '../../src/extend.js'
+import { METRIC_NAMES, TELEMETRY_ATTRIBUTES } from '../../src/telemetry.js'
 import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '../../src/testing/index.js'
 import { authenticate } from '../../src/http/index.js'
 import { metricsHarness, total, type MetricsHarness, type Point } from './otel.js'

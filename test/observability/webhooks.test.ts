@@ -1,7 +1,8 @@
 /** Webhook deliveries counted by event name and outcome, with the real metrics SDK. */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createDynamicAuth, METRIC_NAMES, TELEMETRY_ATTRIBUTES as A } from '../../src/index.js'
+import { createDynamicAuth } from '../../src/index.js'
+import { METRIC_NAMES, TELEMETRY_ATTRIBUTES as A } from '../../src/telemetry.js'
 import { createDynamicWebhooks, signWebhookBody } from '../../src/webhooks/index.js'
 import { createTestIssuer } from '../../src/testing/index.js'
 import { metricsHarness, total } from './otel.js'
