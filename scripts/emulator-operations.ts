@@ -68,8 +68,8 @@ try {
     })
     const body = (await response.json().catch(() => ({}))) as { code?: string; error?: string }
     const unserved = response.status === 404 && (body.code === 'not_emulated' || body.error === 'not_found')
-    const standIn = op.method === 'POST' && op.path === '/sdk/{environmentId}/verify'
-    if (!unserved && !standIn) served.push(op)
+    const emulatorServer = op.method === 'POST' && op.path === '/sdk/{environmentId}/verify'
+    if (!unserved && !emulatorServer) served.push(op)
   }
 } finally {
   await server.close()

@@ -50,7 +50,7 @@ import { runConformance } from './suite.js'
 const lib = { ...root, ...extend, ...http }
 export default {
   async fetch(request) {
-    const report = await runConformance(lib, fetchAdapter, new URL(request.url).searchParams.get('standIn'))
+    const report = await runConformance(lib, fetchAdapter, new URL(request.url).searchParams.get('emulatorServer'))
     return Response.json({ ...report, resolved: 'dist/web/index.js' })
   },
 }
@@ -88,7 +88,7 @@ export default {
         let workerUrl: string | undefined
         if (runtime.name === 'workerd') {
           script = await app.bundleWorker(join(app.dir, 'worker.mjs'), 'worker.js')
-          workerUrl = `http://worker.test/?standIn=${encodeURIComponent(server.origin)}`
+          workerUrl = `http://worker.test/?emulatorServer=${encodeURIComponent(server.origin)}`
         } else {
           const load = runtime.require
             ? `import { createRequire } from 'node:module'
@@ -147,11 +147,11 @@ Deno.serve({ port: 0, hostname: '127.0.0.1', onListen: ({ port }) => console.log
   for (const runtime of ['bun', 'deno'] as const) {
     test(`${runtime}: a ${runtime === 'bun' ? 'Bun.serve' : 'Deno.serve'} handler protected by dynamic-guard/fetch`, RUN_TIMEOUT, async () => {
       runtimeBinary(runtime)
-      const standIn = await startControlServer()
+      const emulatorServer = await startControlServer()
       try {
-        const state = (await (await fetch(`${standIn.origin}/control/state`)).json()) as { environmentId: string; jwksUrl: string }
+        const state = (await (await fetch(`${emulatorServer.origin}/control/state`)).json()) as { environmentId: string; jwksUrl: string }
         const mint = async (body: object): Promise<string> =>
-          ((await (await fetch(`${standIn.origin}/control/mint`, { method: 'POST', body: JSON.stringify(body) })).json()) as { token: string }).token
+          ((await (await fetch(`${emulatorServer.origin}/control/mint`, { method: 'POST', body: JSON.stringify(body) })).json()) as { token: string }).token
         const script = await app.write(`serve-${runtime}.mjs`, servers[runtime](state.environmentId, state.jwksUrl))
         const server = await serveOn(runtime, app, script)
         try {
@@ -170,7 +170,7 @@ Deno.serve({ port: 0, hostname: '127.0.0.1', onListen: ({ port }) => console.log
           await server.stop()
         }
       } finally {
-        await standIn.close()
+        await emulatorServer.close()
       }
     })
   }

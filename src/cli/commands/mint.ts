@@ -65,14 +65,14 @@ export async function mintCommand(args: string[], io: Io): Promise<number> {
     return EXIT_OK
   }
   if (positionals.length) throw new UsageError(`mint takes no arguments; got ${JSON.stringify(positionals[0])}.`)
-  let standIn: URL
+  let emulatorServer: URL
   try {
-    standIn = new URL(values['emulator'] ?? `http://127.0.0.1:${DEFAULT_DEV_PORT}`)
+    emulatorServer = new URL(values['emulator'] ?? `http://127.0.0.1:${DEFAULT_DEV_PORT}`)
   } catch {
     throw new UsageError(`--emulator is not a URL: ${JSON.stringify(values['emulator'])}.`)
   }
-  if (standIn.protocol !== 'http:' || !isLoopbackUrl(standIn)) {
-    throw new UsageError(`mint only asks an emulator on this machine (http://127.0.0.1, localhost or [::1]), so that no real key is ever used; got ${standIn.origin}.`)
+  if (emulatorServer.protocol !== 'http:' || !isLoopbackUrl(emulatorServer)) {
+    throw new UsageError(`mint only asks an emulator on this machine (http://127.0.0.1, localhost or [::1]), so that no real key is ever used; got ${emulatorServer.origin}.`)
   }
 
   const body: Record<string, unknown> = {}
@@ -88,14 +88,14 @@ export async function mintCommand(args: string[], io: Io): Promise<number> {
   if (values.audience) body.audience = values.audience
   if (values.claim) body.claims = Object.fromEntries(values.claim.map(parseClaim))
 
-  const info = (await call(new URL('/', standIn), { method: 'GET' })) as { tokenUrl?: unknown; jwksUrl?: unknown; environmentId?: unknown }
-  if (typeof info.tokenUrl !== 'string') throw new OperationalError(`${standIn.origin} answered, but not as a dynamic-guard emulator.`)
-  const tokenUrl = new URL(new URL(info.tokenUrl).pathname, standIn)
+  const info = (await call(new URL('/', emulatorServer), { method: 'GET' })) as { tokenUrl?: unknown; jwksUrl?: unknown; environmentId?: unknown }
+  if (typeof info.tokenUrl !== 'string') throw new OperationalError(`${emulatorServer.origin} answered, but not as a dynamic-guard emulator.`)
+  const tokenUrl = new URL(new URL(info.tokenUrl).pathname, emulatorServer)
   const result = (await call(tokenUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })) as { jwt: string; minifiedJwt: string }
 
   io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${values['id-token'] ? result.jwt : result.minifiedJwt}\n`)
   io.stderr(
-    `Minted by the local emulator at ${standIn.origin} with its own locally generated key (environment ${String(info.environmentId)}). ` +
+    `Minted by the local emulator at ${emulatorServer.origin} with its own locally generated key (environment ${String(info.environmentId)}). ` +
       `Only apps verifying against ${String(info.jwksUrl)} accept it; Dynamic was not contacted.\n`,
   )
   return EXIT_OK
