@@ -98,7 +98,7 @@ function prepare(options: AuthenticateOptions | undefined): Prepared {
  * Authenticates an HTTP request (a Node IncomingMessage or a Web Request) with a verifier: the
  * token from `Authorization: Bearer`, else Dynamic's cookie (with the CSRF origin check for
  * state-changing methods), verified. Resolves to the session; rejects with a
- * {@link DynamicAuthError} (`refusalFor` turns it into the RFC 6750 answer). With
+ * `DynamicAuthError` (`refusalFor` turns it into the RFC 6750 answer). With
  * `optional: true`, resolves to `undefined` when no token was sent. The options are validated
  * once per object.
  */

@@ -50,7 +50,7 @@ export interface RefusalOptions {
 const DEFAULT_RETRY_AFTER = 5
 
 /**
- * Builds the HTTP answer for a {@link DynamicAuthError}, and rethrows anything else (a bug is not
+ * Builds the HTTP answer for a `DynamicAuthError`, and rethrows anything else (a bug is not
  * a refusal): `catch (error) { const refusal = refusalFor(error); ... }`. `new Response(refusal.json,
  * refusal)` makes it a Web Response.
  */
