@@ -5,6 +5,8 @@ import { defineConfig, type Options } from 'tsup'
 /** Public entry points: one per subpath export of package.json (see "exports"). */
 const entries: Record<string, string> = {
   index: 'src/index.ts',
+  extend: 'src/extend.ts',
+  telemetry: 'src/telemetry.ts',
   testing: 'src/testing/index.ts',
   express: 'src/adapters/express.ts',
   fastify: 'src/adapters/fastify.ts',
@@ -12,6 +14,7 @@ const entries: Record<string, string> = {
   koa: 'src/adapters/koa.ts',
   next: 'src/adapters/next.ts',
   fetch: 'src/adapters/fetch.ts',
+  http: 'src/http/index.ts',
   redis: 'src/redis/index.ts',
   webhooks: 'src/webhooks/index.ts',
   cli: 'src/cli/index.ts',
@@ -21,7 +24,7 @@ const entries: Record<string, string> = {
  * and Deno/Bun, where package.json's `workerd`, `edge-light`, `deno` and `bun` conditions send
  * them. Node-only entries (testing, express, koa, redis, cli, ...) have none.
  */
-const webEntries = ['index', 'fetch', 'hono', 'next']
+const webEntries = ['index', 'extend', 'telemetry', 'http', 'fetch', 'hono', 'next']
 
 const present = (names: readonly string[], root: string): Record<string, string> =>
   Object.fromEntries(names.map((name) => [name, resolve(root, entries[name]!)]).filter(([, file]) => existsSync(file!)))

@@ -43,12 +43,13 @@ const FORBIDDEN = { status: 403, body: '{"error":"insufficient_scope"}' }
 async function makeCheck(): Promise<Check | undefined> {
   if (variant === 'unprotected') return undefined
   if (variant === 'dynamic-guard') {
-    const { createDynamicAuth, refusalFor } = await import('../src/index.js')
+    const { createDynamicAuth } = await import('../src/index.js')
+    const { authenticate, refusalFor } = await import('../src/http/index.js')
     const auth = createDynamicAuth({ environmentId: config.environmentId, jwksUrl: config.jwksUrl, tokenCacheSize: config.cacheSize })
     await auth.warmUp()
     return async (req) => {
       try {
-        const session = await auth.authenticate(req)
+        const session = await authenticate(auth, req)
         return { userId: session.userId }
       } catch (error) {
         const refusal = refusalFor(error as never)

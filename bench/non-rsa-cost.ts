@@ -9,7 +9,8 @@
  *   node --import tsx bench/non-rsa-cost.ts
  */
 import { randomUUID } from 'node:crypto'
-import { createDynamicAuth, type SignatureBackend } from '../src/index.js'
+import { createDynamicAuth } from '../src/index.js'
+import { type SignatureBackend } from '../src/extend.js'
 import { createTestIssuer } from '../src/testing/index.js'
 
 const issuer = createTestIssuer({ modulusLength: 4096 })

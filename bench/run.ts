@@ -53,7 +53,7 @@ const ctx: BenchContext = {
   fixture: (bits = HEADLINE_BITS) => {
     let fixture = fixtures.get(bits)
     if (!fixture) {
-      progress(`minting ${COLD_POOL} distinct users' tokens (RSA-${bits}) with the local Dynamic stand-in`)
+      progress(`minting ${COLD_POOL} distinct users' tokens (RSA-${bits}) with the local Dynamic emulator`)
       const mintStarted = performance.now()
       fixture = createFixture(COLD_POOL, (done) => progress(`  ${done}/${COLD_POOL} minted`), bits).then((fx) => {
         progress(`  minted in ${((performance.now() - mintStarted) / 1000).toFixed(1)} s`)

@@ -4,22 +4,23 @@
  * all see the same moments; totals per policy are compared with the first one. RSA-4096 tokens of
  * distinct users, verified-token cache off.
  *
- *   node --import tsx bench/scheduler-ab.ts many pool,t4h0,t4h1,t2h1 [rounds=16] [windowMs=100]
- *   node --import tsx bench/scheduler-ab.ts one floor,sync,t4h1
+ *   node --import tsx bench/scheduler-ab.ts many pool,t4,t2,t4m16 [rounds=16] [windowMs=100]
+ *   node --import tsx bench/scheduler-ab.ts one floor,sync,t4
  *
  * many: 64 in flight; one: one at a time. Policies: floor (synchronous crypto.verify), pool
- * (callback crypto.verify), sync (dynamic-guard, always synchronous), tNhM[mK] (dynamic-guard with
- * poolTarget N, helpPerTurn M, maxInFlight K). Prints rate, ratio and CPU µs per verification.
+ * (callback crypto.verify), sync (dynamic-guard, always synchronous), tN[mK] (dynamic-guard with
+ * poolTarget N, maxInFlight K). Prints rate, ratio and CPU µs per verification.
  */
 import { createPublicKey, randomUUID, verify, type KeyObject } from 'node:crypto'
 import { loadavg } from 'node:os'
-import { createDynamicAuth, type SignatureBackend } from '../src/index.js'
+import { createDynamicAuth } from '../src/index.js'
+import { type SignatureBackend } from '../src/extend.js'
 import { poolScheduler, type PoolScheduler } from '../src/signature/pool-scheduler.js'
 import { createTestIssuer } from '../src/testing/index.js'
 import { inFlight, oneAtATime } from './lib/measure.js'
 import type { Verify } from './lib/contenders.js'
 
-const [mode = 'many', list = 'pool,t4h0,t4h1,t2h1', roundsArg = '16', windowArg = '100'] = process.argv.slice(2)
+const [mode = 'many', list = 'pool,t4,t2,t4m16', roundsArg = '16', windowArg = '100'] = process.argv.slice(2)
 const issuer = createTestIssuer({ modulusLength: 4096 })
 const tokens = Array.from({ length: 512 }, () => issuer.mint({ sub: randomUUID(), sid: randomUUID() }))
 const jwk = issuer.jwks().keys[0] as { n: string; e: string }
@@ -53,9 +54,9 @@ function policy(name: string): Verify {
   if (name === 'floor') return bare(false)
   if (name === 'pool') return bare(true)
   if (name === 'sync') return withScheduler(undefined)
-  const match = /^t(\d+)h(\d+)(?:m(\d+))?$/.exec(name)
+  const match = /^t(\d+)(?:m(\d+))?$/.exec(name)
   if (!match) throw new Error(`unknown policy ${name}`)
-  return withScheduler(poolScheduler(here, onPool, { poolTarget: Number(match[1]), helpPerTurn: Number(match[2]), ...(match[3] ? { maxInFlight: Number(match[3]) } : {}) }))
+  return withScheduler(poolScheduler(here, onPool, { poolTarget: Number(match[1]), ...(match[2] ? { maxInFlight: Number(match[2]) } : {}) }))
 }
 
 const names = list.split(',')

@@ -14,7 +14,7 @@ import { createDemoMetrics } from './metrics.js'
 import { createTestIssuer, createTestWallet, OTHER_ENVIRONMENT_ID, type TestIssuerServer } from '../src/testing/index.js'
 import { bundleSignIn } from './bundle.js'
 import { explainToken } from './checks.js'
-import { proxyTo } from './stand-in-proxy.js'
+import { proxyTo } from './emulator-proxy.js'
 import { DEMO_USERS } from './users.js'
 import type { TestProfile } from '../src/testing/index.js'
 import type { VerifiedCredential } from '../src/session/claims.js'
@@ -30,7 +30,7 @@ export interface RunningDemo {
   /** The page, e.g. `http://127.0.0.1:3000/`. */
   url: string
   environmentId: string
-  standIn: TestIssuerServer
+  emulatorServer: TestIssuerServer
   /** The test wallets the page injects (EIP-6963), by name and address. */
   testWallets: ReadonlyArray<{ name: string; address: string }>
   close(): Promise<void>
@@ -48,7 +48,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   // Cookie mode: the project settings tell Dynamic's client to write the DYNAMIC_JWT_TOKEN cookie.
   // The page (its own origin) calls the local Dynamic's origin directly, with CORS, as a page calls
   // Dynamic; the cookie lands on the page's host, so the page's API receives it.
-  const standIn = await issuer.listen({ cookieAuth: true })
+  const emulatorServer = await issuer.listen({ cookieAuth: true })
   // Another Dynamic project, with its own key and environment id, for the "wrong environment" case:
   // its tokens are signed with a key this environment's JWKS does not hold, as in reality.
   const otherEnvironment = createTestIssuer({ environmentId: OTHER_ENVIRONMENT_ID, freshKeys: true })
@@ -62,18 +62,18 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   try {
     signInModule = await bundling
   } catch (error) {
-    await standIn.close()
+    await emulatorServer.close()
     throw error
   }
-  // The API trusts the stand-in's JWKS, fetched over HTTP like Dynamic's, and nothing else.
+  // The API trusts the emulator's JWKS, fetched over HTTP like Dynamic's, and nothing else.
   const metrics = createDemoMetrics()
-  const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: standIn.jwksUrl, telemetry: { meterProvider: metrics.meterProvider } })
+  const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: emulatorServer.jwksUrl, telemetry: { meterProvider: metrics.meterProvider } })
 
   const app = express()
   app.disable('x-powered-by')
 
   // The local Dynamic's token endpoint on the demo's own origin, for the failing cases' tokens.
-  app.use('/api/v0/sdk', proxyTo(standIn.origin))
+  app.use('/api/v0/sdk', proxyTo(emulatorServer.origin))
 
   // Dynamic's client and the page's sign-in, bundled at start: the page loads no third-party URL.
   app.get('/build/sign-in.js', (_req, res) => {
@@ -135,10 +135,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     res.json({
       environmentId: issuer.environmentId,
       issuer: issuer.issuer,
-      jwksUrl: standIn.jwksUrl,
+      jwksUrl: emulatorServer.jwksUrl,
       // Where Dynamic's client finds the local Dynamic, and where a test (or this page) reads the codes.
-      apiBaseUrl: standIn.apiBaseUrl,
-      otpUrl: standIn.otpUrl,
+      apiBaseUrl: emulatorServer.apiBaseUrl,
+      otpUrl: emulatorServer.otpUrl,
       clientVersion,
       signInPath: `/api/v0/sdk/${issuer.environmentId}/verify`,
       otherEnvironmentId: otherEnvironment.environmentId,
@@ -169,7 +169,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       })
     })
   } catch (error) {
-    await standIn.close()
+    await emulatorServer.close()
     throw error
   }
   const { port } = server.address() as AddressInfo
@@ -177,14 +177,14 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`,
     environmentId: issuer.environmentId,
-    standIn,
+    emulatorServer,
     testWallets: testWallets.map(({ name, wallet }) => ({ name, address: wallet.address })),
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeAllConnections()
       })
-      await standIn.close()
+      await emulatorServer.close()
       await metrics.shutdown()
     },
   }

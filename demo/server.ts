@@ -15,8 +15,8 @@ try {
   const demo = await startDemo({ port: Number(rawPort), ...(process.env.HOST ? { host: process.env.HOST } : {}) })
   console.log(`dynamic-guard demo running at ${demo.url}`)
   console.log(`  protected API (Express adapter) in front of a local Dynamic, environment ${demo.environmentId}`)
-  console.log(`  local Dynamic: ${demo.standIn.apiBaseUrl} (Dynamic's client on the page, cookie mode), JWKS ${demo.standIn.jwksUrl}`)
-  console.log(`  email codes: ${demo.standIn.otpUrl}?email=<address>`)
+  console.log(`  local Dynamic: ${demo.emulatorServer.apiBaseUrl} (Dynamic's client on the page, cookie mode), JWKS ${demo.emulatorServer.jwksUrl}`)
+  console.log(`  email codes: ${demo.emulatorServer.otpUrl}?email=<address>`)
   console.log('Press Ctrl-C to stop.')
   let stopping = false
   const stop = (signal: NodeJS.Signals) => {

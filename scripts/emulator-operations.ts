@@ -1,7 +1,7 @@
 /**
  * Counts the API operations of Dynamic's SDK API that Dynamic's client (`@dynamic-labs-sdk/client`,
  * pinned) references, and how many of them the emulator serves: an operation is served when a
- * request to its path does not answer 404 `not_emulated` (nor reaches the stand-in's own
+ * request to its path does not answer 404 `not_emulated` (nor reaches the emulator's own
  * `POST verify`, which mints test tokens rather than Dynamic's wallet verification).
  *
  * The operations come from the client's API layer (`SDKApi.js` of its `@dynamic-labs/sdk-api-core`):
@@ -68,8 +68,8 @@ try {
     })
     const body = (await response.json().catch(() => ({}))) as { code?: string; error?: string }
     const unserved = response.status === 404 && (body.code === 'not_emulated' || body.error === 'not_found')
-    const standIn = op.method === 'POST' && op.path === '/sdk/{environmentId}/verify'
-    if (!unserved && !standIn) served.push(op)
+    const emulatorServer = op.method === 'POST' && op.path === '/sdk/{environmentId}/verify'
+    if (!unserved && !emulatorServer) served.push(op)
   }
 } finally {
   await server.close()

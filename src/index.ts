@@ -1,5 +1,8 @@
 /**
- * dynamic-guard: verify the JWTs Dynamic (dynamic.xyz) issues.
+ * dynamic-guard: verify the JWTs Dynamic (dynamic.xyz) issues. What an application needs: the
+ * verifier, its options, the session, the errors and their codes, the claims a handler reads and
+ * the scope names. Framework adapters are subpaths (`dynamic-guard/express`, ...); extension points
+ * are in `dynamic-guard/extend`, telemetry and health in `dynamic-guard/telemetry`.
  *
  * @example
  * import { createDynamicAuth } from 'dynamic-guard'
@@ -8,8 +11,9 @@
  *
  * @packageDocumentation
  */
-export { createDynamicAuth, type DynamicAuth, type VerifyOptions } from './verifier.js'
-export { defaultJwksUrl, type DynamicAuthOptions, type ResolvedOptions } from './options.js'
+export { createDynamicAuth } from './create.js'
+export type { DynamicAuth, VerifyOptions } from './verifier.js'
+export type { DynamicAuthOptions } from './options.js'
 export type { DynamicAuthLogger } from './util/problem-log.js'
 export {
   DynamicAuthError,
@@ -42,28 +46,4 @@ export type {
   WalletProvider,
 } from './session/claims.js'
 export { isAccessTokenClaims, isIdTokenClaims } from './session/claims.js'
-export type { KeyStoreEvent, KeyStoreStatus } from './keys/key-store.js'
-export type { JwksLoader, KeyEntry, KeyStore, KeyStoreContext, KeyStoreFactory, RemoteKeyStoreOptions } from './keys/key-store.js'
-export {
-  createMemoryRevocationStore,
-  type MemoryRevocationStoreOptions,
-  type RevocationEntry,
-  type RevocationStatus,
-  type RevocationStore,
-  type RevocationSubject,
-  type RevocationVerdict,
-} from './revocation/index.js'
-export type { SignatureBackend, RsaPublicJwk, PreparedKey } from './signature/backend.js'
-export { webCryptoBackend } from './signature/webcrypto.js'
-export { defaultIssuers } from './claims/issuer.js'
 export { USER_BASIC, REQUIRES_ADDITIONAL_AUTH, USER_DATA_FORM, DEVICE_REGISTER } from './claims/scopes.js'
-export { decodeUnverified } from './parse/compact-jws.js'
-export { refusalFor, type Refusal, type RefusalBody, type RefusalOptions } from './http/refusal.js'
-export type { AnonymousAllowed, AuthenticateOptions, RefusalHandling } from './http/options.js'
-export { protectNodeHandler, type NodeResponseLike, type ProtectedNodeHandler } from './http/node.js'
-export type { HttpRequestLike, NodeRequestLike, WebRequestLike } from './http/request.js'
-export type { DynamicAuthHealth, HealthStatus, KeysHealth, RevocationHealth } from './observability/health.js'
-export { nodeHealthCheck, type HealthAnswer, type HealthCheckOptions, type HealthSource, type NodeHealthResponse } from './observability/health-handler.js'
-export { METRICS as METRIC_NAMES, SPANS as SPAN_NAMES, ATTRIBUTES as TELEMETRY_ATTRIBUTES, type JwksFetchResult } from './observability/names.js'
-export type { TelemetryOptions, TelemetrySetting } from './observability/telemetry.js'
-export type { MeterProviderLike, TracerProviderLike } from './observability/otel-types.js'

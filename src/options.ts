@@ -11,7 +11,7 @@ import { acceptRsaPublicKey } from './keys/public-key-pem.js'
 import type { KeyStoreEvent, KeyStoreFactory } from './keys/key-store.js'
 import { createMemoryRevocationStore } from './revocation/memory-store.js'
 import type { RevocationStore } from './revocation/store.js'
-import type { TelemetrySetting } from './observability/telemetry.js'
+import type { MeterProviderLike, TracerProviderLike } from './util/otel-types.js'
 import type { SignatureBackend } from './signature/backend.js'
 import { ProblemLog, type DynamicAuthLogger } from './util/problem-log.js'
 import { closestName } from './util/closest-name.js'
@@ -88,7 +88,7 @@ export interface DynamicAuthOptions {
   /**
    * The crypto implementation. Default, per runtime through the package's export conditions:
    * node:crypto on Node and Bun, WebCrypto on Deno, Cloudflare Workers and edge runtimes. Pass
-   * `webCryptoBackend` (from `dynamic-guard`) to force WebCrypto.
+   * `webCryptoBackend` (from `dynamic-guard/extend`) to force WebCrypto.
    */
   signatureBackend?: SignatureBackend
   /** The current time in ms since the epoch. Default `Date.now`. For tests. */
@@ -139,6 +139,24 @@ export const OPTION_NAMES = [
 // Fails to compile when an option is added to DynamicAuthOptions but not to OPTION_NAMES.
 const everyOptionNamed: Exclude<keyof DynamicAuthOptions, (typeof OPTION_NAMES)[number]> extends never ? true : never = true
 void everyOptionNamed
+
+/**
+ * Options of the `telemetry` setting of `createDynamicAuth` and `createDynamicWebhooks`.
+ * `false` turns metrics and traces off.
+ */
+export interface TelemetryOptions {
+  /** Record metrics. Default true (when a meter provider is registered or given). */
+  metrics?: boolean
+  /** Record spans. Default true (when a tracer provider is registered or given). */
+  traces?: boolean
+  /** The meter provider to use instead of the global one (for apps that do not register globals). */
+  meterProvider?: MeterProviderLike
+  /** The tracer provider to use instead of the global one. */
+  tracerProvider?: TracerProviderLike
+}
+
+/** The `telemetry` option: `false`, or {@link TelemetryOptions}. Omitted: on, through the global providers. */
+export type TelemetrySetting = false | TelemetryOptions
 
 /** The options after validation, with every default filled in. */
 export interface ResolvedOptions {

@@ -7,27 +7,23 @@
  * The first failed check refuses the token with a {@link DynamicAuthError}. A token verified once
  * is remembered, so the same token again costs a lookup plus the time and scope checks.
  */
-import { DynamicAuthConfigError, DynamicAuthError, isDynamicAuthError } from './errors.js'
-import { resolveOptions, type DynamicAuthOptions, type ResolvedOptions } from './options.js'
+import { DynamicAuthError, isDynamicAuthError } from './errors.js'
+import type { ResolvedOptions } from './options.js'
 import { parseCompactJws, type ParsedToken } from './parse/compact-jws.js'
 import { RemoteKeyStore, StaticKeyStore, type RemoteKeyStoreOptions, type KeyEntry, type KeyStore, type KeyStoreStatus } from './keys/key-store.js'
 import type { SignatureBackend } from './signature/backend.js'
-import { defaultBackend } from './signature/default.js'
 import { checkTimes } from './claims/time.js'
 import { checkIssuerAndEnvironment } from './claims/issuer.js'
 import { checkAudience } from './claims/audience.js'
 import { readScopes, requireScopes } from './claims/scopes.js'
 import { VerifiedSession, type DynamicSession } from './session/session.js'
 import type { DynamicJwtClaims } from './session/claims.js'
-import type { TokenCache, CachedVerification } from './cache/token-cache.js'
-import { authenticateHttpRequest } from './http/authenticate.js'
-import type { AuthenticateOptions } from './http/options.js'
-import type { HttpRequestLike } from './http/request.js'
+import { TokenCache, type CachedVerification } from './cache/token-cache.js'
 import type { RevocationStatus, RevocationStore, RevocationVerdict } from './revocation/store.js'
-import { VerifierObservability } from './observability/observe-verifier.js'
-import type { VerifyMetrics } from './observability/verify-metrics.js'
-import { computeHealth, revocationRefuses, type DynamicAuthHealth } from './observability/health.js'
-import { REQUEST_REFUSED } from './observability/request-refusals.js'
+import { sessionRevocation, userRevocation } from './revocation/admin.js'
+import { computeHealth, revocationRefuses, type DynamicAuthHealth } from './health/health.js'
+import { KeyMonitor } from './health/key-monitor.js'
+import type { VerifierHooks } from './hooks.js'
 
 /** Per-call options of {@link DynamicAuth.verifyToken}. */
 export interface VerifyOptions {
@@ -50,15 +46,6 @@ export interface DynamicAuth {
   /** The key store's state, for health checks. */
   keyStatus(): KeyStoreStatus
   /**
-   * Authenticates an HTTP request (a Node IncomingMessage or a Web Request): the token from
-   * `Authorization: Bearer`, else Dynamic's cookie (with the CSRF origin check for state-changing
-   * methods), verified. Resolves to the session; rejects with a {@link DynamicAuthError}
-   * (`refusalFor` in `dynamic-guard` turns it into the RFC 6750 answer). With `optional: true`,
-   * resolves to `undefined` when no token was sent.
-   */
-  authenticate(request: HttpRequestLike, options: AuthenticateOptions & { optional: true }): Promise<DynamicSession | undefined>
-  authenticate(request: HttpRequestLike, options?: AuthenticateOptions): Promise<DynamicSession>
-  /**
    * Revokes a session: every token whose `sid` or `originalSid` is `sid` is refused with
    * `session_revoked` (a refreshed token of that session too), on every instance that shares the
    * revocation store. Rejects when the store could not share it (it is still refused here).
@@ -77,47 +64,45 @@ export interface DynamicAuth {
    * store's state and the last errors. The health handlers of each adapter answer it as 200/503.
    */
   health(): DynamicAuthHealth
-  /** The validated configuration, defaults filled in. */
-  readonly config: ResolvedOptions
+  /** The Dynamic environment this verifier accepts tokens of (lower-case). */
+  readonly environmentId: string
+  /** The scopes every token must have: `user:basic`, then the configured `requiredScopes`. */
+  readonly requiredScopes: readonly string[]
+  /**
+   * The hooks this verifier reports to (telemetry; they do nothing when it is off). The HTTP layer
+   * reports here the requests it refuses before their token reaches {@link DynamicAuth.verifyToken}.
+   */
+  readonly hooks: VerifierHooks
 }
 
 const RS256 = 'RS256'
 
 /**
- * Creates a verifier for one Dynamic environment. Throws {@link DynamicAuthConfigError} at once
- * for a bad configuration.
- *
- * @example
- * const auth = createDynamicAuth({ environmentId: process.env.DYNAMIC_ENVIRONMENT_ID! })
- * const session = await auth.verifyToken(token) // session.userId, session.scopes, ...
+ * The verifier of {@link DynamicAuth}, given validated options, the crypto backend and the hooks
+ * to report to. `createDynamicAuth` is the public way to make one.
  */
-export function createDynamicAuth(options: DynamicAuthOptions): DynamicAuth {
-  const config = resolveOptions(options)
-  const backend: SignatureBackend = options.signatureBackend ?? defaultBackend()
-  return new Verifier(config, backend, options.telemetry)
-}
-
-class Verifier implements DynamicAuth {
+export class Verifier implements DynamicAuth {
+  readonly environmentId: string
+  readonly requiredScopes: readonly string[]
   private readonly keys: KeyStore
   private readonly cache: TokenCache
   private readonly revocation: RevocationStore
-  private readonly observed: VerifierObservability
-  /** Set only when metrics are on: the hot path then pays a few counter increments. */
-  private readonly metrics: VerifyMetrics | undefined
-  /** The HTTP layer's refusals go here when telemetry is on. */
-  readonly [REQUEST_REFUSED]: ((error: unknown) => void) | undefined
+  /** What the key events said that the key store's status does not: for `health()`. */
+  private readonly monitor: KeyMonitor
 
   constructor(
-    readonly config: ResolvedOptions,
+    private readonly config: ResolvedOptions,
     private readonly backend: SignatureBackend,
-    telemetry?: DynamicAuthOptions['telemetry'],
+    readonly hooks: VerifierHooks,
   ) {
-    const observed = (this.observed = new VerifierObservability(config, telemetry))
+    this.environmentId = config.environmentId
+    this.requiredScopes = config.requiredScopes
+    const monitor = (this.monitor = new KeyMonitor(config.clock, [(event) => hooks.keyEvent(event), config.onEvent]))
     const source = config.keySource
     if (source.kind === 'remote') {
       const remote: RemoteKeyStoreOptions = {
         url: source.url,
-        fetch: observed.fetch,
+        fetch: hooks.jwksFetch(config.fetch),
         timeoutMs: config.jwksTimeout,
         maxBytes: config.jwksMaxBytes,
         maxKeys: 100,
@@ -130,29 +115,27 @@ class Verifier implements DynamicAuth {
         onEvent: (event) => {
           // The operator hears of a JWKS that fails (once per distinct failure), not only the client.
           if (event.type === 'jwks_error') config.problems.report(`jwks:${event.message}`, `${event.message} Tokens that need these keys are answered 503 jwks_unavailable meanwhile.`)
-          observed.onEvent(event)
+          monitor.onEvent(event)
         },
       }
       this.keys = config.keyStore ? config.keyStore({ remote }) : new RemoteKeyStore(remote)
     } else {
       this.keys = new StaticKeyStore({ origin: source.kind === 'pem' ? 'publicKey' : 'jwks', keys: source.keys }, backend)
     }
-    this.cache = observed.tokenCache(config.tokenCacheSize)
+    // One cache class, and the same own properties on every verifier whatever its hooks: the
+    // benchmarks guide says why ("The verifier's shape").
+    this.cache = new TokenCache(config.tokenCacheSize, hooks.evicted)
     this.revocation = config.revocation
-    this.metrics = observed.metrics
-    observed.watch(this)
-    // Every verifier gets the same own properties, whatever its telemetry, so that the calls of a
-    // process with several verifiers stay monomorphic. Only a verifier with traces on has its
-    // verifyToken wrapped; the others hold the plain method.
-    const tracing = observed.tracing
+    hooks.attach(this, monitor)
+    // Only a verifier whose hooks wrap verifications has its verifyToken wrapped.
+    const wrap = hooks.wrap
     const verify = Verifier.prototype.verifyToken
-    this.verifyToken = tracing === undefined ? verify : (token, options) => tracing.verify(() => verify.call(this, token, options))
-    this[REQUEST_REFUSED] = observed.metrics !== undefined || tracing !== undefined ? (error) => observed.refusedRequest(error) : undefined
+    this.verifyToken = wrap === undefined ? verify : (token, options) => wrap(() => verify.call(this, token, options))
   }
 
   verifyToken(token: string, options?: VerifyOptions): Promise<DynamicSession> {
-    const metrics = this.metrics
-    let started = metrics === undefined ? 0 : metrics.begin()
+    const hooks = this.hooks
+    let mark = hooks.started()
     let cached = false
     try {
       const extra = options?.requiredScopes
@@ -170,13 +153,13 @@ class Verifier implements DynamicAuth {
               hit.revocationVersion = version
             }
             if (extra && extra.length > 0) requireScopes(hit.session.scopes, extra, hit.session.claims)
-            if (metrics !== undefined) metrics.verified(hit.session, started, true)
+            hooks.verified(hit.session, mark, true)
             return Promise.resolve(hit.session)
           }
           this.cache.delete(token) // expired or its key left the JWKS: verify afresh (and refuse)
         }
       }
-      if (metrics !== undefined && started < 0) started = metrics.now()
+      mark = hooks.coldStarted(mark)
       const parsed = parseCompactJws(token, this.config.maxTokenLength)
       const { alg, kid } = parsed.header
       if (alg !== RS256) {
@@ -205,17 +188,16 @@ class Verifier implements DynamicAuth {
               },
             )
           : this.checkSignature(token, parsed, entry, extra)
-      if (metrics === undefined) return result instanceof Promise ? result.catch(rethrowAsDynamic) : Promise.resolve(result)
       if (!(result instanceof Promise)) {
-        metrics.verified(result, started, false)
+        hooks.verified(result, mark, false)
         return Promise.resolve(result)
       }
       const settled = result.catch(rethrowAsDynamic)
-      metrics.track(settled, started)
+      hooks.settles(settled, mark)
       return settled
     } catch (error) {
       const refusal = rethrowAsDynamicSync(error)
-      if (metrics !== undefined) metrics.refused(refusal, started, cached)
+      hooks.refused(refusal, mark, cached)
       return Promise.reject(refusal)
     }
   }
@@ -291,26 +273,20 @@ class Verifier implements DynamicAuth {
     return revocationReady ? Promise.all([this.keys.warmUp(), revocationReady]).then(() => undefined) : this.keys.warmUp()
   }
 
-  authenticate(request: HttpRequestLike, options: AuthenticateOptions & { optional: true }): Promise<DynamicSession | undefined>
-  authenticate(request: HttpRequestLike, options?: AuthenticateOptions): Promise<DynamicSession>
-  authenticate(request: HttpRequestLike, options?: AuthenticateOptions): Promise<DynamicSession | undefined> {
-    return authenticateHttpRequest(this, request, options)
-  }
-
   keyStatus(): KeyStoreStatus {
     return this.keys.status()
   }
 
-  /** A revocation covers tokens issued up to now; none of them outlives this retention. */
-  private revocationExpiry(from: number): number {
-    return from + (this.config.maxTokenLifetime + this.config.clockTolerance) * 1000
+  /** How long a revocation is kept: no token it covers outlives this, in ms. */
+  private revocationRetention(): number {
+    return (this.config.maxTokenLifetime + this.config.clockTolerance) * 1000
   }
 
   revokeSession(sid: string): Promise<void> {
     try {
-      checkId('revokeSession(sid): sid', sid)
-      this.observed.revocationMade('session')
-      return this.revocation.add({ type: 'session', sid, expiresAt: this.revocationExpiry(this.config.clock()) })
+      const entry = sessionRevocation(sid, this.config.clock(), this.revocationRetention())
+      this.hooks.revoked('session')
+      return this.revocation.add(entry)
     } catch (error) {
       return Promise.reject(error)
     }
@@ -318,14 +294,9 @@ class Verifier implements DynamicAuth {
 
   revokeUser(sub: string, options?: { before?: Date | number }): Promise<void> {
     try {
-      checkId('revokeUser(sub): sub', sub)
-      this.observed.revocationMade('user')
-      const raw = options?.before
-      const before = raw === undefined ? this.config.clock() : raw instanceof Date ? raw.getTime() : raw
-      if (typeof before !== 'number' || !Number.isFinite(before)) {
-        throw new TypeError('dynamic-guard: revokeUser(sub, { before }): before must be a Date or ms since the epoch.')
-      }
-      return this.revocation.add({ type: 'user', sub, before, expiresAt: this.revocationExpiry(before) })
+      const entry = userRevocation(sub, options?.before, this.config.clock(), this.revocationRetention())
+      this.hooks.revoked('user')
+      return this.revocation.add(entry)
     } catch (error) {
       return Promise.reject(error)
     }
@@ -341,7 +312,7 @@ class Verifier implements DynamicAuth {
       now: config.clock(),
       environmentId: config.environmentId,
       keyStatus: this.keys.status(),
-      keyFacts: this.observed.monitor,
+      keyFacts: this.monitor,
       maxAgeMs: config.jwksCacheMaxAge,
       staleIfErrorMs: config.jwksStaleIfError,
       revocationStatus: this.revocation.status(),
@@ -369,15 +340,6 @@ function claimedEnvironment(payload: Record<string, unknown>): string | undefine
   if (typeof iss !== 'string' || iss.length > 200) return undefined
   const match = /\/([0-9a-f-]{36})$/i.exec(iss)
   return match?.[1]
-}
-
-const MAX_ID_LENGTH = 256
-
-function checkId(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH) {
-    throw new TypeError(`dynamic-guard: ${name} must be a string of 1 to ${MAX_ID_LENGTH} characters.`)
-  }
-  return value
 }
 
 const SIGNATURE_INVALID_REMOTE = 'The token signature does not match the key Dynamic published for it: the token was altered or not issued by Dynamic.'

@@ -1,5 +1,5 @@
 /**
- * What every contender shares: one RSA key, tokens minted by the local Dynamic stand-in, and its
+ * What every contender shares: one RSA key, tokens minted by the local Dynamic emulator, and its
  * JWKS served over HTTP on 127.0.0.1. Tokens are minted once, before any timing.
  */
 import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto'

@@ -16,8 +16,8 @@
  */
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import { isDynamicAuthError, type DynamicAuthError } from '../errors.js'
-import { refusalOf } from '../http/dress.js'
-import { guardRequest, scopeDecision, writeAnswer, type GuardDecision } from '../http/guard.js'
+import { forwardedRefusal } from '../http/dress.js'
+import { guardRequest, guardSettings, scopeDecision, writeAnswer, type GuardDecision, type GuardSettings } from '../http/guard.js'
 import type { AuthenticateOptions, RefusalHandling } from '../http/options.js'
 import { nodeReader } from '../http/request.js'
 import { scopeList } from '../http/scopes.js'
@@ -31,12 +31,12 @@ declare global {
     interface Request {
       /** The verified Dynamic session, set by `dynamicAuth()` (undefined for anonymous requests in optional mode). */
       auth?: DynamicSession
+      /** How the `dynamicAuth()` that ran answers refusals, when not the defaults: `requireScopes()` follows it. */
+      authGuard?: GuardSettings
     }
   }
 }
 
-export type { AuthenticateOptions, AuthOrOptions, DynamicSession, RefusalHandling }
-export type { DynamicAuth }
 
 /** The middleware, with the verifier it uses (to share it with `requireScopes` or elsewhere). */
 export type DynamicAuthMiddleware = RequestHandler & {
@@ -54,7 +54,9 @@ export type DynamicAuthMiddleware = RequestHandler & {
  */
 export function dynamicAuth(authOrOptions: AuthOrOptions, options?: AuthenticateOptions): DynamicAuthMiddleware {
   const setup = setupAdapter(authOrOptions, options)
+  const settings = guardSettings(setup)
   const middleware = function dynamicAuthMiddleware(req: Request, res: Response, next: NextFunction): void {
+    if (settings !== undefined || req.authGuard !== undefined) req.authGuard = settings
     guardRequest(setup, req, nodeReader).then((decision) => {
       if (decision.action === 'continue' && decision.session !== undefined) req.auth = decision.session
       carryOut(decision, res, next)
@@ -71,7 +73,7 @@ export function dynamicAuth(authOrOptions: AuthOrOptions, options?: Authenticate
 export function requireScopes(...scopes: string[]): RequestHandler {
   const required = scopeList(scopes)
   return function requireScopesMiddleware(req: Request, res: Response, next: NextFunction): void {
-    carryOut(scopeDecision(req, nodeReader, req.auth, required), res, next)
+    carryOut(scopeDecision(req, nodeReader, req.auth, required, req.authGuard), res, next)
   }
 }
 
@@ -91,7 +93,7 @@ export function dynamicAuthErrorHandler(options: { realm?: string } = {}): Error
       next(error)
       return
     }
-    writeAnswer(res, refusalOf(error as DynamicAuthError, options.realm))
+    writeAnswer(res, forwardedRefusal(error as DynamicAuthError, options.realm))
   }
 }
 
@@ -99,4 +101,4 @@ export function dynamicAuthErrorHandler(options: { realm?: string } = {}): Error
  * A health endpoint. Express: `app.get('/healthz', healthCheck(auth))`. 200 while this instance can verify tokens (`ok`, `degraded`), 503 when it
  * cannot (`unavailable`), with the JSON of `auth.health()`; takes the verifier or this adapter's middleware.
  */
-export { expressHealthCheck as healthCheck } from '../observability/health-handlers.js'
+export { expressHealthCheck as healthCheck } from '../http/health.js'

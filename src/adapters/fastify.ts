@@ -21,9 +21,9 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
-import { isDynamicAuthError } from '../errors.js'
-import { refusalOf } from '../http/dress.js'
-import { guardRequest, scopeDecision, type GuardDecision, type HttpAnswer } from '../http/guard.js'
+import { DynamicAuthConfigError, isDynamicAuthError } from '../errors.js'
+import { forwardedRefusal } from '../http/dress.js'
+import { guardRequest, guardSettings, scopeDecision, type GuardDecision, type GuardSettings, type HttpAnswer } from '../http/guard.js'
 import type { AuthenticateOptions, RefusalHandling } from '../http/options.js'
 import { nodeReader } from '../http/request.js'
 import { scopeList } from '../http/scopes.js'
@@ -39,6 +39,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The verified Dynamic session (undefined for anonymous requests in optional mode, or on unprotected routes). */
     auth?: DynamicSession
+    /** How the authentication hook that ran answers refusals, when not the defaults: `requireScopes()` follows it. */
+    authGuard?: GuardSettings
   }
   interface FastifyInstance {
     /** The plugin's authentication hook, for routes protected one by one: `{ onRequest: app.dynamicAuth }`. */
@@ -46,7 +48,6 @@ declare module 'fastify' {
   }
 }
 
-export type { AuthenticateOptions, AuthOrOptions, DynamicSession, DynamicAuth, RefusalHandling }
 
 /** Options of {@link dynamicAuthPlugin}: a verifier (`auth`) or its options, plus the adapter options. */
 export type DynamicAuthPluginOptions = (
@@ -59,12 +60,6 @@ export type DynamicAuthPluginOptions = (
   AuthenticateOptions & {
     /** Protect every route of the app (an `onRequest` hook). `false`: protect routes one by one with `app.dynamicAuth`. Default true. */
     global?: boolean
-    /**
-     * @deprecated Use `refusals` (the hooks answer refusals themselves by default).
-     * `false` is read as `refusals: 'forward'` (refusals reach your own `setErrorHandler`), as it
-     * always meant; `true` makes the plugin set {@link dynamicAuthErrorHandler} as the error handler.
-     */
-    errorHandler?: boolean
   }
 
 /**
@@ -76,8 +71,10 @@ export type DynamicAuthPluginOptions = (
  */
 export function dynamicAuth(authOrOptions: AuthOrOptions, options?: AuthenticateOptions): DynamicAuthHook {
   const setup = setupAdapter(authOrOptions, options)
+  const settings = guardSettings(setup)
   return function dynamicAuthHook(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     if (!undeclaredWarned && !('auth' in request)) warnUndeclared()
+    if (settings !== undefined || request.authGuard !== undefined) request.authGuard = settings
     guardRequest(setup, request.raw, nodeReader).then((decision) => {
       if (decision.action === 'continue' && decision.session !== undefined) request.auth = decision.session
       carryOut(decision, reply, done)
@@ -90,8 +87,7 @@ let undeclaredWarned = false
 /**
  * Fastify builds every request with the same shape, from the properties declared with
  * `decorateRequest`; a hook that sets an undeclared one changes the shape of each request, which
- * slows every request (2,000 cached requests took 175 ms instead of 125 ms in the benchmark's
- * burst case). Said once per process.
+ * slows every request (figures in the benchmarks guide). Said once per process.
  */
 function warnUndeclared(): void {
   undeclaredWarned = true
@@ -108,7 +104,7 @@ function warnUndeclared(): void {
 export function requireScopes(...scopes: string[]): DynamicAuthHook {
   const required = scopeList(scopes)
   return function requireScopesHook(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    carryOut(scopeDecision(request.raw, nodeReader, request.auth, required), reply, done)
+    carryOut(scopeDecision(request.raw, nodeReader, request.auth, required, request.authGuard), reply, done)
   }
 }
 
@@ -126,19 +122,23 @@ function send(reply: FastifyReply, answer: HttpAnswer): FastifyReply {
 /** For `refusals: 'forward'`: answers DynamicAuthErrors per RFC 6750 and hands anything else to the previous error handler. */
 export function dynamicAuthErrorHandler(error: unknown, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (!isDynamicAuthError(error)) throw error
-  return send(reply, refusalOf(error))
+  return send(reply, forwardedRefusal(error))
 }
 
 async function plugin(fastify: FastifyInstance, pluginOptions: DynamicAuthPluginOptions): Promise<void> {
-  const { global = true, errorHandler, ...authOrOptions } = pluginOptions
-  const refusals = authOrOptions.refusals ?? (errorHandler === false ? 'forward' : undefined)
-  const hook = dynamicAuth({ ...authOrOptions, ...(refusals ? { refusals } : {}) } as AuthOrOptions)
+  const { global = true, ...authOrOptions } = pluginOptions
+  if ('errorHandler' in authOrOptions) {
+    throw new DynamicAuthConfigError(
+      "dynamic-guard/fastify: the errorHandler option was removed. The hooks answer refusals themselves; for your own setErrorHandler, pass refusals: 'forward' (and app.setErrorHandler(dynamicAuthErrorHandler) to answer them per RFC 6750).",
+    )
+  }
+  const hook = dynamicAuth(authOrOptions as AuthOrOptions)
   // Registered again in a child context (optional mode for some routes, say): the decorators
   // are inherited, and `fastify.dynamicAuth` stays the outer registration's hook.
   if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', undefined)
+  if (!fastify.hasRequestDecorator('authGuard')) fastify.decorateRequest('authGuard', undefined)
   if (!fastify.hasDecorator('dynamicAuth')) fastify.decorate('dynamicAuth', hook)
   if (global) fastify.addHook('onRequest', hook)
-  if (errorHandler === true) fastify.setErrorHandler(dynamicAuthErrorHandler)
 }
 
 /**
@@ -153,4 +153,4 @@ export default dynamicAuthPlugin
  * A health endpoint. Fastify: `app.get('/healthz', healthCheck(auth))`, on a route the plugin does not protect. 200 while this instance can verify tokens (`ok`, `degraded`), 503 when it
  * cannot (`unavailable`), with the JSON of `auth.health()`; takes the verifier or this adapter's middleware.
  */
-export { fastifyHealthCheck as healthCheck } from '../observability/health-handlers.js'
+export { fastifyHealthCheck as healthCheck } from '../http/health.js'

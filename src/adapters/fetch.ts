@@ -1,39 +1,33 @@
 /**
  * dynamic-guard/fetch: for anything built on the Web-standard Request and Response (Bun, Deno,
- * Cloudflare Workers, Next route handlers, service workers).
+ * Cloudflare Workers, service workers). One shape, as in Next's adapter: a handler wrapped by
+ * {@link withDynamicAuth} runs with the verified session.
  *
  * @example
- * import { createDynamicAuth } from 'dynamic-guard'
- * import { dynamicAuth } from 'dynamic-guard/fetch'
+ * import { withDynamicAuth } from 'dynamic-guard/fetch'
  *
- * const guard = dynamicAuth(createDynamicAuth({ environmentId: process.env.DYNAMIC_ENVIRONMENT_ID! }))
  * export default {
- *   fetch: guard.protect((request, session) => Response.json({ userId: session.userId })),
+ *   fetch: withDynamicAuth((request, session) => Response.json({ userId: session.userId }), { environmentId: process.env.DYNAMIC_ENVIRONMENT_ID! }),
  * }
- * // or by hand: const session = await guard.authenticate(request)
+ * // By hand: authenticate(auth, request) and refusalFor(error) of dynamic-guard/http.
  *
  * @packageDocumentation
  */
-import { isDynamicAuthError, type DynamicAuthError } from '../errors.js'
-import { authenticateRequest } from '../http/authenticate.js'
+import type { DynamicAuthError } from '../errors.js'
 import { answerResponse, guardRequest } from '../http/guard.js'
-import type { AnonymousAllowed, AuthenticateOptions, RefusalHandling } from '../http/options.js'
-import { refusalFor, type Refusal, type RefusalBody, type RefusalOptions } from '../http/refusal.js'
+import type { AnonymousAllowed, AuthenticateOptions } from '../http/options.js'
 import { isPreflight, webReader } from '../http/request.js'
 import { setupAdapter, type AuthOrOptions } from '../http/setup.js'
 import { scopeList } from '../http/scopes.js'
 import type { DynamicSession } from '../session/session.js'
-import type { DynamicAuth } from '../verifier.js'
-
-export type { AnonymousAllowed, AuthenticateOptions, AuthOrOptions, DynamicSession, DynamicAuth, Refusal, RefusalBody, RefusalHandling, RefusalOptions }
 
 /** A fetch handler that receives the verified session. */
 export type ProtectedHandler<Args extends unknown[] = unknown[], S = DynamicSession> = (request: Request, session: S, ...args: Args) => Response | Promise<Response>
 /** A plain fetch handler (`fetch(request, env, ctx)` in Workers, `(request, info)` in Deno). */
 export type FetchHandler<Args extends unknown[] = unknown[]> = (request: Request, ...args: Args) => Promise<Response>
 
-/** Options of {@link DynamicAuthFetch.protect}. */
-export interface ProtectOptions<Args extends unknown[]> {
+/** Options of {@link withDynamicAuth}: the shared adapter options, a preflight answer, and a replacement for the refusal. */
+export interface FetchAuthOptions<Args extends unknown[] = unknown[]> extends AuthenticateOptions {
   /**
    * Answers requests shaped like a CORS preflight (OPTIONS with `Origin` and
    * `Access-Control-Request-Method`), which carry no credentials and are never authenticated:
@@ -45,92 +39,51 @@ export interface ProtectOptions<Args extends unknown[]> {
   onRefusal?: (error: DynamicAuthError, request: Request, ...args: Args) => Response | Promise<Response>
 }
 
-/** The fetch adapter: authenticate by hand, or wrap a handler. */
-export interface DynamicAuthFetch<S = DynamicSession> {
-  /** The verifier in use. */
-  readonly auth: DynamicAuth
-  /** Resolves to the request's session; rejects with a DynamicAuthError (see {@link DynamicAuthFetch.refuse}). */
-  authenticate(request: Request): Promise<S>
-  /**
-   * Wraps a handler: it runs with the verified session; refusals are answered per RFC 6750 (or
-   * thrown, with `refusals: 'forward'`); a preflight-shaped request is answered 204 (see `preflight`).
-   */
-  protect<Args extends unknown[]>(handler: ProtectedHandler<Args, S>, options?: ProtectOptions<Args>): FetchHandler<Args>
-  /** The RFC 6750 answer to an error from `authenticate` (rethrows anything that is not a DynamicAuthError). */
-  refuse(error: unknown): Response
+/** {@link withDynamicAuth}'s shape: what {@link requireScopes} returns too. */
+export interface FetchGuard {
+  <Args extends unknown[]>(handler: ProtectedHandler<Args, DynamicSession | undefined>, authOrOptions: AuthOrOptions, options: FetchAuthOptions<Args> & AnonymousAllowed): FetchHandler<Args>
+  <Args extends unknown[]>(handler: ProtectedHandler<Args>, authOrOptions: AuthOrOptions, options?: FetchAuthOptions<Args>): FetchHandler<Args>
 }
 
-/**
- * Creates the fetch adapter from a verifier or its options.
- */
-export function dynamicAuth(authOrOptions: AuthOrOptions, options: AuthenticateOptions & AnonymousAllowed): DynamicAuthFetch<DynamicSession | undefined>
-export function dynamicAuth(authOrOptions: AuthOrOptions & AnonymousAllowed, options?: AuthenticateOptions): DynamicAuthFetch<DynamicSession | undefined>
-export function dynamicAuth(authOrOptions: AuthOrOptions, options?: AuthenticateOptions): DynamicAuthFetch
-export function dynamicAuth(authOrOptions: AuthOrOptions, options?: AuthenticateOptions): DynamicAuthFetch<DynamicSession | undefined> {
-  const setup = setupAdapter(authOrOptions, options)
-  const { auth, options: resolved, scopes } = setup
-  const refusalOptions: RefusalOptions = { realm: resolved.realm, scopes }
-  const authenticate = (request: Request): Promise<DynamicSession | undefined> => authenticateRequest(auth, request, webReader, resolved)
-  const refuse = (error: unknown): Response => {
-    if (!isDynamicAuthError(error)) throw error
-    return answerResponse(refusalFor(error, refusalOptions))
-  }
-  return {
-    auth,
-    authenticate,
-    refuse,
-    protect<Args extends unknown[]>(handler: ProtectedHandler<Args, DynamicSession | undefined>, protectOptions: ProtectOptions<Args> = {}): FetchHandler<Args> {
-      const { preflight, onRefusal } = protectOptions
-      return async function protectedHandler(request: Request, ...args: Args): Promise<Response> {
-        if (preflight && isPreflight(webReader, request)) return preflight(request, ...args)
-        const decision = await guardRequest(setup, request, webReader)
-        if (decision.action === 'continue') return handler(request, decision.session, ...args)
-        if (decision.action === 'forward') throw decision.error
-        return onRefusal && decision.error ? onRefusal(decision.error, request, ...args) : answerResponse(decision.answer)
-      }
-    },
+function protect<Args extends unknown[]>(handler: ProtectedHandler<Args, DynamicSession | undefined>, authOrOptions: AuthOrOptions, options: FetchAuthOptions<Args> = {}): FetchHandler<Args> {
+  const { preflight, onRefusal, ...rest } = options
+  const setup = setupAdapter(authOrOptions, rest)
+  return async function protectedHandler(request: Request, ...args: Args): Promise<Response> {
+    if (preflight && isPreflight(webReader, request)) return preflight(request, ...args)
+    const decision = await guardRequest(setup, request, webReader)
+    if (decision.action === 'continue') return handler(request, decision.session, ...args)
+    if (decision.action === 'forward') throw decision.error
+    return onRefusal && decision.error ? onRefusal(decision.error, request, ...args) : answerResponse(decision.answer)
   }
 }
 
-/** Options requiring scopes on a route: `dynamicAuth(auth, requireScopes('wallet:sign'))`. */
-export function requireScopes(...scopes: string[]): AuthenticateOptions {
-  return { requiredScopes: scopeList(scopes) }
-}
+/**
+ * Wraps a fetch handler: `export default { fetch: withDynamicAuth((request, session) => ..., auth) }`.
+ * The handler runs with the verified session (undefined only in `optional` mode without a token,
+ * or for a preflight passed on with `passPreflightsToApp`). A refusal is answered per RFC 6750
+ * (or replaced by `onRefusal`, or thrown with `refusals: 'forward'`: the returned promise
+ * rejects); a preflight-shaped request is answered 204 (see `preflight`).
+ */
+export const withDynamicAuth: FetchGuard = protect as FetchGuard
 
 /**
- * Wraps one handler: `export default { fetch: withDynamicAuth((request, session) => ..., auth) }`.
- * A token is always required (`optional` is ignored); with `passPreflightsToApp`, preflight-shaped
- * requests reach the handler with no session.
+ * Requires scopes on a route: returns {@link withDynamicAuth} requiring them (on top of
+ * `user:basic`, the verifier's and the options' `requiredScopes`), refused with 403
+ * `insufficient_scope` and answered or forwarded like any refusal of that guard:
+ * `export default { fetch: requireScopes('wallet:sign')(handler, auth) }`.
  */
-export function withDynamicAuth<Args extends unknown[]>(
-  handler: ProtectedHandler<Args, DynamicSession | undefined>,
-  authOrOptions: AuthOrOptions,
-  options: AuthenticateOptions & ProtectOptions<Args> & { passPreflightsToApp: true },
-): FetchHandler<Args>
-export function withDynamicAuth<Args extends unknown[]>(
-  handler: ProtectedHandler<Args>,
-  authOrOptions: AuthOrOptions,
-  options?: AuthenticateOptions & ProtectOptions<Args>,
-): FetchHandler<Args>
-export function withDynamicAuth<Args extends unknown[]>(
-  handler: ProtectedHandler<Args>,
-  authOrOptions: AuthOrOptions,
-  options?: AuthenticateOptions & ProtectOptions<Args>,
-): FetchHandler<Args> {
-  const { preflight, onRefusal, ...rest } = options ?? {}
-  const guard: DynamicAuthFetch<DynamicSession | undefined> = dynamicAuth(authOrOptions, { ...rest, optional: false })
-  // Without a token the request is refused, so the handler sees undefined only for a preflight passed on.
-  return guard.protect(handler as ProtectedHandler<Args, DynamicSession | undefined>, { ...(preflight ? { preflight } : {}), ...(onRefusal ? { onRefusal } : {}) })
+export function requireScopes(...scopes: string[]): FetchGuard {
+  const required = scopeList(scopes)
+  return (<Args extends unknown[]>(handler: ProtectedHandler<Args, DynamicSession | undefined>, authOrOptions: AuthOrOptions, options: FetchAuthOptions<Args> = {}) =>
+    protect(handler, authOrOptions, { ...options, requiredScopes: withScopes(options.requiredScopes, required) })) as FetchGuard
 }
 
-/** The RFC 6750 answer to a DynamicAuthError, as a Response (for code that calls `auth.authenticate` itself). */
-export function refusalAsResponse(error: unknown, options?: RefusalOptions): Response {
-  if (!isDynamicAuthError(error)) throw error
-  return answerResponse(refusalFor(error, options))
+function withScopes(given: string | readonly string[] | undefined, required: readonly string[]): readonly string[] {
+  return [...(given === undefined ? [] : typeof given === 'string' ? [given] : given), ...required]
 }
 
 /**
  * A health endpoint. Fetch API: `(request) => Promise<Response>`, e.g. `if (url.pathname === '/healthz') return health(request)`. 200 while this instance can verify tokens (`ok`, `degraded`), 503 when it
  * cannot (`unavailable`), with the JSON of `auth.health()`; takes the verifier or this adapter's middleware.
  */
-export { fetchHealthCheck as healthCheck } from '../observability/health-handlers.js'
+export { fetchHealthCheck as healthCheck } from '../http/health.js'

@@ -17,8 +17,8 @@
 import type { MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { DynamicAuthError } from '../errors.js'
-import { refusalOf } from '../http/dress.js'
-import { answerResponse, guardRequest, scopeDecision, type GuardDecision } from '../http/guard.js'
+import { forwardedRefusal } from '../http/dress.js'
+import { answerResponse, guardRequest, guardSettings, scopeDecision, type GuardDecision, type GuardSettings } from '../http/guard.js'
 import { DEFAULT_REALM, type AnonymousAllowed, type AuthenticateOptions, type RefusalHandling } from '../http/options.js'
 import { refusalFor } from '../http/refusal.js'
 import { webReader } from '../http/request.js'
@@ -27,14 +27,18 @@ import { setupAdapter, type AuthOrOptions } from '../http/setup.js'
 import type { DynamicSession } from '../session/session.js'
 import type { DynamicAuth } from '../verifier.js'
 
-export type { AnonymousAllowed, AuthenticateOptions, AuthOrOptions, DynamicSession, DynamicAuth, RefusalHandling }
 
-/** Hono environment of protected routes: `c.get('auth')` is the session. */
+/**
+ * Hono environment of protected routes: `c.get('auth')` is the session. `c.get('authGuard')` is
+ * how the `dynamicAuth()` that ran answers refusals, when not the defaults (`requireScopes()` follows it).
+ */
 export type DynamicAuthEnv = {
   /** What `c.get()` reads. */
   Variables: {
     /** The verified session. */
     auth: DynamicSession
+    /** The settings of the `dynamicAuth()` that ran, when not the defaults. */
+    authGuard: GuardSettings | undefined
   }
 }
 /** Hono environment of routes in optional mode (or with `passPreflightsToApp`): `c.get('auth')` may be undefined. */
@@ -43,6 +47,8 @@ export type OptionalDynamicAuthEnv = {
   Variables: {
     /** The verified session; undefined for an anonymous request. */
     auth: DynamicSession | undefined
+    /** The settings of the `dynamicAuth()` that ran, when not the defaults. */
+    authGuard: GuardSettings | undefined
   }
 }
 
@@ -58,7 +64,7 @@ export class DynamicAuthException extends HTTPException {
   readonly error: DynamicAuthError
 
   constructor(error: DynamicAuthError, realm: string = DEFAULT_REALM, scopes?: readonly string[]) {
-    const refusal = scopes ? refusalFor(error, { realm, scopes }) : refusalOf(error, realm)
+    const refusal = scopes ? refusalFor(error, { realm, scopes }) : forwardedRefusal(error, realm)
     super(refusal.status as 400 | 401 | 403 | 503, { res: answerResponse(refusal), message: error.message, cause: error })
     this.error = error
   }
@@ -77,7 +83,9 @@ export function dynamicAuth(authOrOptions: AuthOrOptions, options?: Authenticate
 // biome-ignore lint/suspicious/noExplicitAny: the overloads' implementation signature; callers see only theirs.
 export function dynamicAuth(authOrOptions: AuthOrOptions, options?: AuthenticateOptions): MiddlewareHandler<any> {
   const setup = setupAdapter(authOrOptions, options)
+  const settings = guardSettings(setup)
   const middleware: MiddlewareHandler<OptionalDynamicAuthEnv> = async function dynamicAuthMiddleware(c, next) {
+    if (settings !== undefined || c.get('authGuard') !== undefined) c.set('authGuard', settings)
     const decision = await guardRequest(setup, c.req.raw, webReader)
     if (decision.action === 'continue') c.set('auth', decision.session)
     return carryOut(decision, next)
@@ -92,7 +100,7 @@ export function dynamicAuth(authOrOptions: AuthOrOptions, options?: Authenticate
 export function requireScopes(...scopes: string[]): MiddlewareHandler<OptionalDynamicAuthEnv> {
   const required = scopeList(scopes)
   return async function requireScopesMiddleware(c, next) {
-    return carryOut(scopeDecision(c.req.raw, webReader, c.get('auth'), required), next)
+    return carryOut(scopeDecision(c.req.raw, webReader, c.get('auth'), required, c.get('authGuard')), next)
   }
 }
 
@@ -106,4 +114,4 @@ function carryOut(decision: GuardDecision, next: () => Promise<void>): Promise<v
  * A health endpoint. Hono: `app.get('/healthz', healthCheck(auth))`. 200 while this instance can verify tokens (`ok`, `degraded`), 503 when it
  * cannot (`unavailable`), with the JSON of `auth.health()`; takes the verifier or this adapter's middleware.
  */
-export { honoHealthCheck as healthCheck } from '../observability/health-handlers.js'
+export { honoHealthCheck as healthCheck } from '../http/health.js'

@@ -15,8 +15,8 @@
  */
 import type { Context, Middleware, Next } from 'koa'
 import { isDynamicAuthError, type DynamicAuthError } from '../errors.js'
-import { refusalOf } from '../http/dress.js'
-import { guardRequest, scopeDecision, type GuardDecision, type HttpAnswer } from '../http/guard.js'
+import { forwardedRefusal } from '../http/dress.js'
+import { guardRequest, guardSettings, scopeDecision, type GuardDecision, type GuardSettings, type HttpAnswer } from '../http/guard.js'
 import type { AuthenticateOptions, RefusalHandling } from '../http/options.js'
 import { nodeReader } from '../http/request.js'
 import { scopeList } from '../http/scopes.js'
@@ -28,10 +28,11 @@ declare module 'koa' {
   interface DefaultState {
     /** The verified Dynamic session, set by `dynamicAuth()` (undefined for anonymous requests in optional mode). */
     auth?: DynamicSession
+    /** How the `dynamicAuth()` that ran answers refusals, when not the defaults: `requireScopes()` follows it. */
+    authGuard?: GuardSettings
   }
 }
 
-export type { AuthenticateOptions, AuthOrOptions, DynamicSession, DynamicAuth, RefusalHandling }
 
 /** The middleware, with the verifier it uses. */
 export type DynamicAuthMiddleware = Middleware & {
@@ -50,7 +51,9 @@ export type DynamicAuthMiddleware = Middleware & {
  */
 export function dynamicAuth(authOrOptions: AuthOrOptions, options?: AuthenticateOptions): DynamicAuthMiddleware {
   const setup = setupAdapter(authOrOptions, options)
+  const settings = guardSettings(setup)
   const middleware: Middleware = async function dynamicAuthMiddleware(ctx, next) {
+    if (settings !== undefined || ctx.state.authGuard !== undefined) ctx.state.authGuard = settings
     const decision = await guardRequest(setup, ctx.req, nodeReader)
     if (decision.action === 'continue' && decision.session !== undefined) ctx.state.auth = decision.session
     return carryOut(decision, ctx, next)
@@ -65,7 +68,7 @@ export function dynamicAuth(authOrOptions: AuthOrOptions, options?: Authenticate
 export function requireScopes(...scopes: string[]): Middleware {
   const required = scopeList(scopes)
   return async function requireScopesMiddleware(ctx, next) {
-    return carryOut(scopeDecision(ctx.req, nodeReader, ctx.state.auth as DynamicSession | undefined, required), ctx, next)
+    return carryOut(scopeDecision(ctx.req, nodeReader, ctx.state.auth as DynamicSession | undefined, required, ctx.state.authGuard as GuardSettings | undefined), ctx, next)
   }
 }
 
@@ -92,7 +95,7 @@ export function dynamicAuthErrorHandler(options: { realm?: string } = {}): Middl
       await next()
     } catch (error) {
       if (!isDynamicAuthError(error) || ctx.headerSent) throw error
-      answer(ctx, refusalOf(error as DynamicAuthError, options.realm))
+      answer(ctx, forwardedRefusal(error as DynamicAuthError, options.realm))
     }
   }
 }
@@ -101,4 +104,4 @@ export function dynamicAuthErrorHandler(options: { realm?: string } = {}): Middl
  * A health endpoint. Koa: a route or middleware answering `healthCheck(auth)`. 200 while this instance can verify tokens (`ok`, `degraded`), 503 when it
  * cannot (`unavailable`), with the JSON of `auth.health()`; takes the verifier or this adapter's middleware.
  */
-export { koaHealthCheck as healthCheck } from '../observability/health-handlers.js'
+export { koaHealthCheck as healthCheck } from '../http/health.js'

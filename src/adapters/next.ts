@@ -25,7 +25,6 @@ import { setupAdapter, type AdapterSetup, type AuthOrOptions } from '../http/set
 import type { DynamicSession } from '../session/session.js'
 import type { DynamicAuth } from '../verifier.js'
 
-export type { AnonymousAllowed, AuthenticateOptions, AuthOrOptions, DynamicSession, DynamicAuth, RefusalHandling }
 
 /** A route handler's context (`{ params }`), with the verified session added as `auth`. */
 export type WithAuth<Context, S = DynamicSession> = Context & {
@@ -79,11 +78,6 @@ async function authenticateOrAnswer(s: Setup, request: NextRequest): Promise<{ s
   return s.onRefusal && decision.error ? s.onRefusal(decision.error, request) : answerResponse(decision.answer)
 }
 
-/** Options requiring scopes on a route: `withDynamicAuth(handler, auth, requireScopes('wallet:sign'))`. */
-export function requireScopes(...scopes: string[]): NextAuthOptions {
-  return { requiredScopes: scopeList(scopes) }
-}
-
 /**
  * Protects an App Router route handler: the handler runs with `context.auth`, the verified
  * session; a refusal is answered per RFC 6750 (or thrown, with `refusals: 'forward'`). A request
@@ -126,6 +120,20 @@ export function withDynamicAuth<Context>(
 }
 
 /**
+ * Requires scopes on a route: returns {@link withDynamicAuth} requiring them (on top of
+ * `user:basic`, the verifier's and the options' `requiredScopes`), refused with 403
+ * `insufficient_scope` and answered or forwarded like any refusal of that guard:
+ * `export const POST = requireScopes('wallet:sign')(handler, getAuth)`.
+ */
+export function requireScopes(...scopes: string[]): typeof withDynamicAuth {
+  const required = scopeList(scopes)
+  return (<Context>(handler: ProtectedRouteHandler<Context, DynamicSession | undefined>, authOrOptions: AuthOrOptions | LazyAuth, options: NextAuthOptions = {}) => {
+    const given = options.requiredScopes
+    return withDynamicAuth(handler, authOrOptions, { ...options, requiredScopes: [...(given === undefined ? [] : typeof given === 'string' ? [given] : given), ...required] })
+  }) as typeof withDynamicAuth
+}
+
+/**
  * Next middleware that refuses unauthenticated requests per RFC 6750 (or throws the refusal, with
  * `refusals: 'forward'`) and lets the others continue (it returns nothing, which Next reads as
  * "go on"). Scope it with `config.matcher`. With a handler, the handler decides what to return,
@@ -150,4 +158,4 @@ export function dynamicAuthMiddleware(
  * A health endpoint. Next.js: `export const GET = healthCheck(auth)` in `app/healthz/route.ts`. 200 while this instance can verify tokens (`ok`, `degraded`), 503 when it
  * cannot (`unavailable`), with the JSON of `auth.health()`; takes the verifier or this adapter's middleware.
  */
-export { fetchHealthCheck as healthCheck } from '../observability/health-handlers.js'
+export { fetchHealthCheck as healthCheck } from '../http/health.js'

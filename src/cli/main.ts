@@ -22,8 +22,8 @@ Commands:
   verify <token | ->             Verify a token against your environment: verdict and reason.
   decode <token | ->             Show a token's header and claims (NOT a validity check).
   jwks <environmentId | url>     Fetch a JWKS and list its keys.
-  dev                            Run the local Dynamic stand-in (JWKS and sign-in endpoint).
-  mint                           Mint a token from the local stand-in's key (local keys only).
+  dev                            Run the local Dynamic emulator (JWKS and sign-in endpoint).
+  mint                           Mint a token from the local emulator's key (local keys only).
 
 Run "dynamic-guard <command> --help" for a command's options.
 

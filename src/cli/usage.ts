@@ -15,7 +15,7 @@ export class UsageError extends Error {
   override readonly name = 'UsageError'
 }
 
-/** A failure outside the token (network, a stand-in not running): exit 2. */
+/** A failure outside the token (network, an emulator not running): exit 2. */
 export class OperationalError extends Error {
   override readonly name = 'OperationalError'
 }

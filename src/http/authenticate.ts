@@ -10,17 +10,18 @@ import type { DynamicAuth } from '../verifier.js'
 import { checkOrigin, isSafeMethod } from './csrf.js'
 import { bearerToken, cookieValue, isSchemelessJwt, queryToken } from './extract.js'
 import { resolveAuthenticateOptions, type AuthenticateOptions, type ResolvedAuthenticateOptions } from './options.js'
+import { RecentTokens } from './recent-tokens.js'
 import { isWebRequest, nodeReader, webReader, type HttpRequestLike, type RequestReader } from './request.js'
-import { requestRefused } from '../observability/request-refusals.js'
 
 const ANONYMOUS: Promise<undefined> = Promise.resolve(undefined)
 
 /** Authenticates one request. Never throws synchronously. */
 export function authenticateRequest<R>(
-  auth: Pick<DynamicAuth, 'verifyToken'>,
+  auth: Pick<DynamicAuth, 'verifyToken' | 'hooks'>,
   request: R,
   reader: RequestReader<R>,
   options: ResolvedAuthenticateOptions,
+  recent: RecentTokens,
 ): Promise<DynamicSession | undefined> {
   try {
     let token: string | undefined
@@ -47,7 +48,7 @@ export function authenticateRequest<R>(
       if (options.optional) return ANONYMOUS
       throw missingToken(authorization, options)
     }
-    const verified = auth.verifyToken(options.recent.intern(token), options.verifyOptions)
+    const verified = auth.verifyToken(recent.intern(token), options.verifyOptions)
     if (!fromCookie) return verified
     const method = reader.method(request)
     if (isSafeMethod(method)) return verified
@@ -55,13 +56,13 @@ export function authenticateRequest<R>(
       try {
         checkOrigin(reader, request, session, options)
       } catch (error) {
-        requestRefused(auth, error)
+        auth.hooks.requestRefused(error)
         throw error
       }
       return session
     })
   } catch (error) {
-    requestRefused(auth, error)
+    auth.hooks.requestRefused(error)
     return Promise.reject(error)
   }
 }
@@ -78,26 +79,35 @@ function missingToken(authorization: string | undefined, options: ResolvedAuthen
   )
 }
 
-let defaultOptions: ResolvedAuthenticateOptions | undefined
-const resolvedOptions = new WeakMap<AuthenticateOptions, ResolvedAuthenticateOptions>()
+/** Options validated once per options object, with the tokens seen under them (a speed-up only). */
+interface Prepared {
+  readonly options: ResolvedAuthenticateOptions
+  readonly recent: RecentTokens
+}
+let prepareDefault: Prepared | undefined
+const prepared = new WeakMap<AuthenticateOptions, Prepared>()
 
-/** `auth.authenticate(request, options)`: a Node IncomingMessage or a Web Request, options validated once per object. */
-export function authenticateHttpRequest(
-  auth: Pick<DynamicAuth, 'verifyToken'>,
-  request: HttpRequestLike,
-  options?: AuthenticateOptions,
-): Promise<DynamicSession | undefined> {
-  let resolved: ResolvedAuthenticateOptions
+function prepare(options: AuthenticateOptions | undefined): Prepared {
+  if (options === undefined) return (prepareDefault ??= { options: resolveAuthenticateOptions(), recent: new RecentTokens() })
+  let found = prepared.get(options)
+  if (found === undefined) prepared.set(options, (found = { options: resolveAuthenticateOptions(options), recent: new RecentTokens() }))
+  return found
+}
+
+/**
+ * Authenticates an HTTP request (a Node IncomingMessage or a Web Request) with a verifier: the
+ * token from `Authorization: Bearer`, else Dynamic's cookie (with the CSRF origin check for
+ * state-changing methods), verified. Resolves to the session; rejects with a
+ * `DynamicAuthError` (`refusalFor` turns it into the RFC 6750 answer). With
+ * `optional: true`, resolves to `undefined` when no token was sent. The options are validated
+ * once per object.
+ */
+export function authenticate(auth: DynamicAuth, request: HttpRequestLike, options: AuthenticateOptions & { optional: true }): Promise<DynamicSession | undefined>
+export function authenticate(auth: DynamicAuth, request: HttpRequestLike, options?: AuthenticateOptions): Promise<DynamicSession>
+export function authenticate(auth: DynamicAuth, request: HttpRequestLike, options?: AuthenticateOptions): Promise<DynamicSession | undefined> {
+  let resolved: Prepared
   try {
-    if (options === undefined) resolved = defaultOptions ??= resolveAuthenticateOptions()
-    else {
-      let cached = resolvedOptions.get(options)
-      if (cached === undefined) {
-        cached = resolveAuthenticateOptions(options)
-        resolvedOptions.set(options, cached)
-      }
-      resolved = cached
-    }
+    resolved = prepare(options)
     if (request === null || typeof request !== 'object' || request.headers === null || typeof request.headers !== 'object') {
       throw new TypeError('dynamic-guard: authenticate() takes a Node IncomingMessage or a Web Request.')
     }
@@ -105,6 +115,6 @@ export function authenticateHttpRequest(
     return Promise.reject(error)
   }
   return isWebRequest(request)
-    ? authenticateRequest(auth, request, webReader, resolved)
-    : authenticateRequest(auth, request, nodeReader, resolved)
+    ? authenticateRequest(auth, request, webReader, resolved.options, resolved.recent)
+    : authenticateRequest(auth, request, nodeReader, resolved.options, resolved.recent)
 }

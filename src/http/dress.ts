@@ -28,7 +28,7 @@ export function dressRefusal(error: DynamicAuthError, refusal: Refusal): Refused
 }
 
 /** The HTTP answer a dressed refusal carries, or one built with `realm` (default `api`). */
-export function refusalOf(error: DynamicAuthError, realm?: string): Refusal {
+export function forwardedRefusal(error: DynamicAuthError, realm?: string): Refusal {
   const carried = (error as unknown as Record<symbol, Refusal | undefined>)[REFUSAL]
   return carried ?? refusalFor(error, realm === undefined ? {} : { realm })
 }

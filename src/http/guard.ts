@@ -9,13 +9,14 @@
  *    framework's error handling, dressed (`refusals: 'forward'`).
  *
  * `requireScopes()` helpers decide the same way, following the guard that ran before them on the
- * same request.
+ * same request: the adapter stores that guard's {@link GuardSettings} on the framework's own
+ * request object (when they differ from the defaults), and hands them to {@link scopeDecision}.
  */
 import { isDynamicAuthError, type DynamicAuthError } from '../errors.js'
 import type { DynamicSession } from '../session/session.js'
 import { authenticateRequest } from './authenticate.js'
 import { dressRefusal, type RefusedError } from './dress.js'
-import { DEFAULT_REALM, type RefusalHandling, type ResolvedAuthenticateOptions } from './options.js'
+import { DEFAULT_REALM, type RefusalHandling } from './options.js'
 import { refusalFor, type HttpAnswer } from './refusal.js'
 import { isPreflight, type RequestReader } from './request.js'
 import { scopeRefusal } from './scopes.js'
@@ -38,29 +39,45 @@ export const PREFLIGHT_ANSWER: HttpAnswer = Object.freeze({ status: 204, headers
 const GO_ON: GuardDecision = Object.freeze({ action: 'continue', session: undefined })
 const ANSWER_PREFLIGHT: GuardDecision = Object.freeze({ action: 'answer', answer: PREFLIGHT_ANSWER, error: undefined })
 
-/** The guard that ran on a request (its raw request object), for the `requireScopes()` after it. */
-const guards = new WeakMap<object, ResolvedAuthenticateOptions>()
+/**
+ * How the guard that ran on a request answers: what a `requireScopes()` after it follows. An
+ * adapter stores it on the framework's request (`req.authGuard`, `ctx.state.authGuard`, ...).
+ */
+export interface GuardSettings {
+  /** Answer refusals (`respond`) or hand them to the framework (`forward`). */
+  readonly refusals: RefusalHandling
+  /** Preflight-shaped requests go on unauthenticated instead of being answered 204. */
+  readonly passPreflights: boolean
+  /** The challenge realm. */
+  readonly realm: string
+}
+
+/**
+ * The settings an adapter stores on each request its guard decides, for the `requireScopes()`
+ * after it: undefined when they are the defaults, which the helpers assume without a guard, so
+ * most apps store nothing per request.
+ */
+export function guardSettings(setup: AdapterSetup): GuardSettings | undefined {
+  const options = setup.options
+  return options.refusals !== 'respond' || options.passPreflights || options.realm !== DEFAULT_REALM ? options : undefined
+}
 
 /** Decides for one request. Rejects only with an error that is not a DynamicAuthError (a bug). */
 export function guardRequest<R extends object>(setup: AdapterSetup, request: R, reader: RequestReader<R>): Promise<GuardDecision> {
   const options = setup.options
-  // The helpers fall back to the defaults, so only a guard that answers otherwise is remembered:
-  // most apps pay no WeakMap entry per request.
-  if (options.refusals !== 'respond' || options.passPreflights || options.realm !== DEFAULT_REALM) guards.set(request, options)
-  else guards.delete(request) // a later default guard on the same request forgets an earlier one
   if (isPreflight(reader, request)) return Promise.resolve(options.passPreflights ? GO_ON : ANSWER_PREFLIGHT)
-  return authenticateRequest(setup.auth, request, reader, options).then(
+  return authenticateRequest(setup.auth, request, reader, options, setup.recent).then(
     (session): GuardDecision => (session === undefined ? GO_ON : { action: 'continue', session }),
     (error: unknown) => refusalDecision(error, options.refusals, options.realm, setup.scopes),
   )
 }
 
 /**
- * Decides for a `requireScopes(...)` helper, given the session the guard set. It follows that
- * guard's `refusals`, `passPreflightsToApp` and `realm`; without a guard before it, the defaults.
+ * Decides for a `requireScopes(...)` helper, given the session and the {@link GuardSettings} the
+ * guard stored on the request. It follows that guard's `refusals`, `passPreflightsToApp` and
+ * `realm`; without settings (no guard before it, or a guard with the defaults), the defaults.
  */
-export function scopeDecision<R extends object>(request: R, reader: RequestReader<R>, session: DynamicSession | undefined, required: readonly string[]): GuardDecision {
-  const guard = guards.get(request)
+export function scopeDecision<R extends object>(request: R, reader: RequestReader<R>, session: DynamicSession | undefined, required: readonly string[], guard: GuardSettings | undefined): GuardDecision {
   if (isPreflight(reader, request)) return guard?.passPreflights ? GO_ON : ANSWER_PREFLIGHT
   const refusal = scopeRefusal(session, required)
   if (refusal === undefined) return GO_ON

@@ -4,7 +4,6 @@
  * Validated once, when the middleware is created, so a request never pays for it.
  */
 import { DynamicAuthConfigError } from '../errors.js'
-import { RecentTokens } from './recent-tokens.js'
 
 /** Options shared by every adapter and by `auth.authenticate(request, options)`. */
 export interface AuthenticateOptions {
@@ -91,8 +90,6 @@ export interface ResolvedAuthenticateOptions {
   readonly refusals: RefusalHandling
   /** Let preflight-shaped requests go on unauthenticated instead of answering them 204. */
   readonly passPreflights: boolean
-  /** Recently seen tokens, so a repeated token reaches the cache without being hashed again. */
-  readonly recent: RecentTokens
 }
 
 export const DEFAULT_COOKIE_NAME = 'DYNAMIC_JWT_TOKEN'
@@ -195,6 +192,5 @@ export function resolveAuthenticateOptions(options: AuthenticateOptions = {}): R
     realm,
     refusals,
     passPreflights: passPreflightsToApp,
-    recent: new RecentTokens(),
   })
 }

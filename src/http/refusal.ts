@@ -14,7 +14,7 @@
  * The JSON body is `{ error, error_description, code }`, plus `pending_step` when a sign-in step is
  * pending: never the token, never a stack.
  */
-import type { DynamicAuthError, DynamicAuthErrorCode, DynamicPendingStep } from '../errors.js'
+import { isDynamicAuthError, type DynamicAuthErrorCode, type DynamicPendingStep } from '../errors.js'
 import { DEFAULT_REALM } from './options.js'
 
 /** The JSON body of a refusal. */
@@ -51,8 +51,13 @@ export interface RefusalOptions {
 
 const DEFAULT_RETRY_AFTER = 5
 
-/** Builds the HTTP answer for a {@link DynamicAuthError}. */
-export function refusalFor(error: DynamicAuthError, options: RefusalOptions = {}): Refusal {
+/**
+ * Builds the HTTP answer for a `DynamicAuthError`, and rethrows anything else (a bug is not
+ * a refusal): `catch (error) { const refusal = refusalFor(error); ... }`. `new Response(refusal.json,
+ * refusal)` makes it a Web Response.
+ */
+export function refusalFor(error: unknown, options: RefusalOptions = {}): Refusal {
+  if (!isDynamicAuthError(error)) throw error
   const realm = options.realm ?? DEFAULT_REALM
   const code = error.code
   const description = error.message

@@ -5,8 +5,10 @@
 import { closestName } from '../util/closest-name.js'
 import { OPTION_NAMES } from '../options.js'
 import type { DynamicAuthOptions } from '../options.js'
-import { createDynamicAuth, type DynamicAuth } from '../verifier.js'
+import { createDynamicAuth } from '../create.js'
+import type { DynamicAuth } from '../verifier.js'
 import { DynamicAuthConfigError } from '../errors.js'
+import { RecentTokens } from './recent-tokens.js'
 import { AUTHENTICATE_OPTION_NAMES, resolveAuthenticateOptions, type AuthenticateOptions, type ResolvedAuthenticateOptions } from './options.js'
 
 /**
@@ -27,6 +29,8 @@ export interface AdapterSetup {
   readonly options: ResolvedAuthenticateOptions
   /** Every scope the route requires, for the `scope` attribute of a 403 challenge. */
   readonly scopes: readonly string[]
+  /** Tokens this adapter saw recently, so a repeated token reaches the verifier's cache without being hashed again. */
+  readonly recent: RecentTokens
 }
 
 /** True for a verifier made by createDynamicAuth (or anything shaped like one). */
@@ -66,6 +70,6 @@ export function setupAdapter(authOrOptions: AuthOrOptions, adapterOptions?: Auth
     mixed = adapter as AuthenticateOptions
   }
   const options = resolveAuthenticateOptions({ ...mixed, ...adapterOptions })
-  const scopes = [...new Set([...(auth.config?.requiredScopes ?? []), ...(options.verifyOptions?.requiredScopes ?? [])])]
-  return { auth, options, scopes }
+  const scopes = [...new Set([...(auth.requiredScopes ?? []), ...(options.verifyOptions?.requiredScopes ?? [])])]
+  return { auth, options, scopes, recent: new RecentTokens() }
 }

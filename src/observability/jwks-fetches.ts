@@ -7,7 +7,7 @@
  */
 import type { KeyStoreEvent } from '../keys/key-store.js'
 import { ATTRIBUTES, DURATION_BUCKETS, METRICS, SPANS, type JwksFetchResult } from './names.js'
-import { SPAN_KIND_CLIENT, STATUS_ERROR, type CounterLike, type HistogramLike, type MeterLike, type SpanLike } from './otel-types.js'
+import { SPAN_KIND_CLIENT, STATUS_ERROR, type CounterLike, type HistogramLike, type MeterLike, type SpanLike } from '../util/otel-types.js'
 import type { VerifyTracing } from './tracing.js'
 
 interface PendingFetch {

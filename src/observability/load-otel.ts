@@ -8,7 +8,7 @@
  * its own `metrics.getMeterProvider()` reads exactly that. Reading the slot is therefore the same
  * lookup the API does, costs nothing when the API is absent, and works in every build.
  */
-import type { ContextManagerLike, MeterProviderLike, TracerProviderLike } from './otel-types.js'
+import type { ContextManagerLike, MeterProviderLike, TracerProviderLike } from '../util/otel-types.js'
 
 /** The key of the API's global registry (major version 1). */
 export const OTEL_API_GLOBAL = Symbol.for('opentelemetry.js.api.1')

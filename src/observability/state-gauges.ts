@@ -4,9 +4,9 @@
  */
 import type { KeyStoreStatus } from '../keys/key-store.js'
 import type { RevocationStatus } from '../revocation/store.js'
-import type { KeyEventFacts } from './key-monitor.js'
+import type { KeyEventFacts } from '../health/key-monitor.js'
 import { ATTRIBUTES, METRICS } from './names.js'
-import type { MeterLike, ObservableResultLike } from './otel-types.js'
+import type { MeterLike, ObservableResultLike } from '../util/otel-types.js'
 import { weakCallback } from './verify-metrics.js'
 
 /** What the gauges read. */

@@ -6,25 +6,8 @@
 import { DynamicAuthConfigError } from '../errors.js'
 import { registeredOpenTelemetry } from './load-otel.js'
 import { INSTRUMENTATION_SCOPE } from './names.js'
-import type { ContextManagerLike, MeterLike, MeterProviderLike, TracerLike, TracerProviderLike } from './otel-types.js'
-
-/**
- * Options of the `telemetry` setting of `createDynamicAuth` and `createDynamicWebhooks`.
- * `false` turns metrics and traces off.
- */
-export interface TelemetryOptions {
-  /** Record metrics. Default true (when a meter provider is registered or given). */
-  metrics?: boolean
-  /** Record spans. Default true (when a tracer provider is registered or given). */
-  traces?: boolean
-  /** The meter provider to use instead of the global one (for apps that do not register globals). */
-  meterProvider?: MeterProviderLike
-  /** The tracer provider to use instead of the global one. */
-  tracerProvider?: TracerProviderLike
-}
-
-/** The `telemetry` option: `false`, or {@link TelemetryOptions}. Omitted: on, through the global providers. */
-export type TelemetrySetting = false | TelemetryOptions
+import type { TelemetryOptions, TelemetrySetting } from '../options.js'
+import type { ContextManagerLike, MeterLike, TracerLike } from '../util/otel-types.js'
 
 /** What a component records to; `undefined` members are off. */
 export interface ResolvedTelemetry {

@@ -7,7 +7,7 @@
 import { isDynamicAuthError } from '../errors.js'
 import type { DynamicSession } from '../session/session.js'
 import { ATTRIBUTES, SPANS } from './names.js'
-import { SPAN_KIND_INTERNAL, STATUS_ERROR, type ContextLike, type ContextManagerLike, type SpanLike, type TracerLike } from './otel-types.js'
+import { SPAN_KIND_INTERNAL, STATUS_ERROR, type ContextLike, type ContextManagerLike, type SpanLike, type TracerLike } from '../util/otel-types.js'
 
 /** The context key under which the API keeps the active span (`trace.setSpan`). */
 const SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN')

@@ -8,7 +8,7 @@
 import { codeOf } from './tracing.js'
 import type { DynamicSession } from '../session/session.js'
 import { ATTRIBUTES, CACHED_DURATION_SAMPLING, DURATION_BUCKETS, METRICS } from './names.js'
-import type { HistogramLike, MeterLike, ObservableResultLike, TelemetryAttributes } from './otel-types.js'
+import type { HistogramLike, MeterLike, ObservableResultLike, TelemetryAttributes } from '../util/otel-types.js'
 
 const KINDS = ['access', 'id', 'unknown'] as const
 type Kind = (typeof KINDS)[number]

@@ -5,7 +5,8 @@
  */
 import type { WebhookObserver, WebhookResult } from '../webhooks/handler.js'
 import { ATTRIBUTES, METRICS } from './names.js'
-import { resolveTelemetry, type TelemetrySetting } from './telemetry.js'
+import type { TelemetrySetting } from '../options.js'
+import { resolveTelemetry } from './telemetry.js'
 
 const EVENT_NAME = /^[a-z][a-z0-9_.]{0,63}$/
 

@@ -16,14 +16,12 @@
  *   resuming together), or a call arriving while the pool works or a probe is out: the pool takes
  *   it, up to `poolTarget` verifications (the pool's threads).
  * - **Pool full → further calls queue on the pool**, up to `maxInFlight` handed to libuv at once
- *   (its pool also serves fs, dns and zlib); past that they wait here, in order, for a slot. With
- *   `helpPerTurn`, this thread also verifies that many per event-loop turn itself (off by
- *   default: on two cores, where the pool's threads already fill both, it measured slower).
+ *   (its pool also serves fs, dns and zlib); past that they wait here, in order, for a slot.
+ *   This thread does not verify beside a full pool (see the benchmarks guide for why).
  *
- * Answers computed here while the pool works are handed out after the event loop turns
- * (`setImmediate`): otherwise callers that resume in microtasks would keep this thread busy
- * without end and the pool's answers, which come back through the event loop, would wait.
- * A refusal (`false`) is answered at once: it needs no other core.
+ * A probe's answer is handed out after the event loop turns (`setImmediate`): otherwise callers
+ * that resume in microtasks would keep this thread busy without end and the pool's answers, which
+ * come back through the event loop, would wait. A refusal (`false`) is answered at once.
  *
  * An episode ends when the pool has nothing in flight; whether it saw overlap decides only whether
  * the very next call is a probe, so a lone caller after a burst stays on the synchronous path.
@@ -39,13 +37,11 @@ export interface PoolScheduler<K> {
 
 export interface PoolSchedulerOptions {
   /**
-   * Verifications on the pool while calls overlap before `helpPerTurn` applies. Default 4, the
-   * size of libuv's pool unless `UV_THREADPOOL_SIZE` says otherwise (not read here: reading the
-   * environment needs a permission on Deno).
+   * Verifications on the pool while calls overlap. Default 4, the size of libuv's pool unless
+   * `UV_THREADPOOL_SIZE` says otherwise (not read here: reading the environment needs a
+   * permission on Deno).
    */
   poolTarget?: number
-  /** While the pool holds `poolTarget`, this thread verifies up to this many per event-loop turn itself. Default 0 (never). */
-  helpPerTurn?: number
   /** Most verifications handed to libuv at once (its pool is shared with fs, dns and zlib); more wait in order. Default 64. */
   maxInFlight?: number
   /** A caller that overlaps with nothing has one call in this many answered a turn later, as a probe. Default 32. */
@@ -61,7 +57,6 @@ const LIBUV_POOL_SIZE = 4
  */
 export function poolScheduler<K>(here: SyncVerify<K>, onPool: PoolVerify<K>, options: PoolSchedulerOptions = {}): PoolScheduler<K> {
   const poolTarget = Math.max(1, options.poolTarget ?? LIBUV_POOL_SIZE)
-  const helpPerTurn = Math.max(0, options.helpPerTurn ?? 0)
   const maxInFlight = Math.max(poolTarget, options.maxInFlight ?? 64)
   const probeEvery = Math.max(1, options.probeEvery ?? 32)
 
@@ -76,30 +71,6 @@ export function poolScheduler<K>(here: SyncVerify<K>, onPool: PoolVerify<K>, opt
   const resetRun = (): void => {
     callsThisRun = 0
     resetQueued = false
-  }
-
-  // Answers computed here while the pool works, handed out on the next turn (valid ones; a
-  // refusal is answered at once). The same turn resets the help count.
-  let helpedThisTurn = 0
-  let turnQueued = false
-  let batch: Promise<boolean> | undefined
-  let resolveBatch: ((valid: boolean) => void) | undefined
-  const nextTurn = (): void => {
-    const resolve = resolveBatch
-    batch = undefined
-    resolveBatch = undefined
-    helpedThisTurn = 0
-    turnQueued = false
-    resolve?.(true)
-  }
-  const helpHere = (key: K, input: string, signature: Uint8Array): boolean | Promise<boolean> => {
-    helpedThisTurn++
-    if (!turnQueued) {
-      turnQueued = true
-      setImmediate(nextTurn)
-    }
-    if (!here(key, input, signature)) return false
-    return (batch ??= new Promise((resolve) => (resolveBatch = resolve)))
   }
 
   // Calls past maxInFlight, waiting for a slot on the pool (a queue with a moving head).
@@ -172,7 +143,6 @@ export function poolScheduler<K>(here: SyncVerify<K>, onPool: PoolVerify<K>, opt
       if (inFlight > 0 || probing) {
         overlapSeen = true
         if (inFlight < poolTarget) return runOnPool(key, input, signature)
-        if (helpedThisTurn < helpPerTurn) return helpHere(key, input, signature)
         return inFlight < maxInFlight ? runOnPool(key, input, signature) : wait(key, input, signature)
       }
       if (burst) return runOnPool(key, input, signature)

@@ -20,17 +20,9 @@
  *
  * @packageDocumentation
  */
-export {
-  createTestIssuer,
-  DEFAULT_TEST_KEY_BITS,
-  OTHER_ENVIRONMENT_ID,
-  TEST_ENVIRONMENT_ID,
-  TEST_USER_ID,
-  type MintOptions,
-  type TestIssuer,
-  type TestIssuerOptions,
-} from './test-issuer.js'
-export type { StandInListenOptions, TestIssuerServer } from './stand-in-server.js'
+export { createTestIssuer, type TestIssuer } from './issuer.js'
+export { DEFAULT_TEST_KEY_BITS, OTHER_ENVIRONMENT_ID, TEST_ENVIRONMENT_ID, TEST_USER_ID, type MintOptions, type TestIssuerCore, type TestIssuerOptions } from './test-issuer.js'
+export type { TestIssuerListenOptions, TestIssuerServer } from './emulator-server.js'
 export {
   createMemoryKeychain,
   createMemoryStorageAdapter,

@@ -1,5 +1,5 @@
 /**
- * The JSON body the stand-in's sign-in endpoint accepts: the JSON-shaped subset of the mint
+ * The JSON body the emulator's sign-in endpoint accepts: the JSON-shaped subset of the mint
  * options, checked member by member so that a typo is a clear 400, not a silently valid token.
  */
 import type { VerifiedCredential } from '../session/claims.js'

@@ -19,7 +19,7 @@
 import { randomUUID } from 'node:crypto'
 import { createMemoryWebhookDedupe, type WebhookClaim, type WebhookDedupe } from './dedupe.js'
 import { verifyWebhookSignature } from './signature.js'
-import type { TelemetrySetting } from '../observability/telemetry.js'
+import type { TelemetrySetting } from '../options.js'
 
 /**
  * A webhook message, as Dynamic documents its envelope. `userId` is who *triggered* the event
@@ -58,11 +58,8 @@ export interface RevocationTarget {
   revokeSession(sid: string): Promise<void>
   /** Revokes every token of the user `sub` issued before `before` (default: now). */
   revokeUser(sub: string, options?: { before?: Date | number }): Promise<void>
-  /** The verifier's settings: the environment whose events revoke. */
-  readonly config?: {
-    /** The environment the verifier accepts tokens of. */
-    readonly environmentId?: string
-  }
+  /** The environment the verifier accepts tokens of: events of another environment revoke nothing. */
+  readonly environmentId?: string
 }
 
 /** Options of {@link createDynamicWebhooks}. */
@@ -71,7 +68,7 @@ export interface DynamicWebhooksOptions {
   secret: string | readonly string[]
   /** Where session revocations go: your `DynamicAuth`. Without it, events are only passed to `onEvent`. */
   auth?: RevocationTarget
-  /** Events of other environments are acknowledged and ignored. Default: `auth.config.environmentId`, else any. */
+  /** Events of other environments are acknowledged and ignored. Default: `auth.environmentId`, else any. */
   environmentId?: string
   /**
    * Called once per verified message (by `messageId`), after its revocation, with what the endpoint
@@ -188,8 +185,8 @@ export class WebhookProcessor {
     if (typeof dedupe.claim !== 'function' || typeof dedupe.complete !== 'function' || typeof dedupe.release !== 'function') {
       throw new TypeError('dynamic-guard/webhooks: dedupe must have claim(messageId, holder, leaseMs), complete(messageId, ttlMs) and release(messageId, holder): see WebhookDedupe, or use createRedisWebhookDedupe.')
     }
-    this.environmentId = (options.environmentId ?? options.auth?.config?.environmentId)?.toLowerCase()
-    this.observer = observe?.(options.environmentId ?? options.auth?.config?.environmentId)
+    this.environmentId = (options.environmentId ?? options.auth?.environmentId)?.toLowerCase()
+    this.observer = observe?.(options.environmentId ?? options.auth?.environmentId)
   }
 
   /**

@@ -2,7 +2,7 @@
 import { describe, it, after, before } from 'node:test'
 import assert from 'node:assert/strict'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
-import { dynamicAuth, dynamicAuthPlugin, requireScopes } from '../../src/adapters/fastify.js'
+import { dynamicAuth, dynamicAuthErrorHandler, dynamicAuthPlugin, requireScopes } from '../../src/adapters/fastify.js'
 import { createDynamicAuth, isDynamicAuthError, type DynamicAuth } from '../../src/index.js'
 import { createTestIssuer, TEST_USER_ID } from '../../src/testing/index.js'
 import { assertRefusal, call, CORS_ORIGIN, CORS_PREFLIGHT_ANSWER, PROTECTED, runAdapterSuite, type RunningApp } from './harness.js'
@@ -132,25 +132,29 @@ describe('Fastify plugin details', () => {
     }
   })
 
-  it("forwards with refusals: 'forward', or the older errorHandler: false; errorHandler: true answers forwarded refusals", async () => {
+  it("forwards with refusals: 'forward' to the app's error handler or to dynamicAuthErrorHandler; the removed errorHandler option is refused", async () => {
     const shared = createDynamicAuth(issuer.authOptions())
     const fastify = Fastify()
-    await fastify.register(async (legacy) => {
-      await legacy.register(dynamicAuthPlugin, { auth: shared, errorHandler: false })
-      legacy.setErrorHandler(customErrorHandler)
-      legacy.get('/legacy', me)
+    await fastify.register(async (custom) => {
+      await custom.register(dynamicAuthPlugin, { auth: shared, refusals: 'forward' })
+      custom.setErrorHandler(customErrorHandler)
+      custom.get('/forwarded', me)
     })
     await fastify.register(async (answered) => {
-      await answered.register(dynamicAuthPlugin, { auth: shared, refusals: 'forward', errorHandler: true })
+      await answered.register(dynamicAuthPlugin, { auth: shared, refusals: 'forward' })
+      answered.setErrorHandler(dynamicAuthErrorHandler)
       answered.get('/answered', me)
     })
     const running = await listen(fastify)
     try {
-      assert.deepEqual((await call(`${running.url}/legacy`)).body, { custom: true, code: 'token_missing' })
+      assert.deepEqual((await call(`${running.url}/forwarded`)).body, { custom: true, code: 'token_missing' })
       assertRefusal(await call(`${running.url}/answered`), { status: 401, error: 'unauthorized', code: 'token_missing' })
     } finally {
       await running.close()
     }
+    const removed = Fastify()
+    void removed.register(dynamicAuthPlugin, { auth: shared, errorHandler: false } as never)
+    await assert.rejects(async () => removed.ready(), /errorHandler option was removed.*refusals: 'forward'/)
   })
 
   it('says once, as a process warning, when the hook runs where request.auth was never declared', async () => {

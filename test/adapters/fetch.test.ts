@@ -1,13 +1,15 @@
 /**
  * dynamic-guard/fetch (Web-standard Request/Response handlers) served over real HTTP, and the
- * core's `auth.authenticate(req)` on a plain node:http server.
+ * core's `authenticate(auth, req)` on a plain node:http server.
  */
 import { describe, it, after, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { dynamicAuth, refusalAsResponse, requireScopes, withDynamicAuth } from '../../src/adapters/fetch.js'
-import { createDynamicAuth, isDynamicAuthError, protectNodeHandler, refusalFor, type DynamicAuth, type DynamicSession } from '../../src/index.js'
+import { requireScopes, withDynamicAuth } from '../../src/adapters/fetch.js'
+import { createDynamicAuth, isDynamicAuthError, type DynamicAuth, type DynamicSession } from '../../src/index.js'
+import { protectNodeHandler, refusalFor } from '../../src/http/index.js'
 import { createTestIssuer, TEST_USER_ID } from '../../src/testing/index.js'
+import { authenticate } from '../../src/http/index.js'
 import { assertRefusal, call, CORS_ORIGIN, CORS_PREFLIGHT_ANSWER, listen, PREFLIGHT_HEADERS, PROTECTED, runAdapterSuite, serveFetch, type RunningApp } from './harness.js'
 
 const json = (body: unknown, init?: ResponseInit) => Response.json(body, init)
@@ -25,24 +27,23 @@ function catchForwarded(handler: (request: Request) => Promise<Response>): (requ
 }
 
 function buildFetchApp(auth: DynamicAuth): (request: Request) => Promise<Response> {
-  const guard = dynamicAuth(auth)
   const me = (request: Request, session: DynamicSession) => json({ userId: session.userId, method: request.method })
   const all = (request: Request, session: DynamicSession | undefined) => json({ secret: PROTECTED, userId: session?.userId ?? null, method: request.method })
-  const forward = dynamicAuth(auth, { refusals: 'forward' })
   const routes: Record<string, (request: Request) => Promise<Response>> = {
     // CORS handled inside the handler, after the guard: never reached by a preflight.
-    '/api/me': guard.protect((request, session) =>
-      request.method === 'OPTIONS' ? new Response(null, { status: 204, headers: { 'access-control-allow-origin': '*' } }) : me(request, session),
+    '/api/me': withDynamicAuth(
+      (request, session) => (request.method === 'OPTIONS' ? new Response(null, { status: 204, headers: { 'access-control-allow-origin': '*' } }) : me(request, session)),
+      auth,
     ),
-    '/api/sign': dynamicAuth(auth, requireScopes('wallet:sign')).protect(me),
+    '/api/sign': requireScopes('wallet:sign')(me, auth),
     '/scoped/me': withDynamicAuth(me, auth, { requiredScopes: ['wallet:sign'] }),
-    '/opt/me': dynamicAuth(auth, { optional: true }).protect((_request, session) => json({ userId: session?.userId ?? null })),
-    '/all/me': guard.protect(all),
+    '/opt/me': withDynamicAuth((_request, session) => json({ userId: session?.userId ?? null }), auth, { optional: true }),
+    '/all/me': withDynamicAuth(all, auth),
     '/pass/me': withDynamicAuth(all, auth, { passPreflightsToApp: true, requiredScopes: ['wallet:sign'] }),
     // The fetch adapter's CORS answer, given to the guard: it runs before authentication.
-    '/cors/me': guard.protect(me, { preflight: () => new Response(null, { status: 204, headers: CORS_PREFLIGHT_ANSWER }) }),
-    '/custom/me': catchForwarded(forward.protect(me)),
-    '/custom/sign': catchForwarded(dynamicAuth(auth, { refusals: 'forward', requiredScopes: ['wallet:sign'] }).protect(me)),
+    '/cors/me': withDynamicAuth(me, auth, { preflight: () => new Response(null, { status: 204, headers: CORS_PREFLIGHT_ANSWER }) }),
+    '/custom/me': catchForwarded(withDynamicAuth(me, auth, { refusals: 'forward' })),
+    '/custom/sign': catchForwarded(requireScopes('wallet:sign')(me, auth, { refusals: 'forward' })),
   }
   return async (request) => routes[new URL(request.url).pathname]?.(request) ?? new Response('not found', { status: 404 })
 }
@@ -98,7 +99,7 @@ const OPTIONAL = { optional: true } as const
 
 runAdapterSuite({ name: 'node:http (protectNodeHandler)', start: (auth) => listen(createServer(buildNodeApp(auth))) })
 
-describe('node:http by hand (auth.authenticate)', () => {
+describe('node:http by hand (authenticate)', () => {
   const issuer = createTestIssuer()
   const auth = createDynamicAuth(issuer.authOptions())
   let app: RunningApp
@@ -107,7 +108,7 @@ describe('node:http by hand (auth.authenticate)', () => {
     app = await listen(
       createServer(async (req, res) => {
         try {
-          const session = await auth.authenticate(req)
+          const session = await authenticate(auth, req)
           reached++
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ secret: PROTECTED, userId: session.userId }))
         } catch (error) {
@@ -128,54 +129,54 @@ describe('node:http by hand (auth.authenticate)', () => {
   })
 })
 
-describe('auth.authenticate and the fetch helpers', () => {
+describe('authenticate and the fetch adapter', () => {
   const issuer = createTestIssuer()
   const auth = createDynamicAuth(issuer.authOptions())
 
   it('accepts a Web Request directly', async () => {
-    const session = await auth.authenticate(new Request('https://api.example/me', { headers: { authorization: `Bearer ${issuer.mint()}` } }))
+    const session = await authenticate(auth, new Request('https://api.example/me', { headers: { authorization: `Bearer ${issuer.mint()}` } }))
     assert.equal(session.userId, TEST_USER_ID)
-    await assert.rejects(auth.authenticate(new Request('https://api.example/me')), { code: 'token_missing' })
-    assert.equal(await auth.authenticate(new Request('https://api.example/me'), { optional: true }), undefined)
+    await assert.rejects(authenticate(auth, new Request('https://api.example/me')), { code: 'token_missing' })
+    assert.equal(await authenticate(auth, new Request('https://api.example/me'), { optional: true }), undefined)
   })
 
   it('reads the query parameter only when enabled, and refuses a token sent twice', async () => {
     const token = issuer.mint()
     const url = `https://api.example/events?access_token=${token}`
-    await assert.rejects(auth.authenticate(new Request(url)), { code: 'token_missing' })
+    await assert.rejects(authenticate(auth, new Request(url)), { code: 'token_missing' })
     const options = { queryParam: 'access_token' }
-    assert.equal((await auth.authenticate(new Request(url), options)).userId, TEST_USER_ID)
-    await assert.rejects(auth.authenticate(new Request(url, { headers: { authorization: `Bearer ${token}` } }), options), { code: 'invalid_request', status: 400 })
+    assert.equal((await authenticate(auth, new Request(url), options)).userId, TEST_USER_ID)
+    await assert.rejects(authenticate(auth, new Request(url, { headers: { authorization: `Bearer ${token}` } }), options), { code: 'invalid_request', status: 400 })
     // A query token carries no ambient authority: no origin check.
     const post = new Request(url, { method: 'POST', headers: { origin: 'https://evil.example' } })
-    assert.equal((await auth.authenticate(post, options)).userId, TEST_USER_ID)
+    assert.equal((await authenticate(auth, post, options)).userId, TEST_USER_ID)
   })
 
   it('honours cookieName, cookieName: false and allowedOrigins', async () => {
     const token = issuer.mint()
     const custom = new Request('https://api.example/me', { headers: { cookie: `session=${token}` } })
-    assert.equal((await auth.authenticate(custom, { cookieName: 'session' })).userId, TEST_USER_ID)
+    assert.equal((await authenticate(auth, custom, { cookieName: 'session' })).userId, TEST_USER_ID)
     const dynamic = new Request('https://api.example/me', { headers: { cookie: `DYNAMIC_JWT_TOKEN=${token}` } })
-    await assert.rejects(auth.authenticate(dynamic, { cookieName: false }), { code: 'token_missing' })
+    await assert.rejects(authenticate(auth, dynamic, { cookieName: false }), { code: 'token_missing' })
     const post = (origin: string) => new Request('https://api.example/me', { method: 'POST', headers: { cookie: `DYNAMIC_JWT_TOKEN=${token}`, origin } })
     const allowed = { allowedOrigins: ['https://App.Example.com:443'] }
-    assert.equal((await auth.authenticate(post('https://app.example.com'), allowed)).userId, TEST_USER_ID)
+    assert.equal((await authenticate(auth, post('https://app.example.com'), allowed)).userId, TEST_USER_ID)
     // allowedOrigins replaces the audience default; the request's own host stays allowed.
-    await assert.rejects(auth.authenticate(post('http://localhost:3000'), allowed), { code: 'origin_not_allowed', status: 403 })
-    assert.equal((await auth.authenticate(post('https://api.example'), allowed)).userId, TEST_USER_ID)
-    assert.equal((await auth.authenticate(post('https://evil.example'), { allowedOrigins: (o) => o.endsWith('.example') })).userId, TEST_USER_ID)
+    await assert.rejects(authenticate(auth, post('http://localhost:3000'), allowed), { code: 'origin_not_allowed', status: 403 })
+    assert.equal((await authenticate(auth, post('https://api.example'), allowed)).userId, TEST_USER_ID)
+    assert.equal((await authenticate(auth, post('https://evil.example'), { allowedOrigins: (o) => o.endsWith('.example') })).userId, TEST_USER_ID)
   })
 
   it('refuses bad options at once', () => {
-    assert.throws(() => dynamicAuth(auth, { cookieName: 'a b' }), /cookieName/)
-    assert.throws(() => dynamicAuth(auth, { allowedOrigins: ['*'] }), /allowedOrigins/)
-    assert.throws(() => dynamicAuth(auth, { realm: 'a"b' }), /realm/)
+    const handler = () => new Response()
+    assert.throws(() => withDynamicAuth(handler, auth, { cookieName: 'a b' }), /cookieName/)
+    assert.throws(() => withDynamicAuth(handler, auth, { allowedOrigins: ['*'] }), /allowedOrigins/)
+    assert.throws(() => withDynamicAuth(handler, auth, { realm: 'a"b' }), /realm/)
     assert.throws(() => requireScopes(), /requireScopes/)
   })
 
-  it('protect: onRefusal replaces the answer; a forwarded refusal is thrown; the preflight option answers preflights', async () => {
-    const guard = dynamicAuth(auth)
-    const handler = guard.protect((_request, session) => json({ userId: session.userId }), {
+  it('withDynamicAuth: onRefusal replaces the answer; a forwarded refusal is thrown; the preflight option answers preflights', async () => {
+    const handler = withDynamicAuth((_request, session) => json({ userId: session.userId }), auth, {
       onRefusal: (error) => json({ custom: true, code: error.code }, { status: 401 }),
     })
     const replaced = await handler(new Request('https://api.example/me'))
@@ -185,17 +186,18 @@ describe('auth.authenticate and the fetch helpers', () => {
     const answered = await handler(preflight)
     assert.equal(answered.status, 204)
     assert.equal(await answered.text(), '')
-    const thrower = dynamicAuth(auth, { refusals: 'forward' }).protect((_request, session) => json({ userId: session.userId }))
+    const thrower = withDynamicAuth((_request, session) => json({ userId: session.userId }), auth, { refusals: 'forward' })
     await assert.rejects(thrower(new Request('https://api.example/me')), (error: unknown) => isDynamicAuthError(error) && error.code === 'token_missing' && (error as { statusCode?: number }).statusCode === 401)
-    assert.throws(() => dynamicAuth(auth, { refusals: 'next' as never }), /refusals/)
-    assert.throws(() => dynamicAuth(auth, { passPreflightsToApp: 'yes' as never }), /passPreflightsToApp/)
+    assert.throws(() => withDynamicAuth(handler, auth, { refusals: 'next' as never }), /refusals/)
+    assert.throws(() => withDynamicAuth(handler, auth, { passPreflightsToApp: 'yes' as never }), /passPreflightsToApp/)
   })
 
-  it('refusalAsResponse answers per RFC 6750 and rethrows anything else', async () => {
-    const response = refusalAsResponse(await auth.verifyToken(issuer.mint({ mfaPending: true })).catch((e: unknown) => e), { realm: 'x' })
-    assert.equal(response.status, 403)
-    assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer realm="x", error="insufficient_scope", error_description="[^"]+", scope="user:basic"$/)
-    assert.throws(() => refusalAsResponse(new Error('boom')), /boom/)
+  it('refusalFor answers per RFC 6750', async () => {
+    const error = await auth.verifyToken(issuer.mint({ mfaPending: true })).catch((e: unknown) => e)
+    assert.ok(isDynamicAuthError(error))
+    const refusal = refusalFor(error, { realm: 'x' })
+    assert.equal(refusal.status, 403)
+    assert.match(refusal.headers['www-authenticate'] ?? '', /^Bearer realm="x", error="insufficient_scope", error_description="[^"]+", scope="user:basic"$/)
   })
 })
 
@@ -203,8 +205,7 @@ describe('fetch adapter built from options', () => {
   const issuer = createTestIssuer()
   let app: RunningApp
   before(async () => {
-    const guard = dynamicAuth({ ...issuer.authOptions(), realm: 'edge' })
-    app = await serveFetch(guard.protect((_request, session) => json({ userId: session.userId })))
+    app = await serveFetch(withDynamicAuth((_request, session) => json({ userId: session.userId }), { ...issuer.authOptions(), realm: 'edge' }))
   })
   after(() => app.close())
 

@@ -167,7 +167,7 @@ export function runAdapterSuite(fixture: AdapterFixture): void {
       app = await fixture.start(createDynamicAuth(issuer.authOptions()))
       jwksServer = await issuer.listen()
       httpApp = await fixture.start(createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: jwksServer.jwksUrl }))
-      // A JWKS endpoint that refuses connections: a stand-in started and stopped at once.
+      // A JWKS endpoint that refuses connections: an emulator started and stopped at once.
       const gone = await createTestIssuer({ environmentId: issuer.environmentId }).listen()
       await gone.close()
       downApp = await fixture.start(createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: gone.jwksUrl, jwksTimeout: 10_000 }))

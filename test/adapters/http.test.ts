@@ -4,7 +4,8 @@ import assert from 'node:assert/strict'
 import { bearerToken, cookieValue, queryToken } from '../../src/http/extract.js'
 import { refusalFor } from '../../src/http/refusal.js'
 import { resolveAuthenticateOptions } from '../../src/http/options.js'
-import { guardRequest, scopeDecision, PREFLIGHT_ANSWER } from '../../src/http/guard.js'
+import { guardRequest, guardSettings, scopeDecision, PREFLIGHT_ANSWER } from '../../src/http/guard.js'
+import { NO_HOOKS } from '../../src/hooks.js'
 import { isPreflight, nodeReader, webReader } from '../../src/http/request.js'
 import { setupAdapter } from '../../src/http/setup.js'
 import { DynamicAuthError, DynamicAuthConfigError, ERROR_CODES, ERROR_STATUS } from '../../src/index.js'
@@ -90,7 +91,7 @@ describe('adapter options', () => {
 describe('the guard decision', () => {
   const preflightHeaders = { origin: 'https://app.example', 'access-control-request-method': 'POST' }
   const node = (method: string, headers: Record<string, string>) => ({ method, url: '/x', headers })
-  const verifier = { verifyToken: () => Promise.reject(new DynamicAuthError('token_expired', 'expired')), config: { requiredScopes: ['user:basic'] } }
+  const verifier = { verifyToken: () => Promise.reject(new DynamicAuthError('token_expired', 'expired')), requiredScopes: ['user:basic'], hooks: NO_HOOKS }
   const setup = (options = {}) => setupAdapter({ auth: verifier as never, ...options })
 
   it('takes a preflight to be OPTIONS with both Origin and Access-Control-Request-Method', () => {
@@ -116,17 +117,20 @@ describe('the guard decision', () => {
     assert.doesNotMatch(error?.stack ?? '', /\n\s+at /)
   })
 
-  it('requireScopes follows the guard that ran on the same request, or the defaults without one', async () => {
+  it('requireScopes follows the settings the guard stored on the request, or the defaults without them', async () => {
+    assert.equal(guardSettings(setup()), undefined, 'a guard with the defaults stores nothing')
     const lone = node('OPTIONS', preflightHeaders)
-    assert.equal(scopeDecision(lone, nodeReader, undefined, ['wallet:sign']).action, 'answer')
-    const anonymous = scopeDecision(node('GET', {}), nodeReader, undefined, ['wallet:sign'])
+    assert.equal(scopeDecision(lone, nodeReader, undefined, ['wallet:sign'], undefined).action, 'answer')
+    const anonymous = scopeDecision(node('GET', {}), nodeReader, undefined, ['wallet:sign'], undefined)
     assert.equal(anonymous.action === 'answer' && anonymous.answer.status, 401)
+    const passing = setup({ passPreflightsToApp: true })
     const passed = node('OPTIONS', preflightHeaders)
-    await guardRequest(setup({ passPreflightsToApp: true }), passed, nodeReader)
-    assert.equal(scopeDecision(passed, nodeReader, undefined, ['wallet:sign']).action, 'continue')
+    await guardRequest(passing, passed, nodeReader)
+    assert.equal(scopeDecision(passed, nodeReader, undefined, ['wallet:sign'], guardSettings(passing)).action, 'continue')
+    const forwarding = setup({ refusals: 'forward', realm: 'wallets' })
     const forwarded = node('GET', { authorization: 'Bearer a.b.c' })
-    await guardRequest(setup({ refusals: 'forward', realm: 'wallets' }), forwarded, nodeReader)
-    const decision = scopeDecision(forwarded, nodeReader, undefined, ['wallet:sign'])
+    await guardRequest(forwarding, forwarded, nodeReader)
+    const decision = scopeDecision(forwarded, nodeReader, undefined, ['wallet:sign'], guardSettings(forwarding))
     assert.equal(decision.action, 'forward')
     assert.equal(decision.action === 'forward' && decision.error.headers['www-authenticate'], 'Bearer realm="wallets"')
   })

@@ -21,7 +21,7 @@ function buildApp(auth: DynamicAuth): (request: NextRequest) => Promise<Response
     assert.equal((await params).slug, 'me')
     return Response.json({ userId: session.userId, method: request.method })
   }, auth)
-  const sign = withDynamicAuth((request, { auth: session }) => Response.json({ userId: session.userId, method: request.method }), auth, requireScopes('wallet:sign'))
+  const sign = requireScopes('wallet:sign')((request, { auth: session }) => Response.json({ userId: session.userId, method: request.method }), auth)
   // Protected in middleware, which answers by itself here.
   const scoped = dynamicAuthMiddleware(auth, { requiredScopes: ['wallet:sign'] }, (request, session) =>
     Response.json({ userId: session!.userId, method: request.method }),
@@ -55,7 +55,7 @@ function buildApp(auth: DynamicAuth): (request: NextRequest) => Promise<Response
     '/pass/me': (request) => pass(request, context),
     '/cors/me': withCors,
     '/custom/me': catchForwarded(withDynamicAuth<Params>(meHandler, auth, { refusals: 'forward' })),
-    '/custom/sign': catchForwarded(withDynamicAuth<Params>(meHandler, auth, { refusals: 'forward', ...requireScopes('wallet:sign') })),
+    '/custom/sign': catchForwarded(requireScopes('wallet:sign')<Params>(meHandler, auth, { refusals: 'forward' })),
   }
   return async (request) => {
     const route = routes[request.nextUrl.pathname]

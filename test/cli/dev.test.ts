@@ -8,7 +8,7 @@ function payload(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'))
 }
 
-describe('dev: the stand-in from the command line', { concurrency: 3 }, () => {
+describe('dev: the emulator from the command line', { concurrency: 3 }, () => {
   test('starts, serves the JWKS and sign-in, works with mint and verify, stops on SIGINT with exit 0', async () => {
     const dev = startCli(['dev', '--port', '0', '--json'], /^(\{.*\})\n/m)
     try {
@@ -20,7 +20,7 @@ describe('dev: the stand-in from the command line', { concurrency: 3 }, () => {
       assert.equal(jwks.keys.length, 1)
       assert.equal(Buffer.from(jwks.keys[0].n, 'base64url').length, 512)
 
-      const minted = await runCli(['mint', '--stand-in', info.origin])
+      const minted = await runCli(['mint', '--emulator', info.origin])
       assert.equal(minted.code, 0, minted.stderr)
       assert.match(minted.stderr, /locally generated key/)
       assert.match(minted.stderr, /Dynamic was not contacted/)
@@ -29,7 +29,7 @@ describe('dev: the stand-in from the command line', { concurrency: 3 }, () => {
 
       const valid = await runCli(['verify', token, '--environment-id', info.environmentId, '--jwks-url', info.jwksUrl])
       assert.equal(valid.code, 0, valid.stderr)
-      const mfa = await runCli(['mint', '--stand-in', info.origin, '--mfa-pending'])
+      const mfa = await runCli(['mint', '--emulator', info.origin, '--mfa-pending'])
       const refused = await runCli(['verify', mfa.stdout.trim(), '--environment-id', info.environmentId, '--jwks-url', info.jwksUrl])
       assert.equal(refused.code, 1)
       assert.match(refused.stdout, /insufficient_scope/)
@@ -38,7 +38,7 @@ describe('dev: the stand-in from the command line', { concurrency: 3 }, () => {
     }
     const exit = await dev.exited
     assert.equal(exit.code, 0, exit.stderr)
-    assert.match(exit.stderr, /Stand-in stopped \(SIGINT\)/)
+    assert.match(exit.stderr, /Emulator stopped \(SIGINT\)/)
   })
 
   test('the human guide says how to point an app at it; SIGTERM stops it too', async () => {
@@ -49,7 +49,7 @@ describe('dev: the stand-in from the command line', { concurrency: 3 }, () => {
       assert.match(stdout, /createDynamicAuth\(\{ environmentId: '[0-9a-f-]{36}', jwksUrl: 'http:\/\/127\.0\.0\.1:\d+\/api\/v0\/sdk\/[0-9a-f-]{36}\/\.well-known\/jwks' \}\)/)
       assert.match(stdout, /DYNAMIC_ENVIRONMENT_ID=[0-9a-f-]{36}\n +DYNAMIC_JWKS_URL=http:\/\/127\.0\.0\.1:\d+\/api\/v0\/sdk\/[0-9a-f-]{36}\/\.well-known\/jwks\n/)
       assert.match(stdout, /sign in +POST http:\/\/127\.0\.0\.1:\d+\/api\/v0\/sdk\/[0-9a-f-]{36}\/verify/)
-      assert.match(stdout, /dynamic-guard mint --stand-in http:\/\/127\.0\.0\.1:\d+/)
+      assert.match(stdout, /dynamic-guard mint --emulator http:\/\/127\.0\.0\.1:\d+/)
       assert.match(stdout, /key +RSA-4096 \(as Dynamic\)/)
     } finally {
       dev.child.kill('SIGTERM')

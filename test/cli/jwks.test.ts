@@ -6,13 +6,13 @@ import { createTestIssuer, type TestIssuerServer } from '../../src/testing/index
 import { deadPort, runCli } from './run-cli.js'
 
 const issuer = createTestIssuer()
-let standIn: TestIssuerServer
+let emulatorServer: TestIssuerServer
 let unusable: Server
 let unusableUrl: string
 
 before(async () => {
   issuer.rotateKey() // two keys, as during a rotation
-  standIn = await issuer.listen()
+  emulatorServer = await issuer.listen()
   // A JWKS whose only key is meant for encryption: nothing dynamic-guard would trust.
   const key = { ...issuer.jwks().keys[0], use: 'enc' }
   unusable = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [key] })))
@@ -20,23 +20,23 @@ before(async () => {
   unusableUrl = `http://127.0.0.1:${(unusable.address() as AddressInfo).port}/jwks`
 })
 after(async () => {
-  await standIn.close()
+  await emulatorServer.close()
   await new Promise<void>((resolve) => unusable.close(() => resolve()))
 })
 
 describe('jwks', { concurrency: 4 }, () => {
   test('lists every key: kid, size, alg, use, usable', async () => {
-    const result = await runCli(['jwks', standIn.jwksUrl])
+    const result = await runCli(['jwks', emulatorServer.jwksUrl])
     assert.equal(result.code, 0, result.stderr)
     assert.match(result.stdout, /2 keys, 2 usable by dynamic-guard/)
     for (const key of issuer.jwks().keys) assert.match(result.stdout, new RegExp(`${key.kid} +RSA 4096 +RS256 +sig +yes`))
   })
 
   test('--json', async () => {
-    const result = await runCli(['jwks', standIn.jwksUrl, '--json'])
+    const result = await runCli(['jwks', emulatorServer.jwksUrl, '--json'])
     assert.equal(result.code, 0, result.stderr)
     const body = JSON.parse(result.stdout)
-    assert.equal(body.url, standIn.jwksUrl)
+    assert.equal(body.url, emulatorServer.jwksUrl)
     assert.deepEqual(
       body.keys.map((k: { kid: string }) => k.kid),
       issuer.jwks().keys.map((k) => k.kid),
@@ -61,7 +61,7 @@ describe('jwks', { concurrency: 4 }, () => {
       [['jwks'], /missing the environment id/],
       [['jwks', 'production'], /neither an environment id/],
       [['jwks', 'http://keys.example.com/jwks'], /must be https/],
-      [['jwks', standIn.jwksUrl, '--timeout', '0'], /--timeout must be a whole number/],
+      [['jwks', emulatorServer.jwksUrl, '--timeout', '0'], /--timeout must be a whole number/],
     ]
     const results = await Promise.all(mistakes.map(([args]) => runCli(args)))
     results.forEach((result, i) => {

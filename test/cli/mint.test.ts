@@ -9,11 +9,11 @@ function payload(token: string): Record<string, unknown> {
 
 describe('mint', { concurrency: 4 }, () => {
   const issuer = createTestIssuer()
-  let standIn: TestIssuerServer
+  let emulatorServer: TestIssuerServer
   before(async () => {
-    standIn = await issuer.listen()
+    emulatorServer = await issuer.listen()
   })
-  after(() => standIn.close())
+  after(() => emulatorServer.close())
 
   test('the variants are one flag away', async () => {
     const cases: Array<[string[], (claims: Record<string, unknown>) => void]> = [
@@ -30,7 +30,7 @@ describe('mint', { concurrency: 4 }, () => {
         assert.equal(c.alias, 'satoshi')
       }],
     ]
-    const results = await Promise.all(cases.map(([flags]) => runCli(['mint', '--stand-in', standIn.origin, ...flags])))
+    const results = await Promise.all(cases.map(([flags]) => runCli(['mint', '--emulator', emulatorServer.origin, ...flags])))
     results.forEach((result, i) => {
       const [flags, check] = cases[i]!
       assert.equal(result.code, 0, `${flags.join(' ')}: ${result.stderr}`)
@@ -39,12 +39,12 @@ describe('mint', { concurrency: 4 }, () => {
   })
 
   test('--id-token prints the ID token; --json the whole sign-in answer', async () => {
-    const id = await runCli(['mint', '--stand-in', standIn.origin, '--id-token', '--email', 'grace@example.com'])
+    const id = await runCli(['mint', '--emulator', emulatorServer.origin, '--id-token', '--email', 'grace@example.com'])
     assert.equal(id.code, 0, id.stderr)
     const claims = payload(id.stdout.trim())
     assert.ok(Array.isArray(claims.verified_credentials))
     assert.equal(claims.email, 'grace@example.com')
-    const json = await runCli(['mint', '--stand-in', standIn.origin, '--json'])
+    const json = await runCli(['mint', '--emulator', emulatorServer.origin, '--json'])
     assert.equal(json.code, 0, json.stderr)
     const body = JSON.parse(json.stdout)
     assert.equal(payload(body.jwt).sid, payload(body.minifiedJwt).sid)
@@ -53,30 +53,30 @@ describe('mint', { concurrency: 4 }, () => {
   })
 
   test('--tampered gives a token whose signature fails', async () => {
-    const minted = await runCli(['mint', '--stand-in', standIn.origin, '--tampered'])
-    const verdict = await runCli(['verify', minted.stdout.trim(), '--environment-id', TEST_ENVIRONMENT_ID, '--jwks-url', standIn.jwksUrl, '--json'])
+    const minted = await runCli(['mint', '--emulator', emulatorServer.origin, '--tampered'])
+    const verdict = await runCli(['verify', minted.stdout.trim(), '--environment-id', TEST_ENVIRONMENT_ID, '--jwks-url', emulatorServer.jwksUrl, '--json'])
     assert.equal(verdict.code, 1)
     assert.equal(JSON.parse(verdict.stdout).error.code, 'signature_invalid')
   })
 
-  test('only a stand-in on this machine is ever asked: a remote URL is a usage error, with no request', async () => {
+  test('only an emulator on this machine is ever asked: a remote URL is a usage error, with no request', async () => {
     const urls = ['https://app.dynamic.xyz', 'http://10.0.0.5:4747', 'ftp://127.0.0.1']
-    const results = await Promise.all(urls.map((url) => runCli(['mint', '--stand-in', url])))
+    const results = await Promise.all(urls.map((url) => runCli(['mint', '--emulator', url])))
     results.forEach((result, i) => {
       assert.equal(result.code, 2, urls[i])
-      assert.match(result.stderr, /mint only asks a stand-in on this machine/)
+      assert.match(result.stderr, /mint only asks an emulator on this machine/)
     })
   })
 
-  test('no stand-in running: exit 2 and how to start one', async () => {
-    const result = await runCli(['mint', '--stand-in', `http://127.0.0.1:${await deadPort()}`])
+  test('no emulator running: exit 2 and how to start one', async () => {
+    const result = await runCli(['mint', '--emulator', `http://127.0.0.1:${await deadPort()}`])
     assert.equal(result.code, 2)
-    assert.match(result.stderr, /no stand-in answers at .*dynamic-guard dev/)
+    assert.match(result.stderr, /no emulator answers at .*dynamic-guard dev/)
   })
 
   test('bad options: exit 2', async () => {
     const mistakes = [['--claim', 'novalue'], ['--expires-in', '-5'], ['--kind', 'id'], ['extra']]
-    const results = await Promise.all(mistakes.map((args) => runCli(['mint', '--stand-in', standIn.origin, ...args])))
+    const results = await Promise.all(mistakes.map((args) => runCli(['mint', '--emulator', emulatorServer.origin, ...args])))
     results.forEach((result, i) => {
       assert.equal(result.code, 2, mistakes[i]!.join(' '))
       assert.match(result.stderr, /See "dynamic-guard mint --help"/)

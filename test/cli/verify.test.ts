@@ -7,18 +7,18 @@ import { createTestIssuer, TEST_ENVIRONMENT_ID, TEST_USER_ID, type TestIssuerSer
 import { deadPort, runCli, runners } from './run-cli.js'
 
 const issuer = createTestIssuer()
-let standIn: TestIssuerServer
+let emulatorServer: TestIssuerServer
 const env = ['--environment-id', TEST_ENVIRONMENT_ID]
 let jwksArgs: string[]
 let dir: string
 
 before(async () => {
-  standIn = await issuer.listen()
-  jwksArgs = ['--jwks-url', standIn.jwksUrl]
+  emulatorServer = await issuer.listen()
+  jwksArgs = ['--jwks-url', emulatorServer.jwksUrl]
   dir = mkdtempSync(join(tmpdir(), 'dynamic-guard-cli-'))
 })
 after(async () => {
-  await standIn.close()
+  await emulatorServer.close()
   rmSync(dir, { recursive: true, force: true })
 })
 

@@ -1,5 +1,5 @@
 /**
- * The Node side of a conformance run: the local Dynamic stand-in (dynamic-guard/testing) behind an
+ * The Node side of a conformance run: the local Dynamic emulator (dynamic-guard/testing) behind an
  * HTTP server on 127.0.0.1 that serves its JWKS where Dynamic does, and a small control API the
  * suite drives from the runtime under test (mint, sign, rotate, outage). One server per run, so
  * runs on different runtimes never share a key or an outage.

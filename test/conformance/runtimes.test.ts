@@ -1,19 +1,23 @@
 /**
  * The conformance suite (suite.ts) on every supported runtime: in-process on this Node (20), and
  * in a child process on Node 22, Node 24, Bun, Deno and workerd (through Miniflare), each loading the built
- * package by name and fetching the JWKS from a stand-in on 127.0.0.1 started here. A runtime that
+ * package by name and fetching the JWKS from an emulator on 127.0.0.1 started here. A runtime that
  * is not installed fails its test: CI installs them all (`npm ci --prefix runtimes`).
  */
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import * as lib from '../../src/index.js'
+import * as root from '../../src/index.js'
+import * as extend from '../../src/extend.js'
+import * as http from '../../src/http/index.js'
 import * as fetchAdapter from '../../src/adapters/fetch.js'
 import { startControlServer } from './control-server.js'
 import { createTestApp, readMarkedJson, ROOT, RUNTIMES, runOn, runtimeBinary, serveOn, type TestApp } from './runtime-host.js'
 import { runConformance, type ConformanceReport } from './suite.js'
 
 const SUITE = join(ROOT, 'test/conformance/suite.ts')
+/** What the suite calls `lib`: the root, `dynamic-guard/extend` and `dynamic-guard/http` together. */
+const lib = { ...root, ...extend, ...http }
 
 /** Fails with every failed case, named with the runtime it failed on. */
 function assertPassed(runtime: string, report: ConformanceReport): void {
@@ -34,16 +38,19 @@ describe('conformance on every runtime', SUITE_TIMEOUT, () => {
   let app: TestApp
 
   before(async () => {
-    app = await createTestApp(['index', 'fetch'])
+    app = await createTestApp(['index', 'extend', 'http', 'fetch'])
     await app.bundle(SUITE, 'suite.js')
     await app.write(
       'worker.mjs',
-      `import * as lib from 'dynamic-guard'
+      `import * as root from 'dynamic-guard'
+import * as extend from 'dynamic-guard/extend'
+import * as http from 'dynamic-guard/http'
 import * as fetchAdapter from 'dynamic-guard/fetch'
 import { runConformance } from './suite.js'
+const lib = { ...root, ...extend, ...http }
 export default {
   async fetch(request) {
-    const report = await runConformance(lib, fetchAdapter, new URL(request.url).searchParams.get('standIn'))
+    const report = await runConformance(lib, fetchAdapter, new URL(request.url).searchParams.get('emulatorServer'))
     return Response.json({ ...report, resolved: 'dist/web/index.js' })
   },
 }
@@ -81,16 +88,19 @@ export default {
         let workerUrl: string | undefined
         if (runtime.name === 'workerd') {
           script = await app.bundleWorker(join(app.dir, 'worker.mjs'), 'worker.js')
-          workerUrl = `http://worker.test/?standIn=${encodeURIComponent(server.origin)}`
+          workerUrl = `http://worker.test/?emulatorServer=${encodeURIComponent(server.origin)}`
         } else {
           const load = runtime.require
             ? `import { createRequire } from 'node:module'
 const require = createRequire(import.meta.url)
-const lib = require('dynamic-guard')
+const lib = { ...require('dynamic-guard'), ...require('dynamic-guard/extend'), ...require('dynamic-guard/http') }
 const fetchAdapter = require('dynamic-guard/fetch')
 const resolved = require.resolve('dynamic-guard')`
-            : `import * as lib from 'dynamic-guard'
+            : `import * as root from 'dynamic-guard'
+import * as extend from 'dynamic-guard/extend'
+import * as http from 'dynamic-guard/http'
 import * as fetchAdapter from 'dynamic-guard/fetch'
+const lib = { ...root, ...extend, ...http }
 const resolved = import.meta.resolve('dynamic-guard')`
           script = await app.write(
             `run-${runtime.name}${runtime.require ? '-cjs' : ''}.mjs`,
@@ -123,25 +133,25 @@ console.log('CONFORMANCE ' + JSON.stringify({ ...report, resolved }))
 
   // The Bun.serve and Deno.serve handlers of docs/guide/frameworks/fetch.md, on the runtimes' own HTTP servers.
   const servers = {
-    bun: (environmentId: string, jwksUrl: string) => `import { dynamicAuth } from 'dynamic-guard/fetch'
-const guard = dynamicAuth({ environmentId: ${JSON.stringify(environmentId)}, jwksUrl: ${JSON.stringify(jwksUrl)} })
-const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: guard.protect((_request, session) => Response.json({ userId: session.userId })) })
+    bun: (environmentId: string, jwksUrl: string) => `import { withDynamicAuth } from 'dynamic-guard/fetch'
+const options = { environmentId: ${JSON.stringify(environmentId)}, jwksUrl: ${JSON.stringify(jwksUrl)} }
+const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: withDynamicAuth((_request, session) => Response.json({ userId: session.userId }), options) })
 console.log('LISTENING ' + server.port)
 `,
-    deno: (environmentId: string, jwksUrl: string) => `import { dynamicAuth } from 'dynamic-guard/fetch'
-const guard = dynamicAuth({ environmentId: ${JSON.stringify(environmentId)}, jwksUrl: ${JSON.stringify(jwksUrl)} })
-Deno.serve({ port: 0, hostname: '127.0.0.1', onListen: ({ port }) => console.log('LISTENING ' + port) }, guard.protect((_request, session) => Response.json({ userId: session.userId })))
+    deno: (environmentId: string, jwksUrl: string) => `import { withDynamicAuth } from 'dynamic-guard/fetch'
+const options = { environmentId: ${JSON.stringify(environmentId)}, jwksUrl: ${JSON.stringify(jwksUrl)} }
+Deno.serve({ port: 0, hostname: '127.0.0.1', onListen: ({ port }) => console.log('LISTENING ' + port) }, withDynamicAuth((_request, session) => Response.json({ userId: session.userId }), options))
 `,
   } as const
 
   for (const runtime of ['bun', 'deno'] as const) {
     test(`${runtime}: a ${runtime === 'bun' ? 'Bun.serve' : 'Deno.serve'} handler protected by dynamic-guard/fetch`, RUN_TIMEOUT, async () => {
       runtimeBinary(runtime)
-      const standIn = await startControlServer()
+      const emulatorServer = await startControlServer()
       try {
-        const state = (await (await fetch(`${standIn.origin}/control/state`)).json()) as { environmentId: string; jwksUrl: string }
+        const state = (await (await fetch(`${emulatorServer.origin}/control/state`)).json()) as { environmentId: string; jwksUrl: string }
         const mint = async (body: object): Promise<string> =>
-          ((await (await fetch(`${standIn.origin}/control/mint`, { method: 'POST', body: JSON.stringify(body) })).json()) as { token: string }).token
+          ((await (await fetch(`${emulatorServer.origin}/control/mint`, { method: 'POST', body: JSON.stringify(body) })).json()) as { token: string }).token
         const script = await app.write(`serve-${runtime}.mjs`, servers[runtime](state.environmentId, state.jwksUrl))
         const server = await serveOn(runtime, app, script)
         try {
@@ -160,7 +170,7 @@ Deno.serve({ port: 0, hostname: '127.0.0.1', onListen: ({ port }) => console.log
           await server.stop()
         }
       } finally {
-        await standIn.close()
+        await emulatorServer.close()
       }
     })
   }

@@ -2,16 +2,23 @@
  * The conformance suite: one set of cases, written once against the public API, that every
  * supported runtime must pass (Node 20 and 22, Bun, Deno, workerd). Plain code with no test
  * framework and no Node-only API: it receives the library as loaded on the runtime under test and
- * drives the local Dynamic stand-in (see `control-server.ts`) over HTTP with `fetch`.
+ * drives the local Dynamic emulator (see `control-server.ts`) over HTTP with `fetch`.
  */
 import type * as DynamicGuard from '../../src/index.js'
+import type * as DynamicGuardExtend from '../../src/extend.js'
+import type * as DynamicGuardHttp from '../../src/http/index.js'
 import type * as DynamicGuardFetch from '../../src/adapters/fetch.js'
 
-/** The library as the runtime under test loaded it (`import * as lib from 'dynamic-guard'`). */
-export type Library = Pick<typeof DynamicGuard, 'createDynamicAuth' | 'ERROR_CODES' | 'ERROR_STATUS' | 'isDynamicAuthError' | 'decodeUnverified' | 'webCryptoBackend' | 'DynamicAuthError' | 'DynamicAuthConfigError'>
+/**
+ * The library as the runtime under test loaded it: `dynamic-guard`, `dynamic-guard/extend` and
+ * `dynamic-guard/http` (`{ ...root, ...extend, ...http }`).
+ */
+export type Library = Pick<typeof DynamicGuard, 'createDynamicAuth' | 'ERROR_CODES' | 'ERROR_STATUS' | 'isDynamicAuthError' | 'DynamicAuthError' | 'DynamicAuthConfigError'> &
+  Pick<typeof DynamicGuardExtend, 'decodeUnverified' | 'webCryptoBackend'> &
+  Pick<typeof DynamicGuardHttp, 'authenticate'>
 
 /** `dynamic-guard/fetch` as the runtime under test loaded it. */
-export type FetchAdapter = Pick<typeof DynamicGuardFetch, 'dynamicAuth' | 'requireScopes'>
+export type FetchAdapter = Pick<typeof DynamicGuardFetch, 'withDynamicAuth' | 'requireScopes'>
 
 /** The outcome of one case. */
 export interface CaseResult {
@@ -30,7 +37,7 @@ export interface ConformanceReport {
   readonly codesSeen: string[]
 }
 
-/** Mint options as the stand-in takes them over HTTP; `null` removes a claim or header member. */
+/** Mint options as the emulator takes them over HTTP; `null` removes a claim or header member. */
 interface Mint {
   kind?: 'access' | 'id'
   sub?: string
@@ -44,7 +51,7 @@ interface Mint {
   tampered?: boolean
 }
 
-interface StandInState {
+interface EmulatorState {
   environmentId: string
   issuer: string
   userId: string
@@ -57,8 +64,8 @@ interface StandInState {
 
 type Outage = { mode: 'off' } | { mode: 'status'; status: number } | { mode: 'hang' }
 
-/** The local Dynamic stand-in, driven over HTTP. */
-class StandIn {
+/** The local Dynamic emulator, driven over HTTP. */
+class EmulatorControl {
   constructor(private readonly origin: string) {}
 
   private async call<T>(path: string, body?: unknown): Promise<T> {
@@ -68,11 +75,11 @@ class StandIn {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     })
     const text = await response.text()
-    if (!response.ok) throw new Error(`stand-in ${path} answered ${response.status}: ${text}`)
+    if (!response.ok) throw new Error(`emulator ${path} answered ${response.status}: ${text}`)
     return JSON.parse(text) as T
   }
 
-  state = (): Promise<StandInState> => this.call('/control/state')
+  state = (): Promise<EmulatorState> => this.call('/control/state')
   mint = async (options: Mint = {}): Promise<string> => (await this.call<{ token: string }>('/control/mint', options)).token
   sign = async (header: Record<string, unknown>, payload: unknown): Promise<string> => (await this.call<{ token: string }>('/control/sign', { header, payload })).token
   rotate = async (keepPrevious: boolean): Promise<string> => (await this.call<{ kid: string }>('/control/rotate', { keepPrevious })).kid
@@ -124,17 +131,17 @@ function runtimeName(): string {
 const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
- * Runs every case against `lib`, with the stand-in whose control API is at `standInOrigin`.
+ * Runs every case against `lib`, with the emulator whose control API is at `emulatorOrigin`.
  * Never throws: each case's failure is reported with its name.
  */
-export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, standInOrigin: string): Promise<ConformanceReport> {
-  const standIn = new StandIn(standInOrigin)
-  const initial = await standIn.state()
+export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, emulatorOrigin: string): Promise<ConformanceReport> {
+  const emulatorServer = new EmulatorControl(emulatorOrigin)
+  const initial = await emulatorServer.state()
   const { environmentId, jwksUrl } = initial
   const codesSeen = new Set<string>()
   const cases: CaseResult[] = []
 
-  /** A verifier of the stand-in's environment over its HTTP JWKS. */
+  /** A verifier of the emulator's environment over its HTTP JWKS. */
   const newAuth = (options: Record<string, unknown> = {}) => lib.createDynamicAuth({ environmentId, jwksUrl, ...options })
 
   /** Expects a refusal with `code`; checks the error's shape and that it never carries the token. */
@@ -180,7 +187,7 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
   // ---- valid tokens ----
 
   await test('a valid access token verifies and yields its session', async () => {
-    const session = await auth.verifyToken(await standIn.mint({ sid: 'session-1' }))
+    const session = await auth.verifyToken(await emulatorServer.mint({ sid: 'session-1' }))
     equal(session.userId, initial.userId, 'userId')
     equal(session.sessionId, 'session-1', 'sessionId')
     equal(session.environmentId, environmentId, 'environmentId')
@@ -193,14 +200,14 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
   })
 
   await test('a valid ID token yields the wallets', async () => {
-    const session = await auth.verifyToken(await standIn.mint({ kind: 'id' }))
+    const session = await auth.verifyToken(await emulatorServer.mint({ kind: 'id' }))
     equal(session.tokenKind, 'id', 'tokenKind')
     check(session.walletAddresses.length > 0, 'the ID token carries wallet addresses')
     check(session.credentials.length > 0, 'the ID token carries verified credentials')
   })
 
   await test('the same token verifies again (from the cache) with the same session', async () => {
-    const token = await standIn.mint()
+    const token = await emulatorServer.mint()
     const first = await auth.verifyToken(token)
     const second = await auth.verifyToken(token)
     equal(second.userId, first.userId, 'userId')
@@ -208,32 +215,32 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
   })
 
   await test('many tokens verified at once share one JWKS fetch and all verify', async () => {
-    const before = (await standIn.state()).jwksRequests
+    const before = (await emulatorServer.state()).jwksRequests
     const fresh = newAuth({ tokenCacheSize: 0 })
-    const tokens = await Promise.all(Array.from({ length: 40 }, (_, i) => standIn.mint({ sub: `user-${i}` })))
+    const tokens = await Promise.all(Array.from({ length: 40 }, (_, i) => emulatorServer.mint({ sub: `user-${i}` })))
     const sessions = await Promise.all(tokens.map((token) => fresh.verifyToken(token)))
     sessions.forEach((session, i) => {
       equal(session.userId, `user-${i}`, `userId of token ${i}`)
     })
-    equal((await standIn.state()).jwksRequests - before, 1, 'JWKS requests for 40 concurrent first verifications')
+    equal((await emulatorServer.state()).jwksRequests - before, 1, 'JWKS requests for 40 concurrent first verifications')
   })
 
   await test('the WebCrypto backend, named explicitly, verifies and refuses like the default one', async () => {
     const web = newAuth({ signatureBackend: lib.webCryptoBackend, tokenCacheSize: 0 })
-    const session = await web.verifyToken(await standIn.mint({ sub: 'web-user' }))
+    const session = await web.verifyToken(await emulatorServer.mint({ sub: 'web-user' }))
     equal(session.userId, 'web-user', 'userId')
-    const tampered = await standIn.mint({ tampered: true })
+    const tampered = await emulatorServer.mint({ tampered: true })
     await refused(web.verifyToken(tampered), 'signature_invalid', tampered)
   })
 
   await test('a PEM public key (the publicKey option) verifies without any fetch', async () => {
     const pemAuth = lib.createDynamicAuth({ environmentId, publicKey: initial.publicKeyPem })
-    const session = await pemAuth.verifyToken(await standIn.mint({ sub: 'pem-user' }))
+    const session = await pemAuth.verifyToken(await emulatorServer.mint({ sub: 'pem-user' }))
     equal(session.userId, 'pem-user', 'userId')
   })
 
   await test('publicKey in every form a customer has it: the same key, or the same refusal, as on Node', async () => {
-    const token = await standIn.mint({ sub: 'pem-form-user' })
+    const token = await emulatorServer.mint({ sub: 'pem-form-user' })
     for (const form of initial.keyForms.accepted) {
       const formAuth = lib.createDynamicAuth({ environmentId, publicKey: form.text, tokenCacheSize: 0 })
       equal((await formAuth.verifyToken(token)).userId, 'pem-form-user', `userId with ${form.name}`)
@@ -254,14 +261,14 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
   await test('key_unusable, never jwks_unavailable: a static key the crypto backend fails to import', async () => {
     const failing = { ...lib.webCryptoBackend, name: 'failing', importRsaPublicKey: () => Promise.reject(new Error('import refused')) }
     const broken = lib.createDynamicAuth({ environmentId, publicKey: initial.publicKeyPem, signatureBackend: failing })
-    const token = await standIn.mint()
+    const token = await emulatorServer.mint()
     const error = await refused(broken.verifyToken(token), 'key_unusable', token)
     check(/import refused/.test(error.message), 'the message carries the cause')
     await refused(broken.warmUp(), 'key_unusable')
   })
 
   await test('per-call requiredScopes: present passes, missing is insufficient_scope with missingScopes', async () => {
-    const token = await standIn.mint({ scopes: ['wallet:sign'] })
+    const token = await emulatorServer.mint({ scopes: ['wallet:sign'] })
     const session = await auth.verifyToken(token, { requiredScopes: ['wallet:sign'] })
     check(session.hasScope('wallet:sign'), 'hasScope(wallet:sign)')
     const error = await refused(auth.verifyToken(token, { requiredScopes: ['wallet:sign', 'admin'] }), 'insufficient_scope', token)
@@ -277,7 +284,7 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
 
   await test('token_malformed: not a JWT, padded base64url, a non-string, an oversized token', async () => {
     await refused(auth.verifyToken('not-a-jwt'), 'token_malformed', 'not-a-jwt')
-    const token = await standIn.mint()
+    const token = await emulatorServer.mint()
     const [h, p, s] = token.split('.') as [string, string, string]
     await refused(auth.verifyToken(`${h}==.${p}.${s}`), 'token_malformed', token)
     await refused(auth.verifyToken(`${h}.${p}.${s}.${s}`), 'token_malformed', token)
@@ -286,54 +293,54 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
   })
 
   await test('token_malformed: a token without exp, and one without sub', async () => {
-    const noExp = await standIn.mint({ claims: { exp: null } })
+    const noExp = await emulatorServer.mint({ claims: { exp: null } })
     await refused(auth.verifyToken(noExp), 'token_malformed', noExp)
-    const noSub = await standIn.mint({ claims: { sub: null } })
+    const noSub = await emulatorServer.mint({ claims: { sub: null } })
     await refused(auth.verifyToken(noSub), 'token_malformed', noSub)
   })
 
   await test('token_expired', async () => {
-    const token = await standIn.mint({ expired: true })
+    const token = await emulatorServer.mint({ expired: true })
     const error = await refused(auth.verifyToken(token), 'token_expired', token)
     equal(error.status, 401, 'status')
   })
 
   await test('token_not_active: nbf in the future', async () => {
-    const token = await standIn.mint({ claims: { nbf: Math.floor(Date.now() / 1000) + 3600 } })
+    const token = await emulatorServer.mint({ claims: { nbf: Math.floor(Date.now() / 1000) + 3600 } })
     await refused(auth.verifyToken(token), 'token_not_active', token)
   })
 
   await test('issuer_mismatch', async () => {
-    const token = await standIn.mint({ claims: { iss: `evil.example/${environmentId}` } })
+    const token = await emulatorServer.mint({ claims: { iss: `evil.example/${environmentId}` } })
     await refused(auth.verifyToken(token), 'issuer_mismatch', token)
   })
 
   await test('environment_mismatch: a token of another Dynamic environment', async () => {
-    const token = await standIn.mint({ claims: { environment_id: '00000000-0000-4000-8000-000000000000' } })
+    const token = await emulatorServer.mint({ claims: { environment_id: '00000000-0000-4000-8000-000000000000' } })
     await refused(auth.verifyToken(token), 'environment_mismatch', token)
   })
 
   await test('audience_mismatch', async () => {
     const strict = newAuth({ audience: 'https://app.example' })
-    const ok = await strict.verifyToken(await standIn.mint({ audience: 'https://app.example' }))
+    const ok = await strict.verifyToken(await emulatorServer.mint({ audience: 'https://app.example' }))
     equal(ok.userId, initial.userId, 'userId with the right audience')
-    const token = await standIn.mint({ audience: 'https://evil.example' })
+    const token = await emulatorServer.mint({ audience: 'https://evil.example' })
     await refused(strict.verifyToken(token), 'audience_mismatch', token)
   })
 
   await test('insufficient_scope: MFA pending (no user:basic)', async () => {
-    const token = await standIn.mint({ mfaPending: true })
+    const token = await emulatorServer.mint({ mfaPending: true })
     const error = await refused(auth.verifyToken(token), 'insufficient_scope', token)
     check(error.missingScopes?.includes('user:basic'), 'missingScopes lists user:basic')
   })
 
   await test('session_revoked: a revoked session is refused, other sessions are not', async () => {
     const revoking = newAuth()
-    const token = await standIn.mint({ sid: 'session-to-revoke' })
+    const token = await emulatorServer.mint({ sid: 'session-to-revoke' })
     await revoking.verifyToken(token)
     await revoking.revokeSession('session-to-revoke')
     await refused(revoking.verifyToken(token), 'session_revoked', token)
-    const other = await revoking.verifyToken(await standIn.mint({ sid: 'another-session' }))
+    const other = await revoking.verifyToken(await emulatorServer.mint({ sid: 'another-session' }))
     equal(other.sessionId, 'another-session', 'sessionId of another session')
   })
 
@@ -343,43 +350,42 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
       add: async () => undefined,
       status: () => ({ kind: 'cut-off', entries: 0, connected: false, stale: true, since: Date.now() }),
     }
-    const token = await standIn.mint()
+    const token = await emulatorServer.mint()
     await refused(newAuth({ revocation: cutOff }).verifyToken(token), 'revocation_unavailable', token)
   })
 
   // ---- HTTP requests (Web Request, as Workers, Deno.serve and Bun.serve hand them over) ----
 
   await test('authenticate(Request): a Bearer token or the Dynamic cookie yields the session', async () => {
-    const token = await standIn.mint({ sub: 'http-user' })
-    const byHeader = await auth.authenticate(new Request('https://api.example/me', { headers: { authorization: `Bearer ${token}` } }))
+    const token = await emulatorServer.mint({ sub: 'http-user' })
+    const byHeader = await lib.authenticate(auth, new Request('https://api.example/me', { headers: { authorization: `Bearer ${token}` } }))
     equal(byHeader.userId, 'http-user', 'userId from the Authorization header')
-    const byCookie = await auth.authenticate(new Request('https://api.example/me', { headers: { cookie: `theme=dark; DYNAMIC_JWT_TOKEN=${token}` } }))
+    const byCookie = await lib.authenticate(auth, new Request('https://api.example/me', { headers: { cookie: `theme=dark; DYNAMIC_JWT_TOKEN=${token}` } }))
     equal(byCookie.userId, 'http-user', 'userId from the cookie')
-    await refused(auth.authenticate(new Request('https://api.example/me')), 'token_missing')
-    equal(await auth.authenticate(new Request('https://api.example/me'), { optional: true }), undefined, 'optional mode without a token')
+    await refused(lib.authenticate(auth, new Request('https://api.example/me')), 'token_missing')
+    equal(await lib.authenticate(auth, new Request('https://api.example/me'), { optional: true }), undefined, 'optional mode without a token')
   })
 
   await test('invalid_request: a token in both the header and the query string', async () => {
-    const token = await standIn.mint()
+    const token = await emulatorServer.mint()
     const request = new Request(`https://api.example/me?access_token=${token}`, { headers: { authorization: `Bearer ${token}` } })
-    const error = await refused(auth.authenticate(request, { queryParam: 'access_token' }), 'invalid_request', token)
+    const error = await refused(lib.authenticate(auth, request, { queryParam: 'access_token' }), 'invalid_request', token)
     equal(error.status, 400, 'status')
   })
 
   await test('origin_not_allowed: a cookie-authenticated POST from another site (CSRF)', async () => {
-    const token = await standIn.mint()
+    const token = await emulatorServer.mint()
     const headers = { cookie: `DYNAMIC_JWT_TOKEN=${token}`, origin: 'https://evil.example' }
     const options = { allowedOrigins: ['https://app.example'] }
-    await refused(auth.authenticate(new Request('https://api.example/transfer', { method: 'POST', headers }), options), 'origin_not_allowed', token)
+    await refused(lib.authenticate(auth, new Request('https://api.example/transfer', { method: 'POST', headers }), options), 'origin_not_allowed', token)
     const allowed = new Request('https://api.example/transfer', { method: 'POST', headers: { ...headers, origin: 'https://app.example' } })
-    equal((await auth.authenticate(allowed, options)).userId, initial.userId, 'userId from an allowed origin')
+    equal((await lib.authenticate(auth, allowed, options)).userId, initial.userId, 'userId from an allowed origin')
   })
 
   await test('dynamic-guard/fetch: a protected handler gets the session; refusals follow RFC 6750', async () => {
-    const guard = fetchAdapter.dynamicAuth(auth)
-    const handler = guard.protect((_request, session) => Response.json({ userId: session.userId }))
+    const handler = fetchAdapter.withDynamicAuth((_request, session) => Response.json({ userId: session.userId }), auth)
     const url = 'https://api.example/me'
-    const token = await standIn.mint({ sub: 'adapter-user' })
+    const token = await emulatorServer.mint({ sub: 'adapter-user' })
     const ok = await handler(new Request(url, { headers: { authorization: `Bearer ${token}` } }))
     equal(ok.status, 200, 'status with a valid token')
     equal(((await ok.json()) as { userId: string }).userId, 'adapter-user', 'userId seen by the handler')
@@ -389,24 +395,24 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
     check(/^Bearer realm=/.test(anonymous.headers.get('www-authenticate') ?? ''), 'WWW-Authenticate: Bearer realm=... without a token')
     check(!/error=/.test(anonymous.headers.get('www-authenticate') ?? ''), 'no error attribute without a token (RFC 6750 §3.1)')
 
-    const tampered = await standIn.mint({ tampered: true })
+    const tampered = await emulatorServer.mint({ tampered: true })
     const bad = await handler(new Request(url, { headers: { authorization: `Bearer ${tampered}` } }))
     equal(bad.status, 401, 'status with a tampered token')
     check(/error="invalid_token"/.test(bad.headers.get('www-authenticate') ?? ''), 'error="invalid_token" for a tampered token')
     check(!(await bad.text()).includes(tampered), 'the refusal body does not echo the token')
 
-    const scoped = fetchAdapter.dynamicAuth(auth, fetchAdapter.requireScopes('wallet:sign')).protect(() => new Response('signed'))
+    const scoped = fetchAdapter.requireScopes('wallet:sign')(() => new Response('signed'), auth)
     const forbidden = await scoped(new Request(url, { headers: { authorization: `Bearer ${token}` } }))
     equal(forbidden.status, 403, 'status without the required scope')
     check(/error="insufficient_scope"/.test(forbidden.headers.get('www-authenticate') ?? ''), 'error="insufficient_scope"')
-    const allowed = await scoped(new Request(url, { headers: { authorization: `Bearer ${await standIn.mint({ scopes: ['wallet:sign'] })}` } }))
+    const allowed = await scoped(new Request(url, { headers: { authorization: `Bearer ${await emulatorServer.mint({ scopes: ['wallet:sign'] })}` } }))
     equal(allowed.status, 200, 'status with the required scope')
   })
 
   // ---- attacks ----
 
   await test('attack: alg none (any case, with or without a signature) is refused', async () => {
-    const payload = decodeSegment((await standIn.mint()).split('.')[1]!)
+    const payload = decodeSegment((await emulatorServer.mint()).split('.')[1]!)
     for (const alg of ['none', 'None', 'NONE']) {
       const unsigned = `${base64url(JSON.stringify({ alg, typ: 'JWT', kid: initial.kid }))}.${base64url(JSON.stringify(payload))}`
       await refused(auth.verifyToken(`${unsigned}.${base64url('x')}`), 'algorithm_not_allowed', unsigned)
@@ -417,7 +423,7 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
   })
 
   await test('attack: HS256 signed with the public key as the HMAC secret is refused', async () => {
-    const payload = decodeSegment((await standIn.mint()).split('.')[1]!)
+    const payload = decodeSegment((await emulatorServer.mint()).split('.')[1]!)
     const pemAuth = lib.createDynamicAuth({ environmentId, publicKey: initial.publicKeyPem })
     const jwk = (await (await fetch(jwksUrl)).json()) as { keys: Array<{ n: string }> }
     for (const secret of [initial.publicKeyPem, initial.publicKeyPem.trim(), jwk.keys[0]!.n]) {
@@ -431,7 +437,7 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
   })
 
   await test('attack: other algorithms (RS512, PS256, ES256) are refused before any key lookup', async () => {
-    const token = await standIn.mint()
+    const token = await emulatorServer.mint()
     const [, p, s] = token.split('.')
     for (const alg of ['RS512', 'PS256', 'ES256', 'rs256']) {
       const forged = `${base64url(JSON.stringify({ alg, kid: initial.kid }))}.${p}.${s}`
@@ -441,24 +447,24 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
 
   await test('attack: a wrong kid is key_not_found; a kid a fetch did not list is remembered, and old tokens cause no fetch', async () => {
     const guarded = newAuth()
-    await guarded.verifyToken(await standIn.mint())
-    const before = (await standIn.state()).jwksRequests
-    const made = await standIn.mint({ header: { kid: 'unknown-kid-fresh' } })
+    await guarded.verifyToken(await emulatorServer.mint())
+    const before = (await emulatorServer.state()).jwksRequests
+    const made = await emulatorServer.mint({ header: { kid: 'unknown-kid-fresh' } })
     await refused(guarded.verifyToken(made), 'key_not_found', made)
     for (let i = 0; i < 5; i++) await refused(guarded.verifyToken(made), 'key_not_found', made)
-    check((await standIn.state()).jwksRequests - before === 1, 'a fresh token of an unknown kid causes one fetch, and the kid is then remembered')
+    check((await emulatorServer.state()).jwksRequests - before === 1, 'a fresh token of an unknown kid causes one fetch, and the kid is then remembered')
     const issuedEarlier = Math.floor(Date.now() / 1000) - 3600
     for (let i = 0; i < 20; i++) {
-      const token = await standIn.mint({ header: { kid: `unknown-kid-${i}` }, claims: { iat: issuedEarlier } })
+      const token = await emulatorServer.mint({ header: { kid: `unknown-kid-${i}` }, claims: { iat: issuedEarlier } })
       await refused(guarded.verifyToken(token), 'key_not_found', token)
     }
-    check((await standIn.state()).jwksRequests - before === 1, 'twenty tokens issued before the keys were fetched, of unlisted kids, cause no fetch')
+    check((await emulatorServer.state()).jwksRequests - before === 1, 'twenty tokens issued before the keys were fetched, of unlisted kids, cause no fetch')
   })
 
   await test('attack: a tampered payload or a truncated signature is signature_invalid', async () => {
-    const tampered = await standIn.mint({ tampered: true })
+    const tampered = await emulatorServer.mint({ tampered: true })
     await refused(auth.verifyToken(tampered), 'signature_invalid', tampered)
-    const token = await standIn.mint()
+    const token = await emulatorServer.mint()
     const [h, p, s] = token.split('.') as [string, string, string]
     const truncated = `${h}.${p}.${base64url(decodeBytes(s).subarray(0, -1))}`
     await refused(auth.verifyToken(truncated), 'signature_invalid', truncated)
@@ -468,14 +474,14 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
   })
 
   await test('attack: headers that point at keys (jku, x5u, jwk, x5c) are refused', async () => {
-    for (const header of [{ jku: `${standInOrigin}/evil-jwks` }, { x5u: `${standInOrigin}/evil.pem` }, { jwk: { kty: 'RSA', n: 'AQAB', e: 'AQAB' } }, { x5c: ['AAAA'] }]) {
-      const token = await standIn.mint({ header })
+    for (const header of [{ jku: `${emulatorOrigin}/evil-jwks` }, { x5u: `${emulatorOrigin}/evil.pem` }, { jwk: { kty: 'RSA', n: 'AQAB', e: 'AQAB' } }, { x5c: ['AAAA'] }]) {
+      const token = await emulatorServer.mint({ header })
       await refused(auth.verifyToken(token), 'token_malformed', token)
     }
   })
 
   await test('attack: a token signed for another environment by this key is refused', async () => {
-    const token = await standIn.mint({ claims: { iss: `app.dynamicauth.com/00000000-0000-4000-8000-000000000000`, environment_id: '00000000-0000-4000-8000-000000000000' } })
+    const token = await emulatorServer.mint({ claims: { iss: `app.dynamicauth.com/00000000-0000-4000-8000-000000000000`, environment_id: '00000000-0000-4000-8000-000000000000' } })
     await refused(auth.verifyToken(token), 'environment_mismatch', token)
   })
 
@@ -483,16 +489,16 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
 
   await test('rotation: a new key is picked up, and a key removed from the JWKS is dropped', async () => {
     const rotating = newAuth({ jwksCooldown: 0 })
-    const oldToken = await standIn.mint({ sub: 'before-rotation' })
+    const oldToken = await emulatorServer.mint({ sub: 'before-rotation' })
     equal((await rotating.verifyToken(oldToken)).userId, 'before-rotation', 'old token before rotation')
-    const secondKid = await standIn.rotate(true)
-    const newToken = await standIn.mint({ sub: 'after-rotation' })
+    const secondKid = await emulatorServer.rotate(true)
+    const newToken = await emulatorServer.mint({ sub: 'after-rotation' })
     equal(decodeSegment(newToken.split('.')[0]!).kid, secondKid, 'the new token carries the new kid')
     equal((await rotating.verifyToken(newToken)).userId, 'after-rotation', 'new token after rotation')
     equal((await rotating.verifyToken(oldToken)).userId, 'before-rotation', 'old token while its key is still published')
     check(rotating.keyStatus().kids.includes(secondKid), 'keyStatus lists the new kid')
-    await standIn.rotate(false) // only the newest key stays published
-    const thirdToken = await standIn.mint({ sub: 'second-rotation' })
+    await emulatorServer.rotate(false) // only the newest key stays published
+    const thirdToken = await emulatorServer.mint({ sub: 'second-rotation' })
     equal((await rotating.verifyToken(thirdToken)).userId, 'second-rotation', 'token of the third key')
     await refused(rotating.verifyToken(oldToken), 'key_not_found', oldToken)
     await refused(rotating.verifyToken(newToken), 'key_not_found', newToken)
@@ -502,8 +508,8 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
 
   await test('JWKS outage with nothing cached: jwks_unavailable (503, retryAfter), then recovery', async () => {
     const cold = newAuth({ jwksMaxBackoff: 0 })
-    const token = await standIn.mint({ sub: 'outage-user' })
-    await standIn.outage({ mode: 'status', status: 503 })
+    const token = await emulatorServer.mint({ sub: 'outage-user' })
+    await emulatorServer.outage({ mode: 'status', status: 503 })
     try {
       const error = await refused(cold.verifyToken(token), 'jwks_unavailable', token)
       equal(error.status, 503, 'status')
@@ -511,7 +517,7 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
       await refused(cold.warmUp(), 'jwks_unavailable')
       check(cold.keyStatus().consecutiveFailures >= 1, 'keyStatus counts the failures')
     } finally {
-      await standIn.outage({ mode: 'off' })
+      await emulatorServer.outage({ mode: 'off' })
     }
     equal((await cold.verifyToken(token)).userId, 'outage-user', 'userId once the JWKS is back')
   })
@@ -519,26 +525,26 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
   await test('JWKS outage with keys cached: tokens keep verifying from the stale keys', async () => {
     const warm = newAuth({ jwksCacheMaxAge: 10, tokenCacheSize: 0 })
     await warm.warmUp()
-    await standIn.outage({ mode: 'status', status: 500 })
+    await emulatorServer.outage({ mode: 'status', status: 500 })
     try {
       await wait(50) // past the 10 ms max age, so that the keys are stale
       for (let i = 0; i < 3; i++) {
-        const session = await warm.verifyToken(await standIn.mint({ sub: `stale-${i}` }))
+        const session = await warm.verifyToken(await emulatorServer.mint({ sub: `stale-${i}` }))
         equal(session.userId, `stale-${i}`, 'userId during the outage')
       }
     } finally {
-      await standIn.outage({ mode: 'off' })
+      await emulatorServer.outage({ mode: 'off' })
     }
   })
 
   await test('JWKS outage by a server that never answers: jwks_unavailable after jwksTimeout', async () => {
     const hung = newAuth({ jwksTimeout: 300, jwksMaxBackoff: 0 })
-    const token = await standIn.mint()
-    await standIn.outage({ mode: 'hang' })
+    const token = await emulatorServer.mint()
+    await emulatorServer.outage({ mode: 'hang' })
     try {
       await refused(hung.verifyToken(token), 'jwks_unavailable', token)
     } finally {
-      await standIn.outage({ mode: 'off' })
+      await emulatorServer.outage({ mode: 'off' })
     }
   })
 
@@ -557,7 +563,7 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, s
   })
 
   await test('decodeUnverified reads a token without verifying it', async () => {
-    const token = await standIn.mint({ sub: 'decoded-user' })
+    const token = await emulatorServer.mint({ sub: 'decoded-user' })
     const decoded = lib.decodeUnverified(token) as { header: { kid?: unknown }; payload: { sub?: unknown } }
     equal(decoded.payload.sub, 'decoded-user', 'payload.sub')
   })

@@ -1,7 +1,8 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { createDynamicAuth, type KeyStoreEvent } from '../../src/index.js'
+import { createDynamicAuth } from '../../src/index.js'
+import { type KeyStoreEvent } from '../../src/extend.js'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
 import { deadUrl, failWith, hang, rejectsWith, startJwksServer, type JwksServer } from '../support/jwks-server.js'
 

@@ -1,17 +1,10 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createPublicKey } from 'node:crypto'
-import {
-  createDynamicAuth,
-  DynamicAuthConfigError,
-  DynamicAuthError,
-  ERROR_CODES,
-  ERROR_STATUS,
-  isDynamicAuthError,
-  type DynamicAuth,
-} from '../../src/index.js'
+import { createDynamicAuth, DynamicAuthConfigError, DynamicAuthError, ERROR_CODES, ERROR_STATUS, isDynamicAuthError, type DynamicAuth } from '../../src/index.js'
 import { createTestIssuer, TEST_USER_ID, type TestIssuer, type TestIssuerServer } from '../../src/testing/index.js'
 import { encodeBase64url } from '../../src/parse/base64url.js'
+import { resolveOptions } from '../../src/options.js'
 import { rejectsWith } from '../support/jwks-server.js'
 
 const OTHER_ENVIRONMENT = '11111111-2222-4333-8444-555555555555'
@@ -227,10 +220,11 @@ describe('options are validated at start-up', () => {
 
   it('defaults the JWKS URL to Dynamic\'s endpoint for the environment and lowercases the id', () => {
     const auth = createDynamicAuth({ environmentId: ok.toUpperCase() })
-    assert.equal(auth.config.environmentId, ok)
-    assert.deepEqual(auth.config.keySource, { kind: 'remote', url: `https://app.dynamic.xyz/api/v0/sdk/${ok}/.well-known/jwks` })
-    assert.deepEqual(auth.config.issuers, [`app.dynamicauth.com/${ok}`, `app.dynamic.xyz/${ok}`])
-    assert.deepEqual(auth.config.requiredScopes, ['user:basic'])
+    assert.equal(auth.environmentId, ok)
+    assert.deepEqual(auth.requiredScopes, ['user:basic'])
+    const config = resolveOptions({ environmentId: ok.toUpperCase() })
+    assert.deepEqual(config.keySource, { kind: 'remote', url: `https://app.dynamic.xyz/api/v0/sdk/${ok}/.well-known/jwks` })
+    assert.deepEqual(config.issuers, [`app.dynamicauth.com/${ok}`, `app.dynamic.xyz/${ok}`])
   })
 
   it('allows plain http only on loopback, or loudly when explicitly allowed', (t) => {

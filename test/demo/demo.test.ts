@@ -42,7 +42,7 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     assert.ok(existsSync(CHROMIUM_PATH), `Chromium is not at ${CHROMIUM_PATH}: install Debian's chromium package (apt-get install chromium).`)
     demo = await startDemo({ port: 0 })
     pageOrigin = new URL(demo.url).origin
-    dynamicOrigin = demo.standIn.origin
+    dynamicOrigin = demo.emulatorServer.origin
     assert.notEqual(pageOrigin, dynamicOrigin, 'the page and the local Dynamic must be two origins, so that CORS is exercised')
     browser = await launchChromium()
     context = await browser.newContext()
@@ -129,14 +129,14 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     return page.$$eval('#claims tr', (rows, claim) => (rows as HTMLTableRowElement[]).find((row) => row.cells[0]?.textContent === claim)?.querySelector('.when')?.textContent ?? '', name)
   }
   async function jwksKeyCount(): Promise<number> {
-    return ((await (await fetch(demo.standIn.jwksUrl)).json()) as { keys: unknown[] }).keys.length
+    return ((await (await fetch(demo.emulatorServer.jwksUrl)).json()) as { keys: unknown[] }).keys.length
   }
   async function dynamicCookie() {
     return (await context.cookies(pageOrigin)).find((cookie) => cookie.name === 'DYNAMIC_JWT_TOKEN')
   }
   const claimsOf = (jwt: string): Record<string, unknown> => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'))
   async function lastCode(address: string): Promise<string> {
-    const response = await fetch(`${demo.standIn.otpUrl}?email=${encodeURIComponent(address)}`)
+    const response = await fetch(`${demo.emulatorServer.otpUrl}?email=${encodeURIComponent(address)}`)
     assert.equal(response.status, 200)
     return ((await response.json()) as { code: string }).code
   }
@@ -221,7 +221,7 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     assert.deepEqual(await checkStatuses(), { format: 'pass', signature: 'pass', expiry: 'pass', issuer: 'pass', environment: 'pass', scope: 'pass' })
 
     token = (await page.locator('#token-raw').textContent()) ?? ''
-    const auth = createDynamicAuth({ environmentId: demo.environmentId, jwksUrl: demo.standIn.jwksUrl })
+    const auth = createDynamicAuth({ environmentId: demo.environmentId, jwksUrl: demo.emulatorServer.jwksUrl })
     const session = await auth.verifyToken(token)
     assert.equal(session.tokenKind, 'access')
     assert.ok(session.scopes.includes('user:basic'))
@@ -351,7 +351,7 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     const shownToken = (await page.locator('#token-raw').textContent()) ?? ''
     assert.equal(claimsOf(shownToken).iss, `app.dynamicauth.com/${OTHER_ENVIRONMENT_ID}`)
     const kid = (JSON.parse(Buffer.from(shownToken.split('.')[0]!, 'base64url').toString('utf8')) as { kid: string }).kid
-    assert.ok(!((await (await fetch(demo.standIn.jwksUrl)).json()) as { keys: Array<{ kid: string }> }).keys.some((key) => key.kid === kid))
+    assert.ok(!((await (await fetch(demo.emulatorServer.jwksUrl)).json()) as { keys: Array<{ kid: string }> }).keys.some((key) => key.kid === kid))
     const checks = await checkStatuses()
     assert.equal(checks.signature, 'fail')
     assert.equal(checks.environment, 'fail')
@@ -370,7 +370,7 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
   })
 
   test('cookie mode: with the client\'s storage wiped, a reload gets the session back through the cookie alone (refresh, same originalSid)', async () => {
-    const before = await createDynamicAuth({ environmentId: demo.environmentId, jwksUrl: demo.standIn.jwksUrl }).verifyToken(token)
+    const before = await createDynamicAuth({ environmentId: demo.environmentId, jwksUrl: demo.emulatorServer.jwksUrl }).verifyToken(token)
     // Only the cookie is left: no token in the client's storage to send as Bearer.
     await page.evaluate(() => localStorage.clear())
     const seen = requests.length
@@ -382,7 +382,7 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     assert.ok(refresh, 'the client refreshed the session while it initialised')
     assert.deepEqual({ cookie: refresh.cookie, bearer: refresh.bearer, origin: refresh.origin }, { cookie: true, bearer: false, origin: pageOrigin })
     const refreshed = (await page.locator('#token-raw').textContent()) ?? ''
-    const session = await createDynamicAuth({ environmentId: demo.environmentId, jwksUrl: demo.standIn.jwksUrl }).verifyToken(refreshed)
+    const session = await createDynamicAuth({ environmentId: demo.environmentId, jwksUrl: demo.emulatorServer.jwksUrl }).verifyToken(refreshed)
     assert.equal(session.userId, before.userId)
     assert.notEqual(session.sessionId, before.sessionId, 'a refresh starts a new sid')
     assert.equal(session.claims.originalSid ?? session.sessionId, before.claims.originalSid ?? before.sessionId)
@@ -404,7 +404,7 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     assert.ok(revoke, 'logout posted revoke to the local Dynamic')
     assert.equal(await dynamicCookie(), undefined)
     // The local Dynamic reports the session revoked to whoever asks.
-    const check = await fetch(`${demo.standIn.apiBaseUrl}/sdk/${demo.environmentId}/session`, { headers: { authorization: `Bearer ${token}` } })
+    const check = await fetch(`${demo.emulatorServer.apiBaseUrl}/sdk/${demo.environmentId}/session`, { headers: { authorization: `Bearer ${token}` } })
     assert.equal(check.status, 401)
     await page.click('#call-me-cookie')
     await page.waitForFunction(() => document.getElementById('answer-body')?.textContent?.includes('token_missing'))
@@ -437,8 +437,8 @@ describe('the demo page in headless Chromium, signing in with the injected test 
   before(async () => {
     demo = await startDemo({ port: 0 })
     pageOrigin = new URL(demo.url).origin
-    dynamicOrigin = demo.standIn.origin
-    auth = createDynamicAuth({ environmentId: demo.environmentId, jwksUrl: demo.standIn.jwksUrl })
+    dynamicOrigin = demo.emulatorServer.origin
+    auth = createDynamicAuth({ environmentId: demo.environmentId, jwksUrl: demo.emulatorServer.jwksUrl })
     browser = await launchChromium()
     page = await (await browser.newContext({ viewport: { width: 1360, height: 1100 } })).newPage()
     page.setDefaultTimeout(90_000)

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
 import { startDemo, type RunningDemo } from '../../demo/app.js'
 import { CHROMIUM_PATH, launchChromium } from '../../demo/chromium.js'
-import { METRIC_NAMES } from '../../src/index.js'
+import { METRIC_NAMES } from '../../src/telemetry.js'
 
 /** The Prometheus name of an OpenTelemetry metric name (dots to underscores; counters end in `_total`). */
 const prometheusName = (name: string, counter: boolean) => `${name.replace(/\./g, '_')}${counter ? '_total' : ''}`

@@ -53,7 +53,7 @@ describe('the emulator over HTTP', () => {
   })
   after(() => server.close())
 
-  test('the server describes itself; the stand-in endpoints still answer', async () => {
+  test('the server describes itself; the emulator endpoints still answer', async () => {
     assert.equal(server.apiBaseUrl, `${server.origin}/api/v0`)
     assert.equal(server.otpUrl, `${server.origin}/emulator/otp`)
     assert.equal(server.environmentId, env)

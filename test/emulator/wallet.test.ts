@@ -114,7 +114,7 @@ async function me(app: App, token: string): Promise<{ status: number; body: Reco
   return { status: response.status, body: (await response.json()) as Record<string, unknown> }
 }
 
-/** A credential as Dynamic's API and its tokens list it (the stand-in's sign-in answer has the same). */
+/** A credential as Dynamic's API and its tokens list it (the emulator's sign-in answer has the same). */
 type Credential = SignInCredential
 
 describe('wallet sign-in, linking and unlinking through Dynamic\'s client', () => {

@@ -5,7 +5,8 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createDynamicAuth, METRIC_NAMES, TELEMETRY_ATTRIBUTES as A, type DynamicAuth } from '../../src/index.js'
+import { createDynamicAuth, type DynamicAuth } from '../../src/index.js'
+import { METRIC_NAMES, TELEMETRY_ATTRIBUTES as A } from '../../src/telemetry.js'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
 import { failWith, hang, startJwksServer, type JwksServer } from '../support/jwks-server.js'
 import { metricsHarness, total, type MetricsHarness } from './otel.js'

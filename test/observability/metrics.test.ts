@@ -5,8 +5,11 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createDynamicAuth, ERROR_CODES, METRIC_NAMES, TELEMETRY_ATTRIBUTES, webCryptoBackend, type DynamicAuth, type DynamicAuthOptions, type RevocationStore } from '../../src/index.js'
+import { createDynamicAuth, ERROR_CODES, type DynamicAuth, type DynamicAuthOptions } from '../../src/index.js'
+import { webCryptoBackend, type RevocationStore } from '../../src/extend.js'
+import { METRIC_NAMES, TELEMETRY_ATTRIBUTES } from '../../src/telemetry.js'
 import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '../../src/testing/index.js'
+import { authenticate } from '../../src/http/index.js'
 import { metricsHarness, total, type MetricsHarness, type Point } from './otel.js'
 
 const AUDIENCE = 'http://localhost:3000'
@@ -69,9 +72,9 @@ describe('metrics', () => {
     await auth.revokeSession('session-revoked')
     await expect('session_revoked', auth.verifyToken(revoked)) // refused on the cached path
     // Refusals of the HTTP layer, before verification.
-    await expect('token_missing', auth.authenticate(new Request('http://api.test/me')))
-    await expect('invalid_request', auth.authenticate(new Request(`http://api.test/me?access_token=${access}`, { headers: { authorization: `Bearer ${access}` } }), { queryParam: 'access_token' }))
-    await expect('origin_not_allowed', auth.authenticate(new Request('http://api.test/transfer', { method: 'POST', headers: { cookie: `DYNAMIC_JWT_TOKEN=${access}`, origin: 'https://evil.example' } })))
+    await expect('token_missing', authenticate(auth, new Request('http://api.test/me')))
+    await expect('invalid_request', authenticate(auth, new Request(`http://api.test/me?access_token=${access}`, { headers: { authorization: `Bearer ${access}` } }), { queryParam: 'access_token' }))
+    await expect('origin_not_allowed', authenticate(auth, new Request('http://api.test/transfer', { method: 'POST', headers: { cookie: `DYNAMIC_JWT_TOKEN=${access}`, origin: 'https://evil.example' } })))
     // Faults of the server side, on verifiers of their own (same meter provider, same environment).
     await expect('jwks_unavailable', make({ jwksUrl: `${server.origin}/nothing-here`, jwksMaxBackoff: 0 }).verifyToken(mint()))
     const unusable = { ...webCryptoBackend, importRsaPublicKey: () => Promise.reject(new Error('this runtime cannot import RSA keys')) }

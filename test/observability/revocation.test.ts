@@ -6,7 +6,8 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createClient } from 'redis'
-import { createDynamicAuth, METRIC_NAMES, TELEMETRY_ATTRIBUTES, type DynamicAuth } from '../../src/index.js'
+import { createDynamicAuth, type DynamicAuth } from '../../src/index.js'
+import { METRIC_NAMES, TELEMETRY_ATTRIBUTES } from '../../src/telemetry.js'
 import { createRedisRevocationStore, type RedisRevocationStore } from '../../src/redis/index.js'
 import { createTestIssuer } from '../../src/testing/index.js'
 import { startRedisServer, type RedisServer } from '../fleet/redis-server.js'
@@ -82,7 +83,7 @@ describe('revocation store metrics and health (Redis)', () => {
     try {
       await waitFor('the freeze to be noticed', () => !auth.revocationStatus().connected)
       const points = await harness.collect()
-      assert.equal(total(points, METRIC_NAMES.revocationConnected, { [TELEMETRY_ATTRIBUTES.environmentId]: auth.config.environmentId }), 0)
+      assert.equal(total(points, METRIC_NAMES.revocationConnected, { [TELEMETRY_ATTRIBUTES.environmentId]: auth.environmentId }), 0)
       await waitFor('staleness', () => auth.health().revocation.state === 'stale_serving')
       assert.equal(auth.health().status, 'degraded')
     } finally {

@@ -1,7 +1,8 @@
 /** Webhook deliveries counted by event name and outcome, with the real metrics SDK. */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createDynamicAuth, METRIC_NAMES, TELEMETRY_ATTRIBUTES as A } from '../../src/index.js'
+import { createDynamicAuth } from '../../src/index.js'
+import { METRIC_NAMES, TELEMETRY_ATTRIBUTES as A } from '../../src/telemetry.js'
 import { createDynamicWebhooks, signWebhookBody } from '../../src/webhooks/index.js'
 import { createTestIssuer } from '../../src/testing/index.js'
 import { metricsHarness, total } from './otel.js'
@@ -21,7 +22,7 @@ describe('webhook metrics', () => {
         },
         telemetry: { meterProvider: harness.provider },
       })
-      const body = (messageId: string, eventName: string, data: object = {}) => JSON.stringify({ messageId, eventName, environmentId: auth.config.environmentId, data })
+      const body = (messageId: string, eventName: string, data: object = {}) => JSON.stringify({ messageId, eventName, environmentId: auth.environmentId, data })
       const send = (raw: string, signature = signWebhookBody(SECRET, raw)) => webhooks.handle(raw, signature)
 
       assert.equal((await send(body('m1', 'user.session.revoked', { sessionId: 'session-x' }))).status, 200)
@@ -50,7 +51,7 @@ describe('webhook metrics', () => {
       assert.ok(!points.some((p) => Object.values(p.attributes).includes('attacker.named.this')))
       // Like every metric, it carries the environment the endpoint accepts.
       const deliveries = points.filter((p) => p.name === METRIC_NAMES.webhooksReceived)
-      assert.ok(deliveries.length > 0 && deliveries.every((p) => p.attributes[A.environmentId] === auth.config.environmentId), 'every delivery counted with the environment id')
+      assert.ok(deliveries.length > 0 && deliveries.every((p) => p.attributes[A.environmentId] === auth.environmentId), 'every delivery counted with the environment id')
     } finally {
       await harness.shutdown()
     }

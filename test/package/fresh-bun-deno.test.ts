@@ -10,14 +10,14 @@ import { runtimeBinary } from '../conformance/runtime-host.js'
 import { createFreshApp, secondsSince, type FreshApp } from './fresh-app.js'
 
 const script = (runtime: string) => `import { createDynamicAuth } from 'dynamic-guard'
-import { dynamicAuth } from 'dynamic-guard/fetch'
+import { withDynamicAuth } from 'dynamic-guard/fetch'
 import { createTestIssuer } from 'dynamic-guard/testing'
 
 const issuer = createTestIssuer()
 const auth = createDynamicAuth(issuer.authOptions())
 const session = await auth.verifyToken(issuer.mint())
 const refused = await auth.verifyToken(issuer.mint({ mfaPending: true })).then(() => 'accepted', (error: { code: string }) => error.code)
-const handler = dynamicAuth(auth).protect((_request, s) => Response.json({ userId: s.userId }))
+const handler = withDynamicAuth((_request, s) => Response.json({ userId: s.userId }), auth)
 const answer = await handler(new Request('http://127.0.0.1/me', { headers: { authorization: 'Bearer ' + issuer.mint() } }))
 const anonymous = await handler(new Request('http://127.0.0.1/me'))
 console.log('RESULT ' + JSON.stringify({ runtime: ${JSON.stringify(runtime)}, userId: session.userId, refused, status: answer.status, body: await answer.json(), anonymous: anonymous.status, resolved: import.meta.resolve('dynamic-guard') }))

@@ -22,7 +22,10 @@ import { dynamicAuthPlugin } from 'dynamic-guard/fastify'
 import { dynamicAuth as honoAuth, type DynamicAuthEnv } from 'dynamic-guard/hono'
 import { dynamicAuth as koaAuth } from 'dynamic-guard/koa'
 import { withDynamicAuth } from 'dynamic-guard/next'
-import { dynamicAuth as fetchAuth } from 'dynamic-guard/fetch'
+import { withDynamicAuth as fetchAuth } from 'dynamic-guard/fetch'
+import { webCryptoBackend } from 'dynamic-guard/extend'
+import { METRIC_NAMES } from 'dynamic-guard/telemetry'
+import { authenticate } from 'dynamic-guard/http'
 import { createTestIssuer } from 'dynamic-guard/testing'
 import type * as Redis from 'dynamic-guard/redis'
 import type * as Webhooks from 'dynamic-guard/webhooks'
@@ -72,10 +75,12 @@ export function apps(): unknown[] {
     return Response.json({ userId: session.userId, wrong })
   }, auth)
 
-  const guard = fetchAuth(auth)
+  const guard = fetchAuth((_request, session) => Response.json({ userId: session.userId }), auth)
+  const extension: string = webCryptoBackend.name + METRIC_NAMES.verifications
+  const byHand: Promise<DynamicSession> = authenticate(auth, new Request('https://api.example/'))
   const refused: DynamicAuthError | undefined = undefined
   const stores: Array<keyof typeof Redis | keyof typeof Webhooks> = []
-  return [app, fastify, hono, koa, GET, guard, refused, stores]
+  return [app, fastify, hono, koa, GET, guard, refused, stores, extension, byHand]
 }
 `
 

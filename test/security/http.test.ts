@@ -159,11 +159,10 @@ const ADAPTERS: Record<string, Starter> = {
   },
   async fetch(auth, options) {
     const m = await loadSource<typeof import('../../src/adapters/fetch.js')>('adapters/fetch.ts')
-    const guard = m.dynamicAuth(auth, options)
-    return serveFetch(guard.protect((_request, session) => new Response(json(session), { headers: { 'content-type': 'application/json' } })))
+    return serveFetch(m.withDynamicAuth((_request, session) => new Response(json(session), { headers: { 'content-type': 'application/json' } }), auth, options))
   },
   async 'node:http (protectNodeHandler)'(auth, options) {
-    const { protectNodeHandler } = await loadSource<typeof import('../../src/index.js')>('index.ts')
+    const { protectNodeHandler } = await loadSource<typeof import('../../src/http/index.js')>('http/index.ts')
     const handler = protectNodeHandler((_req: IncomingMessage, res: ServerResponse, session) => void res.writeHead(200, { 'content-type': 'application/json' }).end(json(session)), auth, options)
     const { createServer } = await import('node:http')
     return listenNode(createServer((req, res) => void handler(req, res).catch(() => res.writeHead(500).end())))

@@ -17,11 +17,13 @@ function load<T>(path: string): Promise<T> {
 }
 
 const core = await load<typeof import('../../src/index.js')>('index.ts')
+const extend = await load<typeof import('../../src/extend.js')>('extend.ts')
 const base64url = await load<typeof import('../../src/parse/base64url.js')>('parse/base64url.ts')
 const jwk = await load<typeof import('../../src/keys/jwk.js')>('keys/jwk.ts')
 const node = await load<typeof import('../../src/signature/node.js')>('signature/node.ts')
 
-export const { createDynamicAuth, DynamicAuthError, DynamicAuthConfigError, isDynamicAuthError, webCryptoBackend } = core
+export const { createDynamicAuth, DynamicAuthError, DynamicAuthConfigError, isDynamicAuthError } = core
+export const { webCryptoBackend } = extend
 /** The environment the tests' verifiers are bound to. */
 export const TEST_ENVIRONMENT_ID = '2762a57b-faa4-41ce-9f16-abff9300e2c9'
 /** Another environment (a replay source). */

@@ -59,26 +59,17 @@ describe('pool scheduler', () => {
   })
 
   it('keeps the pool filled while calls overlap, however slow its answers (no timing gate)', async () => {
-    const { ran, scheduler } = recording({ poolTarget: 4, helpPerTurn: 0 }, (resolve) => setTimeout(resolve, 20))
+    const { ran, scheduler } = recording({ poolTarget: 4 }, (resolve) => setTimeout(resolve, 20))
     const results = await Promise.all(Array.from({ length: 40 }, () => scheduler.verify('ok', 'ok', new Uint8Array())))
     assert.ok(results.every((r) => r === true))
     assert.equal(ran.here, 1, 'only the first call of the burst, before any overlap, ran here')
     assert.equal(ran.pool, 39)
   })
 
-  it('helps from this thread at most helpPerTurn times per turn while the pool is full', async () => {
-    const { where, scheduler } = recording({ poolTarget: 2, helpPerTurn: 1, maxInFlight: 64 })
-    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => scheduler.verify('ok', i === 5 ? 'bad' : 'ok', new Uint8Array())))
-    assert.deepEqual(results, Array.from({ length: 30 }, (_, i) => i !== 5))
-    // In one synchronous run: the first call here (no overlap yet), two on the pool, one helped here, the rest queued on the pool.
-    assert.deepEqual(where.slice(0, 5), ['here', 'pool', 'pool', 'here', 'pool'])
-    assert.equal(where.filter((w) => w === 'here').length, 2)
-  })
-
   it('hands libuv at most maxInFlight verifications; the rest wait for a slot', async () => {
     let onPool = 0
     let most = 0
-    const { ran, where, scheduler } = recording({ poolTarget: 2, helpPerTurn: 0, maxInFlight: 4 }, (resolve) => {
+    const { ran, where, scheduler } = recording({ poolTarget: 2, maxInFlight: 4 }, (resolve) => {
       most = Math.max(most, ++onPool)
       setImmediate(() => {
         onPool--

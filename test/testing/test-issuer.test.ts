@@ -248,27 +248,27 @@ describe('test issuer over HTTP', () => {
 
   test('the key rotates over HTTP; a verifier follows the new kid through the JWKS', async () => {
     const local = createTestIssuer()
-    const standIn = await local.listen()
+    const emulatorServer = await local.listen()
     try {
-      const auth = createDynamicAuth({ environmentId: TEST_ENVIRONMENT_ID, jwksUrl: standIn.jwksUrl, jwksCooldown: 0 })
+      const auth = createDynamicAuth({ environmentId: TEST_ENVIRONMENT_ID, jwksUrl: emulatorServer.jwksUrl, jwksCooldown: 0 })
       const before = local.mint()
       await auth.verifyToken(before)
-      const response = await post(standIn.rotateKeyUrl, {})
+      const response = await post(emulatorServer.rotateKeyUrl, {})
       assert.equal(response.status, 200)
       const { kid, kids } = await response.json()
       assert.equal(kid, local.kid)
       assert.equal(kids.length, 2)
       assert.equal((await auth.verifyToken(local.mint())).userId, TEST_USER_ID)
       await auth.verifyToken(before)
-      const dropped = await (await post(standIn.rotateKeyUrl, { keepPrevious: false })).json()
+      const dropped = await (await post(emulatorServer.rotateKeyUrl, { keepPrevious: false })).json()
       assert.deepEqual(dropped.kids, [dropped.kid])
-      assert.equal((await post(standIn.rotateKeyUrl, { keepPrevious: 'no' })).status, 400)
+      assert.equal((await post(emulatorServer.rotateKeyUrl, { keepPrevious: 'no' })).status, 400)
     } finally {
-      await standIn.close()
+      await emulatorServer.close()
     }
   })
 
-  test('the root describes the stand-in', async () => {
+  test('the root describes the emulator', async () => {
     const info = await (await fetch(`${server.origin}/`)).json()
     assert.equal(info.environmentId, TEST_ENVIRONMENT_ID)
     assert.equal(info.jwksUrl, server.jwksUrl)
@@ -422,7 +422,7 @@ describe('the kit mints both tokens with the members of Dynamic\'s models', () =
   })
 })
 
-describe("the stand-in's sign-in answer reads as Dynamic's VerifyResponse", () => {
+describe("the emulator's sign-in answer reads as Dynamic's VerifyResponse", () => {
   test('in-process (signIn) and over HTTP (POST verify): every credential member under its wire name', async () => {
     const issuer = createTestIssuer({ modulusLength: 2048 })
     const inProcess = issuer.signIn()

@@ -1,5 +1,6 @@
-/** `dynamic-guard dev`: runs the local Dynamic stand-in until Ctrl-C. */
-import { createTestIssuer, DEFAULT_TEST_KEY_BITS, TEST_ENVIRONMENT_ID } from '../../testing/test-issuer.js'
+/** `dynamic-guard dev`: runs the local Dynamic emulator until Ctrl-C. */
+import { createTestIssuer } from '../../testing/issuer.js'
+import { DEFAULT_TEST_KEY_BITS, TEST_ENVIRONMENT_ID } from '../../testing/test-issuer.js'
 import { table } from '../format.js'
 import { emulatorFlags, emulatorHelp, emulatorOptions } from './dev-emulator.js'
 import { EXIT_OK, OperationalError, UsageError, integerOption, parseCommandArgs, type Io } from '../usage.js'
@@ -9,7 +10,7 @@ export const DEFAULT_DEV_PORT = 4747
 
 export const devHelp = `Usage: dynamic-guard dev [options]
 
-Starts a local stand-in for Dynamic: a fresh RSA-4096 key, the size Dynamic signs with
+Starts a local emulator for Dynamic: a fresh RSA-4096 key, the size Dynamic signs with
 (generated here, trusted by nothing else; generating it takes a second or more),
 the JWKS at Dynamic's path, and a sign-in endpoint that hands over tokens the way Dynamic hands
 them to its SDK. Point your app's verifier at it to develop and test without Dynamic.
@@ -88,7 +89,7 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
   } else {
     io.stdout(
       [
-        `Local Dynamic stand-in running at ${server.origin}`,
+        `Local Dynamic emulator running at ${server.origin}`,
         `Its RSA-${keyBits} key was generated on this machine just now: tokens it mints are trusted only by apps pointed at this JWKS.`,
         '',
         table([
@@ -109,7 +110,7 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
         `or directly: createDynamicAuth({ environmentId: '${issuer.environmentId}', jwksUrl: '${server.jwksUrl}' })`,
         '',
         'Get a token:',
-        `  npx dynamic-guard mint${port === DEFAULT_DEV_PORT && server.origin.includes('127.0.0.1') ? '' : ` --stand-in ${server.origin}`}`,
+        `  npx dynamic-guard mint${port === DEFAULT_DEV_PORT && server.origin.includes('127.0.0.1') ? '' : ` --emulator ${server.origin}`}`,
         `  curl -s -X POST ${server.tokenUrl} -H 'content-type: application/json' -d '{"mfaPending":true}'`,
         '',
         "Or sign in through Dynamic's own client (@dynamic-labs-sdk/client), by email code:",
@@ -123,6 +124,6 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
   }
   const signal = await stopped
   await server.close()
-  io.stderr(`Stand-in stopped (${signal}).\n`)
+  io.stderr(`Emulator stopped (${signal}).\n`)
   return EXIT_OK
 }

@@ -1,6 +1,6 @@
 /**
- * `dynamic-guard mint`: asks a running local stand-in (`dynamic-guard dev`) for a token. Only a
- * loopback stand-in is ever asked, so the key that signs is always one generated on this
+ * `dynamic-guard mint`: asks a running local emulator (`dynamic-guard dev`) for a token. Only a
+ * loopback emulator is ever asked, so the key that signs is always one generated on this
  * machine; the command says so on stderr.
  */
 import { EXIT_OK, OperationalError, UsageError, integerOption, isLoopbackUrl, parseCommandArgs, type Io } from '../usage.js'
@@ -8,13 +8,13 @@ import { DEFAULT_DEV_PORT } from './dev.js'
 
 export const mintHelp = `Usage: dynamic-guard mint [options]
 
-Mints a token from the local stand-in's key (start it with "dynamic-guard dev"). The key was
-generated on this machine: only apps pointed at the stand-in's JWKS accept the token. Dynamic's
-servers are never contacted, and no real key is ever used. The key size is the stand-in's:
+Mints a token from the local emulator's key (start it with "dynamic-guard dev"). The key was
+generated on this machine: only apps pointed at the emulator's JWKS accept the token. Dynamic's
+servers are never contacted, and no real key is ever used. The key size is the emulator's:
 RSA-4096 like Dynamic's, unless "dynamic-guard dev" was started with --key-bits.
 
 Options:
-  --stand-in <url>          The stand-in (default http://127.0.0.1:${DEFAULT_DEV_PORT}); loopback only.
+  --emulator <url>          The emulator (default http://127.0.0.1:${DEFAULT_DEV_PORT}); loopback only.
   --id-token                Print the ID token instead of the access token (minified JWT).
   --sub <userId>            The user id.
   --email <email>           The user's email (ID token).
@@ -29,7 +29,7 @@ Options:
   --json                    Print the whole sign-in answer { jwt, minifiedJwt, expiresAt, user }.
   -h, --help                This help.
 
-Exit codes: 0 minted, 2 usage error or no stand-in running.
+Exit codes: 0 minted, 2 usage error or no emulator running.
 `
 
 function parseClaim(text: string): [string, unknown] {
@@ -46,7 +46,7 @@ function parseClaim(text: string): [string, unknown] {
 
 export async function mintCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
-    'stand-in': { type: 'string' },
+    'emulator': { type: 'string' },
     'id-token': { type: 'boolean' },
     sub: { type: 'string' },
     email: { type: 'string' },
@@ -65,14 +65,14 @@ export async function mintCommand(args: string[], io: Io): Promise<number> {
     return EXIT_OK
   }
   if (positionals.length) throw new UsageError(`mint takes no arguments; got ${JSON.stringify(positionals[0])}.`)
-  let standIn: URL
+  let emulatorServer: URL
   try {
-    standIn = new URL(values['stand-in'] ?? `http://127.0.0.1:${DEFAULT_DEV_PORT}`)
+    emulatorServer = new URL(values['emulator'] ?? `http://127.0.0.1:${DEFAULT_DEV_PORT}`)
   } catch {
-    throw new UsageError(`--stand-in is not a URL: ${JSON.stringify(values['stand-in'])}.`)
+    throw new UsageError(`--emulator is not a URL: ${JSON.stringify(values['emulator'])}.`)
   }
-  if (standIn.protocol !== 'http:' || !isLoopbackUrl(standIn)) {
-    throw new UsageError(`mint only asks a stand-in on this machine (http://127.0.0.1, localhost or [::1]), so that no real key is ever used; got ${standIn.origin}.`)
+  if (emulatorServer.protocol !== 'http:' || !isLoopbackUrl(emulatorServer)) {
+    throw new UsageError(`mint only asks an emulator on this machine (http://127.0.0.1, localhost or [::1]), so that no real key is ever used; got ${emulatorServer.origin}.`)
   }
 
   const body: Record<string, unknown> = {}
@@ -88,14 +88,14 @@ export async function mintCommand(args: string[], io: Io): Promise<number> {
   if (values.audience) body.audience = values.audience
   if (values.claim) body.claims = Object.fromEntries(values.claim.map(parseClaim))
 
-  const info = (await call(new URL('/', standIn), { method: 'GET' })) as { tokenUrl?: unknown; jwksUrl?: unknown; environmentId?: unknown }
-  if (typeof info.tokenUrl !== 'string') throw new OperationalError(`${standIn.origin} answered, but not as a dynamic-guard stand-in.`)
-  const tokenUrl = new URL(new URL(info.tokenUrl).pathname, standIn)
+  const info = (await call(new URL('/', emulatorServer), { method: 'GET' })) as { tokenUrl?: unknown; jwksUrl?: unknown; environmentId?: unknown }
+  if (typeof info.tokenUrl !== 'string') throw new OperationalError(`${emulatorServer.origin} answered, but not as a dynamic-guard emulator.`)
+  const tokenUrl = new URL(new URL(info.tokenUrl).pathname, emulatorServer)
   const result = (await call(tokenUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })) as { jwt: string; minifiedJwt: string }
 
   io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${values['id-token'] ? result.jwt : result.minifiedJwt}\n`)
   io.stderr(
-    `Minted by the local stand-in at ${standIn.origin} with its own locally generated key (environment ${String(info.environmentId)}). ` +
+    `Minted by the local emulator at ${emulatorServer.origin} with its own locally generated key (environment ${String(info.environmentId)}). ` +
       `Only apps verifying against ${String(info.jwksUrl)} accept it; Dynamic was not contacted.\n`,
   )
   return EXIT_OK
@@ -106,18 +106,18 @@ async function call(url: URL, init: RequestInit): Promise<unknown> {
   try {
     response = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(10000) })
   } catch {
-    throw new OperationalError(`no stand-in answers at ${url.origin}. Start one with "dynamic-guard dev" (or pass --stand-in <url>).`)
+    throw new OperationalError(`no emulator answers at ${url.origin}. Start one with "dynamic-guard dev" (or pass --emulator <url>).`)
   }
   const text = await response.text()
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch {
-    throw new OperationalError(`${url.origin} answered HTTP ${response.status} with something that is not JSON; is it a dynamic-guard stand-in?`)
+    throw new OperationalError(`${url.origin} answered HTTP ${response.status} with something that is not JSON; is it a dynamic-guard emulator?`)
   }
   if (!response.ok) {
     const message = (json as { message?: unknown } | null)?.message
-    if (response.status === 400) throw new UsageError(typeof message === 'string' ? message : 'the stand-in refused the request.')
+    if (response.status === 400) throw new UsageError(typeof message === 'string' ? message : 'the emulator refused the request.')
     throw new OperationalError(`${url.origin} answered HTTP ${response.status}${typeof message === 'string' ? `: ${message}` : ''}.`)
   }
   return json

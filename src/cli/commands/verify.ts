@@ -1,6 +1,6 @@
 /** `dynamic-guard verify <token | ->`: the library's verdict on one token, with the reason. */
 import { readFile } from 'node:fs/promises'
-import { createDynamicAuth } from '../../verifier.js'
+import { createDynamicAuth } from '../../create.js'
 import { DynamicAuthConfigError, isDynamicAuthError } from '../../errors.js'
 import { acceptJwk } from '../../keys/jwk.js'
 import { acceptRsaPublicKey, readRsaPublicKey } from '../../keys/public-key-pem.js'

@@ -4,8 +4,7 @@ import { auth } from '../../../lib/auth.js'
 
 export const GET = withDynamicAuth(async (_request, { auth: session }) => Response.json({ userId: session.userId, chains: session.chains }), auth)
 
-export const POST = withDynamicAuth(
+export const POST = requireScopes('wallet:sign')(
   async (request, { auth: session }) => Response.json({ from: session.userId, body: (await request.json()) as unknown }, { status: 201 }),
   auth,
-  requireScopes('wallet:sign'),
 )

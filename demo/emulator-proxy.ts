@@ -19,7 +19,7 @@ export function proxyTo(origin: string): RequestHandler {
     )
     upstream.on('error', () => {
       if (res.headersSent) res.destroy()
-      else res.status(502).json({ error: 'stand_in_unavailable', message: 'The local Dynamic stand-in did not answer.' })
+      else res.status(502).json({ error: 'emulator_unavailable', message: 'The local Dynamic emulator did not answer.' })
     })
     req.pipe(upstream)
   }

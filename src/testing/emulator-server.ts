@@ -1,12 +1,12 @@
 /**
- * The stand-in over HTTP: Dynamic's JWKS paths, a sign-in endpoint that hands over tokens the way
+ * The emulator over HTTP: Dynamic's JWKS paths, a sign-in endpoint that hands over tokens the way
  * Dynamic's API hands them to its SDK (and sets Dynamic's cookie), and key rotation. It listens on
  * 127.0.0.1 by default. It mints valid tokens for whoever asks, which is its job: only an app
- * pointed at this stand-in's JWKS trusts them.
+ * pointed at this emulator's JWKS trusts them.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { MintOptions, TestIssuer } from './test-issuer.js'
+import type { MintOptions, TestIssuerCore } from './test-issuer.js'
 import { parseSignInRequest } from './sign-in-request.js'
 import { DynamicAuthConfigError } from '../errors.js'
 import { DEFAULT_COOKIE_NAME } from '../http/options.js'
@@ -16,16 +16,16 @@ import { EmulatorError, MAX_BODY_BYTES, sendError, sendJson } from './emulator/h
 import type { EmulatorOptions } from './emulator/options.js'
 
 /**
- * Options of {@link TestIssuer.listen}: the port and host, the stand-in's cookie, and the emulated
+ * Options of `TestIssuer.listen`: the port and host, the emulator's cookie, and the emulated
  * Dynamic project ({@link EmulatorOptions}: fixed codes, required information, cookie auth, MFA,
  * webhooks, extra browser origins).
  */
-export interface StandInListenOptions extends EmulatorOptions {
+export interface TestIssuerListenOptions extends EmulatorOptions {
   /** Default 0: an ephemeral port. */
   port?: number
   /**
    * Default `127.0.0.1`. Loopback only (`127.x.x.x`, `::1`, `localhost`) unless
-   * {@link StandInListenOptions.unsafeListenAnyHost} is set: the server mints tokens that apps
+   * {@link TestIssuerListenOptions.unsafeListenAnyHost} is set: the server mints tokens that apps
    * pointed at it trust.
    */
   host?: string
@@ -39,7 +39,7 @@ export interface StandInListenOptions extends EmulatorOptions {
   cookieName?: string | false
 }
 
-/** A running HTTP stand-in. */
+/** A running HTTP emulator. */
 export interface TestIssuerServer {
   /** e.g. `http://127.0.0.1:43121` */
   readonly origin: string
@@ -104,8 +104,8 @@ function readBody(req: IncomingMessage): Promise<unknown> {
   })
 }
 
-/** Starts the HTTP stand-in for `issuer`. */
-export async function startStandIn(issuer: TestIssuer, options: StandInListenOptions): Promise<TestIssuerServer> {
+/** Starts the HTTP emulator for `issuer`. */
+export async function startEmulatorServer(issuer: TestIssuerCore, options: TestIssuerListenOptions): Promise<TestIssuerServer> {
   const { port = 0, host = '127.0.0.1' } = options
   if (!isLoopbackHostname(host) && options.unsafeListenAnyHost !== true) {
     throw new DynamicAuthConfigError(
@@ -118,7 +118,7 @@ export async function startStandIn(issuer: TestIssuer, options: StandInListenOpt
   const cookieName = options.cookieName === undefined ? DEFAULT_COOKIE_NAME : options.cookieName
   const base = `/api/v0/sdk/${issuer.environmentId}`
   const jwksPaths = new Set([`${base}/.well-known/jwks`, `${base}/.well-known/jwks.json`])
-  const paths = { verify: `${base}/verify`, logout: `${base}/logout`, rotate: '/stand-in/rotate-key' }
+  const paths = { verify: `${base}/verify`, logout: `${base}/logout`, rotate: '/emulator/rotate-key' }
   let jwksRequests = 0
   let tokenRequests = 0
   let origin = ''
@@ -137,6 +137,18 @@ export async function startStandIn(issuer: TestIssuer, options: StandInListenOpt
       jwksRequests++
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=600', 'access-control-allow-origin': '*' })
       res.end(method === 'HEAD' ? undefined : JSON.stringify(issuer.jwks()))
+      return
+    }
+    // Before the emulator, which answers the rest of /emulator/.
+    if (path === paths.rotate) {
+      if (method !== 'POST') throw new RequestError(405, 'Rotate the key with POST.')
+      const body = await readBody(req)
+      const keepPrevious = (body as { keepPrevious?: unknown } | null)?.keepPrevious
+      if (typeof body !== 'object' || body === null || Array.isArray(body) || (keepPrevious !== undefined && typeof keepPrevious !== 'boolean')) {
+        throw new RequestError(400, 'The body must be a JSON object, optionally { "keepPrevious": false }.')
+      }
+      const kid = issuer.rotateKey({ keepPrevious: keepPrevious !== false })
+      sendJson(res, 200, { kid, kids: issuer.jwks().keys.map((k) => k.kid) }, cors)
       return
     }
     if (await emulator.handle(req, res, new URL(`http://localhost${req.url ?? '/'}`))) return
@@ -158,20 +170,9 @@ export async function startStandIn(issuer: TestIssuer, options: StandInListenOpt
       res.writeHead(204, headers).end()
       return
     }
-    if (path === paths.rotate) {
-      if (method !== 'POST') throw new RequestError(405, 'Rotate the key with POST.')
-      const body = await readBody(req)
-      const keepPrevious = (body as { keepPrevious?: unknown } | null)?.keepPrevious
-      if (typeof body !== 'object' || body === null || Array.isArray(body) || (keepPrevious !== undefined && typeof keepPrevious !== 'boolean')) {
-        throw new RequestError(400, 'The body must be a JSON object, optionally { "keepPrevious": false }.')
-      }
-      const kid = issuer.rotateKey({ keepPrevious: keepPrevious !== false })
-      sendJson(res, 200, { kid, kids: issuer.jwks().keys.map((k) => k.kid) }, cors)
-      return
-    }
     if (path === '/' && method === 'GET') {
       sendJson(res, 200, {
-        name: 'Local Dynamic stand-in (dynamic-guard/testing): test keys, trusted by nothing but apps pointed at this JWKS',
+        name: 'Local Dynamic emulator (dynamic-guard/testing): test keys, trusted by nothing but apps pointed at this JWKS',
         environmentId: issuer.environmentId,
         issuer: issuer.issuer,
         jwksUrl: `${origin}${base}/.well-known/jwks`,
