@@ -4,7 +4,7 @@
  * bytes parsed here.
  */
 import { DynamicAuthError } from '../errors.js'
-import { decodeBase64url } from './base64url.js'
+import { decodeBase64url, decodeBase64urlTransient } from './base64url.js'
 import { parseJsonObject } from './strict-json.js'
 
 /** The protected header, as far as the verifier reads it. Other members are kept. */
@@ -159,7 +159,8 @@ function rememberHeader(part: string, header: JwsHeader): void {
 }
 
 function decodeJsonPart(part: string, name: 'header' | 'payload'): Record<string, unknown> {
-  const bytes = decodeBase64url(part)
+  // The bytes are read once, into a string, before anything else is decoded.
+  const bytes = decodeBase64urlTransient(part)
   if (!bytes) throw malformed(`The ${name} part is not canonical unpadded base64url.`)
   const parsed = parseJsonObject(bytes)
   if ('reason' in parsed) throw malformed(`The ${name} ${parsed.reason}.`)
