@@ -13,11 +13,10 @@ import { dirname } from 'node:path'
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { CASES } from './cases/index.js'
-import { CONTENDERS, type Verify } from './lib/contenders.js'
-import { COLD_POOL, createFixture, HEADLINE_BITS, type Fixture } from './lib/fixture.js'
+import { createBenchContext } from './lib/context.js'
 import { burstCpuMatrix, burstMatrix, caseTable, httpMatrix, summaryMatrix, svgChart, targetsTable } from './lib/report.js'
 import { evaluateTargets, explainMiss } from './lib/targets.js'
-import type { BenchContext, Row } from './lib/types.js'
+import type { Row } from './lib/types.js'
 
 const args = process.argv.slice(2)
 const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',')
@@ -45,47 +44,15 @@ let currentCase = ''
 const progress = (message: string): void => console.log(`[${elapsed()}] ${currentCase}: ${message}`)
 
 const rows: Row[] = []
-const fixtures = new Map<number, Promise<Fixture>>()
-const verifierSets = new Map<string, Promise<Map<string, Verify>>>()
-const ctx: BenchContext = {
-  reps: 3,
-  loopMs: quick ? 150 : 400,
-  fixture: (bits = HEADLINE_BITS) => {
-    let fixture = fixtures.get(bits)
-    if (!fixture) {
-      progress(`minting ${COLD_POOL} distinct users' tokens (RSA-${bits}) with the local Dynamic emulator`)
-      const mintStarted = performance.now()
-      fixture = createFixture(COLD_POOL, (done) => progress(`  ${done}/${COLD_POOL} minted`), bits).then((fx) => {
-        progress(`  minted in ${((performance.now() - mintStarted) / 1000).toFixed(1)} s`)
-        return fx
-      })
-      fixtures.set(bits, fixture)
-    }
-    return fixture
-  },
-  verifiers: (bits = HEADLINE_BITS, kind) => {
-    const id = `${bits}/${kind ?? 'ready'}`
-    let set = verifierSets.get(id)
-    if (!set) {
-      set = (async () => {
-        const fx = await ctx.fixture(bits)
-        const map = new Map<string, Verify>()
-        for (const c of CONTENDERS) map.set(c.id, await (kind === 'cold' && c.readyCold ? c.readyCold(fx) : c.ready(fx)))
-        return map
-      })()
-      verifierSets.set(id, set)
-    }
-    return set
-  },
-  progress,
-  rows,
-}
+const { ctx, fixtures } = createBenchContext({ reps: 3, loopMs: quick ? 150 : 400, progress: (message) => progress(message), rows })
 
 console.log(
   `dynamic-guard bench — ${machine.cpu}, ${machine.cores} cores (this machine has ${machine.cores}), Node ${machine.node}, ` +
     `load average ${machine.loadAverageAtStart.join(' ')} at start${quick ? ' — QUICK mode' : ''}`,
 )
 const sections: Array<{ id: string; title: string; rows: Row[]; notes: readonly string[] }> = []
+/** The headline cases, which also run on Node 24 (case headline-node24): their titles name the Node. */
+const HEADLINE_HERE = { cold: true, inflight64: true }
 for (const benchCase of CASES) {
   if (only && !only.includes(benchCase.id)) continue
   currentCase = benchCase.id
@@ -98,7 +65,7 @@ for (const benchCase of CASES) {
     if (result.sections) {
       sections.push({ id: benchCase.id, title: benchCase.title, rows: [], notes: result.notes ?? [] })
       for (const s of result.sections) sections.push({ id: s.id, title: s.title, rows: [...s.rows], notes: [] })
-    } else sections.push({ id: benchCase.id, title: benchCase.title, rows: [...result.rows], notes: result.notes ?? [] })
+    } else sections.push({ id: benchCase.id, title: benchCase.id in HEADLINE_HERE ? `${benchCase.title}, on Node ${process.versions.node}` : benchCase.title, rows: [...result.rows], notes: result.notes ?? [] })
     const ours = result.rows.find((r) => r.contender === 'dynamic-guard')
     progress(`done${ours ? ` — dynamic-guard ${Math.round(ours.value)} ${ours.unit}` : ''}`)
   } catch (error) {
@@ -153,6 +120,8 @@ const chart = svgChart(chartPanels, `dynamic-guard bench, ${machine.date.slice(0
 writeFileSync(`${RESULTS}chart.svg`, chart)
 console.log(`Wrote bench/results/latest.json, latest.md and chart.svg in ${elapsed().trim()}.`)
 
+/** The Node 24 the headline-node24 case ran on, from its section titles. */
+const NODE24_VERSION = (): string => /on Node (\S+)$/.exec(sections.find((s) => s.id === 'cold-node24')?.title ?? '')?.[1] ?? '24'
 const HEADLINE = {
   cold: 'cold, one at a time',
   inflight64: 'cold, 64 in flight',
@@ -181,6 +150,11 @@ const readmeSection = [
   '',
   `- a new token, one at a time: **${rate(row('cold', 'dynamic-guard'))}**, ${target('cold, one at a time ÷ node:crypto floor (median)')} of the one-core floor (${rate(row('cold', 'node-crypto'))});`,
   `- new tokens, 64 in flight: **${rate(row('inflight64', 'dynamic-guard'))}**, ${target('cold, 64 in flight ÷ bare thread pool')} of the bare thread pool (${rate(row('inflight64', 'floor-thread-pool'))});`,
+  ...(row('cold-node24', 'dynamic-guard')
+    ? [
+        `- the same two on Node ${NODE24_VERSION()} (the active LTS; the figures above are Node ${process.versions.node}'s): **${rate(row('cold-node24', 'dynamic-guard'))}** one at a time (floor ${rate(row('cold-node24', 'node-crypto'))}), **${rate(row('inflight64-node24', 'dynamic-guard'))}** 64 in flight (bare pool ${rate(row('inflight64-node24', 'floor-thread-pool'))});`,
+      ]
+    : []),
   `- the same token again: **${rate(row('warm', 'dynamic-guard'))}** (verified-token cache);`,
   `- 2,000 new users hitting a freshly started Fastify server over 64 connections: all answered in **${ms(row('burst-fastify', 'dynamic-guard'))}** (jose ${ms(row('burst-fastify', 'jose'))}, fast-jwt ${ms(row('burst-fastify', 'fast-jwt'))}, unprotected ${ms(row('burst-fastify', 'unprotected'))}).`,
   '',
@@ -199,12 +173,20 @@ const docsResults = [
   busyNote,
   '![dynamic-guard against its peers](/benchmarks-chart.svg)',
   '',
-  '### RSA-4096 (Dynamic\'s key size)',
+  `### RSA-4096 (Dynamic's key size), Node ${process.versions.node} (the oldest supported line)`,
   '',
   summaryMatrix(sections, HEADLINE),
   '',
   `The second floor, callback \`crypto.verify\` with 64 in flight and nothing else (the machine's limit for concurrent work): ${rate(row('inflight64', 'floor-thread-pool'))}; the one-core floor in the same window: ${rate(row('inflight64', 'floor-one-at-a-time'))}.`,
   '',
+  ...(sections.some((s) => s.id.endsWith('-node24'))
+    ? [
+        `### RSA-4096 on Node ${NODE24_VERSION()} (the active LTS; the table above is Node ${process.versions.node}, the oldest supported line)`,
+        '',
+        summaryMatrix(sections, { 'cold-node24': 'cold, one at a time', 'inflight64-node24': 'cold, 64 in flight' }),
+        '',
+      ]
+    : []),
   '### RSA-2048 (second table)',
   '',
   summaryMatrix(sections, { 'cold-2048': 'cold, one at a time', 'inflight64-2048': 'cold, 64 in flight' }),

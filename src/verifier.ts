@@ -198,7 +198,7 @@ export class Verifier implements DynamicAuth {
     } catch (error) {
       const refusal = rethrowAsDynamicSync(error)
       hooks.refused(refusal, mark, cached)
-      return Promise.reject(refusal)
+      return rejectOnNextTurn(refusal)
     }
   }
 
@@ -348,6 +348,17 @@ const SIGNATURE_INVALID_REMOTE = 'The token signature does not match the key Dyn
 function rethrowAsDynamicSync(error: unknown): DynamicAuthError {
   if (isDynamicAuthError(error)) return error
   return new DynamicAuthError('token_malformed', 'The token could not be verified.', { cause: error })
+}
+
+/**
+ * A promise rejected with `refusal` one microtask from now, once the caller (`await`, `.then`,
+ * `.catch`) has subscribed to it. `Promise.reject` rejects before anyone listens, and Node then
+ * files the promise as possibly unhandled and takes it off that list when the handler comes: on
+ * a refusal, that bookkeeping cost more than the rest of the promise. A caller that never
+ * subscribes still gets Node's unhandled-rejection report.
+ */
+function rejectOnNextTurn(refusal: DynamicAuthError): Promise<never> {
+  return new Promise((_resolve, reject) => queueMicrotask(() => reject(refusal)))
 }
 
 function rethrowAsDynamic(error: unknown): never {

@@ -10,10 +10,16 @@ import { memory } from './memory.js'
 import { http } from './http.js'
 import { profile } from './profile.js'
 import { observability } from './observability.js'
+import { fileURLToPath } from 'node:url'
+
+/** The active LTS line, installed by `npm ci --prefix runtimes`; this process runs the oldest supported one. */
+const NODE24 = fileURLToPath(new URL('../../runtimes/node_modules/node24/bin/node', import.meta.url))
 
 export const CASES: readonly BenchCase[] = [
   cold,
   inFlight64,
+  // The same two headline cases on Node 24, right after this Node's, so that both see the same machine.
+  scriptCase('headline-node24', 'The headline on Node 24 (active LTS): RSA-4096, cold, one at a time and 64 in flight', 'bench/headline-node.ts', 600_000, NODE24),
   loneAfterBurst,
   warm,
   refuseBadSignature,

@@ -54,6 +54,32 @@ export function decodeBase64url(text: string): Uint8Array | undefined {
   return NativeBuffer ? NativeBuffer.from(text, 'base64url') : decodeInJs(text)
 }
 
+/**
+ * The bytes of text that is read at once and then dropped (a token's JSON parts): decoded into
+ * one reused buffer, so a token costs no allocation (nor a share of Node's buffer pool) for it.
+ * The view returned is overwritten by the next call: read it before decoding anything else.
+ */
+const scratch = nodeDecoder ? (NativeBuffer as unknown as { allocUnsafeSlow(size: number): ScratchBuffer }).allocUnsafeSlow(8192) : undefined
+/** One view of the scratch buffer per length met (at most 8,192, a few hundred KB), so that no call allocates one. */
+const scratchViews: Uint8Array[] = []
+
+interface ScratchBuffer extends Uint8Array {
+  write(text: string, offset: number, length: number, encoding: 'base64url'): number
+}
+
+/** {@link decodeBase64url}, into a buffer the next call reuses (see `scratch`). */
+export function decodeBase64urlTransient(text: string): Uint8Array | undefined {
+  const remainder = text.length & 3
+  if (remainder === 1) return undefined
+  const length = (text.length * 3) >>> 2
+  if (scratch === undefined || length > scratch.length) return decodeBase64url(text)
+  // The same proof of the alphabet as decodeBase64url: ASCII, no byte skipped, no `+` or `/`.
+  if (NativeBuffer!.byteLength(text, 'utf8') !== text.length) return undefined
+  const exact = scratch.write(text, 0, length, 'base64url') === length && text.indexOf('+') < 0 && text.indexOf('/') < 0
+  if (!exact || !canonicalTail(text, remainder)) return undefined
+  return (scratchViews[length] ??= new Uint8Array(scratch.buffer, scratch.byteOffset, length))
+}
+
 function decodeInJs(text: string): Uint8Array {
   const out = new Uint8Array((text.length * 3) >> 2)
   let bits = 0

@@ -4,7 +4,7 @@
  * bytes parsed here.
  */
 import { DynamicAuthError } from '../errors.js'
-import { decodeBase64url } from './base64url.js'
+import { decodeBase64url, decodeBase64urlTransient } from './base64url.js'
 import { parseJsonObject } from './strict-json.js'
 
 /** The protected header, as far as the verifier reads it. Other members are kept. */
@@ -18,7 +18,8 @@ export interface JwsHeader {
 
 /** A compact JWS taken apart, not yet verified. */
 export interface ParsedToken {
-  readonly header: JwsHeader
+  /** Shared between tokens with the same header, and frozen: copy it before changing it. */
+  readonly header: Readonly<JwsHeader>
   readonly payload: Record<string, unknown>
   /** `base64url(header) "." base64url(payload)`: the bytes the signature covers. */
   readonly signingInput: string
@@ -110,13 +111,16 @@ function parseStrict(token: unknown, maxLength: number): ParsedToken {
     throw malformed('The token has an empty header, payload or signature part.')
   }
 
-  const known = acceptedHeaders.get(headerPart)
+  // Most tokens carry the header of the token before: one string comparison, no hashing.
+  const known = headerPart === lastHeader.part ? lastHeader.header : acceptedHeaders.get(headerPart)
   if (known) {
     // The same checks in the same order; the header's own ones are known to pass.
     const payload = decodeJsonPart(payloadPart, 'payload')
     const signature = decodeBase64url(signaturePart)
     if (!signature) throw malformed('The signature part is not canonical unpadded base64url.')
-    return { header: { ...known }, payload, signingInput: token.slice(0, secondDot), signature }
+    lastHeader.part = headerPart
+    lastHeader.header = known
+    return { header: known, payload, signingInput: token.slice(0, secondDot), signature }
   }
 
   const header = decodeJsonPart(headerPart, 'header')
@@ -136,30 +140,37 @@ function parseStrict(token: unknown, maxLength: number): ParsedToken {
       )
     }
   }
-  rememberHeader(headerPart, header)
-  return { header, payload, signingInput: token.slice(0, secondDot), signature }
+  return { header: rememberHeader(headerPart, header), payload, signingInput: token.slice(0, secondDot), signature }
 }
 
 /**
  * Headers that passed every check above, by their base64url text. All tokens signed with one
  * key carry the same header, so decoding and checking it for each token is wasted work. Only
- * headers whose members are all primitives are kept, and every caller gets its own copy.
+ * headers whose members are all primitives are kept, frozen, and shared by every token that
+ * carries them.
  */
-const acceptedHeaders = new Map<string, JwsHeader>()
+const acceptedHeaders = new Map<string, Readonly<JwsHeader>>()
 const ACCEPTED_HEADERS_MAX = 64
+/** The header of the last token parsed, checked before the map. */
+const lastHeader: { part: string; header: Readonly<JwsHeader> | undefined } = { part: '', header: undefined }
 
-function rememberHeader(part: string, header: JwsHeader): void {
-  if (part.length > 1024) return
+function rememberHeader(part: string, header: JwsHeader): Readonly<JwsHeader> {
+  Object.freeze(header)
+  if (part.length > 1024) return header
   for (const name in header) {
     const value = header[name]
-    if (typeof value === 'object' && value !== null) return
+    if (typeof value === 'object' && value !== null) return header
   }
   if (acceptedHeaders.size >= ACCEPTED_HEADERS_MAX) acceptedHeaders.clear()
-  acceptedHeaders.set(part, { ...header })
+  acceptedHeaders.set(part, header)
+  lastHeader.part = part
+  lastHeader.header = header
+  return header
 }
 
 function decodeJsonPart(part: string, name: 'header' | 'payload'): Record<string, unknown> {
-  const bytes = decodeBase64url(part)
+  // The bytes are read once, into a string, before anything else is decoded.
+  const bytes = decodeBase64urlTransient(part)
   if (!bytes) throw malformed(`The ${name} part is not canonical unpadded base64url.`)
   const parsed = parseJsonObject(bytes)
   if ('reason' in parsed) throw malformed(`The ${name} ${parsed.reason}.`)
@@ -180,5 +191,5 @@ export function decodeUnverified(
   payload: Record<string, unknown>
 } {
   const { header, payload } = parseCompactJws(token, maxLength)
-  return { header, payload }
+  return { header: { ...header }, payload }
 }

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { decodeBase64url, encodeBase64url, isCanonicalBase64url } from '../../src/parse/base64url.js'
+import { decodeBase64url, decodeBase64urlTransient, encodeBase64url, isCanonicalBase64url } from '../../src/parse/base64url.js'
 
 const ALPHABET = /^[A-Za-z0-9_-]$/
 
@@ -11,6 +11,7 @@ describe('strict base64url', () => {
     for (const text of samples) {
       assert.ok(isCanonicalBase64url(text))
       assert.equal(Buffer.from(decodeBase64url(text)!).toString('base64url'), text)
+      assert.equal(Buffer.from(decodeBase64urlTransient(text)!).toString('base64url'), text)
     }
   })
 
@@ -29,6 +30,7 @@ describe('strict base64url', () => {
           for (const variant of [text.slice(0, k) + ch + text.slice(k), text.slice(0, k) + ch + text.slice(k + 1)]) {
             checked++
             assert.equal(decodeBase64url(variant), undefined, `accepted ${JSON.stringify(variant)}`)
+            assert.equal(decodeBase64urlTransient(variant), undefined, `accepted into the reused buffer: ${JSON.stringify(variant)}`)
           }
         }
       }
@@ -37,12 +39,24 @@ describe('strict base64url', () => {
   })
 
   it('refuses padding, lengths of 4n+1 and non-zero unused bits', () => {
-    assert.equal(decodeBase64url('YQ=='), undefined)
-    assert.equal(decodeBase64url('YQ='), undefined)
-    assert.equal(decodeBase64url('YWJjZ'), undefined)
-    assert.ok(decodeBase64url('YQ'))
-    assert.equal(decodeBase64url('YR'), undefined, 'YR decodes to the same byte as YQ')
-    assert.ok(decodeBase64url('YWI'))
-    assert.equal(decodeBase64url('YWJ'), undefined)
+    for (const decode of [decodeBase64url, decodeBase64urlTransient]) {
+      assert.equal(decode('YQ=='), undefined)
+      assert.equal(decode('YQ='), undefined)
+      assert.equal(decode('YWJjZ'), undefined)
+      assert.ok(decode('YQ'))
+      assert.equal(decode('YR'), undefined, 'YR decodes to the same byte as YQ')
+      assert.ok(decode('YWI'))
+      assert.equal(decode('YWJ'), undefined)
+    }
+  })
+
+  it('decodes into the reused buffer exactly what it decodes into a new one, up to and past that buffer\'s size', () => {
+    for (const size of [0, 1, 2, 3, 100, 8191, 8192, 8193, 20_000]) {
+      const bytes = Buffer.alloc(size, 0xa5)
+      for (let i = 0; i < size; i++) bytes[i] = (i * 131 + size) & 0xff
+      const text = bytes.toString('base64url')
+      assert.deepEqual(Buffer.from(decodeBase64urlTransient(text)!), bytes, `${size} bytes`)
+      assert.deepEqual(Buffer.from(decodeBase64url(text)!), bytes, `${size} bytes`)
+    }
   })
 })
