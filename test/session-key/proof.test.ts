@@ -138,7 +138,7 @@ describe('session-key proof', () => {
     assert.equal((await verifySessionKeyProof({ ...REQUEST, header, sessionPublicKey: publicKey, replayCheck, now: NOW })).ok, true)
     assertRefused(await verifySessionKeyProof({ ...REQUEST, header, sessionPublicKey: publicKey, replayCheck, now: NOW + 5 }), 'replayed')
     // The claim lasts as long as the timestamp could still be accepted, and names key and nonce.
-    const [[id, expiresAt]] = [...replayCheck.ids]
+    const [id, expiresAt] = [...replayCheck.ids][0]!
     assert.equal(id, `session-key:${publicKey}:${(parseSignatureHeader(header) as { nonce: string }).nonce}`)
     assert.equal(expiresAt, NOW + 60)
     // A forged signature claims nothing.
