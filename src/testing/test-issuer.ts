@@ -9,6 +9,7 @@ import type { DynamicAccessTokenClaims, DynamicIdTokenClaims, DynamicJwtClaims, 
 import { defaultCredentials, dynamicClaims, type TestProfile } from './claims.js'
 import { drawKeyPair, type PooledKeyPair } from './key-pool.js'
 import { signInResult, type SignInResult } from './sign-in.js'
+import { elevatedClaims, type ElevatedMintOptions } from './step-up.js'
 import { startStandIn, type StandInListenOptions, type TestIssuerServer } from './stand-in-server.js'
 
 /** Options of {@link createTestIssuer}. */
@@ -58,6 +59,10 @@ export interface MintOptions {
   environmentId?: string
   /** Sign for {@link OTHER_ENVIRONMENT_ID}: the "token from someone else's environment" case. */
   otherEnvironment?: boolean
+  /** The `session_public_key` (compressed P-256 hex); `null` mints none. Default: the kit's `TEST_SESSION_KEY`. */
+  sessionPublicKey?: string | null
+  /** An agent's server-side session: `server_auth: true`. */
+  agent?: boolean
   /** The `aud`. */
   audience?: string | string[]
   /** Credentials (ID tokens carry them; access tokens carry their hashes). Default: a wallet and an email. */
@@ -97,6 +102,8 @@ export interface TestIssuer {
   jwks(): { keys: Array<Record<string, unknown>> }
   /** Mints a token shaped like Dynamic's. */
   mint(options?: MintOptions): string
+  /** Mints an elevated access token (step-up): `scope` of TokenScope values, `singleUse`, 300 s or 600 s. */
+  mintElevated(options: ElevatedMintOptions): string
   /**
    * Signs a user in the way Dynamic's SDK hands the result over: an ID token (`jwt`) and an
    * access token (`minifiedJwt`) of one session, `expiresAt` (seconds) and the `user`.
@@ -197,6 +204,8 @@ export function createTestIssuer(options: TestIssuerOptions = {}): TestIssuer {
         ...(mint.profile ? { profile: mint.profile } : {}),
       }) as Record<string, unknown>
       if (Array.isArray(mint.audience)) claims.aud = mint.audience
+      if (mint.sessionPublicKey !== undefined) applyOverrides(claims, { session_public_key: mint.sessionPublicKey ?? undefined })
+      if (mint.agent) claims.server_auth = true
       applyOverrides(claims, mint.claims)
       const header = applyOverrides({ alg: 'RS256', kid: current.kid, typ: 'JWT' } as Record<string, unknown>, mint.header)
       const token = signWith(current, header, claims)
@@ -212,6 +221,12 @@ export function createTestIssuer(options: TestIssuerOptions = {}): TestIssuer {
       const jwt = issuer.mint({ ...shared, kind: 'id' })
       const minifiedJwt = issuer.mint({ ...shared, kind: 'access' })
       return signInResult(jwt, minifiedJwt)
+    },
+
+    mintElevated(elevated: ElevatedMintOptions): string {
+      const environment = elevated.environmentId ?? environmentId
+      const claims = elevatedClaims({ options: elevated, issuer: `${issuerHost}/${environment}`, environmentId: environment, kid: current.kid, sub: elevated.sub ?? TEST_USER_ID, audience: elevated.audience ?? defaultAudience })
+      return signWith(current, { alg: 'RS256', kid: current.kid, typ: 'JWT' }, claims)
     },
 
     sign: (header, payload) => signWith(current, header, payload),
