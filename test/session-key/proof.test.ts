@@ -23,7 +23,9 @@ import {
   type SessionKeyVerdict,
 } from '../../src/session-key/index.js'
 import { compressPoint, fromHex, p256Point, toHex } from '../../src/session-key/encoding.js'
+import { readFileSync } from 'node:fs'
 import { createMemoryKeychain } from '../../src/testing/index.js'
+import { TEST_SESSION_KEY } from '../../src/testing/session-key.js'
 
 /** A replay check over a Map, as the one-time store will be. */
 function memoryReplayCheck(): ReplayCheck & { readonly ids: Map<string, number> } {
@@ -196,6 +198,18 @@ describe('session-key proof', () => {
   it('signs a canonical string of six lines, starting with the protocol label', () => {
     const text = canonicalString({ method: 'post', target: '/a?b=1', bodyHash: '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU' }, { timestamp: NOW, nonce: 'AAAAAAAAAAAAAAAAAAAAAA' })
     assert.equal(text, `dynamic-guard-session-signature/v1\nPOST\n/a?b=1\n47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU\n${NOW}\nAAAAAAAAAAAAAAAAAAAAAA`)
+  })
+
+  it('verifies the example of the protocol page (docs/guide/session-key.md), string and header as printed there', async () => {
+    const page = readFileSync(new URL('../../docs/guide/session-key.md', import.meta.url), 'utf8')
+    const blocks = [...page.matchAll(/```text\n([\s\S]*?)\n```/g)].map((match) => match[1]!)
+    const signed = blocks.find((block) => block.startsWith('dynamic-guard-session-signature/v1\nPOST'))!
+    const header = blocks.find((block) => block.startsWith('x-session-signature: v=1, ts=1765015200'))!.slice('x-session-signature: '.length)
+    const request = { method: 'POST', url: 'https://api.example.com/v1/withdrawals?account=main', body: '{"amount":"10.5","to":"0x71C7656EC7ab88b098defB751B7401B5f6d8976F"}' }
+    assert.equal(canonicalString({ method: 'POST', target: '/v1/withdrawals?account=main', bodyHash: signed.split('\n')[3]! }, { timestamp: 1765015200, nonce: 'q3Zb7n1XkUo2fWc9LrT0aA' }), signed)
+    assert.ok(page.includes(TEST_SESSION_KEY.publicKeyHex))
+    const verdict = await verifySessionKeyProof({ ...request, header, sessionPublicKey: TEST_SESSION_KEY.publicKeyHex, replayCheck: memoryReplayCheck(), now: 1765015200 })
+    assert.equal(verdict.ok, true, verdict.ok ? '' : verdict.message)
   })
 
   it('lists every refusal reason once', () => {
