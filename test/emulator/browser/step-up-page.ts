@@ -5,7 +5,7 @@
  */
 import { checkStepUpAuth, createDynamicClient, getElevatedAccessToken, initializeClient, sendEmailOTP, TokenScope, verifyOTP } from '@dynamic-labs-sdk/client'
 import { getCore, getSessionKeys } from '@dynamic-labs-sdk/client/core'
-import { signRequest, dynamicSessionSigner } from '../../../src/session-key/index.js'
+import { fetchWithSessionKey } from '../../../src/session-key/index.js'
 
 async function start(config: { environmentId: string; apiBaseUrl: string }) {
   const client = createDynamicClient({ environmentId: config.environmentId, autoInitialize: false, coreConfig: { apiBaseUrl: config.apiBaseUrl }, instrumentation: { enabled: false }, logLevel: 'warn' })
@@ -26,11 +26,10 @@ async function start(config: { environmentId: string; apiBaseUrl: string }) {
       await verifyOTP({ otpVerification: otp, verificationToken: await codeOf(otpUrl, email), requestedScopes: [TokenScope.Walletexport] }, client)
       return { held: getElevatedAccessToken({ scope: TokenScope.Walletexport, consume: false }, client) !== undefined }
     },
-    /** The protected action: the elevated token (consumed) and a request signed with the session key. */
+    /** The protected action: the elevated token (consumed) and a request signed with the session key (`fetchWithSessionKey`). */
     async exportWallet(url: string, body: string) {
       const elevated = getElevatedAccessToken({ scope: TokenScope.Walletexport }, client)
-      const proof = await signRequest({ method: 'POST', url, body }, dynamicSessionSigner(getCore(client)))
-      const response = await fetch(url, { method: 'POST', body, headers: { ...proof, 'content-type': 'application/json', authorization: `Bearer ${client.token}`, ...(elevated ? { 'x-dyn-elevated-access-token': elevated } : {}) } })
+      const response = await fetchWithSessionKey(getCore(client), url, { method: 'POST', body, token: client.token, headers: { 'content-type': 'application/json', ...(elevated ? { 'x-dyn-elevated-access-token': elevated } : {}) } })
       return { status: response.status, body: await response.json(), consumed: getElevatedAccessToken({ scope: TokenScope.Walletexport, consume: false }, client) === undefined }
     },
   }
