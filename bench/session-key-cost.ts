@@ -3,15 +3,15 @@
  * process (the baseline a guarded route already pays), median of several interleaved rounds:
  *
  *   token        createDynamicAuth().verifyToken on a cached token (the warm path)
- *   proof        verifySessionKeyProof with the key already imported (a session's second request on)
- *   proof-cold   verifySessionKeyProof for a key seen for the first time (decompress and import too)
+ *   proof        a createSessionKeyVerifier verifier with the key already imported (a session's second request on)
+ *   proof-cold   verifySessionKeyProof, which imports the key every time (decompress and import too)
  *   sign         signRequest with an agent's JWK (the client's side)
  *
  *   node --import tsx bench/session-key-cost.ts
  */
 import { createDynamicAuth } from '../src/index.js'
 import { createTestIssuer } from '../src/testing/index.js'
-import { generateSessionKeyPair, jwkSessionSigner, signRequest, verifySessionKeyProof, type ReplayCheck } from '../src/session-key/index.js'
+import { createSessionKeyVerifier, generateSessionKeyPair, jwkSessionSigner, signRequest, verifySessionKeyProof, type ReplayCheck } from '../src/session-key/index.js'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
 const PER_ROUND = 1000
@@ -32,6 +32,7 @@ const token = issuer.mint()
 await auth.verifyToken(token)
 const { publicKeyHex, privateKeyJwk } = await generateSessionKeyPair()
 const signer = await jwkSessionSigner(privateKeyJwk)
+const verifier = createSessionKeyVerifier({ replayCheck })
 const results: Record<string, number[]> = { token: [], proof: [], 'proof-cold': [], sign: [] }
 for (let round = 0; round < ROUNDS; round++) {
   const headers = await Promise.all(Array.from({ length: PER_ROUND }, async () => (await signRequest(request, signer))['x-session-signature']))
@@ -42,7 +43,7 @@ for (let round = 0; round < ROUNDS; round++) {
     }),
   )
   results.token!.push(await perOp(() => auth.verifyToken(token)))
-  results.proof!.push(await perOp((i) => verifySessionKeyProof({ ...request, header: headers[i], sessionPublicKey: publicKeyHex, replayCheck })))
+  results.proof!.push(await perOp((i) => verifier.verify({ ...request, header: headers[i], sessionPublicKey: publicKeyHex })))
   results['proof-cold']!.push(await perOp((i) => verifySessionKeyProof({ ...request, header: cold[i]!.header, sessionPublicKey: cold[i]!.key, replayCheck }), cold.length))
   results.sign!.push(await perOp(() => signRequest(request, signer)))
 }

@@ -2,7 +2,9 @@
  * Verifies a session-key proof: the request's `x-session-signature` header, checked against the
  * `session_public_key` of the (already verified) session token. WebCrypto only, so it runs on
  * Node, Deno, Bun and Workers alike. It never throws for a bad request: it answers a verdict, and a
- * refusal carries a stable reason that the HTTP layer maps to an error code.
+ * refusal carries a stable reason that the HTTP layer maps to an error code. A guard makes one
+ * verifier (`createSessionKeyVerifier`: options checked once, imported keys kept in it, no module
+ * state); `verifySessionKeyProof` checks a single proof.
  */
 import { bodyHash, canonicalString, parseSignatureHeader, requestTarget, type SessionSignatureFields } from './canonical.js'
 import { fromHex, p256Point, toBase64url } from './encoding.js'
@@ -98,35 +100,92 @@ export const MAX_SKEW_SECONDS = 300
 const P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const
 const ECDSA_SHA256 = { name: 'ECDSA', hash: 'SHA-256' } as const
 
-// Imported keys by hex: a session signs many requests, and the import costs more than a lookup.
-const KEY_CACHE_LIMIT = 1000
-const keyCache = new Map<string, Promise<CryptoKey | undefined>>()
-
+/** The key of a compressed (or uncompressed) SEC 1 hex point, or undefined when it is not one. */
 function importSessionKey(hex: string): Promise<CryptoKey | undefined> {
-  const cached = keyCache.get(hex)
-  if (cached) return cached
   const bytes = fromHex(hex)
   const point = bytes && p256Point(bytes)
-  const imported = point
-    ? crypto.subtle.importKey('jwk', { kty: 'EC', crv: 'P-256', x: toBase64url(point.x), y: toBase64url(point.y), ext: true }, P256, false, ['verify']).catch(() => undefined)
-    : Promise.resolve(undefined)
-  if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value as string)
-  keyCache.set(hex, imported)
-  return imported
+  if (!point) return Promise.resolve(undefined)
+  return crypto.subtle.importKey('jwk', { kty: 'EC', crv: 'P-256', x: toBase64url(point.x), y: toBase64url(point.y), ext: true }, P256, false, ['verify']).then(
+    (key) => key,
+    () => undefined,
+  )
+}
+
+/** Imported keys by hex, bounded (the oldest goes first): a session signs many requests, and an import costs more than a lookup. */
+class KeyCache {
+  private readonly keys = new Map<string, Promise<CryptoKey | undefined>>()
+  constructor(private readonly limit: number) {}
+
+  get(hex: string): Promise<CryptoKey | undefined> {
+    const cached = this.keys.get(hex)
+    if (cached) return cached
+    const imported = importSessionKey(hex)
+    if (this.keys.size >= this.limit) this.keys.delete(this.keys.keys().next().value as string)
+    this.keys.set(hex, imported)
+    return imported
+  }
+}
+
+/** Throws a TypeError unless `maxSkew` is a whole number of seconds within the bounds. */
+function checkSkew(maxSkew: number): void {
+  if (!Number.isInteger(maxSkew) || maxSkew < 1 || maxSkew > MAX_SKEW_SECONDS) {
+    throw new TypeError(`maxSkewSeconds must be a whole number of seconds from 1 to ${MAX_SKEW_SECONDS}; got ${String(maxSkew)}.`)
+  }
 }
 
 const refuse = (reason: SessionKeyRefusalReason, message: string): SessionKeyRefusal => ({ ok: false, reason, message })
 
 /**
- * Checks a request's session-key proof, in this order: the header parses, the token names a key,
- * the timestamp is within the skew, the signature verifies over the canonical string, and only
- * then the nonce is claimed (so that unsigned garbage never fills the replay store).
+ * Checks a request's session-key proof once (importing the key each time; a guard uses
+ * {@link createSessionKeyVerifier}, which keeps imported keys). Throws a TypeError for a bad
+ * `maxSkewSeconds`; a bad request is a refusal, never a throw.
  */
 export async function verifySessionKeyProof(input: SessionKeyProofInput): Promise<SessionKeyVerdict> {
   const maxSkew = input.maxSkewSeconds ?? DEFAULT_MAX_SKEW_SECONDS
-  if (!Number.isInteger(maxSkew) || maxSkew < 1 || maxSkew > MAX_SKEW_SECONDS) {
-    throw new TypeError(`maxSkewSeconds must be a whole number of seconds from 1 to ${MAX_SKEW_SECONDS}; got ${String(maxSkew)}.`)
+  checkSkew(maxSkew)
+  return verifyProof(input, maxSkew, importSessionKey)
+}
+
+/** Options of {@link createSessionKeyVerifier}, checked once when it is made. */
+export interface SessionKeyVerifierOptions {
+  /** Where nonces are recorded (the fleet's one-time store). */
+  readonly replayCheck: ReplayCheck
+  /** How far (seconds) a proof's timestamp may be from the server's clock, either way. Default 60; at most 300. */
+  readonly maxSkewSeconds?: number
+  /** How many imported session keys to keep. Default 1000. */
+  readonly keyCacheSize?: number
+  /** The clock, Unix seconds. Default `Date.now()`. */
+  readonly now?: () => number
+}
+
+/** A request as {@link SessionKeyVerifier.verify} takes it: the proof input less the options. */
+export type SessionKeyRequest = Omit<SessionKeyProofInput, 'replayCheck' | 'maxSkewSeconds' | 'now'>
+
+/** Verifies proofs with fixed options and a cache of imported keys of its own. */
+export interface SessionKeyVerifier {
+  verify(request: SessionKeyRequest): Promise<SessionKeyVerdict>
+}
+
+/** Makes a verifier; throws a TypeError naming a bad option. */
+export function createSessionKeyVerifier(options: SessionKeyVerifierOptions): SessionKeyVerifier {
+  const maxSkew = options.maxSkewSeconds ?? DEFAULT_MAX_SKEW_SECONDS
+  checkSkew(maxSkew)
+  const size = options.keyCacheSize ?? 1000
+  if (!Number.isInteger(size) || size < 1) throw new TypeError(`keyCacheSize must be a positive whole number; got ${String(size)}.`)
+  if (typeof options.replayCheck?.claim !== 'function') throw new TypeError('replayCheck must have a claim(id, expiresAt) method: a request cannot be proven fresh without one.')
+  const keys = new KeyCache(size)
+  const clock = options.now ?? (() => Math.floor(Date.now() / 1000))
+  return {
+    verify: (request) => verifyProof({ ...request, replayCheck: options.replayCheck, now: clock() }, maxSkew, (hex) => keys.get(hex)),
   }
+}
+
+/**
+ * The checks, in this order: the header parses, the token names a key, the timestamp is within
+ * the skew, the signature verifies over the canonical string, and only then the nonce is claimed
+ * (so that unsigned garbage never fills the replay store).
+ */
+async function verifyProof(input: SessionKeyProofInput, maxSkew: number, keyOf: (hex: string) => Promise<CryptoKey | undefined>): Promise<SessionKeyVerdict> {
   if (input.header === undefined || input.header === null || input.header === '') {
     return refuse('signature_missing', 'This route requires a request signed with the session key: send the x-session-signature header (see the session-key guide).')
   }
@@ -136,7 +195,7 @@ export async function verifySessionKeyProof(input: SessionKeyProofInput): Promis
     return refuse('key_missing', 'The token carries no session_public_key, so it cannot prove possession of a session key: sign in again with a client that sends its session key (x-dyn-session-public-key).')
   }
   if (typeof input.sessionPublicKey !== 'string') return refuse('key_malformed', 'The token\'s session_public_key is not a string of hex.')
-  const key = await importSessionKey(input.sessionPublicKey)
+  const key = await keyOf(input.sessionPublicKey)
   if (!key) return refuse('key_malformed', 'The token\'s session_public_key is not a P-256 public key in compressed (or uncompressed) SEC 1 lowercase hex.')
   const now = input.now ?? Math.floor(Date.now() / 1000)
   if (Math.abs(now - fields.timestamp) > maxSkew) {

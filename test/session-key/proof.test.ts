@@ -11,6 +11,7 @@ import {
   SESSION_KEY_REFUSAL_REASONS,
   SESSION_SIGNATURE_HEADER,
   canonicalString,
+  createSessionKeyVerifier,
   dynamicSessionSigner,
   generateSessionKeyPair,
   jwkSessionSigner,
@@ -210,6 +211,24 @@ describe('session-key proof', () => {
     assert.ok(page.includes(TEST_SESSION_KEY.publicKeyHex))
     const verdict = await verifySessionKeyProof({ ...request, header, sessionPublicKey: TEST_SESSION_KEY.publicKeyHex, replayCheck: memoryReplayCheck(), now: 1765015200 })
     assert.equal(verdict.ok, true, verdict.ok ? '' : verdict.message)
+  })
+
+  it('a verifier made once keeps its options and imported keys: the same checks, a clock of its own', async () => {
+    const { publicKey, signer } = await browserKey()
+    let clock = NOW
+    const replayCheck = memoryReplayCheck()
+    const verifier = createSessionKeyVerifier({ replayCheck, maxSkewSeconds: 30, now: () => clock })
+    const first = await proofOf(signer)
+    assert.equal((await verifier.verify({ ...REQUEST, header: first, sessionPublicKey: publicKey })).ok, true)
+    assertRefused(await verifier.verify({ ...REQUEST, header: first, sessionPublicKey: publicKey }), 'replayed')
+    assert.equal((await verifier.verify({ ...REQUEST, header: await proofOf(signer), sessionPublicKey: publicKey })).ok, true, 'the cached key verifies again')
+    assertRefused(await verifier.verify({ ...REQUEST, body: 'x', header: await proofOf(signer), sessionPublicKey: publicKey }), 'signature_invalid')
+    clock = NOW + 31
+    assertRefused(await verifier.verify({ ...REQUEST, header: await proofOf(signer), sessionPublicKey: publicKey }), 'timestamp_out_of_range')
+    assertRefused(await verifier.verify({ ...REQUEST, header: await proofOf(signer), sessionPublicKey: 'zz' }), 'key_malformed')
+    assert.throws(() => createSessionKeyVerifier({ replayCheck, maxSkewSeconds: 600 }), /maxSkewSeconds/)
+    assert.throws(() => createSessionKeyVerifier({ replayCheck, keyCacheSize: 0 }), /keyCacheSize/)
+    assert.throws(() => createSessionKeyVerifier({ replayCheck: {} as ReplayCheck }), /replayCheck/)
   })
 
   it('lists every refusal reason once', () => {
