@@ -93,9 +93,14 @@ describe('step-up, agents and session keys over HTTP', () => {
     const keyless = await signIn('keyless@example.com')
     assert.equal('session_public_key' in claimsOf(keyless.body.minifiedJwt as string), false)
 
-    const bad = await signIn('bad-key@example.com', { headers: { 'x-dyn-session-public-key': publicKeyHex.toUpperCase() } })
+    const verificationUUID = await emailCode('bad-key@example.com')
+    const bad = await post('emailVerifications/signin', { verificationUUID, verificationToken: OTP }, { 'x-dyn-session-public-key': publicKeyHex.toUpperCase() })
     assert.equal(bad.status, 400)
     assert.equal(bad.body.code, 'invalid_session_public_key')
+    // Refused before the code was spent: the same code signs in with a good key.
+    const good = await post('emailVerifications/signin', { verificationUUID, verificationToken: OTP }, { 'x-dyn-session-public-key': publicKeyHex })
+    assert.equal(good.status, 200, JSON.stringify(good.body))
+    assert.equal((good.body.user as { newUser: boolean }).newUser, true, 'the refused sign-in made no user')
   })
 
   test('stepUp/check answers whether a scope needs a step-up, and with which credentials', async () => {

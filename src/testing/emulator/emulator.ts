@@ -3,8 +3,8 @@
  * for Dynamic's own client to initialise, sign in by email code or by wallet (EIP-4361), link and
  * unlink wallets and emails, read and update the user, refresh and log out, step up (elevated
  * access tokens) and sign agents in headlessly (`server_auth`), binding the client's session key
- * into the tokens; a little of Dynamic's
- * admin API (`/api/v0/environments/…`, `/api/v0/sessions/…`) behind a `dyn_` token; and the
+ * into the tokens; a little of Dynamic's admin API (`/api/v0/environments/…`,
+ * `/api/v0/sessions/…`) behind a `dyn_` token; and the
  * emulator's own calls (`/emulator/…`) that Dynamic has no equivalent of: read a code, complete
  * MFA, revoke a session, delete a user.
  */
@@ -162,10 +162,9 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
   }
 
   /** Opens a session for a sign-in and answers Dynamic's `VerifyResponse`; tells the webhook. */
-  async function openSession(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>, outcome: SignInOutcome, body: Record<string, unknown>): Promise<void> {
+  async function openSession(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>, outcome: SignInOutcome, body: Record<string, unknown>, key: ReturnType<typeof sessionKeyOf>): Promise<void> {
     const { user } = outcome
     const origin = req.headers.origin
-    const key = sessionKeyOf(req, body)
     const session = sessions.create({
       userId: user.id,
       ipAddress: req.socket.remoteAddress ?? null,
@@ -297,7 +296,9 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
       }
       case 'POST emailVerifications/signin': {
         const body = await readJsonObject(req)
-        await openSession(req, res, cors, users.signInWithEmail(redeemCode(body)), body)
+        // The key is checked before the code is spent and the user made.
+        const key = sessionKeyOf(req, body)
+        await openSession(req, res, cors, users.signInWithEmail(redeemCode(body)), body, key)
         return true
       }
       case 'POST emailVerifications/verify': {
@@ -336,7 +337,8 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
       }
       case 'POST smsVerifications/signin': {
         const body = await readJsonObject(req)
-        await openSession(req, res, cors, users.signInWithPhone(redeemPhone(body)), body)
+        const key = sessionKeyOf(req, body)
+        await openSession(req, res, cors, users.signInWithPhone(redeemPhone(body)), body, key)
         return true
       }
       case 'POST smsVerifications/verify': {
@@ -354,8 +356,9 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
       }
       case 'POST wallets/signin': {
         const body = await readJsonObject(req)
+        const key = sessionKeyOf(req, body)
         const wallet = checkWalletProof(body, walletContext(req))
-        await openSession(req, res, cors, users.signInWithWallet(wallet), body)
+        await openSession(req, res, cors, users.signInWithWallet(wallet), body, key)
         return true
       }
       case 'POST wallets/verify': {
