@@ -89,6 +89,15 @@ describe('several environments on one local Dynamic', () => {
       assert.ok(environment.emulator.session(claims.sid as string), 'the session lives in its own environment')
     }
     assert.notEqual(users.sandbox, users.live)
+
+    // The admin API: each environment's users, behind that environment's own dyn_ token.
+    const live = server.environment('live')
+    const sandbox = server.environment('sandbox')
+    const read = (token: string) => fetch(`${server.apiBaseUrl}/environments/${live.environmentId}/users/${users.live}`, { headers: { authorization: `Bearer ${token}` } })
+    assert.equal(((await (await read(live.emulator.adminToken)).json()) as { user: { id: string } }).user.id, users.live)
+    assert.equal((await read(sandbox.emulator.adminToken)).status, 401, 'the sandbox\'s token is not the live environment\'s')
+    const sandboxUser = await fetch(`${server.apiBaseUrl}/environments/${sandbox.environmentId}/users/${users.live}`, { headers: { authorization: `Bearer ${sandbox.emulator.adminToken}` } })
+    assert.equal(sandboxUser.status, 404, 'the live user is not a sandbox user')
   })
 
   test('the emulator\'s own calls find the environment by the session or address they name, or by ?environmentId=', async () => {
