@@ -4,14 +4,15 @@
  * access tokens (single use 300 s for wallet scopes, time-bound 600 s for the others, signed by the
  * environment's key), the client's `x-dyn-session-public-key` bound into the tokens, and an agent's
  * headless sign-in (the key in the body) marked `server_auth`, whose key then signs a request that
- * the session-key module verifies. Then the same step-up driven by Dynamic's real client in Node.
+ * the session-key module verifies. Then the same step-up driven by Dynamic's real client in Node,
+ * by email code and by wallet (`verifyWalletAccount({ requestedScopes })`).
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createPublicKey, verify as rsaVerify } from 'node:crypto'
-import { checkStepUpAuth, createDynamicClient, getElevatedAccessToken, initializeClient, logout, sendEmailOTP, TokenScope, verifyOTP } from '@dynamic-labs-sdk/client'
-import { formatSignInMessage, getCore, getSessionKeys } from '@dynamic-labs-sdk/client/core'
-import { createTestIssuer, createTestWallet, dynamicClientConfig, type TestIssuerServer, type TestWallet } from '../../src/testing/index.js'
+import { checkStepUpAuth, connectAndVerifyWithWalletProvider, createDynamicClient, getElevatedAccessToken, getWalletAccounts, initializeClient, logout, sendEmailOTP, TokenScope, verifyOTP, verifyWalletAccount } from '@dynamic-labs-sdk/client'
+import { formatSignInMessage, getCore, getSessionKeys, getWalletProviderRegistry, WalletProviderPriority } from '@dynamic-labs-sdk/client/core'
+import { createTestIssuer, createTestWallet, dynamicClientConfig, eip1193WalletProvider, type TestIssuerServer, type TestWallet } from '../../src/testing/index.js'
 import { dynamicSessionSigner, generateSessionKeyPair, jwkSessionSigner, signRequest, verifySessionKeyProof, type ReplayCheck } from '../../src/session-key/index.js'
 
 const OTP = '246810'
@@ -274,5 +275,27 @@ describe('step-up through Dynamic\'s real client in Node', () => {
     const headers = await signRequest({ method: 'POST', url, body: '{}' }, dynamicSessionSigner(getCore(client)))
     const verdict = await verifySessionKeyProof({ method: 'POST', url, body: '{}', header: headers['x-session-signature'], sessionPublicKey: claimsOf(client.token).session_public_key, replayCheck: memoryReplayCheck() })
     assert.equal(verdict.ok, true, verdict.ok ? '' : verdict.message)
+  })
+
+  test('a wallet steps up through verifyWalletAccount({ requestedScopes }) (the client posts wallets/verify)', async () => {
+    const config = dynamicClientConfig(server, { appOrigin: APP_ORIGIN })
+    const client = createDynamicClient(config)
+    settle.push(async () => {
+      if (client.user) await logout(client)
+      await config.idle()
+    })
+    await initializeClient(client)
+    const wallet = createTestWallet()
+    const provider = eip1193WalletProvider(wallet.eip1193(), { displayName: 'Test Wallet' })
+    getWalletProviderRegistry(client).register({ priority: WalletProviderPriority.WALLET_SDK, walletProvider: provider as never })
+    await connectAndVerifyWithWalletProvider({ walletProviderKey: provider.key }, client)
+    const [walletAccount] = getWalletAccounts(client)
+    assert.ok(walletAccount?.verifiedCredentialId)
+
+    await verifyWalletAccount({ walletAccount, requestedScopes: [TokenScope.Walletsign] }, client)
+    const elevated = getElevatedAccessToken({ scope: TokenScope.Walletsign, consume: false }, client)
+    assert.ok(elevated, 'the client holds the elevated token')
+    const claims = await verifiedClaims(server, elevated)
+    assert.deepEqual([claims.scope, claims.singleUse, claims.sub, claims.aud], ['wallet:sign', true, client.user!.id, APP_ORIGIN])
   })
 })
