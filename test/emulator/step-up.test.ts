@@ -177,6 +177,23 @@ describe('step-up, agents and session keys over HTTP', () => {
     }
   })
 
+  test('a phone number steps up with an SMS code (smsVerifications/verify with requestedScopes)', async () => {
+    const phone = { phoneNumber: '5555550142', phoneCountryCode: '1', isoCountryCode: 'US' }
+    const text = async (headers: Record<string, string> = {}) => (await post('smsVerifications/create', phone, headers)).body.verificationUUID as string
+    const signedIn = await post('smsVerifications/signin', { verificationUUID: await text(), verificationToken: OTP })
+    assert.equal(signedIn.status, 200, JSON.stringify(signedIn.body))
+    const bearer = { authorization: `Bearer ${signedIn.body.minifiedJwt}` }
+    const stepped = await post('smsVerifications/verify', { verificationUUID: await text(bearer), verificationToken: OTP, requestedScopes: ['user:update'] }, bearer)
+    assert.equal(stepped.status, 200, JSON.stringify(stepped.body))
+    const claims = await verifiedClaims(server, stepped.body.elevatedAccessToken as string)
+    assert.deepEqual([claims.scope, claims.singleUse, claims.sub], ['user:update', false, claimsOf(signedIn.body.minifiedJwt as string).sub])
+    const other = { ...phone, phoneNumber: '5555550143' }
+    const otherUUID = (await post('smsVerifications/create', other, bearer)).body.verificationUUID as string
+    const refused = await post('smsVerifications/verify', { verificationUUID: otherUUID, verificationToken: OTP, requestedScopes: ['user:update'] }, bearer)
+    assert.equal(refused.status, 422)
+    assert.equal(refused.body.code, 'step_up_credential_not_linked')
+  })
+
   test('allowNewMFALinking on sign-in answers a credential:link token (MFA optional, no MFA method yet)', async () => {
     const answer = await signIn('linking@example.com', { body: { allowNewMFALinking: true } })
     const claims = claimsOf(answer.body.elevatedAccessToken as string)
