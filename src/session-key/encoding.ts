@@ -83,8 +83,9 @@ export interface P256Coordinates {
 /**
  * The coordinates of a P-256 public key given as SEC 1 bytes: compressed (33 bytes, `02`/`03`,
  * which is what Dynamic's keychain publishes) or uncompressed (65 bytes, `04`). Undefined when the
- * bytes are not a point on the curve. We decompress here because WebCrypto's `raw` import of a
- * compressed point is not available on every runtime (browsers refuse it), while JWK import is.
+ * bytes are not a point on the curve. We decompress here because the WebCrypto specification
+ * leaves `raw` import of a compressed point optional, so a runtime may refuse it, while JWK import
+ * of the coordinates works everywhere.
  */
 export function p256Point(bytes: Uint8Array): P256Coordinates | undefined {
   const onCurve = (x: bigint, y: bigint): boolean => x < P && y < P && (y * y) % P === (((x * x * x - 3n * x + B) % P) + P) % P
