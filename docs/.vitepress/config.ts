@@ -41,6 +41,7 @@ const guide: Item[] = [
       ...page('guide/static-keys', 'Verifying with a static key'),
       ...page('guide/claims', 'Token claims'),
       ...page('guide/token-facts', 'Token facts'),
+      ...page('guide/session-key', 'Requests signed with the session key'),
     ],
   },
   {

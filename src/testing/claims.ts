@@ -5,6 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import type { DynamicAccessTokenClaims, DynamicIdTokenClaims, VerifiedCredential, VerifiedCredentialsHashes } from '../session/claims.js'
+import { TEST_SESSION_KEY } from './session-key.js'
 
 /** The default test user's credentials: an EVM wallet and a verified email. */
 export function defaultCredentials(): VerifiedCredential[] {
@@ -123,7 +124,7 @@ export function dynamicClaims(input: DynamicClaimsInput): DynamicAccessTokenClai
     environment_id: environmentId,
     last_verified_credential_id: lastCredential,
     signin_credential_id: lastCredential,
-    session_public_key: '0339f7a6e2c8f1b5d4a3e2f1c0b9a8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0',
+    session_public_key: TEST_SESSION_KEY.publicKeyHex,
     scope,
     verifiedCredentialsHashes: credentialHashes(credentials),
   }

@@ -104,14 +104,58 @@ function readBody(req: IncomingMessage): Promise<unknown> {
   })
 }
 
-/** Starts the HTTP emulator for `issuer`. */
-export async function startEmulatorServer(issuer: TestIssuerCore, options: TestIssuerListenOptions): Promise<TestIssuerServer> {
-  const { port = 0, host = '127.0.0.1' } = options
+/** One environment's routes, served by {@link startEmulatorServer} alone or beside others' (several environments on one server). */
+export interface EmulatorRoutes {
+  readonly emulator: DynamicEmulator
+  /** The CORS headers for `req`'s origin. */
+  corsHeaders(req: IncomingMessage): Record<string, string>
+  /** Answers `req`; throws an {@link EmulatorError} or a emulator error that {@link serveEmulator} renders. */
+  route(req: IncomingMessage, res: ServerResponse): Promise<void>
+  readonly jwksRequests: number
+  readonly tokenRequests: number
+  /** Stops what runs on its own (webhook retries). */
+  close(): void
+}
+
+/** Throws unless `host` is loopback or the caller insists. */
+export function checkListenHost(host: string, options: TestIssuerListenOptions): void {
   if (!isLoopbackHostname(host) && options.unsafeListenAnyHost !== true) {
     throw new DynamicAuthConfigError(
       `Refusing to listen on ${JSON.stringify(host)}: this server mints tokens that apps pointed at it trust, so it serves loopback only (127.0.0.1, ::1, localhost). Set unsafeListenAnyHost: true (dynamic-guard dev --unsafe-listen-any-host) to expose it anyway.`,
     )
   }
+}
+
+/** Starts the HTTP emulator for `issuer`. */
+export async function startEmulatorServer(issuer: TestIssuerCore, options: TestIssuerListenOptions): Promise<TestIssuerServer> {
+  const { port = 0, host = '127.0.0.1' } = options
+  checkListenHost(host, options)
+  let origin = ''
+  const routes = createEmulatorRoutes(issuer, options, () => origin)
+  const served = await serveEmulator(routes, port, host)
+  origin = served.origin
+  const base = `/api/v0/sdk/${issuer.environmentId}`
+  return {
+    origin,
+    environmentId: issuer.environmentId,
+    apiBaseUrl: `${origin}/api/v0`,
+    otpUrl: `${origin}/emulator/otp`,
+    emulator: routes.emulator,
+    jwksUrl: `${origin}${base}/.well-known/jwks`,
+    tokenUrl: `${origin}${base}/verify`,
+    rotateKeyUrl: `${origin}/emulator/rotate-key`,
+    get jwksRequests() {
+      return routes.jwksRequests
+    },
+    get tokenRequests() {
+      return routes.tokenRequests
+    },
+    close: served.close,
+  }
+}
+
+/** The routes of `issuer`'s environment; `originOf` answers the server's origin once it listens. */
+export function createEmulatorRoutes(issuer: TestIssuerCore, options: TestIssuerListenOptions, originOf: () => string): EmulatorRoutes {
   const emulator = createEmulator(issuer, { ...options, anyHost: options.unsafeListenAnyHost === true })
   // CORS for browser callers: loopback origins (and the listed ones) are echoed, with credentials, so cookies can flow.
   const corsHeaders = (req: IncomingMessage): Record<string, string> => emulator.policy.headers(req)
@@ -121,7 +165,6 @@ export async function startEmulatorServer(issuer: TestIssuerCore, options: TestI
   const paths = { verify: `${base}/verify`, logout: `${base}/logout`, rotate: '/emulator/rotate-key' }
   let jwksRequests = 0
   let tokenRequests = 0
-  let origin = ''
 
   const cookie = (value: string, maxAge: number): string =>
     `${cookieName}=${value}; Path=/; Max-Age=${Math.max(0, Math.floor(maxAge))}; HttpOnly; SameSite=Lax`
@@ -171,6 +214,7 @@ export async function startEmulatorServer(issuer: TestIssuerCore, options: TestI
       return
     }
     if (path === '/' && method === 'GET') {
+      const origin = originOf()
       sendJson(res, 200, {
         name: 'Local Dynamic emulator (dynamic-guard/testing): test keys, trusted by nothing but apps pointed at this JWKS',
         environmentId: issuer.environmentId,
@@ -186,6 +230,23 @@ export async function startEmulatorServer(issuer: TestIssuerCore, options: TestI
     throw new RequestError(404, `Nothing here. The JWKS is at ${base}/.well-known/jwks and the sign-in endpoint at POST ${paths.verify}.`)
   }
 
+  return {
+    emulator: emulator.api,
+    corsHeaders,
+    route,
+    get jwksRequests() {
+      return jwksRequests
+    },
+    get tokenRequests() {
+      return tokenRequests
+    },
+    close: () => emulator.close(),
+  }
+}
+
+/** Serves `routes` over HTTP on `host:port`, rendering refusals in Dynamic's error shape. */
+export async function serveEmulator(routes: Pick<EmulatorRoutes, 'corsHeaders' | 'route' | 'close'>, port: number, host: string): Promise<{ origin: string; close(): Promise<void> }> {
+  const { corsHeaders, route } = routes
   const server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
       if (res.headersSent) return void res.destroy()
@@ -204,25 +265,11 @@ export async function startEmulatorServer(issuer: TestIssuerCore, options: TestI
     })
   })
   const address = server.address() as AddressInfo
-  origin = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
   return {
-    origin,
-    environmentId: issuer.environmentId,
-    apiBaseUrl: `${origin}/api/v0`,
-    otpUrl: `${origin}/emulator/otp`,
-    emulator: emulator.api,
-    jwksUrl: `${origin}${base}/.well-known/jwks`,
-    tokenUrl: `${origin}${paths.verify}`,
-    rotateKeyUrl: `${origin}${paths.rotate}`,
-    get jwksRequests() {
-      return jwksRequests
-    },
-    get tokenRequests() {
-      return tokenRequests
-    },
+    origin: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
     close: () =>
       new Promise<void>((resolve) => {
-        emulator.close()
+        routes.close()
         server.close(() => resolve())
         server.closeAllConnections?.()
       }),

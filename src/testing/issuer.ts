@@ -9,6 +9,7 @@ import { encodeBase64url } from '../parse/base64url.js'
 import { defaultCredentials, dynamicClaims } from './claims.js'
 import { drawKeyPair, type PooledKeyPair } from './key-pool.js'
 import { signInResult, type SignInResult } from './sign-in.js'
+import { elevatedClaims, type ElevatedMintOptions } from './step-up.js'
 import { startEmulatorServer, type TestIssuerListenOptions, type TestIssuerServer } from './emulator-server.js'
 import { DEFAULT_TEST_KEY_BITS, OTHER_ENVIRONMENT_ID, TEST_ENVIRONMENT_ID, TEST_USER_ID, type MintOptions, type TestIssuerCore, type TestIssuerOptions } from './test-issuer.js'
 
@@ -96,6 +97,8 @@ export function createTestIssuer(options: TestIssuerOptions = {}): TestIssuer {
         ...(mint.profile ? { profile: mint.profile } : {}),
       }) as Record<string, unknown>
       if (Array.isArray(mint.audience)) claims.aud = mint.audience
+      if (mint.sessionPublicKey !== undefined) applyOverrides(claims, { session_public_key: mint.sessionPublicKey ?? undefined })
+      if (mint.agent) claims.server_auth = true
       applyOverrides(claims, mint.claims)
       const header = applyOverrides({ alg: 'RS256', kid: current.kid, typ: 'JWT' } as Record<string, unknown>, mint.header)
       const token = signWith(current, header, claims)
@@ -111,6 +114,12 @@ export function createTestIssuer(options: TestIssuerOptions = {}): TestIssuer {
       const jwt = issuer.mint({ ...shared, kind: 'id' })
       const minifiedJwt = issuer.mint({ ...shared, kind: 'access' })
       return signInResult(jwt, minifiedJwt)
+    },
+
+    mintElevated(elevated: ElevatedMintOptions): string {
+      const environment = elevated.environmentId ?? environmentId
+      const claims = elevatedClaims({ options: elevated, issuer: `${issuerHost}/${environment}`, environmentId: environment, kid: current.kid, sub: elevated.sub ?? TEST_USER_ID, audience: elevated.audience ?? defaultAudience })
+      return signWith(current, { alg: 'RS256', kid: current.kid, typ: 'JWT' }, claims)
     },
 
     sign: (header, payload) => signWith(current, header, payload),

@@ -8,7 +8,7 @@ import type { MintOptions } from './test-issuer.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const THIRTY_DAYS = 30 * 24 * 3600
-const BOOLEANS = ['expired', 'mfaPending', 'otherEnvironment', 'tampered'] as const
+const BOOLEANS = ['expired', 'mfaPending', 'otherEnvironment', 'tampered', 'agent'] as const
 // first_name/last_name: older spellings of given_name/family_name, still accepted.
 const PROFILE_STRINGS = ['email', 'username', 'given_name', 'family_name', 'first_name', 'last_name'] as const
 
@@ -38,6 +38,7 @@ export function parseSignInRequest(body: unknown): MintOptions | string {
       case 'mfaPending':
       case 'otherEnvironment':
       case 'tampered':
+      case 'agent':
         if (typeof value !== 'boolean') return `"${name}" must be true or false.`
         out[name] = value
         break
@@ -48,6 +49,10 @@ export function parseSignInRequest(body: unknown): MintOptions | string {
       case 'scopes':
         if (!Array.isArray(value) || value.length > 32 || !value.every((s) => isText(s, 128) && !/\s/.test(s))) return '"scopes" must be a list of scope names without spaces.'
         out.scopes = value as string[]
+        break
+      case 'sessionPublicKey':
+        if (value !== null && (typeof value !== 'string' || !/^0[23][0-9a-f]{64}$/.test(value))) return '"sessionPublicKey" must be a compressed P-256 public key (66 lowercase hex characters starting 02 or 03), or null for none.'
+        out.sessionPublicKey = value
         break
       case 'environmentId':
         if (typeof value !== 'string' || !UUID.test(value)) return '"environmentId" must be a UUID.'
@@ -83,7 +88,7 @@ export function parseSignInRequest(body: unknown): MintOptions | string {
         out.claims = value
         break
       default:
-        return `"${name}" is not a sign-in option. Known: sub, sid, expiresIn, ${BOOLEANS.join(', ')}, scope, scopes, environmentId, audience, profile, credentials, claims.`
+        return `"${name}" is not a sign-in option. Known: sub, sid, expiresIn, ${BOOLEANS.join(', ')}, scope, scopes, sessionPublicKey, environmentId, audience, profile, credentials, claims.`
     }
   }
   return out

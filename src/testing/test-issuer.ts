@@ -5,6 +5,7 @@
 import type { DynamicAccessTokenClaims, DynamicIdTokenClaims, DynamicJwtClaims, VerifiedCredential } from '../session/claims.js'
 import type { TestProfile } from './claims.js'
 import type { SignInResult } from './sign-in.js'
+import type { ElevatedMintOptions } from './step-up.js'
 
 /** Options of {@link createTestIssuer}. */
 export interface TestIssuerOptions {
@@ -52,6 +53,10 @@ export interface MintOptions {
   environmentId?: string
   /** Sign for {@link OTHER_ENVIRONMENT_ID}: the "token from someone else's environment" case. */
   otherEnvironment?: boolean
+  /** The `session_public_key` (compressed P-256 hex); `null` mints none. Default: the kit's `TEST_SESSION_KEY`. */
+  sessionPublicKey?: string | null
+  /** An agent's server-side session: `server_auth: true`. */
+  agent?: boolean
   /** The `aud`. */
   audience?: string | string[]
   /** Credentials (ID tokens carry them; access tokens carry their hashes). Default: a wallet and an email. */
@@ -99,6 +104,8 @@ export interface TestIssuerCore {
   jwks(): { keys: Array<Record<string, unknown>> }
   /** Mints a token shaped like Dynamic's. */
   mint(options?: MintOptions): string
+  /** Mints an elevated access token (step-up): `scope` of TokenScope values, `singleUse`, 300 s or 600 s. */
+  mintElevated(options: ElevatedMintOptions): string
   /**
    * Signs a user in the way Dynamic's SDK hands the result over: an ID token (`jwt`) and an
    * access token (`minifiedJwt`) of one session, `expiresAt` (seconds) and the `user`.

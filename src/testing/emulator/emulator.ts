@@ -1,8 +1,10 @@
 /**
  * The emulator: Dynamic's SDK API for one environment (`/api/v0/sdk/<environmentId>/…`), enough
  * for Dynamic's own client to initialise, sign in by email code or by wallet (EIP-4361), link and
- * unlink wallets and emails, read and update the user, refresh and log out; a little of Dynamic's
- * admin API (`/api/v0/environments/…`, `/api/v0/sessions/…`) behind a `dyn_` token; and the
+ * unlink wallets and emails, read and update the user, refresh and log out, step up (elevated
+ * access tokens) and sign agents in headlessly (`server_auth`), binding the client's session key
+ * into the tokens; a little of Dynamic's admin API (`/api/v0/environments/…`,
+ * `/api/v0/sessions/…`) behind a `dyn_` token; and the
  * emulator's own calls (`/emulator/…`) that Dynamic has no equivalent of: read a code, complete
  * MFA, revoke a session, delete a user.
  */
@@ -16,8 +18,10 @@ import { checkEmulatorOptions, type EmulatorOptions } from './options.js'
 import { OtpCodes, type OtpChannel } from './otp.js'
 import { SessionStore, sessionObject, type EmulatedSession, type SessionObject } from './sessions.js'
 import { DEFAULT_EVM_CHAIN_IDS, informationFields, projectSettings } from './settings.js'
-import { mintSessionTokens, sessionScope, type Minter } from './tokens.js'
-import { UserStore, e164, missingFields, sdkUser, walletObject, type EmulatedUser, type SignInOutcome, type VerifiedPhone } from './users.js'
+import { mintElevatedToken, mintSessionTokens, sessionScope, type Minter } from './tokens.js'
+import { checkedScope, elevatedTokenPolicy, requestedScopes, stepUpCredentials } from './step-up.js'
+import type { TokenScope } from '../step-up.js'
+import { UserStore, e164, holdsCredential, missingFields, sdkUser, walletObject, type EmulatedUser, type SignInOutcome, type VerifiedPhone } from './users.js'
 import { phoneOf } from './phone.js'
 import { checkWalletProof, type WalletProofContext } from './wallet-proof.js'
 import { WebhookSender, type WebhookDelivery } from './webhooks.js'
@@ -68,6 +72,8 @@ export interface EmulatorCore {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+/** A compressed P-256 public key in lowercase hex, as Dynamic's keychain writes it. */
+const SESSION_PUBLIC_KEY = /^0[23][0-9a-f]{64}$/
 
 const unauthorized = (message: string, code = 'unauthorized'): EmulatorError => new EmulatorError(401, code, message)
 
@@ -111,6 +117,30 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
     return { user: sdkUser(user, { environmentId, sessionId: session.currentSid, scope, missing }), ...tokens }
   }
 
+  /** `answer` with an elevated access token for `scopes` (when there are any) of `session`. */
+  function withElevatedToken(answer: Record<string, unknown>, session: EmulatedSession, scopes: readonly TokenScope[] | undefined): Record<string, unknown> {
+    if (!scopes?.length) return answer
+    const elevatedAccessToken = mintElevatedToken(issuer, { session, scopes, ...elevatedTokenPolicy(scopes, options.stepUp) })
+    log(`elevated access token for ${scopes.join(' ')}`)
+    return { ...answer, elevatedAccessToken }
+  }
+
+  /**
+   * The session key a sign-in binds: Dynamic's client sends it in `x-dyn-session-public-key` on
+   * every call; Dynamic's headless sign-in for agents sends it as the body's `sessionPublicKey`,
+   * which is also what marks the session as server-side (`server_auth`), an assumption the
+   * local-Dynamic guide states.
+   */
+  function sessionKeyOf(req: IncomingMessage, body: Record<string, unknown>): { sessionPublicKey: string | undefined; serverAuth: boolean } {
+    const header = req.headers['x-dyn-session-public-key']
+    const fromBody = body.sessionPublicKey
+    const key = fromBody ?? (typeof header === 'string' ? header : undefined)
+    if (key !== undefined && (typeof key !== 'string' || !SESSION_PUBLIC_KEY.test(key))) {
+      throw new EmulatorError(400, 'invalid_session_public_key', 'The session public key must be a compressed P-256 point: 66 lowercase hex characters starting 02 or 03.')
+    }
+    return { sessionPublicKey: key, serverAuth: fromBody !== undefined }
+  }
+
   /** The live session and user of the request's token (Bearer, else Dynamic's cookie). */
   function authenticate(req: IncomingMessage): { session: EmulatedSession; user: EmulatedUser } {
     const header = req.headers.authorization
@@ -134,7 +164,7 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
   }
 
   /** Opens a session for a sign-in and answers Dynamic's `VerifyResponse`; tells the webhook. */
-  async function openSession(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>, outcome: SignInOutcome): Promise<void> {
+  async function openSession(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>, outcome: SignInOutcome, body: Record<string, unknown>, key: ReturnType<typeof sessionKeyOf>): Promise<void> {
     const { user } = outcome
     const origin = req.headers.origin
     const session = sessions.create({
@@ -144,12 +174,20 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
       audience: typeof origin === 'string' && origin !== 'null' ? origin : undefined,
       mfaPending: options.requireMfa === true,
       signInCredentialId: outcome.credential.id,
+      ...key,
     })
-    const answer = verifyResponse(session, user)
+    // Dynamic's allowNewMFALinking: with MFA optional and no MFA method registered (the emulator
+    // registers none), the sign-in also answers a credential:link elevated token.
+    const linking = body.allowNewMFALinking === true && options.requireMfa !== true
+    const answer = withElevatedToken(verifyResponse(session, user), session, linking ? ['credential:link'] : undefined)
     if (outcome.created) await webhooks.send('user.created', user.id, sdkUser(user, { environmentId }))
     await webhooks.send('user.session.created', user.id, { ...sessionObject(session), verifiedCredentials: user.credentials.map((credential) => ({ ...credential })) })
     sendJson(res, 200, answer, cors)
   }
+
+  /** A step-up verifies a credential the user already has; a new one is linked, not stepped up with. */
+  const stepUpWithNewCredential = (): EmulatorError =>
+    new EmulatorError(422, 'step_up_credential_not_linked', 'A step-up verifies a credential the user already has: verify one of the credentials stepUp/check lists (link a new one first, without requestedScopes).')
 
   /** The phone numbers codes were texted to, by verification (at most 10,000, the oldest dropped first). */
   const phones = new Map<string, VerifiedPhone>()
@@ -258,16 +296,24 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
         sendJson(res, 201, { verificationUUID, email }, cors)
         return true
       }
-      case 'POST emailVerifications/signin':
-        await openSession(req, res, cors, users.signInWithEmail(redeemCode(await readJsonObject(req))))
+      case 'POST emailVerifications/signin': {
+        const body = await readJsonObject(req)
+        // The key is checked before the code is spent and the user made.
+        const key = sessionKeyOf(req, body)
+        await openSession(req, res, cors, users.signInWithEmail(redeemCode(body)), body, key)
         return true
+      }
       case 'POST emailVerifications/verify': {
-        // A signed-in user adds an email: the code proves it, the next tokens carry it.
+        // A signed-in user adds an email, or verifies one of theirs again for a step-up
+        // (requestedScopes): the code proves it, the next tokens carry it.
         const { session, user } = authenticate(req)
-        const email = redeemCode(await readJsonObject(req))
+        const body = await readJsonObject(req)
+        const scopes = requestedScopes(body)
+        const email = redeemCode(body)
+        if (scopes && !holdsCredential(user, { email })) throw stepUpWithNewCredential()
         const linked = users.linkEmail(user, email)
         if (typeof linked === 'string') throw new EmulatorError(409, 'email_already_exists', `${email} belongs to another user: sign in with it, or use another address.`)
-        const answer = verifyResponse(session, user)
+        const answer = withElevatedToken(verifyResponse(session, user), session, scopes)
         if (linked.added) await webhooks.send('user.updated', user.id, sdkUser(user, { environmentId }))
         sendJson(res, 200, answer, cors)
         return true
@@ -291,22 +337,51 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
         sendJson(res, 201, { verificationUUID, ...phone }, cors)
         return true
       }
-      case 'POST smsVerifications/signin':
-        await openSession(req, res, cors, users.signInWithPhone(redeemPhone(await readJsonObject(req))))
+      case 'POST smsVerifications/signin': {
+        const body = await readJsonObject(req)
+        const key = sessionKeyOf(req, body)
+        await openSession(req, res, cors, users.signInWithPhone(redeemPhone(body)), body, key)
         return true
+      }
       case 'POST smsVerifications/verify': {
         const { session, user } = authenticate(req)
-        const phone = redeemPhone(await readJsonObject(req))
+        const body = await readJsonObject(req)
+        const scopes = requestedScopes(body)
+        const phone = redeemPhone(body)
+        if (scopes && !holdsCredential(user, { phone })) throw stepUpWithNewCredential()
         const linked = users.linkPhone(user, phone)
         if (typeof linked === 'string') throw new EmulatorError(409, 'phone_number_already_exists', `${e164(phone)} belongs to another user: sign in with it, or use another number.`)
-        const answer = verifyResponse(session, user)
+        const answer = withElevatedToken(verifyResponse(session, user), session, scopes)
         if (linked.added) await webhooks.send('user.updated', user.id, sdkUser(user, { environmentId }))
         sendJson(res, 200, answer, cors)
         return true
       }
       case 'POST wallets/signin': {
-        const wallet = checkWalletProof(await readJsonObject(req), walletContext(req))
-        await openSession(req, res, cors, users.signInWithWallet(wallet))
+        const body = await readJsonObject(req)
+        const key = sessionKeyOf(req, body)
+        const wallet = checkWalletProof(body, walletContext(req))
+        await openSession(req, res, cors, users.signInWithWallet(wallet), body, key)
+        return true
+      }
+      case 'POST wallets/verify': {
+        // Step-up with a wallet: the user signs again with a wallet already theirs.
+        const { session, user } = authenticate(req)
+        const body = await readJsonObject(req)
+        const scopes = requestedScopes(body)
+        if (!scopes) throw new EmulatorError(400, 'invalid_request', 'wallets/verify is the step-up verification: send requestedScopes (to link a wallet, use verify/link).')
+        const wallet = checkWalletProof(body, walletContext(req))
+        if (!holdsCredential(user, { wallet })) throw stepUpWithNewCredential()
+        users.linkWallet(user, wallet) // verified again: now the last verified credential
+        sendJson(res, 200, withElevatedToken(verifyResponse(session, user), session, scopes), cors)
+        return true
+      }
+      case 'POST stepUp/check': {
+        const { session, user } = authenticate(req)
+        const scope = checkedScope(await readJsonObject(req))
+        const isRequired = !(options.stepUp?.notRequired ?? []).includes(scope)
+        const credentials = stepUpCredentials(user)
+        const preferred = credentials.find((credential) => credential.id === session.signInCredentialId) ?? credentials[0]
+        sendJson(res, 200, { isRequired, credentials: isRequired ? credentials : [], ...(isRequired && preferred ? { defaultCredentialId: preferred.id } : {}) }, cors)
         return true
       }
       case 'POST verify/link': {
@@ -383,7 +458,7 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
         sendNoContent(res, cors)
         return true
       default:
-        // The stand-in's own endpoints live here too.
+        // The emulator server's own endpoints live here too.
         if (route === 'verify' || route === 'logout' || route.startsWith('.well-known/')) return false
         throw new EmulatorError(404, 'not_emulated', `This local Dynamic does not emulate ${method} /sdk/{environmentId}/${route.slice(0, 100)}.`)
     }

@@ -1,4 +1,4 @@
-/** The Dynamic emulator: Dynamic's SDK API for one environment, served by the stand-in. */
+/** The Dynamic emulator: Dynamic's SDK API for one environment, served by the emulator server. */
 export { createEmulator, type DynamicEmulator, type EmulatorCore, type EmulatorSessionInfo } from './emulator.js'
 export { INFORMATION_FIELDS, type EmulatorOptions, type EmulatorOtp, type EmulatorSmsOtp, type EmulatorWebhookOptions, type InformationField } from './options.js'
 export { isLoopbackHostname, isLoopbackOrigin } from './cors.js'

@@ -82,9 +82,17 @@ export interface EmulatorOptions {
    * read from `server.emulator.adminToken`. Must start with `dyn_`, as Dynamic's API tokens do.
    */
   adminToken?: string
+  /**
+   * Step-up: which scopes `stepUp/check` says need one (default all), and per scope whether its
+   * elevated tokens are single use and how long they live (default Dynamic's: single use and 300 s
+   * for `wallet:` scopes, time-bound and 600 s for the others).
+   */
+  stepUp?: EmulatorStepUpOptions
   /** One line per notable event (code sent, webhook delivered or failed). Never a token. */
   log?: (line: string) => void
 }
+
+import { checkStepUpOptions, type EmulatorStepUpOptions } from './step-up.js'
 
 const DIGITS = /^\d{4,12}$/
 
@@ -133,4 +141,5 @@ export function checkEmulatorOptions(options: EmulatorOptions): void {
     throw new TypeError('adminToken must be "dyn_" followed by 16 to 200 letters, digits, "_" or "-".')
   }
   if (options.environmentName !== undefined && options.environmentName !== 'sandbox' && options.environmentName !== 'live') throw new TypeError('environmentName must be "sandbox" or "live".')
+  checkStepUpOptions(options.stepUp)
 }

@@ -23,6 +23,10 @@ export interface EmulatedSession {
   mfaPending: boolean
   /** The credential the session was opened with (its tokens' `signin_credential_id`). */
   readonly signInCredentialId: string
+  /** The client's session key (compressed P-256 hex) given at sign-in: its tokens' `session_public_key`. */
+  readonly sessionPublicKey: string | undefined
+  /** Opened by a headless (server-side) sign-in: its tokens carry `server_auth: true`. */
+  readonly serverAuth: boolean
 }
 
 /** Dynamic's `Session` object, as its webhooks and admin API describe it. */
@@ -61,7 +65,7 @@ export class SessionStore {
   private readonly sids = new Map<string, string>()
   private readonly tokens = new Map<string, IssuedToken>()
 
-  create(input: { userId: string; ipAddress: string | null; userAgent: string | null; audience: string | undefined; mfaPending: boolean; signInCredentialId: string }): EmulatedSession {
+  create(input: Omit<EmulatedSession, 'id' | 'currentSid' | 'createdAt' | 'revokedAt'>): EmulatedSession {
     const id = randomUUID()
     const session: EmulatedSession = { id, currentSid: id, createdAt: new Date(), revokedAt: null, ...input }
     this.sessions.set(id, session)

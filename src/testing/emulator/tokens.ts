@@ -6,6 +6,7 @@
  * default test user.
  */
 import type { MintOptions } from '../test-issuer.js'
+import type { ElevatedMintOptions, TokenScope } from '../step-up.js'
 import type { InformationField } from './options.js'
 import type { InformationFieldSetting } from './settings.js'
 import type { EmulatedSession } from './sessions.js'
@@ -14,6 +15,7 @@ import type { EmulatedUser } from './users.js'
 /** What the emulator needs of a test issuer. */
 export interface Minter {
   mint(options?: MintOptions): string
+  mintElevated(options: ElevatedMintOptions): string
 }
 
 /** The JWT claim each information field is carried in (Dynamic's `DynamicJwt` wire names). */
@@ -64,8 +66,14 @@ export function mintSessionTokens(
     credentials: user.credentials.map((credential) => ({ ...credential })) as unknown as NonNullable<MintOptions['credentials']>,
     ...(session.audience !== undefined ? { audience: session.audience } : {}),
   }
-  // Which credential was verified last (a sign-in or a link), and which one opened the session.
-  const credentialClaims = { last_verified_credential_id: user.lastVerifiedCredentialId, signin_credential_id: session.signInCredentialId }
+  // Which credential was verified last (a sign-in or a link), which one opened the session, the
+  // client's session key (none when it sent none) and whether an agent signed in headlessly.
+  const credentialClaims = {
+    last_verified_credential_id: user.lastVerifiedCredentialId,
+    signin_credential_id: session.signInCredentialId,
+    session_public_key: session.sessionPublicKey,
+    server_auth: session.serverAuth ? true : undefined,
+  }
   const profile: Record<string, unknown> = {}
   for (const name of KIT_PROFILE_CLAIMS) profile[name] = undefined
   for (const [field, value] of Object.entries(user.fields)) profile[CLAIM_OF[field as InformationField]] = value
@@ -86,4 +94,18 @@ export function mintSessionTokens(
   })
   const minifiedJwt = issuer.mint({ ...shared, kind: 'access', claims: { email: user.email, ...credentialClaims, originalSid: session.id } })
   return { jwt, minifiedJwt, expiresAt: now + lifetime }
+}
+
+/** An elevated access token for `session`, beside its current tokens (same `sid`, `originalSid`, `aud`). */
+export function mintElevatedToken(issuer: Minter, input: { session: EmulatedSession; scopes: readonly TokenScope[]; singleUse: boolean; expiresIn: number }): string {
+  const { session } = input
+  return issuer.mintElevated({
+    scopes: input.scopes,
+    singleUse: input.singleUse,
+    expiresIn: input.expiresIn,
+    sub: session.userId,
+    sid: session.currentSid,
+    originalSid: session.id,
+    ...(session.audience !== undefined ? { audience: session.audience } : {}),
+  })
 }

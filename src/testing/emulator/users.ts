@@ -136,6 +136,12 @@ function walletCredential(wallet: VerifiedWallet, now: Date): WalletCredential {
 }
 
 /** The fields a user still owes among `required`, as `kyc` entries. */
+/** True when `user` holds the credential a verification proved (an email, a wallet or a phone number). */
+export function holdsCredential(user: EmulatedUser, proof: { email: string } | { wallet: VerifiedWallet } | { phone: VerifiedPhone }): boolean {
+  const key = 'email' in proof ? emailKey(proof.email) : 'wallet' in proof ? walletKey(proof.wallet) : phoneKey(proof.phone)
+  return user.credentials.some((credential) => keyOf(credential) === key)
+}
+
 export function missingFields(user: EmulatedUser, settings: readonly InformationFieldSetting[]): InformationFieldSetting[] {
   return settings.filter((field) => field.required && field.name !== 'email' && !present(user.fields[field.name]))
 }
