@@ -6,7 +6,6 @@
  */
 import { EmulatorError } from './http.js'
 import { TOKEN_SCOPES, defaultTokenBehavior, ELEVATED_TOKEN_LIFETIME, type ElevatedTokenBehavior, type TokenScope } from '../step-up.js'
-import type { EmulatedUser, UserCredential } from './users.js'
 
 /** How one scope's elevated tokens behave (Dynamic's `MFASettingsActions.tokenBehavior` and `tokenExpirySeconds`). */
 export interface ElevatedTokenSetting {
@@ -67,9 +66,4 @@ export function elevatedTokenPolicy(scopes: readonly TokenScope[], options: Emul
     expiresIn = Math.min(expiresIn, setting?.tokenExpirySeconds ?? ELEVATED_TOKEN_LIFETIME[behavior])
   }
   return { singleUse, expiresIn }
-}
-
-/** Dynamic's `StepUpCredential`s of a user: the credentials the emulator can verify again (email, phone, wallet). */
-export function stepUpCredentials(user: EmulatedUser): Array<{ id: string; format: UserCredential['format'] }> {
-  return user.credentials.map((credential) => ({ id: credential.id, format: credential.format }))
 }

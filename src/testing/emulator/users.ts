@@ -362,3 +362,8 @@ export function walletObject(user: EmulatedUser, credential: WalletCredential): 
     createdAt: credential.verifiedAt,
   }
 }
+
+/** Dynamic's `StepUpCredential`s of a user: the credentials the emulator can verify again (email, phone, wallet). */
+export function stepUpCredentials(user: EmulatedUser): Array<{ id: string; format: UserCredential['format'] }> {
+  return user.credentials.map((credential) => ({ id: credential.id, format: credential.format }))
+}
