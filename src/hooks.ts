@@ -11,7 +11,9 @@ import type { DynamicSession } from './session/session.js'
 
 /** What hooks may read of the verifier they observe (held weakly by metrics). */
 export interface ObservedVerifier {
+  /** The key store's state now (for the key gauges). */
   keyStatus(): KeyStoreStatus
+  /** The revocation store's state now (for the revocation gauges). */
   revocationStatus(): RevocationStatus
 }
 
