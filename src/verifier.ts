@@ -71,8 +71,9 @@ export interface DynamicAuth {
   /**
    * The hooks this verifier reports to (telemetry; they do nothing when it is off). The HTTP layer
    * reports here the requests it refuses before their token reaches {@link DynamicAuth.verifyToken}.
+   * Absent on a verifier written by hand (a test double, a wrapper): nothing is reported then.
    */
-  readonly hooks: VerifierHooks
+  readonly hooks?: VerifierHooks
 }
 
 const RS256 = 'RS256'

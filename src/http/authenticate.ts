@@ -56,13 +56,13 @@ export function authenticateRequest<R>(
       try {
         checkOrigin(reader, request, session, options)
       } catch (error) {
-        auth.hooks.requestRefused(error)
+        auth.hooks?.requestRefused(error)
         throw error
       }
       return session
     })
   } catch (error) {
-    auth.hooks.requestRefused(error)
+    auth.hooks?.requestRefused(error)
     return Promise.reject(error)
   }
 }

@@ -109,6 +109,27 @@ for (const [name, factory] of [
       }
     })
 
+    it('a verifier written by hand (a wrapper, a test double: no telemetry hooks) gets the same answers', async () => {
+      const handMade = {
+        environmentId: auth.environmentId,
+        requiredScopes: auth.requiredScopes,
+        verifyToken: (token: string) => auth.verifyToken(token),
+      } as unknown as DynamicAuth
+      const app = factory()
+      app.use(dynamicAuth(handMade))
+      app.get('/me', (req, res) => {
+        res.json({ userId: req.auth!.userId })
+      })
+      const running = await listen(createServer(app))
+      try {
+        assertRefusal(await call(`${running.url}/me`), { status: 401, error: 'unauthorized', code: 'token_missing' })
+        assertRefusal(await call(`${running.url}/me`, { authorization: 'Basic abc' }), { status: 401, error: 'unauthorized', code: 'token_missing' })
+        assert.equal((await call(`${running.url}/me`, { token: issuer.mint() })).status, 200)
+      } finally {
+        await running.close()
+      }
+    })
+
     it("refusals: 'forward' without a handler reaches Express's final handler: status and challenge, no stack", async () => {
       const missing = await call(`${forwarded.url}/me`)
       assert.equal(missing.status, 401)
