@@ -96,7 +96,7 @@ export interface RemoteKeyStoreOptions extends FetchJwksLimits {
   /** Where the JWKS is read from. Default: `fetchJwks`, an HTTP GET of the JWKS URL. */
   readonly loader?: JwksLoader
   readonly maxAgeMs: number
-  /** The least time between two fetches for kids never seen before (`jwksCooldown`). */
+  /** The least time between two fetches for kids never seen before (`jwks.cooldown`). */
   readonly cooldownMs: number
   readonly staleIfErrorMs: number
   readonly maxBackoffMs: number
@@ -271,7 +271,7 @@ export class RemoteKeyStore implements KeyStore {
           : this.rateLimitedUntil > now
             ? "The fleet's budget of JWKS fetches for unknown kids is spent for now (a bound that keeps the fleet under Dynamic's rate limit)."
             : allowedAt === gapEnd
-              ? `The JWKS was fetched for an unknown kid less than jwksCooldown (${this.options.cooldownMs} ms) ago.`
+              ? `The JWKS was fetched for an unknown kid less than jwks.cooldown (${this.options.cooldownMs} ms) ago.`
               : "The JWKS was fetched for unknown kids often in the last minute (a bound that keeps this server under Dynamic's rate limit)."
       throw this.unavailable(now, wait, `This token's key (kid ${quote(kid)}) is not among the keys fetched so far. ${why}`)
     }
@@ -474,7 +474,7 @@ export class StaticKeyStore implements KeyStore {
     if (this.anyKid) return this.anyKid
     if (this.keys) {
       const entry = kid === undefined ? undefined : this.keys.get(kid)
-      if (!entry) throw notFound(kid, 'The jwks option (static keys) does not list it.')
+      if (!entry) throw notFound(kid, 'staticKeys.jwks does not list it.')
       return entry
     }
     if (this.failure) throw this.failure
@@ -504,5 +504,5 @@ function reason(cause: unknown): string {
 }
 
 function describeStatic(origin: StaticKeyOrigin, key: AcceptedJwk): string {
-  return origin === 'publicKey' ? 'publicKey' : `the key ${JSON.stringify(key.kid)} of the jwks option`
+  return origin === 'publicKey' ? 'staticKeys.publicKey' : `the key ${JSON.stringify(key.kid)} of staticKeys.jwks`
 }

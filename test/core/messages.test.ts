@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net'
 import { createDynamicAuth, DynamicAuthConfigError } from '../../src/index.js'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
 import { rejectsWith, startJwksServer, type JwksServer } from '../support/jwks-server.js'
+import { withOptions } from '../support/options.js'
 
 /** The PEM of an issuer's signing key, as a dashboard would show it. */
 function pemOf(issuer: TestIssuer): string {
@@ -36,7 +37,7 @@ describe('messages that name the fix', () => {
   })
   after(() => jwks.close())
 
-  const auth = (extra: Record<string, unknown> = {}) => createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: jwks.url, logger: false, ...extra })
+  const auth = (extra: Record<string, unknown> = {}) => createDynamicAuth(withOptions({ environmentId: issuer.environmentId, jwks: { url: jwks.url }, logger: false }, extra))
 
   describe('a token with something around it is refused with what to remove, nothing stripped', () => {
     const cases: Array<[string, (token: string) => string, RegExp]> = [
@@ -82,7 +83,7 @@ describe('messages that name the fix', () => {
   it('a static publicKey that is not the key points at the configured key, and the operator hears of it once', async () => {
     const other = createTestIssuer({ modulusLength: 2048 })
     const logger = recorder()
-    const wrongKey = createDynamicAuth({ environmentId: issuer.environmentId, publicKey: pemOf(other), logger })
+    const wrongKey = createDynamicAuth({ environmentId: issuer.environmentId, staticKeys: { publicKey: pemOf(other) }, logger })
     for (let i = 0; i < 3; i++) {
       const error = await rejectsWith(wrongKey.verifyToken(issuer.mint()), 'signature_invalid')
       assert.match(error.message, /does not match the configured publicKey\. If your front end's tokens are refused like this, the publicKey option is not your environment's key/)
@@ -101,7 +102,7 @@ describe('messages that name the fix', () => {
     try {
       const logger = recorder()
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v0/sdk/${issuer.environmentId}/.well-known/jwks`
-      const wrong = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: url, logger })
+      const wrong = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: url }, logger })
       const error = await rejectsWith(wrong.verifyToken(token), 'jwks_unavailable')
       assert.match(error.message, /answered HTTP 404: there is no JWKS for this server at that URL\. Check environmentId/)
       assert.match(error.message, /this is the server's configuration, not the client's/)
@@ -137,13 +138,13 @@ describe('messages that name the fix', () => {
 
   it('logger: false writes nothing; the default writes to console.warn', async () => {
     const other = createTestIssuer({ modulusLength: 2048 })
-    const silent = createDynamicAuth({ environmentId: issuer.environmentId, publicKey: pemOf(other), logger: false })
+    const silent = createDynamicAuth({ environmentId: issuer.environmentId, staticKeys: { publicKey: pemOf(other) }, logger: false })
     await rejectsWith(silent.verifyToken(token), 'signature_invalid')
     const original = console.warn
     const seen: string[] = []
     console.warn = (message: string) => void seen.push(message)
     try {
-      const loud = createDynamicAuth({ environmentId: issuer.environmentId, publicKey: pemOf(other) })
+      const loud = createDynamicAuth({ environmentId: issuer.environmentId, staticKeys: { publicKey: pemOf(other) } })
       await rejectsWith(loud.verifyToken(token), 'signature_invalid')
     } finally {
       console.warn = original

@@ -17,7 +17,7 @@ describe('createDynamicAuth over a real JWKS endpoint', () => {
   before(async () => {
     issuer = createTestIssuer()
     server = await issuer.listen()
-    auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.jwksUrl })
+    auth = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: server.jwksUrl } })
   })
   after(() => server.close())
 
@@ -164,7 +164,7 @@ describe('claims policy', () => {
 
   it('honours clockTolerance for exp, nbf and iat', async () => {
     let now = Date.now()
-    const auth = createDynamicAuth({ ...base, clockTolerance: 30, tokenCacheSize: 0, clock: () => now })
+    const auth = createDynamicAuth({ ...base, clockTolerance: 30, advanced: { tokenCacheSize: 0, clock: () => now } })
     const seconds = Math.floor(now / 1000)
     const token = issuer.mint({ now: seconds, expiresIn: 60 })
     await auth.verifyToken(token)
@@ -178,7 +178,7 @@ describe('claims policy', () => {
   })
 
   it('refuses tokens longer than maxTokenLength before decoding them', async () => {
-    const auth = createDynamicAuth({ ...base, maxTokenLength: 2000 })
+    const auth = createDynamicAuth({ ...base, advanced: { maxTokenLength: 2000 } })
     const big = issuer.mint({ claims: { padding: 'x'.repeat(3000) } })
     const error = await rejectsWith(auth.verifyToken(big), 'token_malformed')
     assert.match(error.message, /maxTokenLength/)
@@ -187,7 +187,7 @@ describe('claims policy', () => {
   it('verifies with a static PEM public key, whatever the kid', async () => {
     const jwk = issuer.jwks().keys[0] as { n: string; e: string }
     const pem = createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string
-    const auth = createDynamicAuth({ environmentId: issuer.environmentId, publicKey: pem })
+    const auth = createDynamicAuth({ environmentId: issuer.environmentId, staticKeys: { publicKey: pem } })
     await auth.warmUp()
     const session = await auth.verifyToken(issuer.mint({ header: { kid: 'anything' } }))
     assert.equal(session.userId, TEST_USER_ID)
@@ -201,14 +201,14 @@ describe('options are validated at start-up', () => {
     ['missing environmentId', {}],
     ['empty environmentId', { environmentId: '' }],
     ['malformed environmentId', { environmentId: 'my-env' }],
-    ['http jwksUrl', { environmentId: ok, jwksUrl: 'http://keys.example.com/jwks' }],
-    ['not a URL', { environmentId: ok, jwksUrl: 'not a url' }],
-    ['file URL', { environmentId: ok, jwksUrl: 'file:///etc/passwd' }],
-    ['two key sources', { environmentId: ok, jwksUrl: 'https://x.example/jwks', publicKey: '-----BEGIN PUBLIC KEY-----' }],
-    ['empty jwks', { environmentId: ok, jwks: { keys: [] } }],
-    ['weak static key', { environmentId: ok, jwks: { keys: [{ kty: 'RSA', kid: 'k', n: encodeBase64url(new Uint8Array(128).fill(255)), e: 'AQAB' }] } }],
+    ['http jwks.url', { environmentId: ok, jwks: { url: 'http://keys.example.com/jwks' } }],
+    ['not a URL', { environmentId: ok, jwks: { url: 'not a url' } }],
+    ['file URL', { environmentId: ok, jwks: { url: 'file:///etc/passwd' } }],
+    ['two key sources', { environmentId: ok, jwks: { url: 'https://x.example/jwks' }, staticKeys: { publicKey: '-----BEGIN PUBLIC KEY-----' } }],
+    ['empty staticKeys.jwks', { environmentId: ok, staticKeys: { jwks: { keys: [] } } }],
+    ['weak static key', { environmentId: ok, staticKeys: { jwks: { keys: [{ kty: 'RSA', kid: 'k', n: encodeBase64url(new Uint8Array(128).fill(255)), e: 'AQAB' }] } } }],
     ['negative clockTolerance', { environmentId: ok, clockTolerance: -1 }],
-    ['NaN cache size', { environmentId: ok, tokenCacheSize: Number.NaN }],
+    ['NaN cache size', { environmentId: ok, advanced: { tokenCacheSize: Number.NaN } }],
     ['empty audience list', { environmentId: ok, audience: [] }],
     ['scope with a space', { environmentId: ok, requiredScopes: ['a b'] }],
   ]
@@ -228,10 +228,10 @@ describe('options are validated at start-up', () => {
   })
 
   it('allows plain http only on loopback, or loudly when explicitly allowed', (t) => {
-    createDynamicAuth({ environmentId: ok, jwksUrl: 'http://127.0.0.1:1/jwks' })
-    createDynamicAuth({ environmentId: ok, jwksUrl: 'http://localhost:1/jwks' })
+    createDynamicAuth({ environmentId: ok, jwks: { url: 'http://127.0.0.1:1/jwks' } })
+    createDynamicAuth({ environmentId: ok, jwks: { url: 'http://localhost:1/jwks' } })
     const warn = t.mock.method(console, 'warn', () => undefined)
-    createDynamicAuth({ environmentId: ok, jwksUrl: 'http://keys.internal/jwks', allowInsecureJwksUrl: true })
+    createDynamicAuth({ environmentId: ok, jwks: { url: 'http://keys.internal/jwks', allowInsecureUrl: true } })
     assert.equal(warn.mock.callCount(), 1)
     assert.match(String(warn.mock.calls[0]?.arguments[0]), /SECURITY WARNING/)
   })
