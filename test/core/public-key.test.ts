@@ -114,7 +114,7 @@ function refusal(text: unknown): string {
   }
   assert.ok(caught instanceof DynamicAuthConfigError, `expected a DynamicAuthConfigError, got ${String(caught)}`)
   const { message } = caught
-  assert.match(message, /^dynamic-guard: publicKey /)
+  assert.match(message, /^dynamic-guard: staticKeys\.publicKey /)
   assert.doesNotMatch(message, /DECODER|routines|error:0|ERR_/, 'an OpenSSL message')
   // The message never repeats the key material.
   const material = typeof text === 'string' ? body(text) : ''
@@ -168,7 +168,7 @@ describe('publicKey: everything else is refused at start-up, saying what is wron
     ['a random base64 blob', Buffer.alloc(300, 7).toString('base64'), /not a valid SPKI public key/],
     ['an empty string', '', /is empty\./],
     ['only quotes and whitespace', ' "  " ', /is empty \(only whitespace or quotes\)/],
-    ['a JWK as JSON', JSON.stringify({ kty: 'RSA', ...jwk }), /looks like JSON.*jwks option/],
+    ['a JWK as JSON', JSON.stringify({ kty: 'RSA', ...jwk }), /looks like JSON.*staticKeys\.jwks/],
     ['an SSH key', `ssh-rsa ${body(spki)} me@host`, /SSH public key/],
     ['a number', 42, /must be a string.*got number/],
     ['a Buffer', spkiDer, /must be a string.*got object/],
@@ -209,7 +209,7 @@ describe('static key sources: start-up errors, and never jwks_unavailable', () =
 
   it('a static jwks whose key cannot be imported everywhere (e above 32 bits) is a start-up error', () => {
     const wideE = Buffer.from([1, 0, 0, 0, 1]).toString('base64url')
-    assert.throws(() => createDynamicAuth({ environmentId: ENV, staticKeys: { jwks: { keys: [{ ...kidJwk, e: wideE }] } } }), (error: unknown) => error instanceof DynamicAuthConfigError && /a key of the jwks option has a public exponent longer than 32 bits/.test(error.message))
+    assert.throws(() => createDynamicAuth({ environmentId: ENV, staticKeys: { jwks: { keys: [{ ...kidJwk, e: wideE }] } } }), (error: unknown) => error instanceof DynamicAuthConfigError && /a key of staticKeys\.jwks has a public exponent longer than 32 bits/.test(error.message))
   })
 
   it('a key the backend refuses to import synchronously is a start-up error, for publicKey and jwks', () => {
@@ -220,8 +220,8 @@ describe('static key sources: start-up errors, and never jwks_unavailable', () =
         throw new Error('unsupported key')
       },
     }
-    assert.throws(() => createDynamicAuth({ environmentId: ENV, staticKeys: { publicKey: spki }, advanced: { signatureBackend: refusing } }), /^DynamicAuthConfigError: dynamic-guard: publicKey passed every check but the refusing backend could not import it: unsupported key\.$/)
-    assert.throws(() => createDynamicAuth({ environmentId: ENV, staticKeys: { jwks: { keys: [kidJwk] } }, advanced: { signatureBackend: refusing } }), /^DynamicAuthConfigError: dynamic-guard: the key "k1" of the jwks option passed every check but the refusing backend could not import it/)
+    assert.throws(() => createDynamicAuth({ environmentId: ENV, staticKeys: { publicKey: spki }, advanced: { signatureBackend: refusing } }), /^DynamicAuthConfigError: dynamic-guard: staticKeys\.publicKey passed every check but the refusing backend could not import it: unsupported key\.$/)
+    assert.throws(() => createDynamicAuth({ environmentId: ENV, staticKeys: { jwks: { keys: [kidJwk] } }, advanced: { signatureBackend: refusing } }), /^DynamicAuthConfigError: dynamic-guard: the key "k1" of staticKeys\.jwks passed every check but the refusing backend could not import it/)
   })
 
   it('an import that fails later (async WebCrypto) answers key_unusable, never jwks_unavailable', async () => {
@@ -257,8 +257,8 @@ describe('static key sources: start-up errors, and never jwks_unavailable', () =
           [token('k1', true), token('unknown'), `${token('k1')}x`].map((t) => auth.verifyToken(t).then(() => 'accepted', (e: { code: string }) => e.code)),
         )
         // A PEM key has no kid and verifies whatever kid the header names; a JWKS selects by kid.
-        const expected = ['signature_invalid', 'publicKey' in options ? 'accepted' : 'key_not_found']
-        assert.deepEqual(outcomes.slice(0, 2), expected, `${signatureBackend.name}, ${Object.keys(options)[0]}`)
+        const expected = ['signature_invalid', 'publicKey' in options.staticKeys ? 'accepted' : 'key_not_found']
+        assert.deepEqual(outcomes.slice(0, 2), expected, `${signatureBackend.name}, ${Object.keys(options.staticKeys)[0]}`)
         assert.ok(!outcomes.includes('jwks_unavailable'))
       }
     }
