@@ -35,7 +35,7 @@ export type RedisKeyStoreEvent =
 export interface RedisKeyStoreOptions {
   /** A connected node-redis client. */
   client: RedisClientLike
-  /** A copy in Redis younger than this is used without fetching. Default: 30000, or a quarter of `jwksCacheMaxAge` when that is shorter. */
+  /** A copy in Redis younger than this is used without fetching. Default: 30000, or a quarter of `jwks.cacheMaxAge` when that is shorter. */
   refreshWindow?: number
   /** How long the fetch lock is held at most. Default: the JWKS timeout plus 2000. */
   lockTtl?: number

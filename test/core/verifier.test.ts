@@ -5,6 +5,7 @@ import { createDynamicAuth, DynamicAuthConfigError, DynamicAuthError, ERROR_CODE
 import { createTestIssuer, TEST_USER_ID, type TestIssuer, type TestIssuerServer } from '../../src/testing/index.js'
 import { encodeBase64url } from '../../src/parse/base64url.js'
 import { resolveOptions } from '../../src/options.js'
+import { webCryptoBackend } from '../../src/extend.js'
 import { rejectsWith } from '../support/jwks-server.js'
 
 const OTHER_ENVIRONMENT = '11111111-2222-4333-8444-555555555555'
@@ -35,6 +36,46 @@ describe('createDynamicAuth over a real JWKS endpoint', () => {
     assert.deepEqual(session.walletAddresses, [], 'access tokens carry only hashes of the credentials')
     assert.ok(Object.isFrozen(session) && Object.isFrozen(session.claims))
     assert.equal(server.jwksRequests, 1)
+  })
+
+  it('takes the grouped options end to end: jwks settings and advanced, over this endpoint', async () => {
+    let fetches = 0
+    const events: string[] = []
+    let now = Date.now()
+    const grouped = createDynamicAuth({
+      environmentId: issuer.environmentId,
+      jwks: {
+        url: server.jwksUrl,
+        cacheMaxAge: 60_000,
+        cooldown: 0,
+        timeout: 2000,
+        staleIfError: 60_000,
+        maxBackoff: 1000,
+        maxBytes: 8192,
+        fetch: (input, init) => {
+          fetches++
+          return fetch(input, init)
+        },
+        onEvent: (event) => void events.push(event.type),
+      },
+      advanced: { tokenCacheSize: 0, maxTokenLength: 4096, signatureBackend: webCryptoBackend, clock: () => now },
+    })
+    const session = await grouped.verifyToken(issuer.mint())
+    assert.equal(session.userId, TEST_USER_ID)
+    assert.equal(fetches, 1, 'jwks.fetch made the request')
+    assert.deepEqual(events, ['jwks_refreshed'], 'jwks.onEvent heard of it')
+    const long = await rejectsWith(grouped.verifyToken(issuer.mint({ claims: { padding: 'x'.repeat(5000) } })), 'token_malformed')
+    assert.match(long.message, /the limit is 4096 \(option advanced\.maxTokenLength\)/)
+    now += 2 * 24 * 3600_000
+    await rejectsWith(grouped.verifyToken(issuer.mint()), 'token_expired')
+  })
+
+  it('takes staticKeys end to end, and never fetches', async () => {
+    const noFetch = (): Promise<Response> => Promise.reject(new Error('no fetch with staticKeys'))
+    const fromDocument = createDynamicAuth({ environmentId: issuer.environmentId, staticKeys: { jwks: issuer.jwks() }, jwks: { fetch: noFetch } })
+    assert.equal((await fromDocument.verifyToken(issuer.mint())).userId, TEST_USER_ID)
+    assert.deepEqual(issuer.authOptions(), { environmentId: issuer.environmentId, staticKeys: { jwks: issuer.jwks() } })
+    assert.equal((await createDynamicAuth({ ...issuer.authOptions(), jwks: { fetch: noFetch } }).verifyToken(issuer.mint())).userId, TEST_USER_ID)
   })
 
   it('verifies an ID token and exposes wallets, chains and email', async () => {
@@ -181,7 +222,7 @@ describe('claims policy', () => {
     const auth = createDynamicAuth({ ...base, advanced: { maxTokenLength: 2000 } })
     const big = issuer.mint({ claims: { padding: 'x'.repeat(3000) } })
     const error = await rejectsWith(auth.verifyToken(big), 'token_malformed')
-    assert.match(error.message, /maxTokenLength/)
+    assert.match(error.message, /option advanced\.maxTokenLength/)
   })
 
   it('verifies with a static PEM public key, whatever the kid', async () => {
@@ -231,9 +272,10 @@ describe('options are validated at start-up', () => {
     createDynamicAuth({ environmentId: ok, jwks: { url: 'http://127.0.0.1:1/jwks' } })
     createDynamicAuth({ environmentId: ok, jwks: { url: 'http://localhost:1/jwks' } })
     const warn = t.mock.method(console, 'warn', () => undefined)
+    assert.throws(() => createDynamicAuth({ environmentId: ok, jwks: { url: 'http://keys.internal/jwks' } }), /jwks\.url must use https \(got http:\/\/keys\.internal\).*Set jwks\.allowInsecureUrl: true only for a trusted network\./)
     createDynamicAuth({ environmentId: ok, jwks: { url: 'http://keys.internal/jwks', allowInsecureUrl: true } })
     assert.equal(warn.mock.callCount(), 1)
-    assert.match(String(warn.mock.calls[0]?.arguments[0]), /SECURITY WARNING/)
+    assert.match(String(warn.mock.calls[0]?.arguments[0]), /SECURITY WARNING: fetching signing keys over plain http from http:\/\/keys\.internal \(jwks\.allowInsecureUrl\)/)
   })
 })
 
