@@ -102,7 +102,7 @@ describe('messages that name the fix', () => {
     try {
       const logger = recorder()
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v0/sdk/${issuer.environmentId}/.well-known/jwks`
-      const wrong = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: url }, logger })
+      const wrong = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url }, logger })
       const error = await rejectsWith(wrong.verifyToken(token), 'jwks_unavailable')
       assert.match(error.message, /answered HTTP 404: there is no JWKS for this server at that URL\. Check environmentId/)
       assert.match(error.message, /this is the server's configuration, not the client's/)
