@@ -240,7 +240,7 @@ export class Verifier implements DynamicAuth {
 
   /**
    * With keys from Dynamic's JWKS, a bad signature is the token's fault. With a configured key
-   * (`publicKey`, `jwks`), the likelier cause is a key that is not the environment's: the message
+   * (`staticKeys.publicKey`, `staticKeys.jwks`), the likelier cause is a key that is not the environment's: the message
    * says so first, and the operator hears of it once.
    */
   private signatureInvalid(): DynamicAuthError {

@@ -41,7 +41,7 @@ export interface KeyStoreContext {
 }
 
 /**
- * Builds the key store of a verifier whose keys come from a JWKS URL (the `keyStore` option):
+ * Builds the key store of a verifier whose keys come from a JWKS URL (the `jwks.keyStore` option):
  * the seam a fleet uses to share one JWKS fetch, e.g. `createRedisKeyStore` of
  * `dynamic-guard/redis`, which returns a `RemoteKeyStore` with a shared {@link JwksLoader}.
  */

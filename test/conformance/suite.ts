@@ -530,7 +530,7 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
     }
   })
 
-  await test('JWKS outage by a server that never answers: jwks_unavailable after jwksTimeout', async () => {
+  await test('JWKS outage by a server that never answers: jwks_unavailable after jwks.timeout', async () => {
     const hung = newAuth({ jwks: { timeout: 300, maxBackoff: 0 } })
     const token = await emulatorServer.mint()
     await emulatorServer.outage({ mode: 'hang' })

@@ -218,7 +218,7 @@ describe('claims policy', () => {
     await rejectsWith(auth.verifyToken(issuer.mint({ now: seconds, claims: { nbf: seconds + 40 } })), 'token_not_active')
   })
 
-  it('refuses tokens longer than maxTokenLength before decoding them', async () => {
+  it('refuses tokens longer than advanced.maxTokenLength before decoding them', async () => {
     const auth = createDynamicAuth({ ...base, advanced: { maxTokenLength: 2000 } })
     const big = issuer.mint({ claims: { padding: 'x'.repeat(3000) } })
     const error = await rejectsWith(auth.verifyToken(big), 'token_malformed')

@@ -79,7 +79,7 @@ describe('JWKS faults', () => {
     }
   })
 
-  it('a hanging endpoint: refused after jwksTimeout, concurrent callers share one request', async (t) => {
+  it('a hanging endpoint: refused after jwks.timeout, concurrent callers share one request', async (t) => {
     await fresh(() => undefined)
     try {
       const auth = make({ jwks: { timeout: 300 } })
@@ -222,7 +222,7 @@ describe('JWKS faults', () => {
       assert.equal(outcomes.get('key_not_found'), 200)
       await wave()
       await wave()
-      assert.equal(server.count(), 2, 'waves inside jwksCooldown (30 s here) make no request')
+      assert.equal(server.count(), 2, 'waves inside jwks.cooldown (30 s here) make no request')
       assert.equal(outcomes.get('jwks_unavailable'), 400, 'kids met inside the cooldown cannot be checked yet: 503')
       await auth.verifyToken(token(a, 'a'))
       assert.equal(server.count(), 2, 'the real key still verifies without a fetch')
