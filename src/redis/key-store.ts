@@ -285,11 +285,11 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
 }
 
 /**
- * The `keyStore` option for a fleet: one instance fetches the JWKS per refresh window, the others
+ * The `jwks.keyStore` option for a fleet: one instance fetches the JWKS per refresh window, the others
  * read it from Redis, and a 429's `Retry-After` holds every instance.
  *
  * @example
- * const auth = createDynamicAuth({ environmentId, keyStore: createRedisKeyStore({ client }) })
+ * const auth = createDynamicAuth({ environmentId, jwks: { keyStore: createRedisKeyStore({ client }) } })
  */
 export function createRedisKeyStore(options: RedisKeyStoreOptions): KeyStoreFactory {
   if (typeof options !== 'object' || options === null) throw new TypeError('dynamic-guard/redis: createRedisKeyStore needs an options object.')
