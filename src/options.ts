@@ -435,11 +435,13 @@ export function unknownTopLevelMessage(name: string): string {
 
 function checkGroup(group: keyof typeof GROUP_NAMES, value: unknown): void {
   if (value === undefined) return
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  // A plain object only: a URL or a class instance would have no own settings, and be ignored silently.
+  const proto = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined
+  if (typeof value !== 'object' || value === null || (proto !== Object.prototype && proto !== null)) {
     fail(
       group === 'staticKeys'
         ? 'staticKeys must be an object: { jwks: { keys: [...] } } or { publicKey: "..." }.'
-        : `${group} must be an object of settings, e.g. ${group === 'jwks' ? '{ url, cooldown }' : '{ tokenCacheSize }'}.`,
+        : `${group} must be an object of settings, e.g. ${group === 'jwks' ? '{ url, cooldown } (a URL goes in jwks.url)' : '{ tokenCacheSize }'}.`,
     )
   }
   const known: readonly string[] = GROUP_NAMES[group]

@@ -140,6 +140,8 @@ describe('messages that name the fix', () => {
       refused({ jwks: { clock: () => 0 } }, /unknown option "jwks\.clock"; did you mean advanced\.clock\?/)
       refused({ advanced: { nothingLikeIt: 1 } }, /unknown option "advanced\.nothingLikeIt"\. The options are listed/)
       refused({ jwks: 'https://keys.example/jwks' }, /jwks must be an object of settings, e\.g\. \{ url, cooldown \}/)
+      refused({ jwks: new URL('https://keys.example/jwks') }, /jwks must be an object of settings, e\.g\. \{ url, cooldown \} \(a URL goes in jwks\.url\)/)
+      refused({ advanced: [] }, /advanced must be an object of settings/)
       refused({ staticKeys: {} }, /staticKeys needs one key source/)
       refused({ staticKeys: { jwks: issuer.jwks(), publicKey: 'x' } }, /give only one of staticKeys\.jwks and staticKeys\.publicKey/)
       refused({ jwks: { url: 'https://keys.example/jwks' }, staticKeys: { jwks: issuer.jwks() } }, /give only one of jwks\.url and staticKeys/)
