@@ -226,13 +226,13 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
     await refused(web.verifyToken(tampered), 'signature_invalid', tampered)
   })
 
-  await test('a PEM public key (the publicKey option) verifies without any fetch', async () => {
+  await test('a PEM public key (staticKeys.publicKey) verifies without any fetch', async () => {
     const pemAuth = lib.createDynamicAuth({ environmentId, staticKeys: { publicKey: initial.publicKeyPem } })
     const session = await pemAuth.verifyToken(await emulatorServer.mint({ sub: 'pem-user' }))
     equal(session.userId, 'pem-user', 'userId')
   })
 
-  await test('publicKey in every form a customer has it: the same key, or the same refusal, as on Node', async () => {
+  await test('staticKeys.publicKey in every form a customer has it: the same key, or the same refusal, as on Node', async () => {
     const token = await emulatorServer.mint({ sub: 'pem-form-user' })
     for (const form of initial.keyForms.accepted) {
       const formAuth = lib.createDynamicAuth({ environmentId, staticKeys: { publicKey: form.text }, advanced: { tokenCacheSize: 0 } })
@@ -246,7 +246,7 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
         error = caught
       }
       check(error instanceof lib.DynamicAuthConfigError, `${form.name}: createDynamicAuth must throw DynamicAuthConfigError`)
-      check(/^dynamic-guard: publicKey /.test(form.message), `${form.name}: refused on Node too (${form.message})`)
+      check(/^dynamic-guard: staticKeys\.publicKey /.test(form.message), `${form.name}: refused on Node too (${form.message})`)
       equal((error as Error).message, form.message, `${form.name}: message`)
     }
   })
