@@ -45,7 +45,7 @@ async function makeCheck(): Promise<Check | undefined> {
   if (variant === 'dynamic-guard') {
     const { createDynamicAuth } = await import('../src/index.js')
     const { authenticate, refusalFor } = await import('../src/http/index.js')
-    const auth = createDynamicAuth({ environmentId: config.environmentId, jwksUrl: config.jwksUrl, tokenCacheSize: config.cacheSize })
+    const auth = createDynamicAuth({ environmentId: config.environmentId, jwks: { url: config.jwksUrl }, advanced: { tokenCacheSize: config.cacheSize } })
     await auth.warmUp()
     return async (req) => {
       try {
@@ -121,7 +121,7 @@ async function fastifyServer(): Promise<Server> {
     // Fastify asks of anything that sets a request property) with its per-route hook.
     const { dynamicAuthPlugin } = await import('../src/adapters/fastify.js')
     const { createDynamicAuth } = await import('../src/index.js')
-    const auth = createDynamicAuth({ environmentId: config.environmentId, jwksUrl: config.jwksUrl, tokenCacheSize: config.cacheSize })
+    const auth = createDynamicAuth({ environmentId: config.environmentId, jwks: { url: config.jwksUrl }, advanced: { tokenCacheSize: config.cacheSize } })
     await auth.warmUp()
     await app.register(dynamicAuthPlugin, { auth, global: false })
     app.get('/me', { onRequest: app.dynamicAuth }, async (request) => ({ userId: request.auth!.userId }))

@@ -29,7 +29,7 @@ function hasUserBasic(payload: { scope?: unknown } | undefined): boolean {
 
 async function ourAuth(): Promise<unknown> {
   const { createDynamicAuth } = await import('../src/index.js')
-  const auth = createDynamicAuth({ environmentId: config.environmentId, jwksUrl: config.jwksUrl })
+  const auth = createDynamicAuth({ environmentId: config.environmentId, jwks: { url: config.jwksUrl } })
   await auth.warmUp()
   return auth
 }

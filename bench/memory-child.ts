@@ -20,7 +20,7 @@ if (!gc) throw new Error('run with --expose-gc')
 
 const issuer = createTestIssuer({ modulusLength: 4096 })
 const acceptAll: SignatureBackend = { ...nodeBackend, name: 'accept-all (memory bench)', verifyRs256: () => true }
-const auth = createDynamicAuth({ ...issuer.authOptions(), signatureBackend: acceptAll })
+const auth = createDynamicAuth({ ...issuer.authOptions(), advanced: { signatureBackend: acceptAll } })
 
 // Token number i: the emulator's real header and claims plus a `jti` holding i. The claims text
 // before the counter is padded to a multiple of 3 bytes, so its base64url is computed once and

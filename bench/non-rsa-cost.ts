@@ -17,7 +17,7 @@ const issuer = createTestIssuer({ modulusLength: 4096 })
 const tokens = Array.from({ length: 512 }, () => issuer.mint({ sub: randomUUID(), sid: randomUUID() }))
 const expired = issuer.mint({ expired: true })
 const alwaysValid: SignatureBackend = { name: 'always valid', importRsaPublicKey: () => ({}), verifyRs256: () => true }
-const auth = createDynamicAuth({ ...issuer.authOptions(), signatureBackend: alwaysValid, tokenCacheSize: 0 })
+const auth = createDynamicAuth({ ...issuer.authOptions(), advanced: { signatureBackend: alwaysValid, tokenCacheSize: 0 } })
 
 async function rounds(name: string, token: (i: number) => string, refused: boolean): Promise<void> {
   const figures: string[] = []

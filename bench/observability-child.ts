@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   if (!variant) throw new Error(`unknown variant ${variantId}`)
   const issuer = createTestIssuer()
   const telemetry = variant.telemetry()
-  const auth = createDynamicAuth({ ...issuer.authOptions(), ...(path === 'cold' ? { tokenCacheSize: 0 } : {}), ...(telemetry === undefined ? {} : { telemetry }) })
+  const auth = createDynamicAuth({ ...issuer.authOptions(), ...(path === 'cold' ? { advanced: { tokenCacheSize: 0 } } : {}), ...(telemetry === undefined ? {} : { telemetry }) })
   const tokens = path === 'cold' ? Array.from({ length: 64 }, (_, i) => issuer.mint({ sub: `bench-user-${i}` })) : [issuer.mint()]
   await auth.warmUp()
   const run = async (ms: number): Promise<number> => {

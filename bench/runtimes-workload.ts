@@ -35,7 +35,7 @@ export interface BackendFigures {
 export type WorkloadResult = Record<string, BackendFigures>
 
 type Library = Pick<typeof DynamicGuard, 'createDynamicAuth'>
-type Backend = NonNullable<DynamicGuard.DynamicAuthOptions['signatureBackend']>
+type Backend = NonNullable<DynamicGuard.AdvancedOptions['signatureBackend']>
 
 export async function runWorkload(lib: Library, backends: Record<string, Backend | undefined>, fixture: WorkloadFixture, options: WorkloadOptions): Promise<WorkloadResult> {
   const now = async (): Promise<number> => {
@@ -45,9 +45,8 @@ export async function runWorkload(lib: Library, backends: Record<string, Backend
   const auths = Object.entries(backends).map(([name, backend]) => {
     const auth = lib.createDynamicAuth({
       environmentId: fixture.environmentId,
-      jwks: fixture.jwks,
-      tokenCacheSize: 0,
-      ...(backend ? { signatureBackend: backend } : {}),
+      staticKeys: { jwks: fixture.jwks },
+      advanced: { tokenCacheSize: 0, ...(backend ? { signatureBackend: backend } : {}) },
     })
     return { name, auth }
   })

@@ -36,7 +36,7 @@ function withScheduler(scheduler: PoolScheduler<KeyObject> | undefined): Verify 
     importRsaPublicKey: (key) => createPublicKey({ key: { kty: 'RSA', n: key.n, e: key.e }, format: 'jwk' }),
     verifyRs256: (key, input, signature) => (scheduler ? scheduler.verify(key as KeyObject, input, signature) : here(key as KeyObject, input, signature)),
   }
-  const auth = createDynamicAuth({ ...issuer.authOptions(), signatureBackend: backend, tokenCacheSize: 0 })
+  const auth = createDynamicAuth({ ...issuer.authOptions(), advanced: { signatureBackend: backend, tokenCacheSize: 0 } })
   return (token) => auth.verifyToken(token)
 }
 

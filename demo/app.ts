@@ -67,7 +67,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   }
   // The API trusts the emulator's JWKS, fetched over HTTP like Dynamic's, and nothing else.
   const metrics = createDemoMetrics()
-  const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: emulatorServer.jwksUrl, telemetry: { meterProvider: metrics.meterProvider } })
+  const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: emulatorServer.jwksUrl }, telemetry: { meterProvider: metrics.meterProvider } })
 
   const app = express()
   app.disable('x-powered-by')

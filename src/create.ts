@@ -18,6 +18,6 @@ import { verifierHooks } from './observability/observe-verifier.js'
  */
 export function createDynamicAuth(options: DynamicAuthOptions): DynamicAuth {
   const config = resolveOptions(options)
-  const backend = options.signatureBackend ?? defaultBackend()
+  const backend = options.advanced?.signatureBackend ?? defaultBackend()
   return new Verifier(config, backend, verifierHooks(config, options.telemetry))
 }

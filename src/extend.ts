@@ -1,12 +1,12 @@
 /**
  * dynamic-guard/extend: the extension points of `createDynamicAuth`. Key stores and JWKS loaders
- * (`keyStore`), signature backends (`signatureBackend`, WebCrypto among them), revocation stores
+ * (`jwks.keyStore`), signature backends (`advanced.signatureBackend`, WebCrypto among them), revocation stores
  * (`revocation`, the in-process one among them), and the helpers that build on them.
  *
  * @example
  * import { createDynamicAuth } from 'dynamic-guard'
  * import { webCryptoBackend } from 'dynamic-guard/extend'
- * const auth = createDynamicAuth({ environmentId: process.env.DYNAMIC_ENVIRONMENT_ID!, signatureBackend: webCryptoBackend })
+ * const auth = createDynamicAuth({ environmentId: process.env.DYNAMIC_ENVIRONMENT_ID!, advanced: { signatureBackend: webCryptoBackend } })
  *
  * @packageDocumentation
  */

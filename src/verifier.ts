@@ -241,14 +241,14 @@ export class Verifier implements DynamicAuth {
 
   /**
    * With keys from Dynamic's JWKS, a bad signature is the token's fault. With a configured key
-   * (`publicKey`, `jwks`), the likelier cause is a key that is not the environment's: the message
+   * (`staticKeys.publicKey`, `staticKeys.jwks`), the likelier cause is a key that is not the environment's: the message
    * says so first, and the operator hears of it once.
    */
   private signatureInvalid(): DynamicAuthError {
     const kind = this.config.keySource.kind
     if (kind === 'remote') return new DynamicAuthError('signature_invalid', SIGNATURE_INVALID_REMOTE)
-    const option = kind === 'pem' ? 'publicKey' : 'jwks'
-    const message = `The token signature does not match the configured ${option}. If your front end's tokens are refused like this, the ${option} option is not your environment's key (or Dynamic rotated it): copy it again, or leave ${option} out to use the environment's JWKS. Otherwise the token was altered or not issued by Dynamic.`
+    const option = kind === 'pem' ? 'staticKeys.publicKey' : 'staticKeys.jwks'
+    const message = `The token signature does not match the configured ${option}. If your front end's tokens are refused like this, ${option} is not your environment's key (or Dynamic rotated it): copy it again, or leave staticKeys out to use the environment's JWKS. Otherwise the token was altered or not issued by Dynamic.`
     this.config.problems.report(`signature:${option}`, `a token signature did not match the configured ${option}. If this repeats for tokens of your own front end, ${option} is not environment ${this.config.environmentId}'s key (or Dynamic rotated it).`)
     return new DynamicAuthError('signature_invalid', message)
   }

@@ -50,7 +50,7 @@ async function primed(verify: Verify, fx: Fixture): Promise<Verify> {
 }
 
 function dynamicGuard(fx: Fixture, tokenCacheSize?: number): Verify {
-  const auth = createDynamicAuth({ environmentId: fx.issuer.environmentId, jwksUrl: fx.server.jwksUrl, ...(tokenCacheSize === undefined ? {} : { tokenCacheSize }) })
+  const auth = createDynamicAuth({ environmentId: fx.issuer.environmentId, jwks: { url: fx.server.jwksUrl }, ...(tokenCacheSize === undefined ? {} : { advanced: { tokenCacheSize } }) })
   return (token) => auth.verifyToken(token)
 }
 

@@ -18,7 +18,7 @@ export type HealthStatus = 'ok' | 'degraded' | 'unavailable'
 /** The keys' side of {@link DynamicAuthHealth}. */
 export interface KeysHealth {
   /**
-   * `fresh`: fetched within `jwksCacheMaxAge`. `stale`: older, served under `jwksStaleIfError`
+   * `fresh`: fetched within `jwks.cacheMaxAge`. `stale`: older, served under `jwks.staleIfError`
    * because refreshing fails. `unavailable`: no usable keys. `not_loaded`: not fetched yet (the
    * first verification, `warmUp()` or a health handler loads them). `static`: configured keys.
    */

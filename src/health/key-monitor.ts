@@ -1,5 +1,5 @@
 /**
- * Follows the key store's event stream (`onEvent`) for what its `status()` does not say: when the
+ * Follows the key store's event stream (`jwks.onEvent` sees the same events) for what its `status()` does not say: when the
  * store may fetch again after failures, and when a failure happened. Always on (it runs only on key events, never per verification); feeds `health()`, the
  * refetch-wait gauge and the JWKS fetch metrics.
  */

@@ -3,7 +3,7 @@
  * options, and validate the adapter options.
  */
 import { closestName } from '../util/closest-name.js'
-import { OPTION_NAMES } from '../options.js'
+import { OPTION_MOVES, OPTION_NAMES, unknownTopLevelMessage } from '../options.js'
 import type { DynamicAuthOptions } from '../options.js'
 import { createDynamicAuth } from '../create.js'
 import type { DynamicAuth } from '../verifier.js'
@@ -58,6 +58,8 @@ export function setupAdapter(authOrOptions: AuthOrOptions, adapterOptions?: Auth
     const adapter: Record<string, unknown> = {}
     for (const [name, value] of Object.entries(authOrOptions)) {
       if (!AUTHENTICATE_OPTION_NAMES.has(name) && !CORE_OPTION_NAMES.includes(name)) {
+        // An option of the 0.x flat layout is told where it moved.
+        if (Object.prototype.hasOwnProperty.call(OPTION_MOVES, name)) throw new DynamicAuthConfigError(unknownTopLevelMessage(name))
         // Suggested from both lists: a misspelt adapter option (`optinal`) is an adapter option.
         const suggestion = closestName(name, [...CORE_OPTION_NAMES, ...AUTHENTICATE_OPTION_NAMES])
         throw new DynamicAuthConfigError(`dynamic-guard: unknown option ${JSON.stringify(name.slice(0, 64))}${suggestion ? `; did you mean ${suggestion}?` : '.'}`)

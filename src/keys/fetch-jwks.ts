@@ -75,7 +75,7 @@ export async function fetchJwks(url: string, limits: FetchJwksLimits): Promise<u
       void response.body?.cancel().catch(() => undefined)
       if (CONFIGURATION_STATUSES.has(response.status)) {
         throw new JwksFetchError(
-          `answered HTTP ${response.status}: there is no JWKS for this server at that URL. Check environmentId (a wrong environment id answers 404 at Dynamic) or jwksUrl; this is the server's configuration, not the client's.`,
+          `answered HTTP ${response.status}: there is no JWKS for this server at that URL. Check environmentId (a wrong environment id answers 404 at Dynamic) or jwks.url; this is the server's configuration, not the client's.`,
           undefined,
           { configuration: true },
         )

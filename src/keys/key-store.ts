@@ -74,7 +74,7 @@ export interface KeyStoreContext {
 }
 
 /**
- * Builds the key store of a verifier whose keys come from a JWKS URL (the `keyStore` option):
+ * Builds the key store of a verifier whose keys come from a JWKS URL (the `jwks.keyStore` option):
  * the seam a fleet uses to share one JWKS fetch, e.g. `createRedisKeyStore` of
  * `dynamic-guard/redis`, which returns a `RemoteKeyStore` with a shared {@link JwksLoader}.
  */
@@ -132,7 +132,7 @@ export interface RemoteKeyStoreOptions extends FetchJwksLimits {
   readonly loader?: JwksLoader
   /** How long fetched keys are used before they are fetched again (`jwksCacheMaxAge`). */
   readonly maxAgeMs: number
-  /** The least time between two fetches for kids never seen before (`jwksCooldown`). */
+  /** The least time between two fetches for kids never seen before (`jwks.cooldown`). */
   readonly cooldownMs: number
   /** How long keys past their max age stay in use while refreshing fails (`jwksStaleIfError`). */
   readonly staleIfErrorMs: number
@@ -312,7 +312,7 @@ export class RemoteKeyStore implements KeyStore {
           : this.rateLimitedUntil > now
             ? "The fleet's budget of JWKS fetches for unknown kids is spent for now (a bound that keeps the fleet under Dynamic's rate limit)."
             : allowedAt === gapEnd
-              ? `The JWKS was fetched for an unknown kid less than jwksCooldown (${this.options.cooldownMs} ms) ago.`
+              ? `The JWKS was fetched for an unknown kid less than jwks.cooldown (${this.options.cooldownMs} ms) ago.`
               : "The JWKS was fetched for unknown kids often in the last minute (a bound that keeps this server under Dynamic's rate limit)."
       throw this.unavailable(now, wait, `This token's key (kid ${quote(kid)}) is not among the keys fetched so far. ${why}`)
     }
@@ -515,7 +515,7 @@ export class StaticKeyStore implements KeyStore {
     if (this.anyKid) return this.anyKid
     if (this.keys) {
       const entry = kid === undefined ? undefined : this.keys.get(kid)
-      if (!entry) throw notFound(kid, 'The jwks option (static keys) does not list it.')
+      if (!entry) throw notFound(kid, 'staticKeys.jwks does not list it.')
       return entry
     }
     if (this.failure) throw this.failure
@@ -545,5 +545,5 @@ function reason(cause: unknown): string {
 }
 
 function describeStatic(origin: StaticKeyOrigin, key: AcceptedJwk): string {
-  return origin === 'publicKey' ? 'publicKey' : `the key ${JSON.stringify(key.kid)} of the jwks option`
+  return origin === 'publicKey' ? 'staticKeys.publicKey' : `the key ${JSON.stringify(key.kid)} of staticKeys.jwks`
 }

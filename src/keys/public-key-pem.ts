@@ -296,7 +296,7 @@ export function readRsaPublicKey(text: unknown, subject = 'publicKey'): Outcome 
   const value = normalise(text)
   if (value === '') return { rejected: `${subject} is empty${text.length > 0 ? ' (only whitespace or quotes)' : ''}. ${EXPECTED}` }
   if (value.startsWith('{') || value.startsWith('[')) {
-    return { rejected: `${subject} looks like JSON (a JWK or a JWKS document), not a PEM key. Give a JWKS to the jwks option (or --jwks-file) as { "keys": [...] } instead.` }
+    return { rejected: `${subject} looks like JSON (a JWK or a JWKS document), not a PEM key. Give a JWKS to staticKeys.jwks (or --jwks-file) as { "keys": [...] } instead.` }
   }
   if (/^(ssh-rsa|ssh-ed25519|ecdsa-sha2-\S+) /.test(value) || value.startsWith('---- BEGIN SSH2')) {
     return { rejected: `${subject} is an SSH public key, not a PEM key. Dynamic's key is never an SSH key; ${EXPECTED}` }

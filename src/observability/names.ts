@@ -82,7 +82,7 @@ export const ATTRIBUTES = {
 
 /**
  * How a JWKS fetch ended: `ok`; `rate_limited` (429); `http_3xx`, `http_4xx`, `http_5xx` (any other
- * status than 200); `timeout` (no complete answer in `jwksTimeout`); `network_error` (no answer:
+ * status than 200); `timeout` (no complete answer in `jwks.timeout`); `network_error` (no answer:
  * DNS, refused, reset); `invalid_body` (200 with a body that is not a JWKS with a usable key).
  */
 export type JwksFetchResult = 'ok' | 'rate_limited' | 'http_3xx' | 'http_4xx' | 'http_5xx' | 'timeout' | 'network_error' | 'invalid_body'

@@ -92,7 +92,7 @@ function parseStrict(token: unknown, maxLength: number): ParsedToken {
   }
   if (token.length === 0) throw new DynamicAuthError('token_missing', 'The token is an empty string.')
   if (token.length > maxLength) {
-    throw malformed(`The token is ${token.length} characters long; the limit is ${maxLength} (option maxTokenLength).`)
+    throw malformed(`The token is ${token.length} characters long; the limit is ${maxLength} (option advanced.maxTokenLength).`)
   }
   const firstDot = token.indexOf('.')
   const secondDot = firstDot < 0 ? -1 : token.indexOf('.', firstDot + 1)

@@ -17,7 +17,7 @@
  * const auth = createDynamicAuth({
  *   environmentId: process.env.DYNAMIC_ENVIRONMENT_ID!,
  *   revocation: createRedisRevocationStore({ client, whenStale: 'refuse' }),
- *   keyStore: createRedisKeyStore({ client }),
+ *   jwks: { keyStore: createRedisKeyStore({ client }) },
  * })
  * await auth.warmUp() // rejects after 10 s without Redis; 'refuse' then answers 503 until the set loads
  *

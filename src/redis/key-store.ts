@@ -5,7 +5,7 @@
  *
  *   1. a copy in Redis fetched less than `refreshWindow` ago is used as is. For an unknown kid, a
  *      copy that has the kid, or whose fetch began after the kid was met, answers; otherwise one
- *      instance per `jwksCooldown` (fleet-wide) refetches, within a fleet budget per minute
+ *      instance per `jwks.cooldown` (fleet-wide) refetches, within a fleet budget per minute
  *      (`unknownKidFetchesPerMinute`), and the others wait for its copy: random kids cannot
  *      multiply the requests, and a budget that is spent is a 503, never a 401;
  *   2. else the instance that wins a short lock (`SET NX PX`) fetches from Dynamic and writes the
@@ -66,7 +66,7 @@ export type RedisKeyStoreEvent =
 export interface RedisKeyStoreOptions {
   /** A connected node-redis client. */
   client: RedisClientLike
-  /** A copy in Redis younger than this is used without fetching. Default: 30000, or a quarter of `jwksCacheMaxAge` when that is shorter. */
+  /** A copy in Redis younger than this is used without fetching. Default: 30000, or a quarter of `jwks.cacheMaxAge` when that is shorter. */
   refreshWindow?: number
   /** How long the fetch lock is held at most. Default: the JWKS timeout plus 2000. */
   lockTtl?: number
@@ -77,7 +77,7 @@ export interface RedisKeyStoreOptions {
   /**
    * How many JWKS fetches unknown kids may cause in the whole fleet per minute. Default 6: far
    * under Dynamic's limit per IP, however many instances share one address. Each instance also
-   * keeps its own budget and its minimum gap (`jwksCooldown`), which the fleet shares too.
+   * keeps its own budget and its minimum gap (`jwks.cooldown`), which the fleet shares too.
    */
   unknownKidFetchesPerMinute?: number
   /** Prefix of the Redis keys. Default `dynamic-guard:`. */
@@ -220,7 +220,7 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
     }
   }
 
-  /** Whether this instance may fetch for an unknown kid now: `wait` while another holds the fleet's gap (`jwksCooldown`). */
+  /** Whether this instance may fetch for an unknown kid now: `wait` while another holds the fleet's gap (`jwks.cooldown`). */
   async function takeUnknownKidTurn(gapKey: string): Promise<'fetch' | 'wait'> {
     if (remote.cooldownMs <= 0) return 'fetch'
     const gap = await run(['SET', gapKey, '1', 'NX', 'PX', String(Math.ceil(remote.cooldownMs))])
@@ -320,11 +320,11 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
 }
 
 /**
- * The `keyStore` option for a fleet: one instance fetches the JWKS per refresh window, the others
+ * The `jwks.keyStore` option for a fleet: one instance fetches the JWKS per refresh window, the others
  * read it from Redis, and a 429's `Retry-After` holds every instance.
  *
  * @example
- * const auth = createDynamicAuth({ environmentId, keyStore: createRedisKeyStore({ client }) })
+ * const auth = createDynamicAuth({ environmentId, jwks: { keyStore: createRedisKeyStore({ client }) } })
  */
 export function createRedisKeyStore(options: RedisKeyStoreOptions): KeyStoreFactory {
   if (typeof options !== 'object' || options === null) throw new TypeError('dynamic-guard/redis: createRedisKeyStore needs an options object.')

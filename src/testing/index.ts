@@ -9,7 +9,7 @@
  *
  * @example Over HTTP, the JWKS at Dynamic's path on 127.0.0.1:
  * const server = await issuer.listen()
- * const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.jwksUrl })
+ * const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: server.jwksUrl } })
  * await server.close()
  *
  * @example Dynamic's own client against the emulator, in Node (see `dynamicClientConfig`):

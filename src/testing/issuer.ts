@@ -137,7 +137,7 @@ export function createTestIssuer(options: TestIssuerOptions = {}): TestIssuer {
       if (index >= 0) published.splice(index, 1)
     },
 
-    authOptions: () => ({ environmentId, jwks: issuer.jwks() }),
+    authOptions: () => ({ environmentId, staticKeys: { jwks: issuer.jwks() } }),
 
     listen: (listenOptions = {}) => startEmulatorServer(issuer, listenOptions),
   }

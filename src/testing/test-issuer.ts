@@ -119,5 +119,5 @@ export interface TestIssuerCore {
   /** Removes a key from the JWKS. */
   removeKey(kid: string): void
   /** Options for createDynamicAuth that verify in-process, with no port. */
-  authOptions(): { environmentId: string; jwks: { keys: Array<Record<string, unknown>> } }
+  authOptions(): { environmentId: string; staticKeys: { jwks: { keys: Array<Record<string, unknown>> } } }
 }

@@ -11,7 +11,7 @@ export function closestName(input: string, names: readonly string[]): string | u
       bestDistance = distance
     }
   }
-  // A third of the name may differ: "audiance" → "audience", "publickey" → "publicKey".
+  // A third of the name may differ: "audiance" → "audience", "cooldwn" → "cooldown".
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined
 }
 

@@ -166,11 +166,11 @@ export function runAdapterSuite(fixture: AdapterFixture): void {
       token = issuer.mint()
       app = await fixture.start(createDynamicAuth(issuer.authOptions()))
       jwksServer = await issuer.listen()
-      httpApp = await fixture.start(createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: jwksServer.jwksUrl }))
+      httpApp = await fixture.start(createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: jwksServer.jwksUrl } }))
       // A JWKS endpoint that refuses connections: an emulator started and stopped at once.
       const gone = await createTestIssuer({ environmentId: issuer.environmentId }).listen()
       await gone.close()
-      downApp = await fixture.start(createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: gone.jwksUrl, jwksTimeout: 10_000 }))
+      downApp = await fixture.start(createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: gone.jwksUrl, timeout: 10_000 } }))
     })
 
     after(async () => {

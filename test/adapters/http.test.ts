@@ -88,6 +88,20 @@ describe('adapter options', () => {
   })
 })
 
+describe('verifier options given to an adapter', () => {
+  const environmentId = '2762a57b-faa4-41ce-9f16-abff9300e2c9'
+  it('take the groups, mixed with adapter options', () => {
+    const setup = setupAdapter({ environmentId, jwks: { url: 'https://keys.example/jwks', cooldown: 0 }, advanced: { tokenCacheSize: 0 }, optional: true })
+    assert.equal(setup.auth.environmentId, environmentId)
+    assert.equal(setup.options.optional, true)
+  })
+  it('say where an option of the flat 0.x layout moved, and suggest across groups and adapter options', () => {
+    assert.throws(() => setupAdapter({ environmentId, jwksUrl: 'https://keys.example/jwks' } as never), /^DynamicAuthConfigError: dynamic-guard: jwksUrl moved to jwks\.url: write \{ jwks: \{ url: \.\.\. \} \}\.$/)
+    assert.throws(() => setupAdapter({ environmentId, jwks: { cooldwn: 0 } } as never), /unknown option "jwks\.cooldwn"; did you mean jwks\.cooldown\?/)
+    assert.throws(() => setupAdapter({ environmentId, optinal: true } as never), /unknown option "optinal"; did you mean optional\?/)
+  })
+})
+
 describe('the guard decision', () => {
   const preflightHeaders = { origin: 'https://app.example', 'access-control-request-method': 'POST' }
   const node = (method: string, headers: Record<string, string>) => ({ method, url: '/x', headers })

@@ -46,7 +46,7 @@ describe('dev: the emulator from the command line', { concurrency: 3 }, () => {
     try {
       await dev.started
       const { stdout } = dev.output()
-      assert.match(stdout, /createDynamicAuth\(\{ environmentId: '[0-9a-f-]{36}', jwksUrl: 'http:\/\/127\.0\.0\.1:\d+\/api\/v0\/sdk\/[0-9a-f-]{36}\/\.well-known\/jwks' \}\)/)
+      assert.match(stdout, /createDynamicAuth\(\{ environmentId: '[0-9a-f-]{36}', jwks: \{ url: 'http:\/\/127\.0\.0\.1:\d+\/api\/v0\/sdk\/[0-9a-f-]{36}\/\.well-known\/jwks' \} \}\)/)
       assert.match(stdout, /DYNAMIC_ENVIRONMENT_ID=[0-9a-f-]{36}\n +DYNAMIC_JWKS_URL=http:\/\/127\.0\.0\.1:\d+\/api\/v0\/sdk\/[0-9a-f-]{36}\/\.well-known\/jwks\n/)
       assert.match(stdout, /sign in +POST http:\/\/127\.0\.0\.1:\d+\/api\/v0\/sdk\/[0-9a-f-]{36}\/verify/)
       assert.match(stdout, /dynamic-guard mint --emulator http:\/\/127\.0\.0\.1:\d+/)

@@ -44,7 +44,7 @@ export async function startControlServer(): Promise<ControlServer> {
   }
 
   /**
-   * The current key in every form `publicKey` takes (`accepted`), and texts it refuses with the
+   * The current key in every form `staticKeys.publicKey` takes (`accepted`), and texts it refuses with the
    * message this Node gives (`refused`): each runtime must verify with the first and refuse the
    * second with exactly the same message.
    */
@@ -78,7 +78,7 @@ export async function startControlServer(): Promise<ControlServer> {
     return {
       accepted: Object.entries(accepted).map(([name, text]) => ({ name, text })),
       refused: Object.entries(refused).map(([name, text]) => {
-        const reading = acceptRsaPublicKey(text, 'publicKey')
+        const reading = acceptRsaPublicKey(text, 'staticKeys.publicKey')
         return { name, text, message: 'rejected' in reading ? `dynamic-guard: ${reading.rejected}` : 'accepted' }
       }),
     }

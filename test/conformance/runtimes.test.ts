@@ -134,12 +134,12 @@ console.log('CONFORMANCE ' + JSON.stringify({ ...report, resolved }))
   // The Bun.serve and Deno.serve handlers of docs/guide/frameworks/fetch.md, on the runtimes' own HTTP servers.
   const servers = {
     bun: (environmentId: string, jwksUrl: string) => `import { withDynamicAuth } from 'dynamic-guard/fetch'
-const options = { environmentId: ${JSON.stringify(environmentId)}, jwksUrl: ${JSON.stringify(jwksUrl)} }
+const options = { environmentId: ${JSON.stringify(environmentId)}, jwks: { url: ${JSON.stringify(jwksUrl)} } }
 const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: withDynamicAuth((_request, session) => Response.json({ userId: session.userId }), options) })
 console.log('LISTENING ' + server.port)
 `,
     deno: (environmentId: string, jwksUrl: string) => `import { withDynamicAuth } from 'dynamic-guard/fetch'
-const options = { environmentId: ${JSON.stringify(environmentId)}, jwksUrl: ${JSON.stringify(jwksUrl)} }
+const options = { environmentId: ${JSON.stringify(environmentId)}, jwks: { url: ${JSON.stringify(jwksUrl)} } }
 Deno.serve({ port: 0, hostname: '127.0.0.1', onListen: ({ port }) => console.log('LISTENING ' + port) }, withDynamicAuth((_request, session) => Response.json({ userId: session.userId }), options))
 `,
   } as const

@@ -142,7 +142,7 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
   const cases: CaseResult[] = []
 
   /** A verifier of the emulator's environment over its HTTP JWKS. */
-  const newAuth = (options: Record<string, unknown> = {}) => lib.createDynamicAuth({ environmentId, jwksUrl, ...options })
+  const newAuth = (options: Record<string, unknown> = {}) => lib.createDynamicAuth({ environmentId, ...options, jwks: { url: jwksUrl, ...(options.jwks as object | undefined) } })
 
   /** Expects a refusal with `code`; checks the error's shape and that it never carries the token. */
   async function refused(promise: Promise<unknown>, code: string, token?: unknown): Promise<InstanceType<Library['DynamicAuthError']>> {
@@ -216,7 +216,7 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
 
   await test('many tokens verified at once share one JWKS fetch and all verify', async () => {
     const before = (await emulatorServer.state()).jwksRequests
-    const fresh = newAuth({ tokenCacheSize: 0 })
+    const fresh = newAuth({ advanced: { tokenCacheSize: 0 } })
     const tokens = await Promise.all(Array.from({ length: 40 }, (_, i) => emulatorServer.mint({ sub: `user-${i}` })))
     const sessions = await Promise.all(tokens.map((token) => fresh.verifyToken(token)))
     sessions.forEach((session, i) => {
@@ -226,41 +226,41 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
   })
 
   await test('the WebCrypto backend, named explicitly, verifies and refuses like the default one', async () => {
-    const web = newAuth({ signatureBackend: lib.webCryptoBackend, tokenCacheSize: 0 })
+    const web = newAuth({ advanced: { signatureBackend: lib.webCryptoBackend, tokenCacheSize: 0 } })
     const session = await web.verifyToken(await emulatorServer.mint({ sub: 'web-user' }))
     equal(session.userId, 'web-user', 'userId')
     const tampered = await emulatorServer.mint({ tampered: true })
     await refused(web.verifyToken(tampered), 'signature_invalid', tampered)
   })
 
-  await test('a PEM public key (the publicKey option) verifies without any fetch', async () => {
-    const pemAuth = lib.createDynamicAuth({ environmentId, publicKey: initial.publicKeyPem })
+  await test('a PEM public key (staticKeys.publicKey) verifies without any fetch', async () => {
+    const pemAuth = lib.createDynamicAuth({ environmentId, staticKeys: { publicKey: initial.publicKeyPem } })
     const session = await pemAuth.verifyToken(await emulatorServer.mint({ sub: 'pem-user' }))
     equal(session.userId, 'pem-user', 'userId')
   })
 
-  await test('publicKey in every form a customer has it: the same key, or the same refusal, as on Node', async () => {
+  await test('staticKeys.publicKey in every form a customer has it: the same key, or the same refusal, as on Node', async () => {
     const token = await emulatorServer.mint({ sub: 'pem-form-user' })
     for (const form of initial.keyForms.accepted) {
-      const formAuth = lib.createDynamicAuth({ environmentId, publicKey: form.text, tokenCacheSize: 0 })
+      const formAuth = lib.createDynamicAuth({ environmentId, staticKeys: { publicKey: form.text }, advanced: { tokenCacheSize: 0 } })
       equal((await formAuth.verifyToken(token)).userId, 'pem-form-user', `userId with ${form.name}`)
     }
     for (const form of initial.keyForms.refused) {
       let error: unknown
       try {
-        lib.createDynamicAuth({ environmentId, publicKey: form.text })
+        lib.createDynamicAuth({ environmentId, staticKeys: { publicKey: form.text } })
       } catch (caught) {
         error = caught
       }
       check(error instanceof lib.DynamicAuthConfigError, `${form.name}: createDynamicAuth must throw DynamicAuthConfigError`)
-      check(/^dynamic-guard: publicKey /.test(form.message), `${form.name}: refused on Node too (${form.message})`)
+      check(/^dynamic-guard: staticKeys\.publicKey /.test(form.message), `${form.name}: refused on Node too (${form.message})`)
       equal((error as Error).message, form.message, `${form.name}: message`)
     }
   })
 
   await test('key_unusable, never jwks_unavailable: a static key the crypto backend fails to import', async () => {
     const failing = { ...lib.webCryptoBackend, name: 'failing', importRsaPublicKey: () => Promise.reject(new Error('import refused')) }
-    const broken = lib.createDynamicAuth({ environmentId, publicKey: initial.publicKeyPem, signatureBackend: failing })
+    const broken = lib.createDynamicAuth({ environmentId, staticKeys: { publicKey: initial.publicKeyPem }, advanced: { signatureBackend: failing } })
     const token = await emulatorServer.mint()
     const error = await refused(broken.verifyToken(token), 'key_unusable', token)
     check(/import refused/.test(error.message), 'the message carries the cause')
@@ -424,7 +424,7 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
 
   await test('attack: HS256 signed with the public key as the HMAC secret is refused', async () => {
     const payload = decodeSegment((await emulatorServer.mint()).split('.')[1]!)
-    const pemAuth = lib.createDynamicAuth({ environmentId, publicKey: initial.publicKeyPem })
+    const pemAuth = lib.createDynamicAuth({ environmentId, staticKeys: { publicKey: initial.publicKeyPem } })
     const jwk = (await (await fetch(jwksUrl)).json()) as { keys: Array<{ n: string }> }
     for (const secret of [initial.publicKeyPem, initial.publicKeyPem.trim(), jwk.keys[0]!.n]) {
       const input = `${base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: initial.kid }))}.${base64url(JSON.stringify(payload))}`
@@ -488,7 +488,7 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
   // ---- rotation ----
 
   await test('rotation: a new key is picked up, and a key removed from the JWKS is dropped', async () => {
-    const rotating = newAuth({ jwksCooldown: 0 })
+    const rotating = newAuth({ jwks: { cooldown: 0 } })
     const oldToken = await emulatorServer.mint({ sub: 'before-rotation' })
     equal((await rotating.verifyToken(oldToken)).userId, 'before-rotation', 'old token before rotation')
     const secondKid = await emulatorServer.rotate(true)
@@ -507,7 +507,7 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
   // ---- JWKS outage ----
 
   await test('JWKS outage with nothing cached: jwks_unavailable (503, retryAfter), then recovery', async () => {
-    const cold = newAuth({ jwksMaxBackoff: 0 })
+    const cold = newAuth({ jwks: { maxBackoff: 0 } })
     const token = await emulatorServer.mint({ sub: 'outage-user' })
     await emulatorServer.outage({ mode: 'status', status: 503 })
     try {
@@ -523,7 +523,7 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
   })
 
   await test('JWKS outage with keys cached: tokens keep verifying from the stale keys', async () => {
-    const warm = newAuth({ jwksCacheMaxAge: 10, tokenCacheSize: 0 })
+    const warm = newAuth({ jwks: { cacheMaxAge: 10 }, advanced: { tokenCacheSize: 0 } })
     await warm.warmUp()
     await emulatorServer.outage({ mode: 'status', status: 500 })
     try {
@@ -537,8 +537,8 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
     }
   })
 
-  await test('JWKS outage by a server that never answers: jwks_unavailable after jwksTimeout', async () => {
-    const hung = newAuth({ jwksTimeout: 300, jwksMaxBackoff: 0 })
+  await test('JWKS outage by a server that never answers: jwks_unavailable after jwks.timeout', async () => {
+    const hung = newAuth({ jwks: { timeout: 300, maxBackoff: 0 } })
     const token = await emulatorServer.mint()
     await emulatorServer.outage({ mode: 'hang' })
     try {
@@ -551,7 +551,7 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
   // ---- configuration ----
 
   await test('a bad configuration throws DynamicAuthConfigError at once', async () => {
-    for (const options of [{ environmentId: 'not-a-uuid' }, { environmentId, jwksUrl: 'http://evil.example/jwks' }, { environmentId, clockTolerance: -1 }]) {
+    for (const options of [{ environmentId: 'not-a-uuid' }, { environmentId, jwks: { url: 'http://evil.example/jwks' } }, { environmentId, clockTolerance: -1 }]) {
       let error: unknown
       try {
         lib.createDynamicAuth(options as never)

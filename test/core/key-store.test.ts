@@ -5,6 +5,7 @@ import { createDynamicAuth } from '../../src/index.js'
 import { type KeyStoreEvent } from '../../src/extend.js'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
 import { deadUrl, failWith, hang, rejectsWith, startJwksServer, type JwksServer } from '../support/jwks-server.js'
+import { withOptions } from '../support/options.js'
 
 describe('the JWKS key store against a real endpoint', () => {
   let issuer: TestIssuer
@@ -26,7 +27,7 @@ describe('the JWKS key store against a real endpoint', () => {
   after(() => server.close())
 
   const fresh = (options: Record<string, unknown> = {}) =>
-    createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.url, tokenCacheSize: 0, ...options })
+    createDynamicAuth(withOptions({ environmentId: issuer.environmentId, jwks: { url: server.url }, advanced: { tokenCacheSize: 0 } }, options))
 
   it('fetches once on first use, and eagerly with warmUp', async () => {
     const before = server.requests
@@ -77,7 +78,7 @@ describe('the JWKS key store against a real endpoint', () => {
   it('bounds the fetches a flood of made-up kids causes; what it cannot check now is 503 with Retry-After', async () => {
     let now = Date.now()
     // No minimum gap here (the clock stands still), so that the budget alone is seen.
-    const auth = fresh({ clock: () => now, jwksCooldown: 0 })
+    const auth = fresh({ advanced: { clock: () => now }, jwks: { cooldown: 0 } })
     await auth.warmUp()
     const before = server.requests
     // 500 at once: the first kid is fetched at once; the others met it under way, so one more
@@ -122,7 +123,7 @@ describe('the JWKS key store against a real endpoint', () => {
     const endpoint = await startJwksServer(rotating)
     try {
       let now = Date.now()
-      const auth = createDynamicAuth({ environmentId: rotating.environmentId, jwksUrl: endpoint.url, jwksCooldown: 0, jwksCacheMaxAge: 60_000, clock: () => now })
+      const auth = createDynamicAuth({ environmentId: rotating.environmentId, jwks: { url: endpoint.url, cooldown: 0, cacheMaxAge: 60_000 }, advanced: { clock: () => now } })
       const oldKid = rotating.kid
       const oldToken = rotating.mint()
       await auth.verifyToken(oldToken)
@@ -144,7 +145,7 @@ describe('the JWKS key store against a real endpoint', () => {
   it('keeps serving cached keys through an outage, for a bounded time, then heals', async () => {
     const events: KeyStoreEvent[] = []
     let now = Date.now()
-    const auth = fresh({ jwksCacheMaxAge: 60_000, jwksStaleIfError: 3600_000, jwksMaxBackoff: 5000, clock: () => now, onEvent: (e: KeyStoreEvent) => events.push(e) })
+    const auth = fresh({ jwks: { cacheMaxAge: 60_000, staleIfError: 3600_000, maxBackoff: 5000, onEvent: (e: KeyStoreEvent) => events.push(e) }, advanced: { clock: () => now } })
     await auth.warmUp()
     server.behave(failWith(500))
     try {
@@ -168,7 +169,7 @@ describe('the JWKS key store against a real endpoint', () => {
 
   it('refreshes in the background before the keys age out', async () => {
     let now = Date.now()
-    const auth = fresh({ jwksCacheMaxAge: 100_000, clock: () => now })
+    const auth = fresh({ jwks: { cacheMaxAge: 100_000 }, advanced: { clock: () => now } })
     await auth.warmUp()
     const before = server.requests
     now += 80_000 // past 75 % of max age
@@ -184,7 +185,7 @@ describe('the JWKS key store against a real endpoint', () => {
     let now = Date.now()
     server.behave(failWith(429, { 'retry-after': '120' }))
     try {
-      const auth = fresh({ clock: () => now })
+      const auth = fresh({ advanced: { clock: () => now } })
       const error = await rejectsWith(auth.verifyToken(issuer.mint()), 'jwks_unavailable')
       assert.ok((error.retryAfter ?? 0) >= 119)
       const before = server.requests
@@ -218,7 +219,7 @@ describe('the JWKS key store against a real endpoint', () => {
 
   it('never replaces good keys with a bad answer', async () => {
     let now = Date.now()
-    const auth = fresh({ jwksCacheMaxAge: 60_000, clock: () => now })
+    const auth = fresh({ jwks: { cacheMaxAge: 60_000 }, advanced: { clock: () => now } })
     await auth.warmUp()
     server.behave((_q, r) => void r.writeHead(200).end('{"keys":[]}'))
     try {
@@ -235,7 +236,7 @@ describe('cold starts against a broken endpoint', () => {
   const issuer = createTestIssuer()
 
   it('answers jwks_unavailable quickly for a dead endpoint, then backs off', async () => {
-    const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: await deadUrl() })
+    const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: await deadUrl() } })
     const first = await rejectsWith(auth.verifyToken(issuer.mint()), 'jwks_unavailable')
     assert.match(first.message, /ECONNREFUSED|request failed/)
     const second = await rejectsWith(auth.verifyToken(issuer.mint()), 'jwks_unavailable')
@@ -243,11 +244,11 @@ describe('cold starts against a broken endpoint', () => {
     assert.equal(auth.keyStatus().consecutiveFailures, 1, 'the second call waited out the backoff instead of refetching')
   })
 
-  it('gives up on a hanging endpoint after jwksTimeout, and shares that wait', async () => {
+  it('gives up on a hanging endpoint after jwks.timeout, and shares that wait', async () => {
     const server = await startJwksServer(issuer)
     server.behave(hang)
     try {
-      const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.url, jwksTimeout: 300 })
+      const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: server.url, timeout: 300 } })
       // Minted first: signing RSA-4096 tokens between the verifications would eat the timeout.
       const tokens = Array.from({ length: 20 }, () => issuer.mint())
       const results = await Promise.all(tokens.map((token) => rejectsWith(auth.verifyToken(token), 'jwks_unavailable')))
@@ -267,7 +268,7 @@ describe('cold starts against a broken endpoint', () => {
       res.on('close', () => clearInterval(timer))
     })
     try {
-      const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.url, jwksTimeout: 300 })
+      const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: server.url, timeout: 300 } })
       const error = await rejectsWith(auth.verifyToken(issuer.mint()), 'jwks_unavailable')
       assert.match(error.message, /300 ms/)
     } finally {
@@ -284,12 +285,12 @@ describe('cold starts against a broken endpoint', () => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(issuer.jwks()))
     })
     try {
-      const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.url })
+      const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: server.url } })
       await auth.verifyToken(issuer.mint())
       assert.equal(server.requests, 2)
       // A server that always cuts the connection: one retry, then jwks_unavailable; no loop.
       server.behave((req) => req.socket.destroy())
-      const broken = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.url })
+      const broken = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: server.url } })
       await rejectsWith(broken.verifyToken(issuer.mint()), 'jwks_unavailable')
       assert.equal(server.requests, 4)
     } finally {

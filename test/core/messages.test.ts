@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net'
 import { createDynamicAuth, DynamicAuthConfigError } from '../../src/index.js'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
 import { rejectsWith, startJwksServer, type JwksServer } from '../support/jwks-server.js'
+import { withOptions } from '../support/options.js'
 
 /** The PEM of an issuer's signing key, as a dashboard would show it. */
 function pemOf(issuer: TestIssuer): string {
@@ -36,7 +37,7 @@ describe('messages that name the fix', () => {
   })
   after(() => jwks.close())
 
-  const auth = (extra: Record<string, unknown> = {}) => createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: jwks.url, logger: false, ...extra })
+  const auth = (extra: Record<string, unknown> = {}) => createDynamicAuth(withOptions({ environmentId: issuer.environmentId, jwks: { url: jwks.url }, logger: false }, extra))
 
   describe('a token with something around it is refused with what to remove, nothing stripped', () => {
     const cases: Array<[string, (token: string) => string, RegExp]> = [
@@ -82,13 +83,13 @@ describe('messages that name the fix', () => {
   it('a static publicKey that is not the key points at the configured key, and the operator hears of it once', async () => {
     const other = createTestIssuer({ modulusLength: 2048 })
     const logger = recorder()
-    const wrongKey = createDynamicAuth({ environmentId: issuer.environmentId, publicKey: pemOf(other), logger })
+    const wrongKey = createDynamicAuth({ environmentId: issuer.environmentId, staticKeys: { publicKey: pemOf(other) }, logger })
     for (let i = 0; i < 3; i++) {
       const error = await rejectsWith(wrongKey.verifyToken(issuer.mint()), 'signature_invalid')
-      assert.match(error.message, /does not match the configured publicKey\. If your front end's tokens are refused like this, the publicKey option is not your environment's key/)
+      assert.match(error.message, /does not match the configured staticKeys\.publicKey\. If your front end's tokens are refused like this, staticKeys\.publicKey is not your environment's key/)
     }
     assert.equal(logger.lines.length, 1, logger.lines.join('\n'))
-    assert.match(logger.lines[0]!, /^dynamic-guard: a token signature did not match the configured publicKey/)
+    assert.match(logger.lines[0]!, /^dynamic-guard: a token signature did not match the configured staticKeys\.publicKey/)
   })
 
   it('a JWKS URL that answers 404 is a configuration error: said so, logged once, retried rarely', async () => {
@@ -101,7 +102,7 @@ describe('messages that name the fix', () => {
     try {
       const logger = recorder()
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v0/sdk/${issuer.environmentId}/.well-known/jwks`
-      const wrong = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: url, logger })
+      const wrong = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url }, logger })
       const error = await rejectsWith(wrong.verifyToken(token), 'jwks_unavailable')
       assert.match(error.message, /answered HTTP 404: there is no JWKS for this server at that URL\. Check environmentId/)
       assert.match(error.message, /this is the server's configuration, not the client's/)
@@ -122,12 +123,67 @@ describe('messages that name the fix', () => {
         assert.match(error.message, /unknown option "audiance"; did you mean audience\?/)
         return true
       })
-      assert.throws(() => createDynamicAuth({ environmentId: issuer.environmentId, publickey: 'x' } as never), /did you mean publicKey\?/)
+      // A misspelt option of 0.x is pointed to its new path.
+      assert.throws(() => createDynamicAuth({ environmentId: issuer.environmentId, publickey: 'x' } as never), /unknown option "publickey"; did you mean staticKeys\.publicKey\?/)
+      assert.throws(() => createDynamicAuth({ environmentId: issuer.environmentId, staticKey: {} } as never), /unknown option "staticKey"; did you mean staticKeys\?/)
       assert.throws(() => createDynamicAuth({ environmentId: issuer.environmentId, nothingLikeIt: 1 } as never), /unknown option "nothingLikeIt"\. The options are listed/)
     })
-    for (const name of ['publicKey', 'jwks', 'jwksUrl']) {
-      it(`${name} given but undefined (an unset environment variable) is not taken as "fetch over the network"`, () => {
-        assert.throws(() => createDynamicAuth({ environmentId: issuer.environmentId, [name]: undefined }), new RegExp(`${name} is given but undefined \\(an environment variable that is not set\\?\\)`))
+    it('an unknown option inside a group, with the closest name of that group', () => {
+      const refused = (options: object, message: RegExp): void => {
+        assert.throws(() => createDynamicAuth({ environmentId: issuer.environmentId, ...options } as never), (error: Error) => error instanceof DynamicAuthConfigError && message.test(error.message))
+      }
+      refused({ jwks: { cooldwn: 0 } }, /^dynamic-guard: unknown option "jwks\.cooldwn"; did you mean jwks\.cooldown\? The options are listed/)
+      refused({ jwks: { URL: 'https://keys.example/jwks' } }, /unknown option "jwks\.URL"; did you mean jwks\.url\?/)
+      refused({ advanced: { tokenCachSize: 0 } }, /unknown option "advanced\.tokenCachSize"; did you mean advanced\.tokenCacheSize\?/)
+      refused({ staticKeys: { publickey: 'x' } }, /unknown option "staticKeys\.publickey"; did you mean staticKeys\.publicKey\?/)
+      // A name of another group is pointed to the group it is in.
+      refused({ jwks: { clock: () => 0 } }, /unknown option "jwks\.clock"; did you mean advanced\.clock\?/)
+      refused({ advanced: { nothingLikeIt: 1 } }, /unknown option "advanced\.nothingLikeIt"\. The options are listed/)
+      refused({ jwks: 'https://keys.example/jwks' }, /jwks must be an object of settings, e\.g\. \{ url, cooldown \}/)
+      refused({ jwks: new URL('https://keys.example/jwks') }, /jwks must be an object of settings, e\.g\. \{ url, cooldown \} \(a URL goes in jwks\.url\)/)
+      refused({ advanced: [] }, /advanced must be an object of settings/)
+      refused({ staticKeys: {} }, /staticKeys needs one key source/)
+      refused({ staticKeys: { jwks: issuer.jwks(), publicKey: 'x' } }, /give only one of staticKeys\.jwks and staticKeys\.publicKey/)
+      refused({ jwks: { url: 'https://keys.example/jwks' }, staticKeys: { jwks: issuer.jwks() } }, /give only one of jwks\.url and staticKeys/)
+    })
+    it('an option of the flat 0.x layout says where it moved', () => {
+      const moves: Array<[string, unknown, string]> = [
+        ['jwksUrl', 'https://keys.example/jwks', 'jwks.url'],
+        ['jwksCacheMaxAge', 1000, 'jwks.cacheMaxAge'],
+        ['jwksCooldown', 0, 'jwks.cooldown'],
+        ['jwksTimeout', 1000, 'jwks.timeout'],
+        ['jwksStaleIfError', 0, 'jwks.staleIfError'],
+        ['jwksMaxBackoff', 0, 'jwks.maxBackoff'],
+        ['jwksMaxBytes', 4096, 'jwks.maxBytes'],
+        ['allowInsecureJwksUrl', true, 'jwks.allowInsecureUrl'],
+        ['fetch', fetch, 'jwks.fetch'],
+        ['keyStore', () => undefined, 'jwks.keyStore'],
+        ['onEvent', () => undefined, 'jwks.onEvent'],
+        ['publicKey', 'x', 'staticKeys.publicKey'],
+        ['tokenCacheSize', 0, 'advanced.tokenCacheSize'],
+        ['maxTokenLength', 4096, 'advanced.maxTokenLength'],
+        ['signatureBackend', {}, 'advanced.signatureBackend'],
+        ['clock', Date.now, 'advanced.clock'],
+      ]
+      for (const [old, value, path] of moves) {
+        const [group, key] = path.split('.')
+        const expected = `dynamic-guard: ${old} moved to ${path}: write { ${group}: { ${key}: ... } }.`
+        assert.throws(() => createDynamicAuth({ environmentId: issuer.environmentId, [old]: value } as never), (error: Error) => error instanceof DynamicAuthConfigError && error.message === expected, old)
+      }
+      // A misspelt old name gets the new path too.
+      assert.throws(() => createDynamicAuth({ environmentId: issuer.environmentId, jwksCooldwn: 0 } as never), /unknown option "jwksCooldwn"; did you mean jwks\.cooldown\?/)
+    })
+    it('the JWKS document under jwks (its 0.x place) is told it moved to staticKeys', () => {
+      assert.throws(
+        () => createDynamicAuth({ environmentId: issuer.environmentId, jwks: issuer.jwks() } as never),
+        (error: Error) =>
+          error instanceof DynamicAuthConfigError &&
+          error.message === 'dynamic-guard: the JWKS document moved from the jwks option to staticKeys: write { staticKeys: { jwks: { keys: [...] } } }. The jwks option now holds the settings of a remote JWKS (jwks.url, jwks.cooldown, ...).',
+      )
+    })
+    for (const [group, name] of [['staticKeys', 'publicKey'], ['staticKeys', 'jwks'], ['jwks', 'url']] as const) {
+      it(`${group}.${name} given but undefined (an unset environment variable) is not taken as "fetch over the network"`, () => {
+        assert.throws(() => createDynamicAuth({ environmentId: issuer.environmentId, [group]: { [name]: undefined } }), new RegExp(`dynamic-guard: ${group}\\.${name} is given but undefined \\(an environment variable that is not set\\?\\)`))
       })
     }
     it('a logger without warn()', () => {
@@ -137,13 +193,13 @@ describe('messages that name the fix', () => {
 
   it('logger: false writes nothing; the default writes to console.warn', async () => {
     const other = createTestIssuer({ modulusLength: 2048 })
-    const silent = createDynamicAuth({ environmentId: issuer.environmentId, publicKey: pemOf(other), logger: false })
+    const silent = createDynamicAuth({ environmentId: issuer.environmentId, staticKeys: { publicKey: pemOf(other) }, logger: false })
     await rejectsWith(silent.verifyToken(token), 'signature_invalid')
     const original = console.warn
     const seen: string[] = []
     console.warn = (message: string) => void seen.push(message)
     try {
-      const loud = createDynamicAuth({ environmentId: issuer.environmentId, publicKey: pemOf(other) })
+      const loud = createDynamicAuth({ environmentId: issuer.environmentId, staticKeys: { publicKey: pemOf(other) } })
       await rejectsWith(loud.verifyToken(token), 'signature_invalid')
     } finally {
       console.warn = original

@@ -84,7 +84,7 @@ describe('publicKey: every form a customer has it in', () => {
     const signed = token()
     for (const [name, text] of accepted) {
       for (const backend of [undefined, webCryptoBackend]) {
-        const auth = createDynamicAuth({ environmentId: ENV, publicKey: text, clock, tokenCacheSize: 0, ...(backend ? { signatureBackend: backend } : {}) })
+        const auth = createDynamicAuth({ environmentId: ENV, staticKeys: { publicKey: text }, advanced: { clock, tokenCacheSize: 0, ...(backend ? { signatureBackend: backend } : {}) } })
         const session = await auth.verifyToken(signed)
         assert.equal(session.userId, 'user-1', name)
       }
@@ -108,13 +108,13 @@ const pkcs1Of = (n: Uint8Array, e: Uint8Array) => der(0x30, int(n), int(e))
 function refusal(text: unknown): string {
   let caught: unknown
   try {
-    createDynamicAuth({ environmentId: ENV, publicKey: text as string })
+    createDynamicAuth({ environmentId: ENV, staticKeys: { publicKey: text as string } })
   } catch (error) {
     caught = error
   }
   assert.ok(caught instanceof DynamicAuthConfigError, `expected a DynamicAuthConfigError, got ${String(caught)}`)
   const { message } = caught
-  assert.match(message, /^dynamic-guard: publicKey /)
+  assert.match(message, /^dynamic-guard: staticKeys\.publicKey /)
   assert.doesNotMatch(message, /DECODER|routines|error:0|ERR_/, 'an OpenSSL message')
   // The message never repeats the key material.
   const material = typeof text === 'string' ? body(text) : ''
@@ -168,7 +168,7 @@ describe('publicKey: everything else is refused at start-up, saying what is wron
     ['a random base64 blob', Buffer.alloc(300, 7).toString('base64'), /not a valid SPKI public key/],
     ['an empty string', '', /is empty\./],
     ['only quotes and whitespace', ' "  " ', /is empty \(only whitespace or quotes\)/],
-    ['a JWK as JSON', JSON.stringify({ kty: 'RSA', ...jwk }), /looks like JSON.*jwks option/],
+    ['a JWK as JSON', JSON.stringify({ kty: 'RSA', ...jwk }), /looks like JSON.*staticKeys\.jwks/],
     ['an SSH key', `ssh-rsa ${body(spki)} me@host`, /SSH public key/],
     ['a number', 42, /must be a string.*got number/],
     ['a Buffer', spkiDer, /must be a string.*got object/],
@@ -190,7 +190,7 @@ describe('publicKey: everything else is refused at start-up, saying what is wron
     for (const [name, text] of cases.slice(0, 12)) {
       const withWeb = (() => {
         try {
-          createDynamicAuth({ environmentId: ENV, publicKey: text as string, signatureBackend: webCryptoBackend })
+          createDynamicAuth({ environmentId: ENV, staticKeys: { publicKey: text as string }, advanced: { signatureBackend: webCryptoBackend } })
         } catch (error) {
           return (error as Error).message
         }
@@ -209,7 +209,7 @@ describe('static key sources: start-up errors, and never jwks_unavailable', () =
 
   it('a static jwks whose key cannot be imported everywhere (e above 32 bits) is a start-up error', () => {
     const wideE = Buffer.from([1, 0, 0, 0, 1]).toString('base64url')
-    assert.throws(() => createDynamicAuth({ environmentId: ENV, jwks: { keys: [{ ...kidJwk, e: wideE }] } }), (error: unknown) => error instanceof DynamicAuthConfigError && /a key of the jwks option has a public exponent longer than 32 bits/.test(error.message))
+    assert.throws(() => createDynamicAuth({ environmentId: ENV, staticKeys: { jwks: { keys: [{ ...kidJwk, e: wideE }] } } }), (error: unknown) => error instanceof DynamicAuthConfigError && /a key of staticKeys\.jwks has a public exponent longer than 32 bits/.test(error.message))
   })
 
   it('a key the backend refuses to import synchronously is a start-up error, for publicKey and jwks', () => {
@@ -220,14 +220,14 @@ describe('static key sources: start-up errors, and never jwks_unavailable', () =
         throw new Error('unsupported key')
       },
     }
-    assert.throws(() => createDynamicAuth({ environmentId: ENV, publicKey: spki, signatureBackend: refusing }), /^DynamicAuthConfigError: dynamic-guard: publicKey passed every check but the refusing backend could not import it: unsupported key\.$/)
-    assert.throws(() => createDynamicAuth({ environmentId: ENV, jwks: { keys: [kidJwk] }, signatureBackend: refusing }), /^DynamicAuthConfigError: dynamic-guard: the key "k1" of the jwks option passed every check but the refusing backend could not import it/)
+    assert.throws(() => createDynamicAuth({ environmentId: ENV, staticKeys: { publicKey: spki }, advanced: { signatureBackend: refusing } }), /^DynamicAuthConfigError: dynamic-guard: staticKeys\.publicKey passed every check but the refusing backend could not import it: unsupported key\.$/)
+    assert.throws(() => createDynamicAuth({ environmentId: ENV, staticKeys: { jwks: { keys: [kidJwk] } }, advanced: { signatureBackend: refusing } }), /^DynamicAuthConfigError: dynamic-guard: the key "k1" of staticKeys\.jwks passed every check but the refusing backend could not import it/)
   })
 
   it('an import that fails later (async WebCrypto) answers key_unusable, never jwks_unavailable', async () => {
     const failing: SignatureBackend = { ...webCryptoBackend, name: 'failing', importRsaPublicKey: () => Promise.reject(new Error('not supported here')) }
-    for (const options of [{ publicKey: spki }, { jwks: { keys: [kidJwk] } }]) {
-      const auth = createDynamicAuth({ environmentId: ENV, ...options, signatureBackend: failing, clock, fetch: noFetch })
+    for (const options of [{ staticKeys: { publicKey: spki } }, { staticKeys: { jwks: { keys: [kidJwk] } } }]) {
+      const auth = createDynamicAuth({ environmentId: ENV, ...options, advanced: { signatureBackend: failing, clock }, jwks: { fetch: noFetch } })
       for (const attempt of [auth.verifyToken(token('k1')), auth.verifyToken(token('k1')), auth.warmUp()]) {
         await assert.rejects(attempt, (error: unknown) => {
           assert.ok(isDynamicAuthError(error))
@@ -246,8 +246,8 @@ describe('static key sources: start-up errors, and never jwks_unavailable', () =
 
   it('with a working backend, a static source verifies, refuses, and never fetches or answers jwks_unavailable', async () => {
     for (const signatureBackend of [nodeBackend, webCryptoBackend]) {
-      for (const options of [{ publicKey: spki }, { jwks: { keys: [kidJwk] } }]) {
-        const auth = createDynamicAuth({ environmentId: ENV, ...options, signatureBackend, clock, fetch: noFetch, tokenCacheSize: 0 })
+      for (const options of [{ staticKeys: { publicKey: spki } }, { staticKeys: { jwks: { keys: [kidJwk] } } }]) {
+        const auth = createDynamicAuth({ environmentId: ENV, ...options, advanced: { signatureBackend, clock, tokenCacheSize: 0 }, jwks: { fetch: noFetch } })
         // Verifications before the (asynchronous) import has finished wait for it.
         const early = await Promise.all([auth.verifyToken(token('k1')), auth.verifyToken(token('k1'))])
         assert.deepEqual(early.map((s) => s.userId), ['user-1', 'user-1'])
@@ -257,8 +257,8 @@ describe('static key sources: start-up errors, and never jwks_unavailable', () =
           [token('k1', true), token('unknown'), `${token('k1')}x`].map((t) => auth.verifyToken(t).then(() => 'accepted', (e: { code: string }) => e.code)),
         )
         // A PEM key has no kid and verifies whatever kid the header names; a JWKS selects by kid.
-        const expected = ['signature_invalid', 'publicKey' in options ? 'accepted' : 'key_not_found']
-        assert.deepEqual(outcomes.slice(0, 2), expected, `${signatureBackend.name}, ${Object.keys(options)[0]}`)
+        const expected = ['signature_invalid', 'publicKey' in options.staticKeys ? 'accepted' : 'key_not_found']
+        assert.deepEqual(outcomes.slice(0, 2), expected, `${signatureBackend.name}, ${Object.keys(options.staticKeys)[0]}`)
         assert.ok(!outcomes.includes('jwks_unavailable'))
       }
     }

@@ -25,7 +25,7 @@ describe('the verified-token cache', () => {
 
   it('answers the same token again without an RSA check, returning the same session', async () => {
     const backend = countingBackend()
-    const auth = createDynamicAuth({ ...issuer.authOptions(), signatureBackend: backend })
+    const auth = createDynamicAuth({ ...issuer.authOptions(), advanced: { signatureBackend: backend } })
     const token = issuer.mint()
     const first = await auth.verifyToken(token)
     const second = await auth.verifyToken(token)
@@ -36,7 +36,7 @@ describe('the verified-token cache', () => {
   it('never serves an entry past the token\'s exp', async () => {
     const backend = countingBackend()
     let now = Date.now()
-    const auth = createDynamicAuth({ ...issuer.authOptions(), signatureBackend: backend, clockTolerance: 0, clock: () => now })
+    const auth = createDynamicAuth({ ...issuer.authOptions(), advanced: { signatureBackend: backend, clock: () => now }, clockTolerance: 0 })
     const token = issuer.mint({ now: Math.floor(now / 1000), expiresIn: 60 })
     await auth.verifyToken(token)
     now += 59_000
@@ -46,9 +46,9 @@ describe('the verified-token cache', () => {
     await rejectsWith(auth.verifyToken(token), 'token_expired')
   })
 
-  it('evicts the oldest entries beyond tokenCacheSize', async () => {
+  it('evicts the oldest entries beyond advanced.tokenCacheSize', async () => {
     const backend = countingBackend()
-    const auth = createDynamicAuth({ ...issuer.authOptions(), signatureBackend: backend, tokenCacheSize: 3 })
+    const auth = createDynamicAuth({ ...issuer.authOptions(), advanced: { signatureBackend: backend, tokenCacheSize: 3 } })
     const tokens = Array.from({ length: 4 }, (_, i) => issuer.mint({ sid: `s${i}` }))
     for (const token of tokens) await auth.verifyToken(token)
     assert.equal(backend.verifications, 4)
@@ -59,9 +59,9 @@ describe('the verified-token cache', () => {
     assert.equal(backend.verifications, 5, 'the oldest was evicted')
   })
 
-  it('is off with tokenCacheSize 0', async () => {
+  it('is off with advanced.tokenCacheSize 0', async () => {
     const backend = countingBackend()
-    const auth = createDynamicAuth({ ...issuer.authOptions(), signatureBackend: backend, tokenCacheSize: 0 })
+    const auth = createDynamicAuth({ ...issuer.authOptions(), advanced: { signatureBackend: backend, tokenCacheSize: 0 } })
     const token = issuer.mint()
     await auth.verifyToken(token)
     await auth.verifyToken(token)
@@ -73,7 +73,7 @@ describe('the verified-token cache', () => {
     const server = await startJwksServer(rotating)
     try {
       let now = Date.now()
-      const auth = createDynamicAuth({ environmentId: rotating.environmentId, jwksUrl: server.url, jwksCacheMaxAge: 60_000, clock: () => now })
+      const auth = createDynamicAuth({ environmentId: rotating.environmentId, jwks: { url: server.url, cacheMaxAge: 60_000 }, advanced: { clock: () => now } })
       const token = rotating.mint()
       await auth.verifyToken(token)
       rotating.rotateKey({ keepPrevious: false })

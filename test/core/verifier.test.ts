@@ -5,6 +5,7 @@ import { createDynamicAuth, DynamicAuthConfigError, DynamicAuthError, ERROR_CODE
 import { createTestIssuer, TEST_USER_ID, type TestIssuer, type TestIssuerServer } from '../../src/testing/index.js'
 import { encodeBase64url } from '../../src/parse/base64url.js'
 import { resolveOptions } from '../../src/options.js'
+import { webCryptoBackend } from '../../src/extend.js'
 import { rejectsWith } from '../support/jwks-server.js'
 
 const OTHER_ENVIRONMENT = '11111111-2222-4333-8444-555555555555'
@@ -17,7 +18,7 @@ describe('createDynamicAuth over a real JWKS endpoint', () => {
   before(async () => {
     issuer = createTestIssuer()
     server = await issuer.listen()
-    auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.jwksUrl })
+    auth = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: server.jwksUrl } })
   })
   after(() => server.close())
 
@@ -35,6 +36,46 @@ describe('createDynamicAuth over a real JWKS endpoint', () => {
     assert.deepEqual(session.walletAddresses, [], 'access tokens carry only hashes of the credentials')
     assert.ok(Object.isFrozen(session) && Object.isFrozen(session.claims))
     assert.equal(server.jwksRequests, 1)
+  })
+
+  it('takes the grouped options end to end: jwks settings and advanced, over this endpoint', async () => {
+    let fetches = 0
+    const events: string[] = []
+    let now = Date.now()
+    const grouped = createDynamicAuth({
+      environmentId: issuer.environmentId,
+      jwks: {
+        url: server.jwksUrl,
+        cacheMaxAge: 60_000,
+        cooldown: 0,
+        timeout: 2000,
+        staleIfError: 60_000,
+        maxBackoff: 1000,
+        maxBytes: 8192,
+        fetch: (input, init) => {
+          fetches++
+          return fetch(input, init)
+        },
+        onEvent: (event) => void events.push(event.type),
+      },
+      advanced: { tokenCacheSize: 0, maxTokenLength: 4096, signatureBackend: webCryptoBackend, clock: () => now },
+    })
+    const session = await grouped.verifyToken(issuer.mint())
+    assert.equal(session.userId, TEST_USER_ID)
+    assert.equal(fetches, 1, 'jwks.fetch made the request')
+    assert.deepEqual(events, ['jwks_refreshed'], 'jwks.onEvent heard of it')
+    const long = await rejectsWith(grouped.verifyToken(issuer.mint({ claims: { padding: 'x'.repeat(5000) } })), 'token_malformed')
+    assert.match(long.message, /the limit is 4096 \(option advanced\.maxTokenLength\)/)
+    now += 2 * 24 * 3600_000
+    await rejectsWith(grouped.verifyToken(issuer.mint()), 'token_expired')
+  })
+
+  it('takes staticKeys end to end, and never fetches', async () => {
+    const noFetch = (): Promise<Response> => Promise.reject(new Error('no fetch with staticKeys'))
+    const fromDocument = createDynamicAuth({ environmentId: issuer.environmentId, staticKeys: { jwks: issuer.jwks() }, jwks: { fetch: noFetch } })
+    assert.equal((await fromDocument.verifyToken(issuer.mint())).userId, TEST_USER_ID)
+    assert.deepEqual(issuer.authOptions(), { environmentId: issuer.environmentId, staticKeys: { jwks: issuer.jwks() } })
+    assert.equal((await createDynamicAuth({ ...issuer.authOptions(), jwks: { fetch: noFetch } }).verifyToken(issuer.mint())).userId, TEST_USER_ID)
   })
 
   it('verifies an ID token and exposes wallets, chains and email', async () => {
@@ -164,7 +205,7 @@ describe('claims policy', () => {
 
   it('honours clockTolerance for exp, nbf and iat', async () => {
     let now = Date.now()
-    const auth = createDynamicAuth({ ...base, clockTolerance: 30, tokenCacheSize: 0, clock: () => now })
+    const auth = createDynamicAuth({ ...base, clockTolerance: 30, advanced: { tokenCacheSize: 0, clock: () => now } })
     const seconds = Math.floor(now / 1000)
     const token = issuer.mint({ now: seconds, expiresIn: 60 })
     await auth.verifyToken(token)
@@ -177,17 +218,17 @@ describe('claims policy', () => {
     await rejectsWith(auth.verifyToken(issuer.mint({ now: seconds, claims: { nbf: seconds + 40 } })), 'token_not_active')
   })
 
-  it('refuses tokens longer than maxTokenLength before decoding them', async () => {
-    const auth = createDynamicAuth({ ...base, maxTokenLength: 2000 })
+  it('refuses tokens longer than advanced.maxTokenLength before decoding them', async () => {
+    const auth = createDynamicAuth({ ...base, advanced: { maxTokenLength: 2000 } })
     const big = issuer.mint({ claims: { padding: 'x'.repeat(3000) } })
     const error = await rejectsWith(auth.verifyToken(big), 'token_malformed')
-    assert.match(error.message, /maxTokenLength/)
+    assert.match(error.message, /option advanced\.maxTokenLength/)
   })
 
   it('verifies with a static PEM public key, whatever the kid', async () => {
     const jwk = issuer.jwks().keys[0] as { n: string; e: string }
     const pem = createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string
-    const auth = createDynamicAuth({ environmentId: issuer.environmentId, publicKey: pem })
+    const auth = createDynamicAuth({ environmentId: issuer.environmentId, staticKeys: { publicKey: pem } })
     await auth.warmUp()
     const session = await auth.verifyToken(issuer.mint({ header: { kid: 'anything' } }))
     assert.equal(session.userId, TEST_USER_ID)
@@ -201,14 +242,14 @@ describe('options are validated at start-up', () => {
     ['missing environmentId', {}],
     ['empty environmentId', { environmentId: '' }],
     ['malformed environmentId', { environmentId: 'my-env' }],
-    ['http jwksUrl', { environmentId: ok, jwksUrl: 'http://keys.example.com/jwks' }],
-    ['not a URL', { environmentId: ok, jwksUrl: 'not a url' }],
-    ['file URL', { environmentId: ok, jwksUrl: 'file:///etc/passwd' }],
-    ['two key sources', { environmentId: ok, jwksUrl: 'https://x.example/jwks', publicKey: '-----BEGIN PUBLIC KEY-----' }],
-    ['empty jwks', { environmentId: ok, jwks: { keys: [] } }],
-    ['weak static key', { environmentId: ok, jwks: { keys: [{ kty: 'RSA', kid: 'k', n: encodeBase64url(new Uint8Array(128).fill(255)), e: 'AQAB' }] } }],
+    ['http jwks.url', { environmentId: ok, jwks: { url: 'http://keys.example.com/jwks' } }],
+    ['not a URL', { environmentId: ok, jwks: { url: 'not a url' } }],
+    ['file URL', { environmentId: ok, jwks: { url: 'file:///etc/passwd' } }],
+    ['two key sources', { environmentId: ok, jwks: { url: 'https://x.example/jwks' }, staticKeys: { publicKey: '-----BEGIN PUBLIC KEY-----' } }],
+    ['empty staticKeys.jwks', { environmentId: ok, staticKeys: { jwks: { keys: [] } } }],
+    ['weak static key', { environmentId: ok, staticKeys: { jwks: { keys: [{ kty: 'RSA', kid: 'k', n: encodeBase64url(new Uint8Array(128).fill(255)), e: 'AQAB' }] } } }],
     ['negative clockTolerance', { environmentId: ok, clockTolerance: -1 }],
-    ['NaN cache size', { environmentId: ok, tokenCacheSize: Number.NaN }],
+    ['NaN cache size', { environmentId: ok, advanced: { tokenCacheSize: Number.NaN } }],
     ['empty audience list', { environmentId: ok, audience: [] }],
     ['scope with a space', { environmentId: ok, requiredScopes: ['a b'] }],
   ]
@@ -228,12 +269,13 @@ describe('options are validated at start-up', () => {
   })
 
   it('allows plain http only on loopback, or loudly when explicitly allowed', (t) => {
-    createDynamicAuth({ environmentId: ok, jwksUrl: 'http://127.0.0.1:1/jwks' })
-    createDynamicAuth({ environmentId: ok, jwksUrl: 'http://localhost:1/jwks' })
+    createDynamicAuth({ environmentId: ok, jwks: { url: 'http://127.0.0.1:1/jwks' } })
+    createDynamicAuth({ environmentId: ok, jwks: { url: 'http://localhost:1/jwks' } })
     const warn = t.mock.method(console, 'warn', () => undefined)
-    createDynamicAuth({ environmentId: ok, jwksUrl: 'http://keys.internal/jwks', allowInsecureJwksUrl: true })
+    assert.throws(() => createDynamicAuth({ environmentId: ok, jwks: { url: 'http://keys.internal/jwks' } }), /jwks\.url must use https \(got http:\/\/keys\.internal\).*Set jwks\.allowInsecureUrl: true only for a trusted network\./)
+    createDynamicAuth({ environmentId: ok, jwks: { url: 'http://keys.internal/jwks', allowInsecureUrl: true } })
     assert.equal(warn.mock.callCount(), 1)
-    assert.match(String(warn.mock.calls[0]?.arguments[0]), /SECURITY WARNING/)
+    assert.match(String(warn.mock.calls[0]?.arguments[0]), /SECURITY WARNING: fetching signing keys over plain http from http:\/\/keys\.internal \(jwks\.allowInsecureUrl\)/)
   })
 })
 

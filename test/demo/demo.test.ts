@@ -221,7 +221,7 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     assert.deepEqual(await checkStatuses(), { format: 'pass', signature: 'pass', expiry: 'pass', issuer: 'pass', environment: 'pass', scope: 'pass' })
 
     token = (await page.locator('#token-raw').textContent()) ?? ''
-    const auth = createDynamicAuth({ environmentId: demo.environmentId, jwksUrl: demo.emulatorServer.jwksUrl })
+    const auth = createDynamicAuth({ environmentId: demo.environmentId, jwks: { url: demo.emulatorServer.jwksUrl } })
     const session = await auth.verifyToken(token)
     assert.equal(session.tokenKind, 'access')
     assert.ok(session.scopes.includes('user:basic'))
@@ -370,7 +370,7 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
   })
 
   test('cookie mode: with the client\'s storage wiped, a reload gets the session back through the cookie alone (refresh, same originalSid)', async () => {
-    const before = await createDynamicAuth({ environmentId: demo.environmentId, jwksUrl: demo.emulatorServer.jwksUrl }).verifyToken(token)
+    const before = await createDynamicAuth({ environmentId: demo.environmentId, jwks: { url: demo.emulatorServer.jwksUrl } }).verifyToken(token)
     // Only the cookie is left: no token in the client's storage to send as Bearer.
     await page.evaluate(() => localStorage.clear())
     const seen = requests.length
@@ -382,7 +382,7 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     assert.ok(refresh, 'the client refreshed the session while it initialised')
     assert.deepEqual({ cookie: refresh.cookie, bearer: refresh.bearer, origin: refresh.origin }, { cookie: true, bearer: false, origin: pageOrigin })
     const refreshed = (await page.locator('#token-raw').textContent()) ?? ''
-    const session = await createDynamicAuth({ environmentId: demo.environmentId, jwksUrl: demo.emulatorServer.jwksUrl }).verifyToken(refreshed)
+    const session = await createDynamicAuth({ environmentId: demo.environmentId, jwks: { url: demo.emulatorServer.jwksUrl } }).verifyToken(refreshed)
     assert.equal(session.userId, before.userId)
     assert.notEqual(session.sessionId, before.sessionId, 'a refresh starts a new sid')
     assert.equal(session.claims.originalSid ?? session.sessionId, before.claims.originalSid ?? before.sessionId)
@@ -438,7 +438,7 @@ describe('the demo page in headless Chromium, signing in with the injected test 
     demo = await startDemo({ port: 0 })
     pageOrigin = new URL(demo.url).origin
     dynamicOrigin = demo.emulatorServer.origin
-    auth = createDynamicAuth({ environmentId: demo.environmentId, jwksUrl: demo.emulatorServer.jwksUrl })
+    auth = createDynamicAuth({ environmentId: demo.environmentId, jwks: { url: demo.emulatorServer.jwksUrl } })
     browser = await launchChromium()
     page = await (await browser.newContext({ viewport: { width: 1360, height: 1100 } })).newPage()
     page.setDefaultTimeout(90_000)

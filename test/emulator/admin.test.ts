@@ -33,7 +33,7 @@ describe('the admin API', () => {
     hooks = createServer((req, res) => (handle ? handle(req as never, res as never) : void res.writeHead(503).end()))
     await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve))
     server = await issuer.listen({ webhook: { url: `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/`, secret: SECRET } })
-    auth = createDynamicAuth({ environmentId: env, jwksUrl: server.jwksUrl })
+    auth = createDynamicAuth({ environmentId: env, jwks: { url: server.jwksUrl } })
     handle = createDynamicWebhooks({ secret: SECRET, auth, onEvent: (event) => void events.push(event) }).express as never
   })
   after(async () => {

@@ -59,7 +59,7 @@ describe('step-up and a request signed with the session key, in headless Chromiu
 
   before(async () => {
     dynamic = await issuer.listen()
-    const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: dynamic.jwksUrl })
+    const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: dynamic.jwksUrl } })
     const script = await bundlePage()
     const jwks = issuer.jwks().keys
     // The backend: the page, and one protected action that needs the session token, a wallet:export

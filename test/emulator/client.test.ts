@@ -58,7 +58,7 @@ async function startApp(): Promise<App & { connect(jwksUrl: string): void }> {
     server,
     webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/dynamic`,
     connect(jwksUrl: string) {
-      app.auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl })
+      app.auth = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: jwksUrl } })
       const webhooks = createDynamicWebhooks({ secret: SECRET, auth: app.auth, onEvent: (event) => void events.push(event) })
       handle = webhooks.express
     },
@@ -244,7 +244,7 @@ describe('MFA pending and fixed codes', () => {
 
   before(async () => {
     server = await issuer.listen({ requireMfa: true, otpCode: '246810' })
-    auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.jwksUrl })
+    auth = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: server.jwksUrl } })
   })
   after(async () => {
     await settleClients()

@@ -54,8 +54,8 @@ describe('several environments on one local Dynamic', () => {
   })
 
   test('a verifier pinned to one environment accepts its tokens and refuses the other environment\'s', async () => {
-    const sandboxAuth = createDynamicAuth({ environmentId: TEST_ENVIRONMENT_ID, jwksUrl: server.environment('sandbox').jwksUrl })
-    const liveAuth = createDynamicAuth({ environmentId: TEST_LIVE_ENVIRONMENT_ID, jwksUrl: server.environment('live').jwksUrl })
+    const sandboxAuth = createDynamicAuth({ environmentId: TEST_ENVIRONMENT_ID, jwks: { url: server.environment('sandbox').jwksUrl } })
+    const liveAuth = createDynamicAuth({ environmentId: TEST_LIVE_ENVIRONMENT_ID, jwks: { url: server.environment('live').jwksUrl } })
     const sandboxToken = project.environment('sandbox').mint()
     const liveToken = project.environment('live').mint()
     assert.equal((await sandboxAuth.verifyToken(sandboxToken)).environmentId, TEST_ENVIRONMENT_ID)
@@ -83,7 +83,7 @@ describe('several environments on one local Dynamic', () => {
       assert.equal(claims.environment_id, environment.environmentId)
       assert.equal(claims.iss, `app.dynamicauth.com/${environment.environmentId}`)
       assert.equal(JSON.parse(Buffer.from(client.token!.split('.')[0]!, 'base64url').toString('utf8')).kid, project.environment(environment.name).kid)
-      const auth = createDynamicAuth({ environmentId: environment.environmentId, jwksUrl: environment.jwksUrl })
+      const auth = createDynamicAuth({ environmentId: environment.environmentId, jwks: { url: environment.jwksUrl } })
       assert.equal((await auth.verifyToken(client.token!)).userId, client.user!.id)
       users[environment.name] = client.user!.id
       assert.ok(environment.emulator.session(claims.sid as string), 'the session lives in its own environment')

@@ -71,7 +71,7 @@ async function startApp(): Promise<App> {
     server,
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     connect(jwksUrl) {
-      app.auth = createDynamicAuth({ environmentId: env, jwksUrl })
+      app.auth = createDynamicAuth({ environmentId: env, jwks: { url: jwksUrl } })
       const router = express()
       router.post('/webhooks/dynamic', createDynamicWebhooks({ secret: SECRET, auth: app.auth, onEvent: (event) => void events.push(event) }).express)
       router.get('/api/me', dynamicAuth(app.auth), (req, res) => {

@@ -74,9 +74,8 @@ async function main(): Promise<void> {
   })
   const auth = createDynamicAuth({
     environmentId: config.environmentId,
-    jwksUrl: config.jwksUrl,
+    jwks: { url: config.jwksUrl, ...(config.sharedKeys ? { keyStore: createRedisKeyStore({ client, onEvent: (event) => send({ event }) }) } : {}) },
     revocation,
-    ...(config.sharedKeys ? { keyStore: createRedisKeyStore({ client, onEvent: (event) => send({ event }) }) } : {}),
   })
 
   let server: Server | undefined

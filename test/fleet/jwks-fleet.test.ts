@@ -69,7 +69,7 @@ test(`${FLEET_SIZE} instances starting together make at most two JWKS requests`,
 describe('in one process, several verifiers sharing one Redis', () => {
   let prefix = 0
   /** A fleet of verifiers with their own key stores (as separate instances have) on one Redis prefix. */
-  async function fleet(server: JwksServer, environmentId: string, size: number, events: RedisKeyStoreEvent[] = [], extra: { jwksCooldown?: number } = {}): Promise<DynamicAuth[]> {
+  async function fleet(server: JwksServer, environmentId: string, size: number, events: RedisKeyStoreEvent[] = [], extra: { cooldown?: number } = {}): Promise<DynamicAuth[]> {
     const keyPrefix = `fleet-${++prefix}:`
     const out: DynamicAuth[] = []
     for (let i = 0; i < size; i++) {
@@ -77,10 +77,8 @@ describe('in one process, several verifiers sharing one Redis', () => {
       out.push(
         createDynamicAuth({
           environmentId,
-          jwksUrl: server.url,
-          ...extra,
+          jwks: { url: server.url, keyStore: createRedisKeyStore({ client, keyPrefix, onEvent: (event) => events.push(event) }), ...extra },
           revocation: createMemoryRevocationStore(),
-          keyStore: createRedisKeyStore({ client, keyPrefix, onEvent: (event) => events.push(event) }),
         }),
       )
     }
@@ -188,7 +186,7 @@ describe('in one process, several verifiers sharing one Redis', () => {
     const server = await startJwksServer(issuer)
     try {
       // No minimum gap, so that the fleet budget (6 a minute by default) alone is seen.
-      const auths = await fleet(server, issuer.environmentId, 4, [], { jwksCooldown: 0 })
+      const auths = await fleet(server, issuer.environmentId, 4, [], { cooldown: 0 })
       await Promise.all(auths.map((auth) => auth.warmUp()))
       const before = server.requests
       const codes: string[] = []
@@ -222,9 +220,8 @@ describe('in one process, several verifiers sharing one Redis', () => {
       const events: RedisKeyStoreEvent[] = []
       const auth = createDynamicAuth({
         environmentId: issuer.environmentId,
-        jwksUrl: server.url,
+        jwks: { url: server.url, keyStore: createRedisKeyStore({ client, commandTimeout: 300, heartbeatInterval: 100, onEvent: (event) => events.push(event) }) },
         revocation: createMemoryRevocationStore(),
-        keyStore: createRedisKeyStore({ client, commandTimeout: 300, heartbeatInterval: 100, onEvent: (event) => events.push(event) }),
       })
       await auth.warmUp()
       frozen.signal('SIGSTOP')
@@ -254,7 +251,7 @@ describe('in one process, several verifiers sharing one Redis', () => {
     try {
       // A client that is not connected: the shared store falls back to a direct fetch at once.
       const events: RedisKeyStoreEvent[] = []
-      const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.url, keyStore: createRedisKeyStore({ client: unreachable, onEvent: (e) => events.push(e) }) })
+      const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: server.url, keyStore: createRedisKeyStore({ client: unreachable, onEvent: (e) => events.push(e) }) } })
       await auth.warmUp()
       assert.equal((await auth.verifyToken(issuer.mint())).userId.length > 0, true)
       assert.equal(server.requests, 1)

@@ -85,7 +85,7 @@ describe('expiry', () => {
   test('entries expire once no token they cover can still be valid (maxTokenLifetime)', async () => {
     let now = Date.now()
     const clock = () => now
-    const auth = createDynamicAuth({ ...issuer.authOptions(), clock, maxTokenLifetime: 3600, clockTolerance: 0 })
+    const auth = createDynamicAuth({ ...issuer.authOptions(), advanced: { clock }, maxTokenLifetime: 3600, clockTolerance: 0 })
     await auth.revokeSession('short-lived')
     await auth.revokeUser('user-x')
     assert.equal(auth.revocationStatus().entries, 2)
@@ -152,7 +152,7 @@ describe('the revocation option', () => {
 
   test('a wrong store or key store factory is a configuration error', () => {
     assert.throws(() => createDynamicAuth({ ...issuer.authOptions(), revocation: {} as RevocationStore }), DynamicAuthConfigError)
-    assert.throws(() => createDynamicAuth({ ...issuer.authOptions(), keyStore: (() => undefined) as never }), DynamicAuthConfigError)
-    assert.throws(() => createDynamicAuth({ environmentId: issuer.environmentId, keyStore: 'redis' as never }), DynamicAuthConfigError)
+    assert.throws(() => createDynamicAuth({ ...issuer.authOptions(), jwks: { keyStore: (() => undefined) as never } }), DynamicAuthConfigError)
+    assert.throws(() => createDynamicAuth({ environmentId: issuer.environmentId, jwks: { keyStore: 'redis' as never } }), DynamicAuthConfigError)
   })
 })

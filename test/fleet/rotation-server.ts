@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     await client.connect()
     keyStore = createRedisKeyStore({ client, ...(config.keyPrefix === undefined ? {} : { keyPrefix: config.keyPrefix }) })
   }
-  const auth = createDynamicAuth({ environmentId: config.environmentId, jwksUrl: config.jwksUrl, telemetry: false, ...(keyStore ? { keyStore } : {}) })
+  const auth = createDynamicAuth({ environmentId: config.environmentId, jwks: { url: config.jwksUrl, ...(keyStore ? { keyStore } : {}) }, telemetry: false })
   const app = Fastify()
   await app.register(dynamicAuthPlugin, { auth })
   app.get('/me', async (request) => ({ userId: request.auth!.userId }))

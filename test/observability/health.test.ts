@@ -43,7 +43,7 @@ describe('health', () => {
     issuer = createTestIssuer()
     jwks = await startJwksServer(issuer)
     now = Date.now()
-    auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: jwks.url, clock: () => now, jwksCacheMaxAge: 60_000, jwksStaleIfError: 60_000, jwksMaxBackoff: 1000, telemetry: false })
+    auth = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: jwks.url, cacheMaxAge: 60_000, staleIfError: 60_000, maxBackoff: 1000 }, advanced: { clock: () => now }, telemetry: false })
 
     const app = express()
     // The handler takes the verifier or the adapter's middleware, which carries it.

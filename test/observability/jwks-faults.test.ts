@@ -29,12 +29,7 @@ describe('JWKS faults in the metrics and health', () => {
     now = Date.now()
     return createDynamicAuth({
       environmentId: issuer.environmentId,
-      jwksUrl: jwks.url,
-      clock,
-      jwksTimeout: 1500,
-      jwksCacheMaxAge: 60_000,
-      jwksStaleIfError: 60_000,
-      jwksMaxBackoff: 60_000,
+      jwks: { url: jwks.url, timeout: 1500, cacheMaxAge: 60_000, staleIfError: 60_000, maxBackoff: 60_000 }, advanced: { clock },
       telemetry: { meterProvider: harness.provider },
     })
   }

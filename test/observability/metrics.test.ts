@@ -11,6 +11,7 @@ import { METRIC_NAMES, TELEMETRY_ATTRIBUTES } from '../../src/telemetry.js'
 import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '../../src/testing/index.js'
 import { authenticate } from '../../src/http/index.js'
 import { metricsHarness, total, type MetricsHarness, type Point } from './otel.js'
+import { withOptions } from '../support/options.js'
 
 const AUDIENCE = 'http://localhost:3000'
 /** Every attribute a metric may carry. */
@@ -23,7 +24,7 @@ describe('metrics', () => {
   const secrets: string[] = []
 
   const make = (extra: Partial<DynamicAuthOptions> = {}): DynamicAuth =>
-    createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.jwksUrl, audience: AUDIENCE, telemetry: { meterProvider: harness.provider }, ...extra })
+    createDynamicAuth(withOptions({ environmentId: issuer.environmentId, jwks: { url: server.jwksUrl }, audience: AUDIENCE, telemetry: { meterProvider: harness.provider } }, extra))
   const refusal = async (promise: Promise<unknown>): Promise<string> => {
     try {
       await promise
@@ -76,9 +77,9 @@ describe('metrics', () => {
     await expect('invalid_request', authenticate(auth, new Request(`http://api.test/me?access_token=${access}`, { headers: { authorization: `Bearer ${access}` } }), { queryParam: 'access_token' }))
     await expect('origin_not_allowed', authenticate(auth, new Request('http://api.test/transfer', { method: 'POST', headers: { cookie: `DYNAMIC_JWT_TOKEN=${access}`, origin: 'https://evil.example' } })))
     // Faults of the server side, on verifiers of their own (same meter provider, same environment).
-    await expect('jwks_unavailable', make({ jwksUrl: `${server.origin}/nothing-here`, jwksMaxBackoff: 0 }).verifyToken(mint()))
+    await expect('jwks_unavailable', make({ jwks: { url: `${server.origin}/nothing-here`, maxBackoff: 0 } }).verifyToken(mint()))
     const unusable = { ...webCryptoBackend, importRsaPublicKey: () => Promise.reject(new Error('this runtime cannot import RSA keys')) }
-    await expect('key_unusable', createDynamicAuth({ ...issuer.authOptions(), signatureBackend: unusable, telemetry: { meterProvider: harness.provider } }).verifyToken(mint()))
+    await expect('key_unusable', createDynamicAuth({ ...issuer.authOptions(), advanced: { signatureBackend: unusable }, telemetry: { meterProvider: harness.provider } }).verifyToken(mint()))
     const cutOff: RevocationStore = { check: () => 'unavailable', add: () => Promise.resolve(), status: () => ({ kind: 'test', entries: 0, connected: false, stale: true, since: 0 }) }
     await expect('revocation_unavailable', make({ revocation: cutOff }).verifyToken(mint()))
 
@@ -107,7 +108,7 @@ describe('metrics', () => {
   })
 
   it('counts cache evictions', async () => {
-    const auth = make({ tokenCacheSize: 2 })
+    const auth = make({ advanced: { tokenCacheSize: 2 } })
     for (let i = 0; i < 5; i++) await auth.verifyToken(mint({ sub: `evict-${i}` }))
     const points = await harness.collect()
     assert.ok(total(points, METRIC_NAMES.cacheEvictions) >= 3)
@@ -116,7 +117,7 @@ describe('metrics', () => {
   it('records nothing with telemetry: false, and nothing without a provider', async () => {
     const before = await harness.collect()
     const off = make({ telemetry: false })
-    const none = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.jwksUrl })
+    const none = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: server.jwksUrl } })
     await off.verifyToken(mint())
     await refusal(off.verifyToken('x'))
     await none.verifyToken(mint())

@@ -53,7 +53,7 @@ describe('traces', () => {
   it('one span per verification with outcome and code; the JWKS fetch is a child span; nothing identifying', async () => {
     const traces = tracesHarness()
     try {
-      const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.jwksUrl, telemetry: { tracerProvider: traces.provider } })
+      const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: server.jwksUrl }, telemetry: { tracerProvider: traces.provider } })
       const token = mint({ sid: 'session-1', kind: 'id' })
       await auth.verifyToken(token)
       await auth.verifyToken(token)
@@ -92,7 +92,7 @@ describe('traces', () => {
     context.setGlobalContextManager(manager)
     const unregister = registerGlobals({ meterProvider: metrics.provider, tracerProvider: traces.provider })
     try {
-      const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.jwksUrl })
+      const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: server.jwksUrl } })
       const parent = trace.getTracer('app').startSpan('GET /me')
       await context.with(trace.setSpan(context.active(), parent), () => auth.verifyToken(mint()))
       parent.end()
@@ -105,9 +105,9 @@ describe('traces', () => {
 
       // Switched off: nothing more recorded, although the globals are there.
       const before = traces.spans().length
-      const off = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.jwksUrl, telemetry: false })
+      const off = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: server.jwksUrl }, telemetry: false })
       await off.verifyToken(mint())
-      const noTraces = createDynamicAuth({ environmentId: issuer.environmentId, jwksUrl: server.jwksUrl, telemetry: { traces: false } })
+      const noTraces = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: server.jwksUrl }, telemetry: { traces: false } })
       await noTraces.verifyToken(mint())
       assert.equal(traces.spans().length, before)
       assert.equal(total(await metrics.collect(), METRIC_NAMES.verifications, { [A.outcome]: 'verified' }), 2, 'only the metrics-on verifier counted')

@@ -20,7 +20,7 @@ describe('algorithm attacks', () => {
 
   before(() => {
     pair = rsaPair()
-    auth = createDynamicAuth({ environmentId: ENV, jwks: { keys: [publishedJwk(pair, KID)] }, clock: fixedClock, tokenCacheSize: 0 })
+    auth = createDynamicAuth({ environmentId: ENV, staticKeys: { jwks: { keys: [publishedJwk(pair, KID)] } }, advanced: { clock: fixedClock, tokenCacheSize: 0 } })
     claims = claimsFor(ENV)
     valid = signToken('RS256', pair.privateKey, { alg: 'RS256', kid: KID, typ: 'JWT' }, claims)
   })
@@ -104,7 +104,7 @@ describe('algorithm attacks', () => {
     }
     it('refuses HS256 keyed with the PEM on a verifier configured with that PEM (publicKey option)', async () => {
       const pem = String(pair.publicKey.export({ type: 'spki', format: 'pem' }))
-      const pemAuth = createDynamicAuth({ environmentId: ENV, publicKey: pem, clock: fixedClock })
+      const pemAuth = createDynamicAuth({ environmentId: ENV, staticKeys: { publicKey: pem }, advanced: { clock: fixedClock } })
       await pemAuth.verifyToken(signToken('RS256', pair.privateKey, { alg: 'RS256' }, claims)) // control
       await refused(pemAuth.verifyToken(hmacToken('HS256', pem, { alg: 'HS256' }, claims)), 'algorithm_not_allowed')
     })
@@ -188,7 +188,7 @@ describe('algorithm attacks', () => {
           return nodeBackend.verifyRs256(key, input, signature)
         },
       }
-      const spied = createDynamicAuth({ environmentId: ENV, jwks: { keys: [publishedJwk(pair, KID)] }, clock: fixedClock, signatureBackend: spy })
+      const spied = createDynamicAuth({ environmentId: ENV, staticKeys: { jwks: { keys: [publishedJwk(pair, KID)] } }, advanced: { clock: fixedClock, signatureBackend: spy } })
       const [h, p, s] = valid.split('.') as [string, string, string]
       const bytes = Buffer.from(s, 'base64url')
       const k = Buffer.from(pair.jwk.n, 'base64url').length // the modulus length in bytes: 512 for RSA-4096

@@ -20,8 +20,8 @@ describe('claims', () => {
   before(() => {
     pair = rsaPair()
     const keys = { keys: [publishedJwk(pair, KID)] }
-    auth = createDynamicAuth({ environmentId: ENV, jwks: keys, clock: fixedClock, clockTolerance: 5, tokenCacheSize: 0 })
-    withAudience = createDynamicAuth({ environmentId: ENV, jwks: keys, clock: fixedClock, audience: ORIGIN, tokenCacheSize: 0 })
+    auth = createDynamicAuth({ environmentId: ENV, staticKeys: { jwks: keys }, advanced: { clock: fixedClock, tokenCacheSize: 0 }, clockTolerance: 5 })
+    withAudience = createDynamicAuth({ environmentId: ENV, staticKeys: { jwks: keys }, advanced: { clock: fixedClock, tokenCacheSize: 0 }, audience: ORIGIN })
   })
 
   const token = (overrides: Record<string, unknown>): string => signToken('RS256', pair.privateKey, { alg: 'RS256', kid: KID }, claimsFor(ENV, overrides))
@@ -126,11 +126,11 @@ describe('claims', () => {
       await refused(auth.verifyToken(token({ environment_id: 1 })), 'environment_mismatch', 'non-string environment_id')
       // The other direction: a verifier for the other environment, its own key, our token.
       const otherPair = rsaPair()
-      const otherAuth = createDynamicAuth({ environmentId: OTHER, jwks: { keys: [publishedJwk(otherPair, 'other-kid')] }, clock: fixedClock })
+      const otherAuth = createDynamicAuth({ environmentId: OTHER, staticKeys: { jwks: { keys: [publishedJwk(otherPair, 'other-kid')] } }, advanced: { clock: fixedClock } })
       await otherAuth.verifyToken(signToken('RS256', otherPair.privateKey, { alg: 'RS256', kid: 'other-kid' }, claimsFor(OTHER))) // control
       await refused(otherAuth.verifyToken(token({})), 'key_not_found', 'our token at their verifier')
       // Even if both environments published the same kid, the keys differ.
-      const sameKid = createDynamicAuth({ environmentId: OTHER, jwks: { keys: [publishedJwk(otherPair, KID)] }, clock: fixedClock })
+      const sameKid = createDynamicAuth({ environmentId: OTHER, staticKeys: { jwks: { keys: [publishedJwk(otherPair, KID)] } }, advanced: { clock: fixedClock } })
       await refused(sameKid.verifyToken(token({})), 'signature_invalid', 'same kid, other key')
     })
   })

@@ -133,7 +133,7 @@ export function fuzzTargets(): FuzzTarget[] {
   // 2048 bits, for speed only: the properties sign a token per run (thousands of runs), and what
   // they probe (parsing, claims, algorithm handling) does not depend on the key size.
   const pair = rsaPair(2048)
-  const auth = createDynamicAuth({ environmentId: ENV, jwks: { keys: [publishedJwk(pair, KID)] }, clock: fixedClock })
+  const auth = createDynamicAuth({ environmentId: ENV, staticKeys: { jwks: { keys: [publishedJwk(pair, KID)] } }, advanced: { clock: fixedClock } })
   const header = { alg: 'RS256', kid: KID, typ: 'JWT' }
   const valid = signToken('RS256', pair.privateKey, header, claimsFor(ENV, { note: '\u00ff>?' }))
 

@@ -183,7 +183,7 @@ describe('hostile HTTP, against every adapter', () => {
 
   before(() => {
     pair = rsaPair()
-    auth = createDynamicAuth({ environmentId: ENV, jwks: { keys: [publishedJwk(pair, KID)] }, clock: fixedClock })
+    auth = createDynamicAuth({ environmentId: ENV, staticKeys: { jwks: { keys: [publishedJwk(pair, KID)] } }, advanced: { clock: fixedClock } })
     valid = signToken('RS256', pair.privateKey, { alg: 'RS256', kid: KID }, claimsFor(ENV, { aud: SITE }))
     other = signToken('RS256', pair.privateKey, { alg: 'RS256', kid: KID }, claimsFor(ENV, { aud: SITE, sub: 'other-user' }))
     const [h, , s] = valid.split('.')

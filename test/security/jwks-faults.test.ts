@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createDynamicAuth, TEST_ENVIRONMENT_ID, type DynamicAuth, type DynamicAuthOptions } from './subject.js'
 import { claimsFor, NOW, publishedJwk, recordingServer, refused, rsaPair, serveJson, signToken, type RecordingServer, type RsaPair } from './toolkit.js'
+import { withOptions } from '../support/options.js'
 
 const ENV = TEST_ENVIRONMENT_ID
 const PATH = `/api/v0/sdk/${ENV}/.well-known/jwks`
@@ -25,7 +26,7 @@ describe('JWKS faults', () => {
   const token = (pair: RsaPair, kid: string, overrides: Record<string, unknown> = {}): string =>
     signToken('RS256', pair.privateKey, { alg: 'RS256', kid }, claimsFor(ENV, { exp: Math.floor(now / 1000) + 3600, iat: Math.floor(now / 1000), ...overrides }))
   const make = (extra: Partial<DynamicAuthOptions> = {}): DynamicAuth =>
-    createDynamicAuth({ environmentId: ENV, jwksUrl: `${server.origin}${PATH}`, clock, jwksTimeout: 10_000, jwksCooldown: 30_000, jwksCacheMaxAge: 600_000, jwksMaxBackoff: 60_000, ...extra })
+    createDynamicAuth(withOptions({ environmentId: ENV, jwks: { url: `${server.origin}${PATH}`, timeout: 10_000, cooldown: 30_000, cacheMaxAge: 600_000, maxBackoff: 60_000 }, advanced: { clock } }, extra))
   const good = (): ReturnType<typeof serveJson> => serveJson({ keys: [publishedJwk(a, 'a')] })
   const report = (t: TestContext, what: string): void => t.diagnostic(`${what}: the JWKS endpoint received ${server.count()} request(s)`)
 
@@ -78,10 +79,10 @@ describe('JWKS faults', () => {
     }
   })
 
-  it('a hanging endpoint: refused after jwksTimeout, concurrent callers share one request', async (t) => {
+  it('a hanging endpoint: refused after jwks.timeout, concurrent callers share one request', async (t) => {
     await fresh(() => undefined)
     try {
-      const auth = make({ jwksTimeout: 300 })
+      const auth = make({ jwks: { timeout: 300 } })
       // Signed first: signing RSA-4096 tokens between the verifications would eat the timeout.
       const tokens = Array.from({ length: 20 }, () => token(a, 'a'))
       const results = await Promise.allSettled(tokens.map((t) => auth.verifyToken(t)))
@@ -101,7 +102,7 @@ describe('JWKS faults', () => {
       res.on('close', () => clearInterval(timer))
     })
     try {
-      await refused(make({ jwksTimeout: 400 }).verifyToken(token(a, 'a')), 'jwks_unavailable')
+      await refused(make({ jwks: { timeout: 400 } }).verifyToken(token(a, 'a')), 'jwks_unavailable')
       assert.equal(server.count(), 1)
       report(t, 'slow drip')
     } finally {
@@ -166,7 +167,7 @@ describe('JWKS faults', () => {
     await fresh(good())
     try {
       const events: string[] = []
-      const auth = make({ jwksCooldown: 0, jwksCacheMaxAge: 60_000, jwksStaleIfError: 3_600_000, onEvent: (e) => events.push(e.type) })
+      const auth = make({ jwks: { cooldown: 0, cacheMaxAge: 60_000, staleIfError: 3_600_000, onEvent: (e) => events.push(e.type) } })
       const tokenA = token(a, 'a')
       await auth.verifyToken(tokenA)
       // Rotation: b appears; its first token triggers one refetch.
@@ -221,7 +222,7 @@ describe('JWKS faults', () => {
       assert.equal(outcomes.get('key_not_found'), 200)
       await wave()
       await wave()
-      assert.equal(server.count(), 2, 'waves inside jwksCooldown (30 s here) make no request')
+      assert.equal(server.count(), 2, 'waves inside jwks.cooldown (30 s here) make no request')
       assert.equal(outcomes.get('jwks_unavailable'), 400, 'kids met inside the cooldown cannot be checked yet: 503')
       await auth.verifyToken(token(a, 'a'))
       assert.equal(server.count(), 2, 'the real key still verifies without a fetch')

@@ -34,7 +34,7 @@ describe('key substitution', () => {
     attacker = rsaPair()
     jwks = await recordingServer(serveJson({ keys: [publishedJwk(real, KID)] }))
     evil = await recordingServer(serveJson({ keys: [publishedJwk(attacker, KID), publishedJwk(attacker, 'attacker')] }))
-    auth = createDynamicAuth({ environmentId: ENV, jwksUrl: `${jwks.origin}${JWKS_PATH}`, clock: fixedClock, jwksCooldown: 30_000, tokenCacheSize: 0 })
+    auth = createDynamicAuth({ environmentId: ENV, jwks: { url: `${jwks.origin}${JWKS_PATH}`, cooldown: 30_000 }, advanced: { clock: fixedClock, tokenCacheSize: 0 } })
     await auth.verifyToken(signToken('RS256', real.privateKey, { alg: 'RS256', kid: KID }, claims)) // control, loads the keys
   })
   after(async () => {
@@ -170,7 +170,7 @@ describe('key substitution', () => {
 
     it('the static jwks option refuses each at start-up', () => {
       for (const { label, jwk } of badKeys()) {
-        assert.throws(() => createDynamicAuth({ environmentId: ENV, jwks: { keys: [publishedJwk(real, KID), jwk] } }), DynamicAuthConfigError, label)
+        assert.throws(() => createDynamicAuth({ environmentId: ENV, staticKeys: { jwks: { keys: [publishedJwk(real, KID), jwk] } } }), DynamicAuthConfigError, label)
         assert.ok('rejected' in acceptJwk(jwk), `acceptJwk accepted ${label}`)
       }
     })
@@ -179,7 +179,7 @@ describe('key substitution', () => {
       const keys = badKeys()
       const server = await recordingServer(serveJson({ keys: [publishedJwk(real, KID), ...keys.map((k) => k.jwk)] }))
       try {
-        const remote = createDynamicAuth({ environmentId: ENV, jwksUrl: `${server.origin}/jwks`, clock: fixedClock, tokenCacheSize: 0 })
+        const remote = createDynamicAuth({ environmentId: ENV, jwks: { url: `${server.origin}/jwks` }, advanced: { clock: fixedClock, tokenCacheSize: 0 } })
         await remote.verifyToken(signToken('RS256', real.privateKey, { alg: 'RS256', kid: KID }, claims))
         for (const { label, token } of keys) {
           await refused(remote.verifyToken(token), ['key_not_found', 'algorithm_not_allowed'], label)
@@ -192,10 +192,10 @@ describe('key substitution', () => {
 
     it('duplicate kids are ambiguous: neither key is trusted, a static JWKS is refused', async () => {
       const dup = [publishedJwk(real, 'dup'), publishedJwk(attacker, 'dup')]
-      assert.throws(() => createDynamicAuth({ environmentId: ENV, jwks: { keys: [publishedJwk(real, KID), ...dup] } }), DynamicAuthConfigError)
+      assert.throws(() => createDynamicAuth({ environmentId: ENV, staticKeys: { jwks: { keys: [publishedJwk(real, KID), ...dup] } } }), DynamicAuthConfigError)
       const server = await recordingServer(serveJson({ keys: [publishedJwk(real, KID), ...dup] }))
       try {
-        const remote = createDynamicAuth({ environmentId: ENV, jwksUrl: `${server.origin}/jwks`, clock: fixedClock })
+        const remote = createDynamicAuth({ environmentId: ENV, jwks: { url: `${server.origin}/jwks` }, advanced: { clock: fixedClock } })
         await remote.verifyToken(signToken('RS256', real.privateKey, { alg: 'RS256', kid: KID }, claims))
         await refused(remote.verifyToken(signToken('RS256', real.privateKey, { alg: 'RS256', kid: 'dup' }, claims)), 'key_not_found', 'first of the pair')
         await refused(remote.verifyToken(signToken('RS256', attacker.privateKey, { alg: 'RS256', kid: 'dup' }, claims)), 'key_not_found', 'second of the pair')
@@ -207,7 +207,7 @@ describe('key substitution', () => {
     it('an unusable key sharing a kid with a good one makes the kid ambiguous', async () => {
       const server = await recordingServer(serveJson({ keys: [publishedJwk(real, KID), publishedJwk(real, 'dup2'), publishedJwk(attacker, 'dup2', { use: 'enc' })] }))
       try {
-        const remote = createDynamicAuth({ environmentId: ENV, jwksUrl: `${server.origin}/jwks`, clock: fixedClock })
+        const remote = createDynamicAuth({ environmentId: ENV, jwks: { url: `${server.origin}/jwks` }, advanced: { clock: fixedClock } })
         await remote.verifyToken(signToken('RS256', real.privateKey, { alg: 'RS256', kid: KID }, claims))
         await refused(remote.verifyToken(signToken('RS256', real.privateKey, { alg: 'RS256', kid: 'dup2' }, claims)), 'key_not_found')
       } finally {

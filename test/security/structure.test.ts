@@ -21,7 +21,7 @@ describe('token structure', () => {
 
   before(() => {
     pair = rsaPair()
-    auth = createDynamicAuth({ environmentId: ENV, jwks: { keys: [publishedJwk(pair, KID)] }, clock: fixedClock, tokenCacheSize: 0 })
+    auth = createDynamicAuth({ environmentId: ENV, staticKeys: { jwks: { keys: [publishedJwk(pair, KID)] } }, advanced: { clock: fixedClock, tokenCacheSize: 0 } })
     headerJson = JSON.stringify({ alg: 'RS256', kid: KID, typ: 'JWT' })
     payloadJson = JSON.stringify(claims)
     valid = signRaw('RS256', pair.privateKey, headerJson, payloadJson)
@@ -174,7 +174,7 @@ describe('token structure', () => {
       const nested = (depth: number): string => JSON.stringify({ ...claims }).replace('{', `{"x":${'['.repeat(depth)}${']'.repeat(depth)},`)
       await refused(auth.verifyToken(signedJson(headerJson, nested(40))), 'token_malformed', 'depth 40')
       await refused(auth.verifyToken(signedJson(headerJson, nested(40).replace(/\[/g, '{"a":').replace(/\]/g, '}'))), 'token_malformed', 'objects, depth 40')
-      const roomy = createDynamicAuth({ environmentId: ENV, jwks: { keys: [publishedJwk(pair, KID)] }, clock: fixedClock, maxTokenLength: 1 << 20 })
+      const roomy = createDynamicAuth({ environmentId: ENV, staticKeys: { jwks: { keys: [publishedJwk(pair, KID)] } }, advanced: { clock: fixedClock, maxTokenLength: 1 << 20 } })
       await refused(roomy.verifyToken(signedJson(headerJson, nested(100_000))), 'token_malformed', 'depth 100000')
       await roomy.verifyToken(signedJson(headerJson, nested(20))) // moderate nesting is fine
     })

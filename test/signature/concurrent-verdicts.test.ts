@@ -92,7 +92,7 @@ describe('concurrent verification (RSA-4096): every verdict equals the synchrono
       'not.a.jwt',
       valid[0]!.slice(0, valid[0]!.lastIndexOf('.')),
     ]
-    const reference = createDynamicAuth({ ...issuer.authOptions(), signatureBackend: synchronousBackend, tokenCacheSize: 0 })
+    const reference = createDynamicAuth({ ...issuer.authOptions(), advanced: { signatureBackend: synchronousBackend, tokenCacheSize: 0 } })
     expected = new Map()
     for (const token of tokens) expected.set(token, await verdict(reference, token))
     const outcomes = new Set([...expected.values()].map((v) => v.split(' ').slice(0, 2).join(' ')))
@@ -112,7 +112,7 @@ describe('concurrent verification (RSA-4096): every verdict equals the synchrono
     it(`seed ${seed}, verified-token cache ${cache ? 'on' : 'off'}, ${backend === 'default' ? 'the default node:crypto backend' : 'the scheduler, counting'}: bursts, separate callbacks and lone callers`, async () => {
       const random = prng(seed)
       const counting = countingBackend()
-      const auth = createDynamicAuth({ ...issuer.authOptions(), tokenCacheSize: cache, ...(backend === 'counting' ? { signatureBackend: counting.backend } : {}) })
+      const auth = createDynamicAuth({ ...issuer.authOptions(), advanced: { tokenCacheSize: cache, ...(backend === 'counting' ? { signatureBackend: counting.backend } : {}) } })
       const pick = (): string => tokens[Math.floor(random() * tokens.length)]!
       const checked: Array<Promise<void>> = []
       const check = (token: string): Promise<void> => verdict(auth, token).then((got) => assert.equal(got, expected.get(token), `verdict for token #${tokens.indexOf(token)}`))

@@ -159,7 +159,7 @@ describe('test issuer over HTTP', () => {
   })
 
   test('a verifier pointed at the JWKS URL verifies minted tokens', async () => {
-    const auth = createDynamicAuth({ environmentId: TEST_ENVIRONMENT_ID, jwksUrl: server.jwksUrl })
+    const auth = createDynamicAuth({ environmentId: TEST_ENVIRONMENT_ID, jwks: { url: server.jwksUrl } })
     assert.equal((await auth.verifyToken(issuer.mint())).userId, TEST_USER_ID)
   })
 
@@ -175,7 +175,7 @@ describe('test issuer over HTTP', () => {
     assert.match(cookie, /HttpOnly/)
     assert.match(cookie, /SameSite=Lax/)
     assert.equal(server.tokenRequests, before + 1)
-    const auth = createDynamicAuth({ environmentId: TEST_ENVIRONMENT_ID, jwksUrl: server.jwksUrl })
+    const auth = createDynamicAuth({ environmentId: TEST_ENVIRONMENT_ID, jwks: { url: server.jwksUrl } })
     await auth.verifyToken(body.jwt)
     await auth.verifyToken(body.minifiedJwt)
   })
@@ -250,7 +250,7 @@ describe('test issuer over HTTP', () => {
     const local = createTestIssuer()
     const emulatorServer = await local.listen()
     try {
-      const auth = createDynamicAuth({ environmentId: TEST_ENVIRONMENT_ID, jwksUrl: emulatorServer.jwksUrl, jwksCooldown: 0 })
+      const auth = createDynamicAuth({ environmentId: TEST_ENVIRONMENT_ID, jwks: { url: emulatorServer.jwksUrl, cooldown: 0 } })
       const before = local.mint()
       await auth.verifyToken(before)
       const response = await post(emulatorServer.rotateKeyUrl, {})

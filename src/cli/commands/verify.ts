@@ -4,7 +4,7 @@ import { createDynamicAuth } from '../../create.js'
 import { DynamicAuthConfigError, isDynamicAuthError } from '../../errors.js'
 import { acceptJwk } from '../../keys/jwk.js'
 import { acceptRsaPublicKey, readRsaPublicKey } from '../../keys/public-key-pem.js'
-import type { DynamicAuthOptions } from '../../options.js'
+import type { AdvancedOptions, DynamicAuthOptions, JwksOptions } from '../../options.js'
 import type { DynamicSession } from '../../session/session.js'
 import { humanTime, table } from '../format.js'
 import { EXIT_ERROR, EXIT_OK, EXIT_REFUSED, UsageError, integerOption, parseCommandArgs, readTokenArgument, type Io } from '../usage.js'
@@ -83,18 +83,20 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
   const sources = (['jwks-url', 'jwks-file', 'public-key'] as const).filter((name) => values[name] !== undefined)
   if (sources.length > 1) throw new UsageError(`give one key source of --jwks-url, --jwks-file and --public-key, not ${sources.length === 2 ? 'both' : 'all three'} (${sources.map((name) => `--${name}`).join(', ')}).`)
 
-  const options: DynamicAuthOptions = { environmentId, tokenCacheSize: 0 }
-  if (values['jwks-url']) options.jwksUrl = values['jwks-url']
-  if (values['jwks-file']) options.jwks = await readJwksFile(values['jwks-file'])
-  if (values['public-key']) options.publicKey = await readPublicKeyFile(values['public-key'])
+  const jwks: JwksOptions = {}
+  const advanced: AdvancedOptions = { tokenCacheSize: 0 }
+  const options: DynamicAuthOptions = { environmentId, jwks, advanced }
+  if (values['jwks-url']) jwks.url = values['jwks-url']
+  if (values['jwks-file']) options.staticKeys = { jwks: await readJwksFile(values['jwks-file']) }
+  if (values['public-key']) options.staticKeys = { publicKey: await readPublicKeyFile(values['public-key']) }
   if (values.issuer) options.issuer = values.issuer
   if (values.audience) options.audience = values.audience
   if (values.scope) options.requiredScopes = values.scope
   const tolerance = integerOption('clock-tolerance', values['clock-tolerance'], 0, 300)
   if (tolerance !== undefined) options.clockTolerance = tolerance
-  options.jwksTimeout = integerOption('timeout', values.timeout, 1, 120000) ?? 5000
+  jwks.timeout = integerOption('timeout', values.timeout, 1, 120000) ?? 5000
   const at = values.at === undefined ? undefined : parseTime(values.at)
-  if (at !== undefined) options.clock = () => at
+  if (at !== undefined) advanced.clock = () => at
 
   let auth
   try {
