@@ -30,7 +30,17 @@ const present = (names: readonly string[], root: string): Record<string, string>
   Object.fromEntries(names.map((name) => [name, resolve(root, entries[name]!)]).filter(([, file]) => existsSync(file!)))
 
 // Frameworks and clients are peer dependencies: never bundled.
-const external = ['express', 'fastify', 'fastify-plugin', 'hono', 'koa', 'next', 'redis', 'ioredis', '@opentelemetry/api']
+const external = [
+  'express',
+  'fastify',
+  'fastify-plugin',
+  'hono',
+  'koa',
+  'next',
+  'redis',
+  'ioredis',
+  '@opentelemetry/api',
+]
 
 /**
  * The web build replaces the node:crypto default backend by the WebCrypto one, so that nothing
@@ -38,10 +48,17 @@ const external = ['express', 'fastify', 'fastify-plugin', 'hono', 'koa', 'next',
  */
 const webSignatureBackend = (root: string) => ({
   name: 'web-signature-backend',
-  setup(build: { onResolve(options: { filter: RegExp }, callback: (args: { path: string; resolveDir: string }) => { path: string } | undefined): void }) {
+  setup(build: {
+    onResolve(
+      options: { filter: RegExp },
+      callback: (args: { path: string; resolveDir: string }) => { path: string } | undefined,
+    ): void
+  }) {
     const nodeDefault = resolve(root, 'src/signature/default')
     build.onResolve({ filter: /(^|\/)default\.js$/ }, (args) =>
-      resolve(args.resolveDir, args.path).replace(/\.js$/, '') === nodeDefault ? { path: `${nodeDefault}.web.ts` } : undefined,
+      resolve(args.resolveDir, args.path).replace(/\.js$/, '') === nodeDefault
+        ? { path: `${nodeDefault}.web.ts` }
+        : undefined,
     )
   },
 })

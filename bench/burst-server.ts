@@ -25,7 +25,9 @@ const [framework, variant, rawConfig] = process.argv.slice(2) as [string, string
 const config = JSON.parse(rawConfig) as Config
 
 /** What a protected route answers with: the user id, or a status and body. */
-type Check = (req: IncomingMessage) => Promise<{ userId: string } | { status: number; body: string; headers?: Record<string, string> }>
+type Check = (
+  req: IncomingMessage,
+) => Promise<{ userId: string } | { status: number; body: string; headers?: Record<string, string> }>
 
 function bearer(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization
@@ -45,7 +47,11 @@ async function makeCheck(): Promise<Check | undefined> {
   if (variant === 'dynamic-guard') {
     const { createDynamicAuth } = await import('../src/index.js')
     const { authenticate, refusalFor } = await import('../src/http/index.js')
-    const auth = createDynamicAuth({ environmentId: config.environmentId, jwks: { url: config.jwksUrl }, advanced: { tokenCacheSize: config.cacheSize } })
+    const auth = createDynamicAuth({
+      environmentId: config.environmentId,
+      jwks: { url: config.jwksUrl },
+      advanced: { tokenCacheSize: config.cacheSize },
+    })
     await auth.warmUp()
     return async (req) => {
       try {
@@ -76,7 +82,9 @@ async function makeCheck(): Promise<Check | undefined> {
     const { createPublicKey } = await import('node:crypto')
     const { createVerifier } = await import('fast-jwt')
     const jwk = keys[0] as { n: string; e: string }
-    const pem = createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString()
+    const pem = createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' })
+      .export({ type: 'spki', format: 'pem' })
+      .toString()
     const verify = createVerifier({ key: pem, algorithms: ['RS256'], allowedIss: config.iss, cache: config.cacheSize })
     return async (req) => {
       const token = bearer(req)
@@ -104,7 +112,10 @@ async function nodeServer(): Promise<Server> {
     if (req.url !== '/me') return send(res, 404, '{}')
     if (!check) return send(res, 200, '{"userId":"anonymous"}')
     check(req).then(
-      (result) => ('userId' in result ? send(res, 200, JSON.stringify({ userId: result.userId })) : send(res, result.status, result.body, result.headers)),
+      (result) =>
+        'userId' in result
+          ? send(res, 200, JSON.stringify({ userId: result.userId }))
+          : send(res, result.status, result.body, result.headers),
       () => send(res, 500, '{}'),
     )
   })
@@ -121,7 +132,11 @@ async function fastifyServer(): Promise<Server> {
     // Fastify asks of anything that sets a request property) with its per-route hook.
     const { dynamicAuthPlugin } = await import('../src/adapters/fastify.js')
     const { createDynamicAuth } = await import('../src/index.js')
-    const auth = createDynamicAuth({ environmentId: config.environmentId, jwks: { url: config.jwksUrl }, advanced: { tokenCacheSize: config.cacheSize } })
+    const auth = createDynamicAuth({
+      environmentId: config.environmentId,
+      jwks: { url: config.jwksUrl },
+      advanced: { tokenCacheSize: config.cacheSize },
+    })
     await auth.warmUp()
     await app.register(dynamicAuthPlugin, { auth, global: false })
     app.get('/me', { onRequest: app.dynamicAuth }, async (request) => ({ userId: request.auth!.userId }))

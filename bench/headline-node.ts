@@ -14,7 +14,12 @@ import type { Row } from './lib/types.js'
 const quick = process.argv.includes('--quick')
 const major = process.versions.node.split('.')[0]
 const rows: Row[] = []
-const { ctx, fixtures } = createBenchContext({ reps: 3, loopMs: quick ? 150 : 400, progress: (message) => console.log(`node ${process.versions.node}: ${message}`), rows })
+const { ctx, fixtures } = createBenchContext({
+  reps: 3,
+  loopMs: quick ? 150 : 400,
+  progress: (message) => console.log(`node ${process.versions.node}: ${message}`),
+  rows,
+})
 const sections: Array<{ id: string; title: string; rows: Row[] }> = []
 const notes: string[] = []
 try {

@@ -40,8 +40,14 @@ async function express(): Promise<Server> {
   if (variant === 'unprotected') {
     app.get('/me', (_req, res) => void res.json(ANONYMOUS))
   } else if (variant === 'dynamic-guard') {
-    const { dynamicAuth } = (await import('../src/adapters/express.js')) as unknown as { dynamicAuth: (auth: unknown) => import('express').RequestHandler }
-    app.get('/me', dynamicAuth(await ourAuth()), (req, res) => void res.json({ userId: (req as unknown as { auth: { userId: string } }).auth.userId }))
+    const { dynamicAuth } = (await import('../src/adapters/express.js')) as unknown as {
+      dynamicAuth: (auth: unknown) => import('express').RequestHandler
+    }
+    app.get(
+      '/me',
+      dynamicAuth(await ourAuth()),
+      (req, res) => void res.json({ userId: (req as unknown as { auth: { userId: string } }).auth.userId }),
+    )
   } else {
     const { expressjwt } = await import('express-jwt')
     const { default: jwksRsa } = await import('jwks-rsa')
@@ -55,7 +61,10 @@ async function express(): Promise<Server> {
       if (!hasUserBasic(auth)) return void res.status(403).json({ error: 'insufficient_scope' })
       res.json({ userId: auth!.sub })
     })
-    app.use(((err, _req, res, _next) => void res.status(err.status ?? 401).json({ error: 'invalid_token' })) as import('express').ErrorRequestHandler)
+    app.use(
+      ((err, _req, res, _next) =>
+        void res.status(err.status ?? 401).json({ error: 'invalid_token' })) as import('express').ErrorRequestHandler,
+    )
   }
   return new Promise((resolve) => {
     const server = app.listen(0, '127.0.0.1', () => resolve(server))
@@ -77,7 +86,8 @@ async function fastify(): Promise<Server> {
     const getJwks = buildGetJwks({ jwksPath: config.jwksPath })
     await app.register(fastifyJwt, {
       decode: { complete: true },
-      secret: (_request: unknown, token: { header: { kid: string; alg: string } }) => getJwks.getPublicKey({ kid: token.header.kid, alg: token.header.alg, domain: config.origin }),
+      secret: (_request: unknown, token: { header: { kid: string; alg: string } }) =>
+        getJwks.getPublicKey({ kid: token.header.kid, alg: token.header.alg, domain: config.origin }),
       verify: { allowedIss: config.iss, algorithms: ['RS256'] },
     } as never)
     app.addHook('onRequest', async (request, reply) => {
@@ -86,7 +96,8 @@ async function fastify(): Promise<Server> {
       } catch {
         return reply.code(401).send({ error: 'invalid_token' })
       }
-      if (!hasUserBasic(request.user as { scope?: unknown })) return reply.code(403).send({ error: 'insufficient_scope' })
+      if (!hasUserBasic(request.user as { scope?: unknown }))
+        return reply.code(403).send({ error: 'insufficient_scope' })
     })
     app.get('/me', async (request) => ({ userId: (request.user as { sub: string }).sub }))
   }
@@ -101,14 +112,22 @@ async function hono(): Promise<Server> {
   if (variant === 'unprotected') {
     app.get('/me', (c) => c.json(ANONYMOUS))
   } else if (variant === 'dynamic-guard') {
-    const { dynamicAuth } = (await import('../src/adapters/hono.js')) as unknown as { dynamicAuth: (auth: unknown) => import('hono').MiddlewareHandler }
-    app.get('/me', dynamicAuth(await ourAuth()), (c) => c.json({ userId: (c.get('auth' as never) as { userId: string }).userId }))
+    const { dynamicAuth } = (await import('../src/adapters/hono.js')) as unknown as {
+      dynamicAuth: (auth: unknown) => import('hono').MiddlewareHandler
+    }
+    app.get('/me', dynamicAuth(await ourAuth()), (c) =>
+      c.json({ userId: (c.get('auth' as never) as { userId: string }).userId }),
+    )
   } else {
     const { jwk } = await import('hono/jwk')
     // hono's jwks_uri option fetches the JWKS on every request; its best case is the keys
     // fetched once, which is what this peer gets.
     const { keys } = (await (await fetch(config.jwksUrl)).json()) as { keys: never[] }
-    const check: import('hono').MiddlewareHandler = jwk({ keys, alg: ['RS256'], verification: { iss: config.iss } } as never)
+    const check: import('hono').MiddlewareHandler = jwk({
+      keys,
+      alg: ['RS256'],
+      verification: { iss: config.iss },
+    } as never)
     app.get('/me', check, (c) => {
       const payload = c.get('jwtPayload' as never) as { sub: string; scope?: unknown }
       if (!hasUserBasic(payload)) return c.json({ error: 'insufficient_scope' }, 403)
@@ -116,7 +135,9 @@ async function hono(): Promise<Server> {
     })
   }
   return new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(server as Server)) as Server
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () =>
+      resolve(server as Server),
+    ) as Server
   })
 }
 
@@ -124,12 +145,15 @@ async function koa(): Promise<Server> {
   const { default: Koa } = await import('koa')
   const app = new Koa()
   if (variant === 'dynamic-guard') {
-    const { dynamicAuth } = (await import('../src/adapters/koa.js')) as unknown as { dynamicAuth: (auth: unknown) => import('koa').Middleware }
+    const { dynamicAuth } = (await import('../src/adapters/koa.js')) as unknown as {
+      dynamicAuth: (auth: unknown) => import('koa').Middleware
+    }
     app.use(dynamicAuth(await ourAuth()))
   }
   app.use((ctx) => {
     if (ctx.path !== '/me') return
-    ctx.body = variant === 'unprotected' ? ANONYMOUS : { userId: (ctx.state as { auth: { userId: string } }).auth.userId }
+    ctx.body =
+      variant === 'unprotected' ? ANONYMOUS : { userId: (ctx.state as { auth: { userId: string } }).auth.userId }
   })
   return new Promise((resolve) => {
     const server = app.listen(0, '127.0.0.1', () => resolve(server))

@@ -17,7 +17,10 @@ const issuer = createTestIssuer({ modulusLength: 4096 })
 const tokens = Array.from({ length: 512 }, () => issuer.mint({ sub: randomUUID(), sid: randomUUID() }))
 const expired = issuer.mint({ expired: true })
 const alwaysValid: SignatureBackend = { name: 'always valid', importRsaPublicKey: () => ({}), verifyRs256: () => true }
-const auth = createDynamicAuth({ ...issuer.authOptions(), advanced: { signatureBackend: alwaysValid, tokenCacheSize: 0 } })
+const auth = createDynamicAuth({
+  ...issuer.authOptions(),
+  advanced: { signatureBackend: alwaysValid, tokenCacheSize: 0 },
+})
 
 async function rounds(name: string, token: (i: number) => string, refused: boolean): Promise<void> {
   const figures: string[] = []
@@ -48,7 +51,9 @@ async function firstOnes(): Promise<void> {
   }
   const cpu = process.cpuUsage(cpuBefore)
   const wall = performance.now() - begun
-  console.log(`first 2,000: ${steps.join(' ')} µs per verification (per 500); ${wall.toFixed(0)} ms, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms of CPU`)
+  console.log(
+    `first 2,000: ${steps.join(' ')} µs per verification (per 500); ${wall.toFixed(0)} ms, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms of CPU`,
+  )
 }
 
 console.log(`token of ${tokens[0]!.length} characters`)

@@ -57,14 +57,27 @@ function oneRun(): Record<string, number> {
   rmSync(prefix, { recursive: true, force: true })
   execFileSync(
     'valgrind',
-    ['--tool=callgrind', '--smc-check=all', `--callgrind-out-file=${prefix}.%p`, '--dump-line=no', '--dump-instr=no', '--dump-before=*v8_utils::CachedDataVersionTag*', node, join(dir, 'child.mjs'), join(dir, 'fixture.json'), ...PHASES.map((p) => `${p.kind}:${p.count}`)],
+    [
+      '--tool=callgrind',
+      '--smc-check=all',
+      `--callgrind-out-file=${prefix}.%p`,
+      '--dump-line=no',
+      '--dump-instr=no',
+      '--dump-before=*v8_utils::CachedDataVersionTag*',
+      node,
+      join(dir, 'child.mjs'),
+      join(dir, 'fixture.json'),
+      ...PHASES.map((p) => `${p.kind}:${p.count}`),
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   )
   const dumps = readdirSync(dir)
     .filter((f) => f.startsWith('callgrind.'))
     .map((f) => ({ f, part: Number(/^callgrind\.\d+\.(\d+)$/.exec(f)?.[1] ?? Infinity) }))
     .sort((a, b) => a.part - b.part)
-  const totals = dumps.map(({ f }) => Number(/^(?:summary|totals): (\d+)/m.exec(readFileSync(join(dir, f), 'utf8'))?.[1]))
+  const totals = dumps.map(({ f }) =>
+    Number(/^(?:summary|totals): (\d+)/m.exec(readFileSync(join(dir, f), 'utf8'))?.[1]),
+  )
   for (const { f } of dumps) rmSync(join(dir, f))
   if (process.env.SHOW_TOTALS) console.log(dumps.map(({ f }, i) => `${f} ${totals[i]}`).join('\n'))
   // The first dump ends the start-up, the next ones the phases; the last is the exit.
@@ -75,9 +88,15 @@ function oneRun(): Record<string, number> {
   return out
 }
 
-console.log(`${node} (${execFileSync(node, ['--version']).toString().trim()}), instructions per verification (all threads), ${runs} run(s):`)
+console.log(
+  `${node} (${execFileSync(node, ['--version']).toString().trim()}), instructions per verification (all threads), ${runs} run(s):`,
+)
 for (let run = 0; run < runs; run++) {
   const figures = oneRun()
-  console.log(Object.entries(figures).map(([phase, n]) => `${phase} ${Math.round(n).toLocaleString('en-US')}`).join('   '))
+  console.log(
+    Object.entries(figures)
+      .map(([phase, n]) => `${phase} ${Math.round(n).toLocaleString('en-US')}`)
+      .join('   '),
+  )
 }
 rmSync(dir, { recursive: true, force: true })

@@ -8,7 +8,12 @@
 import { createDynamicAuth, type DynamicAuthOptions } from '../src/index.js'
 import { createTestIssuer } from '../src/testing/index.js'
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
-import { BasicTracerProvider, NoopSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base'
+import {
+  BasicTracerProvider,
+  NoopSpanProcessor,
+  SimpleSpanProcessor,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base'
 
 /** A reader nobody collects from: the SDK aggregates, as in an app between two scrapes. */
 class IdleReader extends MetricReader {
@@ -22,14 +27,23 @@ const discard: SpanExporter = { export: (_spans, done) => done({ code: 0 }), shu
 export const VARIANTS: Readonly<Record<string, { label: string; telemetry: () => DynamicAuthOptions['telemetry'] }>> = {
   off: { label: 'telemetry: false', telemetry: () => false },
   'no-sdk': { label: 'API present, no SDK registered (default)', telemetry: () => undefined },
-  metrics: { label: 'metrics SDK (MeterProvider)', telemetry: () => ({ meterProvider: new MeterProvider({ readers: [new IdleReader()] }), traces: false }) },
+  metrics: {
+    label: 'metrics SDK (MeterProvider)',
+    telemetry: () => ({ meterProvider: new MeterProvider({ readers: [new IdleReader()] }), traces: false }),
+  },
   'metrics-traces': {
     label: 'metrics + traces SDK (every span exported)',
-    telemetry: () => ({ meterProvider: new MeterProvider({ readers: [new IdleReader()] }), tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(discard)] }) }),
+    telemetry: () => ({
+      meterProvider: new MeterProvider({ readers: [new IdleReader()] }),
+      tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(discard)] }),
+    }),
   },
   'metrics-traces-unexported': {
     label: 'metrics + traces SDK, spans not exported',
-    telemetry: () => ({ meterProvider: new MeterProvider({ readers: [new IdleReader()] }), tracerProvider: new BasicTracerProvider({ spanProcessors: [new NoopSpanProcessor()] }) }),
+    telemetry: () => ({
+      meterProvider: new MeterProvider({ readers: [new IdleReader()] }),
+      tracerProvider: new BasicTracerProvider({ spanProcessors: [new NoopSpanProcessor()] }),
+    }),
   },
 }
 
@@ -39,8 +53,13 @@ async function main(): Promise<void> {
   if (!variant) throw new Error(`unknown variant ${variantId}`)
   const issuer = createTestIssuer()
   const telemetry = variant.telemetry()
-  const auth = createDynamicAuth({ ...issuer.authOptions(), ...(path === 'cold' ? { advanced: { tokenCacheSize: 0 } } : {}), ...(telemetry === undefined ? {} : { telemetry }) })
-  const tokens = path === 'cold' ? Array.from({ length: 64 }, (_, i) => issuer.mint({ sub: `bench-user-${i}` })) : [issuer.mint()]
+  const auth = createDynamicAuth({
+    ...issuer.authOptions(),
+    ...(path === 'cold' ? { advanced: { tokenCacheSize: 0 } } : {}),
+    ...(telemetry === undefined ? {} : { telemetry }),
+  })
+  const tokens =
+    path === 'cold' ? Array.from({ length: 64 }, (_, i) => issuer.mint({ sub: `bench-user-${i}` })) : [issuer.mint()]
   await auth.warmUp()
   const run = async (ms: number): Promise<number> => {
     let n = 0

@@ -15,7 +15,10 @@ import { Session } from 'node:inspector/promises'
 import { createDynamicAuth } from '../src/index.js'
 
 const [fixtureFile, phase, out] = process.argv.slice(2) as [string, 'one' | 'concurrent', string]
-const fixture = JSON.parse(readFileSync(fixtureFile, 'utf8')) as { options: { environmentId: string; staticKeys: { jwks: { keys: object[] } } }; tokens: string[] }
+const fixture = JSON.parse(readFileSync(fixtureFile, 'utf8')) as {
+  options: { environmentId: string; staticKeys: { jwks: { keys: object[] } } }
+  tokens: string[]
+}
 const { tokens } = fixture
 const auth = createDynamicAuth({ ...fixture.options, advanced: { tokenCacheSize: 0 } })
 const MS = 3000

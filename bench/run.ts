@@ -14,12 +14,23 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { CASES } from './cases/index.js'
 import { createBenchContext } from './lib/context.js'
-import { burstCpuMatrix, burstMatrix, caseTable, httpMatrix, summaryMatrix, svgChart, targetsTable } from './lib/report.js'
+import {
+  burstCpuMatrix,
+  burstMatrix,
+  caseTable,
+  httpMatrix,
+  summaryMatrix,
+  svgChart,
+  targetsTable,
+} from './lib/report.js'
 import { evaluateTargets, explainMiss } from './lib/targets.js'
 import type { Row } from './lib/types.js'
 
 const args = process.argv.slice(2)
-const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',')
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',')
 const quick = args.includes('--quick')
 const updateReadme = args.includes('--update-readme')
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url))
@@ -44,7 +55,12 @@ let currentCase = ''
 const progress = (message: string): void => console.log(`[${elapsed()}] ${currentCase}: ${message}`)
 
 const rows: Row[] = []
-const { ctx, fixtures } = createBenchContext({ reps: 3, loopMs: quick ? 150 : 400, progress: (message) => progress(message), rows })
+const { ctx, fixtures } = createBenchContext({
+  reps: 3,
+  loopMs: quick ? 150 : 400,
+  progress: (message) => progress(message),
+  rows,
+})
 
 console.log(
   `dynamic-guard bench — ${machine.cpu}, ${machine.cores} cores (this machine has ${machine.cores}), Node ${machine.node}, ` +
@@ -65,12 +81,23 @@ for (const benchCase of CASES) {
     if (result.sections) {
       sections.push({ id: benchCase.id, title: benchCase.title, rows: [], notes: result.notes ?? [] })
       for (const s of result.sections) sections.push({ id: s.id, title: s.title, rows: [...s.rows], notes: [] })
-    } else sections.push({ id: benchCase.id, title: benchCase.id in HEADLINE_HERE ? `${benchCase.title}, on Node ${process.versions.node}` : benchCase.title, rows: [...result.rows], notes: result.notes ?? [] })
+    } else
+      sections.push({
+        id: benchCase.id,
+        title: benchCase.id in HEADLINE_HERE ? `${benchCase.title}, on Node ${process.versions.node}` : benchCase.title,
+        rows: [...result.rows],
+        notes: result.notes ?? [],
+      })
     const ours = result.rows.find((r) => r.contender === 'dynamic-guard')
     progress(`done${ours ? ` — dynamic-guard ${Math.round(ours.value)} ${ours.unit}` : ''}`)
   } catch (error) {
     progress(`FAILED: ${(error as Error).stack ?? String(error)}`)
-    sections.push({ id: benchCase.id, title: benchCase.title, rows: [], notes: [`Failed: ${(error as Error).message}`] })
+    sections.push({
+      id: benchCase.id,
+      title: benchCase.title,
+      rows: [],
+      notes: [`Failed: ${(error as Error).message}`],
+    })
   }
 }
 currentCase = 'bench'
@@ -82,7 +109,9 @@ const machineLine =
   `${machine.platform}, Node ${machine.node}, UV_THREADPOOL_SIZE ${machine.uvThreadpoolSize}, load average at start ${machine.loadAverageAtStart.join(' ')}`
 const missed = targets.filter((t) => !t.met)
 const loads = loadDuringRun.map((l) => l.load1)
-const loadLine = loads.length ? `load average (1 min) at the start of each case between ${Math.min(...loads)} and ${Math.max(...loads)} on ${machine.cores} cores` : ''
+const loadLine = loads.length
+  ? `load average (1 min) at the start of each case between ${Math.min(...loads)} and ${Math.max(...loads)} on ${machine.cores} cores`
+  : ''
 const busy = Math.max(machine.loadAverageAtStart[0]!, ...loads) > machine.cores * 0.5
 const busyNote = busy
   ? `The machine was busy during this run (${loadLine}): figures are noisy, compare ratios within the run, and re-run on a quiet machine for figures to quote.\n`
@@ -90,18 +119,28 @@ const busyNote = busy
 const markdown = [
   `Measured ${machine.date.slice(0, 16).replace('T', ' ')} UTC on ${machineLine}; ${loadLine}. Medians of ${ctx.reps} repetitions${quick ? ' (quick mode)' : ''}.`,
   '',
-  ...sections.flatMap((s) => [`#### ${s.title}`, '', ...(s.rows.length ? [caseTable(s.rows), ''] : []), ...s.notes.map((n) => `${n}\n`)]),
+  ...sections.flatMap((s) => [
+    `#### ${s.title}`,
+    '',
+    ...(s.rows.length ? [caseTable(s.rows), ''] : []),
+    ...s.notes.map((n) => `${n}\n`),
+  ]),
   '#### Targets (ratios within this run)',
   '',
   busyNote,
   targetsTable(targets),
   '',
-  ...(missed.length ? ['#### Closing notes on missed targets', '', ...missed.map((t) => `- ${explainMiss(t, rows)}`), ''] : []),
+  ...(missed.length
+    ? ['#### Closing notes on missed targets', '', ...missed.map((t) => `- ${explainMiss(t, rows)}`), '']
+    : []),
 ].join('\n')
 
 console.log(`\n${markdown}`)
 mkdirSync(RESULTS, { recursive: true })
-writeFileSync(`${RESULTS}latest.json`, `${JSON.stringify({ machine: { ...machine, loadDuringRun }, quick, reps: ctx.reps, loopMs: ctx.loopMs, sections, targets }, null, 2)}\n`)
+writeFileSync(
+  `${RESULTS}latest.json`,
+  `${JSON.stringify({ machine: { ...machine, loadDuringRun }, quick, reps: ctx.reps, loopMs: ctx.loopMs, sections, targets }, null, 2)}\n`,
+)
 writeFileSync(`${RESULTS}latest.md`, markdown)
 const chartPanels = [
   ['cold', 'RSA-4096, cold verify, one at a time (higher is better)'],
@@ -114,14 +153,23 @@ const chartPanels = [
   ['cold-start', 'Cold start incl. JWKS fetch (lower is better)'],
   ...sections.filter((s) => s.id.startsWith('http-')).map((s) => [s.id, `${s.title} (higher is better)`]),
 ]
-  .map(([id, title]) => ({ title: title!, rows: (sections.find((s) => s.id === id)?.rows ?? []).filter((r) => !r.label.endsWith('(same window)') || r.contender.startsWith('floor-thread-pool')) }))
+  .map(([id, title]) => ({
+    title: title!,
+    rows: (sections.find((s) => s.id === id)?.rows ?? []).filter(
+      (r) => !r.label.endsWith('(same window)') || r.contender.startsWith('floor-thread-pool'),
+    ),
+  }))
   .filter((p) => p.rows.length > 0)
-const chart = svgChart(chartPanels, `dynamic-guard bench, ${machine.date.slice(0, 10)} — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${loads.length ? `${Math.min(...loads)}-${Math.max(...loads)}` : machine.loadAverageAtStart[0]}`)
+const chart = svgChart(
+  chartPanels,
+  `dynamic-guard bench, ${machine.date.slice(0, 10)} — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${loads.length ? `${Math.min(...loads)}-${Math.max(...loads)}` : machine.loadAverageAtStart[0]}`,
+)
 writeFileSync(`${RESULTS}chart.svg`, chart)
 console.log(`Wrote bench/results/latest.json, latest.md and chart.svg in ${elapsed().trim()}.`)
 
 /** The Node 24 the headline-node24 case ran on, from its section titles. */
-const NODE24_VERSION = (): string => /on Node (\S+)$/.exec(sections.find((s) => s.id === 'cold-node24')?.title ?? '')?.[1] ?? '24'
+const NODE24_VERSION = (): string =>
+  /on Node (\S+)$/.exec(sections.find((s) => s.id === 'cold-node24')?.title ?? '')?.[1] ?? '24'
 const HEADLINE = {
   cold: 'cold, one at a time',
   inflight64: 'cold, 64 in flight',
@@ -136,7 +184,8 @@ const target = (prefix: string): string => {
   const t = targets.find((x) => x.name.startsWith(prefix))
   return t ? `${t.value.toFixed(2)}× (goal ${t.goal.toFixed(2)}×, ${t.met ? 'met' : 'missed'})` : 'not measured'
 }
-const row = (caseId: string, contender: string): Row | undefined => rows.find((r) => r.case === caseId && r.contender === contender)
+const row = (caseId: string, contender: string): Row | undefined =>
+  rows.find((r) => r.case === caseId && r.contender === contender)
 const rate = (r: Row | undefined): string => (r ? `${Math.round(r.value).toLocaleString('en-US')}/s` : '–')
 const ms = (r: Row | undefined): string => (r ? `${Math.round(r.value).toLocaleString('en-US')} ms` : '–')
 
@@ -201,13 +250,23 @@ const docsResults = [
   '',
   httpMatrix(sections),
   '',
-  ...(rows.some((r) => r.case === 'memory') ? [`Memory: ${sections.find((s) => s.id === 'memory')?.notes[0] ?? ''}`, ''] : []),
+  ...(rows.some((r) => r.case === 'memory')
+    ? [`Memory: ${sections.find((s) => s.id === 'memory')?.notes[0] ?? ''}`, '']
+    : []),
   '### Targets, as ratios within the run',
   '',
   targetsTable(targets),
   '',
-  ...(missed.length ? ['Where a target is missed, by how much and why:', '', ...missed.map((t) => `- ${explainMiss(t, rows)}`), ''] : []),
-  ...(sections.find((s) => s.id === 'profile')?.notes.length ? ['### CPU profiles of the cold paths', '', ...sections.find((s) => s.id === 'profile')!.notes.map((n) => `${n}\n`)] : []),
+  ...(missed.length
+    ? ['Where a target is missed, by how much and why:', '', ...missed.map((t) => `- ${explainMiss(t, rows)}`), '']
+    : []),
+  ...(sections.find((s) => s.id === 'profile')?.notes.length
+    ? [
+        '### CPU profiles of the cold paths',
+        '',
+        ...sections.find((s) => s.id === 'profile')!.notes.map((n) => `${n}\n`),
+      ]
+    : []),
 ].join('\n')
 
 // A complete run refreshes the guide's results block and its copy of the chart.

@@ -37,7 +37,12 @@ export type WorkloadResult = Record<string, BackendFigures>
 type Library = Pick<typeof DynamicGuard, 'createDynamicAuth'>
 type Backend = NonNullable<DynamicGuard.AdvancedOptions['signatureBackend']>
 
-export async function runWorkload(lib: Library, backends: Record<string, Backend | undefined>, fixture: WorkloadFixture, options: WorkloadOptions): Promise<WorkloadResult> {
+export async function runWorkload(
+  lib: Library,
+  backends: Record<string, Backend | undefined>,
+  fixture: WorkloadFixture,
+  options: WorkloadOptions,
+): Promise<WorkloadResult> {
   const now = async (): Promise<number> => {
     await (await fetch(fixture.pingUrl)).arrayBuffer()
     return Date.now()
@@ -56,14 +61,18 @@ export async function runWorkload(lib: Library, backends: Record<string, Backend
 
   // CPU time of the whole process (every thread: WebCrypto and node:crypto's pool work elsewhere).
   // Unlike verify/s it hardly depends on what else the machine runs. Node, Bun and Deno have it.
-  const processCpu = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process?.cpuUsage
+  const processCpu = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process
+    ?.cpuUsage
   const cpuMicros = (): number | undefined => {
     if (typeof processCpu !== 'function') return undefined
     const usage = processCpu()
     return usage.user + usage.system
   }
 
-  const rate = async (auth: (typeof auths)[number]['auth'], inFlight: number): Promise<{ rate: number; cpu?: number }> => {
+  const rate = async (
+    auth: (typeof auths)[number]['auth'],
+    inFlight: number,
+  ): Promise<{ rate: number; cpu?: number }> => {
     const lane = async (count: number): Promise<void> => {
       for (let i = 0; i < count; i++) await auth.verifyToken(token())
     }
@@ -79,9 +88,12 @@ export async function runWorkload(lib: Library, backends: Record<string, Backend
     }
     const cpuEnd = cpuMicros()
     const rate = Math.round(done / (elapsed / 1000))
-    return cpuStart === undefined || cpuEnd === undefined ? { rate } : { rate, cpu: Math.round(((cpuEnd - cpuStart) / done) * 10) / 10 }
+    return cpuStart === undefined || cpuEnd === undefined
+      ? { rate }
+      : { rate, cpu: Math.round(((cpuEnd - cpuStart) / done) * 10) / 10 }
   }
-  const min = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined ? b : b === undefined ? a : Math.min(a, b))
+  const min = (a: number | undefined, b: number | undefined): number | undefined =>
+    a === undefined ? b : b === undefined ? a : Math.min(a, b)
 
   // Rounds alternate between the backends, and each figure is the best round: on a shared machine
   // other work only ever slows a round down, so the best one is the closest to the real speed.

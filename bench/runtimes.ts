@@ -19,12 +19,22 @@ import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createTestIssuer } from '../src/testing/index.js'
-import { createTestApp, readMarkedJson, ROOT, RUNTIMES, runOn, type RuntimeName } from '../test/conformance/runtime-host.js'
+import {
+  createTestApp,
+  readMarkedJson,
+  ROOT,
+  RUNTIMES,
+  runOn,
+  type RuntimeName,
+} from '../test/conformance/runtime-host.js'
 import type { WorkloadFixture, WorkloadOptions, WorkloadResult } from './runtimes-workload.js'
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
-const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',')
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',')
 const options: WorkloadOptions = quick ? { minMs: 300, rounds: 1 } : { minMs: 700, rounds: 3 }
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url))
 const loadAverageAtStart = loadavg().map((l) => Math.round(l * 100) / 100)
@@ -32,7 +42,9 @@ const loadAverageAtStart = loadavg().map((l) => Math.round(l * 100) / 100)
 type Target = { name: 'node20' | RuntimeName; defaultBackend: 'node:crypto' | 'webcrypto' }
 const targets: Target[] = [
   { name: 'node20', defaultBackend: 'node:crypto' } as Target,
-  ...RUNTIMES.map((r): Target => ({ name: r.name, defaultBackend: r.expectedBuild.includes('/web/') ? 'webcrypto' : 'node:crypto' })),
+  ...RUNTIMES.map(
+    (r): Target => ({ name: r.name, defaultBackend: r.expectedBuild.includes('/web/') ? 'webcrypto' : 'node:crypto' }),
+  ),
 ].filter((t) => !only || only.includes(t.name))
 
 const ping = createServer((_req, res) => res.end('ok'))
@@ -49,7 +61,10 @@ const fixture: WorkloadFixture = {
 }
 
 const app = await createTestApp(['index'])
-const results: Record<string, { runtime: string; defaultBackend: string; backends: WorkloadResult } | { error: string }> = {}
+const results: Record<
+  string,
+  { runtime: string; defaultBackend: string; backends: WorkloadResult } | { error: string }
+> = {}
 try {
   await app.bundle(join(ROOT, 'bench/runtimes-workload.ts'), 'workload.js')
   await app.bundle(join(ROOT, 'src/signature/node.ts'), 'node-backend.js')
@@ -97,11 +112,19 @@ export default {
         const output = await runOn(target.name, app, join(app.dir, 'bench-run.mjs'), { timeoutMs: 300_000 })
         parsed = readMarkedJson(target.name, output, 'RESULT')
       }
-      results[target.name] = { runtime: parsed.runtime, defaultBackend: target.defaultBackend, backends: parsed.backends }
-      console.log(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)}s] ${target.name} (${parsed.runtime}): ${JSON.stringify(parsed.backends)}`)
+      results[target.name] = {
+        runtime: parsed.runtime,
+        defaultBackend: target.defaultBackend,
+        backends: parsed.backends,
+      }
+      console.log(
+        `[${((performance.now() - started) / 1000).toFixed(0).padStart(3)}s] ${target.name} (${parsed.runtime}): ${JSON.stringify(parsed.backends)}`,
+      )
     } catch (error) {
       results[target.name] = { error: error instanceof Error ? error.message : String(error) }
-      console.log(`${target.name}: FAILED ${results[target.name] && 'error' in results[target.name]! ? (results[target.name] as { error: string }).error : ''}`)
+      console.log(
+        `${target.name}: FAILED ${results[target.name] && 'error' in results[target.name]! ? (results[target.name] as { error: string }).error : ''}`,
+      )
     }
   }
 } finally {
@@ -112,7 +135,11 @@ export default {
 async function runNode20(script: string) {
   const { spawn } = await import('node:child_process')
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [script], { cwd: app.dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } })
+    const child = spawn(process.execPath, [script], {
+      cwd: app.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: '' },
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
@@ -123,7 +150,8 @@ async function runNode20(script: string) {
 }
 
 // ---- report: one row per runtime and backend, ratios against Node 20's default ----
-const base = results.node20 && 'backends' in results.node20 ? results.node20.backends[results.node20.defaultBackend] : undefined
+const base =
+  results.node20 && 'backends' in results.node20 ? results.node20.backends[results.node20.defaultBackend] : undefined
 const ratio = (value: number, of: number | undefined): string => (of ? `${(value / of).toFixed(2)}x` : '-')
 const cpu = (value: number | undefined): string => (value === undefined ? '-' : String(value))
 const rows: string[] = [
@@ -153,6 +181,9 @@ const machine = {
   loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
   date: new Date().toISOString(),
 }
-writeFileSync(join(RESULTS, 'runtimes.json'), `${JSON.stringify({ machine, options, results, table: rows }, null, 2)}\n`)
+writeFileSync(
+  join(RESULTS, 'runtimes.json'),
+  `${JSON.stringify({ machine, options, results, table: rows }, null, 2)}\n`,
+)
 console.log(`wrote ${join(RESULTS, 'runtimes.json')}`)
 if (Object.values(results).some((entry) => 'error' in entry)) process.exitCode = 1

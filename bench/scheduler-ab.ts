@@ -26,17 +26,24 @@ const tokens = Array.from({ length: 512 }, () => issuer.mint({ sub: randomUUID()
 const jwk = issuer.jwks().keys[0] as { n: string; e: string }
 const publicKey = createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' })
 
-const here = (key: KeyObject, input: string, signature: Uint8Array): boolean => verify('sha256', Buffer.from(input, 'latin1'), key, signature)
+const here = (key: KeyObject, input: string, signature: Uint8Array): boolean =>
+  verify('sha256', Buffer.from(input, 'latin1'), key, signature)
 const onPool = (key: KeyObject, input: string, signature: Uint8Array): Promise<boolean> =>
-  new Promise((resolve) => verify('sha256', Buffer.from(input, 'latin1'), key, signature, (error, valid) => resolve(!error && valid)))
+  new Promise((resolve) =>
+    verify('sha256', Buffer.from(input, 'latin1'), key, signature, (error, valid) => resolve(!error && valid)),
+  )
 
 function withScheduler(scheduler: PoolScheduler<KeyObject> | undefined): Verify {
   const backend: SignatureBackend = {
     name: 'scheduler under test',
     importRsaPublicKey: (key) => createPublicKey({ key: { kty: 'RSA', n: key.n, e: key.e }, format: 'jwk' }),
-    verifyRs256: (key, input, signature) => (scheduler ? scheduler.verify(key as KeyObject, input, signature) : here(key as KeyObject, input, signature)),
+    verifyRs256: (key, input, signature) =>
+      scheduler ? scheduler.verify(key as KeyObject, input, signature) : here(key as KeyObject, input, signature),
   }
-  const auth = createDynamicAuth({ ...issuer.authOptions(), advanced: { signatureBackend: backend, tokenCacheSize: 0 } })
+  const auth = createDynamicAuth({
+    ...issuer.authOptions(),
+    advanced: { signatureBackend: backend, tokenCacheSize: 0 },
+  })
   return (token) => auth.verifyToken(token)
 }
 
@@ -46,7 +53,9 @@ function bare(callback: boolean): Verify {
     const input = Buffer.from(token.slice(0, dot))
     const signature = Buffer.from(token.slice(dot + 1), 'base64url')
     if (!callback) return verify('sha256', input, publicKey, signature)
-    return new Promise<boolean>((resolve) => verify('sha256', input, publicKey, signature, (error, valid) => resolve(!error && valid)))
+    return new Promise<boolean>((resolve) =>
+      verify('sha256', input, publicKey, signature, (error, valid) => resolve(!error && valid)),
+    )
   }
 }
 
@@ -56,20 +65,29 @@ function policy(name: string): Verify {
   if (name === 'sync') return withScheduler(undefined)
   const match = /^t(\d+)(?:m(\d+))?$/.exec(name)
   if (!match) throw new Error(`unknown policy ${name}`)
-  return withScheduler(poolScheduler(here, onPool, { poolTarget: Number(match[1]), ...(match[2] ? { maxInFlight: Number(match[2]) } : {}) }))
+  return withScheduler(
+    poolScheduler(here, onPool, {
+      poolTarget: Number(match[1]),
+      ...(match[2] ? { maxInFlight: Number(match[2]) } : {}),
+    }),
+  )
 }
 
 const names = list.split(',')
 const policies = names.map((name) => ({ name, verify: policy(name), count: 0, ms: 0, cpuUs: 0 }))
 const rounds = Number(roundsArg)
 const windowMs = Number(windowArg)
-for (const p of policies) await (mode === 'one' ? oneAtATime(p.verify, tokens, { ms: 100 }) : inFlight(p.verify, tokens, 64, { ms: 100 }))
+for (const p of policies)
+  await (mode === 'one' ? oneAtATime(p.verify, tokens, { ms: 100 }) : inFlight(p.verify, tokens, 64, { ms: 100 }))
 const loadBefore = loadavg()[0]!
 for (let round = 0; round < rounds; round++) {
   for (const p of round % 2 ? [...policies].reverse() : policies) {
     const cpu = process.cpuUsage()
     const started = performance.now()
-    const rate = mode === 'one' ? await oneAtATime(p.verify, tokens, { ms: windowMs, warmupMs: 0 }) : await inFlight(p.verify, tokens, 64, { ms: windowMs, warmupMs: 0 })
+    const rate =
+      mode === 'one'
+        ? await oneAtATime(p.verify, tokens, { ms: windowMs, warmupMs: 0 })
+        : await inFlight(p.verify, tokens, 64, { ms: windowMs, warmupMs: 0 })
     const ms = performance.now() - started
     const used = process.cpuUsage(cpu)
     p.count += (rate * ms) / 1000
@@ -78,8 +96,12 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 const base = (policies[0]!.count * 1000) / policies[0]!.ms
-console.log(`${mode === 'one' ? 'one at a time' : '64 in flight'}, ${rounds} × ${windowMs} ms each, load average ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`)
+console.log(
+  `${mode === 'one' ? 'one at a time' : '64 in flight'}, ${rounds} × ${windowMs} ms each, load average ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`,
+)
 for (const p of policies) {
   const rate = (p.count * 1000) / p.ms
-  console.log(`  ${p.name.padEnd(6)} ${Math.round(rate).toString().padStart(6)}/s  ${(rate / base).toFixed(2)}×  ${(p.cpuUs / p.count).toFixed(0)} µs CPU per verification`)
+  console.log(
+    `  ${p.name.padEnd(6)} ${Math.round(rate).toString().padStart(6)}/s  ${(rate / base).toFixed(2)}×  ${(p.cpuUs / p.count).toFixed(0)} µs CPU per verification`,
+  )
 }

@@ -11,11 +11,22 @@
  */
 import { createDynamicAuth } from '../src/index.js'
 import { createTestIssuer } from '../src/testing/index.js'
-import { createSessionKeyVerifier, generateSessionKeyPair, jwkSessionSigner, signRequest, verifySessionKeyProof, type ReplayCheck } from '../src/session-key/index.js'
+import {
+  createSessionKeyVerifier,
+  generateSessionKeyPair,
+  jwkSessionSigner,
+  signRequest,
+  verifySessionKeyProof,
+  type ReplayCheck,
+} from '../src/session-key/index.js'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
 const PER_ROUND = 1000
-const request = { method: 'POST', url: '/api/withdrawals?account=main', body: JSON.stringify({ amount: '10.5', to: '0x71C7656EC7ab88b098defB751B7401B5f6d8976F' }) }
+const request = {
+  method: 'POST',
+  url: '/api/withdrawals?account=main',
+  body: JSON.stringify({ amount: '10.5', to: '0x71C7656EC7ab88b098defB751B7401B5f6d8976F' }),
+}
 const used = new Set<string>()
 const replayCheck: ReplayCheck = { claim: (id) => (used.has(id) ? false : (used.add(id), true)) }
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
@@ -35,16 +46,30 @@ const signer = await jwkSessionSigner(privateKeyJwk)
 const verifier = createSessionKeyVerifier({ replayCheck })
 const results: Record<string, number[]> = { token: [], proof: [], 'proof-cold': [], sign: [] }
 for (let round = 0; round < ROUNDS; round++) {
-  const headers = await Promise.all(Array.from({ length: PER_ROUND }, async () => (await signRequest(request, signer))['x-session-signature']))
+  const headers = await Promise.all(
+    Array.from({ length: PER_ROUND }, async () => (await signRequest(request, signer))['x-session-signature']),
+  )
   const cold = await Promise.all(
     Array.from({ length: 100 }, async () => {
       const key = await generateSessionKeyPair()
-      return { key: key.publicKeyHex, header: (await signRequest(request, await jwkSessionSigner(key.privateKeyJwk)))['x-session-signature'] }
+      return {
+        key: key.publicKeyHex,
+        header: (await signRequest(request, await jwkSessionSigner(key.privateKeyJwk)))['x-session-signature'],
+      }
     }),
   )
   results.token!.push(await perOp(() => auth.verifyToken(token)))
-  results.proof!.push(await perOp((i) => verifier.verify({ ...request, header: headers[i], sessionPublicKey: publicKeyHex })))
-  results['proof-cold']!.push(await perOp((i) => verifySessionKeyProof({ ...request, header: cold[i]!.header, sessionPublicKey: cold[i]!.key, replayCheck }), cold.length))
+  results.proof!.push(
+    await perOp((i) => verifier.verify({ ...request, header: headers[i], sessionPublicKey: publicKeyHex })),
+  )
+  results['proof-cold']!.push(
+    await perOp(
+      (i) =>
+        verifySessionKeyProof({ ...request, header: cold[i]!.header, sessionPublicKey: cold[i]!.key, replayCheck }),
+      cold.length,
+    ),
+  )
   results.sign!.push(await perOp(() => signRequest(request, signer)))
 }
-for (const [name, values] of Object.entries(results)) console.log(`${name.padEnd(11)} ${median(values).toFixed(1).padStart(8)} µs per request (median of ${ROUNDS} rounds)`)
+for (const [name, values] of Object.entries(results))
+  console.log(`${name.padEnd(11)} ${median(values).toFixed(1).padStart(8)} µs per request (median of ${ROUNDS} rounds)`)

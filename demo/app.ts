@@ -11,7 +11,12 @@ import express, { type ErrorRequestHandler } from 'express'
 import { createDynamicAuth } from '../src/index.js'
 import { dynamicAuth, dynamicAuthErrorHandler, healthCheck } from '../src/adapters/express.js'
 import { createDemoMetrics } from './metrics.js'
-import { createTestIssuer, createTestWallet, OTHER_ENVIRONMENT_ID, type TestIssuerServer } from '../src/testing/index.js'
+import {
+  createTestIssuer,
+  createTestWallet,
+  OTHER_ENVIRONMENT_ID,
+  type TestIssuerServer,
+} from '../src/testing/index.js'
 import { bundleSignIn } from './bundle.js'
 import { explainToken } from './checks.js'
 import { proxyTo } from './emulator-proxy.js'
@@ -38,7 +43,8 @@ export interface RunningDemo {
 
 const publicDir = fileURLToPath(new URL('./public/', import.meta.url))
 /** The version of Dynamic's client the page bundles (pinned in package.json). */
-const clientVersion = (createRequire(import.meta.url)('@dynamic-labs-sdk/client/package.json') as { version: string }).version
+const clientVersion = (createRequire(import.meta.url)('@dynamic-labs-sdk/client/package.json') as { version: string })
+  .version
 
 export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo> {
   // The sign-in module (Dynamic's client) is bundled by esbuild's own process meanwhile.
@@ -67,7 +73,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   }
   // The API trusts the emulator's JWKS, fetched over HTTP like Dynamic's, and nothing else.
   const metrics = createDemoMetrics()
-  const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: emulatorServer.jwksUrl }, telemetry: { meterProvider: metrics.meterProvider } })
+  const auth = createDynamicAuth({
+    environmentId: issuer.environmentId,
+    jwks: { url: emulatorServer.jwksUrl },
+    telemetry: { meterProvider: metrics.meterProvider },
+  })
 
   const app = express()
   app.disable('x-powered-by')
@@ -118,7 +128,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   app.post('/demo/other-environment/sign-in', express.json({ limit: '32kb' }), (req, res) => {
     const body = (req.body ?? {}) as { sub?: unknown; profile?: unknown; credentials?: unknown }
     if (typeof body.sub !== 'string' || body.sub.length === 0 || body.sub.length > 200) {
-      res.status(400).json({ error: 'invalid_request', message: 'Send { "sub": "<user id>" }, with profile and credentials if you like.' })
+      res
+        .status(400)
+        .json({
+          error: 'invalid_request',
+          message: 'Send { "sub": "<user id>" }, with profile and credentials if you like.',
+        })
       return
     }
     res.json(
@@ -142,8 +157,20 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       clientVersion,
       signInPath: `/api/v0/sdk/${issuer.environmentId}/verify`,
       otherEnvironmentId: otherEnvironment.environmentId,
-      testWallets: testWallets.map(({ name, rdns, wallet }) => ({ name, rdns, address: wallet.address, privateKey: wallet.privateKey })),
-      users: DEMO_USERS.map(({ key, name, description, sub, profile, credentials }) => ({ key, name, description, sub, profile, credentials })),
+      testWallets: testWallets.map(({ name, rdns, wallet }) => ({
+        name,
+        rdns,
+        address: wallet.address,
+        privateKey: wallet.privateKey,
+      })),
+      users: DEMO_USERS.map(({ key, name, description, sub, profile, credentials }) => ({
+        key,
+        name,
+        description,
+        sub,
+        profile,
+        credentials,
+      })),
     })
   })
 
@@ -154,8 +181,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   })
   const lastResort: ErrorRequestHandler = (error, _req, res, next) => {
     if (res.headersSent) return next(error)
-    const status = typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : 500
-    res.status(status >= 400 && status < 600 ? status : 500).json({ error: status === 500 ? 'server_error' : 'invalid_request' })
+    const status =
+      typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : 500
+    res
+      .status(status >= 400 && status < 600 ? status : 500)
+      .json({ error: status === 500 ? 'server_error' : 'invalid_request' })
   }
   app.use(lastResort)
 

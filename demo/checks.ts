@@ -27,20 +27,31 @@ export interface Explanation {
   checks: Check[]
 }
 
-const reason = (error: unknown): string => (isDynamicAuthError(error) ? `${error.code}: ${error.message}` : String(error))
+const reason = (error: unknown): string =>
+  isDynamicAuthError(error) ? `${error.code}: ${error.message}` : String(error)
 
 /** Runs each check of a Dynamic token against `environmentId` and its JWKS. */
-export function explainToken(token: string, config: { environmentId: string; jwks: { keys: Array<Record<string, unknown>> }; now?: number }): Explanation {
+export function explainToken(
+  token: string,
+  config: { environmentId: string; jwks: { keys: Array<Record<string, unknown>> }; now?: number },
+): Explanation {
   const now = config.now ?? Date.now() / 1000
   const checks: Check[] = []
   let parsed
   try {
     parsed = parseCompactJws(token, 16384)
-    if (parsed.header.alg !== 'RS256') throw new Error(`alg is ${JSON.stringify(parsed.header.alg)}; only RS256 is accepted`)
+    if (parsed.header.alg !== 'RS256')
+      throw new Error(`alg is ${JSON.stringify(parsed.header.alg)}; only RS256 is accepted`)
     checks.push({ id: 'format', label: 'Format', status: 'pass', detail: 'A strict compact JWS, signed with RS256.' })
   } catch (error) {
     checks.push({ id: 'format', label: 'Format', status: 'fail', detail: reason(error) })
-    for (const [id, label] of [['signature', 'Signature'], ['expiry', 'Expiry'], ['issuer', 'Issuer'], ['environment', 'Environment'], ['scope', 'Scope']] as const) {
+    for (const [id, label] of [
+      ['signature', 'Signature'],
+      ['expiry', 'Expiry'],
+      ['issuer', 'Issuer'],
+      ['environment', 'Environment'],
+      ['scope', 'Scope'],
+    ] as const) {
       checks.push({ id, label, status: 'skip', detail: 'Not checked: the token cannot be read.' })
     }
     return { header: null, payload: null, checks }
@@ -51,16 +62,44 @@ export function explainToken(token: string, config: { environmentId: string; jwk
   if (!jwk) {
     // The server refuses this as key_not_found; when the token names another environment, that is
     // the likeliest cause, and the server's message says so (the claim is unverified: no key).
-    const claimed = typeof payload.environment_id === 'string' && payload.environment_id !== config.environmentId ? payload.environment_id : undefined
-    const hint = claimed === undefined ? '' : ` The token says (unverified, since its key is unknown) that it was issued for Dynamic environment ${claimed}, but this server verifies environment ${config.environmentId}.`
-    checks.push({ id: 'signature', label: 'Signature', status: 'fail', detail: `key_not_found: no key with kid ${JSON.stringify(header.kid)} in this environment's JWKS.${hint}` })
+    const claimed =
+      typeof payload.environment_id === 'string' && payload.environment_id !== config.environmentId
+        ? payload.environment_id
+        : undefined
+    const hint =
+      claimed === undefined
+        ? ''
+        : ` The token says (unverified, since its key is unknown) that it was issued for Dynamic environment ${claimed}, but this server verifies environment ${config.environmentId}.`
+    checks.push({
+      id: 'signature',
+      label: 'Signature',
+      status: 'fail',
+      detail: `key_not_found: no key with kid ${JSON.stringify(header.kid)} in this environment's JWKS.${hint}`,
+    })
   } else {
     const accepted = acceptJwk(jwk)
-    const ok = !('rejected' in accepted) && verify('sha256', Buffer.from(parsed.signingInput, 'latin1'), createPublicKey({ key: { ...accepted.jwk }, format: 'jwk' }), parsed.signature)
+    const ok =
+      !('rejected' in accepted) &&
+      verify(
+        'sha256',
+        Buffer.from(parsed.signingInput, 'latin1'),
+        createPublicKey({ key: { ...accepted.jwk }, format: 'jwk' }),
+        parsed.signature,
+      )
     checks.push(
       ok
-        ? { id: 'signature', label: 'Signature', status: 'pass', detail: `RS256 signature matches key ${String(header.kid)} from the JWKS.` }
-        : { id: 'signature', label: 'Signature', status: 'fail', detail: 'The signature does not match: the token was altered after Dynamic signed it.' },
+        ? {
+            id: 'signature',
+            label: 'Signature',
+            status: 'pass',
+            detail: `RS256 signature matches key ${String(header.kid)} from the JWKS.`,
+          }
+        : {
+            id: 'signature',
+            label: 'Signature',
+            status: 'fail',
+            detail: 'The signature does not match: the token was altered after Dynamic signed it.',
+          },
     )
   }
 
@@ -76,19 +115,39 @@ export function explainToken(token: string, config: { environmentId: string; jwk
   checks.push(
     typeof payload.iss === 'string' && issuers.includes(payload.iss)
       ? { id: 'issuer', label: 'Issuer', status: 'pass', detail: `iss is ${payload.iss}.` }
-      : { id: 'issuer', label: 'Issuer', status: 'fail', detail: `iss ${JSON.stringify(payload.iss)} is not ${issuers.join(' or ')}.` },
+      : {
+          id: 'issuer',
+          label: 'Issuer',
+          status: 'fail',
+          detail: `iss ${JSON.stringify(payload.iss)} is not ${issuers.join(' or ')}.`,
+        },
   )
 
   checks.push(
     payload.environment_id === config.environmentId
-      ? { id: 'environment', label: 'Environment', status: 'pass', detail: `environment_id is this server's environment.` }
-      : { id: 'environment', label: 'Environment', status: 'fail', detail: `environment_id ${JSON.stringify(payload.environment_id)} is another environment than ${config.environmentId}.` },
+      ? {
+          id: 'environment',
+          label: 'Environment',
+          status: 'pass',
+          detail: `environment_id is this server's environment.`,
+        }
+      : {
+          id: 'environment',
+          label: 'Environment',
+          status: 'fail',
+          detail: `environment_id ${JSON.stringify(payload.environment_id)} is another environment than ${config.environmentId}.`,
+        },
   )
 
   try {
     const scopes = readScopes(payload)
     requireScopes(scopes, [USER_BASIC])
-    checks.push({ id: 'scope', label: 'Scope', status: 'pass', detail: `Has ${USER_BASIC}: the user finished signing in.` })
+    checks.push({
+      id: 'scope',
+      label: 'Scope',
+      status: 'pass',
+      detail: `Has ${USER_BASIC}: the user finished signing in.`,
+    })
   } catch (error) {
     checks.push({ id: 'scope', label: 'Scope', status: 'fail', detail: reason(error) })
   }

@@ -11,7 +11,13 @@ export function proxyTo(origin: string): RequestHandler {
   const target = new URL(origin)
   return (req, res) => {
     const upstream = request(
-      { hostname: target.hostname, port: target.port, method: req.method, path: req.originalUrl, headers: { ...req.headers, host: target.host } },
+      {
+        hostname: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.originalUrl,
+        headers: { ...req.headers, host: target.host },
+      },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers)
         answer.pipe(res)
@@ -19,7 +25,8 @@ export function proxyTo(origin: string): RequestHandler {
     )
     upstream.on('error', () => {
       if (res.headersSent) res.destroy()
-      else res.status(502).json({ error: 'emulator_unavailable', message: 'The local Dynamic emulator did not answer.' })
+      else
+        res.status(502).json({ error: 'emulator_unavailable', message: 'The local Dynamic emulator did not answer.' })
     })
     req.pipe(upstream)
   }

@@ -22,7 +22,9 @@ try {
   await page.waitForSelector('body[data-ready="true"]')
   if (wallet) {
     await page.click('#wallet-0')
-    await page.waitForFunction(() => document.getElementById('session-line')?.textContent?.startsWith('Signed in as 0x'))
+    await page.waitForFunction(() =>
+      document.getElementById('session-line')?.textContent?.startsWith('Signed in as 0x'),
+    )
     await page.click('#wallet-1')
     await page.waitForFunction(() => document.getElementById('session-line')?.textContent?.startsWith('Linked'))
     await page.click('#call-me-bearer')

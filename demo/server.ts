@@ -15,7 +15,9 @@ try {
   const demo = await startDemo({ port: Number(rawPort), ...(process.env.HOST ? { host: process.env.HOST } : {}) })
   console.log(`dynamic-guard demo running at ${demo.url}`)
   console.log(`  protected API (Express adapter) in front of a local Dynamic, environment ${demo.environmentId}`)
-  console.log(`  local Dynamic: ${demo.emulatorServer.apiBaseUrl} (Dynamic's client on the page, cookie mode), JWKS ${demo.emulatorServer.jwksUrl}`)
+  console.log(
+    `  local Dynamic: ${demo.emulatorServer.apiBaseUrl} (Dynamic's client on the page, cookie mode), JWKS ${demo.emulatorServer.jwksUrl}`,
+  )
   console.log(`  email codes: ${demo.emulatorServer.otpUrl}?email=<address>`)
   console.log('Press Ctrl-C to stop.')
   let stopping = false
@@ -28,6 +30,10 @@ try {
   process.on('SIGTERM', stop)
 } catch (error) {
   const code = (error as NodeJS.ErrnoException).code
-  console.error(code === 'EADDRINUSE' ? `Port ${rawPort} is in use. Try PORT=0 npm start (any free port).` : `The demo could not start: ${(error as Error).message}`)
+  console.error(
+    code === 'EADDRINUSE'
+      ? `Port ${rawPort} is in use. Try PORT=0 npm start (any free port).`
+      : `The demo could not start: ${(error as Error).message}`,
+  )
   process.exit(1)
 }

@@ -27,7 +27,15 @@ export const DEMO_USERS: DemoUser[] = [
     description: 'Email only',
     sub: '3d7c9e21-5b4a-4f18-8c6d-2e1f0a9b8c7d',
     profile: { email: 'grace@example.com', username: 'grace', given_name: 'Grace', family_name: 'Hopper' },
-    credentials: [{ id: '7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d', format: 'email', email: 'grace@example.com', public_identifier: 'grace@example.com', signInEnabled: true }],
+    credentials: [
+      {
+        id: '7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d',
+        format: 'email',
+        email: 'grace@example.com',
+        public_identifier: 'grace@example.com',
+        signInEnabled: true,
+      },
+    ],
   },
   {
     key: 'satoshi',

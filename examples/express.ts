@@ -6,7 +6,9 @@ import express from 'express'
 import { createDynamicAuth } from '../src/index.js'
 import { dynamicAuth, requireScopes } from '../src/adapters/express.js'
 
-const auth = createDynamicAuth({ environmentId: process.env.DYNAMIC_ENVIRONMENT_ID ?? '2762a57b-faa4-41ce-9f16-abff9300e2c9' })
+const auth = createDynamicAuth({
+  environmentId: process.env.DYNAMIC_ENVIRONMENT_ID ?? '2762a57b-faa4-41ce-9f16-abff9300e2c9',
+})
 
 const app = express()
 app.use(express.json())

@@ -3,7 +3,9 @@ import Fastify from 'fastify'
 import { createDynamicAuth } from '../src/index.js'
 import { dynamicAuthPlugin, requireScopes } from '../src/adapters/fastify.js'
 
-const auth = createDynamicAuth({ environmentId: process.env.DYNAMIC_ENVIRONMENT_ID ?? '2762a57b-faa4-41ce-9f16-abff9300e2c9' })
+const auth = createDynamicAuth({
+  environmentId: process.env.DYNAMIC_ENVIRONMENT_ID ?? '2762a57b-faa4-41ce-9f16-abff9300e2c9',
+})
 
 export async function build() {
   const app = Fastify()
@@ -13,7 +15,9 @@ export async function build() {
     async (api) => {
       await api.register(dynamicAuthPlugin, { auth })
       api.get('/me', async (request) => ({ userId: request.auth!.userId, scopes: request.auth!.scopes }))
-      api.post('/transfers', { onRequest: requireScopes('wallet:sign') }, async (request, reply) => reply.code(201).send({ from: request.auth!.userId }))
+      api.post('/transfers', { onRequest: requireScopes('wallet:sign') }, async (request, reply) =>
+        reply.code(201).send({ from: request.auth!.userId }),
+      )
     },
     { prefix: '/api' },
   )

@@ -20,7 +20,10 @@ export default {
   fetch(request: Request, env: Env, context: Context): Promise<Response> {
     protectedFetch ??= withDynamicAuth(
       async (_request, session, _env: Env, _context: Context) => Response.json({ userId: session.userId }),
-      createDynamicAuth({ environmentId: env.DYNAMIC_ENVIRONMENT_ID, advanced: { signatureBackend: webCryptoBackend } }),
+      createDynamicAuth({
+        environmentId: env.DYNAMIC_ENVIRONMENT_ID,
+        advanced: { signatureBackend: webCryptoBackend },
+      }),
     )
     return protectedFetch(request, env, context)
   },

@@ -19,7 +19,8 @@ app.get('/feed', dynamicAuth(auth, { optional: true }), (c) => c.json({ personal
 
 // Optional: replace the RFC 6750 answer.
 app.onError((error, c) => {
-  if (error instanceof DynamicAuthException) return c.json({ message: 'Please sign in again', code: error.error.code }, error.status)
+  if (error instanceof DynamicAuthException)
+    return c.json({ message: 'Please sign in again', code: error.error.code }, error.status)
   return c.json({ message: 'Internal error' }, 500)
 })
 

@@ -78,7 +78,8 @@ export function extractSnippets(file: string, text: string): Snippet[] {
       body.push(line.startsWith(indent!) ? line.slice(indent!.length) : line.trimStart())
     }
     const fragment = lastContent === '<!-- fragment -->'
-    if ((lang === 'ts' || lang === 'typescript') && !fragment) snippets.push({ file, line: i + 2, code: body.join('\n') })
+    if ((lang === 'ts' || lang === 'typescript') && !fragment)
+      snippets.push({ file, line: i + 2, code: body.join('\n') })
     lastContent = ''
     i = j
   }
@@ -119,7 +120,15 @@ export function checkSnippets(snippets: readonly Snippet[]): Problem[] {
     paths['next/server'] = [join(root, 'node_modules/next/server.d.ts')]
     const config = ts.readConfigFile(join(root, 'tsconfig.json'), (path) => ts.sys.readFile(path))
     const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root)
-    const options: ts.CompilerOptions = { ...parsed.options, noEmit: true, declaration: false, sourceMap: false, paths, rootDir: undefined, outDir: undefined }
+    const options: ts.CompilerOptions = {
+      ...parsed.options,
+      noEmit: true,
+      declaration: false,
+      sourceMap: false,
+      paths,
+      rootDir: undefined,
+      outDir: undefined,
+    }
     const program = ts.createProgram([...bySource.keys(), join(work, 'runtime-globals.d.ts')], options)
 
     const problems: Problem[] = []
@@ -128,7 +137,11 @@ export function checkSnippets(snippets: readonly Snippet[]): Problem[] {
       if (!diagnostic.file || !file) continue // src/ is type-checked by `npm run typecheck`
       const at = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0)
       const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')
-      problems.push({ file: file.file, line: file.line + at.line, message: `TS${diagnostic.code}: ${message} (column ${at.character + 1})` })
+      problems.push({
+        file: file.file,
+        line: file.line + at.line,
+        message: `TS${diagnostic.code}: ${message} (column ${at.character + 1})`,
+      })
     }
     return problems
   } finally {
@@ -138,16 +151,18 @@ export function checkSnippets(snippets: readonly Snippet[]): Problem[] {
 
 /** VitePress's heading slug (@mdit-vue/shared `slugify`). */
 export function slugify(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036F]/g, '')
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this line removes.
-    .replace(/[\u0000-\u001f]/g, '')
-    .replace(/[\s~`!@#$%^&*()\-_+=[\]{}|\\;:"'“”‘’<>,.?/]+/g, '-')
-    .replace(/-{2,}/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .replace(/^(\d)/, '_$1')
-    .toLowerCase()
+  return (
+    text
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036F]/g, '')
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this line removes.
+      .replace(/[\u0000-\u001f]/g, '')
+      .replace(/[\s~`!@#$%^&*()\-_+=[\]{}|\\;:"'“”‘’<>,.?/]+/g, '-')
+      .replace(/-{2,}/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .replace(/^(\d)/, '_$1')
+      .toLowerCase()
+  )
 }
 
 /** The anchors of a Markdown text's headings: VitePress slugs, `-1`, `-2` for repeats, `{#id}` when given. */
@@ -199,7 +214,8 @@ export function extractLinks(text: string): Link[] {
     }
     if (fence !== undefined) return
     const line = raw.replace(/`[^`]*`/g, '') // inline code
-    for (const m of line.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) links.push({ line: index + 1, target: m[1]! })
+    for (const m of line.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g))
+      links.push({ line: index + 1, target: m[1]! })
     const definition = /^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(\s+.*)?$/.exec(line)
     if (definition) links.push({ line: index + 1, target: definition[1]! })
     for (const m of line.matchAll(/\b(?:href|src)="([^"]+)"/g)) links.push({ line: index + 1, target: m[1]! })
@@ -231,14 +247,19 @@ export function checkLinks(files: readonly string[]): { problems: Problem[]; ski
       else if (path.startsWith('/')) target = join(inDocs ? docsRoot : root, path)
       else target = resolve(dirname(file), path)
       if (inDocs && !inside(docsRoot, target)) {
-        problem(`link ${link.target} leaves the docs site (docs/): VitePress cannot serve it; link to the repository instead`)
+        problem(
+          `link ${link.target} leaves the docs site (docs/): VitePress cannot serve it; link to the repository instead`,
+        )
         continue
       }
       if (inside(apiRoot, target) && !existsSync(apiRoot)) {
         skipped++
         continue
       }
-      const candidates = path.endsWith('/') || path === '' ? [target, join(target, 'index.md')] : [target, `${target}.md`, join(target, 'index.md')]
+      const candidates =
+        path.endsWith('/') || path === ''
+          ? [target, join(target, 'index.md')]
+          : [target, `${target}.md`, join(target, 'index.md')]
       if (inDocs && path.startsWith('/')) candidates.push(join(docsRoot, 'public', path)) // VitePress's public folder
       const found = candidates.find((candidate) => existsSync(candidate) && statSync(candidate).isFile())
       if (!found) {

@@ -40,7 +40,10 @@ export interface ApiEntryPoint {
 
 /** The public subpaths and their source files: package.json "exports" × tsup.config.ts entries. */
 export function apiEntryPoints(): ApiEntryPoint[] {
-  const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> }
+  const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as {
+    name: string
+    exports: Record<string, unknown>
+  }
   const tsup = readFileSync(resolve(root, 'tsup.config.ts'), 'utf8')
   const block = /const entries[^=]*=\s*\{([^}]*)\}/.exec(tsup)?.[1]
   if (!block) throw new Error('tsup.config.ts: no `const entries = { … }` found')
@@ -62,7 +65,13 @@ export function apiEntryPoints(): ApiEntryPoint[] {
     const entry = /^\.\/dist\/(.+)\.d\.ts$/.exec(types)?.[1]
     const source = entry === undefined ? undefined : sources.get(entry)
     if (!source) throw new Error(`package.json exports ${subpath}: no tsup entry for ${types}`)
-    found.push({ subpath, name: subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`, entry: entry!, source, types })
+    found.push({
+      subpath,
+      name: subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`,
+      entry: entry!,
+      source,
+      types,
+    })
   }
   return found
 }
@@ -105,7 +114,13 @@ async function main(): Promise<void> {
     sort: ['source-order'],
     treatWarningsAsErrors: true,
     // DOCS_NOT_DOCUMENTED=1 lists every public member without TSDoc (an audit, not a gate).
-    validation: { notExported: false, invalidLink: true, rewrittenLink: true, notDocumented: check || process.env.DOCS_NOT_DOCUMENTED === '1', unusedMergeModuleWith: true },
+    validation: {
+      notExported: false,
+      invalidLink: true,
+      rewrittenLink: true,
+      notDocumented: check || process.env.DOCS_NOT_DOCUMENTED === '1',
+      unusedMergeModuleWith: true,
+    },
     logLevel: 'Warn',
   } as Parameters<typeof Application.bootstrapWithPlugins>[0])
 
@@ -113,7 +128,9 @@ async function main(): Promise<void> {
   if (!project) throw new Error('TypeDoc could not convert the project')
   // Name each module as it is imported ('dynamic-guard/express'), not by its path under src/
   // ('adapters/express'), which is TypeDoc's default name for it.
-  const byDefaultName = new Map(entries.map((entry) => [entry.source.replace(/^src\//, '').replace(/(\/index)?\.ts$/, ''), entry.name]))
+  const byDefaultName = new Map(
+    entries.map((entry) => [entry.source.replace(/^src\//, '').replace(/(\/index)?\.ts$/, ''), entry.name]),
+  )
   for (const module of project.getChildrenByKind(ReflectionKind.Module)) {
     const name = byDefaultName.get(module.name)
     if (!name) throw new Error(`TypeDoc module ${module.name} matches no subpath export`)
@@ -125,7 +142,11 @@ async function main(): Promise<void> {
     }
   }
   if (check) {
-    const listed = existsSync(undocumentedList) ? readFileSync(undocumentedList, 'utf8').split('\n').filter((line) => line.trim() && !line.startsWith('#')) : []
+    const listed = existsSync(undocumentedList)
+      ? readFileSync(undocumentedList, 'utf8')
+          .split('\n')
+          .filter((line) => line.trim() && !line.startsWith('#'))
+      : []
     const waiting = new Set(listed)
     const seen = new Set<string>()
     const missing: string[] = []
@@ -143,15 +164,22 @@ async function main(): Promise<void> {
     const done = listed.filter((name) => !seen.has(name))
     if (done.length > 0 && process.argv.includes('--prune')) {
       // Only ever shrinks the list: a name without TSDoc that is not listed stays an error.
-      const header = readFileSync(undocumentedList, 'utf8').split('\n').filter((line) => line.startsWith('#'))
+      const header = readFileSync(undocumentedList, 'utf8')
+        .split('\n')
+        .filter((line) => line.startsWith('#'))
       const kept = listed.filter((name) => seen.has(name))
       if (kept.length === 0) rmSync(undocumentedList)
       else writeFileSync(undocumentedList, `${[...header, ...kept].join('\n')}\n`)
-      console.log(`${relative(root, undocumentedList)}: ${done.length} names documented now or gone, removed; ${kept.length} left`)
+      console.log(
+        `${relative(root, undocumentedList)}: ${done.length} names documented now or gone, removed; ${kept.length} left`,
+      )
     } else if (done.length > 0) {
-      console.log(`${relative(root, undocumentedList)}: ${done.length} names are documented now or gone (--prune removes them):\n  ${done.join('\n  ')}`)
+      console.log(
+        `${relative(root, undocumentedList)}: ${done.length} names are documented now or gone (--prune removes them):\n  ${done.join('\n  ')}`,
+      )
     }
-    if (missing.length > 0) console.error(`\n${missing.length} public names have no TSDoc comment: write one (a sentence on what it is for).`)
+    if (missing.length > 0)
+      console.error(`\n${missing.length} public names have no TSDoc comment: write one (a sentence on what it is for).`)
     if (app.logger.hasErrors() || app.logger.hasWarnings()) throw new Error('TypeDoc reported problems (see above)')
     const rest = seen.size > 0 ? `, but for the ${seen.size} still listed in ${relative(root, undocumentedList)}` : ''
     console.log(`API documentation: every public name of ${entries.length} entry points has TSDoc${rest}`)
@@ -168,7 +196,9 @@ async function main(): Promise<void> {
   // The reference's home: the subpaths in package.json order, each with its summary.
   const summaries = new Map(
     project.getChildrenByKind(ReflectionKind.Module).map((module) => {
-      const text = Comment.combineDisplayParts(module.comment?.summary ?? []).replace(/\s+/g, ' ').trim()
+      const text = Comment.combineDisplayParts(module.comment?.summary ?? [])
+        .replace(/\s+/g, ' ')
+        .trim()
       // "dynamic-guard/koa (Koa 2 and 3)." → "Koa 2 and 3"; "`dynamic-guard/redis`: run a fleet … ." → "run a fleet …"
       const named = /^`?dynamic-guard[\w/-]*`?\s*(?:\(([^)]*)\))?\s*[:.]?\s*(.*)$/.exec(text)
       const rest = named ? named[2] || named[1] || '' : text
@@ -195,7 +225,12 @@ async function main(): Promise<void> {
  */
 function repairAnchors(folder: string): number {
   const pages = markdownFiles(folder)
-  const anchorsOf = new Map(pages.map((page) => [page, [...readFileSync(page, 'utf8').matchAll(/<a id="([^"]+)"><\/a>/g)].map((match) => match[1]!)]))
+  const anchorsOf = new Map(
+    pages.map((page) => [
+      page,
+      [...readFileSync(page, 'utf8').matchAll(/<a id="([^"]+)"><\/a>/g)].map((match) => match[1]!),
+    ]),
+  )
   const kebab = (anchor: string) => anchor.toLowerCase().replace(/[_\s]+/g, '-')
   let repaired = 0
   for (const page of pages) {

@@ -53,7 +53,9 @@ function referenced(all: readonly Operation[]): Operation[] {
 const args = process.argv.slice(2)
 const list = args.includes('--list')
 const testingIndex = resolve(args.find((arg) => !arg.startsWith('--')) ?? 'src/testing/index.ts')
-const { createTestIssuer } = (await import(pathToFileURL(testingIndex).href)) as typeof import('../src/testing/index.js')
+const { createTestIssuer } = (await import(
+  pathToFileURL(testingIndex).href
+)) as typeof import('../src/testing/index.js')
 
 const ops = referenced(operations())
 const server = await createTestIssuer({ modulusLength: 2048 } as never).listen()

@@ -9,7 +9,8 @@ import fc from 'fast-check'
 import { fuzzTargets } from '../test/security/fuzz-properties.js'
 
 const runs = Number(process.env.FUZZ_RUNS ?? 500_000)
-const seed = process.env.FUZZ_SEED === undefined ? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0 : Number(process.env.FUZZ_SEED)
+const seed =
+  process.env.FUZZ_SEED === undefined ? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0 : Number(process.env.FUZZ_SEED)
 if (!Number.isSafeInteger(runs) || runs <= 0 || !Number.isSafeInteger(seed)) {
   console.error('FUZZ_RUNS must be a positive integer and FUZZ_SEED an integer.')
   process.exit(2)

@@ -76,7 +76,9 @@ async function runFiles(files: readonly string[], concurrency: number): Promise<
         if (data.details?.error?.failureType === 'testTimeoutFailure') {
           const still = [...(running.get(file)?.values() ?? [])].map((path) => path.join(' > '))
           hung.set(file, still)
-          process.stderr.write(`\nHANG: ${relative('.', file)} did not finish within ${FILE_TIMEOUT_MS / 1000} s. Tests still running:\n${still.map((name) => `  - ${name}`).join('\n') || '  (none had started: the file hung while loading)'}\n`)
+          process.stderr.write(
+            `\nHANG: ${relative('.', file)} did not finish within ${FILE_TIMEOUT_MS / 1000} s. Tests still running:\n${still.map((name) => `  - ${name}`).join('\n') || '  (none had started: the file hung while loading)'}\n`,
+          )
         } else {
           failed.add(file)
         }
@@ -87,7 +89,11 @@ async function runFiles(files: readonly string[], concurrency: number): Promise<
 
   // Absolute paths: node:test names a file's own test by the path it was given, and its events
   // carry the absolute one; the same string in both tells a file's test from the tests inside it.
-  const stream = run({ files: files.map((file) => resolve(file)), concurrency, timeout: FILE_TIMEOUT_MS }) as unknown as Readable
+  const stream = run({
+    files: files.map((file) => resolve(file)),
+    concurrency,
+    timeout: FILE_TIMEOUT_MS,
+  }) as unknown as Readable
   const followed = stream.compose(follow) as unknown as Readable
   for await (const chunk of followed.compose(tap)) process.stdout.write(chunk as string)
   for (const file of hung.keys()) failed.delete(file)
@@ -99,7 +105,9 @@ const first = await runFiles(files, 2)
 let failed = first.failed.size > 0
 if (first.hung.size > 0) {
   const again = [...first.hung.keys()]
-  process.stdout.write(`# running again, one at a time, the files that hung: ${again.map((file) => relative('.', file)).join(', ')}\n`)
+  process.stdout.write(
+    `# running again, one at a time, the files that hung: ${again.map((file) => relative('.', file)).join(', ')}\n`,
+  )
   const second = await runFiles(again, 1)
   if (second.hung.size > 0 || second.failed.size > 0) failed = true
   else {

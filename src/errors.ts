@@ -118,7 +118,13 @@ export class DynamicAuthError extends Error {
     /** The step the user still owes, for `insufficient_scope`. */
     pendingStep?: DynamicPendingStep
   } {
-    const json: { name: string; code: DynamicAuthErrorCode; status: number; message: string; pendingStep?: DynamicPendingStep } = {
+    const json: {
+      name: string
+      code: DynamicAuthErrorCode
+      status: number
+      message: string
+      pendingStep?: DynamicPendingStep
+    } = {
       name: this.name,
       code: this.code,
       status: this.status,

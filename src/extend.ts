@@ -10,7 +10,16 @@
  *
  * @packageDocumentation
  */
-export type { JwksLoader, KeyEntry, KeyStore, KeyStoreContext, KeyStoreEvent, KeyStoreFactory, KeyStoreStatus, RemoteKeyStoreOptions } from './keys/key-store.js'
+export type {
+  JwksLoader,
+  KeyEntry,
+  KeyStore,
+  KeyStoreContext,
+  KeyStoreEvent,
+  KeyStoreFactory,
+  KeyStoreStatus,
+  RemoteKeyStoreOptions,
+} from './keys/key-store.js'
 export type { PreparedKey, RsaPublicJwk, SignatureBackend } from './signature/backend.js'
 export { webCryptoBackend } from './signature/webcrypto.js'
 export {

@@ -163,21 +163,50 @@ export interface AdvancedOptions {
  * silently ignored.
  */
 export const OPTION_NAMES = [
-  'environmentId', 'audience', 'issuer', 'requiredScopes', 'clockTolerance', 'maxTokenLifetime', 'revocation', 'telemetry', 'logger',
-  'jwks', 'staticKeys', 'advanced',
+  'environmentId',
+  'audience',
+  'issuer',
+  'requiredScopes',
+  'clockTolerance',
+  'maxTokenLifetime',
+  'revocation',
+  'telemetry',
+  'logger',
+  'jwks',
+  'staticKeys',
+  'advanced',
 ] as const satisfies ReadonlyArray<keyof DynamicAuthOptions>
 // Fails to compile when an option is added to DynamicAuthOptions but not to OPTION_NAMES.
-const everyOptionNamed: Exclude<keyof DynamicAuthOptions, (typeof OPTION_NAMES)[number]> extends never ? true : never = true
+const everyOptionNamed: Exclude<keyof DynamicAuthOptions, (typeof OPTION_NAMES)[number]> extends never ? true : never =
+  true
 void everyOptionNamed
 
 /** The option names of each group, checked against its type like {@link OPTION_NAMES}. */
 const GROUP_NAMES = {
-  jwks: ['url', 'cacheMaxAge', 'cooldown', 'timeout', 'staleIfError', 'maxBackoff', 'maxBytes', 'allowInsecureUrl', 'fetch', 'keyStore', 'onEvent'],
+  jwks: [
+    'url',
+    'cacheMaxAge',
+    'cooldown',
+    'timeout',
+    'staleIfError',
+    'maxBackoff',
+    'maxBytes',
+    'allowInsecureUrl',
+    'fetch',
+    'keyStore',
+    'onEvent',
+  ],
   staticKeys: ['jwks', 'publicKey'],
   advanced: ['tokenCacheSize', 'maxTokenLength', 'signatureBackend', 'clock'],
-} as const satisfies { jwks: ReadonlyArray<keyof JwksOptions>; staticKeys: ReadonlyArray<'jwks' | 'publicKey'>; advanced: ReadonlyArray<keyof AdvancedOptions> }
+} as const satisfies {
+  jwks: ReadonlyArray<keyof JwksOptions>
+  staticKeys: ReadonlyArray<'jwks' | 'publicKey'>
+  advanced: ReadonlyArray<keyof AdvancedOptions>
+}
 const everyJwksNamed: Exclude<keyof JwksOptions, (typeof GROUP_NAMES.jwks)[number]> extends never ? true : never = true
-const everyAdvancedNamed: Exclude<keyof AdvancedOptions, (typeof GROUP_NAMES.advanced)[number]> extends never ? true : never = true
+const everyAdvancedNamed: Exclude<keyof AdvancedOptions, (typeof GROUP_NAMES.advanced)[number]> extends never
+  ? true
+  : never = true
 void everyJwksNamed
 void everyAdvancedNamed
 
@@ -227,8 +256,16 @@ export interface ResolvedOptions {
   readonly environmentId: string
   readonly keySource:
     | { readonly kind: 'remote'; readonly url: string }
-    | { readonly kind: 'jwks'; readonly jwks: { keys: readonly object[] }; /** Its keys, accepted at start-up. */ readonly keys: readonly AcceptedJwk[] }
-    | { readonly kind: 'pem'; readonly pem: string; /** The key read from `pem`, accepted at start-up. */ readonly keys: readonly [AcceptedJwk] }
+    | {
+        readonly kind: 'jwks'
+        readonly jwks: { keys: readonly object[] } /** Its keys, accepted at start-up. */
+        readonly keys: readonly AcceptedJwk[]
+      }
+    | {
+        readonly kind: 'pem'
+        readonly pem: string /** The key read from `pem`, accepted at start-up. */
+        readonly keys: readonly [AcceptedJwk]
+      }
   readonly issuers: readonly string[]
   readonly audiences: readonly string[] | undefined
   /** `user:basic` first, then the configured extra scopes. */
@@ -288,13 +325,18 @@ function number(name: string, value: unknown, fallback: number, min: number, max
 
 /** Validates `options` and fills in the defaults. Throws {@link DynamicAuthConfigError}. */
 export function resolveOptions(options: DynamicAuthOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) fail('createDynamicAuth needs an options object with environmentId.')
+  if (typeof options !== 'object' || options === null)
+    fail('createDynamicAuth needs an options object with environmentId.')
   const { environmentId: rawEnvironmentId } = options
   if (rawEnvironmentId === undefined || rawEnvironmentId === null || rawEnvironmentId === '') {
-    fail('environmentId is required: the id of your Dynamic environment (a UUID, in the dashboard under Developer → SDK & API Keys). Is DYNAMIC_ENVIRONMENT_ID set?')
+    fail(
+      'environmentId is required: the id of your Dynamic environment (a UUID, in the dashboard under Developer → SDK & API Keys). Is DYNAMIC_ENVIRONMENT_ID set?',
+    )
   }
   if (typeof rawEnvironmentId !== 'string' || !UUID.test(rawEnvironmentId.trim())) {
-    fail(`environmentId must be a UUID like 2762a57b-faa4-41ce-9f16-abff9300e2c9; got ${JSON.stringify(String(rawEnvironmentId).slice(0, 60))}.`)
+    fail(
+      `environmentId must be a UUID like 2762a57b-faa4-41ce-9f16-abff9300e2c9; got ${JSON.stringify(String(rawEnvironmentId).slice(0, 60))}.`,
+    )
   }
   const environmentId = rawEnvironmentId.trim().toLowerCase()
   checkOptionNames(options)
@@ -309,16 +351,23 @@ export function resolveOptions(options: DynamicAuthOptions): ResolvedOptions {
   const problems = new ProblemLog(logger === false ? undefined : (logger ?? console), clock)
 
   if (staticKeys !== undefined) {
-    if (staticKeys.jwks !== undefined && staticKeys.publicKey !== undefined) fail('give only one of staticKeys.jwks and staticKeys.publicKey.')
+    if (staticKeys.jwks !== undefined && staticKeys.publicKey !== undefined)
+      fail('give only one of staticKeys.jwks and staticKeys.publicKey.')
     if (staticKeys.jwks === undefined && staticKeys.publicKey === undefined) {
-      fail('staticKeys needs one key source: { jwks: { keys: [...] } } (a JWKS document) or { publicKey: "-----BEGIN PUBLIC KEY-----..." }.')
+      fail(
+        'staticKeys needs one key source: { jwks: { keys: [...] } } (a JWKS document) or { publicKey: "-----BEGIN PUBLIC KEY-----..." }.',
+      )
     }
-    if (jwks.url !== undefined) fail('give only one of jwks.url and staticKeys: jwks.url fetches the keys over the network, staticKeys gives them without network.')
+    if (jwks.url !== undefined)
+      fail(
+        'give only one of jwks.url and staticKeys: jwks.url fetches the keys over the network, staticKeys gives them without network.',
+      )
   }
   let keySource: ResolvedOptions['keySource']
   if (staticKeys?.jwks !== undefined) {
     const keys = (staticKeys.jwks as { keys?: unknown } | null)?.keys
-    if (!Array.isArray(keys) || keys.length === 0) fail('staticKeys.jwks must be a JWKS document: { keys: [ ...at least one RSA key... ] }.')
+    if (!Array.isArray(keys) || keys.length === 0)
+      fail('staticKeys.jwks must be a JWKS document: { keys: [ ...at least one RSA key... ] }.')
     const kids = new Set<string>()
     const acceptedKeys: AcceptedJwk[] = []
     for (const key of keys) {
@@ -336,7 +385,11 @@ export function resolveOptions(options: DynamicAuthOptions): ResolvedOptions {
     // refusal) on every runtime, and a bad key is refused here, at start-up.
     const accepted = acceptRsaPublicKey(staticKeys.publicKey, 'staticKeys.publicKey')
     if ('rejected' in accepted) fail(accepted.rejected)
-    keySource = { kind: 'pem', pem: staticKeys.publicKey, keys: [{ kid: accepted.kid, jwk: accepted.jwk, modulusBytes: accepted.modulusBytes }] }
+    keySource = {
+      kind: 'pem',
+      pem: staticKeys.publicKey,
+      keys: [{ kid: accepted.kid, jwk: accepted.jwk, modulusBytes: accepted.modulusBytes }],
+    }
   } else {
     const raw = jwks.url ?? defaultJwksUrl(environmentId)
     let url: URL
@@ -347,9 +400,14 @@ export function resolveOptions(options: DynamicAuthOptions): ResolvedOptions {
     }
     if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) {
       if (jwks.allowInsecureUrl !== true) {
-        fail(`jwks.url must use https (got ${url.origin}); plain http lets anyone on the path swap the keys. Set jwks.allowInsecureUrl: true only for a trusted network.`)
+        fail(
+          `jwks.url must use https (got ${url.origin}); plain http lets anyone on the path swap the keys. Set jwks.allowInsecureUrl: true only for a trusted network.`,
+        )
       }
-      problems.report('insecure-jwks-url', `SECURITY WARNING: fetching signing keys over plain http from ${url.origin} (jwks.allowInsecureUrl).`)
+      problems.report(
+        'insecure-jwks-url',
+        `SECURITY WARNING: fetching signing keys over plain http from ${url.origin} (jwks.allowInsecureUrl).`,
+      )
     } else if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       fail(`jwks.url must be an https URL; got ${url.protocol}.`)
     }
@@ -359,22 +417,39 @@ export function resolveOptions(options: DynamicAuthOptions): ResolvedOptions {
 
   const fetchImpl = jwks.fetch ?? globalThis.fetch
   if (keySource.kind === 'remote' && typeof fetchImpl !== 'function') fail('no fetch is available; pass jwks.fetch.')
-  if (advanced.clock !== undefined && typeof advanced.clock !== 'function') fail('advanced.clock must be a function returning ms since the epoch.')
+  if (advanced.clock !== undefined && typeof advanced.clock !== 'function')
+    fail('advanced.clock must be a function returning ms since the epoch.')
   if (jwks.onEvent !== undefined && typeof jwks.onEvent !== 'function') fail('jwks.onEvent must be a function.')
-  if (advanced.signatureBackend !== undefined && (typeof advanced.signatureBackend !== 'object' || advanced.signatureBackend === null)) {
+  if (
+    advanced.signatureBackend !== undefined &&
+    (typeof advanced.signatureBackend !== 'object' || advanced.signatureBackend === null)
+  ) {
     fail('advanced.signatureBackend must be a signature backend, e.g. webCryptoBackend from dynamic-guard/extend.')
   }
   const revocation = options.revocation
-  if (revocation !== undefined && !(typeof revocation === 'object' && revocation !== null && typeof revocation.check === 'function' && typeof revocation.add === 'function' && typeof revocation.status === 'function')) {
-    fail('revocation must be a revocation store (check, add and status), e.g. createRedisRevocationStore from dynamic-guard/redis.')
+  if (
+    revocation !== undefined &&
+    !(
+      typeof revocation === 'object' &&
+      revocation !== null &&
+      typeof revocation.check === 'function' &&
+      typeof revocation.add === 'function' &&
+      typeof revocation.status === 'function'
+    )
+  ) {
+    fail(
+      'revocation must be a revocation store (check, add and status), e.g. createRedisRevocationStore from dynamic-guard/redis.',
+    )
   }
   if (jwks.keyStore !== undefined) {
-    if (typeof jwks.keyStore !== 'function') fail('jwks.keyStore must be a key store factory, e.g. createRedisKeyStore({ client }) from dynamic-guard/redis.')
+    if (typeof jwks.keyStore !== 'function')
+      fail('jwks.keyStore must be a key store factory, e.g. createRedisKeyStore({ client }) from dynamic-guard/redis.')
     if (keySource.kind !== 'remote') fail('jwks.keyStore shares a remote JWKS; it cannot be combined with staticKeys.')
   }
 
   const extraScopes = stringList('requiredScopes', options.requiredScopes) ?? []
-  for (const scope of extraScopes) if (/\s/.test(scope)) fail(`requiredScopes holds "${scope}", which contains whitespace; give one scope per entry.`)
+  for (const scope of extraScopes)
+    if (/\s/.test(scope)) fail(`requiredScopes holds "${scope}", which contains whitespace; give one scope per entry.`)
 
   return {
     environmentId,
@@ -414,7 +489,9 @@ const KEY_OPTIONS = [
 const has = (object: object, name: string): boolean => Object.hasOwn(object, name)
 
 function unknownOption(path: string, suggestion: string | undefined): never {
-  fail(`unknown option ${JSON.stringify(path.slice(0, 80))}${suggestion ? `; did you mean ${suggestion}?` : '.'} The options are listed in DynamicAuthOptions (the API reference).`)
+  fail(
+    `unknown option ${JSON.stringify(path.slice(0, 80))}${suggestion ? `; did you mean ${suggestion}?` : '.'} The options are listed in DynamicAuthOptions (the API reference).`,
+  )
 }
 
 /**
@@ -449,12 +526,19 @@ function checkGroup(group: keyof typeof GROUP_NAMES, value: unknown): void {
     if (known.includes(name)) continue
     // The old `jwks` option was the JWKS document itself; `jwks` is now the group of remote settings.
     if (group === 'jwks' && name === 'keys') {
-      fail('the JWKS document moved from the jwks option to staticKeys: write { staticKeys: { jwks: { keys: [...] } } }. The jwks option now holds the settings of a remote JWKS (jwks.url, jwks.cooldown, ...).')
+      fail(
+        'the JWKS document moved from the jwks option to staticKeys: write { staticKeys: { jwks: { keys: [...] } } }. The jwks option now holds the settings of a remote JWKS (jwks.url, jwks.cooldown, ...).',
+      )
     }
     // A name of another group (`jwks.clock`) is pointed to where it is.
-    const elsewhere = (Object.keys(GROUP_NAMES) as (keyof typeof GROUP_NAMES)[]).find((other) => (GROUP_NAMES[other] as readonly string[]).includes(name))
+    const elsewhere = (Object.keys(GROUP_NAMES) as (keyof typeof GROUP_NAMES)[]).find((other) =>
+      (GROUP_NAMES[other] as readonly string[]).includes(name),
+    )
     const suggestion = elsewhere !== undefined ? `${elsewhere}.${name}` : closestName(name, known)
-    unknownOption(`${group}.${name}`, suggestion === undefined ? undefined : suggestion.includes('.') ? suggestion : `${group}.${suggestion}`)
+    unknownOption(
+      `${group}.${name}`,
+      suggestion === undefined ? undefined : suggestion.includes('.') ? suggestion : `${group}.${suggestion}`,
+    )
   }
 }
 
@@ -469,7 +553,12 @@ function checkOptionNames(options: object): void {
   checkGroup('advanced', record.advanced)
   for (const [group, name] of KEY_OPTIONS) {
     const value = record[group]
-    if (typeof value === 'object' && value !== null && has(value, name) && (value as Record<string, unknown>)[name] === undefined) {
+    if (
+      typeof value === 'object' &&
+      value !== null &&
+      has(value, name) &&
+      (value as Record<string, unknown>)[name] === undefined
+    ) {
       fail(
         `${group}.${name} is given but undefined (an environment variable that is not set?). Leaving it out means fetching the keys from Dynamic's JWKS over the network: remove the option for that, or set it.`,
       )

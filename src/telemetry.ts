@@ -9,7 +9,12 @@
  *
  * @packageDocumentation
  */
-export { METRICS as METRIC_NAMES, SPANS as SPAN_NAMES, ATTRIBUTES as TELEMETRY_ATTRIBUTES, type JwksFetchResult } from './observability/names.js'
+export {
+  METRICS as METRIC_NAMES,
+  SPANS as SPAN_NAMES,
+  ATTRIBUTES as TELEMETRY_ATTRIBUTES,
+  type JwksFetchResult,
+} from './observability/names.js'
 export type { TelemetryOptions, TelemetrySetting } from './options.js'
 export type { MeterProviderLike, TracerProviderLike } from './util/otel-types.js'
 export type { DynamicAuthHealth, HealthStatus, KeysHealth, RevocationHealth } from './health/health.js'

@@ -10,7 +10,14 @@
 import { DynamicAuthError, isDynamicAuthError } from './errors.js'
 import type { ResolvedOptions } from './options.js'
 import { parseCompactJws, type ParsedToken } from './parse/compact-jws.js'
-import { RemoteKeyStore, StaticKeyStore, type RemoteKeyStoreOptions, type KeyEntry, type KeyStore, type KeyStoreStatus } from './keys/key-store.js'
+import {
+  RemoteKeyStore,
+  StaticKeyStore,
+  type RemoteKeyStoreOptions,
+  type KeyEntry,
+  type KeyStore,
+  type KeyStoreStatus,
+} from './keys/key-store.js'
 import type { SignatureBackend } from './signature/backend.js'
 import { checkTimes } from './claims/time.js'
 import { checkIssuerAndEnvironment } from './claims/issuer.js'
@@ -115,13 +122,20 @@ export class Verifier implements DynamicAuth {
         clock: config.clock,
         onEvent: (event) => {
           // The operator hears of a JWKS that fails (once per distinct failure), not only the client.
-          if (event.type === 'jwks_error') config.problems.report(`jwks:${event.message}`, `${event.message} Tokens that need these keys are answered 503 jwks_unavailable meanwhile.`)
+          if (event.type === 'jwks_error')
+            config.problems.report(
+              `jwks:${event.message}`,
+              `${event.message} Tokens that need these keys are answered 503 jwks_unavailable meanwhile.`,
+            )
           monitor.onEvent(event)
         },
       }
       this.keys = config.keyStore ? config.keyStore({ remote }) : new RemoteKeyStore(remote)
     } else {
-      this.keys = new StaticKeyStore({ origin: source.kind === 'pem' ? 'publicKey' : 'jwks', keys: source.keys }, backend)
+      this.keys = new StaticKeyStore(
+        { origin: source.kind === 'pem' ? 'publicKey' : 'jwks', keys: source.keys },
+        backend,
+      )
     }
     // One cache class, and the same own properties on every verifier whatever its hooks: the
     // benchmarks guide says why ("The verifier's shape").
@@ -172,7 +186,10 @@ export class Verifier implements DynamicAuth {
         )
       }
       if (kid !== undefined && (typeof kid !== 'string' || kid.length === 0 || kid.length > 256)) {
-        throw new DynamicAuthError('token_malformed', 'The token header\'s "kid" is not a string of 1 to 256 characters.')
+        throw new DynamicAuthError(
+          'token_malformed',
+          'The token header\'s "kid" is not a string of 1 to 256 characters.',
+        )
       }
       let entry: KeyEntry | Promise<KeyEntry>
       try {
@@ -203,7 +220,12 @@ export class Verifier implements DynamicAuth {
     }
   }
 
-  private checkSignature(token: string, parsed: ParsedToken, key: KeyEntry, extra: readonly string[] | undefined): DynamicSession | Promise<DynamicSession> {
+  private checkSignature(
+    token: string,
+    parsed: ParsedToken,
+    key: KeyEntry,
+    extra: readonly string[] | undefined,
+  ): DynamicSession | Promise<DynamicSession> {
     // RSASSA-PKCS1-v1_5: the signature is exactly as long as the modulus (RFC 8017 §8.2.2).
     if (parsed.signature.length !== key.modulusBytes) throw this.signatureInvalid()
     const valid = this.backend.verifyRs256(key.key, parsed.signingInput, parsed.signature)
@@ -215,7 +237,12 @@ export class Verifier implements DynamicAuth {
     })
   }
 
-  private checkClaims(token: string, parsed: ParsedToken, key: KeyEntry, extra: readonly string[] | undefined): DynamicSession {
+  private checkClaims(
+    token: string,
+    parsed: ParsedToken,
+    key: KeyEntry,
+    extra: readonly string[] | undefined,
+  ): DynamicSession {
     const { payload } = parsed
     const config = this.config
     const exp = checkTimes(payload, config.clock() / 1000, config.clockTolerance, config.maxTokenLifetime)
@@ -226,7 +253,11 @@ export class Verifier implements DynamicAuth {
     }
     const scopes = readScopes(payload)
     requireScopes(scopes, config.requiredScopes, payload)
-    const session = new VerifiedSession(Object.freeze(payload) as DynamicJwtClaims, Object.freeze(scopes), config.environmentId)
+    const session = new VerifiedSession(
+      Object.freeze(payload) as DynamicJwtClaims,
+      Object.freeze(scopes),
+      config.environmentId,
+    )
     Object.freeze(session)
     const cached: CachedVerification = { session, exp, key }
     this.cache.set(token, cached)
@@ -249,7 +280,10 @@ export class Verifier implements DynamicAuth {
     if (kind === 'remote') return new DynamicAuthError('signature_invalid', SIGNATURE_INVALID_REMOTE)
     const option = kind === 'pem' ? 'staticKeys.publicKey' : 'staticKeys.jwks'
     const message = `The token signature does not match the configured ${option}. If your front end's tokens are refused like this, ${option} is not your environment's key (or Dynamic rotated it): copy it again, or leave staticKeys out to use the environment's JWKS. Otherwise the token was altered or not issued by Dynamic.`
-    this.config.problems.report(`signature:${option}`, `a token signature did not match the configured ${option}. If this repeats for tokens of your own front end, ${option} is not environment ${this.config.environmentId}'s key (or Dynamic rotated it).`)
+    this.config.problems.report(
+      `signature:${option}`,
+      `a token signature did not match the configured ${option}. If this repeats for tokens of your own front end, ${option} is not environment ${this.config.environmentId}'s key (or Dynamic rotated it).`,
+    )
     return new DynamicAuthError('signature_invalid', message)
   }
 
@@ -269,9 +303,15 @@ export class Verifier implements DynamicAuth {
 
   warmUp(): Promise<void> {
     const revocationReady = this.revocation.ready?.().catch((cause: unknown) => {
-      throw new DynamicAuthError('revocation_unavailable', `The revocation store could not load its set: ${cause instanceof Error ? cause.message : String(cause)}`, { cause, retryAfter: 5 })
+      throw new DynamicAuthError(
+        'revocation_unavailable',
+        `The revocation store could not load its set: ${cause instanceof Error ? cause.message : String(cause)}`,
+        { cause, retryAfter: 5 },
+      )
     })
-    return revocationReady ? Promise.all([this.keys.warmUp(), revocationReady]).then(() => undefined) : this.keys.warmUp()
+    return revocationReady
+      ? Promise.all([this.keys.warmUp(), revocationReady]).then(() => undefined)
+      : this.keys.warmUp()
   }
 
   keyStatus(): KeyStoreStatus {
@@ -324,7 +364,10 @@ export class Verifier implements DynamicAuth {
 
 function revocationError(verdict: RevocationVerdict): DynamicAuthError {
   return verdict === 'revoked'
-    ? new DynamicAuthError('session_revoked', 'The session of this token was revoked (signed out, or revoked by an admin); the user must sign in again.')
+    ? new DynamicAuthError(
+        'session_revoked',
+        'The session of this token was revoked (signed out, or revoked by an admin); the user must sign in again.',
+      )
     : new DynamicAuthError(
         'revocation_unavailable',
         'The shared revocation list has been unreachable for longer than its staleness limit (or has not been loaded since this instance started) and the store is set to refuse meanwhile; retry later, and check that Redis is reachable and answering.',
@@ -343,7 +386,8 @@ function claimedEnvironment(payload: Record<string, unknown>): string | undefine
   return match?.[1]
 }
 
-const SIGNATURE_INVALID_REMOTE = 'The token signature does not match the key Dynamic published for it: the token was altered or not issued by Dynamic.'
+const SIGNATURE_INVALID_REMOTE =
+  'The token signature does not match the key Dynamic published for it: the token was altered or not issued by Dynamic.'
 
 /** Anything unexpected during verification still ends as a refusal, never a crash. */
 function rethrowAsDynamicSync(error: unknown): DynamicAuthError {

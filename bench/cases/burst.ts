@@ -46,18 +46,24 @@ interface Running {
 }
 
 async function startServer(framework: string, variant: string, config: string): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, framework, variant, config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, framework, variant, config], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const port = await waitForReady(child, `${framework}/${variant}`)
   return { child, port }
 }
 
 function get(agent: Agent, port: number, path: string, token?: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ agent, host: '127.0.0.1', port, path, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
-      res.resume()
-      res.on('end', () => resolve(res.statusCode ?? 0))
-      res.on('error', reject)
-    })
+    const req = request(
+      { agent, host: '127.0.0.1', port, path, headers: token ? { authorization: `Bearer ${token}` } : {} },
+      (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.statusCode ?? 0))
+        res.on('error', reject)
+      },
+    )
     req.on('error', reject)
     req.end()
   })
@@ -89,7 +95,13 @@ export interface WaveCpu {
 const CORES = availableParallelism()
 
 /** Sends every token once, `connections` at a time over the agent's open sockets, to the server process `pid`. */
-async function wave(agent: Agent, port: number, pid: number, tokens: readonly string[], connections: number): Promise<Wave> {
+async function wave(
+  agent: Agent,
+  port: number,
+  pid: number,
+  tokens: readonly string[],
+  connections: number,
+): Promise<Wave> {
   const latencies: number[] = []
   let next = 0
   let non200 = 0
@@ -117,7 +129,8 @@ async function wave(agent: Agent, port: number, pid: number, tokens: readonly st
     busy: (100 * (server.main + server.other + loadGenerator)) / (CORES * totalMs),
   }
   latencies.sort((a, b) => a - b)
-  const at = (q: number): number => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]! * 10) / 10
+  const at = (q: number): number =>
+    Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]! * 10) / 10
   return { totalMs, p50: at(0.5), p99: at(0.99), max: at(1), non200, ...(cpu && { cpu }) }
 }
 
@@ -161,7 +174,12 @@ function cpuMedians(waves: readonly Wave[]): Record<string, number> {
 async function runBurst(ctx: BenchContext): Promise<CaseResult> {
   const fx = await ctx.fixture()
   const tokens = fx.tokens.slice(0, BURST_USERS)
-  const config = JSON.stringify({ environmentId: fx.issuer.environmentId, jwksUrl: fx.server.jwksUrl, iss: fx.iss, cacheSize: CACHE_SIZE })
+  const config = JSON.stringify({
+    environmentId: fx.issuer.environmentId,
+    jwksUrl: fx.server.jwksUrl,
+    iss: fx.iss,
+    cacheSize: CACHE_SIZE,
+  })
   const samples = new Map<string, Measured[]>()
   const notes: string[] = [
     `${BURST_USERS.toLocaleString('en-US')} distinct users' tokens (RSA-${fx.bits}) over ${BURST_CONNECTIONS} keep-alive connections (opened before), sent to a server started for the measurement (keys loaded at startup, nothing else warm); then the same users again. Servers run on all cores; the load generator (node:http) shares them. Caches hold ${CACHE_SIZE.toLocaleString('en-US')} tokens (dynamic-guard's and fast-jwt's default of 1,000 would not hold 2,000 users); jose has none. Medians of ${Math.max(ctx.reps, BURST_REPS)} repetitions (contenders in a different order each time), after one unmeasured run that warms the load generator.`,
@@ -185,7 +203,8 @@ async function runBurst(ctx: BenchContext): Promise<CaseResult> {
           const m = await once(framework, v.id, config, tokens)
           if (!samples.has(key)) samples.set(key, [])
           samples.get(key)!.push(m)
-          if (m.burst.non200 + m.steady.non200 > 0) notes.push(`${key}: ${m.burst.non200 + m.steady.non200} answers other than 200 in repetition ${rep + 1}.`)
+          if (m.burst.non200 + m.steady.non200 > 0)
+            notes.push(`${key}: ${m.burst.non200 + m.steady.non200} answers other than 200 in repetition ${rep + 1}.`)
         } catch (error) {
           notes.push(`${key} failed: ${(error as Error).message.split('\n')[0]}`)
         }
@@ -209,12 +228,20 @@ async function runBurst(ctx: BenchContext): Promise<CaseResult> {
           value: median(waves.map((w) => w.totalMs)),
           unit: 'ms',
           samples: waves.map((w) => w.totalMs),
-          extra: { p50: median(waves.map((w) => w.p50)), p99: median(waves.map((w) => w.p99)), max: median(waves.map((w) => w.max)), ...cpuMedians(waves) },
+          extra: {
+            p50: median(waves.map((w) => w.p50)),
+            p99: median(waves.map((w) => w.p99)),
+            max: median(waves.map((w) => w.max)),
+            ...cpuMedians(waves),
+          },
         })
       }
       sections.push({
         id: `${phase}-${framework}`,
-        title: phase === 'burst' ? `Burst, ${name}: ${BURST_USERS.toLocaleString('en-US')} new users on a fresh server, time until all answered` : `Steady state, ${name}: the same ${BURST_USERS.toLocaleString('en-US')} users again`,
+        title:
+          phase === 'burst'
+            ? `Burst, ${name}: ${BURST_USERS.toLocaleString('en-US')} new users on a fresh server, time until all answered`
+            : `Steady state, ${name}: the same ${BURST_USERS.toLocaleString('en-US')} users again`,
         rows,
       })
     }

@@ -30,7 +30,8 @@ const FRAMEWORKS: ReadonlyArray<{ name: string; peer?: string }> = [
 ]
 
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0
-const pin = (core: number, command: string[]): string[] => (hasTaskset ? ['taskset', '-c', String(core), ...command] : command)
+const pin = (core: number, command: string[]): string[] =>
+  hasTaskset ? ['taskset', '-c', String(core), ...command] : command
 
 interface Running {
   readonly target: Target
@@ -67,15 +68,29 @@ interface LoadResult {
 }
 
 async function load(url: string, token: string, seconds: number): Promise<LoadResult> {
-  const result = await autocannon({ url, connections: 32, pipelining: 1, duration: seconds, headers: { authorization: `Bearer ${token}` } })
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts }
+  const result = await autocannon({
+    url,
+    connections: 32,
+    pipelining: 1,
+    duration: seconds,
+    headers: { authorization: `Bearer ${token}` },
+  })
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  }
 }
 
 function pinSelf(cores: string): void {
   if (hasTaskset) spawnSync('taskset', ['-a', '-p', '-c', cores, String(process.pid)], { stdio: 'ignore' })
 }
 
-async function runHttp(ctx: BenchContext): Promise<CaseResult & { sections: Array<{ id: string; title: string; rows: Row[] }> }> {
+async function runHttp(
+  ctx: BenchContext,
+): Promise<CaseResult & { sections: Array<{ id: string; title: string; rows: Row[] }> }> {
   const fx = await ctx.fixture()
   const config = JSON.stringify({
     environmentId: fx.issuer.environmentId,
@@ -117,7 +132,8 @@ async function runHttp(ctx: BenchContext): Promise<CaseResult & { sections: Arra
     const samples = new Map<Running, LoadResult[]>(servers.map((s) => [s, []]))
     for (let rep = 0; rep < ctx.reps; rep++) {
       // Reversed every other repetition, so that no server is always measured right after another.
-      for (const s of rep % 2 ? [...servers].reverse() : servers) samples.get(s)!.push(await load(s.url, fx.warmToken, seconds))
+      for (const s of rep % 2 ? [...servers].reverse() : servers)
+        samples.get(s)!.push(await load(s.url, fx.warmToken, seconds))
       ctx.progress(`rep ${rep + 1}/${ctx.reps}`)
     }
     const sections = FRAMEWORKS.map((f) => {

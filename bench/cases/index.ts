@@ -4,7 +4,17 @@
  */
 import type { BenchCase } from '../lib/types.js'
 import { scriptCase } from '../lib/script-case.js'
-import { cold, coldStart, inFlight64, loneAfterBurst, refuseBadSignature, refuseExpired, refuseMalformed, rsa2048, warm } from './library.js'
+import {
+  cold,
+  coldStart,
+  inFlight64,
+  loneAfterBurst,
+  refuseBadSignature,
+  refuseExpired,
+  refuseMalformed,
+  rsa2048,
+  warm,
+} from './library.js'
 import { burst } from './burst.js'
 import { memory } from './memory.js'
 import { http } from './http.js'
@@ -19,7 +29,13 @@ export const CASES: readonly BenchCase[] = [
   cold,
   inFlight64,
   // The same two headline cases on Node 24, right after this Node's, so that both see the same machine.
-  scriptCase('headline-node24', 'The headline on Node 24 (active LTS): RSA-4096, cold, one at a time and 64 in flight', 'bench/headline-node.ts', 600_000, NODE24),
+  scriptCase(
+    'headline-node24',
+    'The headline on Node 24 (active LTS): RSA-4096, cold, one at a time and 64 in flight',
+    'bench/headline-node.ts',
+    600_000,
+    NODE24,
+  ),
   loneAfterBurst,
   warm,
   refuseBadSignature,
@@ -31,7 +47,11 @@ export const CASES: readonly BenchCase[] = [
   http,
   burst,
   observability,
-  scriptCase('revocation-overhead', 'Warm path with the Redis revocation store on vs off', 'bench/revocation-overhead.ts'),
+  scriptCase(
+    'revocation-overhead',
+    'Warm path with the Redis revocation store on vs off',
+    'bench/revocation-overhead.ts',
+  ),
   scriptCase('runtimes', 'verify/s per runtime: Node 20, Node 22, Bun, Deno, workerd', 'bench/runtimes.ts', 240_000),
   profile,
 ]

@@ -53,19 +53,32 @@ interface Setup {
  * Runs `loop` for each contender (and the references), `ctx.reps` times, interleaved (in slices
  * when `setup.slices` says so); one row each.
  */
-async function measureAll(ctx: BenchContext, caseId: string, unit: Unit, loop: Loop, which: (c: Contender) => boolean = () => true, references: readonly Reference[] = [], setup: Setup = {}): Promise<Row[]> {
+async function measureAll(
+  ctx: BenchContext,
+  caseId: string,
+  unit: Unit,
+  loop: Loop,
+  which: (c: Contender) => boolean = () => true,
+  references: readonly Reference[] = [],
+  setup: Setup = {},
+): Promise<Row[]> {
   const fx = await ctx.fixture(setup.bits)
   const verifiers = new Map(await ctx.verifiers(setup.bits, setup.cold ? 'cold' : undefined))
   for (const r of references) if (r.make) verifiers.set(r.id, await r.make(fx))
   const chosen = CONTENDERS.filter(which)
-  const samples = new Map<string, number[]>([...chosen.map((c) => c.id), ...references.map((r) => r.id)].map((id) => [id, []]))
+  const samples = new Map<string, number[]>(
+    [...chosen.map((c) => c.id), ...references.map((r) => r.id)].map((id) => [id, []]),
+  )
   const slices = setup.slices ?? 1
   const loopMs = ctx.loopMs * (setup.span ?? 1)
   const sliceCtx: BenchContext = slices > 1 || loopMs !== ctx.loopMs ? { ...ctx, loopMs: loopMs / slices } : ctx
   const warmCtx: BenchContext | undefined = setup.warmupMs ? { ...ctx, loopMs: setup.warmupMs } : undefined
   const run = [
     ...chosen.map((c) => ({ id: c.id, go: (x: BenchContext) => loop(verifiers.get(c.id)!, x) })),
-    ...references.map((r) => ({ id: r.id, go: (x: BenchContext) => r.loop(verifiers.get(r.make ? r.id : r.contender)!, x) })),
+    ...references.map((r) => ({
+      id: r.id,
+      go: (x: BenchContext) => r.loop(verifiers.get(r.make ? r.id : r.contender)!, x),
+    })),
   ]
   for (let rep = 0; rep < ctx.reps; rep++) {
     const sums = new Map(run.map((x) => [x.id, 0]))
@@ -133,8 +146,21 @@ function coldCase(id: string, title: string, bits?: number): BenchCase {
         loop: (v, c) => oneAtATime(v, tokens, { ms: c.loopMs }),
       }
       const references = bits === undefined ? [cacheOn] : []
-      const rows = await measureAll(ctx, id, 'verifications/s', (v, c) => oneAtATime(v, tokens, { ms: c.loopMs }), () => true, references, { bits, cold: true, ...(bits === undefined ? HEADLINE_TIMING : { slices: 4 }) })
-      return { rows, notes: ["dynamic-guard's verified-token cache is off here (it cannot help with new tokens); the reference row has it on, paying the insertion of every new token."] }
+      const rows = await measureAll(
+        ctx,
+        id,
+        'verifications/s',
+        (v, c) => oneAtATime(v, tokens, { ms: c.loopMs }),
+        () => true,
+        references,
+        { bits, cold: true, ...(bits === undefined ? HEADLINE_TIMING : { slices: 4 }) },
+      )
+      return {
+        rows,
+        notes: [
+          "dynamic-guard's verified-token cache is off here (it cannot help with new tokens); the reference row has it on, paying the insertion of every new token.",
+        ],
+      }
     },
   }
 }
@@ -145,14 +171,25 @@ function inFlightCase(id: string, title: string, bits?: number): BenchCase {
     title,
     async run(ctx) {
       const { tokens } = await ctx.fixture(bits)
-      const rows = await measureAll(ctx, id, 'verifications/s', (v, c) => inFlight(v, tokens, 64, { ms: c.loopMs }), () => true, [floorOneAtATime(tokens), floorThreadPool(tokens)], { bits, cold: true, ...(bits === undefined ? HEADLINE_TIMING : { slices: 2 }) })
+      const rows = await measureAll(
+        ctx,
+        id,
+        'verifications/s',
+        (v, c) => inFlight(v, tokens, 64, { ms: c.loopMs }),
+        () => true,
+        [floorOneAtATime(tokens), floorThreadPool(tokens)],
+        { bits, cold: true, ...(bits === undefined ? HEADLINE_TIMING : { slices: 2 }) },
+      )
       return { rows }
     },
   }
 }
 
 export const cold = coldCase('cold', 'Cold (RSA-4096): a new token each time, keys cached, one at a time')
-export const inFlight64 = inFlightCase('inflight64', 'Cold (RSA-4096), 64 in flight (new tokens, a closed loop of 64 concurrent callers)')
+export const inFlight64 = inFlightCase(
+  'inflight64',
+  'Cold (RSA-4096), 64 in flight (new tokens, a closed loop of 64 concurrent callers)',
+)
 
 /**
  * RSA-2048, the second table: cold one at a time and 64 in flight, every contender (the size most
@@ -197,13 +234,35 @@ export const loneAfterBurst: BenchCase = {
       oursSamples.push(r.rate51to100)
       floorSamples.push(r.floorRate)
       recovered.push(r.recoveredAfter)
-      ctx.progress(`rep ${rep + 1}/${ctx.reps}: first 10 at ${r.first10Us.toFixed(0)} µs each, back at 0.9× the floor after ${r.recoveredAfter}`)
+      ctx.progress(
+        `rep ${rep + 1}/${ctx.reps}: first 10 at ${r.first10Us.toFixed(0)} µs each, back at 0.9× the floor after ${r.recoveredAfter}`,
+      )
     }
     rows.push(
-      { case: 'after-burst', contender: 'dynamic-guard', label: 'dynamic-guard, verifications 51-100 after a burst', value: median(oursSamples), unit: 'verifications/s', samples: oursSamples, extra: { recoveredAfter: median(recovered) } },
-      { case: 'after-burst', contender: 'node-crypto', label: 'node:crypto floor, one at a time (same window)', value: median(floorSamples), unit: 'verifications/s', samples: floorSamples },
+      {
+        case: 'after-burst',
+        contender: 'dynamic-guard',
+        label: 'dynamic-guard, verifications 51-100 after a burst',
+        value: median(oursSamples),
+        unit: 'verifications/s',
+        samples: oursSamples,
+        extra: { recoveredAfter: median(recovered) },
+      },
+      {
+        case: 'after-burst',
+        contender: 'node-crypto',
+        label: 'node:crypto floor, one at a time (same window)',
+        value: median(floorSamples),
+        unit: 'verifications/s',
+        samples: floorSamples,
+      },
     )
-    return { rows, notes: [`Back at 0.9× the floor after ${recovered.join(', ')} verifications (per repetition; the first index from which 10 in a row run at 0.9× the floor's rate, medians over ${rounds} bursts).`] }
+    return {
+      rows,
+      notes: [
+        `Back at 0.9× the floor after ${recovered.join(', ')} verifications (per repetition; the first index from which 10 in a row run at 0.9× the floor's rate, medians over ${rounds} bursts).`,
+      ],
+    }
   },
 }
 
@@ -212,8 +271,15 @@ export const warm: BenchCase = {
   title: 'Warm: the same token again (verified-token caches)',
   async run(ctx) {
     const { warmToken } = await ctx.fixture()
-    const rows = await measureAll(ctx, 'warm', 'verifications/s', (v, c) => oneAtATime(v, [warmToken], { ms: c.loopMs / 2 }))
-    return { rows, notes: ['Only dynamic-guard and fast-jwt (cache) remember verified tokens; for the others this is a cold verification of one token.'] }
+    const rows = await measureAll(ctx, 'warm', 'verifications/s', (v, c) =>
+      oneAtATime(v, [warmToken], { ms: c.loopMs / 2 }),
+    )
+    return {
+      rows,
+      notes: [
+        'Only dynamic-guard and fast-jwt (cache) remember verified tokens; for the others this is a cold verification of one token.',
+      ],
+    }
   },
 }
 
@@ -231,15 +297,30 @@ function refusal(id: string, title: string, pick: 'badSignature' | 'expired' | '
         unit: 'verifications/s',
         loop: (v, c) => oneAtATime(v, fx.tokens, { ms: c.loopMs / 2, warmupMs: 50 }),
       }
-      const rows = await measureAll(ctx, id, 'refusals/s', (v, c) => oneAtATime(v, tokens, { ms: c.loopMs / 2, warmupMs: 50 }, true), (c) => !c.floor || pick === 'badSignature', [accepting])
+      const rows = await measureAll(
+        ctx,
+        id,
+        'refusals/s',
+        (v, c) => oneAtATime(v, tokens, { ms: c.loopMs / 2, warmupMs: 50 }, true),
+        (c) => !c.floor || pick === 'badSignature',
+        [accepting],
+      )
       return { rows }
     },
   }
 }
 
-export const refuseBadSignature = refusal('refuse-signature', 'Refusal: bad signature (distinct tokens, one signature character changed)', 'badSignature')
+export const refuseBadSignature = refusal(
+  'refuse-signature',
+  'Refusal: bad signature (distinct tokens, one signature character changed)',
+  'badSignature',
+)
 export const refuseExpired = refusal('refuse-expired', 'Refusal: expired token (valid signature)', 'expired')
-export const refuseMalformed = refusal('refuse-malformed', 'Refusal: malformed tokens (a mix: "undefined", "null", no signature part, bad base64url, not a JWT, over-long)', 'malformed')
+export const refuseMalformed = refusal(
+  'refuse-malformed',
+  'Refusal: malformed tokens (a mix: "undefined", "null", no signature part, bad base64url, not a JWT, over-long)',
+  'malformed',
+)
 
 export const coldStart: BenchCase = {
   id: 'cold-start',
@@ -262,6 +343,11 @@ export const coldStart: BenchCase = {
       const s = samples.get(c.id)!
       return { case: 'cold-start', contender: c.id, label: c.label, value: median(s), unit: 'ms', samples: s }
     })
-    return { rows, notes: ['Lower is better. jose (local JWKS) and fast-jwt take the key in memory and fetch nothing, so they have no cold start here.'] }
+    return {
+      rows,
+      notes: [
+        'Lower is better. jose (local JWKS) and fast-jwt take the key in memory and fetch nothing, so they have no cold start here.',
+      ],
+    }
   },
 }

@@ -11,7 +11,9 @@ export const memory: BenchCase = {
   async run(ctx) {
     const total = Number(process.env.BENCH_MEMORY_TOKENS ?? 1_000_000)
     const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', CHILD, String(total)], { stdio: ['ignore', 'pipe', 'pipe'] })
+      const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', CHILD, String(total)], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
       let out = ''
       child.stdout.on('data', (d: Buffer) => (out += d))
       child.stderr.on('data', (d: Buffer) => ctx.progress(d.toString().trim()))

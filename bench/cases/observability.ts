@@ -18,7 +18,9 @@ const run = promisify(execFile)
 const CHILD = fileURLToPath(new URL('../observability-child.ts', import.meta.url))
 
 async function once(variant: string, path: 'warm' | 'cold', ms: number): Promise<number> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', CHILD, variant, path, String(ms)], { maxBuffer: 1 << 20 })
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', CHILD, variant, path, String(ms)], {
+    maxBuffer: 1 << 20,
+  })
   return (JSON.parse(stdout.trim().split('\n').at(-1)!) as { rate: number }).rate
 }
 
@@ -36,13 +38,22 @@ async function measure(reps: number, ms: number, path: 'warm' | 'cold', progress
   return ids.map((id) => {
     const s = samples.get(id)!
     const value = median(s)
-    return { case: `observability-${path}`, contender: id, label: VARIANTS[id]!.label, value, unit: 'verifications/s', samples: s, extra: { overheadPercent: Math.round((base / value - 1) * 1000) / 10, per: 'CPU second' } }
+    return {
+      case: `observability-${path}`,
+      contender: id,
+      label: VARIANTS[id]!.label,
+      value,
+      unit: 'verifications/s',
+      samples: s,
+      extra: { overheadPercent: Math.round((base / value - 1) * 1000) / 10, per: 'CPU second' },
+    }
   })
 }
 
 export const observability: BenchCase = {
   id: 'observability',
-  title: 'OpenTelemetry cost: warm and cold, telemetry off / no SDK / metrics SDK / metrics + traces (verifications per CPU second)',
+  title:
+    'OpenTelemetry cost: warm and cold, telemetry off / no SDK / metrics SDK / metrics + traces (verifications per CPU second)',
   async run(ctx) {
     const warm = await measure(ctx.reps, ctx.loopMs, 'warm', ctx.progress)
     const cold = await measure(ctx.reps, ctx.loopMs, 'cold', ctx.progress)
@@ -50,9 +61,15 @@ export const observability: BenchCase = {
       rows: [...warm, ...cold],
       sections: [
         { id: 'observability-warm', title: 'Warm (same token, cache hit): overhead vs telemetry off', rows: warm },
-        { id: 'observability-cold', title: 'Cold (new token, cache off, RSA-4096): overhead vs telemetry off', rows: cold },
+        {
+          id: 'observability-cold',
+          title: 'Cold (new token, cache off, RSA-4096): overhead vs telemetry off',
+          rows: cold,
+        },
       ],
-      notes: ["Targets: warm path ≤ 2 % without an SDK, ≤ 10 % with a metrics SDK. Traces cost a span per verification (the tracing SDK's own cost), reported apart."],
+      notes: [
+        "Targets: warm path ≤ 2 % without an SDK, ≤ 10 % with a metrics SDK. Traces cost a span per verification (the tracing SDK's own cost), reported apart.",
+      ],
     }
   },
 }

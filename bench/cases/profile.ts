@@ -26,7 +26,11 @@ interface Share {
 
 /** Self time per function over the whole (phase-only) profile, top `limit`. */
 export function summarise(file: string, limit = 14): { top: Share[]; idle: number; gc: number } {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as {
+    nodes: ProfileNode[]
+    samples: number[]
+    timeDeltas: number[]
+  }
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
   const self = new Map<string, number>()
   let total = 0
@@ -40,7 +44,10 @@ export function summarise(file: string, limit = 14): { top: Share[]; idle: numbe
   })
   const shareOf = (name: string): number => (self.get(name) ?? 0) / total
   return {
-    top: [...self].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([name, t]) => ({ name, share: t / total })),
+    top: [...self]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([name, t]) => ({ name, share: t / total })),
     idle: shareOf('(idle)'),
     gc: shareOf('(garbage collector)'),
   }
@@ -57,13 +64,21 @@ interface PhaseStats {
 
 function runChild(fixtureFile: string, phase: 'one' | 'concurrent', out: string): Promise<PhaseStats> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}bench/profile-paths.ts`, fixtureFile, phase, out], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', `${ROOT}bench/profile-paths.ts`, fixtureFile, phase, out],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d))
     child.stderr.on('data', (d: Buffer) => (stderr += d))
     child.on('error', reject)
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(stdout.trim().split('\n').pop()!) as PhaseStats) : reject(new Error(`profile run (${phase}) exited with ${code}: ${stderr.slice(-500)}`))))
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(stdout.trim().split('\n').pop()!) as PhaseStats)
+        : reject(new Error(`profile run (${phase}) exited with ${code}: ${stderr.slice(-500)}`)),
+    )
   })
 }
 
@@ -77,7 +92,7 @@ function table(title: string, stats: PhaseStats, summary: ReturnType<typeof summ
     `**${title}** (\`bench/results/${file}\`): ${stats.verifications.toLocaleString('en-US')} verifications in ${(stats.wallMs / 1000).toFixed(1)} s ` +
       `(${Math.round((stats.verifications * 1000) / stats.wallMs).toLocaleString('en-US')}/s). Process CPU time ${perVerification(stats.cpuUs)} per verification, ${main}; ` +
       `the main thread was idle in ${(100 * summary.idle).toFixed(0)}% of the samples, in garbage collection in ${(100 * summary.gc).toFixed(1)}%. ` +
-      'In the table, `run` is node:crypto\'s RSA verification on the main thread (a lone call, or a probe).',
+      "In the table, `run` is node:crypto's RSA verification on the main thread (a lone call, or a probe).",
     '',
     '| function (self time, main thread) | share |',
     '|---|---:|',
@@ -103,10 +118,15 @@ export const profile: BenchCase = {
       ] as const) {
         const stats = await runChild(fixtureFile, phase, `${RESULTS}${file}`)
         const summary = summarise(`${RESULTS}${file}`)
-        ctx.progress(`${phase}: ${Math.round((stats.verifications * 1000) / stats.wallMs)}/s, main thread idle ${(100 * summary.idle).toFixed(0)}%, top ${summary.top.find((t) => !t.name.startsWith('('))?.name}`)
+        ctx.progress(
+          `${phase}: ${Math.round((stats.verifications * 1000) / stats.wallMs)}/s, main thread idle ${(100 * summary.idle).toFixed(0)}%, top ${summary.top.find((t) => !t.name.startsWith('('))?.name}`,
+        )
         notes.push(table(title, stats, summary, file))
       }
-      writeFileSync(`${RESULTS}profile.md`, `# CPU profiles of the cold paths (RSA-4096, verified-token cache off)\n\nWritten by \`npm run bench\` (case \`profile\`) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.\n\n${notes.join('\n\n')}\n`)
+      writeFileSync(
+        `${RESULTS}profile.md`,
+        `# CPU profiles of the cold paths (RSA-4096, verified-token cache off)\n\nWritten by \`npm run bench\` (case \`profile\`) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.\n\n${notes.join('\n\n')}\n`,
+      )
       return { rows: [], notes }
     } finally {
       rmSync(dir, { recursive: true, force: true })

@@ -50,7 +50,11 @@ async function primed(verify: Verify, fx: Fixture): Promise<Verify> {
 }
 
 function dynamicGuard(fx: Fixture, tokenCacheSize?: number): Verify {
-  const auth = createDynamicAuth({ environmentId: fx.issuer.environmentId, jwks: { url: fx.server.jwksUrl }, ...(tokenCacheSize === undefined ? {} : { advanced: { tokenCacheSize } }) })
+  const auth = createDynamicAuth({
+    environmentId: fx.issuer.environmentId,
+    jwks: { url: fx.server.jwksUrl },
+    ...(tokenCacheSize === undefined ? {} : { advanced: { tokenCacheSize } }),
+  })
   return (token) => auth.verifyToken(token)
 }
 
@@ -60,7 +64,13 @@ export function nodeCryptoPool(fx: Fixture): Verify {
   return (token) => {
     const dot = token.lastIndexOf('.')
     return new Promise<void>((resolve, reject) => {
-      rsaVerify('sha256', Buffer.from(token.slice(0, dot)), key, Buffer.from(token.slice(dot + 1), 'base64url'), (error, valid) => (valid ? resolve() : reject(error ?? new Error('signature'))))
+      rsaVerify(
+        'sha256',
+        Buffer.from(token.slice(0, dot)),
+        key,
+        Buffer.from(token.slice(dot + 1), 'base64url'),
+        (error, valid) => (valid ? resolve() : reject(error ?? new Error('signature'))),
+      )
     })
   }
 }
@@ -81,7 +91,9 @@ function jsonwebtokenJwksRsa(fx: Fixture): Verify {
     const decoded = jsonwebtoken.decode(token, { complete: true })
     if (!decoded || typeof decoded === 'string') throw new Error('malformed')
     const key = await client.getSigningKey(decoded.header.kid)
-    const payload = jsonwebtoken.verify(token, key.getPublicKey(), { algorithms: ['RS256'], issuer: fx.iss }) as { scope?: unknown }
+    const payload = jsonwebtoken.verify(token, key.getPublicKey(), { algorithms: ['RS256'], issuer: fx.iss }) as {
+      scope?: unknown
+    }
     requireUserBasic(payload)
     return payload
   }
@@ -118,7 +130,9 @@ export const CONTENDERS: readonly Contender[] = [
       const key = fx.publicKey
       return (token) => {
         const dot = token.lastIndexOf('.')
-        if (!rsaVerify('sha256', Buffer.from(token.slice(0, dot)), key, Buffer.from(token.slice(dot + 1), 'base64url'))) {
+        if (
+          !rsaVerify('sha256', Buffer.from(token.slice(0, dot)), key, Buffer.from(token.slice(dot + 1), 'base64url'))
+        ) {
           throw new Error('signature')
         }
       }
@@ -146,7 +160,12 @@ export const CONTENDERS: readonly Contender[] = [
     },
   },
   { id: 'jose-remote', label: 'jose (remote JWKS)', ready: (fx) => primed(joseRemote(fx), fx), fresh: joseRemote },
-  { id: 'jsonwebtoken', label: 'jsonwebtoken + jwks-rsa', ready: (fx) => primed(jsonwebtokenJwksRsa(fx), fx), fresh: jsonwebtokenJwksRsa },
+  {
+    id: 'jsonwebtoken',
+    label: 'jsonwebtoken + jwks-rsa',
+    ready: (fx) => primed(jsonwebtokenJwksRsa(fx), fx),
+    fresh: jsonwebtokenJwksRsa,
+  },
   { id: 'fast-jwt', label: 'fast-jwt (no cache)', ready: async (fx) => primed(fastJwt(fx, false), fx) },
   { id: 'fast-jwt-cache', label: 'fast-jwt (cache)', cached: true, ready: async (fx) => primed(fastJwt(fx, true), fx) },
   { id: 'aws-jwt-verify', label: 'aws-jwt-verify', ready: (fx) => primed(awsJwtVerify(fx), fx), fresh: awsJwtVerify },

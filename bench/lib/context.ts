@@ -13,7 +13,12 @@ export interface BenchRun {
   readonly fixtures: Map<number, Promise<Fixture>>
 }
 
-export function createBenchContext(options: { reps: number; loopMs: number; progress: (message: string) => void; rows: Row[] }): BenchRun {
+export function createBenchContext(options: {
+  reps: number
+  loopMs: number
+  progress: (message: string) => void
+  rows: Row[]
+}): BenchRun {
   const { progress } = options
   const fixtures = new Map<number, Promise<Fixture>>()
   const verifierSets = new Map<string, Promise<Map<string, Verify>>>()
@@ -40,7 +45,8 @@ export function createBenchContext(options: { reps: number; loopMs: number; prog
         set = (async () => {
           const fx = await ctx.fixture(bits)
           const map = new Map<string, Verify>()
-          for (const c of CONTENDERS) map.set(c.id, await (kind === 'cold' && c.readyCold ? c.readyCold(fx) : c.ready(fx)))
+          for (const c of CONTENDERS)
+            map.set(c.id, await (kind === 'cold' && c.readyCold ? c.readyCold(fx) : c.ready(fx)))
           return map
         })()
         verifierSets.set(id, set)

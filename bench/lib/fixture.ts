@@ -48,7 +48,11 @@ export const COLD_POOL = Number(process.env.BENCH_COLD_POOL ?? 2048)
 /** The headline key size: Dynamic signs with RSA-4096. */
 export const HEADLINE_BITS = 4096
 
-export async function createFixture(poolSize = COLD_POOL, onProgress?: (done: number) => void, bits = HEADLINE_BITS): Promise<Fixture> {
+export async function createFixture(
+  poolSize = COLD_POOL,
+  onProgress?: (done: number) => void,
+  bits = HEADLINE_BITS,
+): Promise<Fixture> {
   // The size is passed explicitly: these figures must not depend on the test kit's default.
   const issuer = createTestIssuer({ modulusLength: bits })
   const server = await issuer.listen()

@@ -21,7 +21,12 @@ function cursor(tokens: readonly string[]): () => string {
 }
 
 /** One verification at a time. `expectRefusal` counts refusals as the unit of work. */
-export async function oneAtATime(verify: Verify, tokens: readonly string[], options: RunOptions, expectRefusal = false): Promise<number> {
+export async function oneAtATime(
+  verify: Verify,
+  tokens: readonly string[],
+  options: RunOptions,
+  expectRefusal = false,
+): Promise<number> {
   const next = cursor(tokens)
   const run = async (ms: number): Promise<number> => {
     let n = 0
@@ -53,7 +58,12 @@ export async function oneAtATime(verify: Verify, tokens: readonly string[], opti
 }
 
 /** `concurrency` verifications in flight at all times (a closed loop, like busy keep-alive clients). */
-export async function inFlight(verify: Verify, tokens: readonly string[], concurrency: number, options: RunOptions): Promise<number> {
+export async function inFlight(
+  verify: Verify,
+  tokens: readonly string[],
+  concurrency: number,
+  options: RunOptions,
+): Promise<number> {
   const next = cursor(tokens)
   const run = async (ms: number): Promise<number> => {
     let n = 0
@@ -95,7 +105,12 @@ export interface AfterBurst {
  * A lone caller right after a burst: `rounds` times, 64 in flight for 50 ms, then 100 verifications
  * one at a time, each timed; then 100 of `floor`, timed the same way. Medians per index over the rounds.
  */
-export async function afterBurst(verify: Verify, floor: Verify, tokens: readonly string[], rounds: number): Promise<AfterBurst> {
+export async function afterBurst(
+  verify: Verify,
+  floor: Verify,
+  tokens: readonly string[],
+  rounds: number,
+): Promise<AfterBurst> {
   const next = cursor(tokens)
   const ours: number[][] = Array.from({ length: 100 }, () => [])
   const base: number[][] = Array.from({ length: 100 }, () => [])

@@ -11,7 +11,10 @@ import type { SignatureBackend } from '../../src/extend.js'
 const [file, ...phases] = process.argv.slice(2)
 const fixture = JSON.parse(readFileSync(file!, 'utf8')) as { options: object; tokens: string[]; expired: string }
 const alwaysValid: SignatureBackend = { name: 'always valid', importRsaPublicKey: () => ({}), verifyRs256: () => true }
-const auth = createDynamicAuth({ ...(fixture.options as { environmentId: string }), advanced: { signatureBackend: alwaysValid, tokenCacheSize: 0 } })
+const auth = createDynamicAuth({
+  ...(fixture.options as { environmentId: string }),
+  advanced: { signatureBackend: alwaysValid, tokenCacheSize: 0 },
+})
 const tokens = fixture.tokens
 
 async function verifications(n: number, refused: boolean, offset: number): Promise<void> {

@@ -2,7 +2,13 @@
 import type { Row } from './types.js'
 import type { Target } from './targets.js'
 
-const SHORT_UNIT: Record<Row['unit'], string> = { 'verifications/s': '/s', 'refusals/s': '/s', ms: 'ms', MB: 'MB', 'req/s': 'req/s' }
+const SHORT_UNIT: Record<Row['unit'], string> = {
+  'verifications/s': '/s',
+  'refusals/s': '/s',
+  ms: 'ms',
+  MB: 'MB',
+  'req/s': 'req/s',
+}
 
 export function formatValue(value: number, unit: Row['unit']): string {
   if (unit === 'ms') return `${value.toFixed(value < 10 ? 2 : 1)} ms`
@@ -16,10 +22,18 @@ export function caseTable(rows: readonly Row[]): string {
   const lowerIsBetter = rows[0]?.unit === 'ms' || rows[0]?.unit === 'MB'
   const hasLatency = rows.some((r) => r.extra?.p50 !== undefined)
   const hasCpu = rows.some((r) => r.extra?.cpuTotal !== undefined)
-  const head = ['contender', 'median', ...(hasLatency ? ['p50', 'p99'] : []), ...(hasCpu ? ['CPU'] : []), 'dynamic-guard is', 'samples']
+  const head = [
+    'contender',
+    'median',
+    ...(hasLatency ? ['p50', 'p99'] : []),
+    ...(hasCpu ? ['CPU'] : []),
+    'dynamic-guard is',
+    'samples',
+  ]
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`]
   for (const r of rows) {
-    const rel = ours && r !== ours && r.value > 0 ? (lowerIsBetter ? r.value / ours.value : ours.value / r.value) : undefined
+    const rel =
+      ours && r !== ours && r.value > 0 ? (lowerIsBetter ? r.value / ours.value : ours.value / r.value) : undefined
     const cells = [
       r.contender === 'dynamic-guard' ? `**${r.label}**` : r.label,
       formatValue(r.value, r.unit),
@@ -92,11 +106,17 @@ export function svgChart(panels: ReadonlyArray<{ title: string; rows: readonly R
 }
 
 /** One table for the README: a row per library-level case, a column per contender. */
-export function summaryMatrix(sections: ReadonlyArray<{ id: string; title: string; rows: readonly Row[] }>, caseLabels: Readonly<Record<string, string>>): string {
+export function summaryMatrix(
+  sections: ReadonlyArray<{ id: string; title: string; rows: readonly Row[] }>,
+  caseLabels: Readonly<Record<string, string>>,
+): string {
   const chosen = sections.filter((s) => caseLabels[s.id] && s.rows.length > 0)
   const contenders: Array<{ id: string; label: string }> = []
   const isReference = (r: Row): boolean => r.label.endsWith('(same window)')
-  for (const s of chosen) for (const r of s.rows) if (!isReference(r) && !contenders.some((c) => c.id === r.contender)) contenders.push({ id: r.contender, label: r.label })
+  for (const s of chosen)
+    for (const r of s.rows)
+      if (!isReference(r) && !contenders.some((c) => c.id === r.contender))
+        contenders.push({ id: r.contender, label: r.label })
   const head = ['', ...contenders.map((c) => (c.id === 'dynamic-guard' ? `**${c.label}**` : c.label))]
   const lines = [`| ${head.join(' | ')} |`, `|---|${contenders.map(() => '---:').join('|')}|`]
   for (const s of chosen) {
@@ -115,14 +135,20 @@ export function summaryMatrix(sections: ReadonlyArray<{ id: string; title: strin
 export function httpMatrix(sections: ReadonlyArray<{ id: string; rows: readonly Row[] }>): string {
   const http = sections.filter((s) => s.id.startsWith('http-') && s.rows.length > 0)
   if (http.length === 0) return ''
-  const cell = (r: Row | undefined): string => (r ? `${Math.round(r.value).toLocaleString('en-US')} (p50 ${r.extra?.p50} ms, p99 ${r.extra?.p99} ms)` : '–')
-  const lines = ['| framework | unprotected | dynamic-guard | ratio | peer middleware | peer |', '|---|---:|---:|---:|---|---:|']
+  const cell = (r: Row | undefined): string =>
+    r ? `${Math.round(r.value).toLocaleString('en-US')} (p50 ${r.extra?.p50} ms, p99 ${r.extra?.p99} ms)` : '–'
+  const lines = [
+    '| framework | unprotected | dynamic-guard | ratio | peer middleware | peer |',
+    '|---|---:|---:|---:|---|---:|',
+  ]
   for (const s of http) {
     const base = s.rows.find((r) => r.contender === 'unprotected')
     const ours = s.rows.find((r) => r.contender === 'dynamic-guard')
     const peer = s.rows.find((r) => r.contender.startsWith('peer-'))
     const ratio = base && ours ? `${(ours.value / base.value).toFixed(2)}×` : '–'
-    lines.push(`| ${s.id.slice(5)} | ${cell(base)} | ${cell(ours)} | ${ratio} | ${peer?.label ?? '–'} | ${cell(peer)} |`)
+    lines.push(
+      `| ${s.id.slice(5)} | ${cell(base)} | ${cell(ours)} | ${ratio} | ${peer?.label ?? '–'} | ${cell(peer)} |`,
+    )
   }
   return lines.join('\n')
 }
@@ -132,7 +158,9 @@ export function burstMatrix(sections: ReadonlyArray<{ id: string; rows: readonly
   const chosen = sections.filter((s) => (s.id.startsWith('burst-') || s.id.startsWith('steady-')) && s.rows.length > 0)
   if (chosen.length === 0) return ''
   const contenders: Array<{ id: string; label: string }> = []
-  for (const s of chosen) for (const r of s.rows) if (!contenders.some((c) => c.id === r.contender)) contenders.push({ id: r.contender, label: r.label })
+  for (const s of chosen)
+    for (const r of s.rows)
+      if (!contenders.some((c) => c.id === r.contender)) contenders.push({ id: r.contender, label: r.label })
   const head = ['', ...contenders.map((c) => (c.id === 'dynamic-guard' ? `**${c.label}**` : c.label))]
   const lines = [`| ${head.join(' | ')} |`, `|---|${contenders.map(() => '---:').join('|')}|`]
   for (const s of chosen) {
@@ -154,10 +182,14 @@ export function burstMatrix(sections: ReadonlyArray<{ id: string; rows: readonly
  * thread / other threads), the load generator's, and how busy that kept the machine.
  */
 export function burstCpuMatrix(sections: ReadonlyArray<{ id: string; rows: readonly Row[] }>): string {
-  const chosen = sections.filter((s) => s.id.startsWith('burst-') && s.rows.some((r) => r.extra?.cpuTotal !== undefined))
+  const chosen = sections.filter(
+    (s) => s.id.startsWith('burst-') && s.rows.some((r) => r.extra?.cpuTotal !== undefined),
+  )
   if (chosen.length === 0) return ''
   const contenders: Array<{ id: string; label: string }> = []
-  for (const s of chosen) for (const r of s.rows) if (!contenders.some((c) => c.id === r.contender)) contenders.push({ id: r.contender, label: r.label })
+  for (const s of chosen)
+    for (const r of s.rows)
+      if (!contenders.some((c) => c.id === r.contender)) contenders.push({ id: r.contender, label: r.label })
   const lines = [
     `| CPU in the burst | ${contenders.map((c) => (c.id === 'dynamic-guard' ? `**${c.label}**` : c.label)).join(' | ')} |`,
     `|---|${contenders.map(() => '---:').join('|')}|`,
@@ -167,5 +199,9 @@ export function burstCpuMatrix(sections: ReadonlyArray<{ id: string; rows: reado
     const cells = contenders.map((c) => cpuCell(s.rows.find((r) => r.contender === c.id)?.extra))
     lines.push(`| ${framework === 'node' ? 'node:http' : framework} | ${cells.join(' | ')} |`)
   }
-  return [...lines, '', 'Server: its main thread + its other threads. Busy: all the CPU ÷ (cores × the time until all were answered).'].join('\n')
+  return [
+    ...lines,
+    '',
+    'Server: its main thread + its other threads. Busy: all the CPU ÷ (cores × the time until all were answered).',
+  ].join('\n')
 }

@@ -11,14 +11,21 @@ import type { BenchCase, CaseResult, Row } from './types.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
-export function scriptCase(id: string, title: string, path: string, timeoutMs = 90_000, execPath = process.execPath): BenchCase {
+export function scriptCase(
+  id: string,
+  title: string,
+  path: string,
+  timeoutMs = 90_000,
+  execPath = process.execPath,
+): BenchCase {
   return {
     id,
     title,
     async run(ctx): Promise<CaseResult> {
       const file = `${ROOT}${path}`
       if (!existsSync(file)) return { rows: [], notes: [`${path} is not present; skipped.`] }
-      if (!existsSync(execPath)) return { rows: [], notes: [`${execPath} is not installed (npm ci --prefix runtimes); skipped.`] }
+      if (!existsSync(execPath))
+        return { rows: [], notes: [`${execPath} is not installed (npm ci --prefix runtimes); skipped.`] }
       const lines: string[] = []
       const code = await new Promise<number | null>((resolve, reject) => {
         const child = spawn(execPath, ['--import', 'tsx', file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -45,7 +52,12 @@ export function scriptCase(id: string, title: string, path: string, timeoutMs = 
       const last = lines.filter((l) => l.trim()).pop() ?? ''
       try {
         const parsed = JSON.parse(last) as { rows?: Row[]; notes?: string[]; sections?: CaseResult['sections'] }
-        if (Array.isArray(parsed.rows)) return { rows: parsed.rows.map((r) => ({ ...r, case: r.case ?? id })), notes: parsed.notes ?? [], ...(parsed.sections && { sections: parsed.sections }) }
+        if (Array.isArray(parsed.rows))
+          return {
+            rows: parsed.rows.map((r) => ({ ...r, case: r.case ?? id })),
+            notes: parsed.notes ?? [],
+            ...(parsed.sections && { sections: parsed.sections }),
+          }
       } catch {
         // not JSON: keep the text
       }

@@ -22,7 +22,13 @@ import {
   type DynamicClient,
 } from '@dynamic-labs-sdk/client'
 import { getCore, getWalletProviderRegistry, WalletProviderPriority } from '@dynamic-labs-sdk/client/core'
-import { announceEip6963, createTestWallet, eip1193WalletProvider, type Eip1193Provider, type Eip6963ProviderInfo } from '../../src/testing/test-wallet.js'
+import {
+  announceEip6963,
+  createTestWallet,
+  eip1193WalletProvider,
+  type Eip1193Provider,
+  type Eip6963ProviderInfo,
+} from '../../src/testing/test-wallet.js'
 
 /** Where the client finds Dynamic's SDK API (the local one) and for which environment. */
 export interface SignInConfig {
@@ -100,20 +106,32 @@ function describe(client: DynamicClient, idToken: string | null): SignedIn | nul
   const user = client.user
   if (!token || !user) return null
   const claims = payloadOf(token)
-  const credentials: Credential[] = (user.verifiedCredentials ?? []).map((credential: { id: string; format: string; address?: string; email?: string; chain?: string; walletName?: string }) => ({
-    id: credential.id,
-    format: String(credential.format),
-    identifier: credential.address ?? credential.email ?? '',
-    chain: credential.chain ?? null,
-    walletName: credential.walletName ?? null,
-  }))
+  const credentials: Credential[] = (user.verifiedCredentials ?? []).map(
+    (credential: {
+      id: string
+      format: string
+      address?: string
+      email?: string
+      chain?: string
+      walletName?: string
+    }) => ({
+      id: credential.id,
+      format: String(credential.format),
+      identifier: credential.address ?? credential.email ?? '',
+      chain: credential.chain ?? null,
+      walletName: credential.walletName ?? null,
+    }),
+  )
   const last = credentials.find((credential) => credential.id === user.lastVerifiedCredentialId)
   return {
     token,
     idToken,
     userId: user.id,
     email: user.email ?? null,
-    address: last?.format === 'blockchain' ? last.identifier : (credentials.find((credential) => credential.format === 'blockchain')?.identifier ?? null),
+    address:
+      last?.format === 'blockchain'
+        ? last.identifier
+        : (credentials.find((credential) => credential.format === 'blockchain')?.identifier ?? null),
     sessionId: typeof claims.sid === 'string' ? claims.sid : null,
     credentials,
     lastVerifiedCredentialId: user.lastVerifiedCredentialId ?? null,
@@ -150,7 +168,16 @@ function discoverWallets(): Announced[] {
  */
 export function injectTestWallet(input: { privateKey: string; name: string; rdns: string }): string {
   const wallet = createTestWallet({ privateKey: input.privateKey })
-  announceEip6963(wallet.eip1193(), { uuid: crypto.randomUUID(), name: input.name, icon: 'data:image/svg+xml,%3Csvg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"%3E%3Ccircle cx="16" cy="16" r="15" fill="%234f46e5"/%3E%3C/svg%3E', rdns: input.rdns }, window)
+  announceEip6963(
+    wallet.eip1193(),
+    {
+      uuid: crypto.randomUUID(),
+      name: input.name,
+      icon: 'data:image/svg+xml,%3Csvg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"%3E%3Ccircle cx="16" cy="16" r="15" fill="%234f46e5"/%3E%3C/svg%3E',
+      rdns: input.rdns,
+    },
+    window,
+  )
   return wallet.address
 }
 
@@ -158,7 +185,12 @@ export function injectTestWallet(input: { privateKey: string; name: string; rdns
 function payloadOf(token: string): Record<string, unknown> {
   try {
     const part = token.split('.')[1] ?? ''
-    const binary = atob(part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '='))
+    const binary = atob(
+      part
+        .replace(/-/g, '+')
+        .replace(/_/g, '/')
+        .padEnd(Math.ceil(part.length / 4) * 4, '='),
+    )
     const value: unknown = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (char) => char.charCodeAt(0))))
     return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {}
   } catch {
@@ -211,17 +243,23 @@ export async function startSignIn(config: SignInConfig): Promise<DemoSignIn> {
     metadata: { name: 'dynamic-guard demo' },
   })
   await initializeClient(client)
-  const cookieMode = (client.projectSettings?.security?.auth?.storage ?? []).some((storage: unknown) => String(storage) === 'cookie')
+  const cookieMode = (client.projectSettings?.security?.auth?.storage ?? []).some(
+    (storage: unknown) => String(storage) === 'cookie',
+  )
   // The ID token of this page's last sign-in (the client keeps only the access token in view).
   let idToken: string | null = null
   // The full token the client holds as `legacyToken`, after a wallet sign-in or a link.
-  const heldIdToken = (): string | null => (getCore(client).state.get() as { legacyToken?: string | null }).legacyToken ?? null
+  const heldIdToken = (): string | null =>
+    (getCore(client).state.get() as { legacyToken?: string | null }).legacyToken ?? null
 
   // The wallets announced to the page, registered as Dynamic's client's wallet providers.
   const wallets: FoundWallet[] = []
   for (const { info, provider } of discoverWallets()) {
     const walletProvider = eip1193WalletProvider(provider, { displayName: info.name, icon: info.icon })
-    getWalletProviderRegistry(client).register({ priority: WalletProviderPriority.WALLET_SELF_ANNOUNCEMENT_STANDARD, walletProvider: walletProvider as never })
+    getWalletProviderRegistry(client).register({
+      priority: WalletProviderPriority.WALLET_SELF_ANNOUNCEMENT_STANDARD,
+      walletProvider: walletProvider as never,
+    })
     const accounts = (await provider.request({ method: 'eth_accounts' })) as string[]
     wallets.push({ key: walletProvider.key, name: info.name, address: accounts[0] ?? null })
   }
@@ -234,7 +272,13 @@ export async function startSignIn(config: SignInConfig): Promise<DemoSignIn> {
       return { email, verificationUUID }
     },
     async verifyCode(pending, code) {
-      const response = await verifyOTP({ otpVerification: { email: pending.email, verificationUUID: pending.verificationUUID }, verificationToken: code }, client)
+      const response = await verifyOTP(
+        {
+          otpVerification: { email: pending.email, verificationUUID: pending.verificationUUID },
+          verificationToken: code,
+        },
+        client,
+      )
       idToken = typeof response.jwt === 'string' ? response.jwt : null
       const session = describe(client, idToken)
       if (!session) throw new Error('The client verified the code but holds no token.')
@@ -249,7 +293,9 @@ export async function startSignIn(config: SignInConfig): Promise<DemoSignIn> {
       return session
     },
     async unlinkWallet(credentialId) {
-      const walletAccount = getWalletAccounts(client).find((account: { verifiedCredentialId?: string | null }) => account.verifiedCredentialId === credentialId)
+      const walletAccount = getWalletAccounts(client).find(
+        (account: { verifiedCredentialId?: string | null }) => account.verifiedCredentialId === credentialId,
+      )
       if (!walletAccount) throw new Error('The client holds no wallet with that credential.')
       await removeWalletAccount({ walletAccount }, client)
       idToken = heldIdToken()

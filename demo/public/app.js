@@ -6,7 +6,12 @@
 // signIn: the session Dynamic's client holds (token = client.token); pending: a code on its way.
 const state = { config: null, dynamic: null, signIn: null, pending: null, bearerForm: 'access', busy: false }
 const $ = (id) => document.getElementById(id)
-const CASE_LABELS = { expired: 'an expired', mfaPending: 'an MFA-pending', otherEnvironment: "another environment's", tampered: 'a tampered' }
+const CASE_LABELS = {
+  expired: 'an expired',
+  mfaPending: 'an MFA-pending',
+  otherEnvironment: "another environment's",
+  tampered: 'a tampered',
+}
 
 function el(tag, props = {}, children = []) {
   const node = document.createElement(tag)
@@ -29,7 +34,12 @@ function humanTime(seconds) {
   if (typeof seconds !== 'number') return ''
   const delta = Math.round(seconds - Date.now() / 1000)
   const abs = Math.abs(delta)
-  const span = abs >= 3600 ? `${Math.floor(abs / 3600)} h ${Math.floor((abs % 3600) / 60)} min` : abs >= 60 ? `${Math.floor(abs / 60)} min` : `${abs} s`
+  const span =
+    abs >= 3600
+      ? `${Math.floor(abs / 3600)} h ${Math.floor((abs % 3600) / 60)} min`
+      : abs >= 60
+        ? `${Math.floor(abs / 60)} min`
+        : `${abs} s`
   const relative = abs < 5 ? 'just now' : delta > 0 ? `in ${span}` : `${span} ago`
   return `${new Date(seconds * 1000).toLocaleString()} · ${relative}`
 }
@@ -38,7 +48,8 @@ async function init() {
   const response = await fetch('/demo/config')
   state.config = await response.json()
   $('env-id').textContent = state.config.environmentId
-  if (state.config.clientVersion) $('client-name').textContent = `@dynamic-labs-sdk/client ${state.config.clientVersion}`
+  if (state.config.clientVersion)
+    $('client-name').textContent = `@dynamic-labs-sdk/client ${state.config.clientVersion}`
   $('email-form').addEventListener('submit', (event) => {
     event.preventDefault()
     void run(sendCode)
@@ -51,12 +62,19 @@ async function init() {
   $('call-public').addEventListener('click', () => run(() => call('/api/public', 'none')))
   $('call-me-bearer').addEventListener('click', () => run(() => call('/api/me', 'bearer')))
   $('call-me-cookie').addEventListener('click', () => run(() => call('/api/me', 'cookie')))
-  const cases = { 'case-expired': { expired: true }, 'case-mfa': { mfaPending: true }, 'case-environment': { otherEnvironment: true }, 'case-tampered': { tampered: true } }
+  const cases = {
+    'case-expired': { expired: true },
+    'case-mfa': { mfaPending: true },
+    'case-environment': { otherEnvironment: true },
+    'case-tampered': { tampered: true },
+  }
   for (const [id, variant] of Object.entries(cases)) {
-    $(id).addEventListener('click', () => run(async () => {
-      const token = variant.otherEnvironment ? await otherEnvironmentToken() : await mintBrokenToken(variant)
-      await call('/api/me', 'bearer', token, CASE_LABELS[Object.keys(variant)[0]])
-    }))
+    $(id).addEventListener('click', () =>
+      run(async () => {
+        const token = variant.otherEnvironment ? await otherEnvironmentToken() : await mintBrokenToken(variant)
+        await call('/api/me', 'bearer', token, CASE_LABELS[Object.keys(variant)[0]])
+      }),
+    )
   }
   for (const button of document.querySelectorAll('.segmented button')) {
     button.addEventListener('click', () => {
@@ -79,7 +97,10 @@ async function startClient() {
   try {
     const { startSignIn, injectTestWallet } = await import('./build/sign-in.js')
     for (const wallet of state.config.testWallets ?? []) injectTestWallet(wallet)
-    state.dynamic = await startSignIn({ environmentId: state.config.environmentId, apiBaseUrl: state.config.apiBaseUrl })
+    state.dynamic = await startSignIn({
+      environmentId: state.config.environmentId,
+      apiBaseUrl: state.config.apiBaseUrl,
+    })
   } catch (error) {
     setSessionLine('error', `Dynamic's client could not start: ${error?.message ?? error}`)
     return
@@ -88,7 +109,11 @@ async function startClient() {
   renderWallets()
   state.signIn = state.dynamic.current()
   if (state.signIn) await showSignedIn()
-  else setSessionLine('muted', `Not signed in. Dynamic's client is ready${state.dynamic.cookieMode ? ' (cookie mode)' : ''}.`)
+  else
+    setSessionLine(
+      'muted',
+      `Not signed in. Dynamic's client is ready${state.dynamic.cookieMode ? ' (cookie mode)' : ''}.`,
+    )
 }
 
 // The wallets the client found: sign in with one, or, signed in, link another.
@@ -103,11 +128,23 @@ function renderWallets() {
     ...wallets.map((wallet, index) => {
       const isLinked = wallet.address && linked.has(wallet.address.toLowerCase())
       const label = !state.signIn ? 'Sign in with wallet' : isLinked ? 'Linked' : 'Link wallet'
-      const button = el('button', { type: 'button', class: state.signIn ? '' : 'primary', id: `wallet-${index}`, 'data-key': wallet.key, text: label })
+      const button = el('button', {
+        type: 'button',
+        class: state.signIn ? '' : 'primary',
+        id: `wallet-${index}`,
+        'data-key': wallet.key,
+        text: label,
+      })
       button.dataset.linked = String(Boolean(isLinked))
       button.addEventListener('click', () => run(() => verifyWallet(wallet)))
       return el('div', { class: 'wallet', 'data-address': wallet.address ?? '' }, [
-        el('div', { class: 'wallet-id' }, [el('img', { src: 'data:image/svg+xml,%3Csvg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"%3E%3Ccircle cx="16" cy="16" r="15" fill="%234f46e5"/%3E%3C/svg%3E', alt: '' }), el('div', {}, [el('strong', { text: wallet.name }), el('code', { text: wallet.address ?? '' })])]),
+        el('div', { class: 'wallet-id' }, [
+          el('img', {
+            src: 'data:image/svg+xml,%3Csvg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"%3E%3Ccircle cx="16" cy="16" r="15" fill="%234f46e5"/%3E%3C/svg%3E',
+            alt: '',
+          }),
+          el('div', {}, [el('strong', { text: wallet.name }), el('code', { text: wallet.address ?? '' })]),
+        ]),
         button,
       ])
     }),
@@ -153,10 +190,24 @@ function renderCredentials() {
   $('credentials-box').hidden = credentials.length === 0
   $('credentials').replaceChildren(
     ...credentials.map((credential) => {
-      const item = el('li', { 'data-format': credential.format, 'data-identifier': credential.identifier, 'data-last': String(credential.id === state.signIn.lastVerifiedCredentialId) }, [
-        el('span', { class: 'format', text: credential.format === 'blockchain' ? `wallet · ${credential.chain}` : credential.format }),
-        el('code', { text: credential.identifier, title: credential.walletName ? `wallet_name ${credential.walletName}` : '' }),
-      ])
+      const item = el(
+        'li',
+        {
+          'data-format': credential.format,
+          'data-identifier': credential.identifier,
+          'data-last': String(credential.id === state.signIn.lastVerifiedCredentialId),
+        },
+        [
+          el('span', {
+            class: 'format',
+            text: credential.format === 'blockchain' ? `wallet · ${credential.chain}` : credential.format,
+          }),
+          el('code', {
+            text: credential.identifier,
+            title: credential.walletName ? `wallet_name ${credential.walletName}` : '',
+          }),
+        ],
+      )
       if (credential.format === 'blockchain' && credentials.length > 1) {
         const button = el('button', { type: 'button', class: 'ghost', 'data-unlink': credential.id, text: 'Unlink' })
         button.addEventListener('click', () => run(() => unlinkWallet(credential.id)))
@@ -186,7 +237,8 @@ async function run(action) {
     for (const button of document.querySelectorAll('main button')) button.disabled = false
     $('sign-out').disabled = !state.signIn
     $('send-code').disabled = !state.dynamic
-    for (const button of document.querySelectorAll('#wallets button')) button.disabled = button.dataset.linked === 'true'
+    for (const button of document.querySelectorAll('#wallets button'))
+      button.disabled = button.dataset.linked === 'true'
   }
 }
 
@@ -242,13 +294,24 @@ async function verifyCode() {
 }
 
 async function showSignedIn(prefix = '') {
-  const who = state.signIn.email ?? (state.signIn.address ? `${state.signIn.address.slice(0, 6)}…${state.signIn.address.slice(-4)}` : shortId(state.signIn.userId))
-  const cookie = state.dynamic.cookieMode ? (document.cookie.split('; ').some((pair) => pair.startsWith('DYNAMIC_JWT_TOKEN=')) ? ' · cookie set' : ' · no cookie') : ''
+  const who =
+    state.signIn.email ??
+    (state.signIn.address
+      ? `${state.signIn.address.slice(0, 6)}…${state.signIn.address.slice(-4)}`
+      : shortId(state.signIn.userId))
+  const cookie = state.dynamic.cookieMode
+    ? document.cookie.split('; ').some((pair) => pair.startsWith('DYNAMIC_JWT_TOKEN='))
+      ? ' · cookie set'
+      : ' · no cookie'
+    : ''
   renderWallets()
   renderCredentials()
   await showToken(currentToken())
   // Last: once the line says what happened, the checks and the answer already show the new token.
-  setSessionLine('on', `${prefix}Signed in as ${who} through Dynamic's client · session ${shortId(state.signIn.sessionId)}${cookie}`)
+  setSessionLine(
+    'on',
+    `${prefix}Signed in as ${who} through Dynamic's client · session ${shortId(state.signIn.sessionId)}${cookie}`,
+  )
 }
 
 // The checks and the server's answer always speak of the same token: a new session's token is
@@ -265,7 +328,15 @@ async function mintBrokenToken(variant) {
   const ada = state.config.users[0]
   const email = state.signIn?.email
   const user = state.signIn
-    ? { sub: state.signIn.userId, ...(email ? { profile: { email }, credentials: [{ id: crypto.randomUUID(), format: 'email', email, public_identifier: email }] } : {}) }
+    ? {
+        sub: state.signIn.userId,
+        ...(email
+          ? {
+              profile: { email },
+              credentials: [{ id: crypto.randomUUID(), format: 'email', email, public_identifier: email }],
+            }
+          : {}),
+      }
     : { sub: ada.sub, profile: ada.profile, credentials: ada.credentials }
   const response = await fetch(state.config.signInPath, {
     method: 'POST',
@@ -287,9 +358,21 @@ async function otherEnvironmentToken() {
   const ada = state.config.users[0]
   const email = state.signIn?.email
   const user = state.signIn
-    ? { sub: state.signIn.userId, ...(email ? { profile: { email }, credentials: [{ id: crypto.randomUUID(), format: 'email', email, public_identifier: email }] } : {}) }
+    ? {
+        sub: state.signIn.userId,
+        ...(email
+          ? {
+              profile: { email },
+              credentials: [{ id: crypto.randomUUID(), format: 'email', email, public_identifier: email }],
+            }
+          : {}),
+      }
     : { sub: ada.sub, profile: ada.profile, credentials: ada.credentials }
-  const response = await fetch('/demo/other-environment/sign-in', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(user) })
+  const response = await fetch('/demo/other-environment/sign-in', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(user),
+  })
   if (!response.ok) throw new Error(`The other environment minted no token: HTTP ${response.status}`)
   const minted = await response.json()
   const token = state.bearerForm === 'id' ? minted.jwt : minted.minifiedJwt
@@ -331,8 +414,21 @@ async function call(path, mode, token = currentToken(), broken = null) {
   } catch {}
   const form = state.bearerForm === 'id' ? 'ID token' : 'access token'
   const missing = state.signIn ? 'no token (the client holds no ID token after a reload)' : 'no token (not signed in)'
-  const sentAs = mode === 'none' ? 'no token' : mode === 'bearer' ? (token ? `Authorization: Bearer <${broken ? `${broken} ${form}` : form}>` : missing) : 'the DYNAMIC_JWT_TOKEN cookie'
-  showAnswer({ status: response.status, statusText: response.statusText, request: `GET ${path} with ${sentAs}`, challenge: response.headers.get('www-authenticate'), body })
+  const sentAs =
+    mode === 'none'
+      ? 'no token'
+      : mode === 'bearer'
+        ? token
+          ? `Authorization: Bearer <${broken ? `${broken} ${form}` : form}>`
+          : missing
+        : 'the DYNAMIC_JWT_TOKEN cookie'
+  showAnswer({
+    status: response.status,
+    statusText: response.statusText,
+    request: `GET ${path} with ${sentAs}`,
+    challenge: response.headers.get('www-authenticate'),
+    body,
+  })
 }
 
 function showAnswer({ status, statusText, request, challenge, body }) {
@@ -349,7 +445,11 @@ function showAnswer({ status, statusText, request, challenge, body }) {
 }
 
 async function inspect(token) {
-  const response = await fetch('/demo/inspect', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) })
+  const response = await fetch('/demo/inspect', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token }),
+  })
   const result = await response.json()
   const icons = { pass: '✓', fail: '✕', skip: '–' }
   $('checks').replaceChildren(
@@ -372,7 +472,10 @@ function renderClaims(payload) {
   for (const [name, value] of Object.entries(payload ?? {})) {
     // Long structured claims (verified_credentials, missing_fields) are indented, one member a line.
     const compact = typeof value === 'string' ? value : JSON.stringify(value)
-    const cell = typeof value === 'object' && value !== null && compact.length > 80 ? el('td', {}, [el('pre', { class: 'claim-json', text: JSON.stringify(value, null, 2) })]) : el('td', { text: compact })
+    const cell =
+      typeof value === 'object' && value !== null && compact.length > 80
+        ? el('td', {}, [el('pre', { class: 'claim-json', text: JSON.stringify(value, null, 2) })])
+        : el('td', { text: compact })
     if (['exp', 'iat', 'nbf'].includes(name)) cell.append(el('span', { class: 'when', text: humanTime(value) }))
     rows.push(el('tr', {}, [el('td', { text: name }), cell]))
   }
@@ -380,5 +483,11 @@ function renderClaims(payload) {
 }
 
 init().catch((error) => {
-  showAnswer({ status: 0, statusText: 'Demo unavailable', request: `GET /demo/config failed: ${error}`, challenge: null, body: '' })
+  showAnswer({
+    status: 0,
+    statusText: 'Demo unavailable',
+    request: `GET /demo/config failed: ${error}`,
+    challenge: null,
+    body: '',
+  })
 })

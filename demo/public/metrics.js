@@ -26,20 +26,26 @@
       const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line)
       if (!match) continue
       const labels = {}
-      for (const [, key, value] of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[key] = value
+      for (const [, key, value] of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+        labels[key] = value
       samples.push({ name: match[1], labels, value: Number(match[3]) })
     }
     return samples
   }
 
   const sum = (samples, name, where = {}) =>
-    samples.filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v)).reduce((total, s) => total + s.value, 0)
+    samples
+      .filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v))
+      .reduce((total, s) => total + s.value, 0)
 
   const $ = (id) => document.getElementById(id)
 
   async function refresh() {
     try {
-      const [metricsResponse, healthResponse] = await Promise.all([fetch('/metrics', { cache: 'no-store' }), fetch('/healthz', { cache: 'no-store' })])
+      const [metricsResponse, healthResponse] = await Promise.all([
+        fetch('/metrics', { cache: 'no-store' }),
+        fetch('/healthz', { cache: 'no-store' }),
+      ])
       const samples = parsePrometheus(await metricsResponse.text())
       const health = await healthResponse.json()
       const verifications = 'dynamic_guard_verifications_total'
@@ -51,11 +57,19 @@
       // State and key count from one answer (the health check's): the metrics gauge may not have
       // been observed yet when the keys were just fetched, and would read 0 beside "fresh".
       const { state, keys, ageSeconds } = health.keys ?? {}
-      $('metric-jwks').textContent = state === 'not_loaded' || state === undefined ? 'not fetched yet' : typeof keys === 'number' ? `${state}, ${keys} key${keys === 1 ? '' : 's'}` : state
-      $('metric-jwks').title = `${typeof ageSeconds === 'number' ? `Fetched ${Math.round(ageSeconds)} s ago` : 'Not fetched yet'}; fetches: ${samples
-        .filter((s) => s.name === 'dynamic_guard_jwks_fetches_total')
-        .map((s) => `${s.labels.dynamic_guard_jwks_result} ${s.value}`)
-        .join(', ') || 'none'}`
+      $('metric-jwks').textContent =
+        state === 'not_loaded' || state === undefined
+          ? 'not fetched yet'
+          : typeof keys === 'number'
+            ? `${state}, ${keys} key${keys === 1 ? '' : 's'}`
+            : state
+      $('metric-jwks').title =
+        `${typeof ageSeconds === 'number' ? `Fetched ${Math.round(ageSeconds)} s ago` : 'Not fetched yet'}; fetches: ${
+          samples
+            .filter((s) => s.name === 'dynamic_guard_jwks_fetches_total')
+            .map((s) => `${s.labels.dynamic_guard_jwks_result} ${s.value}`)
+            .join(', ') || 'none'
+        }`
       const badge = $('metrics-health')
       badge.textContent = `health: ${health.status}`
       badge.dataset.status = health.status
@@ -92,7 +106,8 @@
   // And as soon as the server's answer changes (a sign-in calls the API without a click of its
   // own), so that the counters agree with the answer in view.
   const answer = document.getElementById('answer-status')
-  if (answer) new MutationObserver(() => void refresh()).observe(answer, { childList: true, characterData: true, subtree: true })
+  if (answer)
+    new MutationObserver(() => void refresh()).observe(answer, { childList: true, characterData: true, subtree: true })
   refresh()
   setInterval(refresh, 2000)
 })()

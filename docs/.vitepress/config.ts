@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url'
 import { defineConfig, type DefaultTheme } from 'vitepress'
 
 const docs = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const pkg = JSON.parse(readFileSync(resolve(docs, '../package.json'), 'utf8')) as { description: string; exports: Record<string, unknown> }
+const pkg = JSON.parse(readFileSync(resolve(docs, '../package.json'), 'utf8')) as {
+  description: string
+  exports: Record<string, unknown>
+}
 
 type Item = DefaultTheme.SidebarItem
 
@@ -19,7 +22,10 @@ function page(path: string, fallback: string): Item[] {
 const guide: Item[] = [
   {
     text: 'Introduction',
-    items: [...page('guide/getting-started', 'Getting started'), ...page('guide/how-it-works', 'How verification works')],
+    items: [
+      ...page('guide/getting-started', 'Getting started'),
+      ...page('guide/how-it-works', 'How verification works'),
+    ],
   },
   {
     text: 'Frameworks',
@@ -128,7 +134,10 @@ export default defineConfig({
         scopeName: 'source.promql',
         patterns: [
           { match: '"[^"]*"', name: 'string.quoted.double.promql' },
-          { match: '\\b(sum|rate|increase|histogram_quantile|by|without|avg|max|min|count)\\b', name: 'keyword.control.promql' },
+          {
+            match: '\\b(sum|rate|increase|histogram_quantile|by|without|avg|max|min|count)\\b',
+            name: 'keyword.control.promql',
+          },
           { match: '\\b[0-9]+(\\.[0-9]+)?[smhd]?\\b', name: 'constant.numeric.promql' },
         ],
       },

@@ -17,7 +17,14 @@
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import { isDynamicAuthError, type DynamicAuthError } from '../errors.js'
 import { forwardedRefusal } from '../http/dress.js'
-import { guardRequest, guardSettings, scopeDecision, writeAnswer, type GuardDecision, type GuardSettings } from '../http/guard.js'
+import {
+  guardRequest,
+  guardSettings,
+  scopeDecision,
+  writeAnswer,
+  type GuardDecision,
+  type GuardSettings,
+} from '../http/guard.js'
 import type { AuthenticateOptions, RefusalHandling } from '../http/options.js'
 import { nodeReader } from '../http/request.js'
 import { scopeList } from '../http/scopes.js'
@@ -36,7 +43,6 @@ declare global {
     }
   }
 }
-
 
 /** The middleware, with the verifier it uses (to share it with `requireScopes` or elsewhere). */
 export type DynamicAuthMiddleware = RequestHandler & {

@@ -23,7 +23,14 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookH
 import fp from 'fastify-plugin'
 import { DynamicAuthConfigError, isDynamicAuthError } from '../errors.js'
 import { forwardedRefusal } from '../http/dress.js'
-import { guardRequest, guardSettings, scopeDecision, type GuardDecision, type GuardSettings, type HttpAnswer } from '../http/guard.js'
+import {
+  guardRequest,
+  guardSettings,
+  scopeDecision,
+  type GuardDecision,
+  type GuardSettings,
+  type HttpAnswer,
+} from '../http/guard.js'
 import type { AuthenticateOptions, RefusalHandling } from '../http/options.js'
 import { nodeReader } from '../http/request.js'
 import { scopeList } from '../http/scopes.js'
@@ -47,7 +54,6 @@ declare module 'fastify' {
     dynamicAuth: DynamicAuthHook
   }
 }
-
 
 /** Options of {@link dynamicAuthPlugin}: a verifier (`auth`) or its options, plus the adapter options. */
 export type DynamicAuthPluginOptions = (

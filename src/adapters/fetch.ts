@@ -22,7 +22,11 @@ import { scopeList } from '../http/scopes.js'
 import type { DynamicSession } from '../session/session.js'
 
 /** A fetch handler that receives the verified session. */
-export type ProtectedHandler<Args extends unknown[] = unknown[], S = DynamicSession> = (request: Request, session: S, ...args: Args) => Response | Promise<Response>
+export type ProtectedHandler<Args extends unknown[] = unknown[], S = DynamicSession> = (
+  request: Request,
+  session: S,
+  ...args: Args
+) => Response | Promise<Response>
 /** A plain fetch handler (`fetch(request, env, ctx)` in Workers, `(request, info)` in Deno). */
 export type FetchHandler<Args extends unknown[] = unknown[]> = (request: Request, ...args: Args) => Promise<Response>
 
@@ -41,11 +45,23 @@ export interface FetchAuthOptions<Args extends unknown[] = unknown[]> extends Au
 
 /** {@link withDynamicAuth}'s shape: what {@link requireScopes} returns too. */
 export interface FetchGuard {
-  <Args extends unknown[]>(handler: ProtectedHandler<Args, DynamicSession | undefined>, authOrOptions: AuthOrOptions, options: FetchAuthOptions<Args> & AnonymousAllowed): FetchHandler<Args>
-  <Args extends unknown[]>(handler: ProtectedHandler<Args>, authOrOptions: AuthOrOptions, options?: FetchAuthOptions<Args>): FetchHandler<Args>
+  <Args extends unknown[]>(
+    handler: ProtectedHandler<Args, DynamicSession | undefined>,
+    authOrOptions: AuthOrOptions,
+    options: FetchAuthOptions<Args> & AnonymousAllowed,
+  ): FetchHandler<Args>
+  <Args extends unknown[]>(
+    handler: ProtectedHandler<Args>,
+    authOrOptions: AuthOrOptions,
+    options?: FetchAuthOptions<Args>,
+  ): FetchHandler<Args>
 }
 
-function protect<Args extends unknown[]>(handler: ProtectedHandler<Args, DynamicSession | undefined>, authOrOptions: AuthOrOptions, options: FetchAuthOptions<Args> = {}): FetchHandler<Args> {
+function protect<Args extends unknown[]>(
+  handler: ProtectedHandler<Args, DynamicSession | undefined>,
+  authOrOptions: AuthOrOptions,
+  options: FetchAuthOptions<Args> = {},
+): FetchHandler<Args> {
   const { preflight, onRefusal, ...rest } = options
   const setup = setupAdapter(authOrOptions, rest)
   return async function protectedHandler(request: Request, ...args: Args): Promise<Response> {
@@ -74,8 +90,15 @@ export const withDynamicAuth: FetchGuard = protect as FetchGuard
  */
 export function requireScopes(...scopes: string[]): FetchGuard {
   const required = scopeList(scopes)
-  return (<Args extends unknown[]>(handler: ProtectedHandler<Args, DynamicSession | undefined>, authOrOptions: AuthOrOptions, options: FetchAuthOptions<Args> = {}) =>
-    protect(handler, authOrOptions, { ...options, requiredScopes: withScopes(options.requiredScopes, required) })) as FetchGuard
+  return (<Args extends unknown[]>(
+    handler: ProtectedHandler<Args, DynamicSession | undefined>,
+    authOrOptions: AuthOrOptions,
+    options: FetchAuthOptions<Args> = {},
+  ) =>
+    protect(handler, authOrOptions, {
+      ...options,
+      requiredScopes: withScopes(options.requiredScopes, required),
+    })) as FetchGuard
 }
 
 function withScopes(given: string | readonly string[] | undefined, required: readonly string[]): readonly string[] {

@@ -18,15 +18,26 @@ import type { MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { DynamicAuthError } from '../errors.js'
 import { forwardedRefusal } from '../http/dress.js'
-import { answerResponse, guardRequest, guardSettings, scopeDecision, type GuardDecision, type GuardSettings } from '../http/guard.js'
-import { DEFAULT_REALM, type AnonymousAllowed, type AuthenticateOptions, type RefusalHandling } from '../http/options.js'
+import {
+  answerResponse,
+  guardRequest,
+  guardSettings,
+  scopeDecision,
+  type GuardDecision,
+  type GuardSettings,
+} from '../http/guard.js'
+import {
+  DEFAULT_REALM,
+  type AnonymousAllowed,
+  type AuthenticateOptions,
+  type RefusalHandling,
+} from '../http/options.js'
 import { refusalFor } from '../http/refusal.js'
 import { webReader } from '../http/request.js'
 import { scopeList } from '../http/scopes.js'
 import { setupAdapter, type AuthOrOptions } from '../http/setup.js'
 import type { DynamicSession } from '../session/session.js'
 import type { DynamicAuth } from '../verifier.js'
-
 
 /**
  * Hono environment of protected routes: `c.get('auth')` is the session. `c.get('authGuard')` is
@@ -65,7 +76,11 @@ export class DynamicAuthException extends HTTPException {
 
   constructor(error: DynamicAuthError, realm: string = DEFAULT_REALM, scopes?: readonly string[]) {
     const refusal = scopes ? refusalFor(error, { realm, scopes }) : forwardedRefusal(error, realm)
-    super(refusal.status as 400 | 401 | 403 | 503, { res: answerResponse(refusal), message: error.message, cause: error })
+    super(refusal.status as 400 | 401 | 403 | 503, {
+      res: answerResponse(refusal),
+      message: error.message,
+      cause: error,
+    })
     this.error = error
   }
 }
@@ -77,9 +92,18 @@ export class DynamicAuthException extends HTTPException {
  * request shaped like a CORS preflight is answered 204 and goes no further, unless
  * `passPreflightsToApp` is set: mount `cors()` (hono/cors) before this middleware.
  */
-export function dynamicAuth(authOrOptions: AuthOrOptions, options: AuthenticateOptions & AnonymousAllowed): MiddlewareHandler<OptionalDynamicAuthEnv>
-export function dynamicAuth(authOrOptions: AuthOrOptions & AnonymousAllowed, options?: AuthenticateOptions): MiddlewareHandler<OptionalDynamicAuthEnv>
-export function dynamicAuth(authOrOptions: AuthOrOptions, options?: AuthenticateOptions): MiddlewareHandler<DynamicAuthEnv>
+export function dynamicAuth(
+  authOrOptions: AuthOrOptions,
+  options: AuthenticateOptions & AnonymousAllowed,
+): MiddlewareHandler<OptionalDynamicAuthEnv>
+export function dynamicAuth(
+  authOrOptions: AuthOrOptions & AnonymousAllowed,
+  options?: AuthenticateOptions,
+): MiddlewareHandler<OptionalDynamicAuthEnv>
+export function dynamicAuth(
+  authOrOptions: AuthOrOptions,
+  options?: AuthenticateOptions,
+): MiddlewareHandler<DynamicAuthEnv>
 // biome-ignore lint/suspicious/noExplicitAny: the overloads' implementation signature; callers see only theirs.
 export function dynamicAuth(authOrOptions: AuthOrOptions, options?: AuthenticateOptions): MiddlewareHandler<any> {
   const setup = setupAdapter(authOrOptions, options)

@@ -16,7 +16,14 @@
 import type { Context, Middleware, Next } from 'koa'
 import { isDynamicAuthError, type DynamicAuthError } from '../errors.js'
 import { forwardedRefusal } from '../http/dress.js'
-import { guardRequest, guardSettings, scopeDecision, type GuardDecision, type GuardSettings, type HttpAnswer } from '../http/guard.js'
+import {
+  guardRequest,
+  guardSettings,
+  scopeDecision,
+  type GuardDecision,
+  type GuardSettings,
+  type HttpAnswer,
+} from '../http/guard.js'
 import type { AuthenticateOptions, RefusalHandling } from '../http/options.js'
 import { nodeReader } from '../http/request.js'
 import { scopeList } from '../http/scopes.js'
@@ -32,7 +39,6 @@ declare module 'koa' {
     authGuard?: GuardSettings
   }
 }
-
 
 /** The middleware, with the verifier it uses. */
 export type DynamicAuthMiddleware = Middleware & {
@@ -68,7 +74,17 @@ export function dynamicAuth(authOrOptions: AuthOrOptions, options?: Authenticate
 export function requireScopes(...scopes: string[]): Middleware {
   const required = scopeList(scopes)
   return async function requireScopesMiddleware(ctx, next) {
-    return carryOut(scopeDecision(ctx.req, nodeReader, ctx.state.auth as DynamicSession | undefined, required, ctx.state.authGuard as GuardSettings | undefined), ctx, next)
+    return carryOut(
+      scopeDecision(
+        ctx.req,
+        nodeReader,
+        ctx.state.auth as DynamicSession | undefined,
+        required,
+        ctx.state.authGuard as GuardSettings | undefined,
+      ),
+      ctx,
+      next,
+    )
   }
 }
 

@@ -25,7 +25,6 @@ import { setupAdapter, type AdapterSetup, type AuthOrOptions } from '../http/set
 import type { DynamicSession } from '../session/session.js'
 import type { DynamicAuth } from '../verifier.js'
 
-
 /** A route handler's context (`{ params }`), with the verified session added as `auth`. */
 export type WithAuth<Context, S = DynamicSession> = Context & {
   /** The verified session. */
@@ -33,7 +32,10 @@ export type WithAuth<Context, S = DynamicSession> = Context & {
 }
 
 /** A route handler that receives the verified session in its context. */
-export type ProtectedRouteHandler<Context, S = DynamicSession> = (request: NextRequest, context: WithAuth<Context, S>) => Response | Promise<Response>
+export type ProtectedRouteHandler<Context, S = DynamicSession> = (
+  request: NextRequest,
+  context: WithAuth<Context, S>,
+) => Response | Promise<Response>
 
 /** A Next App Router route handler. */
 export type RouteHandler<Context> = (request: NextRequest, context: Context) => Promise<Response>
@@ -71,7 +73,10 @@ function setupOnce(authOrOptions: AuthOrOptions | LazyAuth, options?: NextAuthOp
 }
 
 /** The session to go on with, or the answer (a refusal or the 204 to a preflight); throws a forwarded refusal. */
-async function authenticateOrAnswer(s: Setup, request: NextRequest): Promise<{ session: DynamicSession | undefined } | Response> {
+async function authenticateOrAnswer(
+  s: Setup,
+  request: NextRequest,
+): Promise<{ session: DynamicSession | undefined } | Response> {
   const decision = await guardRequest(s, request, webReader)
   if (decision.action === 'continue') return decision
   if (decision.action === 'forward') throw decision.error
@@ -127,9 +132,16 @@ export function withDynamicAuth<Context>(
  */
 export function requireScopes(...scopes: string[]): typeof withDynamicAuth {
   const required = scopeList(scopes)
-  return (<Context>(handler: ProtectedRouteHandler<Context, DynamicSession | undefined>, authOrOptions: AuthOrOptions | LazyAuth, options: NextAuthOptions = {}) => {
+  return (<Context>(
+    handler: ProtectedRouteHandler<Context, DynamicSession | undefined>,
+    authOrOptions: AuthOrOptions | LazyAuth,
+    options: NextAuthOptions = {},
+  ) => {
     const given = options.requiredScopes
-    return withDynamicAuth(handler, authOrOptions, { ...options, requiredScopes: [...(given === undefined ? [] : typeof given === 'string' ? [given] : given), ...required] })
+    return withDynamicAuth(handler, authOrOptions, {
+      ...options,
+      requiredScopes: [...(given === undefined ? [] : typeof given === 'string' ? [given] : given), ...required],
+    })
   }) as typeof withDynamicAuth
 }
 
@@ -144,10 +156,17 @@ export function requireScopes(...scopes: string[]): typeof withDynamicAuth {
 export function dynamicAuthMiddleware(
   authOrOptions: AuthOrOptions | LazyAuth,
   options?: NextAuthOptions,
-  handler?: (request: NextRequest, session: DynamicSession | undefined, event: NextFetchEvent) => Response | undefined | Promise<Response | undefined>,
+  handler?: (
+    request: NextRequest,
+    session: DynamicSession | undefined,
+    event: NextFetchEvent,
+  ) => Response | undefined | Promise<Response | undefined>,
 ): NextMiddleware {
   const s = setupOnce(authOrOptions, options)
-  return async function dynamicAuthNextMiddleware(request: NextRequest, event: NextFetchEvent): Promise<Response | undefined> {
+  return async function dynamicAuthNextMiddleware(
+    request: NextRequest,
+    event: NextFetchEvent,
+  ): Promise<Response | undefined> {
     const result = await authenticateOrAnswer(s(), request)
     if (result instanceof Response) return result
     return handler ? handler(request, result.session, event) : undefined

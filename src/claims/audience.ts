@@ -12,18 +12,28 @@ export const MAX_AUDIENCES = 64
 export function checkAudience(payload: Record<string, unknown>, audiences: readonly string[] | undefined): void {
   if (!audiences) return
   const aud = payload.aud
-  if (typeof aud === 'string' ? audiences.includes(aud) : Array.isArray(aud) && aud.length <= MAX_AUDIENCES && aud.some((a) => typeof a === 'string' && audiences.includes(a))) {
+  if (
+    typeof aud === 'string'
+      ? audiences.includes(aud)
+      : Array.isArray(aud) &&
+        aud.length <= MAX_AUDIENCES &&
+        aud.some((a) => typeof a === 'string' && audiences.includes(a))
+  ) {
     return
   }
-  const found = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : []
-  const shown = found.length === 0 ? 'missing' : found.slice(0, 5).map(quoted).join(', ') + (found.length > 5 ? ', ...' : '')
-  const slashOnly = found.some((a) => audiences.some((expected) => a.replace(/\/+$/, '') === expected.replace(/\/+$/, '')))
+  const found =
+    typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : []
+  const shown =
+    found.length === 0 ? 'missing' : found.slice(0, 5).map(quoted).join(', ') + (found.length > 5 ? ', ...' : '')
+  const slashOnly = found.some((a) =>
+    audiences.some((expected) => a.replace(/\/+$/, '') === expected.replace(/\/+$/, '')),
+  )
   throw new DynamicAuthError(
     'audience_mismatch',
     `The token's audience (aud) is ${shown}; this server accepts ${audiences.map(quoted).join(', ')} (the audience option). ` +
       (slashOnly
-        ? 'They differ only by a trailing slash: Dynamic sets aud to the site\'s origin, which has none, so write the audience option without it.'
-        : 'The token was obtained by another site, or the audience option misses this front end\'s origin.'),
+        ? "They differ only by a trailing slash: Dynamic sets aud to the site's origin, which has none, so write the audience option without it."
+        : "The token was obtained by another site, or the audience option misses this front end's origin."),
   )
 }
 

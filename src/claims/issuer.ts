@@ -10,20 +10,29 @@ export function defaultIssuers(environmentId: string): string[] {
 }
 
 /** Checks `iss` and `environment_id`. */
-export function checkIssuerAndEnvironment(payload: Record<string, unknown>, issuers: readonly string[], environmentId: string): void {
+export function checkIssuerAndEnvironment(
+  payload: Record<string, unknown>,
+  issuers: readonly string[],
+  environmentId: string,
+): void {
   const environment = payload.environment_id
   const iss = payload.iss
   const otherEnvironment = environment !== undefined && environment !== environmentId
   if (typeof iss !== 'string' || !issuers.includes(iss)) {
     if (otherEnvironment) throw environmentMismatch(environment, environmentId)
-    throw new DynamicAuthError('issuer_mismatch', typeof iss === 'string' ? issuerMismatch(iss, issuers) : 'The token has no string "iss" claim.')
+    throw new DynamicAuthError(
+      'issuer_mismatch',
+      typeof iss === 'string' ? issuerMismatch(iss, issuers) : 'The token has no string "iss" claim.',
+    )
   }
   if (otherEnvironment) throw environmentMismatch(environment, environmentId)
 }
 
 function issuerMismatch(iss: string, issuers: readonly string[]): string {
   const shown = JSON.stringify(iss.length > 100 ? `${iss.slice(0, 100)}…` : iss)
-  const withScheme = issuers.find((expected) => /^[a-z]+:\/\//i.test(expected) && expected.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '') === iss)
+  const withScheme = issuers.find(
+    (expected) => /^[a-z]+:\/\//i.test(expected) && expected.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '') === iss,
+  )
   if (withScheme !== undefined) {
     return `The token's issuer is ${shown}, but the issuer option says ${JSON.stringify(withScheme)}: Dynamic's issuer has no scheme. Set issuer to ${shown}, or leave it out (the default accepts both of Dynamic's hosts).`
   }

@@ -40,7 +40,11 @@ export const DEVICE_REGISTER = 'device:register'
  * missing, the refusal names the step of Dynamic's sign-in still pending (`pendingStep`), read
  * from the token's scopes (and, for the information form, its signed `missing_fields`).
  */
-export function requireScopes(scopes: readonly string[], required: readonly string[], claims?: Readonly<Record<string, unknown>>): void {
+export function requireScopes(
+  scopes: readonly string[],
+  required: readonly string[],
+  claims?: Readonly<Record<string, unknown>>,
+): void {
   let missing: string[] | undefined
   for (const scope of required) {
     if (!scopes.includes(scope)) (missing ??= []).push(scope)
@@ -48,7 +52,11 @@ export function requireScopes(scopes: readonly string[], required: readonly stri
   if (!missing) return
   if (!missing.includes(USER_BASIC)) {
     const list = missing.map((s) => `"${s}"`).join(', ')
-    throw new DynamicAuthError('insufficient_scope', `The token lacks the scope${missing.length > 1 ? 's' : ''} ${list} this route requires.`, { missingScopes: missing })
+    throw new DynamicAuthError(
+      'insufficient_scope',
+      `The token lacks the scope${missing.length > 1 ? 's' : ''} ${list} this route requires.`,
+      { missingScopes: missing },
+    )
   }
   const lacks = `so the token lacks "${USER_BASIC}".`
   let pendingStep: DynamicPendingStep | undefined
@@ -69,7 +77,11 @@ export function requireScopes(scopes: readonly string[], required: readonly stri
   } else {
     message = `The token lacks the "${USER_BASIC}" scope: the user has not finished signing in.`
   }
-  throw new DynamicAuthError('insufficient_scope', message, pendingStep ? { missingScopes: missing, pendingStep } : { missingScopes: missing })
+  throw new DynamicAuthError(
+    'insufficient_scope',
+    message,
+    pendingStep ? { missingScopes: missing, pendingStep } : { missingScopes: missing },
+  )
 }
 
 const MAX_FIELD_NAMES = 5

@@ -11,28 +11,47 @@ function isNumericDate(value: unknown): value is number {
 }
 
 /** Checks exp, nbf and iat against `now` (seconds), allowing `tolerance` seconds of clock skew. */
-export function checkTimes(payload: Record<string, unknown>, now: number, tolerance: number, maxLifetime: number): number {
+export function checkTimes(
+  payload: Record<string, unknown>,
+  now: number,
+  tolerance: number,
+  maxLifetime: number,
+): number {
   const exp = payload.exp
-  if (exp === undefined) throw new DynamicAuthError('token_malformed', 'The token has no "exp" claim; tokens without an expiry are refused.')
-  if (!isNumericDate(exp)) throw new DynamicAuthError('token_malformed', 'The "exp" claim is not a NumericDate (a finite, non-negative number of seconds).')
+  if (exp === undefined)
+    throw new DynamicAuthError('token_malformed', 'The token has no "exp" claim; tokens without an expiry are refused.')
+  if (!isNumericDate(exp))
+    throw new DynamicAuthError(
+      'token_malformed',
+      'The "exp" claim is not a NumericDate (a finite, non-negative number of seconds).',
+    )
   if (now >= exp + tolerance) {
     throw new DynamicAuthError('token_expired', `The token expired at ${isoTime(exp)}; the client must refresh it.`)
   }
   if (exp > now + maxLifetime + tolerance) {
-    throw new DynamicAuthError('token_malformed', `The "exp" claim lies more than ${maxLifetime} s ahead (option maxTokenLifetime); it may be in milliseconds instead of seconds.`)
+    throw new DynamicAuthError(
+      'token_malformed',
+      `The "exp" claim lies more than ${maxLifetime} s ahead (option maxTokenLifetime); it may be in milliseconds instead of seconds.`,
+    )
   }
   const nbf = payload.nbf
   if (nbf !== undefined) {
     if (!isNumericDate(nbf)) throw new DynamicAuthError('token_malformed', 'The "nbf" claim is not a NumericDate.')
     if (nbf > now + tolerance) {
-      throw new DynamicAuthError('token_not_active', `The token is not valid before ${isoTime(nbf)}; check the server clock.`)
+      throw new DynamicAuthError(
+        'token_not_active',
+        `The token is not valid before ${isoTime(nbf)}; check the server clock.`,
+      )
     }
   }
   const iat = payload.iat
   if (iat !== undefined) {
     if (!isNumericDate(iat)) throw new DynamicAuthError('token_malformed', 'The "iat" claim is not a NumericDate.')
     if (iat > now + tolerance) {
-      throw new DynamicAuthError('token_not_active', `The token claims to be issued in the future (${isoTime(iat)}); check the server clock.`)
+      throw new DynamicAuthError(
+        'token_not_active',
+        `The token claims to be issued in the future (${isoTime(iat)}); check the server clock.`,
+      )
     }
   }
   return exp

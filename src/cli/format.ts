@@ -25,7 +25,10 @@ export function humanTime(value: unknown, nowSeconds: number): string {
   if (typeof value !== 'number' || !Number.isFinite(value)) return `${JSON.stringify(value)} (not a NumericDate)`
   const date = new Date(value * 1000)
   if (Number.isNaN(date.getTime())) return `${value} (out of range)`
-  const when = date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC')
+  const when = date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, ' UTC')
   const delta = value - nowSeconds
   return `${when} (${delta >= 0 ? `in ${duration(delta)}` : `${duration(delta)} ago`})`
 }

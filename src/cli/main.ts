@@ -56,7 +56,8 @@ export async function main(argv: string[], io: Io, version: string): Promise<num
     return EXIT_OK
   }
   const entry = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined
-  if (!entry) return usageFailure(io, `unknown command "${command}". Commands: ${Object.keys(COMMANDS).join(', ')}.`, undefined)
+  if (!entry)
+    return usageFailure(io, `unknown command "${command}". Commands: ${Object.keys(COMMANDS).join(', ')}.`, undefined)
   try {
     return await entry.run(rest, io)
   } catch (error) {

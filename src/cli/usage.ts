@@ -43,12 +43,21 @@ export type OptionValues<O extends Record<string, OptionSpec>> = {
 } & { help?: boolean }
 
 /** node:util parseArgs, strict, with its errors turned into {@link UsageError}s. */
-export function parseCommandArgs<const O extends Record<string, OptionSpec>>(args: string[], options: O): { values: OptionValues<O>; positionals: string[] } {
+export function parseCommandArgs<const O extends Record<string, OptionSpec>>(
+  args: string[],
+  options: O,
+): { values: OptionValues<O>; positionals: string[] } {
   try {
-    const parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true })
+    const parsed = parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    })
     return { values: parsed.values as OptionValues<O>, positionals: parsed.positionals }
   } catch (error) {
-    const message = error instanceof Error ? error.message.replace(/\. To specify a positional argument.*$/s, '.') : String(error)
+    const message =
+      error instanceof Error ? error.message.replace(/\. To specify a positional argument.*$/s, '.') : String(error)
     throw new UsageError(message)
   }
 }
@@ -70,15 +79,18 @@ const MAX_TOKEN_INPUT = 1024 * 1024
  * the parser to refuse with the fix, as the library and the adapters do.
  */
 export async function readTokenArgument(positionals: string[], io: Io): Promise<string> {
-  if (positionals.length === 0) throw new UsageError('missing the token (give it as the argument, or "-" to read it from stdin).')
+  if (positionals.length === 0)
+    throw new UsageError('missing the token (give it as the argument, or "-" to read it from stdin).')
   if (positionals.length > 1) throw new UsageError(`expected one token, got ${positionals.length} arguments.`)
   let raw = positionals[0]!
   if (raw === '-') {
     raw = await io.readStdin()
-    if (raw.length > MAX_TOKEN_INPUT) throw new UsageError(`stdin holds more than ${MAX_TOKEN_INPUT} bytes; that is not a token.`)
+    if (raw.length > MAX_TOKEN_INPUT)
+      throw new UsageError(`stdin holds more than ${MAX_TOKEN_INPUT} bytes; that is not a token.`)
   }
   const token = raw.trim()
-  if (token === '') throw new UsageError(raw === '' ? 'the token is empty (stdin gave nothing).' : 'the token is empty.')
+  if (token === '')
+    throw new UsageError(raw === '' ? 'the token is empty (stdin gave nothing).' : 'the token is empty.')
   return token
 }
 

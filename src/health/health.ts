@@ -92,28 +92,52 @@ function keysHealth(input: HealthInput): KeysHealth {
     keys: status.kids.length,
     consecutiveFailures: status.consecutiveFailures,
     ...(status.lastError === undefined ? {} : { lastError: status.lastError }),
-    ...(facts.lastErrorAt === undefined || status.consecutiveFailures === 0 ? {} : { lastErrorAt: new Date(facts.lastErrorAt).toISOString() }),
+    ...(facts.lastErrorAt === undefined || status.consecutiveFailures === 0
+      ? {}
+      : { lastErrorAt: new Date(facts.lastErrorAt).toISOString() }),
     ...(facts.retryAt > now ? { retryInSeconds: seconds(facts.retryAt - now) } : {}),
   }
   if (status.source === 'static') return { state: 'static', ...base }
-  const failing = status.consecutiveFailures > 0 ? ` Refreshing fails (${status.consecutiveFailures} in a row): ${status.lastError ?? 'unknown error'}.` : ''
+  const failing =
+    status.consecutiveFailures > 0
+      ? ` Refreshing fails (${status.consecutiveFailures} in a row): ${status.lastError ?? 'unknown error'}.`
+      : ''
   if (status.fetchedAt === undefined) {
     return status.consecutiveFailures > 0
       ? { state: 'unavailable', reason: `No keys could be fetched yet.${failing}`, ...base }
-      : { state: 'not_loaded', reason: 'The keys are not fetched yet: the first verification, warmUp() or a health handler loads them.', ...base }
+      : {
+          state: 'not_loaded',
+          reason: 'The keys are not fetched yet: the first verification, warmUp() or a health handler loads them.',
+          ...base,
+        }
   }
   const age = now - status.fetchedAt
   const withAge = { ...base, ageSeconds: seconds(age) }
-  if (age < input.maxAgeMs) return failing ? { state: 'fresh', reason: failing.trim(), ...withAge } : { state: 'fresh', ...withAge }
+  if (age < input.maxAgeMs)
+    return failing ? { state: 'fresh', reason: failing.trim(), ...withAge } : { state: 'fresh', ...withAge }
   if (age < input.maxAgeMs + input.staleIfErrorMs) {
-    return { state: 'stale', reason: `The keys are past their max age and served under stale-if-error for ${seconds(input.maxAgeMs + input.staleIfErrorMs - age)} s more.${failing}`, ...withAge }
+    return {
+      state: 'stale',
+      reason: `The keys are past their max age and served under stale-if-error for ${seconds(input.maxAgeMs + input.staleIfErrorMs - age)} s more.${failing}`,
+      ...withAge,
+    }
   }
-  return { state: 'unavailable', reason: `The keys are past their max age and their stale-if-error allowance.${failing}`, ...withAge }
+  return {
+    state: 'unavailable',
+    reason: `The keys are past their max age and their stale-if-error allowance.${failing}`,
+    ...withAge,
+  }
 }
 
 function revocationHealth(input: HealthInput): RevocationHealth {
   const status = input.revocationStatus
-  const state: RevocationHealth['state'] = status.connected ? 'connected' : input.revocationRefusing ? 'stale_refusing' : status.stale ? 'stale_serving' : 'disconnected'
+  const state: RevocationHealth['state'] = status.connected
+    ? 'connected'
+    : input.revocationRefusing
+      ? 'stale_refusing'
+      : status.stale
+        ? 'stale_serving'
+        : 'disconnected'
   return {
     state,
     kind: status.kind,

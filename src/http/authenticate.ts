@@ -32,7 +32,10 @@ export function authenticateRequest<R>(
       const fromQuery = queryToken(reader.url(request), options.queryParam)
       if (fromQuery !== undefined) {
         if (token !== undefined) {
-          throw new DynamicAuthError('invalid_request', 'The token was sent both in the Authorization header and in the query string; send it once (RFC 6750 §2).')
+          throw new DynamicAuthError(
+            'invalid_request',
+            'The token was sent both in the Authorization header and in the query string; send it once (RFC 6750 §2).',
+          )
         }
         token = fromQuery
       }
@@ -88,9 +91,11 @@ let prepareDefault: Prepared | undefined
 const prepared = new WeakMap<AuthenticateOptions, Prepared>()
 
 function prepare(options: AuthenticateOptions | undefined): Prepared {
-  if (options === undefined) return (prepareDefault ??= { options: resolveAuthenticateOptions(), recent: new RecentTokens() })
+  if (options === undefined)
+    return (prepareDefault ??= { options: resolveAuthenticateOptions(), recent: new RecentTokens() })
   let found = prepared.get(options)
-  if (found === undefined) prepared.set(options, (found = { options: resolveAuthenticateOptions(options), recent: new RecentTokens() }))
+  if (found === undefined)
+    prepared.set(options, (found = { options: resolveAuthenticateOptions(options), recent: new RecentTokens() }))
   return found
 }
 
@@ -102,13 +107,30 @@ function prepare(options: AuthenticateOptions | undefined): Prepared {
  * `optional: true`, resolves to `undefined` when no token was sent. The options are validated
  * once per object.
  */
-export function authenticate(auth: DynamicAuth, request: HttpRequestLike, options: AuthenticateOptions & { optional: true }): Promise<DynamicSession | undefined>
-export function authenticate(auth: DynamicAuth, request: HttpRequestLike, options?: AuthenticateOptions): Promise<DynamicSession>
-export function authenticate(auth: DynamicAuth, request: HttpRequestLike, options?: AuthenticateOptions): Promise<DynamicSession | undefined> {
+export function authenticate(
+  auth: DynamicAuth,
+  request: HttpRequestLike,
+  options: AuthenticateOptions & { optional: true },
+): Promise<DynamicSession | undefined>
+export function authenticate(
+  auth: DynamicAuth,
+  request: HttpRequestLike,
+  options?: AuthenticateOptions,
+): Promise<DynamicSession>
+export function authenticate(
+  auth: DynamicAuth,
+  request: HttpRequestLike,
+  options?: AuthenticateOptions,
+): Promise<DynamicSession | undefined> {
   let resolved: Prepared
   try {
     resolved = prepare(options)
-    if (request === null || typeof request !== 'object' || request.headers === null || typeof request.headers !== 'object') {
+    if (
+      request === null ||
+      typeof request !== 'object' ||
+      request.headers === null ||
+      typeof request.headers !== 'object'
+    ) {
       throw new TypeError('dynamic-guard: authenticate() takes a Node IncomingMessage or a Web Request.')
     }
   } catch (error) {

@@ -16,7 +16,12 @@ export function isSafeMethod(method: string): boolean {
 }
 
 /** Throws `origin_not_allowed` unless the request comes from an allowed origin. */
-export function checkOrigin<R>(reader: RequestReader<R>, request: R, session: DynamicSession, options: ResolvedAuthenticateOptions): void {
+export function checkOrigin<R>(
+  reader: RequestReader<R>,
+  request: R,
+  session: DynamicSession,
+  options: ResolvedAuthenticateOptions,
+): void {
   const origin = requestOrigin(reader, request)
   if (origin === undefined) {
     throw new DynamicAuthError(
@@ -26,7 +31,8 @@ export function checkOrigin<R>(reader: RequestReader<R>, request: R, session: Dy
   }
   if (isSameHost(origin, reader.host(request))) return
   const allowed = options.allowedOrigins
-  if (typeof allowed === 'function' ? allowed(origin) : allowed ? allowed.has(origin) : audienceAllows(session, origin)) return
+  if (typeof allowed === 'function' ? allowed(origin) : allowed ? allowed.has(origin) : audienceAllows(session, origin))
+    return
   throw new DynamicAuthError(
     'origin_not_allowed',
     `A cookie-authenticated ${reader.method(request)} request from origin ${origin} is refused (cross-site request forgery protection); allow the origin with "allowedOrigins" or send the token in the Authorization header.`,

@@ -9,7 +9,11 @@ import { refusalFor, type Refusal } from './refusal.js'
 const REFUSAL = Symbol.for('dynamic-guard.refusal')
 
 /** A DynamicAuthError carrying its HTTP answer. */
-export type RefusedError = DynamicAuthError & { readonly statusCode: number; readonly expose: true; readonly headers: Readonly<Record<string, string>> }
+export type RefusedError = DynamicAuthError & {
+  readonly statusCode: number
+  readonly expose: true
+  readonly headers: Readonly<Record<string, string>>
+}
 
 /** Dresses a refusal, given its HTTP answer, for a framework's error handling. */
 export function dressRefusal(error: DynamicAuthError, refusal: Refusal): RefusedError {

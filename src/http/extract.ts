@@ -20,7 +20,13 @@ export function bearerToken(value: string): string | undefined {
   // Fast path: exactly "Bearer <token>". indexOf runs natively; a per-character loop over a
   // 1-2 kB token would cost more than the verified-token cache lookup that follows. Other
   // control characters are left to the strict token parser, which refuses them.
-  if (value.startsWith('Bearer ') && value.length > 7 && value.charCodeAt(7) !== 32 && value.indexOf(' ', 8) === -1 && value.indexOf(',', 8) === -1) {
+  if (
+    value.startsWith('Bearer ') &&
+    value.length > 7 &&
+    value.charCodeAt(7) !== 32 &&
+    value.indexOf(' ', 8) === -1 &&
+    value.indexOf(',', 8) === -1
+  ) {
     return value.slice(7)
   }
   let start = 0
@@ -33,14 +39,20 @@ export function bearerToken(value: string): string | undefined {
   let tokenStart = schemeEnd
   while (tokenStart < end && value.charCodeAt(tokenStart) === 32) tokenStart++
   if (tokenStart === end) {
-    throw invalidRequest('The Authorization header has the Bearer scheme but no token: send "Authorization: Bearer <Dynamic JWT>".')
+    throw invalidRequest(
+      'The Authorization header has the Bearer scheme but no token: send "Authorization: Bearer <Dynamic JWT>".',
+    )
   }
   if (tokenStart === schemeEnd) {
-    throw invalidRequest('The Authorization header is malformed: the scheme and the token must be separated by a space.')
+    throw invalidRequest(
+      'The Authorization header is malformed: the scheme and the token must be separated by a space.',
+    )
   }
   const token = value.slice(tokenStart, end)
   if (!isSingleWord(token)) {
-    throw invalidRequest('The Authorization header is malformed: a Bearer token is a single word, with no spaces or commas.')
+    throw invalidRequest(
+      'The Authorization header is malformed: a Bearer token is a single word, with no spaces or commas.',
+    )
   }
   return token
 }
@@ -81,7 +93,8 @@ export function cookieValue(header: string, name: string): string | undefined {
       while (equals < end && isSpace(header.charCodeAt(equals))) equals++
       if (header.charCodeAt(equals) === 61 /* = */) {
         let value = header.slice(equals + 1, end).trim()
-        if (value.length >= 2 && value.charCodeAt(0) === 34 && value.charCodeAt(value.length - 1) === 34) value = value.slice(1, -1)
+        if (value.length >= 2 && value.charCodeAt(0) === 34 && value.charCodeAt(value.length - 1) === 34)
+          value = value.slice(1, -1)
         return value.length > 0 ? value : undefined
       }
     }

@@ -59,11 +59,17 @@ export interface GuardSettings {
  */
 export function guardSettings(setup: AdapterSetup): GuardSettings | undefined {
   const options = setup.options
-  return options.refusals !== 'respond' || options.passPreflights || options.realm !== DEFAULT_REALM ? options : undefined
+  return options.refusals !== 'respond' || options.passPreflights || options.realm !== DEFAULT_REALM
+    ? options
+    : undefined
 }
 
 /** Decides for one request. Rejects only with an error that is not a DynamicAuthError (a bug). */
-export function guardRequest<R extends object>(setup: AdapterSetup, request: R, reader: RequestReader<R>): Promise<GuardDecision> {
+export function guardRequest<R extends object>(
+  setup: AdapterSetup,
+  request: R,
+  reader: RequestReader<R>,
+): Promise<GuardDecision> {
   const options = setup.options
   if (isPreflight(reader, request)) return Promise.resolve(options.passPreflights ? GO_ON : ANSWER_PREFLIGHT)
   return authenticateRequest(setup.auth, request, reader, options, setup.recent).then(
@@ -77,15 +83,31 @@ export function guardRequest<R extends object>(setup: AdapterSetup, request: R, 
  * guard stored on the request. It follows that guard's `refusals`, `passPreflightsToApp` and
  * `realm`; without settings (no guard before it, or a guard with the defaults), the defaults.
  */
-export function scopeDecision<R extends object>(request: R, reader: RequestReader<R>, session: DynamicSession | undefined, required: readonly string[], guard: GuardSettings | undefined): GuardDecision {
+export function scopeDecision<R extends object>(
+  request: R,
+  reader: RequestReader<R>,
+  session: DynamicSession | undefined,
+  required: readonly string[],
+  guard: GuardSettings | undefined,
+): GuardDecision {
   if (isPreflight(reader, request)) return guard?.passPreflights ? GO_ON : ANSWER_PREFLIGHT
   const refusal = scopeRefusal(session, required)
   if (refusal === undefined) return GO_ON
-  return refusalDecision(refusal, guard?.refusals ?? 'respond', guard?.realm ?? DEFAULT_REALM, ['user:basic', ...required])
+  return refusalDecision(refusal, guard?.refusals ?? 'respond', guard?.realm ?? DEFAULT_REALM, [
+    'user:basic',
+    ...required,
+  ])
 }
 
-function refusalDecision(error: unknown, handling: RefusalHandling, realm: string, scopes: readonly string[]): GuardDecision {
+function refusalDecision(
+  error: unknown,
+  handling: RefusalHandling,
+  realm: string,
+  scopes: readonly string[],
+): GuardDecision {
   if (!isDynamicAuthError(error)) throw error
   const refusal = refusalFor(error, { realm, scopes })
-  return handling === 'forward' ? { action: 'forward', error: dressRefusal(error, refusal) } : { action: 'answer', answer: refusal, error }
+  return handling === 'forward'
+    ? { action: 'forward', error: dressRefusal(error, refusal) }
+    : { action: 'answer', answer: refusal, error }
 }

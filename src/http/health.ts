@@ -36,9 +36,14 @@ export interface HealthAnswer {
 }
 
 function source(from: HealthSource): Pick<DynamicAuth, 'health' | 'warmUp'> {
-  const auth = 'health' in from && typeof from.health === 'function' ? from : (from as { auth?: Pick<DynamicAuth, 'health' | 'warmUp'> }).auth
+  const auth =
+    'health' in from && typeof from.health === 'function'
+      ? from
+      : (from as { auth?: Pick<DynamicAuth, 'health' | 'warmUp'> }).auth
   if (auth === undefined || typeof auth.health !== 'function' || typeof auth.warmUp !== 'function') {
-    throw new TypeError('dynamic-guard: a health handler needs a verifier from createDynamicAuth (or an adapter middleware carrying one).')
+    throw new TypeError(
+      'dynamic-guard: a health handler needs a verifier from createDynamicAuth (or an adapter middleware carrying one).',
+    )
   }
   return auth
 }
@@ -59,14 +64,24 @@ export function healthCheck(from: HealthSource, options: HealthCheckOptions = {}
   }
 }
 
-const HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+const HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+})
 
-async function freshHealth(auth: Pick<DynamicAuth, 'health' | 'warmUp'>, timeoutMs: number): Promise<DynamicAuthHealth> {
+async function freshHealth(
+  auth: Pick<DynamicAuth, 'health' | 'warmUp'>,
+  timeoutMs: number,
+): Promise<DynamicAuthHealth> {
   const first = auth.health()
   const { state, retryInSeconds } = first.keys
-  if (!(state === 'not_loaded' || state === 'unavailable' || state === 'stale') || (retryInSeconds ?? 0) > 0) return first
+  if (!(state === 'not_loaded' || state === 'unavailable' || state === 'stale') || (retryInSeconds ?? 0) > 0)
+    return first
   let timer: ReturnType<typeof setTimeout> | undefined
-  await Promise.race([auth.warmUp().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))])
+  await Promise.race([
+    auth.warmUp().catch(() => undefined),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+  ])
   clearTimeout(timer)
   return auth.health()
 }
@@ -92,7 +107,10 @@ export interface NodeHealthResponse {
  * A health endpoint for `node:http` (or anything with `res.writeHead`/`res.end`):
  * `if (req.url === '/healthz') return health(req, res)`. 200 or 503 with the JSON snapshot.
  */
-export function nodeHealthCheck(auth: HealthSource, options?: HealthCheckOptions): (req: unknown, res: NodeHealthResponse) => Promise<void> {
+export function nodeHealthCheck(
+  auth: HealthSource,
+  options?: HealthCheckOptions,
+): (req: unknown, res: NodeHealthResponse) => Promise<void> {
   const check = healthCheck(auth, options)
   return async (_req, res) => {
     const result = await check()
@@ -102,7 +120,10 @@ export function nodeHealthCheck(auth: HealthSource, options?: HealthCheckOptions
 }
 
 /** A health endpoint for the Fetch API: `(request) => Promise<Response>`. */
-export function fetchHealthCheck(auth: HealthSource, options?: HealthCheckOptions): (request?: Request) => Promise<Response> {
+export function fetchHealthCheck(
+  auth: HealthSource,
+  options?: HealthCheckOptions,
+): (request?: Request) => Promise<Response> {
   const check = healthCheck(auth, options)
   return async () => {
     const result = await check()
@@ -114,7 +135,10 @@ export function fetchHealthCheck(auth: HealthSource, options?: HealthCheckOption
  * Express: `app.get('/healthz', healthCheck(auth))`. 200 (`ok`, `degraded`) or 503
  * (`unavailable`) with the JSON of `auth.health()`.
  */
-export function expressHealthCheck(auth: HealthSource, options?: HealthCheckOptions): (req: unknown, res: NodeHealthResponse) => Promise<void> {
+export function expressHealthCheck(
+  auth: HealthSource,
+  options?: HealthCheckOptions,
+): (req: unknown, res: NodeHealthResponse) => Promise<void> {
   return nodeHealthCheck(auth, options)
 }
 
@@ -129,11 +153,17 @@ export interface FastifyHealthReply {
  * Fastify: `app.get('/healthz', healthCheck(auth))` (a route outside the plugin's protection,
  * e.g. registered before it or with `global: false`). 200 or 503 with the JSON of `auth.health()`.
  */
-export function fastifyHealthCheck(auth: HealthSource, options?: HealthCheckOptions): (request: unknown, reply: FastifyHealthReply) => Promise<void> {
+export function fastifyHealthCheck(
+  auth: HealthSource,
+  options?: HealthCheckOptions,
+): (request: unknown, reply: FastifyHealthReply) => Promise<void> {
   const check = healthCheck(auth, options)
   return async (_request, reply) => {
     const result = await check()
-    reply.code(result.status).headers({ ...result.headers }).send(result.body)
+    reply
+      .code(result.status)
+      .headers({ ...result.headers })
+      .send(result.body)
   }
 }
 
@@ -145,7 +175,10 @@ export interface KoaHealthContext {
 }
 
 /** Koa: `router.get('/healthz', healthCheck(auth))`, or a middleware that checks `ctx.path`. 200 or 503. */
-export function koaHealthCheck(auth: HealthSource, options?: HealthCheckOptions): (ctx: KoaHealthContext) => Promise<void> {
+export function koaHealthCheck(
+  auth: HealthSource,
+  options?: HealthCheckOptions,
+): (ctx: KoaHealthContext) => Promise<void> {
   const check = healthCheck(auth, options)
   return async (ctx) => {
     const result = await check()

@@ -11,7 +11,11 @@ import { setupAdapter, type AuthOrOptions } from './setup.js'
 export type { NodeResponseLike }
 
 /** A node:http handler that receives the verified session. */
-export type ProtectedNodeHandler<Req extends NodeRequestLike, Res extends NodeResponseLike, S = DynamicSession> = (request: Req, response: Res, session: S) => unknown
+export type ProtectedNodeHandler<Req extends NodeRequestLike, Res extends NodeResponseLike, S = DynamicSession> = (
+  request: Req,
+  response: Res,
+  session: S,
+) => unknown
 
 /**
  * Wraps a node:http request handler: `createServer(protectNodeHandler((req, res, session) => …, auth))`.

@@ -122,14 +122,18 @@ let warnedQuery = false
 function warnQueryTokensOnce(name: string): void {
   if (warnedQuery) return
   warnedQuery = true
-  console.warn(`dynamic-guard: SECURITY WARNING: tokens are accepted from the "${name}" query parameter (queryParam); URLs are logged and kept in histories.`)
+  console.warn(
+    `dynamic-guard: SECURITY WARNING: tokens are accepted from the "${name}" query parameter (queryParam); URLs are logged and kept in histories.`,
+  )
 }
 
 let warnedPreflights = false
 function warnPreflightsOnce(): void {
   if (warnedPreflights) return
   warnedPreflights = true
-  console.warn('dynamic-guard: SECURITY WARNING: requests shaped like a CORS preflight go on to the app unauthenticated (passPreflightsToApp); a handler mounted for all methods after the guard runs for them with no session.')
+  console.warn(
+    'dynamic-guard: SECURITY WARNING: requests shaped like a CORS preflight go on to the app unauthenticated (passPreflightsToApp); a handler mounted for all methods after the guard runs for them with no session.',
+  )
 }
 
 /** Normalises an origin (`https://App.example.com:443` → `https://app.example.com`). */
@@ -146,9 +150,19 @@ export function normalizeOrigin(value: string): string | undefined {
 /** Validates adapter options; throws {@link DynamicAuthConfigError} for a bad one. */
 export function resolveAuthenticateOptions(options: AuthenticateOptions = {}): ResolvedAuthenticateOptions {
   if (options === null || typeof options !== 'object') fail('the adapter options must be an object.')
-  const { optional = false, cookieName = DEFAULT_COOKIE_NAME, queryParam = false, realm = DEFAULT_REALM, refusals = 'respond', passPreflightsToApp = false } = options
+  const {
+    optional = false,
+    cookieName = DEFAULT_COOKIE_NAME,
+    queryParam = false,
+    realm = DEFAULT_REALM,
+    refusals = 'respond',
+    passPreflightsToApp = false,
+  } = options
   if (typeof optional !== 'boolean') fail('"optional" must be a boolean.')
-  if (refusals !== 'respond' && refusals !== 'forward') fail('"refusals" must be \'respond\' (answer refusals per RFC 6750) or \'forward\' (hand them to the framework\'s error handling).')
+  if (refusals !== 'respond' && refusals !== 'forward')
+    fail(
+      "\"refusals\" must be 'respond' (answer refusals per RFC 6750) or 'forward' (hand them to the framework's error handling).",
+    )
   if (typeof passPreflightsToApp !== 'boolean') fail('"passPreflightsToApp" must be a boolean.')
   if (cookieName !== false && (typeof cookieName !== 'string' || !TOKEN_CHARS.test(cookieName))) {
     fail('"cookieName" must be a cookie name (letters, digits and !#$%&\'*+-.^_`|~) or false.')
@@ -178,7 +192,10 @@ export function resolveAuthenticateOptions(options: AuthenticateOptions = {}): R
     const set = new Set<string>()
     for (const origin of origins) {
       const normalized = typeof origin === 'string' && origin !== '*' ? normalizeOrigin(origin) : undefined
-      if (!normalized) fail(`"allowedOrigins" holds ${JSON.stringify(origin)}, which is not an http(s) origin such as https://app.example.com.`)
+      if (!normalized)
+        fail(
+          `"allowedOrigins" holds ${JSON.stringify(origin)}, which is not an http(s) origin such as https://app.example.com.`,
+        )
       set.add(normalized)
     }
     allowedOrigins = set

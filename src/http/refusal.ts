@@ -61,7 +61,10 @@ export function refusalFor(error: unknown, options: RefusalOptions = {}): Refusa
   const realm = options.realm ?? DEFAULT_REALM
   const code = error.code
   const description = error.message
-  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }
+  const headers: Record<string, string> = {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+  }
   let status: number = typeof error.status === 'number' ? error.status : 401
   let kind: string
   // By status first, so that a code added later (a new 503 cause, say) still gets the right answer.
@@ -76,7 +79,8 @@ export function refusalFor(error: unknown, options: RefusalOptions = {}): Refusa
     status = 403
     kind = 'insufficient_scope'
     const scopes = options.scopes ?? error.missingScopes ?? []
-    headers['www-authenticate'] = challenge(realm, kind, description) + (scopes.length > 0 ? `, scope="${quoted(scopes.join(' '))}"` : '')
+    headers['www-authenticate'] =
+      challenge(realm, kind, description) + (scopes.length > 0 ? `, scope="${quoted(scopes.join(' '))}"` : '')
   } else if (status === 403) {
     kind = 'forbidden'
   } else if (status === 503) {
@@ -87,7 +91,10 @@ export function refusalFor(error: unknown, options: RefusalOptions = {}): Refusa
     kind = 'invalid_token'
     headers['www-authenticate'] = challenge(realm, kind, description)
   }
-  const body: RefusalBody = error.pendingStep === undefined ? { error: kind, error_description: description, code } : { error: kind, error_description: description, code, pending_step: error.pendingStep }
+  const body: RefusalBody =
+    error.pendingStep === undefined
+      ? { error: kind, error_description: description, code }
+      : { error: kind, error_description: description, code, pending_step: error.pendingStep }
   return { status, headers, body, json: JSON.stringify(body) }
 }
 

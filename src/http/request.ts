@@ -45,7 +45,8 @@ export interface RequestReader<R> {
 export const nodeReader: RequestReader<NodeRequestLike> = {
   header(request, name) {
     const value = request.headers[name]
-    if (name === 'authorization' && value !== undefined) return allFields(request, name) ?? (typeof value === 'string' ? value : value[0])
+    if (name === 'authorization' && value !== undefined)
+      return allFields(request, name) ?? (typeof value === 'string' ? value : value[0])
     return typeof value === 'string' ? value : value?.[0]
   },
   method: (request) => request.method ?? 'GET',

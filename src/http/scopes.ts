@@ -12,9 +12,15 @@ export function scopeList(scopes: readonly string[]): readonly string[] {
 }
 
 /** The refusal for a request whose session lacks `scopes`, or undefined when it has them all. */
-export function scopeRefusal(session: DynamicSession | undefined, scopes: readonly string[]): DynamicAuthError | undefined {
+export function scopeRefusal(
+  session: DynamicSession | undefined,
+  scopes: readonly string[],
+): DynamicAuthError | undefined {
   if (session === undefined) {
-    return new DynamicAuthError('token_missing', 'This route requires a signed-in user: send the Dynamic JWT in "Authorization: Bearer <token>".')
+    return new DynamicAuthError(
+      'token_missing',
+      'This route requires a signed-in user: send the Dynamic JWT in "Authorization: Bearer <token>".',
+    )
   }
   try {
     requireScopes(session.scopes, scopes, session.claims)

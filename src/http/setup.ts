@@ -9,7 +9,12 @@ import { createDynamicAuth } from '../create.js'
 import type { DynamicAuth } from '../verifier.js'
 import { DynamicAuthConfigError } from '../errors.js'
 import { RecentTokens } from './recent-tokens.js'
-import { AUTHENTICATE_OPTION_NAMES, resolveAuthenticateOptions, type AuthenticateOptions, type ResolvedAuthenticateOptions } from './options.js'
+import {
+  AUTHENTICATE_OPTION_NAMES,
+  resolveAuthenticateOptions,
+  type AuthenticateOptions,
+  type ResolvedAuthenticateOptions,
+} from './options.js'
 
 /**
  * What an adapter accepts: a verifier from createDynamicAuth, `{ auth, ...adapterOptions }`, or
@@ -43,7 +48,9 @@ export function isDynamicAuth(value: unknown): value is DynamicAuth {
 /** Resolves an adapter's arguments; throws {@link DynamicAuthConfigError} for bad ones. */
 export function setupAdapter(authOrOptions: AuthOrOptions, adapterOptions?: AuthenticateOptions): AdapterSetup {
   if (authOrOptions === null || typeof authOrOptions !== 'object') {
-    throw new DynamicAuthConfigError('dynamic-guard: pass a verifier from createDynamicAuth or its options ({ environmentId, ... }).')
+    throw new DynamicAuthConfigError(
+      'dynamic-guard: pass a verifier from createDynamicAuth or its options ({ environmentId, ... }).',
+    )
   }
   let auth: DynamicAuth
   let mixed: AuthenticateOptions = {}
@@ -59,10 +66,13 @@ export function setupAdapter(authOrOptions: AuthOrOptions, adapterOptions?: Auth
     for (const [name, value] of Object.entries(authOrOptions)) {
       if (!AUTHENTICATE_OPTION_NAMES.has(name) && !CORE_OPTION_NAMES.includes(name)) {
         // An option of the 0.x flat layout is told where it moved.
-        if (Object.prototype.hasOwnProperty.call(OPTION_MOVES, name)) throw new DynamicAuthConfigError(unknownTopLevelMessage(name))
+        if (Object.prototype.hasOwnProperty.call(OPTION_MOVES, name))
+          throw new DynamicAuthConfigError(unknownTopLevelMessage(name))
         // Suggested from both lists: a misspelt adapter option (`optinal`) is an adapter option.
         const suggestion = closestName(name, [...CORE_OPTION_NAMES, ...AUTHENTICATE_OPTION_NAMES])
-        throw new DynamicAuthConfigError(`dynamic-guard: unknown option ${JSON.stringify(name.slice(0, 64))}${suggestion ? `; did you mean ${suggestion}?` : '.'}`)
+        throw new DynamicAuthConfigError(
+          `dynamic-guard: unknown option ${JSON.stringify(name.slice(0, 64))}${suggestion ? `; did you mean ${suggestion}?` : '.'}`,
+        )
       }
       // requiredScopes given with the verifier's options belongs to the verifier (applies to every token).
       if (AUTHENTICATE_OPTION_NAMES.has(name) && name !== 'requiredScopes') adapter[name] = value

@@ -93,23 +93,37 @@ export async function fetchJwks(url: string, limits: FetchJwksLimits): Promise<u
     if (typeof document !== 'object' || document === null || !Array.isArray(keys)) {
       throw new JwksFetchError('answered JSON without a "keys" array')
     }
-    if (keys.length > limits.maxKeys) throw new JwksFetchError(`answered ${keys.length} keys; at most ${limits.maxKeys} are read`)
+    if (keys.length > limits.maxKeys)
+      throw new JwksFetchError(`answered ${keys.length} keys; at most ${limits.maxKeys} are read`)
     return keys
   } finally {
     clearTimeout(timer)
   }
 }
 
-async function readCapped(response: Response, maxBytes: number, signal: AbortSignal, timeoutMs: number): Promise<string> {
+async function readCapped(
+  response: Response,
+  maxBytes: number,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<string> {
   let bytes: Uint8Array | undefined
   try {
     bytes = await readCappedBody(response, maxBytes)
   } catch (cause) {
-    throw new JwksFetchError(signal.aborted ? `body not complete within ${timeoutMs} ms` : `body could not be read: ${describe(cause)}`, undefined, { cause })
+    throw new JwksFetchError(
+      signal.aborted ? `body not complete within ${timeoutMs} ms` : `body could not be read: ${describe(cause)}`,
+      undefined,
+      { cause },
+    )
   }
   if (!bytes) {
     const declared = Number(response.headers.get('content-length'))
-    throw new JwksFetchError(declared > maxBytes ? `answered ${declared} bytes; the limit is ${maxBytes}` : `answered more than ${maxBytes} bytes`)
+    throw new JwksFetchError(
+      declared > maxBytes
+        ? `answered ${declared} bytes; the limit is ${maxBytes}`
+        : `answered more than ${maxBytes} bytes`,
+    )
   }
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes)

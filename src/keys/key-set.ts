@@ -43,7 +43,8 @@ export async function importKeySet(
   const duplicated = new Set<string>()
   for (const candidate of jwks) {
     const result = acceptJwk(candidate)
-    const kid = typeof (candidate as { kid?: unknown })?.kid === 'string' ? (candidate as { kid: string }).kid : undefined
+    const kid =
+      typeof (candidate as { kid?: unknown })?.kid === 'string' ? (candidate as { kid: string }).kid : undefined
     if ('rejected' in result) {
       // A key we cannot use is skipped, but its kid still counts for duplicate detection.
       if (kid !== undefined && accepted.has(kid)) duplicated.add(kid)

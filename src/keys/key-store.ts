@@ -247,8 +247,14 @@ export class RemoteKeyStore implements KeyStore {
    *    and a budget over them, callers waiting on the fetch. A fetch that cannot happen now (the
    *    budget, a backoff after a failure) is 503 with Retry-After, never a 401.
    */
-  private unknownKid(kid: string | undefined, claims: UnverifiedClaims | undefined, now: number, metSeq = this.seq): KeyEntry | Promise<KeyEntry> {
-    if (kid === undefined) throw notFound(undefined, 'The token header names no kid, so no key of the JWKS can be chosen for it.')
+  private unknownKid(
+    kid: string | undefined,
+    claims: UnverifiedClaims | undefined,
+    now: number,
+    metSeq = this.seq,
+  ): KeyEntry | Promise<KeyEntry> {
+    if (kid === undefined)
+      throw notFound(undefined, 'The token header names no kid, so no key of the JWKS can be chosen for it.')
     const absent = this.absent.get(kid)
     if (absent !== undefined) {
       throw notFound(
@@ -261,7 +267,10 @@ export class RemoteKeyStore implements KeyStore {
     const iat = claims?.iat
     if (typeof iat === 'number' && iat * 1000 < this.fetchStartedAt - PUBLICATION_MARGIN_MS) {
       this.absent.add(kid, this.fetchStartedAt)
-      throw notFound(kid, `The token was issued before the JWKS was last fetched (${ago(now, this.fetchStartedAt)}), and that fetch did not list it.`)
+      throw notFound(
+        kid,
+        `The token was issued before the JWKS was last fetched (${ago(now, this.fetchStartedAt)}), and that fetch did not list it.`,
+      )
     }
     return this.fetchFor(kid, metSeq)
   }
@@ -279,14 +288,22 @@ export class RemoteKeyStore implements KeyStore {
       if (entry) return entry
       const now = this.options.clock()
       if (outcome === 'timeout') {
-        throw this.unavailable(now, 1000, `This token's key (kid ${quote(kid)}) is not among the keys fetched so far, and the JWKS fetch for it did not finish within ${this.options.timeoutMs} ms.`)
+        throw this.unavailable(
+          now,
+          1000,
+          `This token's key (kid ${quote(kid)}) is not among the keys fetched so far, and the JWKS fetch for it did not finish within ${this.options.timeoutMs} ms.`,
+        )
       }
       if (outcome === 'failed') {
         const why =
           fetch.rateLimitedMs !== undefined
             ? "The fleet's budget of JWKS fetches for unknown kids is spent for now (a bound that keeps the fleet under Dynamic's rate limit)."
             : `The JWKS could not be fetched to look for it: ${this.lastError ?? 'unknown error'}.`
-        throw this.unavailable(now, fetch.rateLimitedMs, `This token's key (kid ${quote(kid)}) is not among the keys fetched so far. ${why}`)
+        throw this.unavailable(
+          now,
+          fetch.rateLimitedMs,
+          `This token's key (kid ${quote(kid)}) is not among the keys fetched so far. ${why}`,
+        )
       }
       if (fetch.seq > metSeq) {
         this.absent.add(kid, fetch.startedAt)
@@ -314,13 +331,21 @@ export class RemoteKeyStore implements KeyStore {
             : allowedAt === gapEnd
               ? `The JWKS was fetched for an unknown kid less than jwks.cooldown (${this.options.cooldownMs} ms) ago.`
               : "The JWKS was fetched for unknown kids often in the last minute (a bound that keeps this server under Dynamic's rate limit)."
-      throw this.unavailable(now, wait, `This token's key (kid ${quote(kid)}) is not among the keys fetched so far. ${why}`)
+      throw this.unavailable(
+        now,
+        wait,
+        `This token's key (kid ${quote(kid)}) is not among the keys fetched so far. ${why}`,
+      )
     }
     this.budget.take(now)
     this.lastUnknownKidFetchAt = Math.max(now, allowedAt)
     if (wait <= 0) return this.refresh(now, kid)
     let settle!: (loaded: boolean) => void
-    const planned: Fetch = { seq: Number.POSITIVE_INFINITY, startedAt: allowedAt, done: new Promise<boolean>((resolve) => (settle = resolve)) }
+    const planned: Fetch = {
+      seq: Number.POSITIVE_INFINITY,
+      startedAt: allowedAt,
+      done: new Promise<boolean>((resolve) => (settle = resolve)),
+    }
     this.planned = planned
     const timer = setTimeout(() => {
       this.planned = undefined
@@ -346,7 +371,11 @@ export class RemoteKeyStore implements KeyStore {
   }
 
   /** No fresh keys: fetch (or join the fetch under way), then fall back to stale keys. */
-  private async refreshThenLookup(kid: string | undefined, claims: UnverifiedClaims | undefined, now: number): Promise<KeyEntry> {
+  private async refreshThenLookup(
+    kid: string | undefined,
+    claims: UnverifiedClaims | undefined,
+    now: number,
+  ): Promise<KeyEntry> {
     const metSeq = this.seq
     const fetch = this.inflight || now >= this.retryAt ? this.refresh(now) : undefined
     const fetched = fetch === undefined ? false : await fetch.done
@@ -415,7 +444,9 @@ export class RemoteKeyStore implements KeyStore {
       this.failures++
       // A wrong URL will not be right in a second: retry at the longest backoff, not the shortest.
       const configuration = cause instanceof JwksFetchError && cause.configuration
-      const backoff = configuration ? Math.max(this.options.maxBackoffMs, INITIAL_BACKOFF_MS) : Math.min(this.options.maxBackoffMs, INITIAL_BACKOFF_MS * 2 ** Math.min(this.failures - 1, 20))
+      const backoff = configuration
+        ? Math.max(this.options.maxBackoffMs, INITIAL_BACKOFF_MS)
+        : Math.min(this.options.maxBackoffMs, INITIAL_BACKOFF_MS * 2 ** Math.min(this.failures - 1, 20))
       const retryInMs = Math.max(backoff, cause instanceof JwksFetchError ? (cause.retryAfterMs ?? 0) : 0)
       this.retryAt = now + retryInMs
       // A failure is not what the budget for new kids is for: the next answer of the JWKS gets it.
@@ -438,7 +469,11 @@ export class RemoteKeyStore implements KeyStore {
       (this.fetchedAt === undefined
         ? `Dynamic's signing keys could not be loaded, so no token can be verified right now. ${this.lastError ?? ''}`.trim()
         : `Dynamic's signing keys are past their age limit and could not be refetched. ${this.lastError ?? ''}`.trim())
-    return new DynamicAuthError('jwks_unavailable', `${base} Retry in ${retryAfter} s; the client should retry, not sign in again.`, { retryAfter })
+    return new DynamicAuthError(
+      'jwks_unavailable',
+      `${base} Retry in ${retryAfter} s; the client should retry, not sign in again.`,
+      { retryAfter },
+    )
   }
 }
 
@@ -481,17 +516,29 @@ export class StaticKeyStore implements KeyStore {
   private failure: DynamicAuthError | undefined
   private readonly ready: Promise<void>
 
-  constructor(source: { readonly origin: StaticKeyOrigin; readonly keys: readonly AcceptedJwk[] }, backend: SignatureBackend) {
+  constructor(
+    source: { readonly origin: StaticKeyOrigin; readonly keys: readonly AcceptedJwk[] },
+    backend: SignatureBackend,
+  ) {
     const imports: Array<PreparedKey | PromiseLike<PreparedKey>> = []
     for (const key of source.keys) {
       try {
         imports.push(backend.importRsaPublicKey(key.jwk))
       } catch (cause) {
-        throw new DynamicAuthConfigError(`dynamic-guard: ${describeStatic(source.origin, key)} passed every check but the ${backend.name} backend could not import it: ${reason(cause)}.`)
+        throw new DynamicAuthConfigError(
+          `dynamic-guard: ${describeStatic(source.origin, key)} passed every check but the ${backend.name} backend could not import it: ${reason(cause)}.`,
+        )
       }
     }
     const install = (prepared: readonly PreparedKey[]): void => {
-      const entries = source.keys.map((key, i): KeyEntry => ({ kid: key.kid, key: prepared[i], modulusBytes: key.modulusBytes, fingerprint: `${key.jwk.n}.${key.jwk.e}` }))
+      const entries = source.keys.map(
+        (key, i): KeyEntry => ({
+          kid: key.kid,
+          key: prepared[i],
+          modulusBytes: key.modulusBytes,
+          fingerprint: `${key.jwk.n}.${key.jwk.e}`,
+        }),
+      )
       if (source.origin === 'publicKey') this.anyKid = entries[0]
       else this.keys = new Map(entries.map((entry) => [entry.kid!, entry]))
     }
@@ -532,7 +579,12 @@ export class StaticKeyStore implements KeyStore {
 
   status(): KeyStoreStatus {
     const kids = this.keys ? [...this.keys.keys()] : []
-    return { source: 'static', kids, consecutiveFailures: this.failure ? 1 : 0, ...(this.failure ? { lastError: this.failure.message } : {}) }
+    return {
+      source: 'static',
+      kids,
+      consecutiveFailures: this.failure ? 1 : 0,
+      ...(this.failure ? { lastError: this.failure.message } : {}),
+    }
   }
 }
 

@@ -55,7 +55,8 @@ const OTHER_ALGORITHMS: Record<string, string> = {
   '1.3.101.110': 'an X25519 public key, not an RSA key',
   '1.3.101.111': 'an X448 public key, not an RSA key',
   '1.2.840.10040.4.1': 'a DSA public key, not an RSA key',
-  '1.2.840.113549.1.1.10': 'an RSA-PSS key (id-RSASSA-PSS), restricted to PSS signatures, so it cannot verify RS256 (RSASSA-PKCS1-v1_5)',
+  '1.2.840.113549.1.1.10':
+    'an RSA-PSS key (id-RSASSA-PSS), restricted to PSS signatures, so it cannot verify RS256 (RSASSA-PKCS1-v1_5)',
   '1.2.840.113549.1.1.7': 'an RSA-OAEP key (id-RSAES-OAEP), restricted to encryption',
 }
 
@@ -84,7 +85,8 @@ function element(der: Uint8Array, offset: number, limit: number): Element {
     if (start + octets > limit) throw new DerError('it ends in the middle of a length (the key is truncated)')
     length = 0
     for (let i = 0; i < octets; i++) length = length * 256 + der[start + i]!
-    if (der[start] === 0 || length < 0x80) throw new DerError('it encodes a length in more octets than needed (not DER)')
+    if (der[start] === 0 || length < 0x80)
+      throw new DerError('it encodes a length in more octets than needed (not DER)')
     start += octets
   }
   if (start + length > limit) throw new DerError('an element is longer than the data left (the key is truncated)')
@@ -121,7 +123,8 @@ function unsignedInteger(der: Uint8Array, node: Element, name: string): Uint8Arr
   if (length === 0) throw new DerError(`${name} is an empty INTEGER`)
   const first = der[node.start]!
   if (first & 0x80) throw new DerError(`${name} is negative`)
-  if (first === 0 && length > 1 && (der[node.start + 1]! & 0x80) === 0) throw new DerError(`${name} has a superfluous leading zero octet (not DER)`)
+  if (first === 0 && length > 1 && (der[node.start + 1]! & 0x80) === 0)
+    throw new DerError(`${name} has a superfluous leading zero octet (not DER)`)
   const bytes = der.subarray(first === 0 && length > 1 ? node.start + 1 : node.start, node.end)
   if (bytes.length === 1 && bytes[0] === 0) throw new DerError(`${name} is zero`)
   return bytes
@@ -133,7 +136,8 @@ function rsaPublicKey(der: Uint8Array, start: number, end: number): RsaPublicJwk
   if (sequence.tag !== SEQUENCE) throw new DerError('the RSAPublicKey is not a SEQUENCE')
   if (sequence.end !== end) throw new DerError(`${extra(end - sequence.end)} after the RSAPublicKey`)
   const parts = children(der, sequence)
-  if (parts.length !== 2) throw new DerError(`the RSAPublicKey has ${parts.length} members instead of 2 (modulus, exponent)`)
+  if (parts.length !== 2)
+    throw new DerError(`the RSAPublicKey has ${parts.length} members instead of 2 (modulus, exponent)`)
   const n = unsignedInteger(der, parts[0]!, 'the modulus')
   const e = unsignedInteger(der, parts[1]!, 'the public exponent')
   return { kty: 'RSA', n: encodeBase64url(n), e: encodeBase64url(e) }
@@ -167,7 +171,9 @@ function subjectPublicKeyInfo(der: Uint8Array): RsaPublicJwk {
   const content = der.subarray(oid.start, oid.end)
   if (content.length !== RSA_ENCRYPTION.length || RSA_ENCRYPTION.some((byte, i) => content[i] !== byte)) {
     const dotted = dottedOid(der, oid)
-    throw new NotRsaError(OTHER_ALGORITHMS[dotted] ?? `a public key of another algorithm (OID ${dotted}), not an RSA key`)
+    throw new NotRsaError(
+      OTHER_ALGORITHMS[dotted] ?? `a public key of another algorithm (OID ${dotted}), not an RSA key`,
+    )
   }
   const parameters = algorithm[1]
   if (algorithm.length !== 2 || !parameters || parameters.tag !== NULL || parameters.end !== parameters.start) {
@@ -214,7 +220,8 @@ function sniff(der: Uint8Array): Shape {
 // ---- text ----
 
 const BASE64_VALUES = new Int8Array(128).fill(-1)
-for (let i = 0; i < 64; i++) BASE64_VALUES['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i
+for (let i = 0; i < 64; i++)
+  BASE64_VALUES['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i
 
 /** Standard base64 (padding optional, whitespace already removed), decoded in JS; a reason when it is not. */
 function decodeBase64(text: string): Uint8Array | string {
@@ -229,7 +236,8 @@ function decodeBase64(text: string): Uint8Array | string {
       return `it is not base64: character ${JSON.stringify(code < 128 ? char : `U+${code.toString(16).toUpperCase().padStart(4, '0')}`)} at position ${i + 1} of the body`
     }
   }
-  if (body.length % 4 === 1) return 'its base64 has a length no base64 can have: characters are missing (the key was cut short) or extra'
+  if (body.length % 4 === 1)
+    return 'its base64 has a length no base64 can have: characters are missing (the key was cut short) or extra'
   // Checked above: the standard alphabet and a possible length, so only the padding bits remain.
   const out = decodeBase64url(body.replace(/\+/g, '-').replace(/\//g, '_'))
   return out ?? 'its base64 ends in the middle of a byte (non-zero padding bits): the text was cut short or altered'
@@ -240,7 +248,8 @@ function normalise(text: string): string {
   let value = text.trim()
   for (let i = 0; i < 2; i++) {
     const first = value[0]
-    if (value.length >= 2 && (first === '"' || first === "'" || first === '`') && value[value.length - 1] === first) value = value.slice(1, -1).trim()
+    if (value.length >= 2 && (first === '"' || first === "'" || first === '`') && value[value.length - 1] === first)
+      value = value.slice(1, -1).trim()
   }
   // Base64 and PEM armor never contain a backslash: `\n`, `\r`, `\t` (also doubly escaped) are escapes.
   return value.replace(/\\+[nrt]/g, '\n').trim()
@@ -258,20 +267,27 @@ function fromDer(der: Uint8Array, expected: PublicKeyFormat | undefined, subject
   if (der.length === 0) return { rejected: `${subject} has an empty ${where}. ${EXPECTED}` }
   const shape = sniff(der)
   if (shape === 'private') return privateKey(subject, `a DER private key in its ${where}`)
-  if (shape === 'certificate') return { rejected: `${subject} holds an X.509 certificate in its ${where}. ${CERTIFICATE_ADVICE}` }
+  if (shape === 'certificate')
+    return { rejected: `${subject} holds an X.509 certificate in its ${where}. ${CERTIFICATE_ADVICE}` }
   const format: PublicKeyFormat = expected ?? (shape === 'pkcs1' ? 'pkcs1' : 'spki')
   if (expected === 'spki' && shape === 'pkcs1') {
-    return { rejected: `${subject} is labelled "BEGIN PUBLIC KEY" (SPKI) but holds a PKCS#1 RSAPublicKey: label it "-----BEGIN RSA PUBLIC KEY-----" / "-----END RSA PUBLIC KEY-----".` }
+    return {
+      rejected: `${subject} is labelled "BEGIN PUBLIC KEY" (SPKI) but holds a PKCS#1 RSAPublicKey: label it "-----BEGIN RSA PUBLIC KEY-----" / "-----END RSA PUBLIC KEY-----".`,
+    }
   }
   if (expected === 'pkcs1' && shape === 'spki') {
-    return { rejected: `${subject} is labelled "BEGIN RSA PUBLIC KEY" (PKCS#1) but holds an SPKI public key: label it "-----BEGIN PUBLIC KEY-----" / "-----END PUBLIC KEY-----".` }
+    return {
+      rejected: `${subject} is labelled "BEGIN RSA PUBLIC KEY" (PKCS#1) but holds an SPKI public key: label it "-----BEGIN PUBLIC KEY-----" / "-----END PUBLIC KEY-----".`,
+    }
   }
   try {
     const jwk = format === 'spki' ? subjectPublicKeyInfo(der) : pkcs1PublicKey(der)
     return { jwk, format }
   } catch (error) {
     if (error instanceof NotRsaError) {
-      return { rejected: `${subject} is ${error.message}. Dynamic signs tokens with RS256, which needs the environment's RSA public key (rsaEncryption).` }
+      return {
+        rejected: `${subject} is ${error.message}. Dynamic signs tokens with RS256, which needs the environment's RSA public key (rsaEncryption).`,
+      }
     }
     if (error instanceof DerError) {
       const structure = format === 'spki' ? 'SPKI public key' : 'PKCS#1 RSA public key'
@@ -292,43 +308,66 @@ export function readRsaPublicKey(text: unknown, subject = 'publicKey'): Outcome 
     const got = text === null ? 'null' : Array.isArray(text) ? 'an array' : typeof text
     return { rejected: `${subject} must be a string holding an RSA public key; got ${got}. ${EXPECTED}` }
   }
-  if (text.length > MAX_TEXT) return { rejected: `${subject} is ${text.length} characters long; an RSA public key is under 2,000. ${EXPECTED}` }
+  if (text.length > MAX_TEXT)
+    return { rejected: `${subject} is ${text.length} characters long; an RSA public key is under 2,000. ${EXPECTED}` }
   const value = normalise(text)
-  if (value === '') return { rejected: `${subject} is empty${text.length > 0 ? ' (only whitespace or quotes)' : ''}. ${EXPECTED}` }
+  if (value === '')
+    return { rejected: `${subject} is empty${text.length > 0 ? ' (only whitespace or quotes)' : ''}. ${EXPECTED}` }
   if (value.startsWith('{') || value.startsWith('[')) {
-    return { rejected: `${subject} looks like JSON (a JWK or a JWKS document), not a PEM key. Give a JWKS to staticKeys.jwks (or --jwks-file) as { "keys": [...] } instead.` }
+    return {
+      rejected: `${subject} looks like JSON (a JWK or a JWKS document), not a PEM key. Give a JWKS to staticKeys.jwks (or --jwks-file) as { "keys": [...] } instead.`,
+    }
   }
   if (/^(ssh-rsa|ssh-ed25519|ecdsa-sha2-\S+) /.test(value) || value.startsWith('---- BEGIN SSH2')) {
-    return { rejected: `${subject} is an SSH public key, not a PEM key. Dynamic's key is never an SSH key; ${EXPECTED}` }
+    return {
+      rejected: `${subject} is an SSH public key, not a PEM key. Dynamic's key is never an SSH key; ${EXPECTED}`,
+    }
   }
 
   const begins = value.match(/-----BEGIN /g)?.length ?? 0
   const privateLabel = /-----BEGIN ([^\r\n-]*PRIVATE[^\r\n-]*)-----/.exec(value)
   if (privateLabel) return privateKey(subject, `"BEGIN ${privateLabel[1]!.trim()}"`)
   const blocks = [...value.matchAll(PEM_BLOCK)]
-  if (begins === 0 && /-----END /.test(value)) return { rejected: `${subject} has an "-----END …-----" line but no "-----BEGIN …-----" line: the start of the key is missing. ${EXPECTED}` }
+  if (begins === 0 && /-----END /.test(value))
+    return {
+      rejected: `${subject} has an "-----END …-----" line but no "-----BEGIN …-----" line: the start of the key is missing. ${EXPECTED}`,
+    }
   if (begins > 0) {
-    if (blocks.length < begins) return { rejected: `${subject} has a "-----BEGIN …-----" line without its "-----END …-----" line: the key was cut off. ${EXPECTED}` }
-    if (blocks.length > 1) return { rejected: `${subject} holds ${blocks.length} PEM blocks; give exactly one public key. ${EXPECTED}` }
+    if (blocks.length < begins)
+      return {
+        rejected: `${subject} has a "-----BEGIN …-----" line without its "-----END …-----" line: the key was cut off. ${EXPECTED}`,
+      }
+    if (blocks.length > 1)
+      return { rejected: `${subject} holds ${blocks.length} PEM blocks; give exactly one public key. ${EXPECTED}` }
     const [, beginLabel, body, endLabel] = blocks[0]! as unknown as [string, string, string, string]
     const label = beginLabel.trim()
-    if (label !== endLabel.trim()) return { rejected: `${subject} begins with "BEGIN ${label}" but ends with "END ${endLabel.trim()}". ${EXPECTED}` }
+    if (label !== endLabel.trim())
+      return { rejected: `${subject} begins with "BEGIN ${label}" but ends with "END ${endLabel.trim()}". ${EXPECTED}` }
     let expected: PublicKeyFormat
     if (label === 'PUBLIC KEY') expected = 'spki'
     else if (label === 'RSA PUBLIC KEY') expected = 'pkcs1'
-    else if (/CERTIFICATE/.test(label)) return { rejected: `${subject} is an X.509 certificate ("BEGIN ${label}"), not a public key. ${CERTIFICATE_ADVICE}` }
+    else if (/CERTIFICATE/.test(label))
+      return {
+        rejected: `${subject} is an X.509 certificate ("BEGIN ${label}"), not a public key. ${CERTIFICATE_ADVICE}`,
+      }
     else return { rejected: `${subject} is a PEM block labelled "${label}", not a public key. ${EXPECTED}` }
     const decoded = decodeBase64(body.replace(/\s+/g, ''))
-    if (typeof decoded === 'string') return { rejected: `${subject} has a PEM body that cannot be read: ${decoded}. ${EXPECTED}` }
+    if (typeof decoded === 'string')
+      return { rejected: `${subject} has a PEM body that cannot be read: ${decoded}. ${EXPECTED}` }
     return fromDer(decoded, expected, subject, 'PEM body')
   }
   // No armor: a bare base64 body.
   const compact = value.replace(/\s+/g, '')
   if (compact.length < 200) {
-    return { rejected: `${subject} is not a PEM key (it has no "-----BEGIN PUBLIC KEY-----" line) and, at ${compact.length} characters, too short to be the base64 body of one (an RSA-2048 key is about 400). ${EXPECTED}` }
+    return {
+      rejected: `${subject} is not a PEM key (it has no "-----BEGIN PUBLIC KEY-----" line) and, at ${compact.length} characters, too short to be the base64 body of one (an RSA-2048 key is about 400). ${EXPECTED}`,
+    }
   }
   const decoded = decodeBase64(compact)
-  if (typeof decoded === 'string') return { rejected: `${subject} is neither a PEM key (no "-----BEGIN PUBLIC KEY-----" line) nor a base64 key body: ${decoded}. ${EXPECTED}` }
+  if (typeof decoded === 'string')
+    return {
+      rejected: `${subject} is neither a PEM key (no "-----BEGIN PUBLIC KEY-----" line) nor a base64 key body: ${decoded}. ${EXPECTED}`,
+    }
   return fromDer(decoded, undefined, subject, 'base64 body')
 }
 
@@ -336,7 +375,10 @@ export function readRsaPublicKey(text: unknown, subject = 'publicKey'): Outcome 
  * Reads an RSA public key from text ({@link readRsaPublicKey}) and applies the JWK acceptance
  * rules ({@link acceptJwk}: 2048 to 8192 bits, odd modulus, exponent bounds) to it.
  */
-export function acceptRsaPublicKey(text: unknown, subject = 'publicKey'): (AcceptedJwk & { readonly format: PublicKeyFormat }) | { rejected: string } {
+export function acceptRsaPublicKey(
+  text: unknown,
+  subject = 'publicKey',
+): (AcceptedJwk & { readonly format: PublicKeyFormat }) | { rejected: string } {
   const read = readRsaPublicKey(text, subject)
   if ('rejected' in read) return read
   const accepted = acceptJwk(read.jwk)

@@ -7,7 +7,14 @@
  */
 import type { KeyStoreEvent } from '../keys/key-store.js'
 import { ATTRIBUTES, DURATION_BUCKETS, METRICS, SPANS, type JwksFetchResult } from './names.js'
-import { SPAN_KIND_CLIENT, STATUS_ERROR, type CounterLike, type HistogramLike, type MeterLike, type SpanLike } from '../util/otel-types.js'
+import {
+  SPAN_KIND_CLIENT,
+  STATUS_ERROR,
+  type CounterLike,
+  type HistogramLike,
+  type MeterLike,
+  type SpanLike,
+} from '../util/otel-types.js'
 import type { VerifyTracing } from './tracing.js'
 
 interface PendingFetch {
@@ -18,10 +25,15 @@ interface PendingFetch {
   signal?: AbortSignal | null | undefined
 }
 
-const now = typeof performance === 'object' && typeof performance.now === 'function' ? () => performance.now() : () => Date.now()
+const now =
+  typeof performance === 'object' && typeof performance.now === 'function' ? () => performance.now() : () => Date.now()
 
 /** Classifies a finished fetch that did not give usable keys. */
-export function classifyJwksFailure(status: number | undefined, failure: PendingFetch['failure'], aborted: boolean): JwksFetchResult {
+export function classifyJwksFailure(
+  status: number | undefined,
+  failure: PendingFetch['failure'],
+  aborted: boolean,
+): JwksFetchResult {
   if (status === undefined) return failure ?? 'network_error'
   if (status === 429) return 'rate_limited'
   if (status >= 300 && status < 400) return 'http_3xx'
@@ -40,7 +52,10 @@ export class JwksFetchObserver {
     private readonly tracing: VerifyTracing | undefined,
     private readonly environmentId: string,
   ) {
-    this.fetches = meter?.createCounter(METRICS.jwksFetches, { description: 'JWKS fetches, by result.', unit: '{fetch}' })
+    this.fetches = meter?.createCounter(METRICS.jwksFetches, {
+      description: 'JWKS fetches, by result.',
+      unit: '{fetch}',
+    })
     this.duration = meter?.createHistogram(METRICS.jwksFetchDuration, {
       description: 'JWKS fetch time, body included, by result.',
       unit: 's',
@@ -55,7 +70,10 @@ export class JwksFetchObserver {
       // connection: it continues the same fetch (one span, the whole duration).
       const pending: PendingFetch = this.pending ?? {
         startedAt: now(),
-        span: this.tracing?.startChild(SPANS.jwksFetch, SPAN_KIND_CLIENT, { [ATTRIBUTES.environmentId]: this.environmentId, 'http.request.method': 'GET' }),
+        span: this.tracing?.startChild(SPANS.jwksFetch, SPAN_KIND_CLIENT, {
+          [ATTRIBUTES.environmentId]: this.environmentId,
+          'http.request.method': 'GET',
+        }),
       }
       pending.status = undefined
       pending.failure = undefined
@@ -87,8 +105,14 @@ export class JwksFetchObserver {
     const pending = this.pending
     if (pending === undefined) return // keys read from a fleet's shared copy: no fetch of ours
     this.pending = undefined
-    const result: JwksFetchResult = event.type === 'jwks_refreshed' ? 'ok' : classifyJwksFailure(pending.status, pending.failure, pending.signal?.aborted === true)
-    const attributes: Record<string, string | number> = { [ATTRIBUTES.environmentId]: this.environmentId, [ATTRIBUTES.jwksResult]: result }
+    const result: JwksFetchResult =
+      event.type === 'jwks_refreshed'
+        ? 'ok'
+        : classifyJwksFailure(pending.status, pending.failure, pending.signal?.aborted === true)
+    const attributes: Record<string, string | number> = {
+      [ATTRIBUTES.environmentId]: this.environmentId,
+      [ATTRIBUTES.jwksResult]: result,
+    }
     if (pending.status !== undefined) attributes[ATTRIBUTES.httpStatus] = pending.status
     this.fetches?.add(1, attributes)
     this.duration?.record((now() - pending.startedAt) / 1000, attributes)

@@ -28,13 +28,20 @@ export interface RegisteredOpenTelemetry {
 }
 
 function usable<T>(value: unknown, method: string): T | undefined {
-  return typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[method] === 'function' ? (value as T) : undefined
+  return typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[method] === 'function'
+    ? (value as T)
+    : undefined
 }
 
 /** Reads the global registry of `@opentelemetry/api` 1.x; all `undefined` when nothing is registered. */
 export function registeredOpenTelemetry(): RegisteredOpenTelemetry {
   const registry = (globalThis as Record<symbol, GlobalRegistry | undefined>)[OTEL_API_GLOBAL]
-  if (typeof registry !== 'object' || registry === null || typeof registry.version !== 'string' || !registry.version.startsWith('1.')) {
+  if (
+    typeof registry !== 'object' ||
+    registry === null ||
+    typeof registry.version !== 'string' ||
+    !registry.version.startsWith('1.')
+  ) {
     return { meterProvider: undefined, tracerProvider: undefined, contextManager: undefined }
   }
   return {

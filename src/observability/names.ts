@@ -85,10 +85,21 @@ export const ATTRIBUTES = {
  * status than 200); `timeout` (no complete answer in `jwks.timeout`); `network_error` (no answer:
  * DNS, refused, reset); `invalid_body` (200 with a body that is not a JWKS with a usable key).
  */
-export type JwksFetchResult = 'ok' | 'rate_limited' | 'http_3xx' | 'http_4xx' | 'http_5xx' | 'timeout' | 'network_error' | 'invalid_body'
+export type JwksFetchResult =
+  | 'ok'
+  | 'rate_limited'
+  | 'http_3xx'
+  | 'http_4xx'
+  | 'http_5xx'
+  | 'timeout'
+  | 'network_error'
+  | 'invalid_body'
 
 /** One cached verification in this many is timed for the duration histogram; cold ones always are. */
 export const CACHED_DURATION_SAMPLING = 1024
 
 /** Bucket boundaries of the duration histograms, in seconds: 10 µs (a cached hit) to 10 s (a slow JWKS). */
-export const DURATION_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+export const DURATION_BUCKETS = [
+  0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+  5, 10,
+]

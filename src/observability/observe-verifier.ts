@@ -26,7 +26,12 @@ export interface ObservedConfig {
 export function verifierHooks(config: ObservedConfig, setting: TelemetrySetting | undefined): VerifierHooks {
   const { meter, tracer, contextManager } = resolveTelemetry(setting)
   if (meter === undefined && tracer === undefined) return NO_HOOKS
-  return new VerifierTelemetry(config, meter === undefined ? undefined : VerifyMetrics.for(meter, config.environmentId), tracer === undefined ? undefined : new VerifyTracing(tracer, contextManager, config.environmentId), meter)
+  return new VerifierTelemetry(
+    config,
+    meter === undefined ? undefined : VerifyMetrics.for(meter, config.environmentId),
+    tracer === undefined ? undefined : new VerifyTracing(tracer, contextManager, config.environmentId),
+    meter,
+  )
 }
 
 /** Metrics, traces, or both. */
@@ -45,7 +50,10 @@ class VerifierTelemetry implements VerifierHooks {
     this.evicted = metrics?.evicted
     this.wrap = tracing === undefined ? undefined : (verify) => tracing.verify(verify)
     this.fetches = new JwksFetchObserver(meter, tracing, config.environmentId)
-    this.revocations = meter?.createCounter(METRICS.revocationsMade, { description: 'Revocations made by this instance, by type.', unit: '{revocation}' })
+    this.revocations = meter?.createCounter(METRICS.revocationsMade, {
+      description: 'Revocations made by this instance, by type.',
+      unit: '{revocation}',
+    })
   }
 
   started(): number {
@@ -75,7 +83,10 @@ class VerifierTelemetry implements VerifierHooks {
   }
 
   revoked(type: 'session' | 'user'): void {
-    this.revocations?.add(1, { [ATTRIBUTES.environmentId]: this.config.environmentId, [ATTRIBUTES.revocationType]: type })
+    this.revocations?.add(1, {
+      [ATTRIBUTES.environmentId]: this.config.environmentId,
+      [ATTRIBUTES.revocationType]: type,
+    })
   }
 
   jwksFetch(fetch: typeof globalThis.fetch): typeof globalThis.fetch {
@@ -87,6 +98,7 @@ class VerifierTelemetry implements VerifierHooks {
   }
 
   attach(verifier: ObservedVerifier, facts: KeyEventFacts): void {
-    if (this.meter !== undefined) registerStateGauges(this.meter, verifier, facts, this.config.clock, this.config.environmentId)
+    if (this.meter !== undefined)
+      registerStateGauges(this.meter, verifier, facts, this.config.clock, this.config.environmentId)
   }
 }

@@ -32,8 +32,10 @@ export function resolveTelemetry(setting: TelemetrySetting | undefined): Resolve
   for (const name of ['metrics', 'traces'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'boolean') fail(`telemetry.${name} must be a boolean.`)
   }
-  if (options.meterProvider !== undefined && typeof options.meterProvider?.getMeter !== 'function') fail('telemetry.meterProvider must be an OpenTelemetry MeterProvider.')
-  if (options.tracerProvider !== undefined && typeof options.tracerProvider?.getTracer !== 'function') fail('telemetry.tracerProvider must be an OpenTelemetry TracerProvider.')
+  if (options.meterProvider !== undefined && typeof options.meterProvider?.getMeter !== 'function')
+    fail('telemetry.meterProvider must be an OpenTelemetry MeterProvider.')
+  if (options.tracerProvider !== undefined && typeof options.tracerProvider?.getTracer !== 'function')
+    fail('telemetry.tracerProvider must be an OpenTelemetry TracerProvider.')
   const registered = registeredOpenTelemetry()
   const meterProvider = options.metrics === false ? undefined : (options.meterProvider ?? registered.meterProvider)
   const tracerProvider = options.traces === false ? undefined : (options.tracerProvider ?? registered.tracerProvider)

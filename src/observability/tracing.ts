@@ -7,7 +7,14 @@
 import { isDynamicAuthError } from '../errors.js'
 import type { DynamicSession } from '../session/session.js'
 import { ATTRIBUTES, SPANS } from './names.js'
-import { SPAN_KIND_INTERNAL, STATUS_ERROR, type ContextLike, type ContextManagerLike, type SpanLike, type TracerLike } from '../util/otel-types.js'
+import {
+  SPAN_KIND_INTERNAL,
+  STATUS_ERROR,
+  type ContextLike,
+  type ContextManagerLike,
+  type SpanLike,
+  type TracerLike,
+} from '../util/otel-types.js'
 
 /** The context key under which the API keeps the active span (`trace.setSpan`). */
 const SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN')
@@ -46,7 +53,10 @@ export class VerifyTracing {
 
   /** Runs one verification in a span. */
   verify(run: () => Promise<DynamicSession>): Promise<DynamicSession> {
-    const span = this.tracer.startSpan(SPANS.verify, { kind: SPAN_KIND_INTERNAL, attributes: { [ATTRIBUTES.environmentId]: this.environmentId } })
+    const span = this.tracer.startSpan(SPANS.verify, {
+      kind: SPAN_KIND_INTERNAL,
+      attributes: { [ATTRIBUTES.environmentId]: this.environmentId },
+    })
     const outer = this.current
     this.current = span
     let result: Promise<DynamicSession>
@@ -68,7 +78,13 @@ export class VerifyTracing {
 
   /** A request refused before verification (no token, two tokens, a cross-site cookie request). */
   refusedRequest(error: unknown): void {
-    endRefused(this.tracer.startSpan(SPANS.authenticate, { kind: SPAN_KIND_INTERNAL, attributes: { [ATTRIBUTES.environmentId]: this.environmentId } }), error)
+    endRefused(
+      this.tracer.startSpan(SPANS.authenticate, {
+        kind: SPAN_KIND_INTERNAL,
+        attributes: { [ATTRIBUTES.environmentId]: this.environmentId },
+      }),
+      error,
+    )
   }
 
   /** The context a child span of the running verification starts in. */

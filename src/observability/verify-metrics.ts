@@ -20,7 +20,8 @@ class Slot {
   readonly attributes: TelemetryAttributes[]
   constructor(base: TelemetryAttributes) {
     this.attributes = []
-    for (const kind of KINDS) for (const path of PATHS) this.attributes.push({ ...base, [ATTRIBUTES.tokenKind]: kind, [ATTRIBUTES.path]: path })
+    for (const kind of KINDS)
+      for (const path of PATHS) this.attributes.push({ ...base, [ATTRIBUTES.tokenKind]: kind, [ATTRIBUTES.path]: path })
   }
 }
 
@@ -28,7 +29,8 @@ const kindIndex = (kind: Kind | undefined): number => (kind === 'access' ? 0 : k
 /** Refusal codes are a closed list; anything else (a custom store's error) is counted as `other`. */
 const CODE = /^[a-z_]{1,40}$/
 
-const now = typeof performance === 'object' && typeof performance.now === 'function' ? () => performance.now() : () => Date.now()
+const now =
+  typeof performance === 'object' && typeof performance.now === 'function' ? () => performance.now() : () => Date.now()
 
 /**
  * One set of instruments per meter and environment, shared by every verifier of that environment:
@@ -68,7 +70,9 @@ export class VerifyMetrics {
       advice: { explicitBucketBoundaries: DURATION_BUCKETS },
     })
     this.durationAttributes = []
-    for (const outcome of ['verified', 'refused']) for (const path of PATHS) this.durationAttributes.push({ ...this.base, [ATTRIBUTES.outcome]: outcome, [ATTRIBUTES.path]: path })
+    for (const outcome of ['verified', 'refused'])
+      for (const path of PATHS)
+        this.durationAttributes.push({ ...this.base, [ATTRIBUTES.outcome]: outcome, [ATTRIBUTES.path]: path })
     const counter = meter.createObservableCounter(METRICS.verifications, {
       description: 'Verifications by outcome, refusal code (error.type), token kind and path.',
       unit: '{verification}',
@@ -77,13 +81,19 @@ export class VerifyMetrics {
     const hit: TelemetryAttributes = { ...this.base, [ATTRIBUTES.cacheResult]: 'hit' }
     const miss: TelemetryAttributes = { ...this.base, [ATTRIBUTES.cacheResult]: 'miss' }
     meter
-      .createObservableCounter(METRICS.cacheLookups, { description: 'Verified-token cache lookups, by result (hit or miss).', unit: '{lookup}' })
+      .createObservableCounter(METRICS.cacheLookups, {
+        description: 'Verified-token cache lookups, by result (hit or miss).',
+        unit: '{lookup}',
+      })
       .addCallback((result) => {
         result.observe(this.hits, hit)
         result.observe(this.misses, miss)
       })
     meter
-      .createObservableCounter(METRICS.cacheEvictions, { description: 'Entries the full verified-token cache dropped to make room.', unit: '{entry}' })
+      .createObservableCounter(METRICS.cacheEvictions, {
+        description: 'Entries the full verified-token cache dropped to make room.',
+        unit: '{entry}',
+      })
       .addCallback((result) => result.observe(this.evictions, this.base))
   }
 
@@ -143,7 +153,8 @@ export class VerifyMetrics {
 
   private observe(result: ObservableResultLike): void {
     for (const slot of [this.verifiedSlot, ...this.refusedSlots.values()]) {
-      for (let i = 0; i < slot.counts.length; i++) if (slot.counts[i]! > 0) result.observe(slot.counts[i]!, slot.attributes[i])
+      for (let i = 0; i < slot.counts.length; i++)
+        if (slot.counts[i]! > 0) result.observe(slot.counts[i]!, slot.attributes[i])
     }
   }
 }
@@ -152,7 +163,10 @@ export class VerifyMetrics {
  * An observable callback that holds its owner weakly: a verifier that is no longer used can be
  * collected even though the meter keeps the callback (which then observes nothing).
  */
-export function weakCallback<T extends object>(owner: T, observe: (owner: T, result: ObservableResultLike) => void): (result: ObservableResultLike) => void {
+export function weakCallback<T extends object>(
+  owner: T,
+  observe: (owner: T, result: ObservableResultLike) => void,
+): (result: ObservableResultLike) => void {
   const ref = new WeakRef(owner)
   return (result) => {
     const target = ref.deref()

@@ -22,10 +22,16 @@ function outcomeOf(result: WebhookResult): string {
  * The observer that counts a webhook endpoint's deliveries, when a meter provider is registered
  * or given; otherwise none.
  */
-export function webhookMetrics(setting: TelemetrySetting | undefined, environmentId: string | undefined): WebhookObserver | undefined {
+export function webhookMetrics(
+  setting: TelemetrySetting | undefined,
+  environmentId: string | undefined,
+): WebhookObserver | undefined {
   const { meter } = resolveTelemetry(setting)
   if (meter === undefined) return undefined
-  const received = meter.createCounter(METRICS.webhooksReceived, { description: 'Webhook deliveries, by event name and outcome.', unit: '{webhook}' })
+  const received = meter.createCounter(METRICS.webhooksReceived, {
+    description: 'Webhook deliveries, by event name and outcome.',
+    unit: '{webhook}',
+  })
   // The environment the endpoint accepts, as configured (never one an event claims).
   const base = environmentId === undefined ? {} : { [ATTRIBUTES.environmentId]: environmentId }
   return (result, eventName) => {

@@ -9,7 +9,10 @@ for (let i = 0; i < 64; i++) {
   VALUES['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.charCodeAt(i)] = i
 }
 
-type BufferLike = { from(input: string, encoding: string): Uint8Array; byteLength(input: string, encoding: string): number }
+type BufferLike = {
+  from(input: string, encoding: string): Uint8Array
+  byteLength(input: string, encoding: string): number
+}
 // Node, Bun and Deno have a native decoder; elsewhere we decode in JS.
 const NativeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer
 
@@ -59,7 +62,9 @@ export function decodeBase64url(text: string): Uint8Array | undefined {
  * one reused buffer, so a token costs no allocation (nor a share of Node's buffer pool) for it.
  * The view returned is overwritten by the next call: read it before decoding anything else.
  */
-const scratch = nodeDecoder ? (NativeBuffer as unknown as { allocUnsafeSlow(size: number): ScratchBuffer }).allocUnsafeSlow(8192) : undefined
+const scratch = nodeDecoder
+  ? (NativeBuffer as unknown as { allocUnsafeSlow(size: number): ScratchBuffer }).allocUnsafeSlow(8192)
+  : undefined
 /** One view of the scratch buffer per length met (at most 8,192, a few hundred KB), so that no call allocates one. */
 const scratchViews: Uint8Array[] = []
 

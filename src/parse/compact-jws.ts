@@ -57,7 +57,9 @@ const WRAPPINGS: ReadonlyArray<{ readonly strip: (token: string) => string | und
     strip: (token) => {
       const trimmed = token.trim()
       const quote = trimmed[0]
-      return (quote === '"' || quote === "'") && trimmed.length > 2 && trimmed.endsWith(quote) ? trimmed.slice(1, -1) : undefined
+      return (quote === '"' || quote === "'") && trimmed.length > 2 && trimmed.endsWith(quote)
+        ? trimmed.slice(1, -1)
+        : undefined
     },
     fix: 'The token is in quotes (a JSON-encoded string, as localStorage or a JSON file gives it): send or pass the token itself, without the quotes (JSON.parse the stored value).',
   },
@@ -92,7 +94,9 @@ function parseStrict(token: unknown, maxLength: number): ParsedToken {
   }
   if (token.length === 0) throw new DynamicAuthError('token_missing', 'The token is an empty string.')
   if (token.length > maxLength) {
-    throw malformed(`The token is ${token.length} characters long; the limit is ${maxLength} (option advanced.maxTokenLength).`)
+    throw malformed(
+      `The token is ${token.length} characters long; the limit is ${maxLength} (option advanced.maxTokenLength).`,
+    )
   }
   const firstDot = token.indexOf('.')
   const secondDot = firstDot < 0 ? -1 : token.indexOf('.', firstDot + 1)
@@ -128,7 +132,8 @@ function parseStrict(token: unknown, maxLength: number): ParsedToken {
   const signature = decodeBase64url(signaturePart)
   if (!signature) throw malformed('The signature part is not canonical unpadded base64url.')
 
-  if (Object.hasOwn(header, 'enc')) throw malformed('The token is a JWE (header has "enc"); only signed JWTs are accepted.')
+  if (Object.hasOwn(header, 'enc'))
+    throw malformed('The token is a JWE (header has "enc"); only signed JWTs are accepted.')
   if (Object.hasOwn(header, 'crit')) {
     throw malformed('The token header has "crit"; Dynamic tokens use no critical extensions, so it is refused.')
   }

@@ -84,14 +84,17 @@ export function describeError(error: unknown): string {
 /** Validates a key prefix option. */
 export function keyPrefix(value: unknown): string {
   if (value === undefined) return 'dynamic-guard:'
-  if (typeof value !== 'string' || value.length > 200) throw new TypeError('dynamic-guard/redis: keyPrefix must be a string of at most 200 characters.')
+  if (typeof value !== 'string' || value.length > 200)
+    throw new TypeError('dynamic-guard/redis: keyPrefix must be a string of at most 200 characters.')
   return value
 }
 
 export function positive(name: string, value: unknown, fallback: number, min = 1, max = 30 * 24 * 3600_000): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new TypeError(`dynamic-guard/redis: ${name} must be a number from ${min} to ${max}; got ${JSON.stringify(value)}.`)
+    throw new TypeError(
+      `dynamic-guard/redis: ${name} must be a number from ${min} to ${max}; got ${JSON.stringify(value)}.`,
+    )
   }
   return value
 }
@@ -99,6 +102,8 @@ export function positive(name: string, value: unknown, fallback: number, min = 1
 export function checkClient(client: unknown): asserts client is RedisClientLike {
   const c = client as Partial<RedisClientLike> | null
   if (typeof c !== 'object' || c === null || typeof c.sendCommand !== 'function' || typeof c.duplicate !== 'function') {
-    throw new TypeError('dynamic-guard/redis: client must be a node-redis client (createClient from the "redis" package), connected.')
+    throw new TypeError(
+      'dynamic-guard/redis: client must be a node-redis client (createClient from the "redis" package), connected.',
+    )
   }
 }

@@ -19,7 +19,13 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { fetchJwks, JwksFetchError, type FetchJwksLimits } from '../keys/fetch-jwks.js'
-import { RemoteKeyStore, type JwksLoadContext, type JwksLoader, type KeyStoreFactory, type RemoteKeyStoreOptions } from '../keys/key-store.js'
+import {
+  RemoteKeyStore,
+  type JwksLoadContext,
+  type JwksLoader,
+  type KeyStoreFactory,
+  type RemoteKeyStoreOptions,
+} from '../keys/key-store.js'
 import { checkClient, describeError, keyPrefix, positive, type RedisClientLike } from './client.js'
 import { Liveness } from './liveness.js'
 
@@ -102,7 +108,8 @@ function readCopy(raw: unknown, maxKeys: number): SharedCopy | undefined {
   if (typeof raw !== 'string' || raw.length > 1 << 20) return undefined
   try {
     const copy = JSON.parse(raw) as Partial<SharedCopy>
-    if (typeof copy?.fetchedAt === 'number' && Array.isArray(copy.keys) && copy.keys.length <= maxKeys) return copy as SharedCopy
+    if (typeof copy?.fetchedAt === 'number' && Array.isArray(copy.keys) && copy.keys.length <= maxKeys)
+      return copy as SharedCopy
   } catch {
     // A copy we cannot read is treated as absent, and refetched.
   }
@@ -114,7 +121,9 @@ function hasKid(copy: SharedCopy, kid: string): boolean {
 }
 
 function kidsOf(copy: SharedCopy | undefined): Set<unknown> {
-  return new Set(copy?.keys.map((key) => (typeof key === 'object' && key !== null ? (key as { kid?: unknown }).kid : undefined)))
+  return new Set(
+    copy?.keys.map((key) => (typeof key === 'object' && key !== null ? (key as { kid?: unknown }).kid : undefined)),
+  )
 }
 
 /** The fleet's budget for unknown kids (its Redis key), and the kids of the copy it was spent against. */
@@ -125,7 +134,11 @@ interface UnknownKidBudget {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, remote: RemoteKeyStoreOptions): JwksLoader {
+function sharedLoader(
+  client: RedisClientLike,
+  options: RedisKeyStoreOptions,
+  remote: RemoteKeyStoreOptions,
+): JwksLoader {
   const prefix = keyPrefix(options.keyPrefix)
   const timeout = positive('commandTimeout', options.commandTimeout, 2000)
   const window = positive('refreshWindow', options.refreshWindow, Math.min(30_000, remote.maxAgeMs / 4), 0)
@@ -144,7 +157,15 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
     onAnswer: () => undefined,
   })
   const run = (args: string[]): Promise<unknown> =>
-    liveness.run(client, args, timeout, () => new Error('Redis is not answering (a command or PING went unanswered); fetching without it until it answers again'))
+    liveness.run(
+      client,
+      args,
+      timeout,
+      () =>
+        new Error(
+          'Redis is not answering (a command or PING went unanswered); fetching without it until it answers again',
+        ),
+    )
   const report = (event: RedisKeyStoreEvent) => {
     try {
       options.onEvent?.(event)
@@ -182,7 +203,10 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
         const since = context.since ?? now
         if (copy && copy.fetchedAt >= since) return copy.keys
         if (holdUntil > now) {
-          throw new JwksFetchError(`is on hold for the whole fleet (Dynamic asked to wait ${Math.ceil((holdUntil - now) / 1000)} s)`, holdUntil - now)
+          throw new JwksFetchError(
+            `is on hold for the whole fleet (Dynamic asked to wait ${Math.ceil((holdUntil - now) / 1000)} s)`,
+            holdUntil - now,
+          )
         }
         let turn: 'fetch' | 'wait'
         try {
@@ -195,7 +219,12 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
         if (turn === 'wait') {
           // Another instance fetches for unknown kids now: its copy answers, if it began after `since`.
           report({ type: 'jwks_unknown_kid_cooldown', url })
-          if (Date.now() > deadline) throw new JwksFetchError('was being fetched for unknown kids by another instance, which did not finish in time', 1000, { rateLimited: true })
+          if (Date.now() > deadline)
+            throw new JwksFetchError(
+              'was being fetched for unknown kids by another instance, which did not finish in time',
+              1000,
+              { rateLimited: true },
+            )
           await sleep(poll)
           poll = Math.min(poll * 2, MAX_POLL_MS)
           continue
@@ -211,7 +240,10 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
       if (holdUntil > now) {
         // Dynamic asked the fleet to wait: the last copy is the best there is.
         if (copy) return copy.keys
-        throw new JwksFetchError(`is on hold for the whole fleet (Dynamic asked to wait ${Math.ceil((holdUntil - now) / 1000)} s)`, holdUntil - now)
+        throw new JwksFetchError(
+          `is on hold for the whole fleet (Dynamic asked to wait ${Math.ceil((holdUntil - now) / 1000)} s)`,
+          holdUntil - now,
+        )
       }
       const fetched = await fetchIfLocked(url, limits, copyKey, holdKey, lockKey, deadline)
       if (fetched !== undefined) return fetched
@@ -238,7 +270,11 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
     const spent = Number(await run(['INCR', key]))
     if (spent === 1) await run(['PEXPIRE', key, '120000'])
     if (spent > perMinute) {
-      throw new JwksFetchError(`may not be fetched again for unknown kids this minute: the fleet's budget (${perMinute} a minute) is spent`, (minute + 1) * 60_000 - now, { rateLimited: true })
+      throw new JwksFetchError(
+        `may not be fetched again for unknown kids this minute: the fleet's budget (${perMinute} a minute) is spent`,
+        (minute + 1) * 60_000 - now,
+        { rateLimited: true },
+      )
     }
     return () => run(['DECR', key]).catch(() => undefined)
   }
@@ -248,7 +284,15 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
    * and it fetches alone; or another instance holds it, and `undefined` tells the caller to wait
    * and look again (until `deadline`).
    */
-  async function fetchIfLocked(url: string, limits: FetchJwksLimits, copyKey: string, holdKey: string, lockKey: string, deadline: number, budget?: UnknownKidBudget): Promise<unknown[] | undefined> {
+  async function fetchIfLocked(
+    url: string,
+    limits: FetchJwksLimits,
+    copyKey: string,
+    holdKey: string,
+    lockKey: string,
+    deadline: number,
+    budget?: UnknownKidBudget,
+  ): Promise<unknown[] | undefined> {
     const token = randomUUID()
     let locked: boolean
     try {
@@ -258,12 +302,21 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
       return fetchJwks(url, limits)
     }
     if (locked) return fetchForFleet(url, limits, copyKey, holdKey, lockKey, token, budget)
-    if (Date.now() > deadline) throw new JwksFetchError('was being fetched by another instance, which did not finish in time')
+    if (Date.now() > deadline)
+      throw new JwksFetchError('was being fetched by another instance, which did not finish in time')
     return undefined
   }
 
   /** The unknown-kid refetch: take the lock, or wait for the holder's copy. */
-  async function lockAndFetch(url: string, limits: FetchJwksLimits, copyKey: string, holdKey: string, lockKey: string, deadline: number, budget: UnknownKidBudget): Promise<unknown[]> {
+  async function lockAndFetch(
+    url: string,
+    limits: FetchJwksLimits,
+    copyKey: string,
+    holdKey: string,
+    lockKey: string,
+    deadline: number,
+    budget: UnknownKidBudget,
+  ): Promise<unknown[]> {
     let poll = FIRST_POLL_MS
     const since = Date.now()
     for (;;) {
@@ -280,7 +333,15 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
     }
   }
 
-  async function fetchForFleet(url: string, limits: FetchJwksLimits, copyKey: string, holdKey: string, lockKey: string, token: string, budget?: UnknownKidBudget): Promise<unknown[]> {
+  async function fetchForFleet(
+    url: string,
+    limits: FetchJwksLimits,
+    copyKey: string,
+    holdKey: string,
+    lockKey: string,
+    token: string,
+    budget?: UnknownKidBudget,
+  ): Promise<unknown[]> {
     try {
       // A fetch for an unknown kid spends the fleet's budget; a failed one gives it back.
       let refund: (() => Promise<unknown>) | undefined
@@ -296,14 +357,18 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
       try {
         keys = await fetchJwks(url, limits)
       } catch (error) {
-        const hold = error instanceof JwksFetchError && error.retryAfterMs !== undefined ? Math.max(error.retryAfterMs, FAILURE_HOLD_MS) : FAILURE_HOLD_MS
+        const hold =
+          error instanceof JwksFetchError && error.retryAfterMs !== undefined
+            ? Math.max(error.retryAfterMs, FAILURE_HOLD_MS)
+            : FAILURE_HOLD_MS
         report({ type: 'jwks_fleet_hold', url, retryInMs: hold })
         await run(['SET', holdKey, String(Date.now() + hold), 'PX', String(Math.ceil(hold))]).catch(() => undefined)
         await refund?.()
         throw error
       }
       // A key the last copy lacked: a rotation, which gives the fleet's budget back (see RemoteKeyStore).
-      if (refund && budget && [...kidsOf({ fetchedAt: startedAt, keys })].some((kid) => !budget.known.has(kid))) await refund()
+      if (refund && budget && [...kidsOf({ fetchedAt: startedAt, keys })].some((kid) => !budget.known.has(kid)))
+        await refund()
       const copy: SharedCopy = { fetchedAt: startedAt, keys }
       await run(['SET', copyKey, JSON.stringify(copy), 'PX', String(copyTtl)]).catch((error: unknown) => {
         report({ type: 'jwks_redis_unavailable', url, message: describeError(error) })
@@ -312,9 +377,13 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
       return keys
     } finally {
       // Release only our own lock (it may have expired and been taken by another instance).
-      await run(['EVAL', "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", '1', lockKey, token]).catch(
-        () => undefined,
-      )
+      await run([
+        'EVAL',
+        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+        '1',
+        lockKey,
+        token,
+      ]).catch(() => undefined)
     }
   }
 }
@@ -327,10 +396,12 @@ function sharedLoader(client: RedisClientLike, options: RedisKeyStoreOptions, re
  * const auth = createDynamicAuth({ environmentId, jwks: { keyStore: createRedisKeyStore({ client }) } })
  */
 export function createRedisKeyStore(options: RedisKeyStoreOptions): KeyStoreFactory {
-  if (typeof options !== 'object' || options === null) throw new TypeError('dynamic-guard/redis: createRedisKeyStore needs an options object.')
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('dynamic-guard/redis: createRedisKeyStore needs an options object.')
   checkClient(options.client)
   keyPrefix(options.keyPrefix)
-  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw new TypeError('dynamic-guard/redis: onEvent must be a function.')
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function')
+    throw new TypeError('dynamic-guard/redis: onEvent must be a function.')
   const client = options.client
   return ({ remote }) => new RemoteKeyStore({ ...remote, loader: sharedLoader(client, options, remote) })
 }

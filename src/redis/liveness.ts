@@ -68,7 +68,11 @@ export class Liveness {
     const sentAt = this.options.clock()
     let settled = false
     const timer = setTimeout(() => {
-      if (!settled) this.markSilent(sentAt, `Redis did not answer a PING within ${this.options.timeout} ms (it stopped answering without closing the connection)`)
+      if (!settled)
+        this.markSilent(
+          sentAt,
+          `Redis did not answer a PING within ${this.options.timeout} ms (it stopped answering without closing the connection)`,
+        )
     }, this.options.timeout)
     timer.unref?.()
     let pending: Promise<unknown>

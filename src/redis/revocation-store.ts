@@ -19,9 +19,22 @@
  * refused everywhere within a second. An instance that has never loaded the set is out of
  * contact from the start: with `refuse` it refuses until its first load.
  */
-import { RevocationSet, isRevocationEntry, type RevocationEntry, type RevocationSubject } from '../revocation/revocation-set.js'
+import {
+  RevocationSet,
+  isRevocationEntry,
+  type RevocationEntry,
+  type RevocationSubject,
+} from '../revocation/revocation-set.js'
 import type { RevocationStatus, RevocationStore, RevocationVerdict } from '../revocation/store.js'
-import { checkClient, closeConnection, describeError, keyPrefix, positive, type RedisClientLike, type RedisSubscriberLike } from './client.js'
+import {
+  checkClient,
+  closeConnection,
+  describeError,
+  keyPrefix,
+  positive,
+  type RedisClientLike,
+  type RedisSubscriberLike,
+} from './client.js'
 import { Liveness } from './liveness.js'
 
 /** What the store reports, for logs, metrics and health checks. Never contains a token. */
@@ -132,7 +145,12 @@ function entryOf(member: string, expiresAt: number): RevocationEntry | undefined
     return undefined
   }
   if (!Array.isArray(parts)) return undefined
-  const entry = parts[0] === 's' ? { type: 'session', sid: parts[1], expiresAt } : parts[0] === 'u' ? { type: 'user', sub: parts[1], before: parts[2], expiresAt } : undefined
+  const entry =
+    parts[0] === 's'
+      ? { type: 'session', sid: parts[1], expiresAt }
+      : parts[0] === 'u'
+        ? { type: 'user', sub: parts[1], before: parts[2], expiresAt }
+        : undefined
   return isRevocationEntry(entry) ? entry : undefined
 }
 
@@ -242,7 +260,12 @@ class RedisStore implements RedisRevocationStore {
   }
 
   check(subject: RevocationSubject): RevocationVerdict | undefined {
-    if (this.downSince !== undefined && this.refuseWhenStale && (!this.synced || this.clock() - this.downSince > this.staleAfter)) return 'unavailable'
+    if (
+      this.downSince !== undefined &&
+      this.refuseWhenStale &&
+      (!this.synced || this.clock() - this.downSince > this.staleAfter)
+    )
+      return 'unavailable'
     return this.set.has(subject) ? 'revoked' : undefined
   }
 
@@ -276,7 +299,15 @@ class RedisStore implements RedisRevocationStore {
   ready(timeoutMs = 10_000): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`dynamic-guard/redis: the revocation set could not be loaded from Redis within ${timeoutMs} ms${this.lastError ? ` (${this.lastError})` : ''}.`)), timeoutMs)
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `dynamic-guard/redis: the revocation set could not be loaded from Redis within ${timeoutMs} ms${this.lastError ? ` (${this.lastError})` : ''}.`,
+            ),
+          ),
+        timeoutMs,
+      )
     })
     return Promise.race([this.firstSync, timeout]).finally(() => clearTimeout(timer))
   }
@@ -293,7 +324,17 @@ class RedisStore implements RedisRevocationStore {
   private write(entry: RevocationEntry): Promise<unknown> {
     const member = memberOf(entry)
     const message = JSON.stringify({ m: member, x: entry.expiresAt })
-    return this.run(['EVAL', ADD_SCRIPT, '1', this.key, member, String(entry.expiresAt), String(this.clock()), this.channel, message])
+    return this.run([
+      'EVAL',
+      ADD_SCRIPT,
+      '1',
+      this.key,
+      member,
+      String(entry.expiresAt),
+      String(this.clock()),
+      this.channel,
+      message,
+    ])
   }
 
   /**
@@ -302,7 +343,12 @@ class RedisStore implements RedisRevocationStore {
    * since every write is idempotent.
    */
   private run(args: string[]): Promise<unknown> {
-    return this.liveness.run(this.client, args, this.commandTimeout, () => new Error(`Redis is not answering (${this.lastError ?? 'no answer'})`))
+    return this.liveness.run(
+      this.client,
+      args,
+      this.commandTimeout,
+      () => new Error(`Redis is not answering (${this.lastError ?? 'no answer'})`),
+    )
   }
 
   /** The heartbeat: a PING on the subscription's own connection (node-redis answers it while subscribed). */
@@ -316,13 +362,18 @@ class RedisStore implements RedisRevocationStore {
   private received(message: string): void {
     let entry: RevocationEntry | undefined
     try {
-      const parsed = message.length <= MAX_MESSAGE_LENGTH ? (JSON.parse(message) as { m?: unknown; x?: unknown }) : undefined
+      const parsed =
+        message.length <= MAX_MESSAGE_LENGTH ? (JSON.parse(message) as { m?: unknown; x?: unknown }) : undefined
       if (parsed && typeof parsed.m === 'string' && typeof parsed.x === 'number') entry = entryOf(parsed.m, parsed.x)
     } catch {
       entry = undefined
     }
     if (!entry) {
-      this.report({ type: 'revocation_error', operation: 'message', message: 'ignored a malformed message on the revocation channel' })
+      this.report({
+        type: 'revocation_error',
+        operation: 'message',
+        message: 'ignored a malformed message on the revocation channel',
+      })
       return
     }
     if (this.set.add(entry)) {
@@ -435,7 +486,11 @@ class RedisStore implements RedisRevocationStore {
       this.staleTimer = undefined
       if (this.downSince === since && since !== undefined && !this.closed) {
         this.version++
-        this.report({ type: 'revocation_stale', disconnectedForMs: this.clock() - since, whenStale: this.refuseWhenStale ? 'refuse' : 'serve' })
+        this.report({
+          type: 'revocation_stale',
+          disconnectedForMs: this.clock() - since,
+          whenStale: this.refuseWhenStale ? 'refuse' : 'serve',
+        })
       }
     }, delay + 1)
     this.staleTimer.unref?.()
@@ -463,13 +518,15 @@ class RedisStore implements RedisRevocationStore {
  * await auth.warmUp() // keys fetched and the revocation set loaded before taking traffic
  */
 export function createRedisRevocationStore(options: RedisRevocationStoreOptions): RedisRevocationStore {
-  if (typeof options !== 'object' || options === null) throw new TypeError('dynamic-guard/redis: createRedisRevocationStore needs an options object.')
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('dynamic-guard/redis: createRedisRevocationStore needs an options object.')
   checkClient(options.client)
   if (options.whenStale !== 'serve' && options.whenStale !== 'refuse') {
     throw new TypeError(
       "dynamic-guard/redis: whenStale is required: 'serve' (keep answering from this instance's set while Redis is unreachable past staleAfter; available, but revocations made meanwhile elsewhere are missed) or 'refuse' (answer 503 revocation_unavailable until Redis is back).",
     )
   }
-  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw new TypeError('dynamic-guard/redis: onEvent must be a function.')
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function')
+    throw new TypeError('dynamic-guard/redis: onEvent must be a function.')
   return new RedisStore(options.client, options)
 }

@@ -65,11 +65,18 @@ export function createRedisWebhookDedupe(options: RedisWebhookDedupeOptions): Re
     onAnswer: () => undefined,
   })
   const run = (args: string[]): Promise<unknown> =>
-    liveness.run(client, args, timeout, () => new Error('Redis is not answering (a command or PING went unanswered); waiting for it to answer again'))
+    liveness.run(
+      client,
+      args,
+      timeout,
+      () => new Error('Redis is not answering (a command or PING went unanswered); waiting for it to answer again'),
+    )
   const lease = (holder: string) => `lease:${holder}`
   return {
     async claim(messageId: string, holder: string, leaseMs: number): Promise<WebhookClaim> {
-      const reply = String(await run(['EVAL', CLAIM_SCRIPT, '1', prefix + messageId, lease(holder), String(Math.ceil(leaseMs))]))
+      const reply = String(
+        await run(['EVAL', CLAIM_SCRIPT, '1', prefix + messageId, lease(holder), String(Math.ceil(leaseMs))]),
+      )
       if (reply === 'claimed' || reply === 'done' || reply === 'busy') return reply
       throw new Error(`unexpected answer from Redis to a claim: ${reply.slice(0, 40)}`)
     },

@@ -21,7 +21,12 @@ export function sessionRevocation(sid: string, now: number, retentionMs: number)
 }
 
 /** The entry refusing every token of user `sub` issued before `before` (default: now). Throws TypeError for bad arguments. */
-export function userRevocation(sub: string, before: Date | number | undefined, now: number, retentionMs: number): RevocationEntry {
+export function userRevocation(
+  sub: string,
+  before: Date | number | undefined,
+  now: number,
+  retentionMs: number,
+): RevocationEntry {
   checkId('revokeUser(sub): sub', sub)
   const at = before === undefined ? now : before instanceof Date ? before.getTime() : before
   if (typeof at !== 'number' || !Number.isFinite(at)) {

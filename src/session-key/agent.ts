@@ -21,7 +21,8 @@ export interface SessionKeyPair {
 export function publicKeyHexOf(jwk: JsonWebKey): string {
   const x = fromBase64urlCoordinate(jwk.x)
   const y = fromBase64urlCoordinate(jwk.y)
-  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !x || !y) throw new TypeError('The session key must be a P-256 JWK (kty "EC", crv "P-256", with x and y).')
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !x || !y)
+    throw new TypeError('The session key must be a P-256 JWK (kty "EC", crv "P-256", with x and y).')
   return toHex(compressPoint({ x, y }))
 }
 
@@ -37,5 +38,10 @@ export async function jwkSessionSigner(privateKeyJwk: JsonWebKey): Promise<Sessi
   if (typeof privateKeyJwk.d !== 'string') throw new TypeError('The session key JWK has no private part ("d").')
   publicKeyHexOf(privateKeyJwk)
   const key = await crypto.subtle.importKey('jwk', privateKeyJwk, P256, false, ['sign'])
-  return async (message) => toHex(new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, new TextEncoder().encode(message))))
+  return async (message) =>
+    toHex(
+      new Uint8Array(
+        await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, new TextEncoder().encode(message)),
+      ),
+    )
 }

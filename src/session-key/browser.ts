@@ -44,7 +44,11 @@ export async function fetchWithSessionKey(
   const { token, ...rest } = init
   const method = (rest.method ?? 'GET').toUpperCase()
   const target = new URL(url, (globalThis as { location?: { href: string } }).location?.href ?? 'http://localhost')
-  const proof = await signRequest({ method, url: target, body: rest.body ?? null } satisfies RequestToSign, dynamicSessionSigner(core), options)
+  const proof = await signRequest(
+    { method, url: target, body: rest.body ?? null } satisfies RequestToSign,
+    dynamicSessionSigner(core),
+    options,
+  )
   const headers = new Headers(rest.headers)
   for (const [name, value] of Object.entries(proof)) headers.set(name, value)
   if (token) headers.set('authorization', `Bearer ${token}`)

@@ -47,7 +47,14 @@ export function requestTarget(url: string | URL, base = 'http://localhost'): str
 
 /** SHA-256 of the body's bytes (an empty or absent body hashes the empty string), unpadded base64url. */
 export async function bodyHash(body: Uint8Array | ArrayBuffer | string | null | undefined): Promise<string> {
-  const bytes = body === null || body === undefined ? new Uint8Array(0) : typeof body === 'string' ? new TextEncoder().encode(body) : body instanceof Uint8Array ? body : new Uint8Array(body)
+  const bytes =
+    body === null || body === undefined
+      ? new Uint8Array(0)
+      : typeof body === 'string'
+        ? new TextEncoder().encode(body)
+        : body instanceof Uint8Array
+          ? body
+          : new Uint8Array(body)
   return toBase64url(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)))
 }
 
@@ -57,8 +64,18 @@ export async function bodyHash(body: Uint8Array | ArrayBuffer | string | null | 
  * string unmistakable for anything else the key signs, such as the session id and the nonces of
  * Dynamic's own `getSignedSessionId`.
  */
-export function canonicalString(request: SignedRequest, fields: Pick<SessionSignatureFields, 'timestamp' | 'nonce'>): string {
-  return [CANONICAL_LABEL, request.method.toUpperCase(), request.target, request.bodyHash, String(fields.timestamp), fields.nonce].join('\n')
+export function canonicalString(
+  request: SignedRequest,
+  fields: Pick<SessionSignatureFields, 'timestamp' | 'nonce'>,
+): string {
+  return [
+    CANONICAL_LABEL,
+    request.method.toUpperCase(),
+    request.target,
+    request.bodyHash,
+    String(fields.timestamp),
+    fields.nonce,
+  ].join('\n')
 }
 
 /** The header value: `v=1, ts=<seconds>, nonce=<nonce>, sig=<hex>`. */

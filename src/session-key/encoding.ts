@@ -88,7 +88,8 @@ export interface P256Coordinates {
  * of the coordinates works everywhere.
  */
 export function p256Point(bytes: Uint8Array): P256Coordinates | undefined {
-  const onCurve = (x: bigint, y: bigint): boolean => x < P && y < P && (y * y) % P === (((x * x * x - 3n * x + B) % P) + P) % P
+  const onCurve = (x: bigint, y: bigint): boolean =>
+    x < P && y < P && (y * y) % P === (((x * x * x - 3n * x + B) % P) + P) % P
   if (bytes.length === 65 && bytes[0] === 4) {
     const x = bytes.slice(1, 33)
     const y = bytes.slice(33)

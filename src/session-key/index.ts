@@ -3,7 +3,17 @@
  * token carries (`session_public_key`), so that a leaked token alone is not enough. The protocol
  * is specified in docs/guide/session-key.md.
  */
-export { SESSION_SIGNATURE_HEADER, CANONICAL_LABEL, bodyHash, canonicalString, formatSignatureHeader, parseSignatureHeader, requestTarget, type SessionSignatureFields, type SignedRequest } from './canonical.js'
+export {
+  SESSION_SIGNATURE_HEADER,
+  CANONICAL_LABEL,
+  bodyHash,
+  canonicalString,
+  formatSignatureHeader,
+  parseSignatureHeader,
+  requestTarget,
+  type SessionSignatureFields,
+  type SignedRequest,
+} from './canonical.js'
 export {
   DEFAULT_MAX_SKEW_SECONDS,
   MAX_SKEW_SECONDS,
@@ -21,5 +31,10 @@ export {
   type SessionKeyVerdict,
 } from './verify.js'
 export { newNonce, signRequest, type RequestToSign, type SessionKeySigner, type SignRequestOptions } from './sign.js'
-export { DYNAMIC_SESSION_KEY_NAME, dynamicSessionSigner, fetchWithSessionKey, type DynamicClientCore } from './browser.js'
+export {
+  DYNAMIC_SESSION_KEY_NAME,
+  dynamicSessionSigner,
+  fetchWithSessionKey,
+  type DynamicClientCore,
+} from './browser.js'
 export { generateSessionKeyPair, jwkSessionSigner, publicKeyHexOf, type SessionKeyPair } from './agent.js'

@@ -3,7 +3,13 @@
  * random values and digest); the key itself stays behind a {@link SessionKeySigner}, which is how
  * Dynamic's keychain keeps it (non-extractable in the browser, in a vault or KMS for an agent).
  */
-import { SESSION_SIGNATURE_HEADER, bodyHash, canonicalString, formatSignatureHeader, requestTarget } from './canonical.js'
+import {
+  SESSION_SIGNATURE_HEADER,
+  bodyHash,
+  canonicalString,
+  formatSignatureHeader,
+  requestTarget,
+} from './canonical.js'
 import { toBase64url } from './encoding.js'
 
 /**
@@ -40,10 +46,17 @@ export function newNonce(): string {
  * `{ 'x-session-signature': 'v=1, ts=…, nonce=…, sig=…' }`. Sign each request right before it is
  * sent, and send the body byte for byte as given here.
  */
-export async function signRequest(request: RequestToSign, signer: SessionKeySigner, options: SignRequestOptions = {}): Promise<Record<string, string>> {
+export async function signRequest(
+  request: RequestToSign,
+  signer: SessionKeySigner,
+  options: SignRequestOptions = {},
+): Promise<Record<string, string>> {
   const timestamp = options.now ?? Math.floor(Date.now() / 1000)
   const nonce = options.nonce ?? newNonce()
-  const message = canonicalString({ method: request.method, target: requestTarget(request.url), bodyHash: await bodyHash(request.body) }, { timestamp, nonce })
+  const message = canonicalString(
+    { method: request.method, target: requestTarget(request.url), bodyHash: await bodyHash(request.body) },
+    { timestamp, nonce },
+  )
   const signature = (await signer(message)).toLowerCase()
   return { [SESSION_SIGNATURE_HEADER]: formatSignatureHeader({ timestamp, nonce, signature }) }
 }

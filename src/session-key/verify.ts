@@ -6,7 +6,13 @@
  * verifier (`createSessionKeyVerifier`: options checked once, imported keys kept in it, no module
  * state); `verifySessionKeyProof` checks a single proof.
  */
-import { bodyHash, canonicalString, parseSignatureHeader, requestTarget, type SessionSignatureFields } from './canonical.js'
+import {
+  bodyHash,
+  canonicalString,
+  parseSignatureHeader,
+  requestTarget,
+  type SessionSignatureFields,
+} from './canonical.js'
 import { fromHex, p256Point, toBase64url } from './encoding.js'
 
 /** Why a proof was refused. Stable strings: the HTTP layer maps each to an error code. */
@@ -105,10 +111,18 @@ function importSessionKey(hex: string): Promise<CryptoKey | undefined> {
   const bytes = fromHex(hex)
   const point = bytes && p256Point(bytes)
   if (!point) return Promise.resolve(undefined)
-  return crypto.subtle.importKey('jwk', { kty: 'EC', crv: 'P-256', x: toBase64url(point.x), y: toBase64url(point.y), ext: true }, P256, false, ['verify']).then(
-    (key) => key,
-    () => undefined,
-  )
+  return crypto.subtle
+    .importKey(
+      'jwk',
+      { kty: 'EC', crv: 'P-256', x: toBase64url(point.x), y: toBase64url(point.y), ext: true },
+      P256,
+      false,
+      ['verify'],
+    )
+    .then(
+      (key) => key,
+      () => undefined,
+    )
 }
 
 /** Imported keys by hex, bounded (the oldest goes first): a session signs many requests, and an import costs more than a lookup. */
@@ -129,7 +143,9 @@ class KeyCache {
 /** Throws a TypeError unless `maxSkew` is a whole number of seconds within the bounds. */
 function checkSkew(maxSkew: number): void {
   if (!Number.isInteger(maxSkew) || maxSkew < 1 || maxSkew > MAX_SKEW_SECONDS) {
-    throw new TypeError(`maxSkewSeconds must be a whole number of seconds from 1 to ${MAX_SKEW_SECONDS}; got ${String(maxSkew)}.`)
+    throw new TypeError(
+      `maxSkewSeconds must be a whole number of seconds from 1 to ${MAX_SKEW_SECONDS}; got ${String(maxSkew)}.`,
+    )
   }
 }
 
@@ -171,12 +187,17 @@ export function createSessionKeyVerifier(options: SessionKeyVerifierOptions): Se
   const maxSkew = options.maxSkewSeconds ?? DEFAULT_MAX_SKEW_SECONDS
   checkSkew(maxSkew)
   const size = options.keyCacheSize ?? 1000
-  if (!Number.isInteger(size) || size < 1) throw new TypeError(`keyCacheSize must be a positive whole number; got ${String(size)}.`)
-  if (typeof options.replayCheck?.claim !== 'function') throw new TypeError('replayCheck must have a claim(id, expiresAt) method: a request cannot be proven fresh without one.')
+  if (!Number.isInteger(size) || size < 1)
+    throw new TypeError(`keyCacheSize must be a positive whole number; got ${String(size)}.`)
+  if (typeof options.replayCheck?.claim !== 'function')
+    throw new TypeError(
+      'replayCheck must have a claim(id, expiresAt) method: a request cannot be proven fresh without one.',
+    )
   const keys = new KeyCache(size)
   const clock = options.now ?? (() => Math.floor(Date.now() / 1000))
   return {
-    verify: (request) => verifyProof({ ...request, replayCheck: options.replayCheck, now: clock() }, maxSkew, (hex) => keys.get(hex)),
+    verify: (request) =>
+      verifyProof({ ...request, replayCheck: options.replayCheck, now: clock() }, maxSkew, (hex) => keys.get(hex)),
   }
 }
 
@@ -185,34 +206,74 @@ export function createSessionKeyVerifier(options: SessionKeyVerifierOptions): Se
  * the skew, the signature verifies over the canonical string, and only then the nonce is claimed
  * (so that unsigned garbage never fills the replay store).
  */
-async function verifyProof(input: SessionKeyProofInput, maxSkew: number, keyOf: (hex: string) => Promise<CryptoKey | undefined>): Promise<SessionKeyVerdict> {
+async function verifyProof(
+  input: SessionKeyProofInput,
+  maxSkew: number,
+  keyOf: (hex: string) => Promise<CryptoKey | undefined>,
+): Promise<SessionKeyVerdict> {
   if (input.header === undefined || input.header === null || input.header === '') {
-    return refuse('signature_missing', 'This route requires a request signed with the session key: send the x-session-signature header (see the session-key guide).')
+    return refuse(
+      'signature_missing',
+      'This route requires a request signed with the session key: send the x-session-signature header (see the session-key guide).',
+    )
   }
   const fields: SessionSignatureFields | string = parseSignatureHeader(input.header)
-  if (typeof fields === 'string') return refuse('signature_malformed', `The x-session-signature header is malformed: ${fields}`)
+  if (typeof fields === 'string')
+    return refuse('signature_malformed', `The x-session-signature header is malformed: ${fields}`)
   if (input.sessionPublicKey === undefined || input.sessionPublicKey === null) {
-    return refuse('key_missing', 'The token carries no session_public_key, so it cannot prove possession of a session key: sign in again with a client that sends its session key (x-dyn-session-public-key).')
+    return refuse(
+      'key_missing',
+      'The token carries no session_public_key, so it cannot prove possession of a session key: sign in again with a client that sends its session key (x-dyn-session-public-key).',
+    )
   }
-  if (typeof input.sessionPublicKey !== 'string') return refuse('key_malformed', 'The token\'s session_public_key is not a string of hex.')
+  if (typeof input.sessionPublicKey !== 'string')
+    return refuse('key_malformed', "The token's session_public_key is not a string of hex.")
   const key = await keyOf(input.sessionPublicKey)
-  if (!key) return refuse('key_malformed', 'The token\'s session_public_key is not a P-256 public key in compressed (or uncompressed) SEC 1 lowercase hex.')
+  if (!key)
+    return refuse(
+      'key_malformed',
+      "The token's session_public_key is not a P-256 public key in compressed (or uncompressed) SEC 1 lowercase hex.",
+    )
   const now = input.now ?? Math.floor(Date.now() / 1000)
   if (Math.abs(now - fields.timestamp) > maxSkew) {
     const way = fields.timestamp > now ? 'ahead of' : 'behind'
-    return refuse('timestamp_out_of_range', `The signature's timestamp is ${Math.abs(now - fields.timestamp)} s ${way} the server's clock (at most ${maxSkew} s allowed): sign each request when it is sent, with a clock kept in time.`)
+    return refuse(
+      'timestamp_out_of_range',
+      `The signature's timestamp is ${Math.abs(now - fields.timestamp)} s ${way} the server's clock (at most ${maxSkew} s allowed): sign each request when it is sent, with a clock kept in time.`,
+    )
   }
-  const signed = canonicalString({ method: input.method, target: requestTarget(input.url), bodyHash: await bodyHash(input.body) }, fields)
-  const valid = await crypto.subtle.verify(ECDSA_SHA256, key, fromHex(fields.signature)!, new TextEncoder().encode(signed))
+  const signed = canonicalString(
+    { method: input.method, target: requestTarget(input.url), bodyHash: await bodyHash(input.body) },
+    fields,
+  )
+  const valid = await crypto.subtle.verify(
+    ECDSA_SHA256,
+    key,
+    fromHex(fields.signature)!,
+    new TextEncoder().encode(signed),
+  )
   if (!valid) {
-    return refuse('signature_invalid', 'The request signature does not verify with the token\'s session key: sign the method, path and query, and body exactly as sent, with the key of the session the token belongs to.')
+    return refuse(
+      'signature_invalid',
+      "The request signature does not verify with the token's session key: sign the method, path and query, and body exactly as sent, with the key of the session the token belongs to.",
+    )
   }
   let first: boolean
   try {
-    first = await input.replayCheck.claim(`session-key:${input.sessionPublicKey}:${fields.nonce}`, fields.timestamp + maxSkew)
+    first = await input.replayCheck.claim(
+      `session-key:${input.sessionPublicKey}:${fields.nonce}`,
+      fields.timestamp + maxSkew,
+    )
   } catch {
-    return refuse('replay_check_unavailable', 'The replay check is unavailable, so a replay cannot be ruled out: retry once the one-time store (Redis) is reachable.')
+    return refuse(
+      'replay_check_unavailable',
+      'The replay check is unavailable, so a replay cannot be ruled out: retry once the one-time store (Redis) is reachable.',
+    )
   }
-  if (!first) return refuse('replayed', 'This signed request has been sent before (its nonce is used): sign every request anew, with a fresh nonce.')
+  if (!first)
+    return refuse(
+      'replayed',
+      'This signed request has been sent before (its nonce is used): sign every request anew, with a fresh nonce.',
+    )
   return { ok: true, publicKey: input.sessionPublicKey, timestamp: fields.timestamp, nonce: fields.nonce }
 }

@@ -42,7 +42,15 @@ export type WalletProvider =
   | (string & {})
 
 /** The credential formats of Dynamic's `JwtVerifiedCredentialFormatEnum`; others may appear. */
-export type VerifiedCredentialFormat = 'blockchain' | 'email' | 'oauth' | 'passkey' | 'phoneNumber' | 'externalUser' | 'totp' | (string & {})
+export type VerifiedCredentialFormat =
+  | 'blockchain'
+  | 'email'
+  | 'oauth'
+  | 'passkey'
+  | 'phoneNumber'
+  | 'externalUser'
+  | 'totp'
+  | (string & {})
 
 /** The social providers of Dynamic's `ProviderEnum` (`oauth_provider`), the common ones named; others may appear. */
 export type OAuthProvider =
@@ -482,7 +490,9 @@ function hasCoreClaims(claims: Readonly<Record<string, unknown>>): boolean {
  * (`verified_credentials` and `missing_fields` arrays, the ids as strings): then they can be read
  * as {@link DynamicIdTokenClaims}.
  */
-export function isIdTokenClaims(claims: Readonly<DynamicJwtClaims>): claims is Readonly<DynamicJwtClaims & DynamicIdTokenClaims> {
+export function isIdTokenClaims(
+  claims: Readonly<DynamicJwtClaims>,
+): claims is Readonly<DynamicJwtClaims & DynamicIdTokenClaims> {
   return hasCoreClaims(claims) && Array.isArray(claims.verified_credentials) && Array.isArray(claims.missing_fields)
 }
 
@@ -490,6 +500,8 @@ export function isIdTokenClaims(claims: Readonly<DynamicJwtClaims>): claims is R
  * True when `claims` are an access token's (no `verified_credentials`) with the members Dynamic's
  * `MinifiedDynamicJwt` requires: then they can be read as {@link DynamicAccessTokenClaims}.
  */
-export function isAccessTokenClaims(claims: Readonly<DynamicJwtClaims>): claims is Readonly<DynamicJwtClaims & DynamicAccessTokenClaims> {
+export function isAccessTokenClaims(
+  claims: Readonly<DynamicJwtClaims>,
+): claims is Readonly<DynamicJwtClaims & DynamicAccessTokenClaims> {
   return hasCoreClaims(claims) && claims.verified_credentials === undefined
 }

@@ -26,7 +26,10 @@ function verifyOnPool(key: KeyObject, signingInput: string, signature: Uint8Arra
 function verifyHere(key: KeyObject, signingInput: string, signature: Uint8Array): boolean {
   // The signing input is base64url and dots (checked by the parser), so latin1 is exact.
   const length = signingInput.length
-  const data = length <= scratch.length ? scratch.subarray(0, scratch.write(signingInput, 0, length, 'latin1')) : Buffer.from(signingInput, 'latin1')
+  const data =
+    length <= scratch.length
+      ? scratch.subarray(0, scratch.write(signingInput, 0, length, 'latin1'))
+      : Buffer.from(signingInput, 'latin1')
   return verify('sha256', data, key, signature)
 }
 
@@ -44,6 +47,8 @@ export const nodeBackend: SignatureBackend = {
 
   verifyRs256(prepared: PreparedKey, signingInput: string, signature: Uint8Array): boolean | Promise<boolean> {
     const { keyObject } = prepared as NodeKey
-    return scheduler ? scheduler.verify(keyObject, signingInput, signature) : verifyHere(keyObject, signingInput, signature)
+    return scheduler
+      ? scheduler.verify(keyObject, signingInput, signature)
+      : verifyHere(keyObject, signingInput, signature)
   },
 }

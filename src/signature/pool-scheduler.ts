@@ -55,7 +55,11 @@ const LIBUV_POOL_SIZE = 4
  * A scheduler over `here` (synchronous) and `onPool` (the thread pool); see the module comment
  * for the policy. Every call is answered with its own verification's result.
  */
-export function poolScheduler<K>(here: SyncVerify<K>, onPool: PoolVerify<K>, options: PoolSchedulerOptions = {}): PoolScheduler<K> {
+export function poolScheduler<K>(
+  here: SyncVerify<K>,
+  onPool: PoolVerify<K>,
+  options: PoolSchedulerOptions = {},
+): PoolScheduler<K> {
   const poolTarget = Math.max(1, options.poolTarget ?? LIBUV_POOL_SIZE)
   const maxInFlight = Math.max(poolTarget, options.maxInFlight ?? 64)
   const probeEvery = Math.max(1, options.probeEvery ?? 32)

@@ -21,7 +21,11 @@ export const webCryptoBackend: SignatureBackend = {
   },
 
   verifyRs256(key: PreparedKey, signingInput: string, signature: Uint8Array): Promise<boolean> {
-    return subtle().verify(RS256, key as CryptoKey, signature as BufferSource, ascii.encode(signingInput) as BufferSource)
+    return subtle().verify(
+      RS256,
+      key as CryptoKey,
+      signature as BufferSource,
+      ascii.encode(signingInput) as BufferSource,
+    )
   },
 }
-

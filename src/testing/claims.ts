@@ -4,7 +4,12 @@
  * email credential).
  */
 import { createHash, randomUUID } from 'node:crypto'
-import type { DynamicAccessTokenClaims, DynamicIdTokenClaims, VerifiedCredential, VerifiedCredentialsHashes } from '../session/claims.js'
+import type {
+  DynamicAccessTokenClaims,
+  DynamicIdTokenClaims,
+  VerifiedCredential,
+  VerifiedCredentialsHashes,
+} from '../session/claims.js'
 import { TEST_SESSION_KEY } from './session-key.js'
 
 /** The default test user's credentials: an EVM wallet and a verified email. */
@@ -68,7 +73,8 @@ const HASHED_FORMATS = new Set(['blockchain', 'email', 'oauth', 'phoneNumber', '
 function credentialHashes(credentials: readonly VerifiedCredential[]): VerifiedCredentialsHashes {
   const ids = new Map<string, string>()
   for (const credential of credentials) {
-    if (HASHED_FORMATS.has(credential.format)) ids.set(credential.format, (ids.get(credential.format) ?? '') + credential.id)
+    if (HASHED_FORMATS.has(credential.format))
+      ids.set(credential.format, (ids.get(credential.format) ?? '') + credential.id)
   }
   const hashes: VerifiedCredentialsHashes = {}
   for (const [format, concatenated] of ids) hashes[format] = createHash('sha256').update(concatenated).digest('hex')

@@ -127,7 +127,10 @@ export function checkListenHost(host: string, options: TestIssuerListenOptions):
 }
 
 /** Starts the HTTP emulator for `issuer`. */
-export async function startEmulatorServer(issuer: TestIssuerCore, options: TestIssuerListenOptions): Promise<TestIssuerServer> {
+export async function startEmulatorServer(
+  issuer: TestIssuerCore,
+  options: TestIssuerListenOptions,
+): Promise<TestIssuerServer> {
   const { port = 0, host = '127.0.0.1' } = options
   checkListenHost(host, options)
   let origin = ''
@@ -155,7 +158,11 @@ export async function startEmulatorServer(issuer: TestIssuerCore, options: TestI
 }
 
 /** The routes of `issuer`'s environment; `originOf` answers the server's origin once it listens. */
-export function createEmulatorRoutes(issuer: TestIssuerCore, options: TestIssuerListenOptions, originOf: () => string): EmulatorRoutes {
+export function createEmulatorRoutes(
+  issuer: TestIssuerCore,
+  options: TestIssuerListenOptions,
+  originOf: () => string,
+): EmulatorRoutes {
   const emulator = createEmulator(issuer, { ...options, anyHost: options.unsafeListenAnyHost === true })
   // CORS for browser callers: loopback origins (and the listed ones) are echoed, with credentials, so cookies can flow.
   const corsHeaders = (req: IncomingMessage): Record<string, string> => emulator.policy.headers(req)
@@ -178,7 +185,11 @@ export function createEmulatorRoutes(issuer: TestIssuerCore, options: TestIssuer
     if (jwksPaths.has(path)) {
       if (method !== 'GET' && method !== 'HEAD') throw new RequestError(405, 'The JWKS answers GET only.')
       jwksRequests++
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=600', 'access-control-allow-origin': '*' })
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'cache-control': 'public, max-age=600',
+        'access-control-allow-origin': '*',
+      })
       res.end(method === 'HEAD' ? undefined : JSON.stringify(issuer.jwks()))
       return
     }
@@ -187,7 +198,12 @@ export function createEmulatorRoutes(issuer: TestIssuerCore, options: TestIssuer
       if (method !== 'POST') throw new RequestError(405, 'Rotate the key with POST.')
       const body = await readBody(req)
       const keepPrevious = (body as { keepPrevious?: unknown } | null)?.keepPrevious
-      if (typeof body !== 'object' || body === null || Array.isArray(body) || (keepPrevious !== undefined && typeof keepPrevious !== 'boolean')) {
+      if (
+        typeof body !== 'object' ||
+        body === null ||
+        Array.isArray(body) ||
+        (keepPrevious !== undefined && typeof keepPrevious !== 'boolean')
+      ) {
         throw new RequestError(400, 'The body must be a JSON object, optionally { "keepPrevious": false }.')
       }
       const kid = issuer.rotateKey({ keepPrevious: keepPrevious !== false })
@@ -227,7 +243,10 @@ export function createEmulatorRoutes(issuer: TestIssuerCore, options: TestIssuer
       })
       return
     }
-    throw new RequestError(404, `Nothing here. The JWKS is at ${base}/.well-known/jwks and the sign-in endpoint at POST ${paths.verify}.`)
+    throw new RequestError(
+      404,
+      `Nothing here. The JWKS is at ${base}/.well-known/jwks and the sign-in endpoint at POST ${paths.verify}.`,
+    )
   }
 
   return {
@@ -245,7 +264,11 @@ export function createEmulatorRoutes(issuer: TestIssuerCore, options: TestIssuer
 }
 
 /** Serves `routes` over HTTP on `host:port`, rendering refusals in Dynamic's error shape. */
-export async function serveEmulator(routes: Pick<EmulatorRoutes, 'corsHeaders' | 'route' | 'close'>, port: number, host: string): Promise<{ origin: string; close(): Promise<void> }> {
+export async function serveEmulator(
+  routes: Pick<EmulatorRoutes, 'corsHeaders' | 'route' | 'close'>,
+  port: number,
+  host: string,
+): Promise<{ origin: string; close(): Promise<void> }> {
   const { corsHeaders, route } = routes
   const server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
@@ -253,8 +276,16 @@ export async function serveEmulator(routes: Pick<EmulatorRoutes, 'corsHeaders' |
       if (error instanceof EmulatorError) return sendError(res, error, corsHeaders(req))
       const status = error instanceof RequestError ? error.status : 500
       const message = error instanceof Error ? error.message : 'Unexpected error.'
-      const headers: Record<string, string> = { ...corsHeaders(req), ...(status === 413 ? { connection: 'close' } : {}) }
-      sendJson(res, status, { error: status === 404 ? 'not_found' : status === 405 ? 'method_not_allowed' : 'invalid_request', message }, headers)
+      const headers: Record<string, string> = {
+        ...corsHeaders(req),
+        ...(status === 413 ? { connection: 'close' } : {}),
+      }
+      sendJson(
+        res,
+        status,
+        { error: status === 404 ? 'not_found' : status === 405 ? 'method_not_allowed' : 'invalid_request', message },
+        headers,
+      )
     })
   })
   await new Promise<void>((resolve, reject) => {

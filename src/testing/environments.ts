@@ -6,7 +6,14 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { EmulatorError, sendJson } from './emulator/http.js'
-import { checkListenHost, createEmulatorRoutes, serveEmulator, type TestIssuerListenOptions, type EmulatorRoutes, type TestIssuerServer } from './emulator-server.js'
+import {
+  checkListenHost,
+  createEmulatorRoutes,
+  serveEmulator,
+  type TestIssuerListenOptions,
+  type EmulatorRoutes,
+  type TestIssuerServer,
+} from './emulator-server.js'
 import { createTestIssuer, type TestIssuer } from './issuer.js'
 import { TEST_ENVIRONMENT_ID, type TestIssuerOptions } from './test-issuer.js'
 
@@ -52,9 +59,15 @@ export interface TestEnvironments {
   listen(options?: TestIssuerListenOptions): Promise<TestEnvironmentsServer>
 }
 
-function find<T extends { readonly name: string; readonly environmentId: string }>(list: readonly T[], nameOrId: string): T {
+function find<T extends { readonly name: string; readonly environmentId: string }>(
+  list: readonly T[],
+  nameOrId: string,
+): T {
   const found = list.find((entry) => entry.name === nameOrId || entry.environmentId === nameOrId)
-  if (!found) throw new TypeError(`No environment ${JSON.stringify(nameOrId)}: there are ${list.map((entry) => `${entry.name} (${entry.environmentId})`).join(', ')}.`)
+  if (!found)
+    throw new TypeError(
+      `No environment ${JSON.stringify(nameOrId)}: there are ${list.map((entry) => `${entry.name} (${entry.environmentId})`).join(', ')}.`,
+    )
   return found
 }
 
@@ -69,14 +82,18 @@ function find<T extends { readonly name: string; readonly environmentId: string 
  * const server = await project.listen()
  * server.environment('sandbox').jwksUrl                 // <origin>/api/v0/sdk/<sandbox id>/.well-known/jwks
  */
-export function createTestEnvironments(list: readonly TestEnvironmentOptions[] = [{ name: 'sandbox' }, { name: 'live' }]): TestEnvironments {
+export function createTestEnvironments(
+  list: readonly TestEnvironmentOptions[] = [{ name: 'sandbox' }, { name: 'live' }],
+): TestEnvironments {
   if (list.length === 0) throw new TypeError('createTestEnvironments needs at least one environment.')
   const defaults: Record<EnvironmentName, string> = { sandbox: TEST_ENVIRONMENT_ID, live: TEST_LIVE_ENVIRONMENT_ID }
   const environments: TestEnvironment[] = []
   for (const options of list) {
-    if (options.name !== 'sandbox' && options.name !== 'live') throw new TypeError(`An environment's name is "sandbox" or "live"; got ${JSON.stringify(options.name)}.`)
+    if (options.name !== 'sandbox' && options.name !== 'live')
+      throw new TypeError(`An environment's name is "sandbox" or "live"; got ${JSON.stringify(options.name)}.`)
     const environmentId = options.environmentId ?? defaults[options.name]
-    if (environments.some((known) => known.environmentId === environmentId)) throw new TypeError(`Two environments have the id ${environmentId}: give each its own environmentId.`)
+    if (environments.some((known) => known.environmentId === environmentId))
+      throw new TypeError(`Two environments have the id ${environmentId}: give each its own environmentId.`)
     // Fresh keys when there are several: the per-process pool could hand two of them the same material.
     const issuer = createTestIssuer({ ...options, environmentId, freshKeys: options.freshKeys ?? list.length > 1 })
     environments.push(Object.assign(issuer, { name: options.name }))
@@ -92,11 +109,17 @@ const SCOPED = /^\/api\/v0\/(?:sdk|environments)\/([^/]{1,64})(?:\/|$)/
 const SESSION = /^\/(?:api\/v0|emulator)\/sessions\/([^/]{1,64})/
 
 /** Serves every environment on one server: each request goes to the environment its path (or `?environmentId=`) names. */
-async function serveEnvironments(environments: readonly TestEnvironment[], options: TestIssuerListenOptions): Promise<TestEnvironmentsServer> {
+async function serveEnvironments(
+  environments: readonly TestEnvironment[],
+  options: TestIssuerListenOptions,
+): Promise<TestEnvironmentsServer> {
   const { port = 0, host = '127.0.0.1' } = options
   checkListenHost(host, options)
   let origin = ''
-  const served = environments.map((issuer) => ({ issuer, routes: createEmulatorRoutes(issuer, { ...options, environmentName: issuer.name }, () => origin) }))
+  const served = environments.map((issuer) => ({
+    issuer,
+    routes: createEmulatorRoutes(issuer, { ...options, environmentName: issuer.name }, () => origin),
+  }))
   const byId = new Map(served.map((entry) => [entry.issuer.environmentId, entry.routes]))
   const first = served[0]!.routes
 
@@ -109,12 +132,19 @@ async function serveEnvironments(environments: readonly TestEnvironment[], optio
     const named = SCOPED.exec(url.pathname)?.[1] ?? url.searchParams.get('environmentId') ?? undefined
     if (named !== undefined) {
       const routes = byId.get(decodeURIComponent(named))
-      if (!routes) throw new EmulatorError(404, 'environment_not_found', `No environment ${named.slice(0, 64)} here: this local Dynamic serves ${[...byId.keys()].join(', ')}.`)
+      if (!routes)
+        throw new EmulatorError(
+          404,
+          'environment_not_found',
+          `No environment ${named.slice(0, 64)} here: this local Dynamic serves ${[...byId.keys()].join(', ')}.`,
+        )
       return routes
     }
     const session = SESSION.exec(url.pathname)?.[1]
-    if (session !== undefined) return served.find((entry) => entry.routes.emulator.session(decodeURIComponent(session)))?.routes ?? first
-    const address = url.pathname === '/emulator/otp' ? (url.searchParams.get('email') ?? url.searchParams.get('phone')) : null
+    if (session !== undefined)
+      return served.find((entry) => entry.routes.emulator.session(decodeURIComponent(session)))?.routes ?? first
+    const address =
+      url.pathname === '/emulator/otp' ? (url.searchParams.get('email') ?? url.searchParams.get('phone')) : null
     if (address) return served.find((entry) => entry.routes.emulator.lastCode(address) !== undefined)?.routes ?? first
     return first
   }
@@ -124,14 +154,27 @@ async function serveEnvironments(environments: readonly TestEnvironment[], optio
       sendJson(res, 200, {
         name: 'Local Dynamic emulator (dynamic-guard/testing): several environments, test keys trusted by nothing but apps pointed at these JWKS',
         apiBaseUrl: `${origin}/api/v0`,
-        environments: environments.map((issuer) => ({ name: issuer.name, environmentId: issuer.environmentId, issuer: issuer.issuer, jwksUrl: `${origin}/api/v0/sdk/${issuer.environmentId}/.well-known/jwks` })),
+        environments: environments.map((issuer) => ({
+          name: issuer.name,
+          environmentId: issuer.environmentId,
+          issuer: issuer.issuer,
+          jwksUrl: `${origin}/api/v0/sdk/${issuer.environmentId}/.well-known/jwks`,
+        })),
       })
       return
     }
     return routesOf(req).route(req, res)
   }
 
-  const server = await serveEmulator({ corsHeaders: (req) => first.corsHeaders(req), route, close: () => served.forEach((entry) => entry.routes.close()) }, port, host)
+  const server = await serveEmulator(
+    {
+      corsHeaders: (req) => first.corsHeaders(req),
+      route,
+      close: () => served.forEach((entry) => entry.routes.close()),
+    },
+    port,
+    host,
+  )
   origin = server.origin
   const views: TestEnvironmentServer[] = served.map(({ issuer, routes }) => {
     const base = `${origin}/api/v0/sdk/${issuer.environmentId}`

@@ -21,7 +21,15 @@
  * @packageDocumentation
  */
 export { createTestIssuer, type TestIssuer } from './issuer.js'
-export { DEFAULT_TEST_KEY_BITS, OTHER_ENVIRONMENT_ID, TEST_ENVIRONMENT_ID, TEST_USER_ID, type MintOptions, type TestIssuerCore, type TestIssuerOptions } from './test-issuer.js'
+export {
+  DEFAULT_TEST_KEY_BITS,
+  OTHER_ENVIRONMENT_ID,
+  TEST_ENVIRONMENT_ID,
+  TEST_USER_ID,
+  type MintOptions,
+  type TestIssuerCore,
+  type TestIssuerOptions,
+} from './test-issuer.js'
 export type { TestIssuerListenOptions, TestIssuerServer } from './emulator-server.js'
 export {
   createMemoryKeychain,

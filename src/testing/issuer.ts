@@ -11,7 +11,15 @@ import { drawKeyPair, type PooledKeyPair } from './key-pool.js'
 import { signInResult, type SignInResult } from './sign-in.js'
 import { elevatedClaims, type ElevatedMintOptions } from './step-up.js'
 import { startEmulatorServer, type TestIssuerListenOptions, type TestIssuerServer } from './emulator-server.js'
-import { DEFAULT_TEST_KEY_BITS, OTHER_ENVIRONMENT_ID, TEST_ENVIRONMENT_ID, TEST_USER_ID, type MintOptions, type TestIssuerCore, type TestIssuerOptions } from './test-issuer.js'
+import {
+  DEFAULT_TEST_KEY_BITS,
+  OTHER_ENVIRONMENT_ID,
+  TEST_ENVIRONMENT_ID,
+  TEST_USER_ID,
+  type MintOptions,
+  type TestIssuerCore,
+  type TestIssuerOptions,
+} from './test-issuer.js'
 
 /** A local test issuer: {@link TestIssuerCore}, and its server. */
 export interface TestIssuer extends TestIssuerCore {
@@ -30,10 +38,17 @@ interface SigningKey {
 
 function signingKey(pair: PooledKeyPair): SigningKey {
   const kid = randomUUID()
-  return { kid, privateKey: pair.privateKey, publicJwk: { kty: 'RSA', kid, n: pair.n, e: pair.e, alg: 'RS256', use: 'sig' } }
+  return {
+    kid,
+    privateKey: pair.privateKey,
+    publicJwk: { kty: 'RSA', kid, n: pair.n, e: pair.e, alg: 'RS256', use: 'sig' },
+  }
 }
 
-function applyOverrides<T extends Record<string, unknown>>(target: T, overrides: Record<string, unknown> | undefined): T {
+function applyOverrides<T extends Record<string, unknown>>(
+  target: T,
+  overrides: Record<string, unknown> | undefined,
+): T {
   if (!overrides) return target
   for (const [name, value] of Object.entries(overrides)) {
     if (value === undefined) delete target[name]
@@ -97,10 +112,14 @@ export function createTestIssuer(options: TestIssuerOptions = {}): TestIssuer {
         ...(mint.profile ? { profile: mint.profile } : {}),
       }) as Record<string, unknown>
       if (Array.isArray(mint.audience)) claims.aud = mint.audience
-      if (mint.sessionPublicKey !== undefined) applyOverrides(claims, { session_public_key: mint.sessionPublicKey ?? undefined })
+      if (mint.sessionPublicKey !== undefined)
+        applyOverrides(claims, { session_public_key: mint.sessionPublicKey ?? undefined })
       if (mint.agent) claims.server_auth = true
       applyOverrides(claims, mint.claims)
-      const header = applyOverrides({ alg: 'RS256', kid: current.kid, typ: 'JWT' } as Record<string, unknown>, mint.header)
+      const header = applyOverrides(
+        { alg: 'RS256', kid: current.kid, typ: 'JWT' } as Record<string, unknown>,
+        mint.header,
+      )
       const token = signWith(current, header, claims)
       if (!mint.tampered) return token
       // Change the payload after signing: a different sub, same signature.
@@ -110,7 +129,11 @@ export function createTestIssuer(options: TestIssuerOptions = {}): TestIssuer {
 
     signIn(signIn: MintOptions = {}): SignInResult {
       // One session, two forms: the same sid and clock for both tokens.
-      const shared: MintOptions = { ...signIn, sid: signIn.sid ?? randomUUID(), now: signIn.now ?? Math.floor(Date.now() / 1000) }
+      const shared: MintOptions = {
+        ...signIn,
+        sid: signIn.sid ?? randomUUID(),
+        now: signIn.now ?? Math.floor(Date.now() / 1000),
+      }
       const jwt = issuer.mint({ ...shared, kind: 'id' })
       const minifiedJwt = issuer.mint({ ...shared, kind: 'access' })
       return signInResult(jwt, minifiedJwt)
@@ -118,7 +141,14 @@ export function createTestIssuer(options: TestIssuerOptions = {}): TestIssuer {
 
     mintElevated(elevated: ElevatedMintOptions): string {
       const environment = elevated.environmentId ?? environmentId
-      const claims = elevatedClaims({ options: elevated, issuer: `${issuerHost}/${environment}`, environmentId: environment, kid: current.kid, sub: elevated.sub ?? TEST_USER_ID, audience: elevated.audience ?? defaultAudience })
+      const claims = elevatedClaims({
+        options: elevated,
+        issuer: `${issuerHost}/${environment}`,
+        environmentId: environment,
+        kid: current.kid,
+        sub: elevated.sub ?? TEST_USER_ID,
+        audience: elevated.audience ?? defaultAudience,
+      })
       return signWith(current, { alg: 'RS256', kid: current.kid, typ: 'JWT' }, claims)
     },
 

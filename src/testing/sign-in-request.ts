@@ -12,8 +12,10 @@ const BOOLEANS = ['expired', 'mfaPending', 'otherEnvironment', 'tampered', 'agen
 // first_name/last_name: older spellings of given_name/family_name, still accepted.
 const PROFILE_STRINGS = ['email', 'username', 'given_name', 'family_name', 'first_name', 'last_name'] as const
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
-const isText = (value: unknown, max = 1024): value is string => typeof value === 'string' && value.length > 0 && value.length <= max
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+const isText = (value: unknown, max = 1024): value is string =>
+  typeof value === 'string' && value.length > 0 && value.length <= max
 
 /** Returns the mint options, or a message saying what is wrong with `body`. */
 export function parseSignInRequest(body: unknown): MintOptions | string {
@@ -31,7 +33,8 @@ export function parseSignInRequest(body: unknown): MintOptions | string {
         if (value !== 'access' && value !== 'id') return '"kind" must be "access" or "id".'
         break
       case 'expiresIn':
-        if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > THIRTY_DAYS) return `"expiresIn" must be a whole number of seconds from 1 to ${THIRTY_DAYS}.`
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > THIRTY_DAYS)
+          return `"expiresIn" must be a whole number of seconds from 1 to ${THIRTY_DAYS}.`
         out.expiresIn = value
         break
       case 'expired':
@@ -43,15 +46,18 @@ export function parseSignInRequest(body: unknown): MintOptions | string {
         out[name] = value
         break
       case 'scope':
-        if (typeof value !== 'string' || value.length > 1024) return '"scope" must be a string (space-separated scopes).'
+        if (typeof value !== 'string' || value.length > 1024)
+          return '"scope" must be a string (space-separated scopes).'
         out.scope = value
         break
       case 'scopes':
-        if (!Array.isArray(value) || value.length > 32 || !value.every((s) => isText(s, 128) && !/\s/.test(s))) return '"scopes" must be a list of scope names without spaces.'
+        if (!Array.isArray(value) || value.length > 32 || !value.every((s) => isText(s, 128) && !/\s/.test(s)))
+          return '"scopes" must be a list of scope names without spaces.'
         out.scopes = value as string[]
         break
       case 'sessionPublicKey':
-        if (value !== null && (typeof value !== 'string' || !/^0[23][0-9a-f]{64}$/.test(value))) return '"sessionPublicKey" must be a compressed P-256 public key (66 lowercase hex characters starting 02 or 03), or null for none.'
+        if (value !== null && (typeof value !== 'string' || !/^0[23][0-9a-f]{64}$/.test(value)))
+          return '"sessionPublicKey" must be a compressed P-256 public key (66 lowercase hex characters starting 02 or 03), or null for none.'
         out.sessionPublicKey = value
         break
       case 'environmentId':
@@ -59,7 +65,8 @@ export function parseSignInRequest(body: unknown): MintOptions | string {
         out.environmentId = value.toLowerCase()
         break
       case 'audience':
-        if (!(isText(value) || (Array.isArray(value) && value.length > 0 && value.every((a) => isText(a))))) return '"audience" must be a string or a list of strings.'
+        if (!(isText(value) || (Array.isArray(value) && value.length > 0 && value.every((a) => isText(a)))))
+          return '"audience" must be a string or a list of strings.'
         out.audience = value as string | string[]
         break
       case 'profile': {
@@ -72,13 +79,18 @@ export function parseSignInRequest(body: unknown): MintOptions | string {
           } else if (member === 'new_user') {
             if (typeof v !== 'boolean') return '"profile.new_user" must be true or false.'
             profile.new_user = v
-          } else return `"profile.${member}" is not a profile member (email, username, given_name, family_name, new_user).`
+          } else
+            return `"profile.${member}" is not a profile member (email, username, given_name, family_name, new_user).`
         }
         out.profile = profile
         break
       }
       case 'credentials':
-        if (!Array.isArray(value) || value.length > 32 || !value.every((c) => isObject(c) && isText(c.id, 256) && isText(c.format, 64))) {
+        if (
+          !Array.isArray(value) ||
+          value.length > 32 ||
+          !value.every((c) => isObject(c) && isText(c.id, 256) && isText(c.format, 64))
+        ) {
           return '"credentials" must be a list of objects, each with a string "id" and "format".'
         }
         out.credentials = value as VerifiedCredential[]

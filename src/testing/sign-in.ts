@@ -82,8 +82,11 @@ function payloadOf(token: string): Record<string, unknown> {
 /** Builds the sign-in answer from the two tokens of one session. */
 export function signInResult(jwt: string, minifiedJwt: string): SignInResult {
   const claims = payloadOf(jwt)
-  const text = (name: string): string | undefined => (typeof claims[name] === 'string' ? (claims[name] as string) : undefined)
-  const credentials = Array.isArray(claims.verified_credentials) ? (claims.verified_credentials as VerifiedCredential[]) : []
+  const text = (name: string): string | undefined =>
+    typeof claims[name] === 'string' ? (claims[name] as string) : undefined
+  const credentials = Array.isArray(claims.verified_credentials)
+    ? (claims.verified_credentials as VerifiedCredential[])
+    : []
   const user: SignInUser = {
     id: String(claims.sub),
     sessionId: text('sid'),
@@ -99,6 +102,7 @@ export function signInResult(jwt: string, minifiedJwt: string): SignInResult {
     ['newUser', claims.new_user],
     ['lastVerifiedCredentialId', text('last_verified_credential_id')],
   ]
-  for (const [name, value] of optional) if (value !== undefined) (user as unknown as Record<string, unknown>)[name] = value
+  for (const [name, value] of optional)
+    if (value !== undefined) (user as unknown as Record<string, unknown>)[name] = value
   return { jwt, minifiedJwt, expiresAt: Number(claims.exp), user }
 }

@@ -46,7 +46,10 @@ export type TokenScope = (typeof TOKEN_SCOPES)[number]
 export type ElevatedTokenBehavior = 'single_use' | 'time_bound'
 
 /** Dynamic's defaults: 300 s for a single-use token, 600 s for a time-bound one. */
-export const ELEVATED_TOKEN_LIFETIME: Readonly<Record<ElevatedTokenBehavior, number>> = { single_use: 300, time_bound: 600 }
+export const ELEVATED_TOKEN_LIFETIME: Readonly<Record<ElevatedTokenBehavior, number>> = {
+  single_use: 300,
+  time_bound: 600,
+}
 
 /** Dynamic's default behaviour for a scope: single use for wallet scopes, time-bound for the others. */
 export function defaultTokenBehavior(scope: string): ElevatedTokenBehavior {
@@ -80,7 +83,14 @@ export interface ElevatedMintOptions {
 }
 
 /** The claims of an elevated access token (see the file comment for which are assumptions). */
-export function elevatedClaims(input: { options: ElevatedMintOptions; issuer: string; environmentId: string; kid: string; sub: string; audience: string }): Record<string, unknown> {
+export function elevatedClaims(input: {
+  options: ElevatedMintOptions
+  issuer: string
+  environmentId: string
+  kid: string
+  sub: string
+  audience: string
+}): Record<string, unknown> {
   const { options } = input
   const singleUse = options.singleUse ?? options.scopes.some((scope) => defaultTokenBehavior(scope) === 'single_use')
   const expiresIn = options.expiresIn ?? ELEVATED_TOKEN_LIFETIME[singleUse ? 'single_use' : 'time_bound']

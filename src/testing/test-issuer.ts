@@ -2,7 +2,12 @@
  * The test issuer's shared types and constants: what every part of the testing kit (the issuer,
  * its HTTP server, the emulator) imports, so that none of them imports another for a type.
  */
-import type { DynamicAccessTokenClaims, DynamicIdTokenClaims, DynamicJwtClaims, VerifiedCredential } from '../session/claims.js'
+import type {
+  DynamicAccessTokenClaims,
+  DynamicIdTokenClaims,
+  DynamicJwtClaims,
+  VerifiedCredential,
+} from '../session/claims.js'
 import type { TestProfile } from './claims.js'
 import type { SignInResult } from './sign-in.js'
 import type { ElevatedMintOptions } from './step-up.js'
@@ -92,7 +97,6 @@ export const DEFAULT_TEST_KEY_BITS = 4096
  * issuer's HTTP server (the emulator) needs of it.
  */
 export interface TestIssuerCore {
-
   readonly environmentId: string
   /** `app.dynamicauth.com/<environmentId>` unless configured otherwise. */
   readonly issuer: string

@@ -96,12 +96,14 @@ export function createTestWallet(options: TestWalletOptions = {}): TestWallet {
             return String(state.chainId)
           case 'personal_sign': {
             const [data, signer] = args
-            if (typeof signer !== 'string' || signer.toLowerCase() !== address.toLowerCase()) throw new Eip1193Error(4100, `personal_sign: this wallet holds ${address} only.`)
+            if (typeof signer !== 'string' || signer.toLowerCase() !== address.toLowerCase())
+              throw new Eip1193Error(4100, `personal_sign: this wallet holds ${address} only.`)
             return signPersonalMessage(key, messageOf(data))
           }
           case 'wallet_switchEthereumChain': {
             const wanted = (args[0] as { chainId?: unknown } | undefined)?.chainId
-            if (typeof wanted !== 'string' || !/^0x[0-9a-fA-F]+$/.test(wanted)) throw new Eip1193Error(-32602, 'wallet_switchEthereumChain: give { chainId: "0x…" }.')
+            if (typeof wanted !== 'string' || !/^0x[0-9a-fA-F]+$/.test(wanted))
+              throw new Eip1193Error(-32602, 'wallet_switchEthereumChain: give { chainId: "0x…" }.')
             state.chainId = Number.parseInt(wanted, 16)
             return null
           }
@@ -135,14 +137,20 @@ export interface Eip6963Window {
 }
 
 /** A grey circle, as the test wallet's icon. */
-export const TEST_WALLET_ICON = 'data:image/svg+xml,%3Csvg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"%3E%3Ccircle cx="16" cy="16" r="15" fill="%23888"/%3E%3C/svg%3E'
+export const TEST_WALLET_ICON =
+  'data:image/svg+xml,%3Csvg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"%3E%3Ccircle cx="16" cy="16" r="15" fill="%23888"/%3E%3C/svg%3E'
 
 /**
  * Announces `provider` to the page as an EIP-6963 wallet: now, and again whenever the page asks
  * (`eip6963:requestProvider`). Call it in the page (a browser test's init script, say).
  */
-export function announceEip6963(provider: Eip1193Provider, info: Eip6963ProviderInfo, target: Eip6963Window = globalThis as unknown as Eip6963Window): void {
-  const announce = () => target.dispatchEvent(new CustomEvent('eip6963:announceProvider', { detail: Object.freeze({ info, provider }) }))
+export function announceEip6963(
+  provider: Eip1193Provider,
+  info: Eip6963ProviderInfo,
+  target: Eip6963Window = globalThis as unknown as Eip6963Window,
+): void {
+  const announce = () =>
+    target.dispatchEvent(new CustomEvent('eip6963:announceProvider', { detail: Object.freeze({ info, provider }) }))
   target.addEventListener('eip6963:requestProvider', announce)
   announce()
 }
@@ -158,7 +166,10 @@ export function announceEip6963(provider: Eip1193Provider, info: Eip6963Provider
  * getWalletProviderRegistry(client).register({ priority: WalletProviderPriority.WALLET_SDK, walletProvider })
  * await connectAndVerifyWithWalletProvider({ walletProviderKey: walletProvider.key }, client)
  */
-export function eip1193WalletProvider(provider: Eip1193Provider, metadata: { displayName: string; icon?: string }): Eip1193WalletProvider {
+export function eip1193WalletProvider(
+  provider: Eip1193Provider,
+  metadata: { displayName: string; icon?: string },
+): Eip1193WalletProvider {
   // The client's key format: normalized name with its chain, then the provider type.
   const name = metadata.displayName.replace(/[^a-zA-Z0-9]/g, '').toLowerCase()
   if (!name) throw new TypeError('displayName must contain a letter or a digit.')
@@ -180,7 +191,10 @@ export function eip1193WalletProvider(provider: Eip1193Provider, metadata: { dis
       return { networkId: typeof chainId === 'string' ? String(Number.parseInt(chainId, 16)) : String(chainId) }
     },
     async switchActiveNetwork({ networkId }) {
-      await provider.request({ method: 'wallet_switchEthereumChain', params: [{ chainId: `0x${Number(networkId).toString(16)}` }] })
+      await provider.request({
+        method: 'wallet_switchEthereumChain',
+        params: [{ chainId: `0x${Number(networkId).toString(16)}` }],
+      })
     },
     async signMessage({ message, walletAccount }) {
       const [first] = await accounts('eth_accounts')
@@ -285,7 +299,10 @@ export interface SolanaTestWalletProvider extends TestWalletProviderBase {
  * Dynamic's client's `WalletProvider` for a Solana test wallet (mainnet, network id `101`): the
  * client then writes the sign-in message for Solana and the wallet signs it.
  */
-export function solanaWalletProvider(wallet: TestSolanaWallet, metadata: { displayName: string; icon?: string }): SolanaTestWalletProvider {
+export function solanaWalletProvider(
+  wallet: TestSolanaWallet,
+  metadata: { displayName: string; icon?: string },
+): SolanaTestWalletProvider {
   const name = metadata.displayName.replace(/[^a-zA-Z0-9]/g, '').toLowerCase()
   if (!name) throw new TypeError('displayName must contain a letter or a digit.')
   return {

@@ -46,7 +46,8 @@ export function createMemoryWebhookDedupe(maxEntries = 10_000, clock: () => numb
   return {
     claim(messageId, holder, leaseMs) {
       const known = seen.get(messageId)
-      if (known !== undefined && known.until > clock()) return Promise.resolve(known.holder === undefined ? 'done' : 'busy')
+      if (known !== undefined && known.until > clock())
+        return Promise.resolve(known.holder === undefined ? 'done' : 'busy')
       put(messageId, { holder, until: clock() + leaseMs })
       return Promise.resolve('claimed')
     },

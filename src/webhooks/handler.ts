@@ -165,13 +165,23 @@ export class WebhookProcessor {
     private readonly options: DynamicWebhooksOptions,
     observe?: (environmentId: string | undefined) => WebhookObserver | undefined,
   ) {
-    if (typeof options !== 'object' || options === null) throw new TypeError('dynamic-guard/webhooks: options are required, with the webhook secret.')
+    if (typeof options !== 'object' || options === null)
+      throw new TypeError('dynamic-guard/webhooks: options are required, with the webhook secret.')
     const secrets = typeof options.secret === 'string' ? [options.secret] : options.secret
-    if (!Array.isArray(secrets) || secrets.length === 0 || !secrets.every((s) => typeof s === 'string' && s.length > 0)) {
-      throw new TypeError("dynamic-guard/webhooks: secret is required: the webhook's secret from Dynamic's dashboard (Webhooks → your webhook), or a list of them.")
+    if (
+      !Array.isArray(secrets) ||
+      secrets.length === 0 ||
+      !secrets.every((s) => typeof s === 'string' && s.length > 0)
+    ) {
+      throw new TypeError(
+        "dynamic-guard/webhooks: secret is required: the webhook's secret from Dynamic's dashboard (Webhooks → your webhook), or a list of them.",
+      )
     }
     this.secrets = [...secrets]
-    if (options.auth !== undefined && (typeof options.auth?.revokeSession !== 'function' || typeof options.auth?.revokeUser !== 'function')) {
+    if (
+      options.auth !== undefined &&
+      (typeof options.auth?.revokeSession !== 'function' || typeof options.auth?.revokeUser !== 'function')
+    ) {
       throw new TypeError('dynamic-guard/webhooks: auth must be a DynamicAuth (with revokeSession and revokeUser).')
     }
     this.dedupe = options.dedupe ?? createMemoryWebhookDedupe()
@@ -179,11 +189,19 @@ export class WebhookProcessor {
     this.processingLease = options.processingLease ?? 60_000
     this.maxBodyBytes = options.maxBodyBytes ?? 1 << 20
     if (!(this.dedupeTtl > 0) || !(this.processingLease > 0) || !(this.maxBodyBytes > 0)) {
-      throw new TypeError('dynamic-guard/webhooks: dedupeTtl, processingLease and maxBodyBytes must be positive numbers.')
+      throw new TypeError(
+        'dynamic-guard/webhooks: dedupeTtl, processingLease and maxBodyBytes must be positive numbers.',
+      )
     }
     const dedupe = this.dedupe as Partial<WebhookDedupe>
-    if (typeof dedupe.claim !== 'function' || typeof dedupe.complete !== 'function' || typeof dedupe.release !== 'function') {
-      throw new TypeError('dynamic-guard/webhooks: dedupe must have claim(messageId, holder, leaseMs), complete(messageId, ttlMs) and release(messageId, holder): see WebhookDedupe, or use createRedisWebhookDedupe.')
+    if (
+      typeof dedupe.claim !== 'function' ||
+      typeof dedupe.complete !== 'function' ||
+      typeof dedupe.release !== 'function'
+    ) {
+      throw new TypeError(
+        'dynamic-guard/webhooks: dedupe must have claim(messageId, holder, leaseMs), complete(messageId, ttlMs) and release(messageId, holder): see WebhookDedupe, or use createRedisWebhookDedupe.',
+      )
     }
     this.environmentId = (options.environmentId ?? options.auth?.environmentId)?.toLowerCase()
     this.observer = observe?.(options.environmentId ?? options.auth?.environmentId)
@@ -208,7 +226,13 @@ export class WebhookProcessor {
     if (size > this.maxBodyBytes) return this.answered(tooLarge(this.maxBodyBytes))
     if (signature === undefined || signature === null || signature === '') return this.answered(signatureMissing())
     if (!verifyWebhookSignature(this.secrets, rawBody, signature)) {
-      return this.answered(refused(401, 'signature_invalid', 'The x-dynamic-signature-256 header does not match the body: the message was altered, not sent by Dynamic, or signed with another secret.'))
+      return this.answered(
+        refused(
+          401,
+          'signature_invalid',
+          'The x-dynamic-signature-256 header does not match the body: the message was altered, not sent by Dynamic, or signed with another secret.',
+        ),
+      )
     }
     let event: unknown
     try {
@@ -232,15 +256,18 @@ export class WebhookProcessor {
     } catch {
       text = undefined
     }
-    if (typeof text !== 'string') return this.answered(refused(400, 'invalid_body', 'The parsed body cannot be serialised as JSON.'))
+    if (typeof text !== 'string')
+      return this.answered(refused(400, 'invalid_body', 'The parsed body cannot be serialised as JSON.'))
     if (Buffer.byteLength(text) > this.maxBodyBytes) return this.answered(tooLarge(this.maxBodyBytes))
     if (signature === undefined || signature === null || signature === '') return this.answered(signatureMissing())
     if (!verifyWebhookSignature(this.secrets, text, signature)) {
-      return this.answered(refused(
-        401,
-        'signature_invalid',
-        'The x-dynamic-signature-256 header does not match the body. The body had been parsed before the webhook route saw it, so the signature was checked over JSON.stringify of the parsed body, which differs from the bytes sent when they were not compact JSON: mount the route before the JSON body parser (or give it the raw body) so that the exact bytes are checked.',
-      ))
+      return this.answered(
+        refused(
+          401,
+          'signature_invalid',
+          'The x-dynamic-signature-256 header does not match the body. The body had been parsed before the webhook route saw it, so the signature was checked over JSON.stringify of the parsed body, which differs from the bytes sent when they were not compact JSON: mount the route before the JSON body parser (or give it the raw body) so that the exact bytes are checked.',
+        ),
+      )
     }
     // A fresh copy: what the framework parsed may be shared with, or changed by, other code.
     return this.process(JSON.parse(text), 'reserialized_body')
@@ -248,14 +275,24 @@ export class WebhookProcessor {
 
   private async process(event: unknown, signedOver: WebhookSignedOver): Promise<WebhookResult> {
     if (!isEvent(event)) {
-      return this.answered(refused(400, 'invalid_event', 'The body is not a Dynamic webhook event (messageId and eventName are required).'))
+      return this.answered(
+        refused(
+          400,
+          'invalid_event',
+          'The body is not a Dynamic webhook event (messageId and eventName are required).',
+        ),
+      )
     }
     return this.answered(await this.processEvent(event, signedOver), event.eventName)
   }
 
   /** A signed, well-formed event: environment, redelivery, revocation, then `onEvent`. */
   private async processEvent(event: DynamicWebhookEvent, signedOver: WebhookSignedOver): Promise<WebhookResult> {
-    if (this.environmentId && typeof event.environmentId === 'string' && event.environmentId.toLowerCase() !== this.environmentId) {
+    if (
+      this.environmentId &&
+      typeof event.environmentId === 'string' &&
+      event.environmentId.toLowerCase() !== this.environmentId
+    ) {
       return { status: 200, body: { ok: true, ignored: 'other_environment' } }
     }
 
@@ -264,7 +301,11 @@ export class WebhookProcessor {
     try {
       outcome = await this.apply(event)
     } catch (error) {
-      return refused(503, 'processing_failed', `The revocation could not be applied and shared (${(error as Error).message}); Dynamic will deliver the event again.`)
+      return refused(
+        503,
+        'processing_failed',
+        `The revocation could not be applied and shared (${(error as Error).message}); Dynamic will deliver the event again.`,
+      )
     }
 
     const onEvent = this.options.onEvent
@@ -278,18 +319,30 @@ export class WebhookProcessor {
       this.dedupe.release(event.messageId, holder).catch(() => undefined)
       // Without onEvent, nothing is left to do once: the revocation is in force and shared.
       if (!onEvent) return { status: 200, body: { ok: true, ...outcome } }
-      return refused(503, 'unavailable', `The revocation is in force, but processed messages could not be checked (${(error as Error).message}); Dynamic will deliver the event again.`)
+      return refused(
+        503,
+        'unavailable',
+        `The revocation is in force, but processed messages could not be checked (${(error as Error).message}); Dynamic will deliver the event again.`,
+      )
     }
     if (claim === 'done' || (claim === 'busy' && !onEvent)) return { status: 200, body: { ok: true, duplicate: true } }
     if (claim === 'busy') {
-      return refused(503, 'in_progress', 'The revocation is in force; another delivery of this message is being processed (or stopped, and its lease has not expired yet). Dynamic will deliver the event again.')
+      return refused(
+        503,
+        'in_progress',
+        'The revocation is in force; another delivery of this message is being processed (or stopped, and its lease has not expired yet). Dynamic will deliver the event again.',
+      )
     }
 
     try {
       await onEvent?.(event, { ...outcome, signedOver })
     } catch (error) {
       await this.dedupe.release(event.messageId, holder).catch(() => undefined)
-      return refused(503, 'processing_failed', `The event could not be processed (${(error as Error).message}); Dynamic will deliver it again.`)
+      return refused(
+        503,
+        'processing_failed',
+        `The event could not be processed (${(error as Error).message}); Dynamic will deliver it again.`,
+      )
     }
     // Not marked done: the lease expires, and only a later delivery (none after a 2xx) would see it.
     await this.dedupe.complete(event.messageId, this.dedupeTtl).catch(() => undefined)
@@ -303,7 +356,8 @@ export class WebhookProcessor {
   private async apply(event: DynamicWebhookEvent): Promise<{ action?: WebhookAction; skipped?: WebhookSkipReason }> {
     const auth = this.options.auth
     if (!auth) return {}
-    const data = typeof event.data === 'object' && event.data !== null && !Array.isArray(event.data) ? event.data : undefined
+    const data =
+      typeof event.data === 'object' && event.data !== null && !Array.isArray(event.data) ? event.data : undefined
     const id = data?.id
     if (REVOCATION_EVENTS.includes(event.eventName)) {
       if (!isId(id)) return { skipped: 'no_session_id' }
@@ -327,7 +381,11 @@ function isEvent(value: unknown): value is DynamicWebhookEvent {
 }
 
 function signatureMissing(): WebhookResult {
-  return refused(401, 'signature_missing', 'The x-dynamic-signature-256 header is missing; only messages signed by Dynamic are accepted.')
+  return refused(
+    401,
+    'signature_missing',
+    'The x-dynamic-signature-256 header is missing; only messages signed by Dynamic are accepted.',
+  )
 }
 
 export function tooLarge(limit: number): WebhookResult {

@@ -16,7 +16,15 @@
 import type { ServerResponse } from 'node:http'
 import { WebhookProcessor, type DynamicWebhooksOptions, type WebhookResult } from './handler.js'
 import { webhookMetrics } from '../observability/webhook-metrics.js'
-import { fastifyPlugin, handleFetch, handleNode, type FastifyInstanceLike, type FastifyWebhookOptions, type HonoContextLike, type NodeWebhookRequest } from './routes.js'
+import {
+  fastifyPlugin,
+  handleFetch,
+  handleNode,
+  type FastifyInstanceLike,
+  type FastifyWebhookOptions,
+  type HonoContextLike,
+  type NodeWebhookRequest,
+} from './routes.js'
 
 export {
   REVOCATION_EVENTS,
@@ -32,7 +40,13 @@ export {
 } from './handler.js'
 export { SIGNATURE_HEADER, signWebhookBody, verifyWebhookSignature } from './signature.js'
 export { createMemoryWebhookDedupe, type WebhookClaim, type WebhookDedupe } from './dedupe.js'
-export type { FastifyInstanceLike, FastifyReplyLike, FastifyWebhookOptions, HonoContextLike, NodeWebhookRequest } from './routes.js'
+export type {
+  FastifyInstanceLike,
+  FastifyReplyLike,
+  FastifyWebhookOptions,
+  HonoContextLike,
+  NodeWebhookRequest,
+} from './routes.js'
 
 /** One webhook endpoint, as a route for each framework. Every route answers JSON. */
 export interface DynamicWebhooks {
@@ -65,10 +79,12 @@ export function createDynamicWebhooks(options: DynamicWebhooksOptions): DynamicW
   const processor = new WebhookProcessor(options, (environmentId) => webhookMetrics(options.telemetry, environmentId))
   return Object.freeze({
     fetch: (request: Request) => handleFetch(processor, request),
-    express: (req: NodeWebhookRequest, res: ServerResponse, next?: (error?: unknown) => void) => handleNode(processor, req, res, next),
+    express: (req: NodeWebhookRequest, res: ServerResponse, next?: (error?: unknown) => void) =>
+      handleNode(processor, req, res, next),
     fastify: fastifyPlugin(processor),
     hono: (c: HonoContextLike) => handleFetch(processor, c.req.raw),
-    handle: (rawBody: string | Uint8Array, signature: string | null | undefined) => processor.handle(rawBody, signature),
+    handle: (rawBody: string | Uint8Array, signature: string | null | undefined) =>
+      processor.handle(rawBody, signature),
     handleParsed: (parsed: unknown, signature: string | null | undefined) => processor.handleParsed(parsed, signature),
   })
 }

@@ -11,7 +11,10 @@ import { SIGNATURE_HEADER } from './signature.js'
 import { methodNotAllowed, tooLarge, type WebhookProcessor, type WebhookResult } from './handler.js'
 
 function json(result: WebhookResult): Response {
-  return new Response(JSON.stringify(result.body), { status: result.status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } })
+  return new Response(JSON.stringify(result.body), {
+    status: result.status,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+  })
 }
 
 /** The Fetch API route: `(request) => Response` (Next.js route handlers, Bun, Deno, Workers, Hono). */
@@ -66,13 +69,22 @@ function readNodeBody(req: IncomingMessage, max: number): Promise<Buffer | undef
  * JSON parser, the signature is checked over `JSON.stringify(req.body)` (Dynamic's own sample
  * does the same) and `onEvent` gets `signedOver: 'reserialized_body'`.
  */
-export async function handleNode(processor: WebhookProcessor, req: NodeWebhookRequest, res: ServerResponse, next?: (error?: unknown) => void): Promise<void> {
+export async function handleNode(
+  processor: WebhookProcessor,
+  req: NodeWebhookRequest,
+  res: ServerResponse,
+  next?: (error?: unknown) => void,
+): Promise<void> {
   try {
     if (req.method !== 'POST') return send(res, processor.answered(methodNotAllowed()))
     let body: string | Uint8Array | undefined
     if (Buffer.isBuffer(req.rawBody) || typeof req.rawBody === 'string') body = req.rawBody
     else if (Buffer.isBuffer(req.body) || typeof req.body === 'string') body = req.body
-    else if (req.body !== undefined && req.body !== null && (typeof req.body !== 'object' || Object.keys(req.body).length > 0)) {
+    else if (
+      req.body !== undefined &&
+      req.body !== null &&
+      (typeof req.body !== 'object' || Object.keys(req.body).length > 0)
+    ) {
       // Parsed before this route saw it, the bytes gone: check the re-serialised body.
       const header = req.headers[SIGNATURE_HEADER]
       return send(res, await processor.handleParsed(req.body, Array.isArray(header) ? undefined : header))
@@ -89,7 +101,8 @@ export async function handleNode(processor: WebhookProcessor, req: NodeWebhookRe
     send(res, await processor.handle(body, Array.isArray(header) ? undefined : header))
   } catch (error) {
     if (next) next(error)
-    else if (!res.headersSent) send(res, { status: 500, body: { error: 'internal_error', message: 'The webhook could not be read.' } })
+    else if (!res.headersSent)
+      send(res, { status: 500, body: { error: 'internal_error', message: 'The webhook could not be read.' } })
   }
 }
 
@@ -104,7 +117,13 @@ export interface FastifyInstanceLike {
   /** Drops the inherited body parsers, in the plugin's own context. */
   removeAllContentTypeParsers?(): void
   /** Registers a POST route. */
-  post(path: string, handler: (request: { body: unknown; headers: Record<string, string | string[] | undefined> }, reply: FastifyReplyLike) => unknown): unknown
+  post(
+    path: string,
+    handler: (
+      request: { body: unknown; headers: Record<string, string | string[] | undefined> },
+      reply: FastifyReplyLike,
+    ) => unknown,
+  ): unknown
 }
 
 /** The part of a Fastify reply the plugin uses. */
@@ -128,9 +147,16 @@ export interface FastifyWebhookOptions {
  * parser for every content type, so the rest of the app keeps its JSON parser.
  */
 export function fastifyPlugin(processor: WebhookProcessor) {
-  return async function dynamicWebhooks(instance: FastifyInstanceLike, options: FastifyWebhookOptions = {}): Promise<void> {
+  return async function dynamicWebhooks(
+    instance: FastifyInstanceLike,
+    options: FastifyWebhookOptions = {},
+  ): Promise<void> {
     instance.removeAllContentTypeParsers?.()
-    instance.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: processor.maxBodyBytes }, (_request, body, done) => done(null, body))
+    instance.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: processor.maxBodyBytes },
+      (_request, body, done) => done(null, body),
+    )
     instance.post(options.path ?? '/webhooks/dynamic', async (request, reply) => {
       const header = request.headers[SIGNATURE_HEADER]
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)

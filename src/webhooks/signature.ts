@@ -19,7 +19,11 @@ export function signWebhookBody(secret: string, rawBody: string | Uint8Array): s
  * True when `header` is `sha256=<hex>` of the HMAC-SHA256 of `rawBody` under one of `secrets`
  * (several during a secret rotation). Constant-time and length-safe.
  */
-export function verifyWebhookSignature(secrets: string | readonly string[], rawBody: string | Uint8Array, header: string | null | undefined): boolean {
+export function verifyWebhookSignature(
+  secrets: string | readonly string[],
+  rawBody: string | Uint8Array,
+  header: string | null | undefined,
+): boolean {
   if (typeof header !== 'string' || header.length > 80) return false
   const match = SIGNATURE.exec(header.trim())
   if (!match) return false

@@ -8,7 +8,16 @@ import type { NextFunction, Request, Response } from 'express'
 import { dynamicAuth, dynamicAuthErrorHandler, requireScopes } from '../../src/adapters/express.js'
 import { createDynamicAuth, isDynamicAuthError, type DynamicAuth } from '../../src/index.js'
 import { createTestIssuer } from '../../src/testing/index.js'
-import { assertRefusal, call, CORS_ORIGIN, CORS_PREFLIGHT_ANSWER, listen, PROTECTED, runAdapterSuite, type RunningApp } from './harness.js'
+import {
+  assertRefusal,
+  call,
+  CORS_ORIGIN,
+  CORS_PREFLIGHT_ANSWER,
+  listen,
+  PROTECTED,
+  runAdapterSuite,
+  type RunningApp,
+} from './harness.js'
 
 const require = createRequire(import.meta.url)
 const express4 = require('express4') as typeof express
@@ -104,7 +113,13 @@ for (const [name, factory] of [
         assertRefusal(missing, { status: 401, error: 'unauthorized', code: 'token_missing' })
         assert.equal(missing.headers.get('www-authenticate'), 'Bearer realm="api"')
         const answer = await call(`${app.url}/me`, { token: expired })
-        assertRefusal(answer, { status: 401, error: 'invalid_token', code: 'token_expired', challenge: /error="invalid_token"/, token: expired })
+        assertRefusal(answer, {
+          status: 401,
+          error: 'invalid_token',
+          code: 'token_expired',
+          challenge: /error="invalid_token"/,
+          token: expired,
+        })
         assert.doesNotMatch(answer.text, /<html|<pre|DynamicAuthError \[/i)
       }
     })
@@ -123,7 +138,11 @@ for (const [name, factory] of [
       const running = await listen(createServer(app))
       try {
         assertRefusal(await call(`${running.url}/me`), { status: 401, error: 'unauthorized', code: 'token_missing' })
-        assertRefusal(await call(`${running.url}/me`, { authorization: 'Basic abc' }), { status: 401, error: 'unauthorized', code: 'token_missing' })
+        assertRefusal(await call(`${running.url}/me`, { authorization: 'Basic abc' }), {
+          status: 401,
+          error: 'unauthorized',
+          code: 'token_missing',
+        })
         assert.equal((await call(`${running.url}/me`, { token: issuer.mint() })).status, 200)
       } finally {
         await running.close()

@@ -5,7 +5,15 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { dynamicAuth, dynamicAuthErrorHandler, dynamicAuthPlugin, requireScopes } from '../../src/adapters/fastify.js'
 import { createDynamicAuth, isDynamicAuthError, type DynamicAuth } from '../../src/index.js'
 import { createTestIssuer, TEST_USER_ID } from '../../src/testing/index.js'
-import { assertRefusal, call, CORS_ORIGIN, CORS_PREFLIGHT_ANSWER, PROTECTED, runAdapterSuite, type RunningApp } from './harness.js'
+import {
+  assertRefusal,
+  call,
+  CORS_ORIGIN,
+  CORS_PREFLIGHT_ANSWER,
+  PROTECTED,
+  runAdapterSuite,
+  type RunningApp,
+} from './harness.js'
 
 async function listen(app: FastifyInstance): Promise<RunningApp> {
   const address = await app.listen({ port: 0, host: '127.0.0.1' })
@@ -13,7 +21,11 @@ async function listen(app: FastifyInstance): Promise<RunningApp> {
 }
 
 const me = async (request: FastifyRequest) => ({ userId: request.auth!.userId, method: request.method })
-const all = async (request: FastifyRequest) => ({ secret: PROTECTED, userId: request.auth?.userId ?? null, method: request.method })
+const all = async (request: FastifyRequest) => ({
+  secret: PROTECTED,
+  userId: request.auth?.userId ?? null,
+  method: request.method,
+})
 
 /** A tiny CORS hook, as @fastify/cors behaves: answers preflights, adds the origin header. */
 function tinyCors(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
@@ -54,7 +66,11 @@ async function buildApp(auth: DynamicAuth): Promise<FastifyInstance> {
   await app.register(
     async (opt) => {
       await opt.register(dynamicAuthPlugin, { auth, optional: true })
-      opt.route({ method: ['GET', 'POST'], url: '/me', handler: async (request) => ({ userId: request.auth?.userId ?? null }) })
+      opt.route({
+        method: ['GET', 'POST'],
+        url: '/me',
+        handler: async (request) => ({ userId: request.auth?.userId ?? null }),
+      })
     },
     { prefix: '/opt' },
   )
@@ -148,7 +164,11 @@ describe('Fastify plugin details', () => {
     const running = await listen(fastify)
     try {
       assert.deepEqual((await call(`${running.url}/forwarded`)).body, { custom: true, code: 'token_missing' })
-      assertRefusal(await call(`${running.url}/answered`), { status: 401, error: 'unauthorized', code: 'token_missing' })
+      assertRefusal(await call(`${running.url}/answered`), {
+        status: 401,
+        error: 'unauthorized',
+        code: 'token_missing',
+      })
     } finally {
       await running.close()
     }
@@ -166,7 +186,11 @@ describe('Fastify plugin details', () => {
     fastify.get('/bare', { onRequest: dynamicAuth(createDynamicAuth(issuer.authOptions())) }, me)
     const running = await listen(fastify)
     try {
-      for (let i = 0; i < 3; i++) assert.deepEqual((await call(`${running.url}/bare`, { token: issuer.mint() })).body, { userId: TEST_USER_ID, method: 'GET' })
+      for (let i = 0; i < 3; i++)
+        assert.deepEqual((await call(`${running.url}/bare`, { token: issuer.mint() })).body, {
+          userId: TEST_USER_ID,
+          method: 'GET',
+        })
       await new Promise((resolve) => setImmediate(resolve)) // warnings are emitted on the next tick
       const ours = warnings.filter((w) => w.code === 'DYNAMIC_GUARD_FASTIFY_UNDECLARED_AUTH')
       assert.equal(ours.length, 1)

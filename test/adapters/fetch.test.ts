@@ -10,7 +10,18 @@ import { createDynamicAuth, isDynamicAuthError, type DynamicAuth, type DynamicSe
 import { protectNodeHandler, refusalFor } from '../../src/http/index.js'
 import { createTestIssuer, TEST_USER_ID } from '../../src/testing/index.js'
 import { authenticate } from '../../src/http/index.js'
-import { assertRefusal, call, CORS_ORIGIN, CORS_PREFLIGHT_ANSWER, listen, PREFLIGHT_HEADERS, PROTECTED, runAdapterSuite, serveFetch, type RunningApp } from './harness.js'
+import {
+  assertRefusal,
+  call,
+  CORS_ORIGIN,
+  CORS_PREFLIGHT_ANSWER,
+  listen,
+  PREFLIGHT_HEADERS,
+  PROTECTED,
+  runAdapterSuite,
+  serveFetch,
+  type RunningApp,
+} from './harness.js'
 
 const json = (body: unknown, init?: ResponseInit) => Response.json(body, init)
 
@@ -28,24 +39,33 @@ function catchForwarded(handler: (request: Request) => Promise<Response>): (requ
 
 function buildFetchApp(auth: DynamicAuth): (request: Request) => Promise<Response> {
   const me = (request: Request, session: DynamicSession) => json({ userId: session.userId, method: request.method })
-  const all = (request: Request, session: DynamicSession | undefined) => json({ secret: PROTECTED, userId: session?.userId ?? null, method: request.method })
+  const all = (request: Request, session: DynamicSession | undefined) =>
+    json({ secret: PROTECTED, userId: session?.userId ?? null, method: request.method })
   const routes: Record<string, (request: Request) => Promise<Response>> = {
     // CORS handled inside the handler, after the guard: never reached by a preflight.
     '/api/me': withDynamicAuth(
-      (request, session) => (request.method === 'OPTIONS' ? new Response(null, { status: 204, headers: { 'access-control-allow-origin': '*' } }) : me(request, session)),
+      (request, session) =>
+        request.method === 'OPTIONS'
+          ? new Response(null, { status: 204, headers: { 'access-control-allow-origin': '*' } })
+          : me(request, session),
       auth,
     ),
     '/api/sign': requireScopes('wallet:sign')(me, auth),
     '/scoped/me': withDynamicAuth(me, auth, { requiredScopes: ['wallet:sign'] }),
-    '/opt/me': withDynamicAuth((_request, session) => json({ userId: session?.userId ?? null }), auth, { optional: true }),
+    '/opt/me': withDynamicAuth((_request, session) => json({ userId: session?.userId ?? null }), auth, {
+      optional: true,
+    }),
     '/all/me': withDynamicAuth(all, auth),
     '/pass/me': withDynamicAuth(all, auth, { passPreflightsToApp: true, requiredScopes: ['wallet:sign'] }),
     // The fetch adapter's CORS answer, given to the guard: it runs before authentication.
-    '/cors/me': withDynamicAuth(me, auth, { preflight: () => new Response(null, { status: 204, headers: CORS_PREFLIGHT_ANSWER }) }),
+    '/cors/me': withDynamicAuth(me, auth, {
+      preflight: () => new Response(null, { status: 204, headers: CORS_PREFLIGHT_ANSWER }),
+    }),
     '/custom/me': catchForwarded(withDynamicAuth(me, auth, { refusals: 'forward' })),
     '/custom/sign': catchForwarded(requireScopes('wallet:sign')(me, auth, { refusals: 'forward' })),
   }
-  return async (request) => routes[new URL(request.url).pathname]?.(request) ?? new Response('not found', { status: 404 })
+  return async (request) =>
+    routes[new URL(request.url).pathname]?.(request) ?? new Response('not found', { status: 404 })
 }
 
 runAdapterSuite({ name: 'fetch', start: (auth) => serveFetch(buildFetchApp(auth)) })
@@ -55,25 +75,30 @@ function buildNodeApp(auth: DynamicAuth) {
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body))
   }
-  const me = (req: IncomingMessage, res: ServerResponse, session: DynamicSession) => send(res, 200, { userId: session.userId, method: req.method })
+  const me = (req: IncomingMessage, res: ServerResponse, session: DynamicSession) =>
+    send(res, 200, { userId: session.userId, method: req.method })
   const all = (req: IncomingMessage, res: ServerResponse, session: DynamicSession | undefined) =>
     send(res, 200, { secret: PROTECTED, userId: session?.userId ?? null, method: req.method })
-  const tinyCors = (next: (req: IncomingMessage, res: ServerResponse) => Promise<void>) => (req: IncomingMessage, res: ServerResponse) => {
-    if (req.headers.origin === CORS_ORIGIN) res.setHeader('access-control-allow-origin', CORS_ORIGIN)
-    if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
-      res.writeHead(204, CORS_PREFLIGHT_ANSWER).end()
-      return Promise.resolve()
+  const tinyCors =
+    (next: (req: IncomingMessage, res: ServerResponse) => Promise<void>) =>
+    (req: IncomingMessage, res: ServerResponse) => {
+      if (req.headers.origin === CORS_ORIGIN) res.setHeader('access-control-allow-origin', CORS_ORIGIN)
+      if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+        res.writeHead(204, CORS_PREFLIGHT_ANSWER).end()
+        return Promise.resolve()
+      }
+      return next(req, res)
     }
-    return next(req, res)
-  }
-  const catchForwarded = (next: (req: IncomingMessage, res: ServerResponse) => Promise<void>) => async (req: IncomingMessage, res: ServerResponse) => {
-    try {
-      await next(req, res)
-    } catch (error) {
-      if (!isDynamicAuthError(error)) throw error
-      send(res, 401, { custom: true, code: error.code }, { 'x-custom': 'yes' })
+  const catchForwarded =
+    (next: (req: IncomingMessage, res: ServerResponse) => Promise<void>) =>
+    async (req: IncomingMessage, res: ServerResponse) => {
+      try {
+        await next(req, res)
+      } catch (error) {
+        if (!isDynamicAuthError(error)) throw error
+        send(res, 401, { custom: true, code: error.code }, { 'x-custom': 'yes' })
+      }
     }
-  }
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>> = {
     '/api/me': protectNodeHandler((req: IncomingMessage, res: ServerResponse, session: DynamicSession) => {
       if (req.method === 'OPTIONS') res.writeHead(204, { 'access-control-allow-origin': '*' }).end()
@@ -81,7 +106,12 @@ function buildNodeApp(auth: DynamicAuth) {
     }, auth),
     '/api/sign': protectNodeHandler(me, auth, SIGN),
     '/scoped/me': protectNodeHandler(me, auth, SIGN),
-    '/opt/me': protectNodeHandler((_req: IncomingMessage, res: ServerResponse, session: DynamicSession | undefined) => send(res, 200, { userId: session?.userId ?? null }), auth, OPTIONAL),
+    '/opt/me': protectNodeHandler(
+      (_req: IncomingMessage, res: ServerResponse, session: DynamicSession | undefined) =>
+        send(res, 200, { userId: session?.userId ?? null }),
+      auth,
+      OPTIONAL,
+    ),
     '/all/me': protectNodeHandler(all, auth),
     '/pass/me': protectNodeHandler(all, auth, { ...SIGN, passPreflightsToApp: true }),
     '/cors/me': tinyCors(protectNodeHandler(me, auth)),
@@ -110,7 +140,9 @@ describe('node:http by hand (authenticate)', () => {
         try {
           const session = await authenticate(auth, req)
           reached++
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ secret: PROTECTED, userId: session.userId }))
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ secret: PROTECTED, userId: session.userId }))
         } catch (error) {
           if (!isDynamicAuthError(error)) throw error
           const refusal = refusalFor(error)
@@ -134,7 +166,10 @@ describe('authenticate and the fetch adapter', () => {
   const auth = createDynamicAuth(issuer.authOptions())
 
   it('accepts a Web Request directly', async () => {
-    const session = await authenticate(auth, new Request('https://api.example/me', { headers: { authorization: `Bearer ${issuer.mint()}` } }))
+    const session = await authenticate(
+      auth,
+      new Request('https://api.example/me', { headers: { authorization: `Bearer ${issuer.mint()}` } }),
+    )
     assert.equal(session.userId, TEST_USER_ID)
     await assert.rejects(authenticate(auth, new Request('https://api.example/me')), { code: 'token_missing' })
     assert.equal(await authenticate(auth, new Request('https://api.example/me'), { optional: true }), undefined)
@@ -146,7 +181,10 @@ describe('authenticate and the fetch adapter', () => {
     await assert.rejects(authenticate(auth, new Request(url)), { code: 'token_missing' })
     const options = { queryParam: 'access_token' }
     assert.equal((await authenticate(auth, new Request(url), options)).userId, TEST_USER_ID)
-    await assert.rejects(authenticate(auth, new Request(url, { headers: { authorization: `Bearer ${token}` } }), options), { code: 'invalid_request', status: 400 })
+    await assert.rejects(
+      authenticate(auth, new Request(url, { headers: { authorization: `Bearer ${token}` } }), options),
+      { code: 'invalid_request', status: 400 },
+    )
     // A query token carries no ambient authority: no origin check.
     const post = new Request(url, { method: 'POST', headers: { origin: 'https://evil.example' } })
     assert.equal((await authenticate(auth, post, options)).userId, TEST_USER_ID)
@@ -158,13 +196,24 @@ describe('authenticate and the fetch adapter', () => {
     assert.equal((await authenticate(auth, custom, { cookieName: 'session' })).userId, TEST_USER_ID)
     const dynamic = new Request('https://api.example/me', { headers: { cookie: `DYNAMIC_JWT_TOKEN=${token}` } })
     await assert.rejects(authenticate(auth, dynamic, { cookieName: false }), { code: 'token_missing' })
-    const post = (origin: string) => new Request('https://api.example/me', { method: 'POST', headers: { cookie: `DYNAMIC_JWT_TOKEN=${token}`, origin } })
+    const post = (origin: string) =>
+      new Request('https://api.example/me', {
+        method: 'POST',
+        headers: { cookie: `DYNAMIC_JWT_TOKEN=${token}`, origin },
+      })
     const allowed = { allowedOrigins: ['https://App.Example.com:443'] }
     assert.equal((await authenticate(auth, post('https://app.example.com'), allowed)).userId, TEST_USER_ID)
     // allowedOrigins replaces the audience default; the request's own host stays allowed.
-    await assert.rejects(authenticate(auth, post('http://localhost:3000'), allowed), { code: 'origin_not_allowed', status: 403 })
+    await assert.rejects(authenticate(auth, post('http://localhost:3000'), allowed), {
+      code: 'origin_not_allowed',
+      status: 403,
+    })
     assert.equal((await authenticate(auth, post('https://api.example'), allowed)).userId, TEST_USER_ID)
-    assert.equal((await authenticate(auth, post('https://evil.example'), { allowedOrigins: (o) => o.endsWith('.example') })).userId, TEST_USER_ID)
+    assert.equal(
+      (await authenticate(auth, post('https://evil.example'), { allowedOrigins: (o) => o.endsWith('.example') }))
+        .userId,
+      TEST_USER_ID,
+    )
   })
 
   it('refuses bad options at once', () => {
@@ -186,8 +235,16 @@ describe('authenticate and the fetch adapter', () => {
     const answered = await handler(preflight)
     assert.equal(answered.status, 204)
     assert.equal(await answered.text(), '')
-    const thrower = withDynamicAuth((_request, session) => json({ userId: session.userId }), auth, { refusals: 'forward' })
-    await assert.rejects(thrower(new Request('https://api.example/me')), (error: unknown) => isDynamicAuthError(error) && error.code === 'token_missing' && (error as { statusCode?: number }).statusCode === 401)
+    const thrower = withDynamicAuth((_request, session) => json({ userId: session.userId }), auth, {
+      refusals: 'forward',
+    })
+    await assert.rejects(
+      thrower(new Request('https://api.example/me')),
+      (error: unknown) =>
+        isDynamicAuthError(error) &&
+        error.code === 'token_missing' &&
+        (error as { statusCode?: number }).statusCode === 401,
+    )
     assert.throws(() => withDynamicAuth(handler, auth, { refusals: 'next' as never }), /refusals/)
     assert.throws(() => withDynamicAuth(handler, auth, { passPreflightsToApp: 'yes' as never }), /passPreflightsToApp/)
   })
@@ -197,7 +254,10 @@ describe('authenticate and the fetch adapter', () => {
     assert.ok(isDynamicAuthError(error))
     const refusal = refusalFor(error, { realm: 'x' })
     assert.equal(refusal.status, 403)
-    assert.match(refusal.headers['www-authenticate'] ?? '', /^Bearer realm="x", error="insufficient_scope", error_description="[^"]+", scope="user:basic"$/)
+    assert.match(
+      refusal.headers['www-authenticate'] ?? '',
+      /^Bearer realm="x", error="insufficient_scope", error_description="[^"]+", scope="user:basic"$/,
+    )
   })
 })
 
@@ -205,7 +265,12 @@ describe('fetch adapter built from options', () => {
   const issuer = createTestIssuer()
   let app: RunningApp
   before(async () => {
-    app = await serveFetch(withDynamicAuth((_request, session) => json({ userId: session.userId }), { ...issuer.authOptions(), realm: 'edge' }))
+    app = await serveFetch(
+      withDynamicAuth((_request, session) => json({ userId: session.userId }), {
+        ...issuer.authOptions(),
+        realm: 'edge',
+      }),
+    )
   })
   after(() => app.close())
 

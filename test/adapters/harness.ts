@@ -131,7 +131,12 @@ export function assertRefusal(
   assert.equal(answer.status, expected.status, `status (body: ${answer.text})`)
   assert.ok(answer.body, `a JSON body, got: ${answer.text}`)
   // `pending_step` joins insufficient_scope refusals that name the step the user still owes.
-  assert.deepEqual(Object.keys(answer.body).filter((key) => key !== 'pending_step').sort(), ['code', 'error', 'error_description'])
+  assert.deepEqual(
+    Object.keys(answer.body)
+      .filter((key) => key !== 'pending_step')
+      .sort(),
+    ['code', 'error', 'error_description'],
+  )
   assert.equal(answer.body.error, expected.error)
   if (typeof expected.code === 'string') assert.equal(answer.body.code, expected.code)
   else assert.match(String(answer.body.code), expected.code)
@@ -166,11 +171,15 @@ export function runAdapterSuite(fixture: AdapterFixture): void {
       token = issuer.mint()
       app = await fixture.start(createDynamicAuth(issuer.authOptions()))
       jwksServer = await issuer.listen()
-      httpApp = await fixture.start(createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: jwksServer.jwksUrl } }))
+      httpApp = await fixture.start(
+        createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: jwksServer.jwksUrl } }),
+      )
       // A JWKS endpoint that refuses connections: an emulator started and stopped at once.
       const gone = await createTestIssuer({ environmentId: issuer.environmentId }).listen()
       await gone.close()
-      downApp = await fixture.start(createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: gone.jwksUrl, timeout: 10_000 } }))
+      downApp = await fixture.start(
+        createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: gone.jwksUrl, timeout: 10_000 } }),
+      )
     })
 
     after(async () => {
@@ -209,8 +218,16 @@ export function runAdapterSuite(fixture: AdapterFixture): void {
       it('the header over the cookie when both are present', async () => {
         const headerWins = await call(`${app.url}/api/me`, { token, cookie: 'DYNAMIC_JWT_TOKEN=not-a-token' })
         assert.equal(headerWins.status, 200, headerWins.text)
-        const badHeader = await call(`${app.url}/api/me`, { token: 'not-a-token', cookie: `DYNAMIC_JWT_TOKEN=${token}` })
-        assertRefusal(badHeader, { status: 401, error: 'invalid_token', code: 'token_malformed', challenge: /error="invalid_token"/ })
+        const badHeader = await call(`${app.url}/api/me`, {
+          token: 'not-a-token',
+          cookie: `DYNAMIC_JWT_TOKEN=${token}`,
+        })
+        assertRefusal(badHeader, {
+          status: 401,
+          error: 'invalid_token',
+          code: 'token_malformed',
+          challenge: /error="invalid_token"/,
+        })
       })
 
       it('a route scope the token has', async () => {
@@ -239,14 +256,26 @@ export function runAdapterSuite(fixture: AdapterFixture): void {
       it('a malformed Authorization header: 400 invalid_request', async () => {
         for (const authorization of ['Bearer', 'Bearer ', `Bearer ${token} extra`, `Bearer ${token},x`]) {
           const answer = await call(`${app.url}/api/me`, { authorization })
-          assertRefusal(answer, { status: 400, error: 'invalid_request', code: 'invalid_request', challenge: /^Bearer realm="api", error="invalid_request", error_description="[^"]+"$/, token })
+          assertRefusal(answer, {
+            status: 400,
+            error: 'invalid_request',
+            code: 'invalid_request',
+            challenge: /^Bearer realm="api", error="invalid_request", error_description="[^"]+"$/,
+            token,
+          })
         }
       })
 
       it('a token that is not a JWT: 401 invalid_token, never echoed', async () => {
         const garbage = 'eyJhbGciOiJub25lIn0.secret-looking-garbage'
         const answer = await call(`${app.url}/api/me`, { token: garbage })
-        assertRefusal(answer, { status: 401, error: 'invalid_token', code: 'token_malformed', challenge: /error="invalid_token"/, token: garbage })
+        assertRefusal(answer, {
+          status: 401,
+          error: 'invalid_token',
+          code: 'token_malformed',
+          challenge: /error="invalid_token"/,
+          token: garbage,
+        })
       })
 
       it('an expired token: 401 invalid_token with an error_description', async () => {
@@ -263,12 +292,22 @@ export function runAdapterSuite(fixture: AdapterFixture): void {
 
       it('a tampered token: 401 invalid_token', async () => {
         const answer = await call(`${app.url}/api/me`, { token: issuer.mint({ tampered: true }) })
-        assertRefusal(answer, { status: 401, error: 'invalid_token', code: 'signature_invalid', challenge: /error="invalid_token"/ })
+        assertRefusal(answer, {
+          status: 401,
+          error: 'invalid_token',
+          code: 'signature_invalid',
+          challenge: /error="invalid_token"/,
+        })
       })
 
       it('a token of another environment: 401 invalid_token', async () => {
         const answer = await call(`${app.url}/api/me`, { token: issuer.mint({ environmentId: OTHER_ENVIRONMENT }) })
-        assertRefusal(answer, { status: 401, error: 'invalid_token', code: 'environment_mismatch', challenge: /error="invalid_token"/ })
+        assertRefusal(answer, {
+          status: 401,
+          error: 'invalid_token',
+          code: 'environment_mismatch',
+          challenge: /error="invalid_token"/,
+        })
       })
 
       it('MFA pending (no user:basic): 403 insufficient_scope with scope="user:basic"', async () => {
@@ -284,14 +323,25 @@ export function runAdapterSuite(fixture: AdapterFixture): void {
       it('a route scope the token lacks: 403 insufficient_scope naming it', async () => {
         for (const path of ['/api/sign', '/scoped/me']) {
           const answer = await call(`${app.url}${path}`, { token })
-          assertRefusal(answer, { status: 403, error: 'insufficient_scope', code: 'insufficient_scope', challenge: /scope="user:basic wallet:sign"$/ })
+          assertRefusal(answer, {
+            status: 403,
+            error: 'insufficient_scope',
+            code: 'insufficient_scope',
+            challenge: /scope="user:basic wallet:sign"$/,
+          })
           assert.match(answer.body!.error_description as string, /wallet:sign/)
         }
       })
 
       it('keys unavailable: 503 with Retry-After, never 401', async () => {
         const answer = await call(`${downApp.url}/api/me`, { token })
-        assertRefusal(answer, { status: 503, error: 'temporarily_unavailable', code: 'jwks_unavailable', challenge: null, token })
+        assertRefusal(answer, {
+          status: 503,
+          error: 'temporarily_unavailable',
+          code: 'jwks_unavailable',
+          challenge: null,
+          token,
+        })
         assert.match(answer.headers.get('retry-after') ?? '', /^[1-9]\d*$/)
       })
 
@@ -306,17 +356,29 @@ export function runAdapterSuite(fixture: AdapterFixture): void {
 
       it('refuses a state-changing cookie request from another site: 403 origin_not_allowed', async () => {
         for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
-          const answer = await call(`${app.url}/api/me`, { method, cookie: cookie(), headers: { origin: 'https://evil.example' } })
+          const answer = await call(`${app.url}/api/me`, {
+            method,
+            cookie: cookie(),
+            headers: { origin: 'https://evil.example' },
+          })
           assertRefusal(answer, { status: 403, error: 'forbidden', code: 'origin_not_allowed', challenge: null, token })
         }
       })
 
       it('refuses one with a foreign Referer and no Origin, and one with neither', async () => {
-        const referer = await call(`${app.url}/api/me`, { method: 'POST', cookie: cookie(), headers: { referer: 'https://evil.example/page' } })
+        const referer = await call(`${app.url}/api/me`, {
+          method: 'POST',
+          cookie: cookie(),
+          headers: { referer: 'https://evil.example/page' },
+        })
         assertRefusal(referer, { status: 403, error: 'forbidden', code: 'origin_not_allowed', challenge: null })
         const none = await call(`${app.url}/api/me`, { method: 'POST', cookie: cookie() })
         assertRefusal(none, { status: 403, error: 'forbidden', code: 'origin_not_allowed', challenge: null })
-        const opaque = await call(`${app.url}/api/me`, { method: 'POST', cookie: cookie(), headers: { origin: 'null' } })
+        const opaque = await call(`${app.url}/api/me`, {
+          method: 'POST',
+          cookie: cookie(),
+          headers: { origin: 'null' },
+        })
         assertRefusal(opaque, { status: 403, error: 'forbidden', code: 'origin_not_allowed', challenge: null })
       })
 
@@ -324,27 +386,44 @@ export function runAdapterSuite(fixture: AdapterFixture): void {
         const same = await call(`${app.url}/api/me`, { method: 'POST', cookie: cookie(), headers: { origin: app.url } })
         assert.equal(same.status, 200, same.text)
         assert.deepEqual(same.body, { userId: TEST_USER_ID, method: 'POST' })
-        const referer = await call(`${app.url}/api/me`, { method: 'DELETE', cookie: cookie(), headers: { referer: `${app.url}/settings?tab=1` } })
+        const referer = await call(`${app.url}/api/me`, {
+          method: 'DELETE',
+          cookie: cookie(),
+          headers: { referer: `${app.url}/settings?tab=1` },
+        })
         assert.equal(referer.status, 200, referer.text)
-        const audience = await call(`${app.url}/api/me`, { method: 'PUT', cookie: cookie(), headers: { origin: 'http://localhost:3000' } })
+        const audience = await call(`${app.url}/api/me`, {
+          method: 'PUT',
+          cookie: cookie(),
+          headers: { origin: 'http://localhost:3000' },
+        })
         assert.equal(audience.status, 200, audience.text)
       })
 
       it('does not apply to safe methods or to header tokens', async () => {
         const get = await call(`${app.url}/api/me`, { cookie: cookie(), headers: { origin: 'https://evil.example' } })
         assert.equal(get.status, 200, get.text)
-        const header = await call(`${app.url}/api/me`, { method: 'POST', token, headers: { origin: 'https://evil.example' } })
+        const header = await call(`${app.url}/api/me`, {
+          method: 'POST',
+          token,
+          headers: { origin: 'https://evil.example' },
+        })
         assert.equal(header.status, 200, header.text)
       })
     })
 
     describe('preflight-shaped requests (OPTIONS with Origin and Access-Control-Request-Method)', () => {
-      const preflight = (path: string) => call(`${app.url}${path}`, { method: 'OPTIONS', headers: { ...PREFLIGHT_HEADERS } })
+      const preflight = (path: string) =>
+        call(`${app.url}${path}`, { method: 'OPTIONS', headers: { ...PREFLIGHT_HEADERS } })
       const assertAnsweredByGuard = (answer: Answer, label: string) => {
         assert.equal(answer.status, 204, `${label}: status ${answer.status}: ${answer.text}`)
         assert.equal(answer.text, '', `${label}: an empty body`)
         assert.equal(answer.headers.get('www-authenticate'), null, label)
-        assert.equal(answer.headers.get('access-control-allow-origin'), null, `${label}: no CORS header, so the browser's CORS check fails`)
+        assert.equal(
+          answer.headers.get('access-control-allow-origin'),
+          null,
+          `${label}: no CORS header, so the browser's CORS check fails`,
+        )
       }
 
       it('are answered by the guard (204, empty) and never reach a handler mounted for all methods', async () => {
@@ -358,8 +437,15 @@ export function runAdapterSuite(fixture: AdapterFixture): void {
       })
 
       it('a plain OPTIONS, or one without Origin, is authenticated like any request', async () => {
-        assertRefusal(await call(`${app.url}/all/me`, { method: 'OPTIONS' }), { status: 401, error: 'unauthorized', code: 'token_missing' })
-        const noOrigin = await call(`${app.url}/all/me`, { method: 'OPTIONS', headers: { 'access-control-request-method': 'POST' } })
+        assertRefusal(await call(`${app.url}/all/me`, { method: 'OPTIONS' }), {
+          status: 401,
+          error: 'unauthorized',
+          code: 'token_missing',
+        })
+        const noOrigin = await call(`${app.url}/all/me`, {
+          method: 'OPTIONS',
+          headers: { 'access-control-request-method': 'POST' },
+        })
         assertRefusal(noOrigin, { status: 401, error: 'unauthorized', code: 'token_missing' })
         assert.ok(!noOrigin.text.includes(PROTECTED))
         const signedIn = await call(`${app.url}/all/me`, { method: 'OPTIONS', token })
@@ -373,8 +459,16 @@ export function runAdapterSuite(fixture: AdapterFixture): void {
         assert.deepEqual(passed.body, { secret: PROTECTED, userId: null, method: 'OPTIONS' })
         // Every other request is still authenticated, and scope-checked.
         assertRefusal(await call(`${app.url}/pass/me`), { status: 401, error: 'unauthorized', code: 'token_missing' })
-        assertRefusal(await call(`${app.url}/pass/me`, { method: 'OPTIONS' }), { status: 401, error: 'unauthorized', code: 'token_missing' })
-        assertRefusal(await call(`${app.url}/pass/me`, { token }), { status: 403, error: 'insufficient_scope', code: 'insufficient_scope' })
+        assertRefusal(await call(`${app.url}/pass/me`, { method: 'OPTIONS' }), {
+          status: 401,
+          error: 'unauthorized',
+          code: 'token_missing',
+        })
+        assertRefusal(await call(`${app.url}/pass/me`, { token }), {
+          status: 403,
+          error: 'insufficient_scope',
+          code: 'insufficient_scope',
+        })
         const signer = await call(`${app.url}/pass/me`, { token: issuer.mint({ scopes: ['wallet:sign'] }) })
         assert.deepEqual(signer.body, { secret: PROTECTED, userId: TEST_USER_ID, method: 'GET' })
       })
@@ -409,8 +503,17 @@ export function runAdapterSuite(fixture: AdapterFixture): void {
 
       it('still refuses a present but invalid token, and a cross-site cookie', async () => {
         const expired = await call(`${app.url}/opt/me`, { token: issuer.mint({ expired: true }) })
-        assertRefusal(expired, { status: 401, error: 'invalid_token', code: 'token_expired', challenge: /error="invalid_token"/ })
-        const csrf = await call(`${app.url}/opt/me`, { method: 'POST', cookie: `DYNAMIC_JWT_TOKEN=${token}`, headers: { origin: 'https://evil.example' } })
+        assertRefusal(expired, {
+          status: 401,
+          error: 'invalid_token',
+          code: 'token_expired',
+          challenge: /error="invalid_token"/,
+        })
+        const csrf = await call(`${app.url}/opt/me`, {
+          method: 'POST',
+          cookie: `DYNAMIC_JWT_TOKEN=${token}`,
+          headers: { origin: 'https://evil.example' },
+        })
         assertRefusal(csrf, { status: 403, error: 'forbidden', code: 'origin_not_allowed', challenge: null })
       })
     })

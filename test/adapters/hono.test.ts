@@ -4,7 +4,13 @@ import assert from 'node:assert/strict'
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
-import { DynamicAuthException, dynamicAuth, requireScopes, type DynamicAuthEnv, type OptionalDynamicAuthEnv } from '../../src/adapters/hono.js'
+import {
+  DynamicAuthException,
+  dynamicAuth,
+  requireScopes,
+  type DynamicAuthEnv,
+  type OptionalDynamicAuthEnv,
+} from '../../src/adapters/hono.js'
 import type { DynamicAuth } from '../../src/index.js'
 import { createTestIssuer, TEST_USER_ID } from '../../src/testing/index.js'
 import { call, CORS_ORIGIN, PROTECTED, runAdapterSuite, serveFetch, type RunningApp } from './harness.js'
@@ -15,16 +21,22 @@ function buildApp(auth: DynamicAuth): Hono {
   const api = new Hono<DynamicAuthEnv>()
   api.use('*', dynamicAuth(auth))
   api.options('/me', (c) => c.body(null, 204, { 'access-control-allow-origin': '*' }))
-  api.on(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], '/me', (c) => c.json({ userId: c.get('auth').userId, method: c.req.method }))
+  api.on(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], '/me', (c) =>
+    c.json({ userId: c.get('auth').userId, method: c.req.method }),
+  )
   api.get('/sign', requireScopes('wallet:sign'), (c) => c.json({ userId: c.get('auth').userId, method: c.req.method }))
   app.route('/api', api)
 
   const scoped = new Hono<DynamicAuthEnv>()
-  scoped.get('/me', dynamicAuth(auth, { requiredScopes: ['wallet:sign'] }), (c) => c.json({ userId: c.get('auth').userId, method: 'GET' }))
+  scoped.get('/me', dynamicAuth(auth, { requiredScopes: ['wallet:sign'] }), (c) =>
+    c.json({ userId: c.get('auth').userId, method: 'GET' }),
+  )
   app.route('/scoped', scoped)
 
   const opt = new Hono()
-  opt.on(['GET', 'POST'], '/me', dynamicAuth(auth, { optional: true }), (c) => c.json({ userId: c.get('auth')?.userId ?? null }))
+  opt.on(['GET', 'POST'], '/me', dynamicAuth(auth, { optional: true }), (c) =>
+    c.json({ userId: c.get('auth')?.userId ?? null }),
+  )
   app.route('/opt', opt)
 
   const every = new Hono<OptionalDynamicAuthEnv>()
@@ -34,7 +46,9 @@ function buildApp(auth: DynamicAuth): Hono {
 
   const pass = new Hono<OptionalDynamicAuthEnv>()
   pass.use('*', dynamicAuth(auth, { passPreflightsToApp: true }))
-  pass.all('/me', requireScopes('wallet:sign'), (c) => c.json({ secret: PROTECTED, userId: c.get('auth')?.userId ?? null, method: c.req.method }))
+  pass.all('/me', requireScopes('wallet:sign'), (c) =>
+    c.json({ secret: PROTECTED, userId: c.get('auth')?.userId ?? null, method: c.req.method }),
+  )
   app.route('/pass', pass)
 
   const withCors = new Hono<DynamicAuthEnv>()
@@ -48,7 +62,8 @@ function buildApp(auth: DynamicAuth): Hono {
   custom.get('/me', (c) => c.json({ userId: c.get('auth').userId }))
   custom.get('/sign', requireScopes('wallet:sign'), (c) => c.json({ userId: c.get('auth').userId }))
   custom.onError((error, c) => {
-    if (error instanceof DynamicAuthException) return c.json({ custom: true, code: error.error.code }, 401, { 'x-custom': 'yes' })
+    if (error instanceof DynamicAuthException)
+      return c.json({ custom: true, code: error.error.code }, 401, { 'x-custom': 'yes' })
     throw error
   })
   app.route('/custom', custom)

@@ -12,19 +12,30 @@ import { DynamicAuthError, DynamicAuthConfigError, ERROR_CODES, ERROR_STATUS } f
 
 describe('bearerToken', () => {
   it('reads the Bearer scheme in any case, with one or more spaces', () => {
-    for (const value of ['Bearer abc.def.ghi', 'bearer abc.def.ghi', 'BEARER   abc.def.ghi', ' Bearer abc.def.ghi ', 'Bearer\tabc.def.ghi'.replace('\t', ' ')]) {
+    for (const value of [
+      'Bearer abc.def.ghi',
+      'bearer abc.def.ghi',
+      'BEARER   abc.def.ghi',
+      ' Bearer abc.def.ghi ',
+      'Bearer\tabc.def.ghi'.replace('\t', ' '),
+    ]) {
       assert.equal(bearerToken(value), 'abc.def.ghi', JSON.stringify(value))
     }
   })
 
   it('ignores other schemes', () => {
-    for (const value of ['Basic dXNlcjpwYXNz', 'Bearerx abc', 'Token abc', 'DPoP abc', '']) assert.equal(bearerToken(value), undefined, value)
+    for (const value of ['Basic dXNlcjpwYXNz', 'Bearerx abc', 'Token abc', 'DPoP abc', ''])
+      assert.equal(bearerToken(value), undefined, value)
   })
 
   // Other control characters inside the token are left to the strict token parser (401 token_malformed).
   it('refuses a Bearer header without a single token as invalid_request', () => {
     for (const value of ['Bearer', 'Bearer ', 'bearer    ', 'Bearer a b', 'Bearer a,b', 'Bearer a, b']) {
-      assert.throws(() => bearerToken(value), (error: DynamicAuthError) => error.code === 'invalid_request' && error.status === 400, JSON.stringify(value))
+      assert.throws(
+        () => bearerToken(value),
+        (error: DynamicAuthError) => error.code === 'invalid_request' && error.status === 400,
+        JSON.stringify(value),
+      )
     }
   })
 })
@@ -69,8 +80,14 @@ describe('refusalFor', () => {
   })
 
   it('puts the required scopes in the challenge and the retry delay in Retry-After', () => {
-    const scope = refusalFor(new DynamicAuthError('insufficient_scope', 'no', { missingScopes: ['wallet:sign'] }), { realm: 'r', scopes: ['user:basic', 'wallet:sign'] })
-    assert.equal(scope.headers['www-authenticate'], 'Bearer realm="r", error="insufficient_scope", error_description="no", scope="user:basic wallet:sign"')
+    const scope = refusalFor(new DynamicAuthError('insufficient_scope', 'no', { missingScopes: ['wallet:sign'] }), {
+      realm: 'r',
+      scopes: ['user:basic', 'wallet:sign'],
+    })
+    assert.equal(
+      scope.headers['www-authenticate'],
+      'Bearer realm="r", error="insufficient_scope", error_description="no", scope="user:basic wallet:sign"',
+    )
     const missing = refusalFor(new DynamicAuthError('insufficient_scope', 'no', { missingScopes: ['a'] }))
     assert.match(missing.headers['www-authenticate']!, /scope="a"$/)
     const down = refusalFor(new DynamicAuthError('jwks_unavailable', 'down', { retryAfter: 12.2 }))
@@ -80,7 +97,18 @@ describe('refusalFor', () => {
 
 describe('adapter options', () => {
   it('are validated once, with a clear error', () => {
-    for (const bad of [{ optional: 'yes' }, { cookieName: 'a;b' }, { queryParam: 'a b' }, { realm: 'a\\b' }, { requiredScopes: ['a b'] }, { allowedOrigins: ['ftp://x'] }, { allowedOrigins: 'https://x' }, { refusals: 'throw' }, { refusals: true }, { passPreflightsToApp: 'yes' }]) {
+    for (const bad of [
+      { optional: 'yes' },
+      { cookieName: 'a;b' },
+      { queryParam: 'a b' },
+      { realm: 'a\\b' },
+      { requiredScopes: ['a b'] },
+      { allowedOrigins: ['ftp://x'] },
+      { allowedOrigins: 'https://x' },
+      { refusals: 'throw' },
+      { refusals: true },
+      { passPreflightsToApp: 'yes' },
+    ]) {
       assert.throws(() => resolveAuthenticateOptions(bad as never), DynamicAuthConfigError, JSON.stringify(bad))
     }
     const resolved = resolveAuthenticateOptions({ allowedOrigins: ['HTTPS://App.Example.com:443/path'] })
@@ -91,38 +119,70 @@ describe('adapter options', () => {
 describe('verifier options given to an adapter', () => {
   const environmentId = '2762a57b-faa4-41ce-9f16-abff9300e2c9'
   it('take the groups, mixed with adapter options', () => {
-    const setup = setupAdapter({ environmentId, jwks: { url: 'https://keys.example/jwks', cooldown: 0 }, advanced: { tokenCacheSize: 0 }, optional: true })
+    const setup = setupAdapter({
+      environmentId,
+      jwks: { url: 'https://keys.example/jwks', cooldown: 0 },
+      advanced: { tokenCacheSize: 0 },
+      optional: true,
+    })
     assert.equal(setup.auth.environmentId, environmentId)
     assert.equal(setup.options.optional, true)
   })
   it('say where an option of the flat 0.x layout moved, and suggest across groups and adapter options', () => {
-    assert.throws(() => setupAdapter({ environmentId, jwksUrl: 'https://keys.example/jwks' } as never), /^DynamicAuthConfigError: dynamic-guard: jwksUrl moved to jwks\.url: write \{ jwks: \{ url: \.\.\. \} \}\.$/)
-    assert.throws(() => setupAdapter({ environmentId, jwks: { cooldwn: 0 } } as never), /unknown option "jwks\.cooldwn"; did you mean jwks\.cooldown\?/)
-    assert.throws(() => setupAdapter({ environmentId, optinal: true } as never), /unknown option "optinal"; did you mean optional\?/)
+    assert.throws(
+      () => setupAdapter({ environmentId, jwksUrl: 'https://keys.example/jwks' } as never),
+      /^DynamicAuthConfigError: dynamic-guard: jwksUrl moved to jwks\.url: write \{ jwks: \{ url: \.\.\. \} \}\.$/,
+    )
+    assert.throws(
+      () => setupAdapter({ environmentId, jwks: { cooldwn: 0 } } as never),
+      /unknown option "jwks\.cooldwn"; did you mean jwks\.cooldown\?/,
+    )
+    assert.throws(
+      () => setupAdapter({ environmentId, optinal: true } as never),
+      /unknown option "optinal"; did you mean optional\?/,
+    )
   })
 })
 
 describe('the guard decision', () => {
   const preflightHeaders = { origin: 'https://app.example', 'access-control-request-method': 'POST' }
   const node = (method: string, headers: Record<string, string>) => ({ method, url: '/x', headers })
-  const verifier = { verifyToken: () => Promise.reject(new DynamicAuthError('token_expired', 'expired')), requiredScopes: ['user:basic'], hooks: NO_HOOKS }
+  const verifier = {
+    verifyToken: () => Promise.reject(new DynamicAuthError('token_expired', 'expired')),
+    requiredScopes: ['user:basic'],
+    hooks: NO_HOOKS,
+  }
   const setup = (options = {}) => setupAdapter({ auth: verifier as never, ...options })
 
   it('takes a preflight to be OPTIONS with both Origin and Access-Control-Request-Method', () => {
     assert.equal(isPreflight(nodeReader, node('OPTIONS', preflightHeaders)), true)
-    assert.equal(isPreflight(webReader, new Request('https://h/x', { method: 'OPTIONS', headers: preflightHeaders })), true)
+    assert.equal(
+      isPreflight(webReader, new Request('https://h/x', { method: 'OPTIONS', headers: preflightHeaders })),
+      true,
+    )
     assert.equal(isPreflight(nodeReader, node('OPTIONS', { 'access-control-request-method': 'POST' })), false)
     assert.equal(isPreflight(nodeReader, node('OPTIONS', { origin: 'https://app.example' })), false)
     assert.equal(isPreflight(nodeReader, node('POST', preflightHeaders)), false)
   })
 
   it('answers preflights 204 unless passPreflightsToApp, and answers or forwards refusals', async () => {
-    assert.deepEqual(await guardRequest(setup(), node('OPTIONS', preflightHeaders), nodeReader), { action: 'answer', answer: PREFLIGHT_ANSWER, error: undefined })
-    assert.deepEqual(await guardRequest(setup({ passPreflightsToApp: true }), node('OPTIONS', preflightHeaders), nodeReader), { action: 'continue', session: undefined })
+    assert.deepEqual(await guardRequest(setup(), node('OPTIONS', preflightHeaders), nodeReader), {
+      action: 'answer',
+      answer: PREFLIGHT_ANSWER,
+      error: undefined,
+    })
+    assert.deepEqual(
+      await guardRequest(setup({ passPreflightsToApp: true }), node('OPTIONS', preflightHeaders), nodeReader),
+      { action: 'continue', session: undefined },
+    )
     const answered = await guardRequest(setup(), node('GET', { authorization: 'Bearer a.b.c' }), nodeReader)
     assert.equal(answered.action, 'answer')
     assert.equal(answered.action === 'answer' && answered.answer.status, 401)
-    const forwarded = await guardRequest(setup({ refusals: 'forward', realm: 'r' }), node('GET', { authorization: 'Bearer a.b.c' }), nodeReader)
+    const forwarded = await guardRequest(
+      setup({ refusals: 'forward', realm: 'r' }),
+      node('GET', { authorization: 'Bearer a.b.c' }),
+      nodeReader,
+    )
     assert.equal(forwarded.action, 'forward')
     const error = forwarded.action === 'forward' ? forwarded.error : undefined
     assert.equal(error?.code, 'token_expired')
@@ -140,7 +200,10 @@ describe('the guard decision', () => {
     const passing = setup({ passPreflightsToApp: true })
     const passed = node('OPTIONS', preflightHeaders)
     await guardRequest(passing, passed, nodeReader)
-    assert.equal(scopeDecision(passed, nodeReader, undefined, ['wallet:sign'], guardSettings(passing)).action, 'continue')
+    assert.equal(
+      scopeDecision(passed, nodeReader, undefined, ['wallet:sign'], guardSettings(passing)).action,
+      'continue',
+    )
     const forwarding = setup({ refusals: 'forward', realm: 'wallets' })
     const forwarded = node('GET', { authorization: 'Bearer a.b.c' })
     await guardRequest(forwarding, forwarded, nodeReader)

@@ -8,7 +8,16 @@ import compose from 'koa-compose'
 import { dynamicAuth, dynamicAuthErrorHandler, requireScopes } from '../../src/adapters/koa.js'
 import { createDynamicAuth, isDynamicAuthError, type DynamicAuth } from '../../src/index.js'
 import { createTestIssuer } from '../../src/testing/index.js'
-import { assertRefusal, call, CORS_ORIGIN, CORS_PREFLIGHT_ANSWER, listen, PROTECTED, runAdapterSuite, type RunningApp } from './harness.js'
+import {
+  assertRefusal,
+  call,
+  CORS_ORIGIN,
+  CORS_PREFLIGHT_ANSWER,
+  listen,
+  PROTECTED,
+  runAdapterSuite,
+  type RunningApp,
+} from './harness.js'
 
 const require = createRequire(import.meta.url)
 const Koa2 = require('koa2') as typeof Koa
@@ -58,11 +67,16 @@ function buildApp(Factory: typeof Koa, auth: DynamicAuth): Koa {
   app.use(at('/custom/sign', customRefusal, forward, requireScopes('wallet:sign'), me))
   const protect = dynamicAuth(auth)
   app.use(
-    at('/api/me', protect, (ctx, next) => {
-      if (ctx.method !== 'OPTIONS') return next()
-      ctx.set('access-control-allow-origin', '*')
-      ctx.status = 204
-    }, me),
+    at(
+      '/api/me',
+      protect,
+      (ctx, next) => {
+        if (ctx.method !== 'OPTIONS') return next()
+        ctx.set('access-control-allow-origin', '*')
+        ctx.status = 204
+      },
+      me,
+    ),
   )
   app.use(at('/api/sign', protect, requireScopes('wallet:sign'), me))
   app.use(at('/scoped/me', dynamicAuth(auth, { requiredScopes: ['wallet:sign'] }), me))
@@ -112,7 +126,13 @@ for (const [name, Factory] of [
         const missing = await call(`${app.url}/me`)
         assertRefusal(missing, { status: 401, error: 'unauthorized', code: 'token_missing' })
         assert.equal(missing.headers.get('www-authenticate'), 'Bearer realm="api"')
-        assertRefusal(await call(`${app.url}/me`, { token: expired }), { status: 401, error: 'invalid_token', code: 'token_expired', challenge: /error="invalid_token"/, token: expired })
+        assertRefusal(await call(`${app.url}/me`, { token: expired }), {
+          status: 401,
+          error: 'invalid_token',
+          code: 'token_expired',
+          challenge: /error="invalid_token"/,
+          token: expired,
+        })
       }
       assert.equal(emitted.length, 0)
     })

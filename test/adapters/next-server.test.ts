@@ -44,7 +44,12 @@ describe('Next.js server (next dev)', { timeout: 600_000 }, () => {
     })
     const started = spawn(process.execPath, [resolve(dir, 'serve.mjs')], {
       cwd: dir,
-      env: { ...process.env, DG_NEXT_ENVIRONMENT_ID: issuer.environmentId, DG_NEXT_JWKS: JSON.stringify(issuer.jwks()), NEXT_TELEMETRY_DISABLED: '1' },
+      env: {
+        ...process.env,
+        DG_NEXT_ENVIRONMENT_ID: issuer.environmentId,
+        DG_NEXT_JWKS: JSON.stringify(issuer.jwks()),
+        NEXT_TELEMETRY_DISABLED: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     child = started
@@ -87,14 +92,23 @@ describe('Next.js server (next dev)', { timeout: 600_000 }, () => {
       code: 'token_expired',
       challenge: /error="invalid_token"/,
     })
-    assertRefusal(await call(`${url}/api/me`, { authorization: 'Bearer' }), { status: 400, error: 'invalid_request', code: 'invalid_request' })
+    assertRefusal(await call(`${url}/api/me`, { authorization: 'Bearer' }), {
+      status: 400,
+      error: 'invalid_request',
+      code: 'invalid_request',
+    })
     assertRefusal(await call(`${url}/api/me`, { token: issuer.mint({ mfaPending: true }) }), {
       status: 403,
       error: 'insufficient_scope',
       code: 'insufficient_scope',
       challenge: /scope="user:basic"$/,
     })
-    assertRefusal(await call(`${url}/api/sign`, { token }), { status: 403, error: 'insufficient_scope', code: 'insufficient_scope', challenge: /scope="user:basic wallet:sign"$/ })
+    assertRefusal(await call(`${url}/api/sign`, { token }), {
+      status: 403,
+      error: 'insufficient_scope',
+      code: 'insufficient_scope',
+      challenge: /scope="user:basic wallet:sign"$/,
+    })
     assert.equal((await call(`${url}/api/sign`, { token: issuer.mint({ scopes: ['wallet:sign'] }) })).status, 200)
   })
 
@@ -115,7 +129,11 @@ describe('Next.js server (next dev)', { timeout: 600_000 }, () => {
       assert.equal(answer.headers.get('access-control-allow-origin'), null, path)
     }
     // A plain OPTIONS is authenticated like any request.
-    assertRefusal(await call(`${url}/mw/me`, { method: 'OPTIONS' }), { status: 401, error: 'unauthorized', code: 'token_missing' })
+    assertRefusal(await call(`${url}/mw/me`, { method: 'OPTIONS' }), {
+      status: 401,
+      error: 'unauthorized',
+      code: 'token_missing',
+    })
     const signedIn = await call(`${url}/mw/me`, { method: 'OPTIONS', token: issuer.mint() })
     assert.deepEqual(signedIn.body, { reached: 'route', secret: PROTECTED, userId: TEST_USER_ID })
   })
@@ -126,7 +144,10 @@ describe('Next.js server (next dev)', { timeout: 600_000 }, () => {
     const ok = await call(`${url}/mw/me`, { token: issuer.mint() })
     assert.equal(ok.status, 200, ok.text)
     assert.deepEqual(ok.body, { reached: 'route', userId: TEST_USER_ID })
-    const forged = await call(`${url}/mw/me`, { token: issuer.mint({ sub: 'someone-else' }), headers: { 'x-dynamic-user-id': TEST_USER_ID } })
+    const forged = await call(`${url}/mw/me`, {
+      token: issuer.mint({ sub: 'someone-else' }),
+      headers: { 'x-dynamic-user-id': TEST_USER_ID },
+    })
     assert.equal(forged.body?.userId, 'someone-else')
   })
 })

@@ -10,7 +10,15 @@ import { NextRequest, type NextFetchEvent } from 'next/server.js'
 import { dynamicAuthMiddleware, requireScopes, withDynamicAuth } from '../../src/adapters/next.js'
 import { createDynamicAuth, isDynamicAuthError, type DynamicAuth, type DynamicSession } from '../../src/index.js'
 import { createTestIssuer, TEST_USER_ID } from '../../src/testing/index.js'
-import { call, CORS_PREFLIGHT_ANSWER, listen, PREFLIGHT_HEADERS, PROTECTED, runAdapterSuite, type RunningApp } from './harness.js'
+import {
+  call,
+  CORS_PREFLIGHT_ANSWER,
+  listen,
+  PREFLIGHT_HEADERS,
+  PROTECTED,
+  runAdapterSuite,
+  type RunningApp,
+} from './harness.js'
 
 type Params = { params: Promise<{ slug: string }> }
 const context: Params = { params: Promise.resolve({ slug: 'me' }) }
@@ -21,31 +29,47 @@ function buildApp(auth: DynamicAuth): (request: NextRequest) => Promise<Response
     assert.equal((await params).slug, 'me')
     return Response.json({ userId: session.userId, method: request.method })
   }, auth)
-  const sign = requireScopes('wallet:sign')((request, { auth: session }) => Response.json({ userId: session.userId, method: request.method }), auth)
+  const sign = requireScopes('wallet:sign')(
+    (request, { auth: session }) => Response.json({ userId: session.userId, method: request.method }),
+    auth,
+  )
   // Protected in middleware, which answers by itself here.
   const scoped = dynamicAuthMiddleware(auth, { requiredScopes: ['wallet:sign'] }, (request, session) =>
     Response.json({ userId: session!.userId, method: request.method }),
   )
-  const optional = withDynamicAuth((_request, { auth: session }) => Response.json({ userId: session?.userId ?? null }), auth, { optional: true })
-  const all = withDynamicAuth((request, { auth: session }) => Response.json({ secret: PROTECTED, userId: session.userId, method: request.method }), auth)
+  const optional = withDynamicAuth(
+    (_request, { auth: session }) => Response.json({ userId: session?.userId ?? null }),
+    auth,
+    { optional: true },
+  )
+  const all = withDynamicAuth(
+    (request, { auth: session }) =>
+      Response.json({ secret: PROTECTED, userId: session.userId, method: request.method }),
+    auth,
+  )
   const pass = withDynamicAuth(
-    (request, { auth: session }) => Response.json({ secret: PROTECTED, userId: session?.userId ?? null, method: request.method }),
+    (request, { auth: session }) =>
+      Response.json({ secret: PROTECTED, userId: session?.userId ?? null, method: request.method }),
     auth,
     { passPreflightsToApp: true, requiredScopes: ['wallet:sign'] },
   )
   // What Next does with a route exporting an unwrapped OPTIONS (the CORS answer) and a wrapped GET.
   const withCors = async (request: NextRequest) =>
-    request.method === 'OPTIONS' ? new Response(null, { status: 204, headers: CORS_PREFLIGHT_ANSWER }) : me(request, context)
+    request.method === 'OPTIONS'
+      ? new Response(null, { status: 204, headers: CORS_PREFLIGHT_ANSWER })
+      : me(request, context)
   // refusals: 'forward' throws; the app's own wrapper catches it.
-  const catchForwarded = (handler: (request: NextRequest, context: Params) => Promise<Response>) => async (request: NextRequest) => {
-    try {
-      return await handler(request, context)
-    } catch (error) {
-      if (!isDynamicAuthError(error)) throw error
-      return Response.json({ custom: true, code: error.code }, { status: 401, headers: { 'x-custom': 'yes' } })
+  const catchForwarded =
+    (handler: (request: NextRequest, context: Params) => Promise<Response>) => async (request: NextRequest) => {
+      try {
+        return await handler(request, context)
+      } catch (error) {
+        if (!isDynamicAuthError(error)) throw error
+        return Response.json({ custom: true, code: error.code }, { status: 401, headers: { 'x-custom': 'yes' } })
+      }
     }
-  }
-  const meHandler = (request: NextRequest, { auth: session }: { auth: DynamicSession }) => Response.json({ userId: session.userId, method: request.method })
+  const meHandler = (request: NextRequest, { auth: session }: { auth: DynamicSession }) =>
+    Response.json({ userId: session.userId, method: request.method })
   const routes: Record<string, (request: NextRequest) => Promise<Response | undefined>> = {
     '/api/me': (request) => me(request, context),
     '/api/sign': (request) => sign(request, context),
@@ -117,7 +141,10 @@ describe('Next middleware helper', () => {
     const refused = await call(`${app.url}/api/x`)
     assert.equal(refused.status, 401)
     assert.equal(refused.headers.get('www-authenticate'), 'Bearer realm="api"')
-    assert.deepEqual((await call(`${app.url}/api/x`, { token: issuer.mint() })).body, { reached: 'route', secret: PROTECTED })
+    assert.deepEqual((await call(`${app.url}/api/x`, { token: issuer.mint() })).body, {
+      reached: 'route',
+      secret: PROTECTED,
+    })
   })
 
   it('answers a preflight-shaped request itself (204), so it never reaches a route; passes it on only with passPreflightsToApp', async () => {
@@ -136,7 +163,10 @@ describe('Next middleware helper', () => {
     })
     const replaced = await handler(new NextRequest('http://localhost/api/me'), context)
     assert.deepEqual(await replaced.json(), { custom: true, code: 'token_missing' })
-    const preflight = await handler(new NextRequest('http://localhost/api/me', { method: 'OPTIONS', headers: { ...PREFLIGHT_HEADERS } }), context)
+    const preflight = await handler(
+      new NextRequest('http://localhost/api/me', { method: 'OPTIONS', headers: { ...PREFLIGHT_HEADERS } }),
+      context,
+    )
     assert.equal(preflight.status, 204)
   })
 })
@@ -154,16 +184,26 @@ describe('a verifier made on first use (what `next build` needs)', () => {
     const middleware = dynamicAuthMiddleware(lazily)
     assert.equal(made, 0, 'made when the route module loads')
     const headers = { authorization: `Bearer ${issuer.mint()}` }
-    assert.deepEqual(await (await handler(new NextRequest('http://localhost/api/me', { headers }), context)).json(), { userId: TEST_USER_ID })
-    assert.deepEqual(await (await handler(new NextRequest('http://localhost/api/me', { headers }), context)).json(), { userId: TEST_USER_ID })
+    assert.deepEqual(await (await handler(new NextRequest('http://localhost/api/me', { headers }), context)).json(), {
+      userId: TEST_USER_ID,
+    })
+    assert.deepEqual(await (await handler(new NextRequest('http://localhost/api/me', { headers }), context)).json(), {
+      userId: TEST_USER_ID,
+    })
     assert.equal(await middleware(new NextRequest('http://localhost/api/me', { headers }), event), undefined)
     assert.equal(made, 2, 'once per helper')
   })
 
   it('a module that makes its verifier at load time without DYNAMIC_ENVIRONMENT_ID throws; made on first use, it loads', () => {
     const environmentId = undefined as unknown as string
-    assert.throws(() => withDynamicAuth(() => Response.json({}), createDynamicAuth({ environmentId })), /environmentId is required/)
-    const handler = withDynamicAuth(() => Response.json({}), () => createDynamicAuth({ environmentId }))
+    assert.throws(
+      () => withDynamicAuth(() => Response.json({}), createDynamicAuth({ environmentId })),
+      /environmentId is required/,
+    )
+    const handler = withDynamicAuth(
+      () => Response.json({}),
+      () => createDynamicAuth({ environmentId }),
+    )
     assert.equal(typeof handler, 'function')
     return assert.rejects(handler(new NextRequest('http://localhost/api/me'), context), /environmentId is required/)
   })

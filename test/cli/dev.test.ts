@@ -14,7 +14,10 @@ describe('dev: the emulator from the command line', { concurrency: 3 }, () => {
     try {
       const info = JSON.parse((await dev.started)[1]!)
       assert.equal(info.environmentId, TEST_ENVIRONMENT_ID)
-      assert.match(info.jwksUrl, new RegExp(`^http://127\\.0\\.0\\.1:\\d+/api/v0/sdk/${TEST_ENVIRONMENT_ID}/\\.well-known/jwks$`))
+      assert.match(
+        info.jwksUrl,
+        new RegExp(`^http://127\\.0\\.0\\.1:\\d+/api/v0/sdk/${TEST_ENVIRONMENT_ID}/\\.well-known/jwks$`),
+      )
       assert.equal(info.keyBits, 4096, 'RSA-4096 by default, as Dynamic')
       const jwks = await (await fetch(info.jwksUrl)).json()
       assert.equal(jwks.keys.length, 1)
@@ -30,7 +33,14 @@ describe('dev: the emulator from the command line', { concurrency: 3 }, () => {
       const valid = await runCli(['verify', token, '--environment-id', info.environmentId, '--jwks-url', info.jwksUrl])
       assert.equal(valid.code, 0, valid.stderr)
       const mfa = await runCli(['mint', '--emulator', info.origin, '--mfa-pending'])
-      const refused = await runCli(['verify', mfa.stdout.trim(), '--environment-id', info.environmentId, '--jwks-url', info.jwksUrl])
+      const refused = await runCli([
+        'verify',
+        mfa.stdout.trim(),
+        '--environment-id',
+        info.environmentId,
+        '--jwks-url',
+        info.jwksUrl,
+      ])
       assert.equal(refused.code, 1)
       assert.match(refused.stdout, /insufficient_scope/)
     } finally {
@@ -46,8 +56,14 @@ describe('dev: the emulator from the command line', { concurrency: 3 }, () => {
     try {
       await dev.started
       const { stdout } = dev.output()
-      assert.match(stdout, /createDynamicAuth\(\{ environmentId: '[0-9a-f-]{36}', jwks: \{ url: 'http:\/\/127\.0\.0\.1:\d+\/api\/v0\/sdk\/[0-9a-f-]{36}\/\.well-known\/jwks' \} \}\)/)
-      assert.match(stdout, /DYNAMIC_ENVIRONMENT_ID=[0-9a-f-]{36}\n +DYNAMIC_JWKS_URL=http:\/\/127\.0\.0\.1:\d+\/api\/v0\/sdk\/[0-9a-f-]{36}\/\.well-known\/jwks\n/)
+      assert.match(
+        stdout,
+        /createDynamicAuth\(\{ environmentId: '[0-9a-f-]{36}', jwks: \{ url: 'http:\/\/127\.0\.0\.1:\d+\/api\/v0\/sdk\/[0-9a-f-]{36}\/\.well-known\/jwks' \} \}\)/,
+      )
+      assert.match(
+        stdout,
+        /DYNAMIC_ENVIRONMENT_ID=[0-9a-f-]{36}\n +DYNAMIC_JWKS_URL=http:\/\/127\.0\.0\.1:\d+\/api\/v0\/sdk\/[0-9a-f-]{36}\/\.well-known\/jwks\n/,
+      )
       assert.match(stdout, /sign in +POST http:\/\/127\.0\.0\.1:\d+\/api\/v0\/sdk\/[0-9a-f-]{36}\/verify/)
       assert.match(stdout, /dynamic-guard mint --emulator http:\/\/127\.0\.0\.1:\d+/)
       assert.match(stdout, /key +RSA-4096 \(as Dynamic\)/)
@@ -84,7 +100,14 @@ describe('dev: the emulator from the command line', { concurrency: 3 }, () => {
     } finally {
       await new Promise<void>((resolve) => busy.close(() => resolve()))
     }
-    const mistakes = [['dev', '--port', 'eighty'], ['dev', '--environment-id', 'prod'], ['dev', 'now'], ['dev', '--no-cookie', '--cookie-name', 'x'], ['dev', '--key-bits', '1024'], ['dev', '--key-bits', 'big']]
+    const mistakes = [
+      ['dev', '--port', 'eighty'],
+      ['dev', '--environment-id', 'prod'],
+      ['dev', 'now'],
+      ['dev', '--no-cookie', '--cookie-name', 'x'],
+      ['dev', '--key-bits', '1024'],
+      ['dev', '--key-bits', 'big'],
+    ]
     const results = await Promise.all(mistakes.map((args) => runCli(args)))
     results.forEach((result, i) => {
       assert.equal(result.code, 2, mistakes[i]!.join(' '))

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs'
 import { runCli, runners } from './run-cli.js'
 
 const commands = ['verify', 'decode', 'jwks', 'dev', 'mint']
-const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+const version = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version
 
 for (const runner of runners) {
   describe(`help and dispatch, ${runner.name}`, { concurrency: 4 }, () => {

@@ -15,7 +15,9 @@ before(async () => {
   emulatorServer = await issuer.listen()
   // A JWKS whose only key is meant for encryption: nothing dynamic-guard would trust.
   const key = { ...issuer.jwks().keys[0], use: 'enc' }
-  unusable = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [key] })))
+  unusable = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [key] })),
+  )
   await new Promise<void>((resolve) => unusable.listen(0, '127.0.0.1', resolve))
   unusableUrl = `http://127.0.0.1:${(unusable.address() as AddressInfo).port}/jwks`
 })
@@ -29,7 +31,8 @@ describe('jwks', { concurrency: 4 }, () => {
     const result = await runCli(['jwks', emulatorServer.jwksUrl])
     assert.equal(result.code, 0, result.stderr)
     assert.match(result.stdout, /2 keys, 2 usable by dynamic-guard/)
-    for (const key of issuer.jwks().keys) assert.match(result.stdout, new RegExp(`${key.kid} +RSA 4096 +RS256 +sig +yes`))
+    for (const key of issuer.jwks().keys)
+      assert.match(result.stdout, new RegExp(`${key.kid} +RSA 4096 +RS256 +sig +yes`))
   })
 
   test('--json', async () => {
@@ -41,7 +44,14 @@ describe('jwks', { concurrency: 4 }, () => {
       body.keys.map((k: { kid: string }) => k.kid),
       issuer.jwks().keys.map((k) => k.kid),
     )
-    assert.deepEqual(body.keys[0], { kid: issuer.jwks().keys[0]!.kid, kty: 'RSA', bits: 4096, alg: 'RS256', use: 'sig', usable: true })
+    assert.deepEqual(body.keys[0], {
+      kid: issuer.jwks().keys[0]!.kid,
+      kty: 'RSA',
+      bits: 4096,
+      alg: 'RS256',
+      use: 'sig',
+      usable: true,
+    })
   })
 
   test('no usable key: exit 1, and why', async () => {

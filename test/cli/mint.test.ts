@@ -20,17 +20,28 @@ describe('mint', { concurrency: 4 }, () => {
       [['--mfa-pending'], (c) => assert.equal(c.scope, 'requiresAdditionalAuth')],
       [['--expired'], (c) => assert.ok((c.exp as number) < Date.now() / 1000)],
       [['--other-environment'], (c) => assert.notEqual(c.environment_id, TEST_ENVIRONMENT_ID)],
-      [['--scope', 'wallet:export', '--scope', 'wallet:sign'], (c) => assert.equal(c.scope, 'user:basic wallet:export wallet:sign')],
-      [['--sub', 'user-42', '--expires-in', '300'], (c) => {
-        assert.equal(c.sub, 'user-42')
-        assert.equal((c.exp as number) - (c.iat as number), 300)
-      }],
-      [['--claim', 'new_user=true', '--claim', 'alias=satoshi'], (c) => {
-        assert.equal(c.new_user, true)
-        assert.equal(c.alias, 'satoshi')
-      }],
+      [
+        ['--scope', 'wallet:export', '--scope', 'wallet:sign'],
+        (c) => assert.equal(c.scope, 'user:basic wallet:export wallet:sign'),
+      ],
+      [
+        ['--sub', 'user-42', '--expires-in', '300'],
+        (c) => {
+          assert.equal(c.sub, 'user-42')
+          assert.equal((c.exp as number) - (c.iat as number), 300)
+        },
+      ],
+      [
+        ['--claim', 'new_user=true', '--claim', 'alias=satoshi'],
+        (c) => {
+          assert.equal(c.new_user, true)
+          assert.equal(c.alias, 'satoshi')
+        },
+      ],
     ]
-    const results = await Promise.all(cases.map(([flags]) => runCli(['mint', '--emulator', emulatorServer.origin, ...flags])))
+    const results = await Promise.all(
+      cases.map(([flags]) => runCli(['mint', '--emulator', emulatorServer.origin, ...flags])),
+    )
     results.forEach((result, i) => {
       const [flags, check] = cases[i]!
       assert.equal(result.code, 0, `${flags.join(' ')}: ${result.stderr}`)
@@ -54,7 +65,15 @@ describe('mint', { concurrency: 4 }, () => {
 
   test('--tampered gives a token whose signature fails', async () => {
     const minted = await runCli(['mint', '--emulator', emulatorServer.origin, '--tampered'])
-    const verdict = await runCli(['verify', minted.stdout.trim(), '--environment-id', TEST_ENVIRONMENT_ID, '--jwks-url', emulatorServer.jwksUrl, '--json'])
+    const verdict = await runCli([
+      'verify',
+      minted.stdout.trim(),
+      '--environment-id',
+      TEST_ENVIRONMENT_ID,
+      '--jwks-url',
+      emulatorServer.jwksUrl,
+      '--json',
+    ])
     assert.equal(verdict.code, 1)
     assert.equal(JSON.parse(verdict.stdout).error.code, 'signature_invalid')
   })
@@ -76,7 +95,9 @@ describe('mint', { concurrency: 4 }, () => {
 
   test('bad options: exit 2', async () => {
     const mistakes = [['--claim', 'novalue'], ['--expires-in', '-5'], ['--kind', 'id'], ['extra']]
-    const results = await Promise.all(mistakes.map((args) => runCli(['mint', '--emulator', emulatorServer.origin, ...args])))
+    const results = await Promise.all(
+      mistakes.map((args) => runCli(['mint', '--emulator', emulatorServer.origin, ...args])),
+    )
     results.forEach((result, i) => {
       assert.equal(result.code, 2, mistakes[i]!.join(' '))
       assert.match(result.stderr, /See "dynamic-guard mint --help"/)

@@ -30,7 +30,9 @@ function newestMtime(dir: string): number {
 export const fromSource: CliRunner = { name: 'source (tsx)', argv: ['--import', 'tsx', source] }
 /** The build, when it exists and is not older than the sources (npm test builds first). */
 export const fromBuild: CliRunner | undefined =
-  existsSync(built) && statSync(built).mtimeMs >= newestMtime(sourceDir) ? { name: 'build (dist/cli.js)', argv: [built] } : undefined
+  existsSync(built) && statSync(built).mtimeMs >= newestMtime(sourceDir)
+    ? { name: 'build (dist/cli.js)', argv: [built] }
+    : undefined
 
 /** Every way to start the CLI: the per-runner tests run on each. */
 export const runners: CliRunner[] = [fromSource, ...(fromBuild ? [fromBuild] : [])]
@@ -52,10 +54,17 @@ function childEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv 
   return { ...env, ...extra }
 }
 
-export function runCli(args: string[], options: { input?: string; env?: Record<string, string>; runner?: CliRunner } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { input?: string; env?: Record<string, string>; runner?: CliRunner } = {},
+): Promise<CliResult> {
   const runner = options.runner ?? primary
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...runner.argv, ...args], { cwd: root, env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...runner.argv, ...args], {
+      cwd: root,
+      env: childEnv(options.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
@@ -68,12 +77,18 @@ export function runCli(args: string[], options: { input?: string; env?: Record<s
 
 /** Starts a long-running command (dev) and resolves once its stdout shows `ready`. */
 export function startCli(args: string[], ready: RegExp, runner: CliRunner = primary) {
-  const child = spawn(process.execPath, [...runner.argv, ...args], { cwd: root, env: childEnv(undefined), stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...runner.argv, ...args], {
+    cwd: root,
+    env: childEnv(undefined),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8')
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  const exited = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })))
+  const exited = new Promise<CliResult>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  )
   const started = new Promise<RegExpMatchArray>((resolve, reject) => {
     child.stdout.on('data', (chunk: string) => {
       stdout += chunk

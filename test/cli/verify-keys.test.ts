@@ -60,10 +60,26 @@ describe('verify --public-key', { concurrency: 4 }, () => {
 
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   const bad: Array<[string, string, RegExp]> = [
-    ['a private key', String(ec.privateKey.export({ type: 'pkcs8', format: 'pem' })), /is a PRIVATE key \("BEGIN PRIVATE KEY"\).*must never be pasted anywhere/],
-    ['an EC public key', String(ec.publicKey.export({ type: 'spki', format: 'pem' })), /is an EC \(elliptic curve\) public key, not an RSA key/],
-    ['a certificate', `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`, /X\.509 certificate.*openssl x509/],
-    ['a truncated key', `${spki.slice(0, 300)}\n-----END PUBLIC KEY-----\n`, /not a valid SPKI public key: .*truncated|cut short/],
+    [
+      'a private key',
+      String(ec.privateKey.export({ type: 'pkcs8', format: 'pem' })),
+      /is a PRIVATE key \("BEGIN PRIVATE KEY"\).*must never be pasted anywhere/,
+    ],
+    [
+      'an EC public key',
+      String(ec.publicKey.export({ type: 'spki', format: 'pem' })),
+      /is an EC \(elliptic curve\) public key, not an RSA key/,
+    ],
+    [
+      'a certificate',
+      `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`,
+      /X\.509 certificate.*openssl x509/,
+    ],
+    [
+      'a truncated key',
+      `${spki.slice(0, 300)}\n-----END PUBLIC KEY-----\n`,
+      /not a valid SPKI public key: .*truncated|cut short/,
+    ],
     ['a JWKS', JSON.stringify(issuer.jwks()), /looks like JSON.*--jwks-file/],
     ['an empty file', '', /is empty/],
     ['garbage', 'not a key\n', /not a PEM key/],
@@ -85,9 +101,20 @@ describe('verify --public-key', { concurrency: 4 }, () => {
     const missing = await runCli(['verify', issuer.mint(), ...env, '--public-key', join(dir, 'nope.pem')])
     assert.equal(missing.code, 2)
     assert.match(missing.stderr, /cannot read --public-key .*nope\.pem: ENOENT/)
-    const both = await runCli(['verify', issuer.mint(), ...env, '--public-key', file('both.pem', spki), '--jwks-file', file('both.json', '{}')])
+    const both = await runCli([
+      'verify',
+      issuer.mint(),
+      ...env,
+      '--public-key',
+      file('both.pem', spki),
+      '--jwks-file',
+      file('both.json', '{}'),
+    ])
     assert.equal(both.code, 2)
-    assert.match(both.stderr, /give one key source of --jwks-url, --jwks-file and --public-key, not both \(--jwks-file, --public-key\)/)
+    assert.match(
+      both.stderr,
+      /give one key source of --jwks-url, --jwks-file and --public-key, not both \(--jwks-file, --public-key\)/,
+    )
   })
 })
 
@@ -97,8 +124,16 @@ describe('verify --jwks-file: a bad file is exit 2, named, with the reason', { c
     ['a PEM key', spki, /is not JSON\. It looks like a PEM key: give it with --public-key instead\./],
     ['not JSON', '{ keys: ', /is not JSON\.$/m],
     ['not a JWKS', JSON.stringify({ kty: 'RSA' }), /is not a JWKS document: expected \{ "keys": \[/],
-    ['an exponent no runtime shares', JSON.stringify({ keys: [{ ...key, e: Buffer.from([1, 0, 0, 0, 1]).toString('base64url') }] }), /the key ".+" has a public exponent longer than 32 bits/],
-    ['a key without kid', JSON.stringify({ keys: [{ kty: 'RSA', n: key.n, e: key.e }] }), /key 1 has no kid, so no token can select it; use --public-key/],
+    [
+      'an exponent no runtime shares',
+      JSON.stringify({ keys: [{ ...key, e: Buffer.from([1, 0, 0, 0, 1]).toString('base64url') }] }),
+      /the key ".+" has a public exponent longer than 32 bits/,
+    ],
+    [
+      'a key without kid',
+      JSON.stringify({ keys: [{ kty: 'RSA', n: key.n, e: key.e }] }),
+      /key 1 has no kid, so no token can select it; use --public-key/,
+    ],
     ['a private JWK', JSON.stringify({ keys: [{ ...key, d: 'AQAB' }] }), /carries the private member "d"/],
   ]
   for (const [name, content, message] of bad) {

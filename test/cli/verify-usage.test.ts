@@ -13,9 +13,21 @@ describe('verify: usage errors', { concurrency: 4 }, () => {
     ['a malformed environment id', ['verify', 'a.b.c', '--environment-id', 'prod'], /environmentId must be a UUID/],
     ['an unknown option', ['verify', 'a.b.c', ...env, '--frobnicate'], /Unknown option '--frobnicate'/],
     ['plain http to a remote host', ['verify', 'a.b.c', ...env, '--jwks-url', 'http://keys.example.com/jwks'], /https/],
-    ['a bad clock tolerance', ['verify', 'a.b.c', ...env, '--clock-tolerance', 'soon'], /--clock-tolerance must be a whole number/],
-    ['both key sources', ['verify', 'a.b.c', ...env, '--jwks-url', 'https://x.example/jwks', '--jwks-file', 'x.json'], /not both/],
-    ['a missing JWKS file', ['verify', 'a.b.c', ...env, '--jwks-file', '/nonexistent/jwks.json'], /cannot read --jwks-file/],
+    [
+      'a bad clock tolerance',
+      ['verify', 'a.b.c', ...env, '--clock-tolerance', 'soon'],
+      /--clock-tolerance must be a whole number/,
+    ],
+    [
+      'both key sources',
+      ['verify', 'a.b.c', ...env, '--jwks-url', 'https://x.example/jwks', '--jwks-file', 'x.json'],
+      /not both/,
+    ],
+    [
+      'a missing JWKS file',
+      ['verify', 'a.b.c', ...env, '--jwks-file', '/nonexistent/jwks.json'],
+      /cannot read --jwks-file/,
+    ],
   ]
   for (const [name, args, message] of usage) {
     test(`usage error, ${name}: exit 2 and a clear message`, async () => {

@@ -97,7 +97,14 @@ describe('verify', { concurrency: 4 }, () => {
     const today = await runCli(['verify', old, ...env, ...jwksArgs])
     assert.equal(today.code, 1)
     assert.match(today.stdout, /^signature {2}valid .*\nREFUSED {2}token_expired/, 'the signature result comes first')
-    const then = await runCli(['verify', old, ...env, ...jwksArgs, '--at', new Date((monthAgo + 60) * 1000).toISOString()])
+    const then = await runCli([
+      'verify',
+      old,
+      ...env,
+      ...jwksArgs,
+      '--at',
+      new Date((monthAgo + 60) * 1000).toISOString(),
+    ])
     assert.equal(then.code, 0, then.stdout)
     assert.match(then.stdout, /VALID {2}the token passed every check as of /)
     const epoch = await runCli(['verify', old, ...env, ...jwksArgs, '--at', String(monthAgo + 60), '--json'])
@@ -119,7 +126,9 @@ describe('verify', { concurrency: 4 }, () => {
   })
 
   test('the environment comes from DYNAMIC_ENVIRONMENT_ID when the option is absent', async () => {
-    const result = await runCli(['verify', issuer.mint(), ...jwksArgs], { env: { DYNAMIC_ENVIRONMENT_ID: TEST_ENVIRONMENT_ID } })
+    const result = await runCli(['verify', issuer.mint(), ...jwksArgs], {
+      env: { DYNAMIC_ENVIRONMENT_ID: TEST_ENVIRONMENT_ID },
+    })
     assert.equal(result.code, 0, result.stderr)
   })
 
@@ -127,15 +136,38 @@ describe('verify', { concurrency: 4 }, () => {
     const without = await runCli(['verify', issuer.mint(), ...env, ...jwksArgs, '--scope', 'wallet:export', '--json'])
     assert.equal(without.code, 1)
     assert.deepEqual(JSON.parse(without.stdout).error.missingScopes, ['wallet:export'])
-    const withScope = await runCli(['verify', issuer.mint({ scopes: ['wallet:export'] }), ...env, ...jwksArgs, '--scope', 'wallet:export'])
+    const withScope = await runCli([
+      'verify',
+      issuer.mint({ scopes: ['wallet:export'] }),
+      ...env,
+      ...jwksArgs,
+      '--scope',
+      'wallet:export',
+    ])
     assert.equal(withScope.code, 0, withScope.stderr)
   })
 
   test('--audience and --issuer pin those claims', async () => {
-    const audience = await runCli(['verify', issuer.mint(), ...env, ...jwksArgs, '--audience', 'https://app.example.com', '--json'])
+    const audience = await runCli([
+      'verify',
+      issuer.mint(),
+      ...env,
+      ...jwksArgs,
+      '--audience',
+      'https://app.example.com',
+      '--json',
+    ])
     assert.equal(audience.code, 1)
     assert.equal(JSON.parse(audience.stdout).error.code, 'audience_mismatch')
-    const issuerPinned = await runCli(['verify', issuer.mint(), ...env, ...jwksArgs, '--issuer', `app.dynamic.xyz/${TEST_ENVIRONMENT_ID}`, '--json'])
+    const issuerPinned = await runCli([
+      'verify',
+      issuer.mint(),
+      ...env,
+      ...jwksArgs,
+      '--issuer',
+      `app.dynamic.xyz/${TEST_ENVIRONMENT_ID}`,
+      '--json',
+    ])
     assert.equal(issuerPinned.code, 1)
     assert.equal(JSON.parse(issuerPinned.stdout).error.code, 'issuer_mismatch')
   })

@@ -40,7 +40,9 @@ export async function startControlServer(): Promise<ControlServer> {
 
   const currentPem = (): string => {
     const jwk = issuer.jwks().keys.find((key) => key.kid === issuer.kid)!
-    return createPublicKey({ key: jwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString()
+    return createPublicKey({ key: jwk as never, format: 'jwk' })
+      .export({ type: 'spki', format: 'pem' })
+      .toString()
   }
 
   /**
@@ -56,12 +58,17 @@ export async function startControlServer(): Promise<ControlServer> {
     const body = (pem: string) => pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '')
     const der = publicKey.export({ type: 'spki', format: 'der' })
     const accepted: Record<string, string> = {}
-    for (const [name, pem] of [['SPKI', spki], ['PKCS#1', pkcs1]] as const) {
+    for (const [name, pem] of [
+      ['SPKI', spki],
+      ['PKCS#1', pkcs1],
+    ] as const) {
       const label = name === 'SPKI' ? 'PUBLIC KEY' : 'RSA PUBLIC KEY'
       accepted[`${name} PEM`] = pem
-      accepted[`${name} on one line, a space before END`] = `-----BEGIN ${label}-----${body(pem)} -----END ${label}-----`
+      accepted[`${name} on one line, a space before END`] =
+        `-----BEGIN ${label}-----${body(pem)} -----END ${label}-----`
       accepted[`${name} with \\n written out, in quotes`] = JSON.stringify(pem)
-      accepted[`${name} with CRLF, tabs and surrounding whitespace`] = `\r\n\t ${pem.replace(/\n/g, '\r\n').replace(/^([A-Za-z0-9+/]{20})/gm, '$1\t')} \r\n`
+      accepted[`${name} with CRLF, tabs and surrounding whitespace`] =
+        `\r\n\t ${pem.replace(/\n/g, '\r\n').replace(/^([A-Za-z0-9+/]{20})/gm, '$1\t')} \r\n`
       accepted[`${name} in single quotes`] = `'${pem.trim()}'`
     }
     accepted['bare SPKI base64'] = body(spki)
@@ -96,7 +103,11 @@ export async function startControlServer(): Promise<ControlServer> {
       keyForms: keyForms(),
     }),
     '/control/mint': (body) => {
-      const options = { ...body, claims: nullsToUndefined(body.claims), header: nullsToUndefined(body.header) } as MintOptions
+      const options = {
+        ...body,
+        claims: nullsToUndefined(body.claims),
+        header: nullsToUndefined(body.header),
+      } as MintOptions
       return { token: issuer.mint(options) }
     },
     '/control/sign': (body) => ({ token: issuer.sign(body.header as Record<string, unknown>, body.payload) }),
@@ -116,7 +127,9 @@ export async function startControlServer(): Promise<ControlServer> {
         res.writeHead(outage.status, { 'content-type': 'application/json' }).end('{"error":"unavailable"}')
         return
       }
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=600' }).end(JSON.stringify(issuer.jwks()))
+      res
+        .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=600' })
+        .end(JSON.stringify(issuer.jwks()))
       return
     }
     const route = routes[path]
@@ -126,7 +139,9 @@ export async function startControlServer(): Promise<ControlServer> {
     }
     readJson(req)
       .then((body) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(route(body))))
-      .catch((error: unknown) => res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: String(error) })))
+      .catch((error: unknown) =>
+        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: String(error) })),
+      )
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

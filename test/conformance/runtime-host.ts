@@ -43,7 +43,11 @@ export function runtimeBinary(name: RuntimeName): string {
   // Both Node packages offer a `node` bin, and npm links whichever comes first as .bin/node: each
   // is taken from its own package instead.
   const file =
-    name === 'node22' || name === 'workerd' ? join(MODULES, 'node/bin/node') : name === 'node24' ? join(MODULES, 'node24/bin/node') : join(BIN, name)
+    name === 'node22' || name === 'workerd'
+      ? join(MODULES, 'node/bin/node')
+      : name === 'node24'
+        ? join(MODULES, 'node24/bin/node')
+        : join(BIN, name)
   if (!existsSync(file)) {
     const what = name === 'workerd' ? 'Node 22 (which runs Miniflare)' : name
     throw new Error(`${name}: ${what} is not installed (${file} is missing); run "npm ci --prefix runtimes".`)
@@ -78,16 +82,26 @@ export async function createTestApp(entries: readonly string[] = ['index']): Pro
     await mkdir(pkg, { recursive: true })
     for (const options of buildOptions(join(pkg, 'dist'), entries, ROOT)) {
       // Types are checked elsewhere (tsc, attw); the runtimes need only the JavaScript.
-      await tsup({ ...options, dts: false, sourcemap: false, silent: true, config: false } as Parameters<typeof tsup>[0])
+      await tsup({ ...options, dts: false, sourcemap: false, silent: true, config: false } as Parameters<
+        typeof tsup
+      >[0])
     }
     await cp(join(ROOT, 'package.json'), join(pkg, 'package.json'))
-    await writeFile(join(dir, 'package.json'), JSON.stringify({ private: true, type: 'module', dependencies: { 'dynamic-guard': '*' } }))
+    await writeFile(
+      join(dir, 'package.json'),
+      JSON.stringify({ private: true, type: 'module', dependencies: { 'dynamic-guard': '*' } }),
+    )
   } catch (error) {
     await rm(dir, { recursive: true, force: true })
     throw error
   }
   // The package stays an import (each runtime resolves it); Node built-ins are left to the runtime.
-  const common = { bundle: true, format: 'esm' as const, logLevel: 'silent' as const, external: ['dynamic-guard', 'node:*'] }
+  const common = {
+    bundle: true,
+    format: 'esm' as const,
+    logLevel: 'silent' as const,
+    external: ['dynamic-guard', 'node:*'],
+  }
   return {
     dir,
     async bundle(entry, name) {
@@ -112,12 +126,19 @@ export async function createTestApp(entries: readonly string[] = ['index']): Pro
         const fromPackage = Object.keys(metafile.inputs).filter((input) => input.includes('dynamic-guard/'))
         const notWeb = fromPackage.filter((input) => !input.includes('dynamic-guard/dist/web/'))
         if (fromPackage.length === 0 || notWeb.length > 0) {
-          throw new Error(`workerd: the Worker bundle should take dynamic-guard from dist/web/, not from ${notWeb.join(', ') || 'nowhere'}.`)
+          throw new Error(
+            `workerd: the Worker bundle should take dynamic-guard from dist/web/, not from ${notWeb.join(', ') || 'nowhere'}.`,
+          )
         }
       })
       const text = await readFile(outfile, 'utf8')
-      const nodeImport = /(?:from\s*|import\s*\(?\s*|require\s*\(\s*)["'](node:[^"']+|crypto|buffer|fs|http)["']/.exec(text)
-      if (nodeImport) throw new Error(`workerd: the Worker bundle imports ${nodeImport[1]}, which workerd lacks without nodejs_compat.`)
+      const nodeImport = /(?:from\s*|import\s*\(?\s*|require\s*\(\s*)["'](node:[^"']+|crypto|buffer|fs|http)["']/.exec(
+        text,
+      )
+      if (nodeImport)
+        throw new Error(
+          `workerd: the Worker bundle imports ${nodeImport[1]}, which workerd lacks without nodejs_compat.`,
+        )
       return outfile
     },
     write: async (name, text) => {
@@ -137,10 +158,22 @@ export interface RunningServer {
 }
 
 /** Starts a long-running script (a server printing `LISTENING <port>`) on Bun, Deno, Node 22 or Node 24. */
-export function serveOn(runtime: Exclude<RuntimeName, 'workerd'>, app: TestApp, script: string, timeoutMs = 60_000): Promise<RunningServer> {
+export function serveOn(
+  runtime: Exclude<RuntimeName, 'workerd'>,
+  app: TestApp,
+  script: string,
+  timeoutMs = 60_000,
+): Promise<RunningServer> {
   const binary = runtimeBinary(runtime)
-  const args = runtime === 'deno' ? ['run', '--node-modules-dir=manual', '--no-prompt', '--no-config', '--allow-net=127.0.0.1', script] : [script]
-  const child = spawn(binary, args, { cwd: app.dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', DO_NOT_TRACK: '1', NODE_OPTIONS: '' } })
+  const args =
+    runtime === 'deno'
+      ? ['run', '--node-modules-dir=manual', '--no-prompt', '--no-config', '--allow-net=127.0.0.1', script]
+      : [script]
+  const child = spawn(binary, args, {
+    cwd: app.dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', DO_NOT_TRACK: '1', NODE_OPTIONS: '' },
+  })
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()))
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
@@ -151,7 +184,9 @@ export function serveOn(runtime: Exclude<RuntimeName, 'workerd'>, app: TestApp, 
     let stderr = ''
     const fail = (why: string): void => {
       clearTimeout(timer)
-      void stop().then(() => reject(new Error(`${runtime}: ${why}.\nstdout: ${stdout.slice(-2000)}\nstderr: ${stderr.slice(-2000)}`)))
+      void stop().then(() =>
+        reject(new Error(`${runtime}: ${why}.\nstdout: ${stdout.slice(-2000)}\nstderr: ${stderr.slice(-2000)}`)),
+      )
     }
     const timer = setTimeout(() => fail(`the server did not start within ${timeoutMs} ms`), timeoutMs)
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
@@ -180,7 +215,12 @@ export interface RunOutput {
  * `script` is a Worker module: Miniflare (on Node 22) loads it and sends it one request to
  * `workerUrl`, and the response body is the output.
  */
-export function runOn(runtime: RuntimeName, app: TestApp, script: string, options: { workerUrl?: string; timeoutMs?: number } = {}): Promise<RunOutput> {
+export function runOn(
+  runtime: RuntimeName,
+  app: TestApp,
+  script: string,
+  options: { workerUrl?: string; timeoutMs?: number } = {},
+): Promise<RunOutput> {
   const binary = runtimeBinary(runtime)
   let args: string[]
   switch (runtime) {
@@ -210,7 +250,11 @@ export function runOn(runtime: RuntimeName, app: TestApp, script: string, option
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`${runtime}: did not finish within ${options.timeoutMs ?? 90_000} ms.\nstdout: ${stdout.slice(-2000)}\nstderr: ${stderr.slice(-2000)}`))
+      reject(
+        new Error(
+          `${runtime}: did not finish within ${options.timeoutMs ?? 90_000} ms.\nstdout: ${stdout.slice(-2000)}\nstderr: ${stderr.slice(-2000)}`,
+        ),
+      )
     }, options.timeoutMs ?? 90_000)
     child.on('error', (error) => {
       clearTimeout(timer)
@@ -227,7 +271,9 @@ export function runOn(runtime: RuntimeName, app: TestApp, script: string, option
 export function readMarkedJson<T>(runtime: string, output: RunOutput, marker: string): T {
   const line = output.stdout.split('\n').find((l) => l.startsWith(`${marker} `))
   if (!line) {
-    throw new Error(`${runtime}: exited with ${output.code} without a result.\nstdout: ${output.stdout.slice(-3000)}\nstderr: ${output.stderr.slice(-3000)}`)
+    throw new Error(
+      `${runtime}: exited with ${output.code} without a result.\nstdout: ${output.stdout.slice(-3000)}\nstderr: ${output.stderr.slice(-3000)}`,
+    )
   }
   return JSON.parse(line.slice(marker.length + 1)) as T
 }

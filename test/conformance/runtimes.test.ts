@@ -12,7 +12,16 @@ import * as extend from '../../src/extend.js'
 import * as http from '../../src/http/index.js'
 import * as fetchAdapter from '../../src/adapters/fetch.js'
 import { startControlServer } from './control-server.js'
-import { createTestApp, readMarkedJson, ROOT, RUNTIMES, runOn, runtimeBinary, serveOn, type TestApp } from './runtime-host.js'
+import {
+  createTestApp,
+  readMarkedJson,
+  ROOT,
+  RUNTIMES,
+  runOn,
+  runtimeBinary,
+  serveOn,
+  type TestApp,
+} from './runtime-host.js'
 import { runConformance, type ConformanceReport } from './suite.js'
 
 const SUITE = join(ROOT, 'test/conformance/suite.ts')
@@ -76,7 +85,11 @@ export default {
   // Every runtime importing the package, and Node 22 and 24 also requiring it (the CommonJS build).
   const runs = [
     ...RUNTIMES.map((runtime) => ({ ...runtime, require: false })),
-    ...RUNTIMES.filter((runtime) => runtime.name.startsWith('node')).map((runtime) => ({ ...runtime, expectedBuild: 'dist/index.cjs', require: true })),
+    ...RUNTIMES.filter((runtime) => runtime.name.startsWith('node')).map((runtime) => ({
+      ...runtime,
+      expectedBuild: 'dist/index.cjs',
+      require: true,
+    })),
   ]
   for (const runtime of runs) {
     const how = runtime.require ? 'required (CommonJS)' : 'imported'
@@ -115,15 +128,29 @@ console.log('CONFORMANCE ' + JSON.stringify({ ...report, resolved }))
         let report: ConformanceReport & { resolved: string }
         if (runtime.name === 'workerd') {
           const line = output.stdout.split('\n').find((l) => l.startsWith('WORKER '))
-          assert.ok(line, `workerd: Miniflare exited with ${output.code} without an answer.\nstdout: ${output.stdout.slice(-3000)}\nstderr: ${output.stderr.slice(-3000)}`)
+          assert.ok(
+            line,
+            `workerd: Miniflare exited with ${output.code} without an answer.\nstdout: ${output.stdout.slice(-3000)}\nstderr: ${output.stderr.slice(-3000)}`,
+          )
           const [, status, body] = /^WORKER (\d+) (.*)$/.exec(line)!
-          assert.equal(status, '200', `workerd: the Worker answered ${status}: ${body?.slice(0, 3000)}\nstderr: ${output.stderr.slice(-3000)}`)
+          assert.equal(
+            status,
+            '200',
+            `workerd: the Worker answered ${status}: ${body?.slice(0, 3000)}\nstderr: ${output.stderr.slice(-3000)}`,
+          )
           report = JSON.parse(body!) as typeof report
         } else {
           report = readMarkedJson(runtime.name, output, 'CONFORMANCE')
         }
-        assert.ok(report.runtime.startsWith(runtime.reportsAs), `${runtime.name}: the suite ran on "${report.runtime}", not on ${runtime.name}`)
-        assert.ok(report.resolved.endsWith(`dynamic-guard/${runtime.expectedBuild}`) || report.resolved === runtime.expectedBuild, `${runtime.name}: loaded ${report.resolved}, expected ${runtime.expectedBuild}`)
+        assert.ok(
+          report.runtime.startsWith(runtime.reportsAs),
+          `${runtime.name}: the suite ran on "${report.runtime}", not on ${runtime.name}`,
+        )
+        assert.ok(
+          report.resolved.endsWith(`dynamic-guard/${runtime.expectedBuild}`) ||
+            report.resolved === runtime.expectedBuild,
+          `${runtime.name}: loaded ${report.resolved}, expected ${runtime.expectedBuild}`,
+        )
         assertPassed(report.runtime, report)
       } finally {
         await server.close()
@@ -145,33 +172,56 @@ Deno.serve({ port: 0, hostname: '127.0.0.1', onListen: ({ port }) => console.log
   } as const
 
   for (const runtime of ['bun', 'deno'] as const) {
-    test(`${runtime}: a ${runtime === 'bun' ? 'Bun.serve' : 'Deno.serve'} handler protected by dynamic-guard/fetch`, RUN_TIMEOUT, async () => {
-      runtimeBinary(runtime)
-      const emulatorServer = await startControlServer()
-      try {
-        const state = (await (await fetch(`${emulatorServer.origin}/control/state`)).json()) as { environmentId: string; jwksUrl: string }
-        const mint = async (body: object): Promise<string> =>
-          ((await (await fetch(`${emulatorServer.origin}/control/mint`, { method: 'POST', body: JSON.stringify(body) })).json()) as { token: string }).token
-        const script = await app.write(`serve-${runtime}.mjs`, servers[runtime](state.environmentId, state.jwksUrl))
-        const server = await serveOn(runtime, app, script)
+    test(
+      `${runtime}: a ${runtime === 'bun' ? 'Bun.serve' : 'Deno.serve'} handler protected by dynamic-guard/fetch`,
+      RUN_TIMEOUT,
+      async () => {
+        runtimeBinary(runtime)
+        const emulatorServer = await startControlServer()
         try {
-          const ok = await fetch(`${server.origin}/me`, { headers: { authorization: `Bearer ${await mint({ sub: `${runtime}-user` })}` } })
-          assert.equal(ok.status, 200, `${runtime}: status with a valid token`)
-          assert.deepEqual(await ok.json(), { userId: `${runtime}-user` }, `${runtime}: body`)
-          const anonymous = await fetch(`${server.origin}/me`)
-          assert.equal(anonymous.status, 401, `${runtime}: status without a token`)
-          assert.match(anonymous.headers.get('www-authenticate') ?? '', /^Bearer realm=/, `${runtime}: WWW-Authenticate`)
-          await anonymous.arrayBuffer()
-          const expired = await fetch(`${server.origin}/me`, { headers: { authorization: `Bearer ${await mint({ expired: true })}` } })
-          assert.equal(expired.status, 401, `${runtime}: status with an expired token`)
-          assert.match(expired.headers.get('www-authenticate') ?? '', /error="invalid_token"/, `${runtime}: error="invalid_token"`)
-          await expired.arrayBuffer()
+          const state = (await (await fetch(`${emulatorServer.origin}/control/state`)).json()) as {
+            environmentId: string
+            jwksUrl: string
+          }
+          const mint = async (body: object): Promise<string> =>
+            (
+              (await (
+                await fetch(`${emulatorServer.origin}/control/mint`, { method: 'POST', body: JSON.stringify(body) })
+              ).json()) as { token: string }
+            ).token
+          const script = await app.write(`serve-${runtime}.mjs`, servers[runtime](state.environmentId, state.jwksUrl))
+          const server = await serveOn(runtime, app, script)
+          try {
+            const ok = await fetch(`${server.origin}/me`, {
+              headers: { authorization: `Bearer ${await mint({ sub: `${runtime}-user` })}` },
+            })
+            assert.equal(ok.status, 200, `${runtime}: status with a valid token`)
+            assert.deepEqual(await ok.json(), { userId: `${runtime}-user` }, `${runtime}: body`)
+            const anonymous = await fetch(`${server.origin}/me`)
+            assert.equal(anonymous.status, 401, `${runtime}: status without a token`)
+            assert.match(
+              anonymous.headers.get('www-authenticate') ?? '',
+              /^Bearer realm=/,
+              `${runtime}: WWW-Authenticate`,
+            )
+            await anonymous.arrayBuffer()
+            const expired = await fetch(`${server.origin}/me`, {
+              headers: { authorization: `Bearer ${await mint({ expired: true })}` },
+            })
+            assert.equal(expired.status, 401, `${runtime}: status with an expired token`)
+            assert.match(
+              expired.headers.get('www-authenticate') ?? '',
+              /error="invalid_token"/,
+              `${runtime}: error="invalid_token"`,
+            )
+            await expired.arrayBuffer()
+          } finally {
+            await server.stop()
+          }
         } finally {
-          await server.stop()
+          await emulatorServer.close()
         }
-      } finally {
-        await emulatorServer.close()
-      }
-    })
+      },
+    )
   }
 })

@@ -13,7 +13,15 @@ import type * as DynamicGuardFetch from '../../src/adapters/fetch.js'
  * The library as the runtime under test loaded it: `dynamic-guard`, `dynamic-guard/extend` and
  * `dynamic-guard/http` (`{ ...root, ...extend, ...http }`).
  */
-export type Library = Pick<typeof DynamicGuard, 'createDynamicAuth' | 'ERROR_CODES' | 'ERROR_STATUS' | 'isDynamicAuthError' | 'DynamicAuthError' | 'DynamicAuthConfigError'> &
+export type Library = Pick<
+  typeof DynamicGuard,
+  | 'createDynamicAuth'
+  | 'ERROR_CODES'
+  | 'ERROR_STATUS'
+  | 'isDynamicAuthError'
+  | 'DynamicAuthError'
+  | 'DynamicAuthConfigError'
+> &
   Pick<typeof DynamicGuardExtend, 'decodeUnverified' | 'webCryptoBackend'> &
   Pick<typeof DynamicGuardHttp, 'authenticate'>
 
@@ -59,7 +67,10 @@ interface EmulatorState {
   jwksUrl: string
   jwksRequests: number
   publicKeyPem: string
-  keyForms: { accepted: Array<{ name: string; text: string }>; refused: Array<{ name: string; text: string; message: string }> }
+  keyForms: {
+    accepted: Array<{ name: string; text: string }>
+    refused: Array<{ name: string; text: string; message: string }>
+  }
 }
 
 type Outage = { mode: 'off' } | { mode: 'status'; status: number } | { mode: 'hang' }
@@ -80,9 +91,12 @@ class EmulatorControl {
   }
 
   state = (): Promise<EmulatorState> => this.call('/control/state')
-  mint = async (options: Mint = {}): Promise<string> => (await this.call<{ token: string }>('/control/mint', options)).token
-  sign = async (header: Record<string, unknown>, payload: unknown): Promise<string> => (await this.call<{ token: string }>('/control/sign', { header, payload })).token
-  rotate = async (keepPrevious: boolean): Promise<string> => (await this.call<{ kid: string }>('/control/rotate', { keepPrevious })).kid
+  mint = async (options: Mint = {}): Promise<string> =>
+    (await this.call<{ token: string }>('/control/mint', options)).token
+  sign = async (header: Record<string, unknown>, payload: unknown): Promise<string> =>
+    (await this.call<{ token: string }>('/control/sign', { header, payload })).token
+  rotate = async (keepPrevious: boolean): Promise<string> =>
+    (await this.call<{ kid: string }>('/control/rotate', { keepPrevious })).kid
   outage = (outage: Outage): Promise<unknown> => this.call('/control/outage', outage)
 }
 
@@ -93,7 +107,8 @@ function check(condition: unknown, message: string): asserts condition {
 }
 
 function equal(actual: unknown, expected: unknown, what: string): void {
-  if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`)
+  if (actual !== expected)
+    throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`)
 }
 
 const encoder = new TextEncoder()
@@ -134,7 +149,11 @@ const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(
  * Runs every case against `lib`, with the emulator whose control API is at `emulatorOrigin`.
  * Never throws: each case's failure is reported with its name.
  */
-export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, emulatorOrigin: string): Promise<ConformanceReport> {
+export async function runConformance(
+  lib: Library,
+  fetchAdapter: FetchAdapter,
+  emulatorOrigin: string,
+): Promise<ConformanceReport> {
   const emulatorServer = new EmulatorControl(emulatorOrigin)
   const initial = await emulatorServer.state()
   const { environmentId, jwksUrl } = initial
@@ -142,10 +161,19 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
   const cases: CaseResult[] = []
 
   /** A verifier of the emulator's environment over its HTTP JWKS. */
-  const newAuth = (options: Record<string, unknown> = {}) => lib.createDynamicAuth({ environmentId, ...options, jwks: { url: jwksUrl, ...(options.jwks as object | undefined) } })
+  const newAuth = (options: Record<string, unknown> = {}) =>
+    lib.createDynamicAuth({
+      environmentId,
+      ...options,
+      jwks: { url: jwksUrl, ...(options.jwks as object | undefined) },
+    })
 
   /** Expects a refusal with `code`; checks the error's shape and that it never carries the token. */
-  async function refused(promise: Promise<unknown>, code: string, token?: unknown): Promise<InstanceType<Library['DynamicAuthError']>> {
+  async function refused(
+    promise: Promise<unknown>,
+    code: string,
+    token?: unknown,
+  ): Promise<InstanceType<Library['DynamicAuthError']>> {
     let error: unknown
     try {
       await promise
@@ -165,7 +193,8 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
       check(!JSON.stringify(refusal).includes(token), 'the JSON form must not contain the token')
       const [, payload, signature] = token.split('.')
       if (signature) check(!refusal.message.includes(signature), 'the message must not contain the signature')
-      if (payload && payload.length > 20) check(!refusal.message.includes(payload), 'the message must not contain the payload')
+      if (payload && payload.length > 20)
+        check(!refusal.message.includes(payload), 'the message must not contain the payload')
     }
     return refusal
   }
@@ -176,8 +205,19 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
       cases.push({ name, ok: true })
     } catch (error) {
       // The message and the first frames of the stack: enough to find the line, short enough to read.
-      const where = error instanceof Error && error.stack ? error.stack.split('\n').filter((line) => /^\s+at /.test(line)).slice(0, 3).join('\n') : ''
-      cases.push({ name, ok: false, error: error instanceof Error ? `${error.message}${where ? `\n${where}` : ''}` : String(error) })
+      const where =
+        error instanceof Error && error.stack
+          ? error.stack
+              .split('\n')
+              .filter((line) => /^\s+at /.test(line))
+              .slice(0, 3)
+              .join('\n')
+          : ''
+      cases.push({
+        name,
+        ok: false,
+        error: error instanceof Error ? `${error.message}${where ? `\n${where}` : ''}` : String(error),
+      })
     }
   }
 
@@ -222,7 +262,11 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
     sessions.forEach((session, i) => {
       equal(session.userId, `user-${i}`, `userId of token ${i}`)
     })
-    equal((await emulatorServer.state()).jwksRequests - before, 1, 'JWKS requests for 40 concurrent first verifications')
+    equal(
+      (await emulatorServer.state()).jwksRequests - before,
+      1,
+      'JWKS requests for 40 concurrent first verifications',
+    )
   })
 
   await test('the WebCrypto backend, named explicitly, verifies and refuses like the default one', async () => {
@@ -242,7 +286,11 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
   await test('staticKeys.publicKey in every form a customer has it: the same key, or the same refusal, as on Node', async () => {
     const token = await emulatorServer.mint({ sub: 'pem-form-user' })
     for (const form of initial.keyForms.accepted) {
-      const formAuth = lib.createDynamicAuth({ environmentId, staticKeys: { publicKey: form.text }, advanced: { tokenCacheSize: 0 } })
+      const formAuth = lib.createDynamicAuth({
+        environmentId,
+        staticKeys: { publicKey: form.text },
+        advanced: { tokenCacheSize: 0 },
+      })
       equal((await formAuth.verifyToken(token)).userId, 'pem-form-user', `userId with ${form.name}`)
     }
     for (const form of initial.keyForms.refused) {
@@ -252,15 +300,29 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
       } catch (caught) {
         error = caught
       }
-      check(error instanceof lib.DynamicAuthConfigError, `${form.name}: createDynamicAuth must throw DynamicAuthConfigError`)
-      check(/^dynamic-guard: staticKeys\.publicKey /.test(form.message), `${form.name}: refused on Node too (${form.message})`)
+      check(
+        error instanceof lib.DynamicAuthConfigError,
+        `${form.name}: createDynamicAuth must throw DynamicAuthConfigError`,
+      )
+      check(
+        /^dynamic-guard: staticKeys\.publicKey /.test(form.message),
+        `${form.name}: refused on Node too (${form.message})`,
+      )
       equal((error as Error).message, form.message, `${form.name}: message`)
     }
   })
 
   await test('key_unusable, never jwks_unavailable: a static key the crypto backend fails to import', async () => {
-    const failing = { ...lib.webCryptoBackend, name: 'failing', importRsaPublicKey: () => Promise.reject(new Error('import refused')) }
-    const broken = lib.createDynamicAuth({ environmentId, staticKeys: { publicKey: initial.publicKeyPem }, advanced: { signatureBackend: failing } })
+    const failing = {
+      ...lib.webCryptoBackend,
+      name: 'failing',
+      importRsaPublicKey: () => Promise.reject(new Error('import refused')),
+    }
+    const broken = lib.createDynamicAuth({
+      environmentId,
+      staticKeys: { publicKey: initial.publicKeyPem },
+      advanced: { signatureBackend: failing },
+    })
     const token = await emulatorServer.mint()
     const error = await refused(broken.verifyToken(token), 'key_unusable', token)
     check(/import refused/.test(error.message), 'the message carries the cause')
@@ -271,7 +333,11 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
     const token = await emulatorServer.mint({ scopes: ['wallet:sign'] })
     const session = await auth.verifyToken(token, { requiredScopes: ['wallet:sign'] })
     check(session.hasScope('wallet:sign'), 'hasScope(wallet:sign)')
-    const error = await refused(auth.verifyToken(token, { requiredScopes: ['wallet:sign', 'admin'] }), 'insufficient_scope', token)
+    const error = await refused(
+      auth.verifyToken(token, { requiredScopes: ['wallet:sign', 'admin'] }),
+      'insufficient_scope',
+      token,
+    )
     equal(error.status, 403, 'status')
     equal(JSON.stringify(error.missingScopes), JSON.stringify(['admin']), 'missingScopes')
   })
@@ -358,18 +424,34 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
 
   await test('authenticate(Request): a Bearer token or the Dynamic cookie yields the session', async () => {
     const token = await emulatorServer.mint({ sub: 'http-user' })
-    const byHeader = await lib.authenticate(auth, new Request('https://api.example/me', { headers: { authorization: `Bearer ${token}` } }))
+    const byHeader = await lib.authenticate(
+      auth,
+      new Request('https://api.example/me', { headers: { authorization: `Bearer ${token}` } }),
+    )
     equal(byHeader.userId, 'http-user', 'userId from the Authorization header')
-    const byCookie = await lib.authenticate(auth, new Request('https://api.example/me', { headers: { cookie: `theme=dark; DYNAMIC_JWT_TOKEN=${token}` } }))
+    const byCookie = await lib.authenticate(
+      auth,
+      new Request('https://api.example/me', { headers: { cookie: `theme=dark; DYNAMIC_JWT_TOKEN=${token}` } }),
+    )
     equal(byCookie.userId, 'http-user', 'userId from the cookie')
     await refused(lib.authenticate(auth, new Request('https://api.example/me')), 'token_missing')
-    equal(await lib.authenticate(auth, new Request('https://api.example/me'), { optional: true }), undefined, 'optional mode without a token')
+    equal(
+      await lib.authenticate(auth, new Request('https://api.example/me'), { optional: true }),
+      undefined,
+      'optional mode without a token',
+    )
   })
 
   await test('invalid_request: a token in both the header and the query string', async () => {
     const token = await emulatorServer.mint()
-    const request = new Request(`https://api.example/me?access_token=${token}`, { headers: { authorization: `Bearer ${token}` } })
-    const error = await refused(lib.authenticate(auth, request, { queryParam: 'access_token' }), 'invalid_request', token)
+    const request = new Request(`https://api.example/me?access_token=${token}`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+    const error = await refused(
+      lib.authenticate(auth, request, { queryParam: 'access_token' }),
+      'invalid_request',
+      token,
+    )
     equal(error.status, 400, 'status')
   })
 
@@ -377,8 +459,15 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
     const token = await emulatorServer.mint()
     const headers = { cookie: `DYNAMIC_JWT_TOKEN=${token}`, origin: 'https://evil.example' }
     const options = { allowedOrigins: ['https://app.example'] }
-    await refused(lib.authenticate(auth, new Request('https://api.example/transfer', { method: 'POST', headers }), options), 'origin_not_allowed', token)
-    const allowed = new Request('https://api.example/transfer', { method: 'POST', headers: { ...headers, origin: 'https://app.example' } })
+    await refused(
+      lib.authenticate(auth, new Request('https://api.example/transfer', { method: 'POST', headers }), options),
+      'origin_not_allowed',
+      token,
+    )
+    const allowed = new Request('https://api.example/transfer', {
+      method: 'POST',
+      headers: { ...headers, origin: 'https://app.example' },
+    })
     equal((await lib.authenticate(auth, allowed, options)).userId, initial.userId, 'userId from an allowed origin')
   })
 
@@ -392,20 +481,36 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
 
     const anonymous = await handler(new Request(url))
     equal(anonymous.status, 401, 'status without a token')
-    check(/^Bearer realm=/.test(anonymous.headers.get('www-authenticate') ?? ''), 'WWW-Authenticate: Bearer realm=... without a token')
-    check(!/error=/.test(anonymous.headers.get('www-authenticate') ?? ''), 'no error attribute without a token (RFC 6750 §3.1)')
+    check(
+      /^Bearer realm=/.test(anonymous.headers.get('www-authenticate') ?? ''),
+      'WWW-Authenticate: Bearer realm=... without a token',
+    )
+    check(
+      !/error=/.test(anonymous.headers.get('www-authenticate') ?? ''),
+      'no error attribute without a token (RFC 6750 §3.1)',
+    )
 
     const tampered = await emulatorServer.mint({ tampered: true })
     const bad = await handler(new Request(url, { headers: { authorization: `Bearer ${tampered}` } }))
     equal(bad.status, 401, 'status with a tampered token')
-    check(/error="invalid_token"/.test(bad.headers.get('www-authenticate') ?? ''), 'error="invalid_token" for a tampered token')
+    check(
+      /error="invalid_token"/.test(bad.headers.get('www-authenticate') ?? ''),
+      'error="invalid_token" for a tampered token',
+    )
     check(!(await bad.text()).includes(tampered), 'the refusal body does not echo the token')
 
     const scoped = fetchAdapter.requireScopes('wallet:sign')(() => new Response('signed'), auth)
     const forbidden = await scoped(new Request(url, { headers: { authorization: `Bearer ${token}` } }))
     equal(forbidden.status, 403, 'status without the required scope')
-    check(/error="insufficient_scope"/.test(forbidden.headers.get('www-authenticate') ?? ''), 'error="insufficient_scope"')
-    const allowed = await scoped(new Request(url, { headers: { authorization: `Bearer ${await emulatorServer.mint({ scopes: ['wallet:sign'] })}` } }))
+    check(
+      /error="insufficient_scope"/.test(forbidden.headers.get('www-authenticate') ?? ''),
+      'error="insufficient_scope"',
+    )
+    const allowed = await scoped(
+      new Request(url, {
+        headers: { authorization: `Bearer ${await emulatorServer.mint({ scopes: ['wallet:sign'] })}` },
+      }),
+    )
     equal(allowed.status, 200, 'status with the required scope')
   })
 
@@ -428,7 +533,13 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
     const jwk = (await (await fetch(jwksUrl)).json()) as { keys: Array<{ n: string }> }
     for (const secret of [initial.publicKeyPem, initial.publicKeyPem.trim(), jwk.keys[0]!.n]) {
       const input = `${base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: initial.kid }))}.${base64url(JSON.stringify(payload))}`
-      const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+      const key = await crypto.subtle.importKey(
+        'raw',
+        encoder.encode(secret),
+        { name: 'HMAC', hash: 'SHA-256' },
+        false,
+        ['sign'],
+      )
       const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(input)))
       const forged = `${input}.${base64url(mac)}`
       await refused(auth.verifyToken(forged), 'algorithm_not_allowed', forged)
@@ -452,13 +563,19 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
     const made = await emulatorServer.mint({ header: { kid: 'unknown-kid-fresh' } })
     await refused(guarded.verifyToken(made), 'key_not_found', made)
     for (let i = 0; i < 5; i++) await refused(guarded.verifyToken(made), 'key_not_found', made)
-    check((await emulatorServer.state()).jwksRequests - before === 1, 'a fresh token of an unknown kid causes one fetch, and the kid is then remembered')
+    check(
+      (await emulatorServer.state()).jwksRequests - before === 1,
+      'a fresh token of an unknown kid causes one fetch, and the kid is then remembered',
+    )
     const issuedEarlier = Math.floor(Date.now() / 1000) - 3600
     for (let i = 0; i < 20; i++) {
       const token = await emulatorServer.mint({ header: { kid: `unknown-kid-${i}` }, claims: { iat: issuedEarlier } })
       await refused(guarded.verifyToken(token), 'key_not_found', token)
     }
-    check((await emulatorServer.state()).jwksRequests - before === 1, 'twenty tokens issued before the keys were fetched, of unlisted kids, cause no fetch')
+    check(
+      (await emulatorServer.state()).jwksRequests - before === 1,
+      'twenty tokens issued before the keys were fetched, of unlisted kids, cause no fetch',
+    )
   })
 
   await test('attack: a tampered payload or a truncated signature is signature_invalid', async () => {
@@ -474,14 +591,24 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
   })
 
   await test('attack: headers that point at keys (jku, x5u, jwk, x5c) are refused', async () => {
-    for (const header of [{ jku: `${emulatorOrigin}/evil-jwks` }, { x5u: `${emulatorOrigin}/evil.pem` }, { jwk: { kty: 'RSA', n: 'AQAB', e: 'AQAB' } }, { x5c: ['AAAA'] }]) {
+    for (const header of [
+      { jku: `${emulatorOrigin}/evil-jwks` },
+      { x5u: `${emulatorOrigin}/evil.pem` },
+      { jwk: { kty: 'RSA', n: 'AQAB', e: 'AQAB' } },
+      { x5c: ['AAAA'] },
+    ]) {
       const token = await emulatorServer.mint({ header })
       await refused(auth.verifyToken(token), 'token_malformed', token)
     }
   })
 
   await test('attack: a token signed for another environment by this key is refused', async () => {
-    const token = await emulatorServer.mint({ claims: { iss: `app.dynamicauth.com/00000000-0000-4000-8000-000000000000`, environment_id: '00000000-0000-4000-8000-000000000000' } })
+    const token = await emulatorServer.mint({
+      claims: {
+        iss: `app.dynamicauth.com/00000000-0000-4000-8000-000000000000`,
+        environment_id: '00000000-0000-4000-8000-000000000000',
+      },
+    })
     await refused(auth.verifyToken(token), 'environment_mismatch', token)
   })
 
@@ -495,7 +622,11 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
     const newToken = await emulatorServer.mint({ sub: 'after-rotation' })
     equal(decodeSegment(newToken.split('.')[0]!).kid, secondKid, 'the new token carries the new kid')
     equal((await rotating.verifyToken(newToken)).userId, 'after-rotation', 'new token after rotation')
-    equal((await rotating.verifyToken(oldToken)).userId, 'before-rotation', 'old token while its key is still published')
+    equal(
+      (await rotating.verifyToken(oldToken)).userId,
+      'before-rotation',
+      'old token while its key is still published',
+    )
     check(rotating.keyStatus().kids.includes(secondKid), 'keyStatus lists the new kid')
     await emulatorServer.rotate(false) // only the newest key stays published
     const thirdToken = await emulatorServer.mint({ sub: 'second-rotation' })
@@ -551,14 +682,21 @@ export async function runConformance(lib: Library, fetchAdapter: FetchAdapter, e
   // ---- configuration ----
 
   await test('a bad configuration throws DynamicAuthConfigError at once', async () => {
-    for (const options of [{ environmentId: 'not-a-uuid' }, { environmentId, jwks: { url: 'http://evil.example/jwks' } }, { environmentId, clockTolerance: -1 }]) {
+    for (const options of [
+      { environmentId: 'not-a-uuid' },
+      { environmentId, jwks: { url: 'http://evil.example/jwks' } },
+      { environmentId, clockTolerance: -1 },
+    ]) {
       let error: unknown
       try {
         lib.createDynamicAuth(options as never)
       } catch (caught) {
         error = caught
       }
-      check(error instanceof lib.DynamicAuthConfigError, `createDynamicAuth(${JSON.stringify(options)}) must throw DynamicAuthConfigError`)
+      check(
+        error instanceof lib.DynamicAuthConfigError,
+        `createDynamicAuth(${JSON.stringify(options)}) must throw DynamicAuthConfigError`,
+      )
     }
   })
 

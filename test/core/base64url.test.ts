@@ -1,11 +1,20 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { decodeBase64url, decodeBase64urlTransient, encodeBase64url, isCanonicalBase64url } from '../../src/parse/base64url.js'
+import {
+  decodeBase64url,
+  decodeBase64urlTransient,
+  encodeBase64url,
+  isCanonicalBase64url,
+} from '../../src/parse/base64url.js'
 
 const ALPHABET = /^[A-Za-z0-9_-]$/
 
 describe('strict base64url', () => {
-  const samples = [encodeBase64url('{"sub":"abc","scope":"user:basic","n":12345}'), encodeBase64url('{"a":1}x'), encodeBase64url('{"a":1}xy')]
+  const samples = [
+    encodeBase64url('{"sub":"abc","scope":"user:basic","n":12345}'),
+    encodeBase64url('{"a":1}x'),
+    encodeBase64url('{"a":1}xy'),
+  ]
 
   it('decodes canonical input exactly', () => {
     for (const text of samples) {
@@ -20,7 +29,8 @@ describe('strict base64url', () => {
     // decoder that reads only the low byte would otherwise take them for that character).
     const codes: number[] = []
     for (let c = 0; c < 256; c++) codes.push(c)
-    for (const low of 'Az09-_+/='.split('').map((ch) => ch.charCodeAt(0))) for (let high = 1; high < 256; high += 37) codes.push((high << 8) | low)
+    for (const low of 'Az09-_+/='.split('').map((ch) => ch.charCodeAt(0)))
+      for (let high = 1; high < 256; high += 37) codes.push((high << 8) | low)
     let checked = 0
     for (const text of samples) {
       for (const code of codes) {
@@ -30,7 +40,11 @@ describe('strict base64url', () => {
           for (const variant of [text.slice(0, k) + ch + text.slice(k), text.slice(0, k) + ch + text.slice(k + 1)]) {
             checked++
             assert.equal(decodeBase64url(variant), undefined, `accepted ${JSON.stringify(variant)}`)
-            assert.equal(decodeBase64urlTransient(variant), undefined, `accepted into the reused buffer: ${JSON.stringify(variant)}`)
+            assert.equal(
+              decodeBase64urlTransient(variant),
+              undefined,
+              `accepted into the reused buffer: ${JSON.stringify(variant)}`,
+            )
           }
         }
       }
@@ -50,7 +64,7 @@ describe('strict base64url', () => {
     }
   })
 
-  it('decodes into the reused buffer exactly what it decodes into a new one, up to and past that buffer\'s size', () => {
+  it("decodes into the reused buffer exactly what it decodes into a new one, up to and past that buffer's size", () => {
     for (const size of [0, 1, 2, 3, 100, 8191, 8192, 8193, 20_000]) {
       const bytes = Buffer.alloc(size, 0xa5)
       for (let i = 0; i < size; i++) bytes[i] = (i * 131 + size) & 0xff

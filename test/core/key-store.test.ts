@@ -17,7 +17,8 @@ describe('the JWKS key store against a real endpoint', () => {
 
   before(async () => {
     issuer = createTestIssuer()
-    const unknown = (count: number) => Array.from({ length: count }, () => issuer.mint({ header: { kid: randomUUID() } }))
+    const unknown = (count: number) =>
+      Array.from({ length: count }, () => issuer.mint({ header: { kid: randomUUID() } }))
     flood = unknown(500)
     later = unknown(200)
     afterCooldown = unknown(1)[0]!
@@ -27,7 +28,12 @@ describe('the JWKS key store against a real endpoint', () => {
   after(() => server.close())
 
   const fresh = (options: Record<string, unknown> = {}) =>
-    createDynamicAuth(withOptions({ environmentId: issuer.environmentId, jwks: { url: server.url }, advanced: { tokenCacheSize: 0 } }, options))
+    createDynamicAuth(
+      withOptions(
+        { environmentId: issuer.environmentId, jwks: { url: server.url }, advanced: { tokenCacheSize: 0 } },
+        options,
+      ),
+    )
 
   it('fetches once on first use, and eagerly with warmUp', async () => {
     const before = server.requests
@@ -56,7 +62,11 @@ describe('the JWKS key store against a real endpoint', () => {
     const made = issuer.mint({ header: { kid: randomUUID() } })
     const first = await rejectsWith(auth.verifyToken(made), 'key_not_found')
     assert.match(first.message, /fetched just now to look for it, and does not list it/)
-    assert.doesNotMatch(first.message, /another Dynamic environment/, 'no environment is suggested when the claims name this one')
+    assert.doesNotMatch(
+      first.message,
+      /another Dynamic environment/,
+      'no environment is suggested when the claims name this one',
+    )
     assert.equal(server.requests - before, 1, 'one fetch for a kid never seen')
     for (let i = 0; i < 20; i++) {
       const again = await rejectsWith(auth.verifyToken(made), 'key_not_found')
@@ -83,8 +93,13 @@ describe('the JWKS key store against a real endpoint', () => {
     const before = server.requests
     // 500 at once: the first kid is fetched at once; the others met it under way, so one more
     // fetch settles them all.
-    const codes = await Promise.all(flood.map((token) => auth.verifyToken(token).catch((e: { code: string }) => e.code)))
-    assert.ok(codes.every((c) => c === 'key_not_found'), [...new Set(codes)].join(','))
+    const codes = await Promise.all(
+      flood.map((token) => auth.verifyToken(token).catch((e: { code: string }) => e.code)),
+    )
+    assert.ok(
+      codes.every((c) => c === 'key_not_found'),
+      [...new Set(codes)].join(','),
+    )
     assert.equal(server.requests - before, 2, 'two fetches for 500 made-up kids')
     // 200 more, one at a time: the budget (4 at once, then one per 15 s) allows two more fetches;
     // past it, each is answered 503 with Retry-After, and no request is made.
@@ -100,7 +115,10 @@ describe('the JWKS key store against a real endpoint', () => {
     }
     assert.equal(server.requests - before, 4, 'the budget bounds the fetches')
     assert.equal(later503.length, 198)
-    assert.ok(later503.every((e) => (e.retryAfter ?? 0) >= 1 && e.retryAfter! <= 15), 'Retry-After says when a fetch is allowed again')
+    assert.ok(
+      later503.every((e) => (e.retryAfter ?? 0) >= 1 && e.retryAfter! <= 15),
+      'Retry-After says when a fetch is allowed again',
+    )
     assert.match(later503[0]!.message, /should retry, not sign in again/)
     // Known keys keep working during the flood, without requests.
     await auth.verifyToken(known)
@@ -113,9 +131,17 @@ describe('the JWKS key store against a real endpoint', () => {
     const auth = fresh()
     await auth.warmUp()
     const other = '11111111-2222-4333-8444-555555555555'
-    const token = issuer.mint({ header: { kid: randomUUID() }, claims: { environment_id: other, iss: `app.dynamicauth.com/${other}` } })
+    const token = issuer.mint({
+      header: { kid: randomUUID() },
+      claims: { environment_id: other, iss: `app.dynamicauth.com/${other}` },
+    })
     const error = await rejectsWith(auth.verifyToken(token), 'key_not_found')
-    assert.match(error.message, new RegExp(`issued for Dynamic environment ${other}, but this server verifies environment ${issuer.environmentId}`))
+    assert.match(
+      error.message,
+      new RegExp(
+        `issued for Dynamic environment ${other}, but this server verifies environment ${issuer.environmentId}`,
+      ),
+    )
   })
 
   it('accepts a rotated key once refetched and drops a removed key after the next refresh', async () => {
@@ -123,7 +149,11 @@ describe('the JWKS key store against a real endpoint', () => {
     const endpoint = await startJwksServer(rotating)
     try {
       let now = Date.now()
-      const auth = createDynamicAuth({ environmentId: rotating.environmentId, jwks: { url: endpoint.url, cooldown: 0, cacheMaxAge: 60_000 }, advanced: { clock: () => now } })
+      const auth = createDynamicAuth({
+        environmentId: rotating.environmentId,
+        jwks: { url: endpoint.url, cooldown: 0, cacheMaxAge: 60_000 },
+        advanced: { clock: () => now },
+      })
       const oldKid = rotating.kid
       const oldToken = rotating.mint()
       await auth.verifyToken(oldToken)
@@ -145,7 +175,15 @@ describe('the JWKS key store against a real endpoint', () => {
   it('keeps serving cached keys through an outage, for a bounded time, then heals', async () => {
     const events: KeyStoreEvent[] = []
     let now = Date.now()
-    const auth = fresh({ jwks: { cacheMaxAge: 60_000, staleIfError: 3600_000, maxBackoff: 5000, onEvent: (e: KeyStoreEvent) => events.push(e) }, advanced: { clock: () => now } })
+    const auth = fresh({
+      jwks: {
+        cacheMaxAge: 60_000,
+        staleIfError: 3600_000,
+        maxBackoff: 5000,
+        onEvent: (e: KeyStoreEvent) => events.push(e),
+      },
+      advanced: { clock: () => now },
+    })
     await auth.warmUp()
     server.behave(failWith(500))
     try {
@@ -155,7 +193,10 @@ describe('the JWKS key store against a real endpoint', () => {
       assert.ok(events.some((e) => e.type === 'jwks_stale'))
       assert.equal(auth.keyStatus().consecutiveFailures, 1)
       now += 3600_000 // past max age + stale-if-error
-      const error = await rejectsWith(auth.verifyToken(issuer.mint({ now: Math.floor(now / 1000) })), 'jwks_unavailable')
+      const error = await rejectsWith(
+        auth.verifyToken(issuer.mint({ now: Math.floor(now / 1000) })),
+        'jwks_unavailable',
+      )
       assert.equal(error.status, 503)
       assert.ok((error.retryAfter ?? 0) >= 1)
       assert.match(error.message, /HTTP 500/)
@@ -205,7 +246,11 @@ describe('the JWKS key store against a real endpoint', () => {
       [(_q, r) => void r.writeHead(302, { location: 'https://evil.example/jwks' }).end(), /redirect/],
       [(_q, r) => void r.writeHead(200, { 'content-type': 'text/html' }).end('<html>hi</html>'), /not JSON/],
       [(_q, r) => void r.writeHead(200).end('{"nokeys":1}'), /keys/],
-      [(_q, r) => void r.writeHead(200).end(JSON.stringify({ keys: [{ kty: 'RSA', kid: 'x', n: 'AQAB', e: 'AQAB' }] })), /no usable key/],
+      [
+        (_q, r) =>
+          void r.writeHead(200).end(JSON.stringify({ keys: [{ kty: 'RSA', kid: 'x', n: 'AQAB', e: 'AQAB' }] })),
+        /no usable key/,
+      ],
       [(_q, r) => void r.writeHead(200).end(JSON.stringify({ keys: [], pad: 'x'.repeat(100_000) })), /more than|bytes/],
     ]
     for (const [behaviour, message] of cases) {
@@ -241,7 +286,11 @@ describe('cold starts against a broken endpoint', () => {
     assert.match(first.message, /ECONNREFUSED|request failed/)
     const second = await rejectsWith(auth.verifyToken(issuer.mint()), 'jwks_unavailable')
     assert.equal(second.status, 503)
-    assert.equal(auth.keyStatus().consecutiveFailures, 1, 'the second call waited out the backoff instead of refetching')
+    assert.equal(
+      auth.keyStatus().consecutiveFailures,
+      1,
+      'the second call waited out the backoff instead of refetching',
+    )
   })
 
   it('gives up on a hanging endpoint after jwks.timeout, and shares that wait', async () => {

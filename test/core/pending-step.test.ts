@@ -7,7 +7,12 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Hono } from 'hono'
 import { dynamicAuth, type DynamicAuthEnv } from '../../src/adapters/hono.js'
-import { createDynamicAuth, isDynamicAuthError, type DynamicAuthError, type DynamicPendingStep } from '../../src/index.js'
+import {
+  createDynamicAuth,
+  isDynamicAuthError,
+  type DynamicAuthError,
+  type DynamicPendingStep,
+} from '../../src/index.js'
 import { refusalFor } from '../../src/http/index.js'
 import { createTestIssuer } from '../../src/testing/index.js'
 import { call, serveFetch, type RunningApp } from '../adapters/harness.js'
@@ -25,7 +30,15 @@ async function refusal(promise: Promise<unknown>): Promise<DynamicAuthError> {
   assert.fail('expected a refusal')
 }
 
-const field = (name: string, label = name) => ({ name, required: true, enabled: true, unique: false, verify: false, type: 'text', label })
+const field = (name: string, label = name) => ({
+  name,
+  required: true,
+  enabled: true,
+  unique: false,
+  verify: false,
+  type: 'text',
+  label,
+})
 
 interface Case {
   name: string
@@ -44,11 +57,37 @@ const CASES: Case[] = [
     step: 'user_data_form',
     message: /the user has not completed the information form \(missing: first_name, last_name\)/,
   },
-  { name: 'device registration', scope: 'device:register', step: 'device_registration', message: /device registration pending/ },
-  { name: 'an empty scope', scope: '', step: 'sign_in_incomplete', message: /issued without user:basic \(an older token, or the sign-in did not complete\)/ },
-  { name: 'no scope claim at all', scope: '', claims: { scope: undefined }, step: 'sign_in_incomplete', message: /issued without user:basic/ },
-  { name: 'MFA before the form', scope: 'userDataForm requiresAdditionalAuth', step: 'mfa', message: /\(MFA\) pending/ },
-  { name: 'an unknown scope alone', scope: 'waasBackupToken', step: undefined, message: /lacks the "user:basic" scope/ },
+  {
+    name: 'device registration',
+    scope: 'device:register',
+    step: 'device_registration',
+    message: /device registration pending/,
+  },
+  {
+    name: 'an empty scope',
+    scope: '',
+    step: 'sign_in_incomplete',
+    message: /issued without user:basic \(an older token, or the sign-in did not complete\)/,
+  },
+  {
+    name: 'no scope claim at all',
+    scope: '',
+    claims: { scope: undefined },
+    step: 'sign_in_incomplete',
+    message: /issued without user:basic/,
+  },
+  {
+    name: 'MFA before the form',
+    scope: 'userDataForm requiresAdditionalAuth',
+    step: 'mfa',
+    message: /\(MFA\) pending/,
+  },
+  {
+    name: 'an unknown scope alone',
+    scope: 'waasBackupToken',
+    step: undefined,
+    message: /lacks the "user:basic" scope/,
+  },
 ]
 
 describe('insufficient_scope names the pending step', () => {
@@ -62,7 +101,11 @@ describe('insufficient_scope names the pending step', () => {
       assert.equal(error.pendingStep, c.step)
       assert.deepEqual(error.missingScopes, ['user:basic'])
       assert.equal(error.toJSON().pendingStep, c.step)
-      assert.equal('pendingStep' in error.toJSON(), c.step !== undefined, 'toJSON carries the step only when there is one')
+      assert.equal(
+        'pendingStep' in error.toJSON(),
+        c.step !== undefined,
+        'toJSON carries the step only when there is one',
+      )
       const body = refusalFor(error).body
       assert.equal(body.pending_step, c.step)
       // The same token again: refused the same way (a refusal is never cached as a success).
@@ -70,9 +113,25 @@ describe('insufficient_scope names the pending step', () => {
     })
   }
 
-  test('the form\'s field names are bounded and sanitised: at most five, printable, short', async () => {
-    const names = ['email', 'first"name', 'last\\name\r\nX-Injected: 1', 'a'.repeat(500), '\u0000\u202e', 'phone', 'country', 'job_title', 'team', 42, null, { name: 7 }]
-    const token = issuer.mint({ scope: 'userDataForm', claims: { missing_fields: names.map((n) => (typeof n === 'string' ? field(n) : n)) } })
+  test("the form's field names are bounded and sanitised: at most five, printable, short", async () => {
+    const names = [
+      'email',
+      'first"name',
+      'last\\name\r\nX-Injected: 1',
+      'a'.repeat(500),
+      '\u0000\u202e',
+      'phone',
+      'country',
+      'job_title',
+      'team',
+      42,
+      null,
+      { name: 7 },
+    ]
+    const token = issuer.mint({
+      scope: 'userDataForm',
+      claims: { missing_fields: names.map((n) => (typeof n === 'string' ? field(n) : n)) },
+    })
     const error = await refusal(auth.verifyToken(token))
     assert.equal(error.pendingStep, 'user_data_form')
     const listed = /\(missing: (.*)\)/.exec(error.message)![1]!
@@ -84,7 +143,9 @@ describe('insufficient_scope names the pending step', () => {
 
   test('no usable missing_fields: the form is named without a list', async () => {
     for (const missing of [undefined, [], 'first_name', [{ label: 'no name' }]]) {
-      const error = await refusal(auth.verifyToken(issuer.mint({ scope: 'userDataForm', claims: { missing_fields: missing } })))
+      const error = await refusal(
+        auth.verifyToken(issuer.mint({ scope: 'userDataForm', claims: { missing_fields: missing } })),
+      )
       assert.equal(error.pendingStep, 'user_data_form')
       assert.match(error.message, /has not completed the information form, so the token lacks/)
     }
@@ -102,7 +163,7 @@ describe('insufficient_scope names the pending step', () => {
   })
 })
 
-describe('the pending step in an adapter\'s JSON answer (Hono on a real server)', () => {
+describe("the pending step in an adapter's JSON answer (Hono on a real server)", () => {
   let app: RunningApp
   before(async () => {
     const hono = new Hono<DynamicAuthEnv>()
@@ -114,7 +175,9 @@ describe('the pending step in an adapter\'s JSON answer (Hono on a real server)'
 
   for (const c of CASES.filter((x) => x.step !== undefined && !(x.claims && Object.hasOwn(x.claims, 'scope')))) {
     test(`${c.name}: 403, insufficient_scope, pending_step "${c.step}"`, async () => {
-      const answer = await call(`${app.url}/me`, { token: issuer.mint({ scope: c.scope, ...(c.claims ? { claims: c.claims } : {}) }) })
+      const answer = await call(`${app.url}/me`, {
+        token: issuer.mint({ scope: c.scope, ...(c.claims ? { claims: c.claims } : {}) }),
+      })
       assert.equal(answer.status, 403)
       assert.match(answer.headers.get('www-authenticate')!, /error="insufficient_scope"/)
       assert.equal(answer.body?.code, 'insufficient_scope')

@@ -33,10 +33,14 @@ describe('the verified-token cache', () => {
     assert.equal(first, second)
   })
 
-  it('never serves an entry past the token\'s exp', async () => {
+  it("never serves an entry past the token's exp", async () => {
     const backend = countingBackend()
     let now = Date.now()
-    const auth = createDynamicAuth({ ...issuer.authOptions(), advanced: { signatureBackend: backend, clock: () => now }, clockTolerance: 0 })
+    const auth = createDynamicAuth({
+      ...issuer.authOptions(),
+      advanced: { signatureBackend: backend, clock: () => now },
+      clockTolerance: 0,
+    })
     const token = issuer.mint({ now: Math.floor(now / 1000), expiresIn: 60 })
     await auth.verifyToken(token)
     now += 59_000
@@ -48,7 +52,10 @@ describe('the verified-token cache', () => {
 
   it('evicts the oldest entries beyond advanced.tokenCacheSize', async () => {
     const backend = countingBackend()
-    const auth = createDynamicAuth({ ...issuer.authOptions(), advanced: { signatureBackend: backend, tokenCacheSize: 3 } })
+    const auth = createDynamicAuth({
+      ...issuer.authOptions(),
+      advanced: { signatureBackend: backend, tokenCacheSize: 3 },
+    })
     const tokens = Array.from({ length: 4 }, (_, i) => issuer.mint({ sid: `s${i}` }))
     for (const token of tokens) await auth.verifyToken(token)
     assert.equal(backend.verifications, 4)
@@ -61,7 +68,10 @@ describe('the verified-token cache', () => {
 
   it('is off with advanced.tokenCacheSize 0', async () => {
     const backend = countingBackend()
-    const auth = createDynamicAuth({ ...issuer.authOptions(), advanced: { signatureBackend: backend, tokenCacheSize: 0 } })
+    const auth = createDynamicAuth({
+      ...issuer.authOptions(),
+      advanced: { signatureBackend: backend, tokenCacheSize: 0 },
+    })
     const token = issuer.mint()
     await auth.verifyToken(token)
     await auth.verifyToken(token)
@@ -73,7 +83,11 @@ describe('the verified-token cache', () => {
     const server = await startJwksServer(rotating)
     try {
       let now = Date.now()
-      const auth = createDynamicAuth({ environmentId: rotating.environmentId, jwks: { url: server.url, cacheMaxAge: 60_000 }, advanced: { clock: () => now } })
+      const auth = createDynamicAuth({
+        environmentId: rotating.environmentId,
+        jwks: { url: server.url, cacheMaxAge: 60_000 },
+        advanced: { clock: () => now },
+      })
       const token = rotating.mint()
       await auth.verifyToken(token)
       rotating.rotateKey({ keepPrevious: false })

@@ -1,7 +1,15 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createPublicKey } from 'node:crypto'
-import { createDynamicAuth, DynamicAuthConfigError, DynamicAuthError, ERROR_CODES, ERROR_STATUS, isDynamicAuthError, type DynamicAuth } from '../../src/index.js'
+import {
+  createDynamicAuth,
+  DynamicAuthConfigError,
+  DynamicAuthError,
+  ERROR_CODES,
+  ERROR_STATUS,
+  isDynamicAuthError,
+  type DynamicAuth,
+} from '../../src/index.js'
 import { createTestIssuer, TEST_USER_ID, type TestIssuer, type TestIssuerServer } from '../../src/testing/index.js'
 import { encodeBase64url } from '../../src/parse/base64url.js'
 import { resolveOptions } from '../../src/options.js'
@@ -64,7 +72,10 @@ describe('createDynamicAuth over a real JWKS endpoint', () => {
     assert.equal(session.userId, TEST_USER_ID)
     assert.equal(fetches, 1, 'jwks.fetch made the request')
     assert.deepEqual(events, ['jwks_refreshed'], 'jwks.onEvent heard of it')
-    const long = await rejectsWith(grouped.verifyToken(issuer.mint({ claims: { padding: 'x'.repeat(5000) } })), 'token_malformed')
+    const long = await rejectsWith(
+      grouped.verifyToken(issuer.mint({ claims: { padding: 'x'.repeat(5000) } })),
+      'token_malformed',
+    )
     assert.match(long.message, /the limit is 4096 \(option advanced\.maxTokenLength\)/)
     now += 2 * 24 * 3600_000
     await rejectsWith(grouped.verifyToken(issuer.mint()), 'token_expired')
@@ -72,10 +83,18 @@ describe('createDynamicAuth over a real JWKS endpoint', () => {
 
   it('takes staticKeys end to end, and never fetches', async () => {
     const noFetch = (): Promise<Response> => Promise.reject(new Error('no fetch with staticKeys'))
-    const fromDocument = createDynamicAuth({ environmentId: issuer.environmentId, staticKeys: { jwks: issuer.jwks() }, jwks: { fetch: noFetch } })
+    const fromDocument = createDynamicAuth({
+      environmentId: issuer.environmentId,
+      staticKeys: { jwks: issuer.jwks() },
+      jwks: { fetch: noFetch },
+    })
     assert.equal((await fromDocument.verifyToken(issuer.mint())).userId, TEST_USER_ID)
     assert.deepEqual(issuer.authOptions(), { environmentId: issuer.environmentId, staticKeys: { jwks: issuer.jwks() } })
-    assert.equal((await createDynamicAuth({ ...issuer.authOptions(), jwks: { fetch: noFetch } }).verifyToken(issuer.mint())).userId, TEST_USER_ID)
+    assert.equal(
+      (await createDynamicAuth({ ...issuer.authOptions(), jwks: { fetch: noFetch } }).verifyToken(issuer.mint()))
+        .userId,
+      TEST_USER_ID,
+    )
   })
 
   it('verifies an ID token and exposes wallets, chains and email', async () => {
@@ -122,7 +141,8 @@ describe('createDynamicAuth over a real JWKS endpoint', () => {
       assert.equal(error.status, status, code)
       assert.ok(error.message.length > 20, `${code} has an actionable message`)
       if (token.length > 20) {
-        for (const part of token.split('.')) if (part.length > 8) assert.ok(!error.message.includes(part), `${code} message leaks the token`)
+        for (const part of token.split('.'))
+          if (part.length > 8) assert.ok(!error.message.includes(part), `${code} message leaks the token`)
       }
     }
   })
@@ -137,7 +157,10 @@ describe('createDynamicAuth over a real JWKS endpoint', () => {
   it('checks per-call required scopes, also on a cached token', async () => {
     const token = issuer.mint({ scopes: ['wallet:sign'] })
     await auth.verifyToken(token, { requiredScopes: ['wallet:sign'] })
-    const error = await rejectsWith(auth.verifyToken(token, { requiredScopes: ['wallet:export'] }), 'insufficient_scope')
+    const error = await rejectsWith(
+      auth.verifyToken(token, { requiredScopes: ['wallet:export'] }),
+      'insufficient_scope',
+    )
     assert.deepEqual(error.missingScopes, ['wallet:export'])
     const fresh = issuer.mint()
     await rejectsWith(auth.verifyToken(fresh, { requiredScopes: ['wallet:export'] }), 'insufficient_scope')
@@ -149,7 +172,10 @@ describe('createDynamicAuth over a real JWKS endpoint', () => {
     const guide = await readFile(new URL('../../docs/guide/troubleshooting.md', import.meta.url), 'utf8')
     for (const code of ERROR_CODES) {
       assert.ok([400, 401, 403, 503].includes(ERROR_STATUS[code]), code)
-      assert.ok(guide.includes(`| [\`${code}\`](#${code.replace(/_/g, '-')}) | ${ERROR_STATUS[code]} |`), `docs/guide/troubleshooting.md documents ${code} with its status`)
+      assert.ok(
+        guide.includes(`| [\`${code}\`](#${code.replace(/_/g, '-')}) | ${ERROR_STATUS[code]} |`),
+        `docs/guide/troubleshooting.md documents ${code} with its status`,
+      )
       const error = new DynamicAuthError(code, 'x')
       assert.ok(isDynamicAuthError(error) && error.status === ERROR_STATUS[code])
       assert.deepEqual(Object.keys(error.toJSON()).sort(), ['code', 'message', 'name', 'status'])
@@ -189,7 +215,13 @@ describe('claims policy', () => {
     const auth = createDynamicAuth({ ...base, audience: ['https://app.example.com', 'https://admin.example.com'] })
     await auth.verifyToken(issuer.mint({ audience: 'https://app.example.com' }))
     await auth.verifyToken(issuer.mint({ audience: ['https://evil.example', 'https://admin.example.com'] }))
-    for (const aud of ['https://app.example.com/', 'https://app.example.com.evil.com', [], ['https://evil.example'], undefined]) {
+    for (const aud of [
+      'https://app.example.com/',
+      'https://app.example.com.evil.com',
+      [],
+      ['https://evil.example'],
+      undefined,
+    ]) {
       await rejectsWith(auth.verifyToken(issuer.mint({ claims: { aud } })), 'audience_mismatch')
     }
   })
@@ -199,7 +231,10 @@ describe('claims policy', () => {
     await auth.verifyToken(issuer.mint({ scopes: ['wallet:sign'] }))
     const error = await rejectsWith(auth.verifyToken(issuer.mint()), 'insufficient_scope')
     assert.deepEqual(error.missingScopes, ['wallet:sign'])
-    const mfa = await rejectsWith(auth.verifyToken(issuer.mint({ mfaPending: true, scopes: ['wallet:sign'] })), 'insufficient_scope')
+    const mfa = await rejectsWith(
+      auth.verifyToken(issuer.mint({ mfaPending: true, scopes: ['wallet:sign'] })),
+      'insufficient_scope',
+    )
     assert.match(mfa.message, /MFA/)
   })
 
@@ -215,7 +250,10 @@ describe('claims policy', () => {
     await rejectsWith(auth.verifyToken(token), 'token_expired')
     now = seconds * 1000
     await auth.verifyToken(issuer.mint({ now: seconds, claims: { nbf: seconds + 20, iat: seconds + 20 } }))
-    await rejectsWith(auth.verifyToken(issuer.mint({ now: seconds, claims: { nbf: seconds + 40 } })), 'token_not_active')
+    await rejectsWith(
+      auth.verifyToken(issuer.mint({ now: seconds, claims: { nbf: seconds + 40 } })),
+      'token_not_active',
+    )
   })
 
   it('refuses tokens longer than advanced.maxTokenLength before decoding them', async () => {
@@ -227,7 +265,10 @@ describe('claims policy', () => {
 
   it('verifies with a static PEM public key, whatever the kid', async () => {
     const jwk = issuer.jwks().keys[0] as { n: string; e: string }
-    const pem = createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string
+    const pem = createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' }).export({
+      type: 'spki',
+      format: 'pem',
+    }) as string
     const auth = createDynamicAuth({ environmentId: issuer.environmentId, staticKeys: { publicKey: pem } })
     await auth.warmUp()
     const session = await auth.verifyToken(issuer.mint({ header: { kid: 'anything' } }))
@@ -245,9 +286,24 @@ describe('options are validated at start-up', () => {
     ['http jwks.url', { environmentId: ok, jwks: { url: 'http://keys.example.com/jwks' } }],
     ['not a URL', { environmentId: ok, jwks: { url: 'not a url' } }],
     ['file URL', { environmentId: ok, jwks: { url: 'file:///etc/passwd' } }],
-    ['two key sources', { environmentId: ok, jwks: { url: 'https://x.example/jwks' }, staticKeys: { publicKey: '-----BEGIN PUBLIC KEY-----' } }],
+    [
+      'two key sources',
+      {
+        environmentId: ok,
+        jwks: { url: 'https://x.example/jwks' },
+        staticKeys: { publicKey: '-----BEGIN PUBLIC KEY-----' },
+      },
+    ],
     ['empty staticKeys.jwks', { environmentId: ok, staticKeys: { jwks: { keys: [] } } }],
-    ['weak static key', { environmentId: ok, staticKeys: { jwks: { keys: [{ kty: 'RSA', kid: 'k', n: encodeBase64url(new Uint8Array(128).fill(255)), e: 'AQAB' }] } } }],
+    [
+      'weak static key',
+      {
+        environmentId: ok,
+        staticKeys: {
+          jwks: { keys: [{ kty: 'RSA', kid: 'k', n: encodeBase64url(new Uint8Array(128).fill(255)), e: 'AQAB' }] },
+        },
+      },
+    ],
     ['negative clockTolerance', { environmentId: ok, clockTolerance: -1 }],
     ['NaN cache size', { environmentId: ok, advanced: { tokenCacheSize: Number.NaN } }],
     ['empty audience list', { environmentId: ok, audience: [] }],
@@ -255,16 +311,22 @@ describe('options are validated at start-up', () => {
   ]
   for (const [name, options] of bad) {
     it(`refuses ${name}`, () => {
-      assert.throws(() => createDynamicAuth(options as never), (error: unknown) => error instanceof DynamicAuthConfigError && /dynamic-guard:/.test((error as Error).message))
+      assert.throws(
+        () => createDynamicAuth(options as never),
+        (error: unknown) => error instanceof DynamicAuthConfigError && /dynamic-guard:/.test((error as Error).message),
+      )
     })
   }
 
-  it('defaults the JWKS URL to Dynamic\'s endpoint for the environment and lowercases the id', () => {
+  it("defaults the JWKS URL to Dynamic's endpoint for the environment and lowercases the id", () => {
     const auth = createDynamicAuth({ environmentId: ok.toUpperCase() })
     assert.equal(auth.environmentId, ok)
     assert.deepEqual(auth.requiredScopes, ['user:basic'])
     const config = resolveOptions({ environmentId: ok.toUpperCase() })
-    assert.deepEqual(config.keySource, { kind: 'remote', url: `https://app.dynamic.xyz/api/v0/sdk/${ok}/.well-known/jwks` })
+    assert.deepEqual(config.keySource, {
+      kind: 'remote',
+      url: `https://app.dynamic.xyz/api/v0/sdk/${ok}/.well-known/jwks`,
+    })
     assert.deepEqual(config.issuers, [`app.dynamicauth.com/${ok}`, `app.dynamic.xyz/${ok}`])
   })
 
@@ -272,10 +334,16 @@ describe('options are validated at start-up', () => {
     createDynamicAuth({ environmentId: ok, jwks: { url: 'http://127.0.0.1:1/jwks' } })
     createDynamicAuth({ environmentId: ok, jwks: { url: 'http://localhost:1/jwks' } })
     const warn = t.mock.method(console, 'warn', () => undefined)
-    assert.throws(() => createDynamicAuth({ environmentId: ok, jwks: { url: 'http://keys.internal/jwks' } }), /jwks\.url must use https \(got http:\/\/keys\.internal\).*Set jwks\.allowInsecureUrl: true only for a trusted network\./)
+    assert.throws(
+      () => createDynamicAuth({ environmentId: ok, jwks: { url: 'http://keys.internal/jwks' } }),
+      /jwks\.url must use https \(got http:\/\/keys\.internal\).*Set jwks\.allowInsecureUrl: true only for a trusted network\./,
+    )
     createDynamicAuth({ environmentId: ok, jwks: { url: 'http://keys.internal/jwks', allowInsecureUrl: true } })
     assert.equal(warn.mock.callCount(), 1)
-    assert.match(String(warn.mock.calls[0]?.arguments[0]), /SECURITY WARNING: fetching signing keys over plain http from http:\/\/keys\.internal \(jwks\.allowInsecureUrl\)/)
+    assert.match(
+      String(warn.mock.calls[0]?.arguments[0]),
+      /SECURITY WARNING: fetching signing keys over plain http from http:\/\/keys\.internal \(jwks\.allowInsecureUrl\)/,
+    )
   })
 })
 
@@ -301,7 +369,13 @@ describe('signature path details', () => {
   it('ignores nothing: key-pointing headers are refused outright', async () => {
     const issuer = createTestIssuer()
     const auth = createDynamicAuth(issuer.authOptions())
-    for (const header of [{ jku: 'https://evil.example/jwks' }, { x5u: 'https://evil.example/c' }, { jwk: { kty: 'RSA' } }, { x5c: ['MII'] }, { crit: ['exp'] }]) {
+    for (const header of [
+      { jku: 'https://evil.example/jwks' },
+      { x5u: 'https://evil.example/c' },
+      { jwk: { kty: 'RSA' } },
+      { x5c: ['MII'] },
+      { crit: ['exp'] },
+    ]) {
       await rejectsWith(auth.verifyToken(issuer.mint({ header })), 'token_malformed')
     }
   })

@@ -18,9 +18,13 @@ import { startDemo, type RunningDemo } from '../../demo/app.js'
 import { CHROMIUM_PATH, launchChromium } from '../../demo/chromium.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
-const pinnedClient = (JSON.parse(readFileSync(new URL('node_modules/@dynamic-labs-sdk/client/package.json', `file://${root}`), 'utf8')) as { version: string }).version
+const pinnedClient = (
+  JSON.parse(readFileSync(new URL('node_modules/@dynamic-labs-sdk/client/package.json', `file://${root}`), 'utf8')) as {
+    version: string
+  }
+).version
 
-describe('the demo page in headless Chromium, signing in through Dynamic\'s client', () => {
+describe("the demo page in headless Chromium, signing in through Dynamic's client", () => {
   let demo: RunningDemo
   let browser: Browser
   let context: BrowserContext
@@ -28,9 +32,15 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
   let pageOrigin: string
   let dynamicOrigin: string
   /** Every request the page made: method, URL and the Origin header it carried. */
-  const requests: Array<{ method: string; url: string; origin: string | undefined; cookie: boolean; bearer: boolean }> = []
+  const requests: Array<{ method: string; url: string; origin: string | undefined; cookie: boolean; bearer: boolean }> =
+    []
   /** The answers of the local Dynamic's SDK API to the page, with their CORS headers. */
-  const corsAnswers: Array<{ url: string; status: number; allowOrigin: string | undefined; allowCredentials: string | undefined }> = []
+  const corsAnswers: Array<{
+    url: string
+    status: number
+    allowOrigin: string | undefined
+    allowCredentials: string | undefined
+  }> = []
   /** What the browser reported while the page loaded and ran: console errors and uncaught exceptions. */
   const consoleErrors: string[] = []
   const pageErrors: string[] = []
@@ -39,11 +49,18 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
   let sessionId = ''
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM_PATH), `Chromium is not at ${CHROMIUM_PATH}: install Debian's chromium package (apt-get install chromium).`)
+    assert.ok(
+      existsSync(CHROMIUM_PATH),
+      `Chromium is not at ${CHROMIUM_PATH}: install Debian's chromium package (apt-get install chromium).`,
+    )
     demo = await startDemo({ port: 0 })
     pageOrigin = new URL(demo.url).origin
     dynamicOrigin = demo.emulatorServer.origin
-    assert.notEqual(pageOrigin, dynamicOrigin, 'the page and the local Dynamic must be two origins, so that CORS is exercised')
+    assert.notEqual(
+      pageOrigin,
+      dynamicOrigin,
+      'the page and the local Dynamic must be two origins, so that CORS is exercised',
+    )
     browser = await launchChromium()
     context = await browser.newContext()
     // Every text the JWKS tile shows, in order, from the first paint: a wrong reading that lasts
@@ -55,17 +72,28 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
         const tile = document.getElementById('metric-jwks')
         if (!tile) return
         seen.push(tile.textContent ?? '')
-        new MutationObserver(() => seen.push(tile.textContent ?? '')).observe(tile, { childList: true, characterData: true, subtree: true })
+        new MutationObserver(() => seen.push(tile.textContent ?? '')).observe(tile, {
+          childList: true,
+          characterData: true,
+          subtree: true,
+        })
       })
     })
     page = await context.newPage()
     page.setDefaultTimeout(90_000) // a busy machine is slow, not broken
     page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.location().url ? `${message.text()} <${message.location().url}>` : message.text())
+      if (message.type() === 'error')
+        consoleErrors.push(message.location().url ? `${message.text()} <${message.location().url}>` : message.text())
     })
     page.on('pageerror', (error) => pageErrors.push(String(error)))
     page.on('request', (request) => {
-      const entry: (typeof requests)[number] = { method: request.method(), url: request.url(), origin: undefined, cookie: false, bearer: false }
+      const entry: (typeof requests)[number] = {
+        method: request.method(),
+        url: request.url(),
+        origin: undefined,
+        cookie: false,
+        bearer: false,
+      }
       requests.push(entry)
       // Origin and Cookie are added by the network stack: allHeaders() has them.
       void request.allHeaders().then(
@@ -80,7 +108,12 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     page.on('response', (response) => {
       if (!response.url().startsWith(`${dynamicOrigin}/api/v0/sdk/`)) return
       const headers = response.headers()
-      corsAnswers.push({ url: response.url(), status: response.status(), allowOrigin: headers['access-control-allow-origin'], allowCredentials: headers['access-control-allow-credentials'] })
+      corsAnswers.push({
+        url: response.url(),
+        status: response.status(),
+        allowOrigin: headers['access-control-allow-origin'],
+        allowCredentials: headers['access-control-allow-credentials'],
+      })
     })
     await page.goto(demo.url)
     await page.waitForSelector('body[data-ready="true"]')
@@ -94,12 +127,16 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
   const answerBody = () => page.locator('#answer-body').innerText()
   async function waitForAnswer(state: 'ok' | 'refused', status: string): Promise<void> {
     await page.waitForFunction(
-      ([s, text]) => document.getElementById('answer')?.dataset.state === s && document.getElementById('answer-status')?.textContent?.startsWith(text),
+      ([s, text]) =>
+        document.getElementById('answer')?.dataset.state === s &&
+        document.getElementById('answer-status')?.textContent?.startsWith(text),
       [state, status] as const,
     )
   }
   async function checkStatuses(): Promise<Record<string, string>> {
-    return page.$$eval('#checks li[data-check]', (items) => Object.fromEntries(items.map((li) => [li.getAttribute('data-check'), li.getAttribute('data-status')])))
+    return page.$$eval('#checks li[data-check]', (items) =>
+      Object.fromEntries(items.map((li) => [li.getAttribute('data-check'), li.getAttribute('data-status')])),
+    )
   }
   /**
    * Boxes a person would see with nothing in them: every challenge row and every box of the
@@ -112,8 +149,15 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
         .filter((node) => {
           const style = getComputedStyle(node)
           const box = node.getBoundingClientRect()
-          const shown = style.display !== 'none' && style.visibility !== 'hidden' && Number(style.opacity) > 0 && box.width > 0 && box.height > 0
-          const text = node.classList.contains('challenge') ? (node.querySelector('code')?.textContent ?? '') : (node.textContent ?? '')
+          const shown =
+            style.display !== 'none' &&
+            style.visibility !== 'hidden' &&
+            Number(style.opacity) > 0 &&
+            box.width > 0 &&
+            box.height > 0
+          const text = node.classList.contains('challenge')
+            ? (node.querySelector('code')?.textContent ?? '')
+            : (node.textContent ?? '')
           return shown && text.trim() === ''
         })
         .map((node) => `${node.tagName.toLowerCase()}#${node.id || node.className}`),
@@ -122,11 +166,22 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
   /** The server's answer as a person reads it: status line, request line and the error code of the body, if any. */
   async function shownAnswer(): Promise<{ status: string; request: string; code: string | null; body: string }> {
     const body = await answerBody()
-    return { status: await answerStatus(), request: await page.locator('#answer-request').innerText(), code: /"code": "([a-z_]+)"/.exec(body)?.[1] ?? null, body }
+    return {
+      status: await answerStatus(),
+      request: await page.locator('#answer-request').innerText(),
+      code: /"code": "([a-z_]+)"/.exec(body)?.[1] ?? null,
+      body,
+    }
   }
   /** The relative time shown next to a time claim (iat, exp) in the decoded token. */
   async function claimWhen(name: string): Promise<string> {
-    return page.$$eval('#claims tr', (rows, claim) => (rows as HTMLTableRowElement[]).find((row) => row.cells[0]?.textContent === claim)?.querySelector('.when')?.textContent ?? '', name)
+    return page.$$eval(
+      '#claims tr',
+      (rows, claim) =>
+        (rows as HTMLTableRowElement[]).find((row) => row.cells[0]?.textContent === claim)?.querySelector('.when')
+          ?.textContent ?? '',
+      name,
+    )
   }
   async function jwksKeyCount(): Promise<number> {
     return ((await (await fetch(demo.emulatorServer.jwksUrl)).json()) as { keys: unknown[] }).keys.length
@@ -134,23 +189,29 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
   async function dynamicCookie() {
     return (await context.cookies(pageOrigin)).find((cookie) => cookie.name === 'DYNAMIC_JWT_TOKEN')
   }
-  const claimsOf = (jwt: string): Record<string, unknown> => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'))
+  const claimsOf = (jwt: string): Record<string, unknown> =>
+    JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'))
   async function lastCode(address: string): Promise<string> {
     const response = await fetch(`${demo.emulatorServer.otpUrl}?email=${encodeURIComponent(address)}`)
     assert.equal(response.status, 200)
     return ((await response.json()) as { code: string }).code
   }
 
-  test('the page names the environment and Dynamic\'s client initialised in cookie mode', async () => {
+  test("the page names the environment and Dynamic's client initialised in cookie mode", async () => {
     assert.equal(await page.locator('#env-id').innerText(), demo.environmentId)
-    await page.waitForFunction(() => document.getElementById('session-line')?.textContent?.includes("client is ready"))
-    assert.match(await page.locator('#session-line').innerText(), /^Not signed in\. Dynamic's client is ready \(cookie mode\)\.$/)
-    const settings = requests.find((r) => r.url.startsWith(`${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/settings?`))
+    await page.waitForFunction(() => document.getElementById('session-line')?.textContent?.includes('client is ready'))
+    assert.match(
+      await page.locator('#session-line').innerText(),
+      /^Not signed in\. Dynamic's client is ready \(cookie mode\)\.$/,
+    )
+    const settings = requests.find((r) =>
+      r.url.startsWith(`${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/settings?`),
+    )
     assert.ok(settings, 'the client fetched the project settings from the local Dynamic')
     assert.match(settings.url, new RegExp(`sdkVersion=ClientSDK%2F${pinnedClient.replaceAll('.', '\\.')}`))
   })
 
-  test('a clean load: no page error, and no console error but the browser\'s note of the signed-out refresh', async () => {
+  test("a clean load: no page error, and no console error but the browser's note of the signed-out refresh", async () => {
     assert.deepEqual(pageErrors, [], 'no uncaught exception on the page')
     // Dynamic's client in cookie mode refreshes the session while it initialises, signed in or not.
     // Signed out, Dynamic answers 401 (the local Dynamic answers as Dynamic does), and Chromium
@@ -158,10 +219,18 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     // The client would also log "Session expired during initialization" at error level, although
     // its own source calls this 401 expected: the page's logger keeps it as information.
     const refreshUrl = `${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/refresh`
-    const signedOutRefresh = (text: string) => text === `Failed to load resource: the server responded with a status of 401 (Unauthorized) <${refreshUrl}>`
-    assert.deepEqual(consoleErrors.filter((text) => !signedOutRefresh(text)), [], 'no other console error on a clean load')
+    const signedOutRefresh = (text: string) =>
+      text === `Failed to load resource: the server responded with a status of 401 (Unauthorized) <${refreshUrl}>`
+    assert.deepEqual(
+      consoleErrors.filter((text) => !signedOutRefresh(text)),
+      [],
+      'no other console error on a clean load',
+    )
     assert.ok(consoleErrors.length <= 1, `console errors: ${JSON.stringify(consoleErrors)}`)
-    assert.ok(!consoleErrors.some((text) => /Session expired during initialization/.test(text)), 'the expected 401 is not logged as an error')
+    assert.ok(
+      !consoleErrors.some((text) => /Session expired during initialization/.test(text)),
+      'the expected 401 is not logged as an error',
+    )
   })
 
   test('a clean load: no request yet, and no empty WWW-Authenticate box in view', async () => {
@@ -176,7 +245,11 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     // Past the panel's first refreshes: the health check has fetched the keys by then.
     await page.waitForFunction(() => (window as unknown as { jwksTileTexts: string[] }).jwksTileTexts.length >= 2)
     const texts = await page.evaluate(() => (window as unknown as { jwksTileTexts: string[] }).jwksTileTexts)
-    assert.deepEqual(texts.filter((text) => text !== 'not fetched yet' && text !== fresh), [], `the JWKS tile read ${JSON.stringify(texts)}`)
+    assert.deepEqual(
+      texts.filter((text) => text !== 'not fetched yet' && text !== fresh),
+      [],
+      `the JWKS tile read ${JSON.stringify(texts)}`,
+    )
     assert.equal(texts[0], 'not fetched yet', 'before the first reading')
     await page.screenshot({ path: join(tmpdir(), 'dynamic-guard-demo-landing.png'), fullPage: true })
   })
@@ -208,17 +281,29 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     const wrong = code.replace(/\d$/, (digit) => String((Number(digit) + 1) % 10))
     await page.fill('#code', wrong)
     await page.click('#verify-code')
-    await page.waitForFunction(() => document.getElementById('session-line')?.textContent?.startsWith('The code was refused'))
+    await page.waitForFunction(() =>
+      document.getElementById('session-line')?.textContent?.startsWith('The code was refused'),
+    )
     assert.equal(await dynamicCookie(), undefined)
   })
 
-  test('the right code signs in: client.token verifies against the local Dynamic\'s JWKS, the client wrote the cookie', async () => {
+  test("the right code signs in: client.token verifies against the local Dynamic's JWKS, the client wrote the cookie", async () => {
     await page.fill('#code', await lastCode(email))
     await page.click('#verify-code')
     await page.waitForFunction(() => document.getElementById('session-line')?.textContent?.startsWith('Signed in as'))
-    assert.match(await page.locator('#session-line').innerText(), /^Signed in as grace@example\.com through Dynamic's client · session [0-9a-f]{8}… · cookie set$/)
+    assert.match(
+      await page.locator('#session-line').innerText(),
+      /^Signed in as grace@example\.com through Dynamic's client · session [0-9a-f]{8}… · cookie set$/,
+    )
     await page.waitForSelector('#checks li[data-check="scope"]')
-    assert.deepEqual(await checkStatuses(), { format: 'pass', signature: 'pass', expiry: 'pass', issuer: 'pass', environment: 'pass', scope: 'pass' })
+    assert.deepEqual(await checkStatuses(), {
+      format: 'pass',
+      signature: 'pass',
+      expiry: 'pass',
+      issuer: 'pass',
+      environment: 'pass',
+      scope: 'pass',
+    })
 
     token = (await page.locator('#token-raw').textContent()) ?? ''
     const auth = createDynamicAuth({ environmentId: demo.environmentId, jwks: { url: demo.emulatorServer.jwksUrl } })
@@ -237,7 +322,10 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     assert.equal(cookie.sameSite, 'Lax')
 
     // The sign-in went from the page's origin to the local Dynamic's: a cross-origin call, allowed by CORS with credentials.
-    const signin = requests.find((r) => r.method === 'POST' && r.url === `${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/emailVerifications/signin`)
+    const signin = requests.find(
+      (r) =>
+        r.method === 'POST' && r.url === `${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/emailVerifications/signin`,
+    )
     assert.ok(signin, 'the client posted the code to the local Dynamic')
     assert.equal(signin.origin, pageOrigin)
     const answer = corsAnswers.find((a) => a.url === signin.url && a.status === 200)
@@ -246,7 +334,7 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     assert.equal(answer.allowCredentials, 'true')
   })
 
-  test('after sign-in, the server\'s answer is about the new token: 200 for this session, not an earlier 401', async () => {
+  test("after sign-in, the server's answer is about the new token: 200 for this session, not an earlier 401", async () => {
     await waitForAnswer('ok', '200')
     const shown = await shownAnswer()
     assert.equal(shown.status, '200 OK')
@@ -264,14 +352,25 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     // the page's own formatter, given this very second (iat is now, rounded down) and this instant.
     const forNow = await page.evaluate(() => {
       const format = (globalThis as unknown as { humanTime: (seconds: number) => string }).humanTime
-      return [format(Math.floor(Date.now() / 1000)), format(Date.now() / 1000), format(Date.now() / 1000 - 30), format(Date.now() / 1000 + 90)]
+      return [
+        format(Math.floor(Date.now() / 1000)),
+        format(Date.now() / 1000),
+        format(Date.now() / 1000 - 30),
+        format(Date.now() / 1000 + 90),
+      ]
     })
-    assert.deepEqual(forNow.map((text) => text.split(' · ')[1]), ['just now', 'just now', '30 s ago', 'in 1 min'])
+    assert.deepEqual(
+      forNow.map((text) => text.split(' · ')[1]),
+      ['just now', 'just now', '30 s ago', 'in 1 min'],
+    )
   })
 
-  test('after sign-in, the JWKS tile shows the environment\'s keys, as many as its JWKS holds', async () => {
+  test("after sign-in, the JWKS tile shows the environment's keys, as many as its JWKS holds", async () => {
     const keys = await jwksKeyCount()
-    await page.waitForFunction((text) => document.getElementById('metric-jwks')?.textContent === text, `fresh, ${keys} key${keys === 1 ? '' : 's'}`)
+    await page.waitForFunction(
+      (text) => document.getElementById('metric-jwks')?.textContent === text,
+      `fresh, ${keys} key${keys === 1 ? '' : 's'}`,
+    )
     await page.screenshot({ path: join(tmpdir(), 'dynamic-guard-demo-signed-in.png'), fullPage: true })
   })
 
@@ -282,7 +381,10 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     assert.equal(body.tokenSentAs, 'Authorization: Bearer header')
     assert.equal(body.sessionId, sessionId)
     assert.equal(body.tokenKind, 'access')
-    assert.match(await page.locator('#answer-request').innerText(), /GET \/api\/me with Authorization: Bearer <access token>/)
+    assert.match(
+      await page.locator('#answer-request').innerText(),
+      /GET \/api\/me with Authorization: Bearer <access token>/,
+    )
   })
 
   test('the same session through the cookie the client wrote: 200', async () => {
@@ -327,7 +429,10 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
   for (const [button, code, check, label, sent] of cases) {
     test(`${label}: 401 ${code}, the ${check} check failed`, async () => {
       await page.click(button)
-      await page.waitForFunction((c) => document.getElementById('answer-body')?.textContent?.includes(`"code": "${c}"`), code)
+      await page.waitForFunction(
+        (c) => document.getElementById('answer-body')?.textContent?.includes(`"code": "${c}"`),
+        code,
+      )
       const shown = await shownAnswer()
       assert.match(shown.status, /^401/)
       assert.equal(shown.code, code)
@@ -338,20 +443,32 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     })
   }
 
-  test('another environment\'s token: its key is not in this JWKS, so 401 key_not_found, naming both environments', async () => {
+  test("another environment's token: its key is not in this JWKS, so 401 key_not_found, naming both environments", async () => {
     await page.click('#case-environment')
-    await page.waitForFunction(() => document.getElementById('answer-body')?.textContent?.includes('"code": "key_not_found"'))
+    await page.waitForFunction(() =>
+      document.getElementById('answer-body')?.textContent?.includes('"code": "key_not_found"'),
+    )
     const shown = await shownAnswer()
     assert.match(shown.status, /^401/)
     assert.equal(shown.code, 'key_not_found')
     assert.equal(shown.request, "GET /api/me with Authorization: Bearer <another environment's access token>")
-    assert.match(shown.body, new RegExp(`issued for Dynamic environment ${OTHER_ENVIRONMENT_ID}, but this server verifies environment ${demo.environmentId}`))
+    assert.match(
+      shown.body,
+      new RegExp(
+        `issued for Dynamic environment ${OTHER_ENVIRONMENT_ID}, but this server verifies environment ${demo.environmentId}`,
+      ),
+    )
     assert.match(await page.locator('#answer-challenge').innerText(), /error="invalid_token"/)
     // The token really comes from another issuer: another environment in iss, a kid this JWKS lacks.
     const shownToken = (await page.locator('#token-raw').textContent()) ?? ''
     assert.equal(claimsOf(shownToken).iss, `app.dynamicauth.com/${OTHER_ENVIRONMENT_ID}`)
-    const kid = (JSON.parse(Buffer.from(shownToken.split('.')[0]!, 'base64url').toString('utf8')) as { kid: string }).kid
-    assert.ok(!((await (await fetch(demo.emulatorServer.jwksUrl)).json()) as { keys: Array<{ kid: string }> }).keys.some((key) => key.kid === kid))
+    const kid = (JSON.parse(Buffer.from(shownToken.split('.')[0]!, 'base64url').toString('utf8')) as { kid: string })
+      .kid
+    assert.ok(
+      !((await (await fetch(demo.emulatorServer.jwksUrl)).json()) as { keys: Array<{ kid: string }> }).keys.some(
+        (key) => key.kid === kid,
+      ),
+    )
     const checks = await checkStatuses()
     assert.equal(checks.signature, 'fail')
     assert.equal(checks.environment, 'fail')
@@ -362,27 +479,41 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     await page.screenshot({ path: join(tmpdir(), 'dynamic-guard-demo-wrong-environment.png'), fullPage: true })
   })
 
-  test('the failing cases left the client\'s session and cookie alone', async () => {
+  test("the failing cases left the client's session and cookie alone", async () => {
     assert.equal((await dynamicCookie())?.value, token)
     await page.click('#call-me-bearer')
     await page.waitForFunction((sid) => document.getElementById('answer-body')?.textContent?.includes(sid), sessionId)
     assert.equal(await answerStatus(), '200 OK')
   })
 
-  test('cookie mode: with the client\'s storage wiped, a reload gets the session back through the cookie alone (refresh, same originalSid)', async () => {
-    const before = await createDynamicAuth({ environmentId: demo.environmentId, jwks: { url: demo.emulatorServer.jwksUrl } }).verifyToken(token)
+  test("cookie mode: with the client's storage wiped, a reload gets the session back through the cookie alone (refresh, same originalSid)", async () => {
+    const before = await createDynamicAuth({
+      environmentId: demo.environmentId,
+      jwks: { url: demo.emulatorServer.jwksUrl },
+    }).verifyToken(token)
     // Only the cookie is left: no token in the client's storage to send as Bearer.
     await page.evaluate(() => localStorage.clear())
     const seen = requests.length
     await page.reload()
     await page.waitForSelector('body[data-ready="true"]')
     await page.waitForFunction(() => document.getElementById('session-line')?.textContent?.startsWith('Signed in as'))
-    assert.match(await page.locator('#session-line').innerText(), /^Signed in as grace@example\.com through Dynamic's client/)
-    const refresh = requests.slice(seen).find((r) => r.method === 'POST' && r.url === `${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/refresh`)
+    assert.match(
+      await page.locator('#session-line').innerText(),
+      /^Signed in as grace@example\.com through Dynamic's client/,
+    )
+    const refresh = requests
+      .slice(seen)
+      .find((r) => r.method === 'POST' && r.url === `${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/refresh`)
     assert.ok(refresh, 'the client refreshed the session while it initialised')
-    assert.deepEqual({ cookie: refresh.cookie, bearer: refresh.bearer, origin: refresh.origin }, { cookie: true, bearer: false, origin: pageOrigin })
+    assert.deepEqual(
+      { cookie: refresh.cookie, bearer: refresh.bearer, origin: refresh.origin },
+      { cookie: true, bearer: false, origin: pageOrigin },
+    )
     const refreshed = (await page.locator('#token-raw').textContent()) ?? ''
-    const session = await createDynamicAuth({ environmentId: demo.environmentId, jwks: { url: demo.emulatorServer.jwksUrl } }).verifyToken(refreshed)
+    const session = await createDynamicAuth({
+      environmentId: demo.environmentId,
+      jwks: { url: demo.emulatorServer.jwksUrl },
+    }).verifyToken(refreshed)
     assert.equal(session.userId, before.userId)
     assert.notEqual(session.sessionId, before.sessionId, 'a refresh starts a new sid')
     assert.equal(session.claims.originalSid ?? session.sessionId, before.claims.originalSid ?? before.sessionId)
@@ -400,11 +531,15 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     // The server's answer follows the sign-out: with the cookie gone, the API has no token.
     await page.waitForFunction(() => document.getElementById('answer-body')?.textContent?.includes('token_missing'))
     assert.equal((await shownAnswer()).request, 'GET /api/me with the DYNAMIC_JWT_TOKEN cookie')
-    const revoke = requests.find((r) => r.method === 'POST' && r.url === `${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/revoke`)
+    const revoke = requests.find(
+      (r) => r.method === 'POST' && r.url === `${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/revoke`,
+    )
     assert.ok(revoke, 'logout posted revoke to the local Dynamic')
     assert.equal(await dynamicCookie(), undefined)
     // The local Dynamic reports the session revoked to whoever asks.
-    const check = await fetch(`${demo.emulatorServer.apiBaseUrl}/sdk/${demo.environmentId}/session`, { headers: { authorization: `Bearer ${token}` } })
+    const check = await fetch(`${demo.emulatorServer.apiBaseUrl}/sdk/${demo.environmentId}/session`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
     assert.equal(check.status, 401)
     await page.click('#call-me-cookie')
     await page.waitForFunction(() => document.getElementById('answer-body')?.textContent?.includes('token_missing'))
@@ -420,8 +555,14 @@ describe('the demo page in headless Chromium, signing in through Dynamic\'s clie
     t.diagnostic(`requests by origin: ${JSON.stringify(Object.fromEntries(byOrigin))}`)
     const foreign = requests.filter(({ url }) => !url.startsWith('data:') && new URL(url).hostname !== '127.0.0.1')
     assert.deepEqual(foreign, [])
-    assert.deepEqual([...byOrigin.keys()].filter((origin) => origin !== 'data:').sort(), [pageOrigin, dynamicOrigin].sort())
-    assert.ok(requests.some((r) => r.url === `${pageOrigin}/build/sign-in.js`), 'the client was loaded from the demo itself')
+    assert.deepEqual(
+      [...byOrigin.keys()].filter((origin) => origin !== 'data:').sort(),
+      [pageOrigin, dynamicOrigin].sort(),
+    )
+    assert.ok(
+      requests.some((r) => r.url === `${pageOrigin}/build/sign-in.js`),
+      'the client was loaded from the demo itself',
+    )
   })
 })
 
@@ -445,7 +586,10 @@ describe('the demo page in headless Chromium, signing in with the injected test 
     page.on('request', (request) => {
       const entry: (typeof requests)[number] = { method: request.method(), url: request.url(), origin: undefined }
       requests.push(entry)
-      void request.allHeaders().then((headers) => void (entry.origin = headers.origin), () => {})
+      void request.allHeaders().then(
+        (headers) => void (entry.origin = headers.origin),
+        () => {},
+      )
     })
     await page.goto(demo.url)
     await page.waitForSelector('body[data-ready="true"]')
@@ -455,31 +599,55 @@ describe('the demo page in headless Chromium, signing in with the injected test 
     await demo?.close()
   })
 
-  const claimsOf = (token: string): Record<string, unknown> => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'))
+  const claimsOf = (token: string): Record<string, unknown> =>
+    JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'))
   const shownToken = async () => (await page.locator('#token-raw').textContent()) ?? ''
-  type Credential = { id: string; format: string; address?: string; chain?: string; wallet_name?: string; wallet_provider?: string; email?: string }
+  type Credential = {
+    id: string
+    format: string
+    address?: string
+    chain?: string
+    wallet_name?: string
+    wallet_provider?: string
+    email?: string
+  }
 
-  test('the page found both injected wallets (EIP-6963) and registered them in Dynamic\'s client', async () => {
+  test("the page found both injected wallets (EIP-6963) and registered them in Dynamic's client", async () => {
     await page.waitForSelector('#wallet-1')
-    const shown = await page.$$eval('#wallets .wallet', (items) => items.map((item) => item.getAttribute('data-address')))
-    assert.deepEqual(shown, demo.testWallets.map((wallet) => wallet.address))
+    const shown = await page.$$eval('#wallets .wallet', (items) =>
+      items.map((item) => item.getAttribute('data-address')),
+    )
+    assert.deepEqual(
+      shown,
+      demo.testWallets.map((wallet) => wallet.address),
+    )
     assert.equal(await page.locator('#wallet-0').getAttribute('data-key'), 'testwalletevm:browserExtension')
   })
 
-  test('the client connects the wallet, it signs, the local Dynamic verifies; the token\'s wallet credential matches', async () => {
+  test("the client connects the wallet, it signs, the local Dynamic verifies; the token's wallet credential matches", async () => {
     const [wallet] = demo.testWallets
     await page.click('#wallet-0')
-    await page.waitForFunction(() => document.getElementById('session-line')?.textContent?.startsWith('Signed in as 0x'))
-    const signin = requests.find((r) => r.method === 'POST' && r.url === `${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/wallets/signin`)
+    await page.waitForFunction(() =>
+      document.getElementById('session-line')?.textContent?.startsWith('Signed in as 0x'),
+    )
+    const signin = requests.find(
+      (r) => r.method === 'POST' && r.url === `${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/wallets/signin`,
+    )
     assert.ok(signin, 'the client posted the signed message to the local Dynamic')
     assert.equal(signin.origin, pageOrigin)
-    assert.ok(requests.some((r) => r.url.startsWith(`${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/nonces`)), 'the client fetched nonces')
+    assert.ok(
+      requests.some((r) => r.url.startsWith(`${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/nonces`)),
+      'the client fetched nonces',
+    )
 
     // The decoded token is the ID token: its wallet credential is the injected wallet.
     const idToken = await shownToken()
     const session = await auth.verifyToken(idToken)
     assert.equal(session.tokenKind, 'id')
-    assert.deepEqual(session.wallets.map((w) => [w.address, w.chain, w.walletName, w.walletProvider]), [[wallet!.address, 'eip155', 'testwalletevm', 'browserExtension']])
+    assert.deepEqual(
+      session.wallets.map((w) => [w.address, w.chain, w.walletName, w.walletProvider]),
+      [[wallet!.address, 'eip155', 'testwalletevm', 'browserExtension']],
+    )
     const [credential] = claimsOf(idToken).verified_credentials as Credential[]
     assert.equal(claimsOf(idToken).last_verified_credential_id, credential!.id)
     assert.equal(claimsOf(idToken).aud, pageOrigin, 'the audience is the page')
@@ -495,7 +663,9 @@ describe('the demo page in headless Chromium, signing in with the injected test 
     assert.deepEqual(bearer.wallets, [wallet!.address])
     assert.equal(bearer.lastVerifiedCredentialId, credential!.id)
     await page.click('#call-me-cookie')
-    await page.waitForFunction(() => document.getElementById('answer-body')?.textContent?.includes('"tokenKind": "access"'))
+    await page.waitForFunction(() =>
+      document.getElementById('answer-body')?.textContent?.includes('"tokenKind": "access"'),
+    )
     const cookie = JSON.parse(await page.locator('#answer-body').innerText()) as Record<string, unknown>
     assert.equal(cookie.lastVerifiedCredentialId, credential!.id, 'the access token points at the wallet too')
     assert.equal(cookie.userId, session.userId)
@@ -504,20 +674,37 @@ describe('the demo page in headless Chromium, signing in with the injected test 
   test('linking the second wallet and unlinking it show in the next token', async () => {
     const [first, second] = demo.testWallets
     await page.click('#wallet-1')
-    await page.waitForFunction(() => document.getElementById('session-line')?.textContent?.startsWith('Linked Second Test Wallet.'))
-    assert.ok(requests.some((r) => r.method === 'POST' && r.url === `${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/verify/link`))
+    await page.waitForFunction(() =>
+      document.getElementById('session-line')?.textContent?.startsWith('Linked Second Test Wallet.'),
+    )
+    assert.ok(
+      requests.some(
+        (r) => r.method === 'POST' && r.url === `${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/verify/link`,
+      ),
+    )
     let claims = claimsOf(await shownToken())
     let credentials = claims.verified_credentials as Credential[]
-    assert.deepEqual(credentials.map((c) => c.address), [first!.address, second!.address])
+    assert.deepEqual(
+      credentials.map((c) => c.address),
+      [first!.address, second!.address],
+    )
     assert.equal(claims.last_verified_credential_id, credentials[1]!.id)
-    assert.equal(await page.locator(`#credentials li[data-identifier="${second!.address}"]`).getAttribute('data-last'), 'true')
+    assert.equal(
+      await page.locator(`#credentials li[data-identifier="${second!.address}"]`).getAttribute('data-last'),
+      'true',
+    )
     await page.screenshot({ path: join(tmpdir(), 'dynamic-guard-demo-wallet.png'), fullPage: true })
 
     await page.click(`[data-unlink="${credentials[1]!.id}"]`)
-    await page.waitForFunction(() => document.getElementById('session-line')?.textContent?.startsWith('Unlinked a wallet.'))
+    await page.waitForFunction(() =>
+      document.getElementById('session-line')?.textContent?.startsWith('Unlinked a wallet.'),
+    )
     claims = claimsOf(await shownToken())
     credentials = claims.verified_credentials as Credential[]
-    assert.deepEqual(credentials.map((c) => c.address), [first!.address])
+    assert.deepEqual(
+      credentials.map((c) => c.address),
+      [first!.address],
+    )
     assert.equal((await auth.verifyToken(await shownToken())).wallets.length, 1)
     assert.equal(await page.locator('#credentials li').count(), 1)
   })
@@ -531,22 +718,38 @@ describe('the demo page in headless Chromium, signing in with the injected test 
     await page.fill('#code', await page.locator('#inbox-code').innerText())
     await page.click('#verify-code')
     await page.waitForSelector('#credentials li[data-format="email"]')
-    assert.ok(requests.some((r) => r.method === 'POST' && r.url === `${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/emailVerifications/verify`))
+    assert.ok(
+      requests.some(
+        (r) =>
+          r.method === 'POST' &&
+          r.url === `${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/emailVerifications/verify`,
+      ),
+    )
     const session = await auth.verifyToken(await shownToken())
     assert.equal(session.userId, userId, 'the same user')
     assert.equal(session.email, 'wallet-owner@example.com')
-    assert.deepEqual(session.credentials.map((c) => c.format), ['blockchain', 'email'])
+    assert.deepEqual(
+      session.credentials.map((c) => c.format),
+      ['blockchain', 'email'],
+    )
     assert.deepEqual(session.walletAddresses, [first!.address])
   })
 
   test('every request stayed on 127.0.0.1', () => {
-    assert.deepEqual(requests.filter(({ url }) => !url.startsWith('data:') && new URL(url).hostname !== '127.0.0.1'), [])
+    assert.deepEqual(
+      requests.filter(({ url }) => !url.startsWith('data:') && new URL(url).hostname !== '127.0.0.1'),
+      [],
+    )
   })
 })
 
 describe('npm start (demo/server.ts)', () => {
   test('PORT=0: prints its URL, serves the page, stops cleanly on SIGINT', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'demo/server.ts'], { cwd: root, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'demo/server.ts'], {
+      cwd: root,
+      env: { ...process.env, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
@@ -578,7 +781,11 @@ describe('npm start (demo/server.ts)', () => {
   })
 
   test('a PORT that is not a number: exit 2 and why', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'demo/server.ts'], { cwd: root, env: { ...process.env, PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'demo/server.ts'], {
+      cwd: root,
+      env: { ...process.env, PORT: 'eighty' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stderr = ''
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve))

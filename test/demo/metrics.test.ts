@@ -33,22 +33,29 @@ function parsePrometheus(text: string): { samples: Sample[]; types: Map<string, 
       continue
     }
     if (line.startsWith('# HELP ') || line.startsWith('# UNIT ')) continue
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*)\})? (-?[0-9.eE+-]+|\+Inf|-Inf|NaN)( -?\d+)?$/.exec(line)
+    const match =
+      /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*)\})? (-?[0-9.eE+-]+|\+Inf|-Inf|NaN)( -?\d+)?$/.exec(
+        line,
+      )
     assert.ok(match, `not a Prometheus sample line: ${line}`)
     const labels: Record<string, string> = {}
-    for (const [, key, value] of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[key!] = value!
+    for (const [, key, value] of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+      labels[key!] = value!
     samples.push({ name: match[1]!, labels, value: Number(match[3]) })
   }
   return { samples, types }
 }
 
-describe('the demo\'s metrics in headless Chromium', () => {
+describe("the demo's metrics in headless Chromium", () => {
   let demo: RunningDemo
   let browser: Browser
   let page: Page
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM_PATH), `Chromium is not at ${CHROMIUM_PATH}: install Debian's chromium package (apt-get install chromium).`)
+    assert.ok(
+      existsSync(CHROMIUM_PATH),
+      `Chromium is not at ${CHROMIUM_PATH}: install Debian's chromium package (apt-get install chromium).`,
+    )
     demo = await startDemo({ port: 0 })
     browser = await launchChromium()
     page = await (await browser.newContext()).newPage()
@@ -73,7 +80,12 @@ describe('the demo\'s metrics in headless Chromium', () => {
     await page.click('#case-expired')
     await page.waitForFunction(() => document.getElementById('answer')?.dataset.state === 'refused')
     await page.waitForFunction((n) => Number(document.getElementById('metric-refused')?.textContent) > n, refusedBefore)
-    await page.waitForFunction((n) => Number(document.querySelector('#metric-codes tr[data-code="token_expired"] td:last-child')?.textContent ?? 0) > n, expiredBefore)
+    await page.waitForFunction(
+      (n) =>
+        Number(document.querySelector('#metric-codes tr[data-code="token_expired"] td:last-child')?.textContent ?? 0) >
+        n,
+      expiredBefore,
+    )
     assert.equal(await codeCount('token_expired'), expiredBefore + 1)
 
     await page.click('#case-tampered')
@@ -115,11 +127,14 @@ describe('the demo\'s metrics in headless Chromium', () => {
     expect(METRIC_NAMES.jwksRefetchWait, 'gauge')
     expect(METRIC_NAMES.revocationConnected, 'gauge')
     expect(METRIC_NAMES.revocationEntries, 'gauge')
-    const expired = samples.find((s) => s.name === 'dynamic_guard_verifications_total' && s.labels.error_type === 'token_expired')
+    const expired = samples.find(
+      (s) => s.name === 'dynamic_guard_verifications_total' && s.labels.error_type === 'token_expired',
+    )
     assert.ok(expired && expired.value >= 2)
     assert.equal(expired.labels.dynamic_guard_outcome, 'refused')
     for (const sample of samples) {
-      for (const value of Object.values(sample.labels)) assert.doesNotMatch(value, /eyJ/, `${sample.name} carries a token`)
+      for (const value of Object.values(sample.labels))
+        assert.doesNotMatch(value, /eyJ/, `${sample.name} carries a token`)
     }
   })
 })

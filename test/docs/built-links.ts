@@ -25,7 +25,11 @@ export function brokenLinks(folder: string): { pages: number; links: number; bro
   const idsOf = new Map<string, Set<string>>()
   const ids = (page: string) => {
     let found = idsOf.get(page)
-    if (!found) idsOf.set(page, (found = new Set([...readFileSync(page, 'utf8').matchAll(/\sid="([^"]+)"/g)].map((match) => match[1]!))))
+    if (!found)
+      idsOf.set(
+        page,
+        (found = new Set([...readFileSync(page, 'utf8').matchAll(/\sid="([^"]+)"/g)].map((match) => match[1]!))),
+      )
     return found
   }
   const broken: BrokenLink[] = []
@@ -41,14 +45,17 @@ export function brokenLinks(folder: string): { pages: number; links: number; bro
       let target = page
       if (path !== '') {
         const base = path.startsWith('/') ? join(folder, path) : resolve(dirname(page), path)
-        const found = [base, `${base}.html`, join(base, 'index.html')].find((candidate) => existsSync(candidate) && statSync(candidate).isFile())
+        const found = [base, `${base}.html`, join(base, 'index.html')].find(
+          (candidate) => existsSync(candidate) && statSync(candidate).isFile(),
+        )
         if (!found) {
           broken.push({ page: page.slice(folder.length), href, why: 'no such page' })
           continue
         }
         target = found
       }
-      if (anchor !== '' && target.endsWith('.html') && !ids(target).has(anchor)) broken.push({ page: page.slice(folder.length), href, why: `no element with id "${anchor}"` })
+      if (anchor !== '' && target.endsWith('.html') && !ids(target).has(anchor))
+        broken.push({ page: page.slice(folder.length), href, why: `no element with id "${anchor}"` })
     }
   }
   return { pages: pages.length, links, broken }

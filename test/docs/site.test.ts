@@ -17,7 +17,15 @@ import { CHROMIUM_PATH, launchChromium } from '../../demo/chromium.js'
 import { brokenLinks } from './built-links.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2' }
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+}
 
 /** A static server for a VitePress build with clean URLs (`/guide/x` → `guide/x.html`). */
 function serve(folder: string): Promise<{ server: Server; origin: string }> {
@@ -28,7 +36,9 @@ function serve(folder: string): Promise<{ server: Server; origin: string }> {
       response.writeHead(403).end()
       return
     }
-    const file = [base, `${base}.html`, join(base, 'index.html')].find((candidate) => existsSync(candidate) && statSync(candidate).isFile())
+    const file = [base, `${base}.html`, join(base, 'index.html')].find(
+      (candidate) => existsSync(candidate) && statSync(candidate).isFile(),
+    )
     if (!file) {
       response.writeHead(404, { 'content-type': 'text/html' }).end(readFileSync(join(folder, '404.html')))
       return
@@ -36,10 +46,12 @@ function serve(folder: string): Promise<{ server: Server; origin: string }> {
     const extension = /\.[a-z0-9]+$/.exec(file)?.[0] ?? ''
     response.writeHead(200, { 'content-type': TYPES[extension] ?? 'application/octet-stream' }).end(readFileSync(file))
   })
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    const address = server.address() as { port: number }
-    resolve({ server, origin: `http://127.0.0.1:${address.port}` })
-  }))
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address() as { port: number }
+      resolve({ server, origin: `http://127.0.0.1:${address.port}` })
+    }),
+  )
 }
 
 /**
@@ -63,10 +75,18 @@ describe('the docs site in headless Chromium', () => {
 
   before(async () => {
     assert.ok(existsSync(CHROMIUM_PATH), `Chromium is not at ${CHROMIUM_PATH}: run ./scripts/setup-test-env.sh`)
-    const build = spawnSync('npm', ['run', 'docs:build', '--', '--outDir', out], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
+    const build = spawnSync('npm', ['run', 'docs:build', '--', '--outDir', out], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    })
     assert.equal(build.status, 0, `npm run docs:build failed:\n${build.stdout}\n${build.stderr}`)
     // VitePress and Vite warn with "(!)", TypeDoc with "[warning]", Shiki about unknown languages.
-    assert.doesNotMatch(build.stdout + build.stderr, /\(!\)|\[warning\]|is not loaded, falling back/i, 'the docs build printed a warning')
+    assert.doesNotMatch(
+      build.stdout + build.stderr,
+      /\(!\)|\[warning\]|is not loaded, falling back/i,
+      'the docs build printed a warning',
+    )
     ;({ server, origin } = await serve(out))
     browser = await launchChromium()
     page = await browser.newPage()
@@ -94,16 +114,28 @@ describe('the docs site in headless Chromium', () => {
   it('opens a framework guide, with its code and its place in the sidebar', async () => {
     await page.goto(`${origin}/guide/frameworks/express`)
     assert.match(await headingOnceRendered(page, /^Express\b/), /^Express\b/)
-    assert.match(await page.locator('.vp-doc div[class*="language-ts"]').first().innerText(), /app\.use\('\/api', dynamicAuth\(auth\)\)/)
-    assert.ok(await page.locator('.VPSidebar a[href="/guide/frameworks/fastify"]').count(), 'the sidebar lists the other frameworks')
+    assert.match(
+      await page.locator('.vp-doc div[class*="language-ts"]').first().innerText(),
+      /app\.use\('\/api', dynamicAuth\(auth\)\)/,
+    )
+    assert.ok(
+      await page.locator('.VPSidebar a[href="/guide/frameworks/fastify"]').count(),
+      'the sidebar lists the other frameworks',
+    )
   })
 
   it('finds the API page of createDynamicAuth through the reference', async () => {
     await page.goto(`${origin}/api/`)
-    await page.locator('.vp-doc a', { hasText: /^dynamic-guard$/ }).first().click()
+    await page
+      .locator('.vp-doc a', { hasText: /^dynamic-guard$/ })
+      .first()
+      .click()
     await page.waitForURL(`${origin}/api/dynamic-guard/`)
     assert.match(await headingOnceRendered(page, /dynamic-guard/), /dynamic-guard/)
-    await page.locator('.vp-doc a', { hasText: /^createDynamicAuth$/ }).first().click()
+    await page
+      .locator('.vp-doc a', { hasText: /^createDynamicAuth$/ })
+      .first()
+      .click()
     await page.waitForURL(`${origin}/api/dynamic-guard/functions/createDynamicAuth`)
     assert.match(await headingOnceRendered(page, /createDynamicAuth/), /createDynamicAuth/)
     assert.match(await page.locator('.vp-doc').innerText(), /function createDynamicAuth\(options\): DynamicAuth/)
@@ -118,10 +150,17 @@ describe('the docs site in headless Chromium', () => {
 
   it('lists createDynamicAuth first among the functions of the API sidebar, and has a favicon', async () => {
     await page.goto(`${origin}/api/dynamic-guard/functions/createDynamicAuth`)
-    const functions = page.locator('.VPSidebar .VPSidebarItem', { has: page.locator(':scope > .item', { hasText: /^Functions$/ }) }).first()
+    const functions = page
+      .locator('.VPSidebar .VPSidebarItem', { has: page.locator(':scope > .item', { hasText: /^Functions$/ }) })
+      .first()
     const names = (await functions.locator('.items a').allInnerTexts()).map((text) => text.trim())
     assert.equal(names[0], 'createDynamicAuth', names.join(', '))
-    assert.deepEqual(names.slice(1), [...names.slice(1)].sort((a, b) => Number(b.startsWith('create')) - Number(a.startsWith('create')) || a.localeCompare(b)))
+    assert.deepEqual(
+      names.slice(1),
+      [...names.slice(1)].sort(
+        (a, b) => Number(b.startsWith('create')) - Number(a.startsWith('create')) || a.localeCompare(b),
+      ),
+    )
     const icon = await page.locator('link[rel="icon"]').getAttribute('href')
     assert.equal(icon, '/favicon.svg')
     const response = await fetch(`${origin}${icon}`)

@@ -55,7 +55,10 @@ describe('scripts/check-snippets.ts', () => {
   it('fails on a snippet that does not compile and on broken links, naming file and line', () => {
     const file = join(dir, 'broken.md')
     writeFileSync(file, BROKEN)
-    const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts/check-snippets.ts'), dir], { cwd: root, encoding: 'utf8' })
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts/check-snippets.ts'), dir], {
+      cwd: root,
+      encoding: 'utf8',
+    })
     assert.equal(run.status, 1, run.stdout + run.stderr)
     // The type error is on line 8 of broken.md: environmentId must be a string.
     assert.match(run.stderr, /broken\.md:8: TS2322: Type 'number' is not assignable to type 'string'/)
@@ -80,7 +83,10 @@ describe('scripts/check-snippets.ts', () => {
     assert.equal(slugify('The `token_missing` case'), 'the-token-missing-case')
     assert.equal(slugify('Cookies and cross-site requests'), 'cookies-and-cross-site-requests')
     assert.equal(slugify('1. First'), '_1-first')
-    assert.deepEqual([...headingAnchors('# A\n## A\n```sh\n# not a heading\n```\n### B {#custom}\n')], ['a', 'a-1', 'custom'])
+    assert.deepEqual(
+      [...headingAnchors('# A\n## A\n```sh\n# not a heading\n```\n### B {#custom}\n')],
+      ['a', 'a-1', 'custom'],
+    )
   })
 })
 
@@ -93,6 +99,7 @@ describe('the troubleshooting guide', () => {
 
   it('explains every pending step of insufficient_scope', () => {
     const text = readFileSync(join(root, 'docs/guide/troubleshooting.md'), 'utf8')
-    for (const step of ['mfa', 'user_data_form', 'device_registration', 'sign_in_incomplete']) assert.ok(text.includes(`| \`${step}\` |`), step)
+    for (const step of ['mfa', 'user_data_form', 'device_registration', 'sign_in_incomplete'])
+      assert.ok(text.includes(`| \`${step}\` |`), step)
   })
 })

@@ -19,7 +19,8 @@ import { verifySessionKeyProof, type ReplayCheck } from '../../src/session-key/i
 import { launchChromium } from '../../demo/chromium.js'
 
 const issuer = createTestIssuer()
-const claimsOf = (token: string): Record<string, unknown> => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'))
+const claimsOf = (token: string): Record<string, unknown> =>
+  JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'))
 
 async function bundlePage(): Promise<string> {
   const result = await build({
@@ -48,7 +49,7 @@ declare global {
   }
 }
 
-describe('step-up and a request signed with the session key, in headless Chromium through Dynamic\'s client', () => {
+describe("step-up and a request signed with the session key, in headless Chromium through Dynamic's client", () => {
   let dynamic: TestIssuerServer
   let app: Server
   let appOrigin = ''
@@ -69,7 +70,10 @@ describe('step-up and a request signed with the session key, in headless Chromiu
       req.on('data', (chunk: Buffer) => chunks.push(chunk))
       req.on('end', () => {
         void (async () => {
-          if (req.url === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>step-up</title><script type="module" src="/page.js"></script>')
+          if (req.url === '/')
+            return void res
+              .writeHead(200, { 'content-type': 'text/html' })
+              .end('<!doctype html><title>step-up</title><script type="module" src="/page.js"></script>')
           if (req.url === '/page.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(script)
           const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? ''
           const session = await auth.verifyToken(token)
@@ -77,13 +81,45 @@ describe('step-up and a request signed with the session key, in headless Chromiu
           const [h, p, s] = elevated.split('.') as [string, string, string]
           const kid = JSON.parse(Buffer.from(h ?? '', 'base64url').toString('utf8') || '{}').kid
           const jwk = jwks.find((key) => key.kid === kid)
-          const elevatedValid = !!jwk && rsaVerify('sha256', Buffer.from(`${h}.${p}`), createPublicKey({ key: jwk as never, format: 'jwk' }), Buffer.from(s ?? '', 'base64url'))
+          const elevatedValid =
+            !!jwk &&
+            rsaVerify(
+              'sha256',
+              Buffer.from(`${h}.${p}`),
+              createPublicKey({ key: jwk as never, format: 'jwk' }),
+              Buffer.from(s ?? '', 'base64url'),
+            )
           const elevatedClaims = elevatedValid ? claimsOf(elevated) : {}
-          const proof = await verifySessionKeyProof({ method: req.method ?? 'GET', url: req.url ?? '/', body: Buffer.concat(chunks), header: req.headers['x-session-signature'] as string | undefined, sessionPublicKey: session.claims.session_public_key, replayCheck })
-          const sameSession = elevatedClaims.sub === session.userId && elevatedClaims.originalSid === (session.claims.originalSid ?? session.claims.sid)
-          const ok = proof.ok && elevatedValid && sameSession && String(elevatedClaims.scope).split(' ').includes('wallet:export')
-          res.writeHead(ok ? 200 : 403, { 'content-type': 'application/json' }).end(JSON.stringify({ ok, proof: proof.ok ? 'ok' : proof.reason, elevatedScope: elevatedClaims.scope ?? null, singleUse: elevatedClaims.singleUse ?? null, sameSession }))
-        })().catch((error: unknown) => res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: String(error) })))
+          const proof = await verifySessionKeyProof({
+            method: req.method ?? 'GET',
+            url: req.url ?? '/',
+            body: Buffer.concat(chunks),
+            header: req.headers['x-session-signature'] as string | undefined,
+            sessionPublicKey: session.claims.session_public_key,
+            replayCheck,
+          })
+          const sameSession =
+            elevatedClaims.sub === session.userId &&
+            elevatedClaims.originalSid === (session.claims.originalSid ?? session.claims.sid)
+          const ok =
+            proof.ok &&
+            elevatedValid &&
+            sameSession &&
+            String(elevatedClaims.scope).split(' ').includes('wallet:export')
+          res
+            .writeHead(ok ? 200 : 403, { 'content-type': 'application/json' })
+            .end(
+              JSON.stringify({
+                ok,
+                proof: proof.ok ? 'ok' : proof.reason,
+                elevatedScope: elevatedClaims.scope ?? null,
+                singleUse: elevatedClaims.singleUse ?? null,
+                sameSession,
+              }),
+            )
+        })().catch((error: unknown) =>
+          res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: String(error) })),
+        )
       })
     })
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve))
@@ -93,9 +129,12 @@ describe('step-up and a request signed with the session key, in headless Chromiu
     page.setDefaultTimeout(90_000)
     await page.goto(`${appOrigin}/`)
     await page.waitForFunction(() => 'stepUpPage' in window)
-    await page.evaluate(async (config) => {
-      window.page = await stepUpPage.start(config)
-    }, { environmentId: issuer.environmentId, apiBaseUrl: dynamic.apiBaseUrl })
+    await page.evaluate(
+      async (config) => {
+        window.page = await stepUpPage.start(config)
+      },
+      { environmentId: issuer.environmentId, apiBaseUrl: dynamic.apiBaseUrl },
+    )
   })
   after(async () => {
     await browser?.close()
@@ -108,16 +147,24 @@ describe('step-up and a request signed with the session key, in headless Chromiu
     const email = 'browser-step-up@example.com'
     const signedIn = await page.evaluate(([e, otp]) => window.page!.signIn(e, otp), [email, dynamic.otpUrl] as const)
     assert.match(signedIn.publicKey ?? '', /^0[23][0-9a-f]{64}$/, 'the browser keychain made a P-256 key')
-    assert.equal(claimsOf(signedIn.token).session_public_key, signedIn.publicKey, 'the token carries the browser\'s key')
+    assert.equal(claimsOf(signedIn.token).session_public_key, signedIn.publicKey, "the token carries the browser's key")
 
     assert.deepEqual(await page.evaluate(() => window.page!.check()), { isRequired: true, formats: ['email'] })
-    assert.deepEqual(await page.evaluate(([e, otp]) => window.page!.stepUp(e, otp), [email, dynamic.otpUrl] as const), { held: true })
+    assert.deepEqual(await page.evaluate(([e, otp]) => window.page!.stepUp(e, otp), [email, dynamic.otpUrl] as const), {
+      held: true,
+    })
     assert.equal((await page.evaluate(() => window.page!.check())).isRequired, false)
 
     const url = `${appOrigin}/api/wallet/export?format=hex`
     const first = await page.evaluate(([u]) => window.page!.exportWallet(u, '{"wallet":"main"}'), [url] as const)
     assert.equal(first.status, 200, JSON.stringify(first.body))
-    assert.deepEqual(first.body, { ok: true, proof: 'ok', elevatedScope: 'wallet:export', singleUse: true, sameSession: true })
+    assert.deepEqual(first.body, {
+      ok: true,
+      proof: 'ok',
+      elevatedScope: 'wallet:export',
+      singleUse: true,
+      sameSession: true,
+    })
     assert.equal(first.consumed, true, 'the client consumed the single-use token')
 
     // Again: no elevated token left in the client (a new signature, so only the step-up is missing).

@@ -59,7 +59,11 @@ async function startApp(): Promise<App & { connect(jwksUrl: string): void }> {
     webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/dynamic`,
     connect(jwksUrl: string) {
       app.auth = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: jwksUrl } })
-      const webhooks = createDynamicWebhooks({ secret: SECRET, auth: app.auth, onEvent: (event) => void events.push(event) })
+      const webhooks = createDynamicWebhooks({
+        secret: SECRET,
+        auth: app.auth,
+        onEvent: (event) => void events.push(event),
+      })
       handle = webhooks.express
     },
   }
@@ -94,14 +98,18 @@ test('the pinned client version is the one the emulator was checked with', () =>
   assert.equal((require('@dynamic-labs-sdk/client/package.json') as { version: string }).version, '1.27.1')
 })
 
-describe('email sign-in, information form, refresh and logout through Dynamic\'s client', () => {
+describe("email sign-in, information form, refresh and logout through Dynamic's client", () => {
   let app: Awaited<ReturnType<typeof startApp>>
   let server: TestIssuerServer
   const otps: string[] = []
 
   before(async () => {
     app = await startApp()
-    server = await issuer.listen({ requiredFields: ['firstName', 'lastName'], webhook: { url: app.webhookUrl, secret: SECRET }, onOtp: ({ email }) => void otps.push(email) })
+    server = await issuer.listen({
+      requiredFields: ['firstName', 'lastName'],
+      webhook: { url: app.webhookUrl, secret: SECRET },
+      onOtp: ({ email }) => void otps.push(email),
+    })
     app.connect(server.jwksUrl)
   })
 
@@ -116,16 +124,25 @@ describe('email sign-in, information form, refresh and logout through Dynamic\'s
     const client = newClient(server)
     await initializeClient(client)
     assert.equal(client.initStatus, 'finished')
-    assert.equal(client.projectSettings?.kyc.find((field: { name: string }) => field.name === 'firstName')?.required, true)
+    assert.equal(
+      client.projectSettings?.kyc.find((field: { name: string }) => field.name === 'firstName')?.required,
+      true,
+    )
 
     // Email code: sent (nowhere), read from the emulator, verified.
     const otp = await sendEmailOTP({ email: 'ada@example.com' }, client)
     assert.deepEqual(otps, ['ada@example.com'])
-    const signedIn = await verifyOTP({ otpVerification: otp, verificationToken: await readCode(server, 'ada@example.com') }, client)
+    const signedIn = await verifyOTP(
+      { otpVerification: otp, verificationToken: await readCode(server, 'ada@example.com') },
+      client,
+    )
     assert.ok(client.token)
     assert.equal(client.token, signedIn.minifiedJwt, 'client.token is the minified JWT')
     assert.equal(client.user?.scope, 'userDataForm')
-    assert.deepEqual(client.user?.missingFields?.map((field: { name: string }) => field.name), ['firstName', 'lastName'])
+    assert.deepEqual(
+      client.user?.missingFields?.map((field: { name: string }) => field.name),
+      ['firstName', 'lastName'],
+    )
 
     // Both tokens: RS256 under the emulator's RSA-4096 key, one session, the claim models.
     const access = claimsOf(client.token)
@@ -140,7 +157,10 @@ describe('email sign-in, information form, refresh and logout through Dynamic\'s
     assert.equal(access.environment_id, issuer.environmentId)
     assert.equal(access.scope, 'userDataForm')
     assert.ok(!('verified_credentials' in access), 'the minified token carries only hashes')
-    assert.deepEqual((id.missing_fields as Array<{ name: string }>).map((field) => field.name), ['firstName', 'lastName'])
+    assert.deepEqual(
+      (id.missing_fields as Array<{ name: string }>).map((field) => field.name),
+      ['firstName', 'lastName'],
+    )
     assert.equal((id.verified_credentials as Array<{ email?: string }>)[0]?.email, 'ada@example.com')
     assert.equal(id.email, 'ada@example.com')
 
@@ -175,7 +195,11 @@ describe('email sign-in, information form, refresh and logout through Dynamic\'s
     assert.equal(client.token, null)
     assert.equal((await fetch(sessionUrl, { headers: { authorization: `Bearer ${latest}` } })).status, 401)
     await assert.rejects(app.auth.verifyToken(latest), { code: 'session_revoked' })
-    await assert.rejects(app.auth.verifyToken(basic), { code: 'session_revoked' }, 'every token of the session, before and after the refresh')
+    await assert.rejects(
+      app.auth.verifyToken(basic),
+      { code: 'session_revoked' },
+      'every token of the session, before and after the refresh',
+    )
 
     const names = app.events.map((event) => event.eventName)
     assert.deepEqual(names, ['user.created', 'user.session.created', 'user.updated', 'user.session.revoked'])
@@ -194,7 +218,13 @@ describe('email sign-in, information form, refresh and logout through Dynamic\'s
     )
 
     // Signing in again: the same user, not new any more, a new session.
-    const again = await verifyOTP({ otpVerification: await sendEmailOTP({ email: 'ADA@example.com' }, client), verificationToken: await readCode(server, 'ada@example.com') }, client)
+    const again = await verifyOTP(
+      {
+        otpVerification: await sendEmailOTP({ email: 'ADA@example.com' }, client),
+        verificationToken: await readCode(server, 'ada@example.com'),
+      },
+      client,
+    )
     assert.equal(again.user.id, session.userId)
     assert.equal(again.user.newUser, false)
     assert.equal(again.user.firstName, 'Ada')
@@ -202,10 +232,16 @@ describe('email sign-in, information form, refresh and logout through Dynamic\'s
     assert.equal(claimsOf(again.minifiedJwt!).scope, 'user:basic')
   })
 
-  test('deleting a user on demand: user.deleted, and the app refuses the user\'s tokens', async () => {
+  test("deleting a user on demand: user.deleted, and the app refuses the user's tokens", async () => {
     const client = newClient(server)
     await initializeClient(client)
-    await verifyOTP({ otpVerification: await sendEmailOTP({ email: 'grace@example.com' }, client), verificationToken: await readCode(server, 'grace@example.com') }, client)
+    await verifyOTP(
+      {
+        otpVerification: await sendEmailOTP({ email: 'grace@example.com' }, client),
+        verificationToken: await readCode(server, 'grace@example.com'),
+      },
+      client,
+    )
     await updateUser({ userFields: { firstName: 'Grace', lastName: 'Hopper' } }, client)
     const token = client.token!
     const userId = client.user!.id
@@ -214,25 +250,38 @@ describe('email sign-in, information form, refresh and logout through Dynamic\'s
     const response = await fetch(`${server.origin}/emulator/users/${userId}`, { method: 'DELETE' })
     assert.equal(response.status, 200)
     const deleted = app.events.slice(before)
-    assert.deepEqual(deleted.map((event) => event.eventName), ['user.deleted'])
+    assert.deepEqual(
+      deleted.map((event) => event.eventName),
+      ['user.deleted'],
+    )
     assert.equal(deleted[0]!.data?.id, userId)
     await assert.rejects(app.auth.verifyToken(token), { code: 'session_revoked' })
-    assert.equal((await fetch(`${server.apiBaseUrl}/sdk/${issuer.environmentId}/users`, { headers: { authorization: `Bearer ${token}` } })).status, 401)
+    assert.equal(
+      (
+        await fetch(`${server.apiBaseUrl}/sdk/${issuer.environmentId}/users`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).status,
+      401,
+    )
     await logout(client)
     assert.equal(app.events.length, before + 1, 'logging out of an ended session sends nothing more')
   })
 
-  test('a wrong code is Dynamic\'s APIError with a 4xx', async () => {
+  test("a wrong code is Dynamic's APIError with a 4xx", async () => {
     const client = newClient(server)
     await initializeClient(client)
     const otp = await sendEmailOTP({ email: 'wrong@example.com' }, client)
     const right = await readCode(server, 'wrong@example.com')
     const wrong = right === '000000' ? '111111' : '000000'
-    await assert.rejects(verifyOTP({ otpVerification: otp, verificationToken: wrong }, client), (error: { code?: string; status?: number }) => {
-      assert.equal(error.code, 'invalid_verification_code')
-      assert.equal(error.status, 400)
-      return true
-    })
+    await assert.rejects(
+      verifyOTP({ otpVerification: otp, verificationToken: wrong }, client),
+      (error: { code?: string; status?: number }) => {
+        assert.equal(error.code, 'invalid_verification_code')
+        assert.equal(error.status, 400)
+        return true
+      },
+    )
     assert.equal(client.token, null)
     assert.ok(await verifyOTP({ otpVerification: otp, verificationToken: right }, client), 'the right code still works')
   })
@@ -266,7 +315,11 @@ describe('MFA pending and fixed codes', () => {
     await refreshAuth(client)
     assert.equal(claimsOf(client.token!).scope, 'requiresAdditionalAuth')
 
-    const done = await fetch(`${server.origin}/emulator/mfa/complete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sessionId: claimsOf(client.token!).sid }) })
+    const done = await fetch(`${server.origin}/emulator/mfa/complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sessionId: claimsOf(client.token!).sid }),
+    })
     assert.equal(done.status, 200)
     assert.deepEqual(await done.json(), { completed: [claimsOf(client.token!).originalSid] })
     await refreshAuth(client)

@@ -10,7 +10,10 @@ import { primary, runCli, startCli } from '../cli/run-cli.js'
 
 describe(`dev as Dynamic's SDK API (${primary.name})`, () => {
   test('--json adds apiBaseUrl and otpUrl; a fixed code signs in and is printed as a JSON line', async () => {
-    const dev = startCli(['dev', '--port', '0', '--json', '--otp-code', '424242', '--required-fields', 'firstName'], /^(\{.*\})\n/m)
+    const dev = startCli(
+      ['dev', '--port', '0', '--json', '--otp-code', '424242', '--required-fields', 'firstName'],
+      /^(\{.*\})\n/m,
+    )
     try {
       const info = JSON.parse((await dev.started)[1]!)
       assert.equal(info.apiBaseUrl, `${info.origin}/api/v0`)
@@ -18,11 +21,21 @@ describe(`dev as Dynamic's SDK API (${primary.name})`, () => {
       assert.equal(info.environmentId, TEST_ENVIRONMENT_ID)
       const sdk = `${info.apiBaseUrl}/sdk/${info.environmentId}`
       const settings = await (await fetch(`${sdk}/settings`)).json()
-      assert.deepEqual(settings.kyc.map((field: { name: string }) => field.name), ['email', 'firstName'])
-      const post = (path: string, body: unknown) => fetch(`${sdk}/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      assert.deepEqual(
+        settings.kyc.map((field: { name: string }) => field.name),
+        ['email', 'firstName'],
+      )
+      const post = (path: string, body: unknown) =>
+        fetch(`${sdk}/${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
       const { verificationUUID } = await (await post('emailVerifications/create', { email: 'cli@example.com' })).json()
       assert.deepEqual(await (await fetch(`${info.otpUrl}?email=cli@example.com`)).json(), { code: '424242' })
-      const signedIn = await (await post('emailVerifications/signin', { verificationUUID, verificationToken: '424242' })).json()
+      const signedIn = await (
+        await post('emailVerifications/signin', { verificationUUID, verificationToken: '424242' })
+      ).json()
       assert.equal(signedIn.user.scope, 'userDataForm')
       const { stdout } = dev.output()
       assert.match(stdout, /^\{"event":"otp","email":"cli@example\.com","code":"424242"\}$/m)
@@ -40,7 +53,10 @@ describe(`dev as Dynamic's SDK API (${primary.name})`, () => {
       const { stdout } = dev.output()
       assert.match(stdout, /Dynamic SDK API +http:\/\/127\.0\.0\.1:\d+\/api\/v0/)
       assert.match(stdout, /email codes +GET http:\/\/127\.0\.0\.1:\d+\/emulator\/otp\?email=/)
-      assert.match(stdout, /createDynamicClient\(\{ environmentId: '[0-9a-f-]{36}', coreConfig: \{ apiBaseUrl: 'http:\/\/127\.0\.0\.1:\d+\/api\/v0' \} \}\)/)
+      assert.match(
+        stdout,
+        /createDynamicClient\(\{ environmentId: '[0-9a-f-]{36}', coreConfig: \{ apiBaseUrl: 'http:\/\/127\.0\.0\.1:\d+\/api\/v0' \} \}\)/,
+      )
     } finally {
       dev.child.kill('SIGTERM')
     }
@@ -64,6 +80,16 @@ describe(`dev as Dynamic's SDK API (${primary.name})`, () => {
     })
     assert.match(results[0]!.stderr, /--unsafe-listen-any-host/)
     const help = await runCli(['dev', '--help'])
-    for (const flag of ['--otp-code', '--required-fields', '--cookie-auth', '--require-mfa', '--webhook-url', '--webhook-secret', '--cors-origin', '--unsafe-listen-any-host']) assert.ok(help.stdout.includes(flag), flag)
+    for (const flag of [
+      '--otp-code',
+      '--required-fields',
+      '--cookie-auth',
+      '--require-mfa',
+      '--webhook-url',
+      '--webhook-secret',
+      '--cors-origin',
+      '--unsafe-listen-any-host',
+    ])
+      assert.ok(help.stdout.includes(flag), flag)
   })
 })

@@ -17,16 +17,31 @@ function claimsOf(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'))
 }
 
-const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+const json = (body: unknown): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+})
 
 /** Signs in by email code over HTTP; returns Dynamic's verify answer. */
-async function signIn(server: TestIssuerServer, email: string, headers: Record<string, string> = {}): Promise<{ minifiedJwt: string; jwt: string; user: Record<string, unknown>; expiresAt: number }> {
+async function signIn(
+  server: TestIssuerServer,
+  email: string,
+  headers: Record<string, string> = {},
+): Promise<{ minifiedJwt: string; jwt: string; user: Record<string, unknown>; expiresAt: number }> {
   const sdk = `${server.apiBaseUrl}/sdk/${env}`
-  const created = await fetch(`${sdk}/emailVerifications/create`, { ...json({ email }), headers: { 'content-type': 'application/json', ...headers } })
+  const created = await fetch(`${sdk}/emailVerifications/create`, {
+    ...json({ email }),
+    headers: { 'content-type': 'application/json', ...headers },
+  })
   assert.equal(created.status, 201)
   const { verificationUUID } = (await created.json()) as { verificationUUID: string }
   const code = server.emulator.lastCode(email)!
-  const signedIn = await fetch(`${sdk}/emailVerifications/signin`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ verificationUUID, verificationToken: code }) })
+  const signedIn = await fetch(`${sdk}/emailVerifications/signin`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ verificationUUID, verificationToken: code }),
+  })
   assert.equal(signedIn.status, 200)
   return (await signedIn.json()) as never
 }
@@ -65,16 +80,27 @@ describe('the emulator over HTTP', () => {
     assert.equal(claimsOf(minted.minifiedJwt).sub, 'someone')
   })
 
-  test('preflights from loopback and listed origins allow Dynamic\'s headers and credentials', async () => {
-    const asked = 'content-type, x-dyn-api-version, x-dyn-request-id, x-dyn-session-id, x-dyn-version, x-dynamic-platform, x-dynamic-device-nonce, authorization, x-evil'
+  test("preflights from loopback and listed origins allow Dynamic's headers and credentials", async () => {
+    const asked =
+      'content-type, x-dyn-api-version, x-dyn-request-id, x-dyn-session-id, x-dyn-version, x-dynamic-platform, x-dynamic-device-nonce, authorization, x-evil'
     for (const origin of ['http://localhost:5173', 'http://127.0.0.1:3000', 'https://app.example.test']) {
-      const preflight = await fetch(`${sdk()}/emailVerifications/create`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': asked } })
+      const preflight = await fetch(`${sdk()}/emailVerifications/create`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': asked },
+      })
       assert.equal(preflight.status, 204, origin)
       assert.equal(preflight.headers.get('access-control-allow-origin'), origin)
       assert.equal(preflight.headers.get('access-control-allow-credentials'), 'true')
       assert.match(preflight.headers.get('access-control-allow-methods')!, /PUT/)
       const allowed = preflight.headers.get('access-control-allow-headers')!.split(', ')
-      for (const name of ['content-type', 'authorization', 'x-dyn-api-version', 'x-dynamic-platform', 'x-dynamic-device-nonce']) assert.ok(allowed.includes(name), name)
+      for (const name of [
+        'content-type',
+        'authorization',
+        'x-dyn-api-version',
+        'x-dynamic-platform',
+        'x-dynamic-device-nonce',
+      ])
+        assert.ok(allowed.includes(name), name)
       assert.ok(!allowed.includes('x-evil'))
     }
     const settings = await fetch(`${sdk()}/settings`, { headers: { origin: 'http://localhost:5173' } })
@@ -82,12 +108,18 @@ describe('the emulator over HTTP', () => {
   })
 
   test('other origins and non-loopback Host headers are refused', async () => {
-    const foreign = await fetch(`${sdk()}/emailVerifications/create`, { ...json({ email: 'x@example.com' }), headers: { 'content-type': 'application/json', origin: 'https://evil.example' } })
+    const foreign = await fetch(`${sdk()}/emailVerifications/create`, {
+      ...json({ email: 'x@example.com' }),
+      headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+    })
     assert.equal(foreign.status, 403)
     assert.deepEqual(Object.keys((await foreign.json()) as object).sort(), ['code', 'error'])
     assert.equal(foreign.headers.get('access-control-allow-origin'), null)
     assert.equal(server.emulator.lastCode('x@example.com'), undefined, 'nothing was sent')
-    const preflight = await fetch(`${sdk()}/settings`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } })
+    const preflight = await fetch(`${sdk()}/settings`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+    })
     assert.equal(preflight.status, 403)
     const rebound = await withHost(`${server.origin}/emulator/otp?email=a@example.com`, 'attacker.example:80')
     assert.equal(rebound.status, 403)
@@ -95,18 +127,23 @@ describe('the emulator over HTTP', () => {
     assert.equal((await withHost(`${server.jwksUrl}`, `localhost:${new URL(server.origin).port}`)).status, 200)
   })
 
-  test('errors in Dynamic\'s shape; codes read once; tokens only from this emulator', async () => {
+  test("errors in Dynamic's shape; codes read once; tokens only from this emulator", async () => {
     const bad = await fetch(`${sdk()}/emailVerifications/create`, json({ email: 'not an email' }))
     assert.equal(bad.status, 400)
     assert.deepEqual(await bad.json(), { error: 'The email address is not valid.', code: 'invalid_email' })
     assert.equal((await fetch(`${sdk()}/emailVerifications/create`, { method: 'POST', body: '{' })).status, 400)
-    assert.equal((await fetch(`${sdk()}/emailVerifications/create`, json({ email: 'a@b.co', pad: 'x'.repeat(70_000) }))).status, 413)
+    assert.equal(
+      (await fetch(`${sdk()}/emailVerifications/create`, json({ email: 'a@b.co', pad: 'x'.repeat(70_000) }))).status,
+      413,
+    )
     assert.equal(((await (await fetch(`${sdk()}/nowhere`)).json()) as { code: string }).code, 'not_emulated')
     const otp = await fetch(`${server.otpUrl}?email=nobody@example.com`)
     assert.equal(otp.status, 404)
     assert.equal(((await otp.json()) as { code: string }).code, 'no_code')
 
-    const created = (await (await fetch(`${sdk()}/emailVerifications/create`, json({ email: 'once@example.com' }))).json()) as { verificationUUID: string }
+    const created = (await (
+      await fetch(`${sdk()}/emailVerifications/create`, json({ email: 'once@example.com' }))
+    ).json()) as { verificationUUID: string }
     const code = ((await (await fetch(`${server.otpUrl}?email=ONCE@example.com`)).json()) as { code: string }).code
     assert.match(code, /^\d{6}$/)
     const body = { verificationUUID: created.verificationUUID, verificationToken: code }
@@ -131,13 +168,33 @@ describe('the emulator over HTTP', () => {
     assert.equal(info.id, sid)
     assert.equal(info.userId, signedIn.user.id)
     assert.equal(info.revokedAt, null)
-    assert.equal((await fetch(`${sdk()}/session`, { headers: { authorization: `Bearer ${signedIn.jwt}` } })).status, 204, 'the full token authenticates too')
+    assert.equal(
+      (await fetch(`${sdk()}/session`, { headers: { authorization: `Bearer ${signedIn.jwt}` } })).status,
+      204,
+      'the full token authenticates too',
+    )
     const revoked = await fetch(`${server.origin}/emulator/sessions/${sid}/revoke`, { method: 'POST' })
     assert.equal(revoked.status, 200)
     assert.ok(((await revoked.json()) as { revokedAt: string }).revokedAt)
-    assert.equal((await fetch(`${sdk()}/session`, { headers: { authorization: `Bearer ${signedIn.minifiedJwt}` } })).status, 401)
-    assert.equal((await fetch(`${sdk()}/refresh`, { method: 'POST', headers: { authorization: `Bearer ${signedIn.minifiedJwt}` } })).status, 401)
-    assert.equal((await fetch(`${sdk()}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${signedIn.minifiedJwt}` } })).status, 204, 'logging out of an ended session is done')
+    assert.equal(
+      (await fetch(`${sdk()}/session`, { headers: { authorization: `Bearer ${signedIn.minifiedJwt}` } })).status,
+      401,
+    )
+    assert.equal(
+      (
+        await fetch(`${sdk()}/refresh`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${signedIn.minifiedJwt}` },
+        })
+      ).status,
+      401,
+    )
+    assert.equal(
+      (await fetch(`${sdk()}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${signedIn.minifiedJwt}` } }))
+        .status,
+      204,
+      'logging out of an ended session is done',
+    )
     assert.equal((await fetch(`${server.origin}/emulator/sessions/nope/revoke`, { method: 'POST' })).status, 404)
     assert.equal((await fetch(`${server.origin}/emulator/users/nope`, { method: 'DELETE' })).status, 404)
     assert.equal((await fetch(`${server.origin}/emulator/mfa/complete`, json({ sessionId: sid }))).status, 404)
@@ -151,25 +208,40 @@ describe('cookie mode', () => {
   })
   after(() => server.close())
 
-  test('settings say cookie storage; Dynamic\'s cookie authenticates; the page origin is the audience', async () => {
-    const settings = (await (await fetch(`${server.apiBaseUrl}/sdk/${env}/settings`)).json()) as { security: { auth: { storage: string[] } } }
+  test("settings say cookie storage; Dynamic's cookie authenticates; the page origin is the audience", async () => {
+    const settings = (await (await fetch(`${server.apiBaseUrl}/sdk/${env}/settings`)).json()) as {
+      security: { auth: { storage: string[] } }
+    }
     assert.deepEqual(settings.security.auth.storage, ['cookie'])
     const signedIn = await signIn(server, 'cookie@example.com', { origin: 'http://localhost:5173' })
     assert.equal(claimsOf(signedIn.minifiedJwt).aud, 'http://localhost:5173')
-    const user = await fetch(`${server.apiBaseUrl}/sdk/${env}/users`, { headers: { cookie: `other=1; DYNAMIC_JWT_TOKEN=${signedIn.minifiedJwt}`, origin: 'http://localhost:5173' } })
+    const user = await fetch(`${server.apiBaseUrl}/sdk/${env}/users`, {
+      headers: { cookie: `other=1; DYNAMIC_JWT_TOKEN=${signedIn.minifiedJwt}`, origin: 'http://localhost:5173' },
+    })
     assert.equal(user.status, 200)
     assert.equal(user.headers.get('access-control-allow-credentials'), 'true')
     assert.equal(((await user.json()) as { email: string }).email, 'cookie@example.com')
-    const refreshed = await fetch(`${server.apiBaseUrl}/sdk/${env}/refresh`, { method: 'POST', headers: { cookie: `DYNAMIC_JWT_TOKEN=${signedIn.minifiedJwt}` } })
+    const refreshed = await fetch(`${server.apiBaseUrl}/sdk/${env}/refresh`, {
+      method: 'POST',
+      headers: { cookie: `DYNAMIC_JWT_TOKEN=${signedIn.minifiedJwt}` },
+    })
     assert.equal(refreshed.status, 200)
-    assert.equal(refreshed.headers.get('set-cookie'), null, 'the client writes the cookie itself, as with a Dynamic sandbox')
+    assert.equal(
+      refreshed.headers.get('set-cookie'),
+      null,
+      'the client writes the cookie itself, as with a Dynamic sandbox',
+    )
   })
 })
 
 describe('loopback only', () => {
   test('listen() refuses a non-loopback host unless told loudly; bad options are refused at once', async () => {
     for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.com']) {
-      await assert.rejects(issuer.listen({ host }), (error: Error) => error instanceof DynamicAuthConfigError && /unsafeListenAnyHost/.test(error.message), host)
+      await assert.rejects(
+        issuer.listen({ host }),
+        (error: Error) => error instanceof DynamicAuthConfigError && /unsafeListenAnyHost/.test(error.message),
+        host,
+      )
     }
     await assert.rejects(issuer.listen({ otpCode: '12ab' }), TypeError)
     await assert.rejects(issuer.listen({ requiredFields: ['shoeSize' as never] }), TypeError)

@@ -51,7 +51,8 @@ export function assertModel(model: string, json: unknown): Record<string, unknow
   const toJSON = api[`${model}ToJSON`]
   assert.ok(fromJSON && toJSON, `no model ${model} in @dynamic-labs/sdk-api-core`)
   const read = fromJSON(json) as Record<string, unknown>
-  for (const member of requiredMembers(model)) assert.notEqual(read[member], undefined, `${model}.${member} is required by Dynamic's model`)
+  for (const member of requiredMembers(model))
+    assert.notEqual(read[member], undefined, `${model}.${member} is required by Dynamic's model`)
   assertSurvives(json, JSON.parse(JSON.stringify(toJSON(read))), model)
   return read
 }

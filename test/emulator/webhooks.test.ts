@@ -15,7 +15,9 @@ const SECRET = 'dyn_retry_test_secret'
 const issuer = createTestIssuer()
 
 /** An endpoint answering, per event, the statuses given in turn (then 200), recording each body and signature. */
-async function endpoint(statuses: Record<string, number[]>): Promise<{ server: Server; url: string; received: Array<{ body: string; signature: string }> }> {
+async function endpoint(
+  statuses: Record<string, number[]>,
+): Promise<{ server: Server; url: string; received: Array<{ body: string; signature: string }> }> {
   const received: Array<{ body: string; signature: string }> = []
   const server = createServer((req, res) => {
     let body = ''
@@ -31,9 +33,20 @@ async function endpoint(statuses: Record<string, number[]>): Promise<{ server: S
 
 async function signIn(server: TestIssuerServer, email: string): Promise<void> {
   const sdk = `${server.apiBaseUrl}/sdk/${issuer.environmentId}`
-  const post = (route: string, body: unknown) => fetch(`${sdk}/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-  const { verificationUUID } = (await (await post('emailVerifications/create', { email })).json()) as { verificationUUID: string }
-  assert.equal((await post('emailVerifications/signin', { verificationUUID, verificationToken: server.emulator.lastCode(email) })).status, 200)
+  const post = (route: string, body: unknown) =>
+    fetch(`${sdk}/${route}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+  const { verificationUUID } = (await (await post('emailVerifications/create', { email })).json()) as {
+    verificationUUID: string
+  }
+  assert.equal(
+    (await post('emailVerifications/signin', { verificationUUID, verificationToken: server.emulator.lastCode(email) }))
+      .status,
+    200,
+  )
 }
 
 describe('webhook retries', () => {
@@ -79,7 +92,10 @@ describe('webhook retries', () => {
       await signIn(server, 'down@example.com')
       await server.emulator.webhooksIdle()
       const created = server.emulator.webhookDeliveries.filter((d) => d.eventName === 'user.created')
-      assert.deepEqual(created.map((d) => d.attempt), [1, 2, 3])
+      assert.deepEqual(
+        created.map((d) => d.attempt),
+        [1, 2, 3],
+      )
     } finally {
       await server.close()
     }
@@ -87,7 +103,10 @@ describe('webhook retries', () => {
     try {
       await signIn(once, 'once@example.com')
       await once.emulator.webhooksIdle()
-      assert.deepEqual(once.emulator.webhookDeliveries.map((d) => d.attempt), [1, 1])
+      assert.deepEqual(
+        once.emulator.webhookDeliveries.map((d) => d.attempt),
+        [1, 1],
+      )
     } finally {
       await once.close()
     }

@@ -24,7 +24,13 @@ import { startRedisServer, type RedisServer } from './redis-server.js'
 
 const SECRET = 'dyn_test_webhook_secret_chaos_Vb81xQ'
 /** Short timeouts, so that every fault outlasts all of them within a few seconds. */
-const TIMING = { commandTimeout: 300, heartbeatInterval: 250, staleAfter: 1500, resyncInterval: 2000, processingLease: 1000 }
+const TIMING = {
+  commandTimeout: 300,
+  heartbeatInterval: 250,
+  staleAfter: 1500,
+  resyncInterval: 2000,
+  processingLease: 1000,
+}
 /** Dynamic's redeliveries, compressed: the delay before each next attempt, the last one repeated. */
 const RETRY_DELAYS_MS = [200, 400, 800, 1600]
 /** A delivery still unacknowledged this long after its first attempt is given up (reported). */
@@ -102,9 +108,17 @@ class Workload {
     let n = 0
     while (this.running) {
       const sid = randomUUID()
-      const revocation: Revocation = { sid, token: issuer.mint({ sid }), via: n++ % 2 === 0 ? 'api' : 'webhook', outcome: 'pending', attempts: 0 }
+      const revocation: Revocation = {
+        sid,
+        token: issuer.mint({ sid }),
+        via: n++ % 2 === 0 ? 'api' : 'webhook',
+        outcome: 'pending',
+        attempts: 0,
+      }
       this.revocations.push(revocation)
-      this.settling.push(revocation.via === 'api' ? this.revokeThroughApi(revocation) : this.revokeThroughWebhook(revocation))
+      this.settling.push(
+        revocation.via === 'api' ? this.revokeThroughApi(revocation) : this.revokeThroughWebhook(revocation),
+      )
       await sleep(ISSUE_EVERY_MS)
     }
   }
@@ -141,7 +155,12 @@ class Workload {
       const instance = this.fleet.any()
       try {
         if (instance?.webhookUrl) {
-          const response = await fetch(instance.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-dynamic-signature-256': signature }, body, signal: AbortSignal.timeout(5000) })
+          const response = await fetch(instance.webhookUrl, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-dynamic-signature-256': signature },
+            body,
+            signal: AbortSignal.timeout(5000),
+          })
           await response.arrayBuffer()
           if (response.ok) {
             revocation.outcome = 'acknowledged'
@@ -189,7 +208,9 @@ class Workload {
 async function enforcedEverywhere(instances: Instance[], revocations: Revocation[]): Promise<Set<string>> {
   const tokens = revocations.map((r) => r.token)
   const answers = await Promise.all(instances.map((instance) => instance.verifyMany(tokens)))
-  return new Set(revocations.filter((_, i) => answers.every((results) => results[i]!.code === 'session_revoked')).map((r) => r.sid))
+  return new Set(
+    revocations.filter((_, i) => answers.every((results) => results[i]!.code === 'session_revoked')).map((r) => r.sid),
+  )
 }
 
 interface Fault {
@@ -254,8 +275,16 @@ async function chaosCase(t: TestContext, fleet: Fleet, fault: Fault): Promise<vo
       `worst verification during the fault ${workload.worstDuringFault.toFixed(2)} ms in the instance (${workload.worstRoundTripDuringFault.toFixed(1)} ms with IPC; ${workload.worstOutsideFault.toFixed(2)} ms outside it), ` +
       `${workload.verifications} verifications; webhook attempts ${revocations.filter((r) => r.via === 'webhook').reduce((n, r) => n + r.attempts, 0)}`,
   )
-  assert.deepEqual(lost.map((r) => `${r.via} ${r.sid}`), [], 'no acknowledged revocation is lost')
-  assert.deepEqual(limbo.map((r) => `${r.via} ${r.sid}`), [], 'every revocation was acknowledged or reported')
+  assert.deepEqual(
+    lost.map((r) => `${r.via} ${r.sid}`),
+    [],
+    'no acknowledged revocation is lost',
+  )
+  assert.deepEqual(
+    limbo.map((r) => `${r.via} ${r.sid}`),
+    [],
+    'every revocation was acknowledged or reported',
+  )
   assert.ok(acknowledged.length > 0, 'some revocations were acknowledged')
 }
 
@@ -268,7 +297,13 @@ describe('chaos: a fleet of three instances on one redis-server, under faults', 
   before(async () => {
     redis = await startRedisServer({ appendOnly: true })
     jwks = await issuer.listen()
-    fleet = new Fleet({ redisUrl: redis.url, environmentId: issuer.environmentId, jwksUrl: jwks.jwksUrl, webhookSecret: SECRET, ...TIMING })
+    fleet = new Fleet({
+      redisUrl: redis.url,
+      environmentId: issuer.environmentId,
+      jwksUrl: jwks.jwksUrl,
+      webhookSecret: SECRET,
+      ...TIMING,
+    })
     ;[, , refusing] = await Promise.all([fleet.add(), fleet.add(), fleet.add({ whenStale: 'refuse' })])
   })
   after(async () => {
@@ -294,7 +329,9 @@ describe('chaos: a fleet of three instances on one redis-server, under faults', 
       lasts: 3000,
       heal: async () => {
         try {
-          const status = await refusing.request<{ revocation: { connected: boolean; stale: boolean } }>({ op: 'status' })
+          const status = await refusing.request<{ revocation: { connected: boolean; stale: boolean } }>({
+            op: 'status',
+          })
           seen = [status.revocation.connected, status.revocation.stale, (await refusing.verify(probe)).code]
         } finally {
           redis.signal('SIGCONT')
@@ -324,7 +361,11 @@ describe('chaos: a fleet of three instances on one redis-server, under faults', 
         await redis.crash()
         // Started as the fleet guide says: connect and warm up within a bound, then take traffic.
         starting = await fleet.add({ whenStale: 'refuse', startWithin: 500 })
-        assert.equal((await starting.verify(issuer.mint())).code, 'revocation_unavailable', "'refuse' before the set was ever loaded")
+        assert.equal(
+          (await starting.verify(issuer.mint())).code,
+          'revocation_unavailable',
+          "'refuse' before the set was ever loaded",
+        )
       },
       lasts: 1000,
       heal: () => redis.start(),

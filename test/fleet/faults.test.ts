@@ -14,9 +14,18 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { createClient } from 'redis'
 import { createDynamicAuth, type DynamicAuth } from '../../src/index.js'
-import { createRedisRevocationStore, createRedisWebhookDedupe, type RedisRevocationEvent } from '../../src/redis/index.js'
+import {
+  createRedisRevocationStore,
+  createRedisWebhookDedupe,
+  type RedisRevocationEvent,
+} from '../../src/redis/index.js'
 import { createTestIssuer } from '../../src/testing/index.js'
-import { createDynamicWebhooks, createMemoryWebhookDedupe, signWebhookBody, type WebhookResult } from '../../src/webhooks/index.js'
+import {
+  createDynamicWebhooks,
+  createMemoryWebhookDedupe,
+  signWebhookBody,
+  type WebhookResult,
+} from '../../src/webhooks/index.js'
 import { startRedisServer, type RedisServer } from './redis-server.js'
 
 const SECRET = 'dyn_test_webhook_secret_faults_7hQ2'
@@ -33,11 +42,22 @@ async function waitFor(what: string, condition: () => boolean | Promise<boolean>
 }
 
 function webhookBody(eventName: string, data: Record<string, unknown>, messageId = randomUUID()): string {
-  return JSON.stringify({ eventId: randomUUID(), messageId, webhookId: randomUUID(), eventName, environmentId: issuer.environmentId, timestamp: new Date().toISOString(), data })
+  return JSON.stringify({
+    eventId: randomUUID(),
+    messageId,
+    webhookId: randomUUID(),
+    eventName,
+    environmentId: issuer.environmentId,
+    timestamp: new Date().toISOString(),
+    data,
+  })
 }
 
 /** Delivers as Dynamic does: the same message again until it gets a 2xx (a compressed schedule). */
-async function deliverUntilAcknowledged(send: () => Promise<WebhookResult>, ms = 10_000): Promise<{ answers: WebhookResult[] }> {
+async function deliverUntilAcknowledged(
+  send: () => Promise<WebhookResult>,
+  ms = 10_000,
+): Promise<{ answers: WebhookResult[] }> {
   const answers: WebhookResult[] = []
   const deadline = Date.now() + ms
   for (;;) {
@@ -81,7 +101,13 @@ describe('Redis faults without a closed socket', () => {
 
   async function fleetMember(whenStale: 'serve' | 'refuse', staleAfter = 800) {
     const events: RedisRevocationEvent[] = []
-    const store = createRedisRevocationStore({ client: await connected(), whenStale, staleAfter, ...FAST, onEvent: (event) => void events.push(event) })
+    const store = createRedisRevocationStore({
+      client: await connected(),
+      whenStale,
+      staleAfter,
+      ...FAST,
+      onEvent: (event) => void events.push(event),
+    })
     closers.push(() => store.close())
     await store.ready()
     return { auth: createDynamicAuth({ ...issuer.authOptions(), revocation: store, telemetry: false }), store, events }
@@ -102,7 +128,12 @@ describe('Redis faults without a closed socket', () => {
     const handled: string[] = []
     const dedupe = createRedisWebhookDedupe({ client, ...FAST })
     closers.push(async () => dedupe.close())
-    const webhooks = createDynamicWebhooks({ secret: SECRET, auth, dedupe, onEvent: (event) => void handled.push(event.messageId) })
+    const webhooks = createDynamicWebhooks({
+      secret: SECRET,
+      auth,
+      dedupe,
+      onEvent: (event) => void handled.push(event.messageId),
+    })
     const sid = randomUUID()
     const messageId = randomUUID()
     const body = webhookBody('user.session.revoked', { id: sid }, messageId)
@@ -128,7 +159,12 @@ describe('Redis faults without a closed socket', () => {
     const handled: string[] = []
     const dedupe = createRedisWebhookDedupe({ client: await connected(), ...FAST })
     closers.push(async () => dedupe.close())
-    const webhooks = createDynamicWebhooks({ secret: SECRET, auth: a.auth, dedupe, onEvent: (event) => void handled.push(event.messageId) })
+    const webhooks = createDynamicWebhooks({
+      secret: SECRET,
+      auth: a.auth,
+      dedupe,
+      onEvent: (event) => void handled.push(event.messageId),
+    })
     const sid = randomUUID()
     const token = issuer.mint({ sid })
     assert.equal(await refusedWith(b.auth, token), 'ok')
@@ -138,7 +174,10 @@ describe('Redis faults without a closed socket', () => {
     const first = await whileFrozen(send)
     assert.equal(first.status, 503)
     await deliverUntilAcknowledged(send)
-    await waitFor('the revocation on the other instance', async () => (await refusedWith(b.auth, token)) === 'session_revoked')
+    await waitFor(
+      'the revocation on the other instance',
+      async () => (await refusedWith(b.auth, token)) === 'session_revoked',
+    )
     assert.equal(handled.length, 1)
   })
 
@@ -147,7 +186,13 @@ describe('Redis faults without a closed socket', () => {
     const auth = createDynamicAuth({ ...issuer.authOptions(), telemetry: false })
     const handled: string[] = []
     const dedupe = createRedisWebhookDedupe({ client })
-    const webhooks = createDynamicWebhooks({ secret: SECRET, auth, dedupe, processingLease: 60_000, onEvent: (event) => void handled.push(event.messageId) })
+    const webhooks = createDynamicWebhooks({
+      secret: SECRET,
+      auth,
+      dedupe,
+      processingLease: 60_000,
+      onEvent: (event) => void handled.push(event.messageId),
+    })
     const sid = randomUUID()
     const messageId = randomUUID()
     // What a delivery that crashed mid-processing (or whose claim ran late) leaves: a lease.
@@ -174,10 +219,19 @@ describe('Redis faults without a closed socket', () => {
     redis.signal('SIGSTOP')
     const frozenAt = Date.now()
     try {
-      await waitFor('both instances to see Redis down', () => !refusing.auth.revocationStatus().connected && !serving.auth.revocationStatus().connected, 5000)
-      t.diagnostic(`seen as down ${Date.now() - frozenAt} ms after the freeze (heartbeat ${FAST.heartbeatInterval} ms + timeout ${FAST.commandTimeout} ms)`)
+      await waitFor(
+        'both instances to see Redis down',
+        () => !refusing.auth.revocationStatus().connected && !serving.auth.revocationStatus().connected,
+        5000,
+      )
+      t.diagnostic(
+        `seen as down ${Date.now() - frozenAt} ms after the freeze (heartbeat ${FAST.heartbeatInterval} ms + timeout ${FAST.commandTimeout} ms)`,
+      )
       for (const [i, { events }] of [refusing, serving].entries()) {
-        assert.ok(events.slice(marks[i]).some((e) => e.type === 'revocation_disconnected'), 'revocation_disconnected reported')
+        assert.ok(
+          events.slice(marks[i]).some((e) => e.type === 'revocation_disconnected'),
+          'revocation_disconnected reported',
+        )
       }
       assert.equal(serving.auth.health().status, 'degraded')
       // A revocation made during the freeze: rejected at once (the fleet was not told), in force here.
@@ -192,13 +246,25 @@ describe('Redis faults without a closed socket', () => {
       assert.equal(await refusedWith(refusing.auth, cached), 'revocation_unavailable')
       assert.equal(await refusedWith(serving.auth, cached), 'ok')
       assert.equal(refusing.auth.health().status, 'unavailable')
-      await waitFor('the revocation_stale event', () => refusing.events.slice(marks[0]).some((e) => e.type === 'revocation_stale'), 5000)
+      await waitFor(
+        'the revocation_stale event',
+        () => refusing.events.slice(marks[0]).some((e) => e.type === 'revocation_stale'),
+        5000,
+      )
 
       redis.signal('SIGCONT')
-      await waitFor('both instances back', () => refusing.auth.revocationStatus().connected && serving.auth.revocationStatus().connected, 10_000)
+      await waitFor(
+        'both instances back',
+        () => refusing.auth.revocationStatus().connected && serving.auth.revocationStatus().connected,
+        10_000,
+      )
       assert.equal(await refusedWith(refusing.auth, cached), 'ok')
       // The revocation made during the freeze was written back and reached the other instance.
-      await waitFor('the write-back', async () => (await refusedWith(refusing.auth, issuer.mint({ sid }))) === 'session_revoked', 10_000)
+      await waitFor(
+        'the write-back',
+        async () => (await refusedWith(refusing.auth, issuer.mint({ sid }))) === 'session_revoked',
+        10_000,
+      )
     } finally {
       redis.signal('SIGCONT')
     }
@@ -240,7 +306,11 @@ describe('timers', () => {
   test('a process that closes its store and client exits by itself: no heartbeat keeps it alive', async () => {
     const redis = await startRedisServer()
     try {
-      const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./close-exits.ts', import.meta.url)), redis.url], { stdio: ['ignore', 'pipe', 'inherit'] })
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', fileURLToPath(new URL('./close-exits.ts', import.meta.url)), redis.url],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      )
       let output = ''
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
       const killer = setTimeout(() => child.kill('SIGKILL'), 30_000) // a hang, not a slow exit

@@ -51,10 +51,15 @@ async function main(): Promise<void> {
   process.once('disconnect', () => process.exit(0))
   const config = JSON.parse(process.argv[2]!) as InstanceConfig
 
-  const client = createClient({ url: config.redisUrl, socket: { connectTimeout: 1000, reconnectStrategy: (retries: number) => Math.min(50 + retries * 50, 300) } })
+  const client = createClient({
+    url: config.redisUrl,
+    socket: { connectTimeout: 1000, reconnectStrategy: (retries: number) => Math.min(50 + retries * 50, 300) },
+  })
   client.on('error', () => undefined) // outages are part of the tests; the stores report them
   const bounded = <T>(promise: Promise<T>) =>
-    config.startWithin === undefined ? promise : Promise.race([promise, new Promise<void>((resolve) => setTimeout(resolve, config.startWithin).unref())])
+    config.startWithin === undefined
+      ? promise
+      : Promise.race([promise, new Promise<void>((resolve) => setTimeout(resolve, config.startWithin).unref())])
   // connect() waits as long as Redis is absent: bounded when asked, node-redis retries meanwhile.
   const connecting = client.connect()
   connecting.catch(() => undefined)
@@ -74,7 +79,10 @@ async function main(): Promise<void> {
   })
   const auth = createDynamicAuth({
     environmentId: config.environmentId,
-    jwks: { url: config.jwksUrl, ...(config.sharedKeys ? { keyStore: createRedisKeyStore({ client, onEvent: (event) => send({ event }) }) } : {}) },
+    jwks: {
+      url: config.jwksUrl,
+      ...(config.sharedKeys ? { keyStore: createRedisKeyStore({ client, onEvent: (event) => send({ event }) }) } : {}),
+    },
     revocation,
   })
 
@@ -87,7 +95,8 @@ async function main(): Promise<void> {
       dedupe: createRedisWebhookDedupe({ client, ...timing }),
       ...(config.processingLease === undefined ? {} : { processingLease: config.processingLease }),
       // Every handled event reaches the parent, with what the endpoint did with it.
-      onEvent: (event, delivery) => send({ event: { type: 'webhook', eventName: event.eventName, messageId: event.messageId, ...delivery } }),
+      onEvent: (event, delivery) =>
+        send({ event: { type: 'webhook', eventName: event.eventName, messageId: event.messageId, ...delivery } }),
     })
     server = createServer((req, res) => void webhooks.express(req, res))
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
@@ -95,13 +104,19 @@ async function main(): Promise<void> {
   }
 
   /** One verification, and how long it took in this process (ms). */
-  async function verify(token: string): Promise<{ ok: boolean; code?: string; userId?: string; sessionId?: string | undefined; ms: number }> {
+  async function verify(
+    token: string,
+  ): Promise<{ ok: boolean; code?: string; userId?: string; sessionId?: string | undefined; ms: number }> {
     const started = performance.now()
     try {
       const session = await auth.verifyToken(token)
       return { ok: true, userId: session.userId, sessionId: session.sessionId, ms: performance.now() - started }
     } catch (error) {
-      return { ok: false, code: isDynamicAuthError(error) ? error.code : String(error), ms: performance.now() - started }
+      return {
+        ok: false,
+        code: isDynamicAuthError(error) ? error.code : String(error),
+        ms: performance.now() - started,
+      }
     }
   }
 
@@ -151,7 +166,10 @@ async function main(): Promise<void> {
 
   if (!config.waitForGo) {
     if (config.startWithin === undefined) await auth.warmUp()
-    else await bounded(auth.warmUp()).catch((error: unknown) => send({ event: { type: 'warm_up_failed', message: String(error) } }))
+    else
+      await bounded(auth.warmUp()).catch((error: unknown) =>
+        send({ event: { type: 'warm_up_failed', message: String(error) } }),
+      )
   }
   send({ ready: true, webhookUrl, pid: process.pid })
 }

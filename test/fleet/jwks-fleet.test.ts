@@ -45,7 +45,16 @@ test(`${FLEET_SIZE} instances starting together make at most two JWKS requests`,
     instances.push(
       ...(await Promise.all(
         Array.from({ length: FLEET_SIZE }, () =>
-          spawnInstance({ redisUrl: redis.url, environmentId: issuer.environmentId, jwksUrl: jwks.jwksUrl, sharedKeys: true, waitForGo: true }, 120_000),
+          spawnInstance(
+            {
+              redisUrl: redis.url,
+              environmentId: issuer.environmentId,
+              jwksUrl: jwks.jwksUrl,
+              sharedKeys: true,
+              waitForGo: true,
+            },
+            120_000,
+          ),
         ),
       )),
     )
@@ -57,7 +66,10 @@ test(`${FLEET_SIZE} instances starting together make at most two JWKS requests`,
     await Promise.all(warm)
     const token = issuer.mint()
     const results = await Promise.all(instances.map((instance) => instance.verify(token)))
-    assert.ok(results.every((result) => result.ok), 'every instance verifies with the shared keys')
+    assert.ok(
+      results.every((result) => result.ok),
+      'every instance verifies with the shared keys',
+    )
     assert.ok(jwks.jwksRequests <= 2, `the fleet made ${jwks.jwksRequests} JWKS requests`)
     assert.ok(jwks.jwksRequests >= 1)
   } finally {
@@ -69,7 +81,13 @@ test(`${FLEET_SIZE} instances starting together make at most two JWKS requests`,
 describe('in one process, several verifiers sharing one Redis', () => {
   let prefix = 0
   /** A fleet of verifiers with their own key stores (as separate instances have) on one Redis prefix. */
-  async function fleet(server: JwksServer, environmentId: string, size: number, events: RedisKeyStoreEvent[] = [], extra: { cooldown?: number } = {}): Promise<DynamicAuth[]> {
+  async function fleet(
+    server: JwksServer,
+    environmentId: string,
+    size: number,
+    events: RedisKeyStoreEvent[] = [],
+    extra: { cooldown?: number } = {},
+  ): Promise<DynamicAuth[]> {
     const keyPrefix = `fleet-${++prefix}:`
     const out: DynamicAuth[] = []
     for (let i = 0; i < size; i++) {
@@ -77,7 +95,11 @@ describe('in one process, several verifiers sharing one Redis', () => {
       out.push(
         createDynamicAuth({
           environmentId,
-          jwks: { url: server.url, keyStore: createRedisKeyStore({ client, keyPrefix, onEvent: (event) => events.push(event) }), ...extra },
+          jwks: {
+            url: server.url,
+            keyStore: createRedisKeyStore({ client, keyPrefix, onEvent: (event) => events.push(event) }),
+            ...extra,
+          },
           revocation: createMemoryRevocationStore(),
         }),
       )
@@ -132,7 +154,9 @@ describe('in one process, several verifiers sharing one Redis', () => {
           } catch (error) {
             assert.equal((error as { code?: string }).code, 'jwks_unavailable')
             if (Date.now() > deadline) throw error
-            await new Promise((resolve) => setTimeout(resolve, Math.min(1000, ((error as { retryAfter?: number }).retryAfter ?? 1) * 1000)))
+            await new Promise((resolve) =>
+              setTimeout(resolve, Math.min(1000, ((error as { retryAfter?: number }).retryAfter ?? 1) * 1000)),
+            )
           }
         }
       }
@@ -154,9 +178,13 @@ describe('in one process, several verifiers sharing one Redis', () => {
       const forged = auths.map((_, i) => issuer.mint({ header: { kid: `forged-${i}` } }))
       await Promise.all(auths.map((auth, i) => assert.rejects(auth.verifyToken(forged[i]!), { code: 'key_not_found' })))
       assert.equal(server.requests, 2, 'one fetch for the fleet')
-      assert.ok(events.some((event) => event.type === 'jwks_unknown_kid_cooldown'), 'the others waited for the copy')
+      assert.ok(
+        events.some((event) => event.type === 'jwks_unknown_kid_cooldown'),
+        'the others waited for the copy',
+      )
       // The same kids again: remembered as absent, no request.
-      for (const [i, auth] of auths.entries()) await assert.rejects(auth.verifyToken(forged[i]!), { code: 'key_not_found' })
+      for (const [i, auth] of auths.entries())
+        await assert.rejects(auth.verifyToken(forged[i]!), { code: 'key_not_found' })
       assert.equal(server.requests, 2)
 
       // A rotation: the first instance that meets the new kid fetches it; the copy in Redis then
@@ -192,10 +220,12 @@ describe('in one process, several verifiers sharing one Redis', () => {
       const codes: string[] = []
       for (let i = 0; i < 24; i++) {
         const auth = auths[i % auths.length]!
-        await auth.verifyToken(issuer.mint({ header: { kid: `flood-${i}` } })).catch((error: { code: string; retryAfter?: number }) => {
-          if (error.code === 'jwks_unavailable') assert.ok((error.retryAfter ?? 0) >= 1)
-          codes.push(error.code)
-        })
+        await auth
+          .verifyToken(issuer.mint({ header: { kid: `flood-${i}` } }))
+          .catch((error: { code: string; retryAfter?: number }) => {
+            if (error.code === 'jwks_unavailable') assert.ok((error.retryAfter ?? 0) >= 1)
+            codes.push(error.code)
+          })
       }
       assert.equal(codes.length, 24, 'every made-up kid refused')
       const fetches = server.requests - before
@@ -220,17 +250,33 @@ describe('in one process, several verifiers sharing one Redis', () => {
       const events: RedisKeyStoreEvent[] = []
       const auth = createDynamicAuth({
         environmentId: issuer.environmentId,
-        jwks: { url: server.url, keyStore: createRedisKeyStore({ client, commandTimeout: 300, heartbeatInterval: 100, onEvent: (event) => events.push(event) }) },
+        jwks: {
+          url: server.url,
+          keyStore: createRedisKeyStore({
+            client,
+            commandTimeout: 300,
+            heartbeatInterval: 100,
+            onEvent: (event) => events.push(event),
+          }),
+        },
         revocation: createMemoryRevocationStore(),
       })
       await auth.warmUp()
       frozen.signal('SIGSTOP')
       // The heartbeat notices the silence; a new kid is then fetched directly.
       const deadline = Date.now() + 10_000
-      while (!events.some((event) => event.type === 'jwks_redis_unavailable' && /did not answer a PING/.test(event.message)) && Date.now() < deadline) {
+      while (
+        !events.some(
+          (event) => event.type === 'jwks_redis_unavailable' && /did not answer a PING/.test(event.message),
+        ) &&
+        Date.now() < deadline
+      ) {
         await new Promise((resolve) => setTimeout(resolve, 50))
       }
-      assert.ok(events.some((event) => event.type === 'jwks_redis_unavailable'), 'the silence was reported')
+      assert.ok(
+        events.some((event) => event.type === 'jwks_redis_unavailable'),
+        'the silence was reported',
+      )
       issuer.rotateKey()
       const before = server.requests
       assert.ok((await auth.verifyToken(issuer.mint())).userId, 'a new key is accepted while Redis is frozen')
@@ -251,7 +297,13 @@ describe('in one process, several verifiers sharing one Redis', () => {
     try {
       // A client that is not connected: the shared store falls back to a direct fetch at once.
       const events: RedisKeyStoreEvent[] = []
-      const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: server.url, keyStore: createRedisKeyStore({ client: unreachable, onEvent: (e) => events.push(e) }) } })
+      const auth = createDynamicAuth({
+        environmentId: issuer.environmentId,
+        jwks: {
+          url: server.url,
+          keyStore: createRedisKeyStore({ client: unreachable, onEvent: (e) => events.push(e) }),
+        },
+      })
       await auth.warmUp()
       assert.equal((await auth.verifyToken(issuer.mint())).userId.length > 0, true)
       assert.equal(server.requests, 1)

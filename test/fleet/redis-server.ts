@@ -39,10 +39,15 @@ async function freePort(): Promise<number> {
 }
 
 function launch(port: number, dir: string | undefined): Promise<ChildProcess> {
-  const persistence = dir === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir]
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'yes'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const persistence =
+    dir === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir]
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'yes'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   return new Promise((resolve, reject) => {
     let output = ''
     const onData = (chunk: Buffer) => {
@@ -60,7 +65,9 @@ function launch(port: number, dir: string | undefined): Promise<ChildProcess> {
     process.once('exit', killOnExit)
     child.once('exit', () => process.off('exit', killOnExit))
     child.once('error', reject)
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code} before it was ready: ${output.slice(-500)}`)))
+    child.once('exit', (code) =>
+      reject(new Error(`redis-server exited with ${code} before it was ready: ${output.slice(-500)}`)),
+    )
   })
 }
 
@@ -103,7 +110,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
         running.kill('SIGKILL')
         await exited
       }
-      if (loseData && dir !== undefined) for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true })
+      if (loseData && dir !== undefined)
+        for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true })
     },
     signal(signal) {
       current?.kill(signal)

@@ -43,10 +43,12 @@ async function propagated(to: Instance[], sid: string, since: number): Promise<n
 }
 
 async function codes(to: Instance[], token: string): Promise<string[]> {
-  return Promise.all(to.map(async (instance) => {
-    const result = await instance.verify(token)
-    return result.ok ? 'ok' : result.code!
-  }))
+  return Promise.all(
+    to.map(async (instance) => {
+      const result = await instance.verify(token)
+      return result.ok ? 'ok' : result.code!
+    }),
+  )
 }
 
 function webhookBody(eventName: string, data: Record<string, unknown>, messageId = randomUUID()): string {
@@ -63,10 +65,17 @@ function webhookBody(eventName: string, data: Record<string, unknown>, messageId
   })
 }
 
-async function deliver(url: string, body: string, signature: string | undefined): Promise<{ status: number; body: Record<string, unknown> }> {
+async function deliver(
+  url: string,
+  body: string,
+  signature: string | undefined,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(signature === undefined ? {} : { 'x-dynamic-signature-256': signature }) },
+    headers: {
+      'content-type': 'application/json',
+      ...(signature === undefined ? {} : { 'x-dynamic-signature-256': signature }),
+    },
     body,
   })
   return { status: response.status, body: (await response.json()) as Record<string, unknown> }
@@ -115,7 +124,12 @@ describe('a fleet of three instances', () => {
     assert.deepEqual(await codes([a, b, c], old), ['ok', 'ok', 'ok'])
     await c.request({ op: 'revokeUser', sub, before: now * 1000 })
     await Promise.all(
-      [a, b].map((instance) => instance.waitForEvent((e) => e.type === 'revocation_received' && (e.entry as { sub?: string }).sub === sub, 10_000)),
+      [a, b].map((instance) =>
+        instance.waitForEvent(
+          (e) => e.type === 'revocation_received' && (e.entry as { sub?: string }).sub === sub,
+          10_000,
+        ),
+      ),
     )
     assert.deepEqual(await codes([a, b, c], old), ['session_revoked', 'session_revoked', 'session_revoked'])
     assert.deepEqual(await codes([a, b, c], issuer.mint({ sub, now: now + 1 })), ['ok', 'ok', 'ok'])
@@ -125,7 +139,11 @@ describe('a fleet of three instances', () => {
     const sid = randomUUID()
     const token = issuer.mint({ sid })
     assert.deepEqual(await codes([a, b, c], token), ['ok', 'ok', 'ok'])
-    const body = webhookBody('user.session.revoked', { id: sid, userId: randomUUID(), revokedAt: new Date().toISOString() })
+    const body = webhookBody('user.session.revoked', {
+      id: sid,
+      userId: randomUUID(),
+      revokedAt: new Date().toISOString(),
+    })
     const since = Date.now()
     const answer = await deliver(b.webhookUrl!, body, signWebhookBody(SECRET, body))
     assert.equal(answer.status, 200)
@@ -187,7 +205,9 @@ describe('a fleet of three instances', () => {
     const marks = fleet.map((instance) => instance.events.length)
 
     await redis.stop()
-    await Promise.all(fleet.map((instance, i) => instance.waitForEvent((e) => e.type === 'revocation_disconnected', 10_000, marks[i])))
+    await Promise.all(
+      fleet.map((instance, i) => instance.waitForEvent((e) => e.type === 'revocation_disconnected', 10_000, marks[i])),
+    )
     // Disconnected, within the staleness limit: the set is kept, everything else served.
     assert.deepEqual(await codes(fleet, known), ['session_revoked', 'session_revoked', 'session_revoked'])
     const servedDuringOutage = issuer.mint()
@@ -199,11 +219,19 @@ describe('a fleet of three instances', () => {
     assert.deepEqual(await codes([a], duringOutage), ['session_revoked'])
 
     // Past the limit: `serve` keeps answering from its set, `refuse` answers 503.
-    await Promise.all([serving, refusing].map((instance, i) => instance.waitForEvent((e) => e.type === 'revocation_stale', 15_000, marks[i + 1])))
+    await Promise.all(
+      [serving, refusing].map((instance, i) =>
+        instance.waitForEvent((e) => e.type === 'revocation_stale', 15_000, marks[i + 1]),
+      ),
+    )
     const fresh = issuer.mint()
     assert.deepEqual(await codes([serving, refusing], fresh), ['ok', 'revocation_unavailable'])
     assert.deepEqual(await codes([serving, refusing], known), ['session_revoked', 'revocation_unavailable'])
-    assert.deepEqual(await codes([serving, refusing], servedDuringOutage), ['ok', 'revocation_unavailable'], 'cache hits too')
+    assert.deepEqual(
+      await codes([serving, refusing], servedDuringOutage),
+      ['ok', 'revocation_unavailable'],
+      'cache hits too',
+    )
     const status = await refusing.request<{ revocation: { connected: boolean; stale: boolean } }>({ op: 'status' })
     assert.equal(status.revocation.connected, false)
     assert.equal(status.revocation.stale, true)
@@ -211,7 +239,9 @@ describe('a fleet of three instances', () => {
     // Redis restarts empty (no persistence). Each instance reloads and writes back what it knows.
     const resumed = fleet.map((instance) => instance.events.length)
     await redis.start()
-    await Promise.all(fleet.map((instance, i) => instance.waitForEvent((e) => e.type === 'revocation_synced', 20_000, resumed[i])))
+    await Promise.all(
+      fleet.map((instance, i) => instance.waitForEvent((e) => e.type === 'revocation_synced', 20_000, resumed[i])),
+    )
     assert.deepEqual(await codes([serving, refusing], fresh), ['ok', 'ok'])
     // The revocation made during the outage now reaches the others.
     await Promise.all([serving, refusing].map((instance) => instance.waitForEvent(received(outageSid), 20_000)))

@@ -37,10 +37,16 @@ describe('revokeSession', () => {
   test('a refreshed token (originalSid = the revoked sid) is refused too', async () => {
     const auth = createDynamicAuth(issuer.authOptions())
     await auth.revokeSession('original-session')
-    await refusedWith(auth.verifyToken(issuer.mint({ sid: 'refreshed-session', claims: { originalSid: 'original-session' } })), 'session_revoked')
+    await refusedWith(
+      auth.verifyToken(issuer.mint({ sid: 'refreshed-session', claims: { originalSid: 'original-session' } })),
+      'session_revoked',
+    )
     // ... and revoking the refreshed sid refuses tokens naming it as their originalSid.
     await auth.revokeSession('refreshed-2')
-    await refusedWith(auth.verifyToken(issuer.mint({ sid: 'refreshed-3', claims: { originalSid: 'refreshed-2' } })), 'session_revoked')
+    await refusedWith(
+      auth.verifyToken(issuer.mint({ sid: 'refreshed-3', claims: { originalSid: 'refreshed-2' } })),
+      'session_revoked',
+    )
   })
 
   test('the refusal is checked after signature and claims', async () => {
@@ -85,7 +91,12 @@ describe('expiry', () => {
   test('entries expire once no token they cover can still be valid (maxTokenLifetime)', async () => {
     let now = Date.now()
     const clock = () => now
-    const auth = createDynamicAuth({ ...issuer.authOptions(), advanced: { clock }, maxTokenLifetime: 3600, clockTolerance: 0 })
+    const auth = createDynamicAuth({
+      ...issuer.authOptions(),
+      advanced: { clock },
+      maxTokenLifetime: 3600,
+      clockTolerance: 0,
+    })
     await auth.revokeSession('short-lived')
     await auth.revokeUser('user-x')
     assert.equal(auth.revocationStatus().entries, 2)
@@ -108,7 +119,11 @@ describe('expiry', () => {
     assert.equal(set.has({ sub: 'u', iat: 550 }), true)
     assert.equal(set.has({ sub: 'u', iat: 600 }), false)
     assert.equal(set.add({ type: 'session', sid: 's', expiresAt: 1_100_000 }), true)
-    assert.equal(set.add({ type: 'session', sid: 'gone', expiresAt: 999_999 }), false, 'an already expired entry is not added')
+    assert.equal(
+      set.add({ type: 'session', sid: 'gone', expiresAt: 999_999 }),
+      false,
+      'an already expired entry is not added',
+    )
     now = 1_200_000
     assert.equal(set.has({ sub: 'x', sid: 's' }), false)
     set.sweep()
@@ -128,12 +143,15 @@ describe('the revocation option', () => {
       status: () => ({ kind: 'custom', entries: added.length, connected: true, stale: false, since: 0 }),
     }
     const auth = createDynamicAuth({ ...issuer.authOptions(), revocation: store })
-    await assert.rejects(auth.verifyToken(issuer.mint()), (error: { code?: string; status?: number; retryAfter?: number }) => {
-      assert.equal(error.code, 'revocation_unavailable')
-      assert.equal(error.status, 503)
-      assert.ok(error.retryAfter! > 0)
-      return true
-    })
+    await assert.rejects(
+      auth.verifyToken(issuer.mint()),
+      (error: { code?: string; status?: number; retryAfter?: number }) => {
+        assert.equal(error.code, 'revocation_unavailable')
+        assert.equal(error.status, 503)
+        assert.ok(error.retryAfter! > 0)
+        return true
+      },
+    )
     verdict = undefined
     await auth.verifyToken(issuer.mint())
     await auth.revokeSession('s1')
@@ -142,7 +160,13 @@ describe('the revocation option', () => {
   })
 
   test('the Redis store needs a client and an explicit staleness policy', () => {
-    const client = { isReady: false, sendCommand: async () => null, duplicate: () => { throw new Error('not reached') } }
+    const client = {
+      isReady: false,
+      sendCommand: async () => null,
+      duplicate: () => {
+        throw new Error('not reached')
+      },
+    }
     assert.throws(() => createRedisRevocationStore({} as never), /client must be a node-redis client/)
     assert.throws(() => createRedisRevocationStore({ client } as never), /whenStale is required/)
     assert.throws(() => createRedisRevocationStore({ client, whenStale: 'maybe' as never }), /whenStale is required/)
@@ -151,8 +175,17 @@ describe('the revocation option', () => {
   })
 
   test('a wrong store or key store factory is a configuration error', () => {
-    assert.throws(() => createDynamicAuth({ ...issuer.authOptions(), revocation: {} as RevocationStore }), DynamicAuthConfigError)
-    assert.throws(() => createDynamicAuth({ ...issuer.authOptions(), jwks: { keyStore: (() => undefined) as never } }), DynamicAuthConfigError)
-    assert.throws(() => createDynamicAuth({ environmentId: issuer.environmentId, jwks: { keyStore: 'redis' as never } }), DynamicAuthConfigError)
+    assert.throws(
+      () => createDynamicAuth({ ...issuer.authOptions(), revocation: {} as RevocationStore }),
+      DynamicAuthConfigError,
+    )
+    assert.throws(
+      () => createDynamicAuth({ ...issuer.authOptions(), jwks: { keyStore: (() => undefined) as never } }),
+      DynamicAuthConfigError,
+    )
+    assert.throws(
+      () => createDynamicAuth({ environmentId: issuer.environmentId, jwks: { keyStore: 'redis' as never } }),
+      DynamicAuthConfigError,
+    )
   })
 })

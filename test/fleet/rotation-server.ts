@@ -26,9 +26,16 @@ async function main(): Promise<void> {
     const client = createClient({ url: config.redisUrl, socket: { reconnectStrategy: () => 100 } })
     client.on('error', () => undefined)
     await client.connect()
-    keyStore = createRedisKeyStore({ client, ...(config.keyPrefix === undefined ? {} : { keyPrefix: config.keyPrefix }) })
+    keyStore = createRedisKeyStore({
+      client,
+      ...(config.keyPrefix === undefined ? {} : { keyPrefix: config.keyPrefix }),
+    })
   }
-  const auth = createDynamicAuth({ environmentId: config.environmentId, jwks: { url: config.jwksUrl, ...(keyStore ? { keyStore } : {}) }, telemetry: false })
+  const auth = createDynamicAuth({
+    environmentId: config.environmentId,
+    jwks: { url: config.jwksUrl, ...(keyStore ? { keyStore } : {}) },
+    telemetry: false,
+  })
   const app = Fastify()
   await app.register(dynamicAuthPlugin, { auth })
   app.get('/me', async (request) => ({ userId: request.auth!.userId }))

@@ -67,9 +67,13 @@ interface Server {
 }
 
 async function startServer(config: Record<string, unknown>): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./rotation-server.ts', import.meta.url)), JSON.stringify(config)], {
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  })
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./rotation-server.ts', import.meta.url)), JSON.stringify(config)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    },
+  )
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the soak server did not start in time')), 60_000)
     child.once('exit', (code) => reject(new Error(`the soak server exited (${code})`)))
@@ -98,7 +102,8 @@ async function startServer(config: Record<string, unknown>): Promise<Server> {
  */
 function madeUpTokens(issuer: TestIssuer): (kid: string) => string {
   const [, payload, signature] = issuer.mint({ sub: randomUUID() }).split('.')
-  return (kid) => `${Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid })).toString('base64url')}.${payload}.${signature}`
+  return (kid) =>
+    `${Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid })).toString('base64url')}.${payload}.${signature}`
 }
 
 /**
@@ -117,7 +122,13 @@ function explained503(second: number): boolean {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-async function soak(t: TestContext, label: string, servers: readonly Server[], issuer: TestIssuer, jwks: JwksServer): Promise<void> {
+async function soak(
+  t: TestContext,
+  label: string,
+  servers: readonly Server[],
+  issuer: TestIssuer,
+  jwks: JwksServer,
+): Promise<void> {
   const start = Date.now()
   const at = () => (Date.now() - start) / 1000
   const mintBatch = (): string[] => Array.from({ length: TOKENS_PER_KEY }, () => issuer.mint({ sub: randomUUID() }))
@@ -163,7 +174,10 @@ async function soak(t: TestContext, label: string, servers: readonly Server[], i
     const began = performance.now()
     let response: Response
     try {
-      response = await fetch(server.url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(20_000) })
+      response = await fetch(server.url, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(20_000),
+      })
     } catch (error) {
       assert.fail(`${label}: a request failed without an answer: ${String(error)}`)
     }
@@ -267,19 +281,40 @@ async function soak(t: TestContext, label: string, servers: readonly Server[], i
   const fetches = jwks.requests - requestsBefore
   const floodFetches = jwks.requests - fetchesAtFloodStart
   const lines = keys.map((key) => {
-    const wait = key.firstAcceptedAt === undefined || key.firstSentAt === undefined ? 'never accepted' : `${((key.firstAcceptedAt - key.firstSentAt) * 1000).toFixed(0)} ms`
+    const wait =
+      key.firstAcceptedAt === undefined || key.firstSentAt === undefined
+        ? 'never accepted'
+        : `${((key.firstAcceptedAt - key.firstSentAt) * 1000).toFixed(0)} ms`
     return `key published at ${key.publishedAt.toFixed(1)} s: first sent at ${key.firstSentAt?.toFixed(2) ?? '-'} s, first acceptance after ${wait}`
   })
   t.diagnostic(`${label}: sent ${JSON.stringify(tally.sent)}`)
-  t.diagnostic(`${label}: valid accepted ${tally.validAccepted}, valid answered 503 ${tally.valid503}, valid refused 401 ${tally.falseRefusals.length}`)
-  t.diagnostic(`${label}: 5xx ${tally.fiveXx} (without Retry-After: ${tally.fiveXxWithoutRetryAfter}); JWKS fetches ${fetches} (during the flood of ${tally.sent.flood} made-up kids: ${floodFetches})`)
-  t.diagnostic(`${label}: slowest answer for an accepted key: ${tally.worstKnownKeyMs.quiet.toFixed(0)} ms (during the flood: ${tally.worstKnownKeyMs.flood.toFixed(0)} ms), as the load generator saw it`)
+  t.diagnostic(
+    `${label}: valid accepted ${tally.validAccepted}, valid answered 503 ${tally.valid503}, valid refused 401 ${tally.falseRefusals.length}`,
+  )
+  t.diagnostic(
+    `${label}: 5xx ${tally.fiveXx} (without Retry-After: ${tally.fiveXxWithoutRetryAfter}); JWKS fetches ${fetches} (during the flood of ${tally.sent.flood} made-up kids: ${floodFetches})`,
+  )
+  t.diagnostic(
+    `${label}: slowest answer for an accepted key: ${tally.worstKnownKeyMs.quiet.toFixed(0)} ms (during the flood: ${tally.worstKnownKeyMs.flood.toFixed(0)} ms), as the load generator saw it`,
+  )
   for (const line of lines) t.diagnostic(`${label}: ${line}`)
 
-  assert.deepEqual(tally.falseRefusals.slice(0, 5), [], `${label}: ${tally.falseRefusals.length} tokens of published keys refused with a 401`)
+  assert.deepEqual(
+    tally.falseRefusals.slice(0, 5),
+    [],
+    `${label}: ${tally.falseRefusals.length} tokens of published keys refused with a 401`,
+  )
   assert.equal(tally.fiveXxWithoutRetryAfter, 0, `${label}: every 5xx says when to retry`)
-  for (const key of keys) assert.ok(key.firstAcceptedAt !== undefined, `${label}: the key published at ${key.publishedAt} s was never accepted`)
-  assert.deepEqual(tally.valid503Unexplained.slice(0, 5), [], `${label}: ${tally.valid503Unexplained.length} tokens of published keys answered 503 outside a fault or the flood`)
+  for (const key of keys)
+    assert.ok(
+      key.firstAcceptedAt !== undefined,
+      `${label}: the key published at ${key.publishedAt} s was never accepted`,
+    )
+  assert.deepEqual(
+    tally.valid503Unexplained.slice(0, 5),
+    [],
+    `${label}: ${tally.valid503Unexplained.length} tokens of published keys answered 503 outside a fault or the flood`,
+  )
   // The flood's fetches are bounded by the documented budget: 4 at once, then one per 15 s for an
   // instance; the fleet's budget (6 a minute) besides. The flood lasts 10 s and spans at most two
   // minutes of the fleet's budget, and a rotation happens in it.
@@ -304,7 +339,11 @@ test('key rotation soak: a fleet of two processes sharing the Redis key store', 
   const issuer = createTestIssuer({ modulusLength: 2048 })
   const jwks = await startJwksServer(issuer)
   const keyPrefix = `soak-${randomUUID()}:`
-  const servers = await Promise.all([0, 1].map(() => startServer({ environmentId: issuer.environmentId, jwksUrl: jwks.url, redisUrl: redis.url, keyPrefix })))
+  const servers = await Promise.all(
+    [0, 1].map(() =>
+      startServer({ environmentId: issuer.environmentId, jwksUrl: jwks.url, redisUrl: redis.url, keyPrefix }),
+    ),
+  )
   try {
     await soak(t, 'fleet of two', servers, issuer, jwks)
   } finally {

@@ -19,7 +19,13 @@ import { createDynamicAuth } from '../../src/index.js'
 import { createTestIssuer, type TestIssuerServer } from '../../src/testing/index.js'
 import { spawnInstance, type Instance } from './fleet.js'
 import { startRedisServer, type RedisServer } from './redis-server.js'
-import { createDynamicWebhooks, signWebhookBody, verifyWebhookSignature, type DynamicWebhookEvent, type WebhookDelivery } from '../../src/webhooks/index.js'
+import {
+  createDynamicWebhooks,
+  signWebhookBody,
+  verifyWebhookSignature,
+  type DynamicWebhookEvent,
+  type WebhookDelivery,
+} from '../../src/webhooks/index.js'
 
 const SECRET = 'dyn_5LqRXtZsXit7Cjt9KktC8EGywoSkGSbGqtTud'
 const issuer = createTestIssuer()
@@ -47,12 +53,27 @@ describe('verifyWebhookSignature', () => {
   test('accepts sha256=<hex HMAC-SHA256 of the raw body>, in either hex case', () => {
     assert.match(good, /^sha256=[0-9a-f]{64}$/)
     assert.equal(verifyWebhookSignature(SECRET, body, good), true)
-    assert.equal(verifyWebhookSignature(SECRET, Buffer.from(body), good.toUpperCase().replace('SHA256=', 'sha256=')), true)
+    assert.equal(
+      verifyWebhookSignature(SECRET, Buffer.from(body), good.toUpperCase().replace('SHA256=', 'sha256=')),
+      true,
+    )
     assert.equal(verifyWebhookSignature(['old-secret', SECRET], body, good), true, 'any secret of a rotation')
   })
 
   test('refuses anything else without throwing', () => {
-    for (const header of [undefined, null, '', 'sha256=', good.slice(0, -2), `${good}00`, good.replace('sha256=', 'sha1='), good.replace('sha256=', ''), `sha256=${'g'.repeat(64)}`, 'x'.repeat(100_000), `sha256=${'0'.repeat(64)}`]) {
+    for (const header of [
+      undefined,
+      null,
+      '',
+      'sha256=',
+      good.slice(0, -2),
+      `${good}00`,
+      good.replace('sha256=', 'sha1='),
+      good.replace('sha256=', ''),
+      `sha256=${'g'.repeat(64)}`,
+      'x'.repeat(100_000),
+      `sha256=${'0'.repeat(64)}`,
+    ]) {
       assert.equal(verifyWebhookSignature(SECRET, body, header), false, String(header).slice(0, 40))
     }
     assert.equal(verifyWebhookSignature('another', body, good), false)
@@ -85,9 +106,18 @@ describe('the webhook processor', () => {
     const auth = createDynamicAuth(issuer.authOptions())
     const seen: Array<[DynamicWebhookEvent, WebhookDelivery]> = []
     const webhooks = createDynamicWebhooks({ secret: SECRET, auth, onEvent: (e, d) => void seen.push([e, d]) })
-    const session = { id: 'sess-1', createdAt: '2026-11-30T10:00:00.000Z', ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0', revokedAt: '2026-11-30T11:00:00.000Z' }
+    const session = {
+      id: 'sess-1',
+      createdAt: '2026-11-30T10:00:00.000Z',
+      ipAddress: '203.0.113.7',
+      userAgent: 'Mozilla/5.0',
+      revokedAt: '2026-11-30T11:00:00.000Z',
+    }
     const body = event('admin.user.session.revoked', session)
-    assert.deepEqual(await webhooks.handle(body, signWebhookBody(SECRET, body)), { status: 200, body: { ok: true, action: 'session_revoked' } })
+    assert.deepEqual(await webhooks.handle(body, signWebhookBody(SECRET, body)), {
+      status: 200,
+      body: { ok: true, action: 'session_revoked' },
+    })
     await assert.rejects(auth.verifyToken(issuer.mint({ sid: 'sess-1' })), { code: 'session_revoked' })
     assert.deepEqual(seen[0]![1], { action: 'session_revoked', signedOver: 'raw_body' })
     assert.deepEqual(seen[0]![0].data, session)
@@ -101,12 +131,28 @@ describe('the webhook processor', () => {
     // Older guesses (sessionId, sid, a userId in data, the envelope's userId) are not Dynamic's Session: none is read.
     for (const data of [{ userId: 'victim', sessionId: 'guess-1', sid: 'guess-2', user_id: 'victim' }, {}, undefined]) {
       const body = JSON.stringify({ ...JSON.parse(event('user.session.revoked', {})), data, userId: 'victim' })
-      assert.deepEqual(await webhooks.handle(body, signWebhookBody(SECRET, body)), { status: 200, body: { ok: true, skipped: 'no_session_id' } })
+      assert.deepEqual(await webhooks.handle(body, signWebhookBody(SECRET, body)), {
+        status: 200,
+        body: { ok: true, skipped: 'no_session_id' },
+      })
     }
     assert.equal(seen.length, 3)
-    assert.ok(seen.every(([e, d]) => e.eventName === 'user.session.revoked' && d.skipped === 'no_session_id' && d.action === undefined && d.signedOver === 'raw_body'))
+    assert.ok(
+      seen.every(
+        ([e, d]) =>
+          e.eventName === 'user.session.revoked' &&
+          d.skipped === 'no_session_id' &&
+          d.action === undefined &&
+          d.signedOver === 'raw_body',
+      ),
+    )
     assert.equal(auth.revocationStatus().entries, 0)
-    for (const token of [issuer.mint({ sub: 'victim', now: now - 5 }), issuer.mint({ sid: 'guess-1' }), issuer.mint({ sid: 'guess-2' }), issuer.mint({ sub: 'the-admin', now: now - 5 })]) {
+    for (const token of [
+      issuer.mint({ sub: 'victim', now: now - 5 }),
+      issuer.mint({ sid: 'guess-1' }),
+      issuer.mint({ sid: 'guess-2' }),
+      issuer.mint({ sub: 'the-admin', now: now - 5 }),
+    ]) {
       assert.ok(await auth.verifyToken(token))
     }
   })
@@ -116,15 +162,31 @@ describe('the webhook processor', () => {
     const seen: WebhookDelivery[] = []
     const webhooks = createDynamicWebhooks({ secret: SECRET, auth, onEvent: (_e, d) => void seen.push(d) })
     const now = Math.floor(Date.now() / 1000)
-    const tokens = [issuer.mint({ sub: 'deleted-user', now: now - 60 }), issuer.mint({ sub: 'deleted-user', kind: 'id', now: now - 1 })]
+    const tokens = [
+      issuer.mint({ sub: 'deleted-user', now: now - 60 }),
+      issuer.mint({ sub: 'deleted-user', kind: 'id', now: now - 1 }),
+    ]
     for (const token of tokens) assert.ok(await auth.verifyToken(token))
-    const body = event('user.deleted', { id: 'deleted-user', email: 'gone@example.com', projectEnvironmentId: issuer.environmentId })
-    assert.deepEqual(await webhooks.handle(body, signWebhookBody(SECRET, body)), { status: 200, body: { ok: true, action: 'user_revoked' } })
+    const body = event('user.deleted', {
+      id: 'deleted-user',
+      email: 'gone@example.com',
+      projectEnvironmentId: issuer.environmentId,
+    })
+    assert.deepEqual(await webhooks.handle(body, signWebhookBody(SECRET, body)), {
+      status: 200,
+      body: { ok: true, action: 'user_revoked' },
+    })
     for (const token of tokens) await assert.rejects(auth.verifyToken(token), { code: 'session_revoked' })
     assert.ok(await auth.verifyToken(issuer.mint({ sub: 'the-admin', now: now - 60 })))
     const noId = event('user.deleted', { email: 'x@example.com' })
-    assert.deepEqual((await webhooks.handle(noId, signWebhookBody(SECRET, noId))).body, { ok: true, skipped: 'no_user_id' })
-    assert.deepEqual(seen, [{ action: 'user_revoked', signedOver: 'raw_body' }, { skipped: 'no_user_id', signedOver: 'raw_body' }])
+    assert.deepEqual((await webhooks.handle(noId, signWebhookBody(SECRET, noId))).body, {
+      ok: true,
+      skipped: 'no_user_id',
+    })
+    assert.deepEqual(seen, [
+      { action: 'user_revoked', signedOver: 'raw_body' },
+      { skipped: 'no_user_id', signedOver: 'raw_body' },
+    ])
   })
 
   test('other events revoke nothing and reach onEvent', async () => {
@@ -147,13 +209,20 @@ describe('the webhook processor', () => {
     const other = event('user.session.revoked', { id: 'other' })
     assert.equal((await webhooks.handle(body, undefined)).status, 401)
     assert.equal((await webhooks.handle(body, signWebhookBody('wrong', body))).status, 401)
-    assert.equal((await webhooks.handle(body, signWebhookBody(SECRET, other))).status, 401, 'a genuine signature of another body')
+    assert.equal(
+      (await webhooks.handle(body, signWebhookBody(SECRET, other))).status,
+      401,
+      'a genuine signature of another body',
+    )
     const notJson = 'not json'
     assert.equal((await webhooks.handle(notJson, signWebhookBody(SECRET, notJson))).status, 400)
     const noId = JSON.stringify({ eventName: 'user.session.revoked', data: { id: 'untouched' } })
     assert.equal((await webhooks.handle(noId, signWebhookBody(SECRET, noId))).status, 400)
     const elsewhere = event('user.session.revoked', { id: 'untouched' }, { environmentId: randomUUID() })
-    assert.deepEqual((await webhooks.handle(elsewhere, signWebhookBody(SECRET, elsewhere))).body, { ok: true, ignored: 'other_environment' })
+    assert.deepEqual((await webhooks.handle(elsewhere, signWebhookBody(SECRET, elsewhere))).body, {
+      ok: true,
+      ignored: 'other_environment',
+    })
     assert.ok(await auth.verifyToken(issuer.mint({ sid: 'untouched' })))
     assert.equal(handled.length, 0)
     assert.equal(auth.revocationStatus().entries, 0)
@@ -257,7 +326,10 @@ describe('ready-made routes', () => {
       const post = (payload: string, signature?: string) =>
         fetch(urls[name]!, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...(signature ? { 'x-dynamic-signature-256': signature } : {}) },
+          headers: {
+            'content-type': 'application/json',
+            ...(signature ? { 'x-dynamic-signature-256': signature } : {}),
+          },
           body: payload,
         })
 
@@ -284,7 +356,7 @@ describe('ready-made routes', () => {
     })
   }
 
-  test('a body parsed before the route: checked over JSON.stringify of it, as Dynamic\'s sample does, and reported', async () => {
+  test("a body parsed before the route: checked over JSON.stringify of it, as Dynamic's sample does, and reported", async () => {
     const delivered: WebhookDelivery[] = []
     const reporting = createDynamicWebhooks({ secret: SECRET, auth, onEvent: (_e, d) => void delivered.push(d) })
     const app = express()
@@ -292,7 +364,11 @@ describe('ready-made routes', () => {
     app.post('/webhooks/dynamic', reporting.express)
     const url = `${await listen(app.listen(0, '127.0.0.1'))}/webhooks/dynamic`
     const post = (payload: string, signature: string) =>
-      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-dynamic-signature-256': signature }, body: payload })
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-dynamic-signature-256': signature },
+        body: payload,
+      })
 
     // Dynamic sends compact JSON: its re-serialised form is the same bytes, so the signature holds.
     const token = issuer.mint({ sid: 'parsed' })
@@ -307,7 +383,10 @@ describe('ready-made routes', () => {
     const pretty = JSON.stringify(JSON.parse(event('user.session.revoked', { id: 'pretty' })), null, 2)
     const refused = await post(pretty, signWebhookBody(SECRET, pretty))
     assert.equal(refused.status, 401)
-    assert.match(((await refused.json()) as { message: string }).message, /parsed before the webhook route saw it.*JSON\.stringify/)
+    assert.match(
+      ((await refused.json()) as { message: string }).message,
+      /parsed before the webhook route saw it.*JSON\.stringify/,
+    )
     // A forged signature is refused as ever.
     const forged = await post(body.replace('parsed', 'other'), signWebhookBody('wrong', body))
     assert.equal(forged.status, 401)
@@ -329,9 +408,14 @@ describe('ready-made routes', () => {
       packages: 'external',
       logLevel: 'silent',
     })
-    const external = Object.values(result.metafile.inputs).flatMap((input) => input.imports.filter((i) => i.external).map((i) => i.path))
+    const external = Object.values(result.metafile.inputs).flatMap((input) =>
+      input.imports.filter((i) => i.external).map((i) => i.path),
+    )
     assert.ok(external.includes('node:crypto'), 'the analysis sees external imports')
-    assert.deepEqual(external.filter((path) => !path.startsWith('node:')), [])
+    assert.deepEqual(
+      external.filter((path) => !path.startsWith('node:')),
+      [],
+    )
   })
 })
 
@@ -356,16 +440,28 @@ describe('webhooks across a fleet: three instances in their own processes, one r
       ...(data === undefined ? {} : { data }),
     })
   const deliver = async (instance: Instance, body: string) => {
-    const response = await fetch(instance.webhookUrl!, { method: 'POST', headers: { 'content-type': 'application/json', 'x-dynamic-signature-256': signWebhookBody(FLEET_SECRET, body) }, body })
+    const response = await fetch(instance.webhookUrl!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-dynamic-signature-256': signWebhookBody(FLEET_SECRET, body) },
+      body,
+    })
     return { status: response.status, body: (await response.json()) as Record<string, unknown> }
   }
-  const codes = (token: string) => Promise.all(instances.map(async (i) => ((r) => (r.ok ? 'ok' : r.code!))(await i.verify(token))))
+  const codes = (token: string) =>
+    Promise.all(instances.map(async (i) => ((r) => (r.ok ? 'ok' : r.code!))(await i.verify(token))))
 
   before(async () => {
     redis = await startRedisServer()
     jwks = await fleetIssuer.listen()
     instances = await Promise.all(
-      [0, 1, 2].map(() => spawnInstance({ redisUrl: redis.url, environmentId: fleetIssuer.environmentId, jwksUrl: jwks.jwksUrl, webhookSecret: FLEET_SECRET })),
+      [0, 1, 2].map(() =>
+        spawnInstance({
+          redisUrl: redis.url,
+          environmentId: fleetIssuer.environmentId,
+          jwksUrl: jwks.jwksUrl,
+          webhookSecret: FLEET_SECRET,
+        }),
+      ),
     )
   })
   after(async () => {
@@ -374,7 +470,7 @@ describe('webhooks across a fleet: three instances in their own processes, one r
     await redis?.stop()
   })
 
-  test('user.deleted delivered to one instance refuses the user\'s tokens on every instance', async () => {
+  test("user.deleted delivered to one instance refuses the user's tokens on every instance", async () => {
     const [a] = instances
     const sub = randomUUID()
     const now = Math.floor(Date.now() / 1000)
@@ -384,10 +480,18 @@ describe('webhooks across a fleet: three instances in their own processes, one r
     assert.deepEqual(await codes(access), ['ok', 'ok', 'ok'])
     assert.deepEqual(await codes(id), ['ok', 'ok', 'ok'])
 
-    const body = fleetEvent('user.deleted', { id: sub, email: 'deleted@example.com', projectEnvironmentId: fleetIssuer.environmentId })
+    const body = fleetEvent('user.deleted', {
+      id: sub,
+      email: 'deleted@example.com',
+      projectEnvironmentId: fleetIssuer.environmentId,
+    })
     assert.deepEqual(await deliver(a!, body), { status: 200, body: { ok: true, action: 'user_revoked' } })
     await Promise.all(
-      instances.slice(1).map((i) => i.waitForEvent((e) => e.type === 'revocation_received' && (e.entry as { sub?: string }).sub === sub, 10_000)),
+      instances
+        .slice(1)
+        .map((i) =>
+          i.waitForEvent((e) => e.type === 'revocation_received' && (e.entry as { sub?: string }).sub === sub, 10_000),
+        ),
     )
     assert.deepEqual(await codes(access), ['session_revoked', 'session_revoked', 'session_revoked'])
     assert.deepEqual(await codes(id), ['session_revoked', 'session_revoked', 'session_revoked'])
@@ -399,16 +503,29 @@ describe('webhooks across a fleet: three instances in their own processes, one r
     assert.deepEqual(await deliver(instances[2]!, body), { status: 200, body: { ok: true, duplicate: true } })
   })
 
-  test('a Session payload revokes data.id on every instance; the envelope\'s userId is left alone', async () => {
+  test("a Session payload revokes data.id on every instance; the envelope's userId is left alone", async () => {
     const [, b] = instances
     const sid = randomUUID()
     const adminToken = fleetIssuer.mint({ sub: 'admin-who-clicked' })
     const token = fleetIssuer.mint({ sid })
     assert.deepEqual(await codes(token), ['ok', 'ok', 'ok'])
-    const session = { id: sid, createdAt: new Date(Date.now() - 3600_000).toISOString(), ipAddress: '198.51.100.4', userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', revokedAt: new Date().toISOString() }
-    assert.deepEqual(await deliver(b!, fleetEvent('admin.user.session.revoked', session)), { status: 200, body: { ok: true, action: 'session_revoked' } })
+    const session = {
+      id: sid,
+      createdAt: new Date(Date.now() - 3600_000).toISOString(),
+      ipAddress: '198.51.100.4',
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
+      revokedAt: new Date().toISOString(),
+    }
+    assert.deepEqual(await deliver(b!, fleetEvent('admin.user.session.revoked', session)), {
+      status: 200,
+      body: { ok: true, action: 'session_revoked' },
+    })
     await Promise.all(
-      instances.filter((i) => i !== b).map((i) => i.waitForEvent((e) => e.type === 'revocation_received' && (e.entry as { sid?: string }).sid === sid, 10_000)),
+      instances
+        .filter((i) => i !== b)
+        .map((i) =>
+          i.waitForEvent((e) => e.type === 'revocation_received' && (e.entry as { sid?: string }).sid === sid, 10_000),
+        ),
     )
     assert.deepEqual(await codes(token), ['session_revoked', 'session_revoked', 'session_revoked'])
     assert.deepEqual(await codes(adminToken), ['ok', 'ok', 'ok'])
@@ -423,10 +540,20 @@ describe('webhooks across a fleet: three instances in their own processes, one r
     assert.deepEqual(await deliver(c!, body), { status: 200, body: { ok: true, skipped: 'no_session_id' } })
     const messageId = (JSON.parse(body) as { messageId: string }).messageId
     const reported = await c!.waitForEvent((e) => e.type === 'webhook' && e.messageId === messageId)
-    assert.deepEqual({ ...reported }, { type: 'webhook', eventName: 'user.session.revoked', messageId, skipped: 'no_session_id', signedOver: 'raw_body' })
+    assert.deepEqual(
+      { ...reported },
+      {
+        type: 'webhook',
+        eventName: 'user.session.revoked',
+        messageId,
+        skipped: 'no_session_id',
+        signedOver: 'raw_body',
+      },
+    )
     assert.deepEqual(await codes(token), ['ok', 'ok', 'ok'])
     for (const instance of instances) {
-      const entries = ((await instance.request({ op: 'status' })) as { revocation: { entries: number } }).revocation.entries
+      const entries = ((await instance.request({ op: 'status' })) as { revocation: { entries: number } }).revocation
+        .entries
       assert.equal(entries, before, 'no revocation was added')
     }
   })

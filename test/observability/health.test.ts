@@ -43,7 +43,12 @@ describe('health', () => {
     issuer = createTestIssuer()
     jwks = await startJwksServer(issuer)
     now = Date.now()
-    auth = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: jwks.url, cacheMaxAge: 60_000, staleIfError: 60_000, maxBackoff: 1000 }, advanced: { clock: () => now }, telemetry: false })
+    auth = createDynamicAuth({
+      environmentId: issuer.environmentId,
+      jwks: { url: jwks.url, cacheMaxAge: 60_000, staleIfError: 60_000, maxBackoff: 1000 },
+      advanced: { clock: () => now },
+      telemetry: false,
+    })
 
     const app = express()
     // The handler takes the verifier or the adapter's middleware, which carries it.
@@ -93,7 +98,10 @@ describe('health', () => {
       body = (await response.json()) as DynamicAuthHealth
       assert.equal(body.status, state, name)
     }
-    for (const [name, handler] of [['next', nextHealth(auth)], ['fetch', fetchHealth(auth)]] as const) {
+    for (const [name, handler] of [
+      ['next', nextHealth(auth)],
+      ['fetch', fetchHealth(auth)],
+    ] as const) {
       const response = await handler(new Request('http://api.test/healthz'))
       assert.equal(response.status, expected, name)
       assert.equal(((await response.json()) as DynamicAuthHealth).status, state, name)
@@ -139,7 +147,11 @@ describe('health', () => {
   it('reports a revocation store that refuses while cut off as unavailable', () => {
     const cutOff = createDynamicAuth({
       ...issuer.authOptions(),
-      revocation: { check: () => 'unavailable', add: () => Promise.resolve(), status: () => ({ kind: 'test', entries: 3, connected: false, stale: true, since: 0, lastError: 'down' }) },
+      revocation: {
+        check: () => 'unavailable',
+        add: () => Promise.resolve(),
+        status: () => ({ kind: 'test', entries: 3, connected: false, stale: true, since: 0, lastError: 'down' }),
+      },
     })
     const health = cutOff.health()
     assert.equal(health.status, 'unavailable')

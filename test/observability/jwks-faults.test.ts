@@ -29,11 +29,13 @@ describe('JWKS faults in the metrics and health', () => {
     now = Date.now()
     return createDynamicAuth({
       environmentId: issuer.environmentId,
-      jwks: { url: jwks.url, timeout: 1500, cacheMaxAge: 60_000, staleIfError: 60_000, maxBackoff: 60_000 }, advanced: { clock },
+      jwks: { url: jwks.url, timeout: 1500, cacheMaxAge: 60_000, staleIfError: 60_000, maxBackoff: 60_000 },
+      advanced: { clock },
       telemetry: { meterProvider: harness.provider },
     })
   }
-  const fetches = async (result: string): Promise<number> => total(await harness.collect(), METRIC_NAMES.jwksFetches, { [A.jwksResult]: result })
+  const fetches = async (result: string): Promise<number> =>
+    total(await harness.collect(), METRIC_NAMES.jwksFetches, { [A.jwksResult]: result })
   const gauge = async (name: string): Promise<number> => total(await harness.collect(), name)
 
   it('down, 5xx, garbage and a hang: each counted by its result; health unavailable with the reason; then healed', async () => {
@@ -41,7 +43,11 @@ describe('JWKS faults in the metrics and health', () => {
     try {
       jwks.behave((_req, res) => res.destroy())
       await assert.rejects(auth.verifyToken(issuer.mint()), { code: 'jwks_unavailable' })
-      assert.equal(await fetches('network_error'), 1, JSON.stringify((await harness.collect()).filter((p) => p.name === METRIC_NAMES.jwksFetches)))
+      assert.equal(
+        await fetches('network_error'),
+        1,
+        JSON.stringify((await harness.collect()).filter((p) => p.name === METRIC_NAMES.jwksFetches)),
+      )
       let health = auth.health()
       assert.equal(health.status, 'unavailable')
       assert.equal(health.keys.state, 'unavailable')
@@ -52,15 +58,32 @@ describe('JWKS faults in the metrics and health', () => {
       for (const [behaviour, result, status] of [
         [failWith(500), 'http_5xx', 500],
         [failWith(404), 'http_4xx', 404],
-        [(_req: unknown, res: import('node:http').ServerResponse) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys": nope'), 'invalid_body', 200],
-        [(_req: unknown, res: import('node:http').ServerResponse) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":[{"kty":"EC"}]}'), 'invalid_body', 200],
+        [
+          (_req: unknown, res: import('node:http').ServerResponse) =>
+            res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys": nope'),
+          'invalid_body',
+          200,
+        ],
+        [
+          (_req: unknown, res: import('node:http').ServerResponse) =>
+            res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":[{"kty":"EC"}]}'),
+          'invalid_body',
+          200,
+        ],
         [hang, 'timeout', undefined],
       ] as const) {
         now += 120_000 // past any backoff
         jwks.behave(behaviour)
         await assert.rejects(auth.verifyToken(issuer.mint()), { code: 'jwks_unavailable' })
         const points = await harness.collect()
-        assert.equal(total(points, METRIC_NAMES.jwksFetches, { [A.jwksResult]: result, ...(status === undefined ? {} : { [A.httpStatus]: status }) }) >= 1, true, `${result} counted`)
+        assert.equal(
+          total(points, METRIC_NAMES.jwksFetches, {
+            [A.jwksResult]: result,
+            ...(status === undefined ? {} : { [A.httpStatus]: status }),
+          }) >= 1,
+          true,
+          `${result} counted`,
+        )
         health = auth.health()
         assert.equal(health.status, 'unavailable')
         assert.ok(health.keys.consecutiveFailures >= 2)

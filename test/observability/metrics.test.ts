@@ -24,7 +24,17 @@ describe('metrics', () => {
   const secrets: string[] = []
 
   const make = (extra: Partial<DynamicAuthOptions> = {}): DynamicAuth =>
-    createDynamicAuth(withOptions({ environmentId: issuer.environmentId, jwks: { url: server.jwksUrl }, audience: AUDIENCE, telemetry: { meterProvider: harness.provider } }, extra))
+    createDynamicAuth(
+      withOptions(
+        {
+          environmentId: issuer.environmentId,
+          jwks: { url: server.jwksUrl },
+          audience: AUDIENCE,
+          telemetry: { meterProvider: harness.provider },
+        },
+        extra,
+      ),
+    )
   const refusal = async (promise: Promise<unknown>): Promise<string> => {
     try {
       await promise
@@ -65,7 +75,10 @@ describe('metrics', () => {
     await expect('token_expired', auth.verifyToken(mint({ expired: true })))
     await expect('token_not_active', auth.verifyToken(mint({ claims: { nbf: Math.floor(Date.now() / 1000) + 3600 } })))
     await expect('issuer_mismatch', auth.verifyToken(mint({ claims: { iss: 'app.dynamicauth.com/not-this-one' } })))
-    await expect('environment_mismatch', auth.verifyToken(mint({ claims: { environment_id: '5a1f0c3e-9d8b-4f6a-b2c1-7e6d5c4b3a29' } })))
+    await expect(
+      'environment_mismatch',
+      auth.verifyToken(mint({ claims: { environment_id: '5a1f0c3e-9d8b-4f6a-b2c1-7e6d5c4b3a29' } })),
+    )
     await expect('audience_mismatch', auth.verifyToken(mint({ audience: 'https://elsewhere.example' })))
     await expect('insufficient_scope', auth.verifyToken(mint({ mfaPending: true })))
     const revoked = mint({ sid: 'session-revoked' })
@@ -74,23 +87,64 @@ describe('metrics', () => {
     await expect('session_revoked', auth.verifyToken(revoked)) // refused on the cached path
     // Refusals of the HTTP layer, before verification.
     await expect('token_missing', authenticate(auth, new Request('http://api.test/me')))
-    await expect('invalid_request', authenticate(auth, new Request(`http://api.test/me?access_token=${access}`, { headers: { authorization: `Bearer ${access}` } }), { queryParam: 'access_token' }))
-    await expect('origin_not_allowed', authenticate(auth, new Request('http://api.test/transfer', { method: 'POST', headers: { cookie: `DYNAMIC_JWT_TOKEN=${access}`, origin: 'https://evil.example' } })))
+    await expect(
+      'invalid_request',
+      authenticate(
+        auth,
+        new Request(`http://api.test/me?access_token=${access}`, { headers: { authorization: `Bearer ${access}` } }),
+        { queryParam: 'access_token' },
+      ),
+    )
+    await expect(
+      'origin_not_allowed',
+      authenticate(
+        auth,
+        new Request('http://api.test/transfer', {
+          method: 'POST',
+          headers: { cookie: `DYNAMIC_JWT_TOKEN=${access}`, origin: 'https://evil.example' },
+        }),
+      ),
+    )
     // Faults of the server side, on verifiers of their own (same meter provider, same environment).
-    await expect('jwks_unavailable', make({ jwks: { url: `${server.origin}/nothing-here`, maxBackoff: 0 } }).verifyToken(mint()))
-    const unusable = { ...webCryptoBackend, importRsaPublicKey: () => Promise.reject(new Error('this runtime cannot import RSA keys')) }
-    await expect('key_unusable', createDynamicAuth({ ...issuer.authOptions(), advanced: { signatureBackend: unusable }, telemetry: { meterProvider: harness.provider } }).verifyToken(mint()))
-    const cutOff: RevocationStore = { check: () => 'unavailable', add: () => Promise.resolve(), status: () => ({ kind: 'test', entries: 0, connected: false, stale: true, since: 0 }) }
+    await expect(
+      'jwks_unavailable',
+      make({ jwks: { url: `${server.origin}/nothing-here`, maxBackoff: 0 } }).verifyToken(mint()),
+    )
+    const unusable = {
+      ...webCryptoBackend,
+      importRsaPublicKey: () => Promise.reject(new Error('this runtime cannot import RSA keys')),
+    }
+    await expect(
+      'key_unusable',
+      createDynamicAuth({
+        ...issuer.authOptions(),
+        advanced: { signatureBackend: unusable },
+        telemetry: { meterProvider: harness.provider },
+      }).verifyToken(mint()),
+    )
+    const cutOff: RevocationStore = {
+      check: () => 'unavailable',
+      add: () => Promise.resolve(),
+      status: () => ({ kind: 'test', entries: 0, connected: false, stale: true, since: 0 }),
+    }
     await expect('revocation_unavailable', make({ revocation: cutOff }).verifyToken(mint()))
 
     for (const [code, got] of codes) assert.equal(got, code, `the case meant to produce ${code} produced ${got}`)
-    assert.deepEqual([...ERROR_CODES].filter((code) => !codes.has(code)), [], 'every refusal code is exercised')
+    assert.deepEqual(
+      [...ERROR_CODES].filter((code) => !codes.has(code)),
+      [],
+      'every refusal code is exercised',
+    )
 
     const points = await harness.collect()
     const V = METRIC_NAMES.verifications
     const A = TELEMETRY_ATTRIBUTES
     for (const code of ERROR_CODES) {
-      assert.equal(total(points, V, { [A.outcome]: 'refused', [A.errorType]: code }), 1, `${code} counted once: ${JSON.stringify(points.filter((p) => p.attributes[A.errorType] === code))}`)
+      assert.equal(
+        total(points, V, { [A.outcome]: 'refused', [A.errorType]: code }),
+        1,
+        `${code} counted once: ${JSON.stringify(points.filter((p) => p.attributes[A.errorType] === code))}`,
+      )
     }
     assert.equal(total(points, V, { [A.outcome]: 'verified', [A.tokenKind]: 'access', [A.path]: 'cold' }), 2)
     // The repeat, and the cookie request whose token verified before its origin was refused.
@@ -100,7 +154,10 @@ describe('metrics', () => {
     assert.equal(total(points, METRIC_NAMES.revocationsMade, { [A.revocationType]: 'session' }), 1)
     assert.ok(total(points, METRIC_NAMES.cacheLookups, { [A.cacheResult]: 'hit' }) >= 2)
     assert.ok(total(points, METRIC_NAMES.cacheLookups, { [A.cacheResult]: 'miss' }) >= 10)
-    assert.ok(total(points, METRIC_NAMES.verificationDuration, { [A.path]: 'cold' }) >= 10, 'every cold verification is timed')
+    assert.ok(
+      total(points, METRIC_NAMES.verificationDuration, { [A.path]: 'cold' }) >= 10,
+      'every cold verification is timed',
+    )
     const fetches = total(points, METRIC_NAMES.jwksFetches, { [A.jwksResult]: 'ok' })
     assert.equal(fetches, 3, 'the first fetch, the refetch for the unknown kid, and the revocation case')
     assert.equal(total(points, METRIC_NAMES.jwksKeys), 1 * 1, 'keys in use')
@@ -138,7 +195,11 @@ function assertNothingIdentifying(points: readonly Point[], secrets: readonly st
       assert.ok(ALLOWED_ATTRIBUTES.has(key), `${point.name} carries an undocumented attribute ${key}`)
       const text = String(value)
       assert.doesNotMatch(text, /eyJ|session-|evict-|8f2b1a6e/, `${point.name}.${key} = ${text}`)
-      for (const secret of secrets) assert.ok(!secret.includes(text) || text.length < 8 || text === point.attributes[TELEMETRY_ATTRIBUTES.environmentId], `${point.name}.${key} is part of a token`)
+      for (const secret of secrets)
+        assert.ok(
+          !secret.includes(text) || text.length < 8 || text === point.attributes[TELEMETRY_ATTRIBUTES.environmentId],
+          `${point.name}.${key} is part of a token`,
+        )
     }
   }
 }

@@ -5,8 +5,20 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { context, metrics, ROOT_CONTEXT, trace, type Context, type ContextManager } from '@opentelemetry/api'
-import { AggregationTemporality, DataPointType, MeterProvider, MetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics'
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base'
+import {
+  AggregationTemporality,
+  DataPointType,
+  MeterProvider,
+  MetricReader,
+  type DataPoint,
+  type Histogram,
+} from '@opentelemetry/sdk-metrics'
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base'
 
 /** A reader that collects when asked (cumulative). */
 export class PullReader extends MetricReader {
@@ -44,8 +56,17 @@ export function metricsHarness(): MetricsHarness {
       for (const scope of resourceMetrics.scopeMetrics) {
         for (const metric of scope.metrics) {
           for (const point of metric.dataPoints) {
-            const value = metric.dataPointType === DataPointType.HISTOGRAM ? (point as DataPoint<Histogram>).value.count : (point.value as number)
-            points.push({ name: metric.descriptor.name, unit: metric.descriptor.unit, type: DataPointType[metric.dataPointType], attributes: point.attributes, value })
+            const value =
+              metric.dataPointType === DataPointType.HISTOGRAM
+                ? (point as DataPoint<Histogram>).value.count
+                : (point.value as number)
+            points.push({
+              name: metric.descriptor.name,
+              unit: metric.descriptor.unit,
+              type: DataPointType[metric.dataPointType],
+              attributes: point.attributes,
+              value,
+            })
           }
         }
       }
@@ -57,7 +78,9 @@ export function metricsHarness(): MetricsHarness {
 
 /** The sum of the points of `name` whose attributes include `match`. */
 export function total(points: readonly Point[], name: string, match: Record<string, unknown> = {}): number {
-  return points.filter((p) => p.name === name && Object.entries(match).every(([k, v]) => p.attributes[k] === v)).reduce((sum, p) => sum + p.value, 0)
+  return points
+    .filter((p) => p.name === name && Object.entries(match).every(([k, v]) => p.attributes[k] === v))
+    .reduce((sum, p) => sum + p.value, 0)
 }
 
 export interface TracesHarness {
@@ -79,7 +102,12 @@ export class AlsContextManager implements ContextManager {
   active(): Context {
     return this.storage.getStore() ?? ROOT_CONTEXT
   }
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+    ctx: Context,
+    fn: F,
+    thisArg?: ThisParameterType<F>,
+    ...args: A
+  ): ReturnType<F> {
     return this.storage.run(ctx, () => fn.call(thisArg, ...args))
   }
   bind<T>(_ctx: Context, target: T): T {
@@ -95,7 +123,10 @@ export class AlsContextManager implements ContextManager {
 }
 
 /** Registers providers globally, as an app's SDK start-up does; returns the undo. */
-export function registerGlobals(options: { meterProvider?: MeterProvider; tracerProvider?: BasicTracerProvider }): () => void {
+export function registerGlobals(options: {
+  meterProvider?: MeterProvider
+  tracerProvider?: BasicTracerProvider
+}): () => void {
   if (options.meterProvider) metrics.setGlobalMeterProvider(options.meterProvider)
   if (options.tracerProvider) trace.setGlobalTracerProvider(options.tracerProvider)
   return () => {

@@ -38,7 +38,10 @@ describe('revocation store metrics and health (Redis)', () => {
     await redis.stop()
   })
 
-  async function instance(withMetrics: boolean, timing: { commandTimeout?: number; heartbeatInterval?: number } = {}): Promise<DynamicAuth> {
+  async function instance(
+    withMetrics: boolean,
+    timing: { commandTimeout?: number; heartbeatInterval?: number } = {},
+  ): Promise<DynamicAuth> {
     const client = createClient({ url: redis.url, socket: { reconnectStrategy: () => 100 } })
     client.on('error', () => undefined)
     await client.connect()
@@ -47,7 +50,11 @@ describe('revocation store metrics and health (Redis)', () => {
     stores.push(store)
     await store.ready()
     const issuer = createTestIssuer()
-    return createDynamicAuth({ ...issuer.authOptions(), revocation: store, telemetry: withMetrics ? { meterProvider: harness.provider } : false })
+    return createDynamicAuth({
+      ...issuer.authOptions(),
+      revocation: store,
+      telemetry: withMetrics ? { meterProvider: harness.provider } : false,
+    })
   }
 
   it('counts revocations received from the fleet and follows the connection', async () => {
@@ -83,7 +90,10 @@ describe('revocation store metrics and health (Redis)', () => {
     try {
       await waitFor('the freeze to be noticed', () => !auth.revocationStatus().connected)
       const points = await harness.collect()
-      assert.equal(total(points, METRIC_NAMES.revocationConnected, { [TELEMETRY_ATTRIBUTES.environmentId]: auth.environmentId }), 0)
+      assert.equal(
+        total(points, METRIC_NAMES.revocationConnected, { [TELEMETRY_ATTRIBUTES.environmentId]: auth.environmentId }),
+        0,
+      )
       await waitFor('staleness', () => auth.health().revocation.state === 'stale_serving')
       assert.equal(auth.health().status, 'degraded')
     } finally {

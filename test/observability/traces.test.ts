@@ -43,7 +43,11 @@ describe('traces', () => {
         if (key === A.environmentId) assert.equal(text, auth.environmentId)
         assert.doesNotMatch(text, /eyJ|session-|@|0x/i, `${span.name}.${key} = ${text}`)
         assert.ok(!text.includes(TEST_USER_ID), `${span.name}.${key} carries the user id`)
-        for (const token of tokens) assert.ok(!token.includes(text) || text.length < 16 || text === auth.environmentId, `${span.name}.${key} is part of a token`)
+        for (const token of tokens)
+          assert.ok(
+            !token.includes(text) || text.length < 16 || text === auth.environmentId,
+            `${span.name}.${key} is part of a token`,
+          )
       }
       assert.ok(!(span.status.message ?? '').includes('eyJ'))
       assert.equal(span.events.length, 0, 'no events (an exception event would carry a message)')
@@ -53,7 +57,11 @@ describe('traces', () => {
   it('one span per verification with outcome and code; the JWKS fetch is a child span; nothing identifying', async () => {
     const traces = tracesHarness()
     try {
-      const auth = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: server.jwksUrl }, telemetry: { tracerProvider: traces.provider } })
+      const auth = createDynamicAuth({
+        environmentId: issuer.environmentId,
+        jwks: { url: server.jwksUrl },
+        telemetry: { tracerProvider: traces.provider },
+      })
       const token = mint({ sid: 'session-1', kind: 'id' })
       await auth.verifyToken(token)
       await auth.verifyToken(token)
@@ -73,7 +81,11 @@ describe('traces', () => {
       assert.equal(verify[2]!.status.code, 2)
       const fetch = spans.filter((s) => s.name === SPAN_NAMES.jwksFetch)
       assert.equal(fetch.length, 1, 'one JWKS fetch')
-      assert.equal(fetch[0]!.parentSpanContext?.spanId, verify[0]!.spanContext().spanId, 'the fetch is a child of the verification that caused it')
+      assert.equal(
+        fetch[0]!.parentSpanContext?.spanId,
+        verify[0]!.spanContext().spanId,
+        'the fetch is a child of the verification that caused it',
+      )
       assert.equal(fetch[0]!.attributes[A.jwksResult], 'ok')
       assert.equal(fetch[0]!.attributes[A.httpStatus], 200)
       const request = spans.filter((s) => s.name === SPAN_NAMES.authenticate)
@@ -98,19 +110,35 @@ describe('traces', () => {
       parent.end()
       const spans = traces.spans()
       const verify = spans.find((s) => s.name === SPAN_NAMES.verify)!
-      assert.equal(verify.parentSpanContext?.spanId, parent.spanContext().spanId, 'the verification nests under the request span')
+      assert.equal(
+        verify.parentSpanContext?.spanId,
+        parent.spanContext().spanId,
+        'the verification nests under the request span',
+      )
       const fetch = spans.find((s) => s.name === SPAN_NAMES.jwksFetch)!
       assert.equal(fetch.parentSpanContext?.spanId, verify.spanContext().spanId)
       assert.equal(total(await metrics.collect(), METRIC_NAMES.verifications, { [A.outcome]: 'verified' }), 1)
 
       // Switched off: nothing more recorded, although the globals are there.
       const before = traces.spans().length
-      const off = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: server.jwksUrl }, telemetry: false })
+      const off = createDynamicAuth({
+        environmentId: issuer.environmentId,
+        jwks: { url: server.jwksUrl },
+        telemetry: false,
+      })
       await off.verifyToken(mint())
-      const noTraces = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: server.jwksUrl }, telemetry: { traces: false } })
+      const noTraces = createDynamicAuth({
+        environmentId: issuer.environmentId,
+        jwks: { url: server.jwksUrl },
+        telemetry: { traces: false },
+      })
       await noTraces.verifyToken(mint())
       assert.equal(traces.spans().length, before)
-      assert.equal(total(await metrics.collect(), METRIC_NAMES.verifications, { [A.outcome]: 'verified' }), 2, 'only the metrics-on verifier counted')
+      assert.equal(
+        total(await metrics.collect(), METRIC_NAMES.verifications, { [A.outcome]: 'verified' }),
+        2,
+        'only the metrics-on verifier counted',
+      )
     } finally {
       unregister()
       await traces.shutdown()

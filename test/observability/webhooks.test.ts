@@ -22,7 +22,8 @@ describe('webhook metrics', () => {
         },
         telemetry: { meterProvider: harness.provider },
       })
-      const body = (messageId: string, eventName: string, data: object = {}) => JSON.stringify({ messageId, eventName, environmentId: auth.environmentId, data })
+      const body = (messageId: string, eventName: string, data: object = {}) =>
+        JSON.stringify({ messageId, eventName, environmentId: auth.environmentId, data })
       const send = (raw: string, signature = signWebhookBody(SECRET, raw)) => webhooks.handle(raw, signature)
 
       assert.equal((await send(body('m1', 'user.session.revoked', { sessionId: 'session-x' }))).status, 200)
@@ -34,11 +35,15 @@ describe('webhook metrics', () => {
       // A body a framework already parsed, and answers given before the body is read: counted too.
       const parsed = JSON.parse(body('m5', 'user.session.revoked', { id: 'session-y' })) as object
       assert.equal((await webhooks.handleParsed(parsed, signWebhookBody(SECRET, JSON.stringify(parsed)))).status, 200)
-      assert.equal((await webhooks.fetch(new Request('http://127.0.0.1/webhooks/dynamic', { method: 'GET' }))).status, 405)
+      assert.equal(
+        (await webhooks.fetch(new Request('http://127.0.0.1/webhooks/dynamic', { method: 'GET' }))).status,
+        405,
+      )
       assert.equal((await send(body('m6', 'Not A Dynamic Name!'))).status, 200)
 
       const points = await harness.collect()
-      const count = (event: string, outcome: string) => total(points, METRIC_NAMES.webhooksReceived, { [A.webhookEvent]: event, [A.webhookOutcome]: outcome })
+      const count = (event: string, outcome: string) =>
+        total(points, METRIC_NAMES.webhooksReceived, { [A.webhookEvent]: event, [A.webhookOutcome]: outcome })
       assert.equal(count('user.session.revoked', 'processed'), 2)
       assert.equal(count('user.session.revoked', 'duplicate'), 1)
       assert.equal(count('user.created', 'processed'), 1)
@@ -51,7 +56,10 @@ describe('webhook metrics', () => {
       assert.ok(!points.some((p) => Object.values(p.attributes).includes('attacker.named.this')))
       // Like every metric, it carries the environment the endpoint accepts.
       const deliveries = points.filter((p) => p.name === METRIC_NAMES.webhooksReceived)
-      assert.ok(deliveries.length > 0 && deliveries.every((p) => p.attributes[A.environmentId] === auth.environmentId), 'every delivery counted with the environment id')
+      assert.ok(
+        deliveries.length > 0 && deliveries.every((p) => p.attributes[A.environmentId] === auth.environmentId),
+        'every delivery counted with the environment id',
+      )
     } finally {
       await harness.shutdown()
     }

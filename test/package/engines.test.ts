@@ -23,13 +23,25 @@ const npmCli = realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encod
 function dryRunCi(node: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'dynamic-guard-engines-'))
   try {
-    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { name: string; version: string; packages: Record<string, Record<string, unknown>> }
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+      name: string
+      version: string
+      packages: Record<string, Record<string, unknown>>
+    }
     const { overrides } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { overrides?: unknown }
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: lock.name, version: lock.version, ...lock.packages['']!, overrides }))
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: lock.name, version: lock.version, ...lock.packages['']!, overrides }),
+    )
     cpSync(join(ROOT, 'package-lock.json'), join(dir, 'package-lock.json'))
     const env = { ...process.env }
     for (const name of Object.keys(env)) if (/^npm_/i.test(name)) delete env[name]
-    return execFileSync(node, [npmCli, 'ci', '--dry-run', '--ignore-scripts', '--no-audit', '--no-fund', '--offline'], { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    return execFileSync(node, [npmCli, 'ci', '--dry-run', '--ignore-scripts', '--no-audit', '--no-fund', '--offline'], {
+      cwd: dir,
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string }
     return `${failed.stdout ?? ''}${failed.stderr ?? ''}`
@@ -40,7 +52,9 @@ function dryRunCi(node: string): string {
 
 /** npm's EBADENGINE warnings in `output`, as `package (required)`. */
 function engineWarnings(output: string): string[] {
-  return [...output.matchAll(/package: '([^']+)',\s*npm warn EBADENGINE\s+required: \{ ([^}]*) \}/g)].map((m) => `${m[1]} (${m[2]!.trim()})`)
+  return [...output.matchAll(/package: '([^']+)',\s*npm warn EBADENGINE\s+required: \{ ([^}]*) \}/g)].map(
+    (m) => `${m[1]} (${m[2]!.trim()})`,
+  )
 }
 
 describe('npm ci on each Node line', { timeout: 120_000 }, () => {
@@ -54,7 +68,10 @@ describe('npm ci on each Node line', { timeout: 120_000 }, () => {
   }
 
   it('the package accepts Node 20, and the lock holds no production dependency that refuses it', () => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string }; dependencies?: Record<string, string> }
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      engines: { node: string }
+      dependencies?: Record<string, string>
+    }
     assert.equal(pkg.engines.node, '>=20')
     assert.deepEqual(Object.keys(pkg.dependencies ?? {}), [], 'the core has no runtime dependencies')
   })

@@ -10,11 +10,19 @@ import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
-const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { name: string; exports: Record<string, unknown>; bin: Record<string, string> }
+const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
+  name: string
+  exports: Record<string, unknown>
+  bin: Record<string, string>
+}
 const FRAMEWORKS = ['express', 'fastify', 'hono', 'koa', 'next']
 
 function run(code: string, type: 'module' | 'commonjs'): string {
-  return execFileSync(process.execPath, [type === 'module' ? '--input-type=module' : '--input-type=commonjs', '-e', code], { cwd: root, encoding: 'utf8' })
+  return execFileSync(
+    process.execPath,
+    [type === 'module' ? '--input-type=module' : '--input-type=commonjs', '-e', code],
+    { cwd: root, encoding: 'utf8' },
+  )
 }
 
 /** The subpaths whose build output exists (entries are added as their issues land). */
@@ -23,20 +31,33 @@ function builtSubpaths(): string[] {
     .filter((key) => key !== './package.json')
     .filter((key) => {
       const name = key === '.' ? 'index' : key.slice(2)
-      return existsSync(`${root}src/${name === 'index' ? 'index' : name}.ts`) || existsSync(`${root}src/${name}/index.ts`) || existsSync(`${root}src/adapters/${name}.ts`)
+      return (
+        existsSync(`${root}src/${name === 'index' ? 'index' : name}.ts`) ||
+        existsSync(`${root}src/${name}/index.ts`) ||
+        existsSync(`${root}src/adapters/${name}.ts`)
+      )
     })
 }
 
 describe('the built package', () => {
   it('is built', () => {
-    assert.ok(existsSync(`${root}dist/index.js`) && existsSync(`${root}dist/index.cjs`) && existsSync(`${root}dist/index.d.ts`), 'dist/ is missing: run `npm run build` (npm test does)')
+    assert.ok(
+      existsSync(`${root}dist/index.js`) && existsSync(`${root}dist/index.cjs`) && existsSync(`${root}dist/index.d.ts`),
+      'dist/ is missing: run `npm run build` (npm test does)',
+    )
   })
 
   for (const subpath of builtSubpaths()) {
     const specifier = subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`
     it(`${specifier} loads with import and require`, () => {
-      const esm = run(`const m = await import('${specifier}'); console.log(Object.keys(m).filter(k => k !== 'default').sort().join(','))`, 'module').trim()
-      const cjs = run(`const m = require('${specifier}'); console.log(Object.keys(m).filter(k => k !== 'default' && k !== '__esModule').sort().join(','))`, 'commonjs').trim()
+      const esm = run(
+        `const m = await import('${specifier}'); console.log(Object.keys(m).filter(k => k !== 'default').sort().join(','))`,
+        'module',
+      ).trim()
+      const cjs = run(
+        `const m = require('${specifier}'); console.log(Object.keys(m).filter(k => k !== 'default' && k !== '__esModule').sort().join(','))`,
+        'commonjs',
+      ).trim()
       assert.ok(esm.length > 0, 'exports something')
       assert.equal(cjs, esm, 'ESM and CJS builds export the same names')
     })
@@ -53,7 +74,14 @@ describe('the built package', () => {
   })
 
   for (const framework of FRAMEWORKS) {
-    const adapter = framework === 'express' || framework === 'fastify' || framework === 'hono' || framework === 'koa' || framework === 'next' ? framework : ''
+    const adapter =
+      framework === 'express' ||
+      framework === 'fastify' ||
+      framework === 'hono' ||
+      framework === 'koa' ||
+      framework === 'next'
+        ? framework
+        : ''
     if (!existsSync(`${root}src/adapters/${adapter}.ts`)) continue
     it(`dynamic-guard/${adapter} loads no other framework`, () => {
       const loaded = run(

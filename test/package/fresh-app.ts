@@ -34,14 +34,29 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
 
 /** The environment of a command in an app: npm's variables of the run that started the tests left out. */
 function appEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', NEXT_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', DENO_NO_UPDATE_CHECK: '1', NODE_OPTIONS: '' }
-  for (const name of Object.keys(env)) if (/^npm_(lifecycle_|package_|command|node_execpath)/i.test(name)) delete env[name]
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+    NEXT_TELEMETRY_DISABLED: '1',
+    DO_NOT_TRACK: '1',
+    DENO_NO_UPDATE_CHECK: '1',
+    NODE_OPTIONS: '',
+  }
+  for (const name of Object.keys(env))
+    if (/^npm_(lifecycle_|package_|command|node_execpath)/i.test(name)) delete env[name]
   const merged: NodeJS.ProcessEnv = { ...env, ...extra }
   for (const name of Object.keys(merged)) if (merged[name] === undefined) delete merged[name] // `{ NAME: undefined }` unsets NAME
   return merged
 }
 
-function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Ran> {
+function run(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<Ran> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
@@ -57,7 +72,15 @@ function run(command: string, args: readonly string[], cwd: string, env: NodeJS.
       clearTimeout(timer)
       const ran = { code, stdout, stderr }
       if (code === 0) resolvePromise(ran)
-      else reject(Object.assign(new Error(`${command} ${args.join(' ')} exited with ${code} in ${cwd}:\n--- stdout\n${stdout.slice(-4000)}\n--- stderr\n${stderr.slice(-4000)}`), ran))
+      else
+        reject(
+          Object.assign(
+            new Error(
+              `${command} ${args.join(' ')} exited with ${code} in ${cwd}:\n--- stdout\n${stdout.slice(-4000)}\n--- stderr\n${stderr.slice(-4000)}`,
+            ),
+            ran,
+          ),
+        )
     })
   })
 }
@@ -87,11 +110,18 @@ export async function createFreshApp(
     remove: () => rm(dir, { recursive: true, force: true }),
   }
   try {
-    await app.write({ 'package.json': JSON.stringify({ name: `fresh-${name}`, version: '1.0.0', private: true, ...packageJson }, null, 2) })
+    await app.write({
+      'package.json': JSON.stringify(
+        { name: `fresh-${name}`, version: '1.0.0', private: true, ...packageJson },
+        null,
+        2,
+      ),
+    })
     await app.run(npm, ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', tarball])
     for (const target of link) {
       const from = join(ROOT, 'node_modules', target)
-      if (!existsSync(from)) throw new Error(`${name}: ${target} is not in the repository's node_modules; run "npm ci".`)
+      if (!existsSync(from))
+        throw new Error(`${name}: ${target} is not in the repository's node_modules; run "npm ci".`)
       await mkdir(dirname(join(dir, 'node_modules', target)), { recursive: true })
       await symlink(from, join(dir, 'node_modules', target), 'dir')
     }
@@ -126,7 +156,10 @@ function dependencyClosure(names: readonly string[]): string[] {
       throw new Error(`${name} is not in the repository's node_modules; run "npm ci".`)
     }
     found.add(name)
-    const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> }
+    const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as {
+      dependencies?: Record<string, string>
+      optionalDependencies?: Record<string, string>
+    }
     for (const dependency of Object.keys(pkg.dependencies ?? {})) visit(dependency, false)
     for (const dependency of Object.keys(pkg.optionalDependencies ?? {})) visit(dependency, true)
   }

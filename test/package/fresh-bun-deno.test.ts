@@ -25,7 +25,10 @@ console.log('RESULT ' + JSON.stringify({ runtime: ${JSON.stringify(runtime)}, us
 
 const runtimes = {
   bun: { args: ['run', 'app.ts'], build: '/dist/index.js' },
-  deno: { args: ['run', '--node-modules-dir=manual', '--no-prompt', '--no-config', 'app.ts'], build: '/dist/web/index.js' },
+  deno: {
+    args: ['run', '--node-modules-dir=manual', '--no-prompt', '--no-config', 'app.ts'],
+    build: '/dist/web/index.js',
+  },
 } as const
 
 describe('Bun and Deno importing the packed package', { timeout: 280_000 }, () => {
@@ -50,7 +53,10 @@ describe('Bun and Deno importing the packed package', { timeout: 280_000 }, () =
       assert.equal(result.status, 200)
       assert.deepEqual(result.body, { userId: result.userId })
       assert.equal(result.anonymous, 401)
-      assert.ok(String(result.resolved).endsWith(`node_modules/dynamic-guard${build}`), `${runtime} loaded ${String(result.resolved)}`)
+      assert.ok(
+        String(result.resolved).endsWith(`node_modules/dynamic-guard${build}`),
+        `${runtime} loaded ${String(result.resolved)}`,
+      )
       console.log(`${runtime}: ${secondsSince(start)} s`)
     })
   }

@@ -52,14 +52,25 @@ describe('a fresh Next.js app, as the Next guide shows', { timeout: 290_000 }, (
 
   it('passes next build without DYNAMIC_ENVIRONMENT_ID', async () => {
     const files = guideFiles()
-    assert.deepEqual(Object.keys(files).sort(), ['app/api/me/route.ts', 'lib/auth.ts', 'proxy.ts'], 'the guide shows lib/auth.ts, a route and the proxy')
+    assert.deepEqual(
+      Object.keys(files).sort(),
+      ['app/api/me/route.ts', 'lib/auth.ts', 'proxy.ts'],
+      'the guide shows lib/auth.ts, a route and the proxy',
+    )
     const start = performance.now()
-    app = await createFreshApp('next', { scripts: { build: 'next build' } }, ['typescript', '@types'], ['next', 'react', 'react-dom'])
+    app = await createFreshApp(
+      'next',
+      { scripts: { build: 'next build' } },
+      ['typescript', '@types'],
+      ['next', 'react', 'react-dom'],
+    )
     await app.write({
       ...files,
       'tsconfig.json': JSON.stringify(tsconfig, null, 2),
     })
-    const built = await app.run(process.execPath, [join(app.dir, 'node_modules/next/dist/bin/next'), 'build'], { env: { DYNAMIC_ENVIRONMENT_ID: undefined, CI: 'true' } })
+    const built = await app.run(process.execPath, [join(app.dir, 'node_modules/next/dist/bin/next'), 'build'], {
+      env: { DYNAMIC_ENVIRONMENT_ID: undefined, CI: 'true' },
+    })
     const output = built.stdout + built.stderr
     assert.match(output, /\/api\/me/, `the build lists the route:\n${output}`)
     assert.match(output, /Proxy|Middleware/i, `the build lists the proxy:\n${output}`)

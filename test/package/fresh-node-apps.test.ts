@@ -56,7 +56,11 @@ describe('dynamic-guard/testing', () => {
 function assertServed(stdout: string): void {
   const line = stdout.split('\n').find((l) => l.startsWith('RESULT '))
   assert.ok(line, `no RESULT line in:\n${stdout}`)
-  const result = JSON.parse(line.slice('RESULT '.length)) as { ok: number; body: { userId: string; scopes: string[] }; anonymous: number }
+  const result = JSON.parse(line.slice('RESULT '.length)) as {
+    ok: number
+    body: { userId: string; scopes: string[] }
+    anonymous: number
+  }
   assert.equal(result.ok, 200)
   assert.match(result.body.userId, /^[0-9a-f-]{36}$/)
   assert.ok(result.body.scopes.includes('user:basic'))
@@ -92,7 +96,16 @@ import { createTestIssuer } from 'dynamic-guard/testing'`),
     apps.push(app)
     await app.write({
       'tsconfig.json': JSON.stringify({
-        compilerOptions: { module: 'commonjs', target: 'es2022', strict: true, esModuleInterop: true, skipLibCheck: true, outDir: 'dist', rootDir: 'src', types: ['node'] },
+        compilerOptions: {
+          module: 'commonjs',
+          target: 'es2022',
+          strict: true,
+          esModuleInterop: true,
+          skipLibCheck: true,
+          outDir: 'dist',
+          rootDir: 'src',
+          types: ['node'],
+        },
         include: ['src'],
       }),
       'src/server.ts': server(`import type { AddressInfo } from 'node:net'
@@ -105,7 +118,9 @@ import { createTestIssuer } from 'dynamic-guard/testing'`),
     const ran = await app.run(process.execPath, ['dist/server.js'])
     assertServed(ran.stdout)
     assertServed((await app.run(runtimeBinary('node24'), ['dist/server.js'])).stdout)
-    console.log(`CommonJS TypeScript with tsc (module commonjs; run on this Node and Node 24): ${secondsSince(start)} s`)
+    console.log(
+      `CommonJS TypeScript with tsc (module commonjs; run on this Node and Node 24): ${secondsSince(start)} s`,
+    )
   })
 
   it('Jest in CommonJS with ts-jest, testing with dynamic-guard/testing', async () => {
@@ -113,7 +128,16 @@ import { createTestIssuer } from 'dynamic-guard/testing'`),
     const app = await createFreshApp('jest-cjs', {}, ['jest', 'ts-jest', '@jest', 'typescript', '@types'])
     apps.push(app)
     await app.write({
-      'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'commonjs', target: 'es2022', strict: true, esModuleInterop: true, skipLibCheck: true, types: ['node'] } }),
+      'tsconfig.json': JSON.stringify({
+        compilerOptions: {
+          module: 'commonjs',
+          target: 'es2022',
+          strict: true,
+          esModuleInterop: true,
+          skipLibCheck: true,
+          types: ['node'],
+        },
+      }),
       'jest.config.js': `module.exports = { preset: 'ts-jest', testEnvironment: 'node' }\n`,
       'test/auth.test.ts': `import { describe, expect, test } from '@jest/globals'
 import { createDynamicAuth } from 'dynamic-guard'
@@ -121,7 +145,11 @@ import { createTestIssuer, TEST_USER_ID } from 'dynamic-guard/testing'
 
 ${verifySpec}`,
     })
-    const ran = await app.run(process.execPath, [join(app.dir, 'node_modules/jest/bin/jest.js'), '--ci', '--colors=false'])
+    const ran = await app.run(process.execPath, [
+      join(app.dir, 'node_modules/jest/bin/jest.js'),
+      '--ci',
+      '--colors=false',
+    ])
     const output = ran.stdout + ran.stderr
     assert.match(output, /Tests:\s+2 passed, 2 total/)
     assert.doesNotMatch(output, /TS151002|ts-jest\[config\] \(WARN\)/, 'ts-jest warns about the setup')
@@ -132,10 +160,26 @@ ${verifySpec}`,
     const node16 = async (isolatedModules: boolean): Promise<string> => {
       const name = `node16-${isolatedModules}`
       await app.write({
-        [`tsconfig.${name}.json`]: JSON.stringify({ compilerOptions: { module: 'node16', target: 'es2022', strict: true, esModuleInterop: true, skipLibCheck: true, isolatedModules, types: ['node'] } }),
+        [`tsconfig.${name}.json`]: JSON.stringify({
+          compilerOptions: {
+            module: 'node16',
+            target: 'es2022',
+            strict: true,
+            esModuleInterop: true,
+            skipLibCheck: true,
+            isolatedModules,
+            types: ['node'],
+          },
+        }),
         [`jest.${name}.config.js`]: `module.exports = { testEnvironment: 'node', transform: { '^.+\\\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.${name}.json' }] } }\n`,
       })
-      const { stdout, stderr } = await app.run(process.execPath, [join(app.dir, 'node_modules/jest/bin/jest.js'), '--ci', '--colors=false', '-c', `jest.${name}.config.js`])
+      const { stdout, stderr } = await app.run(process.execPath, [
+        join(app.dir, 'node_modules/jest/bin/jest.js'),
+        '--ci',
+        '--colors=false',
+        '-c',
+        `jest.${name}.config.js`,
+      ])
       return stdout + stderr
     }
     const warned = await node16(false)
@@ -156,7 +200,9 @@ import { createTestIssuer, TEST_USER_ID } from 'dynamic-guard/testing'
 
 ${verifySpec}`,
     })
-    const ran = await app.run(process.execPath, [join(app.dir, 'node_modules/vitest/vitest.mjs'), 'run'], { env: { CI: 'true' } })
+    const ran = await app.run(process.execPath, [join(app.dir, 'node_modules/vitest/vitest.mjs'), 'run'], {
+      env: { CI: 'true' },
+    })
     assert.match(ran.stdout, /Tests\s+2 passed \(2\)/)
     console.log(`Vitest: ${secondsSince(start)} s`)
   })

@@ -46,18 +46,28 @@ describe('npm pack from a clean checkout', { timeout: 280_000 }, () => {
   before(async () => {
     packed = await packedPackage()
     paths = new Set(packed.report.files.map((file) => file.path))
-    if (packed.seconds > 0) console.log(`# packed ${packed.report.filename} (${packed.report.files.length} files, ${packed.report.size} bytes) in ${packed.seconds} s, build included`)
+    if (packed.seconds > 0)
+      console.log(
+        `# packed ${packed.report.filename} (${packed.report.files.length} files, ${packed.report.size} bytes) in ${packed.seconds} s, build included`,
+      )
   })
 
   it('builds dist/ before packing: the tarball holds every file package.json points at', () => {
     const missing = missingFrom(packed.report)
-    assert.deepEqual(missing, [], `package.json points at files the tarball lacks (does "prepack" build?): ${missing.join(', ')}`)
+    assert.deepEqual(
+      missing,
+      [],
+      `package.json points at files the tarball lacks (does "prepack" build?): ${missing.join(', ')}`,
+    )
   })
 
   it('would be refused without the build: the same checkout packed with scripts off lacks them', () => {
     // The check above is the one that catches an empty package: here it sees one.
     const missing = missingFrom(packed.unbuilt)
-    assert.ok(missing.includes('dist/index.js') && missing.includes('dist/index.cjs') && missing.includes('dist/index.d.ts'), `the unbuilt pack should lack dist/: ${missing.join(', ')}`)
+    assert.ok(
+      missing.includes('dist/index.js') && missing.includes('dist/index.cjs') && missing.includes('dist/index.d.ts'),
+      `the unbuilt pack should lack dist/: ${missing.join(', ')}`,
+    )
     assert.ok(packed.unbuilt.files.length < 10, `the unbuilt pack holds ${packed.unbuilt.files.length} files`)
   })
 
@@ -68,11 +78,20 @@ describe('npm pack from a clean checkout', { timeout: 280_000 }, () => {
   })
 
   it('holds the README, the licence, the security policy and the changelog', () => {
-    for (const file of ['README.md', 'LICENSE', 'SECURITY.md', 'CHANGELOG.md', 'package.json']) assert.ok(paths.has(file), `${file} is not in the tarball`)
+    for (const file of ['README.md', 'LICENSE', 'SECURITY.md', 'CHANGELOG.md', 'package.json'])
+      assert.ok(paths.has(file), `${file} is not in the tarball`)
   })
 
   it('holds the CommonJS and ESM builds, their types, and the web build', () => {
-    for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/web/index.js', 'dist/testing.d.cts', 'dist/cli.js']) {
+    for (const file of [
+      'dist/index.js',
+      'dist/index.cjs',
+      'dist/index.d.ts',
+      'dist/index.d.cts',
+      'dist/web/index.js',
+      'dist/testing.d.cts',
+      'dist/cli.js',
+    ]) {
       assert.ok(paths.has(file), `${file} is not in the tarball`)
     }
   })

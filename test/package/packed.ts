@@ -42,20 +42,29 @@ const PREFIX = 'dynamic-guard-pack-'
 
 /** The files a fresh clone would hold, as they are in the working tree now. */
 function checkoutFiles(): string[] {
-  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
+  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  })
   return [...new Set(listed.split('\0').filter(Boolean))].filter((file) => existsSync(join(ROOT, file))).sort()
 }
 
 function contentHash(files: readonly string[]): string {
   const hash = createHash('sha256')
-  for (const file of files) hash.update(file).update('\0').update(readFileSync(join(ROOT, file))).update('\0')
+  for (const file of files)
+    hash
+      .update(file)
+      .update('\0')
+      .update(readFileSync(join(ROOT, file)))
+      .update('\0')
   return hash.digest('hex').slice(0, 16)
 }
 
 /** npm's own lifecycle variables of the run that started the tests would leak into the child npm. */
 function childEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env }
-  for (const name of Object.keys(env)) if (/^npm_(lifecycle_|package_|command|node_execpath)/i.test(name)) delete env[name]
+  for (const name of Object.keys(env))
+    if (/^npm_(lifecycle_|package_|command|node_execpath)/i.test(name)) delete env[name]
   return env
 }
 
@@ -68,7 +77,13 @@ function run(command: string, args: readonly string[], cwd: string): Promise<str
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     child.once('error', reject)
     child.once('close', (code) =>
-      code === 0 ? resolvePromise(stdout) : reject(new Error(`${command} ${args.join(' ')} exited with ${code} in ${cwd}:\n${stdout.slice(-3000)}\n${stderr.slice(-3000)}`)),
+      code === 0
+        ? resolvePromise(stdout)
+        : reject(
+            new Error(
+              `${command} ${args.join(' ')} exited with ${code} in ${cwd}:\n${stdout.slice(-3000)}\n${stderr.slice(-3000)}`,
+            ),
+          ),
     )
   })
 }
@@ -115,7 +130,8 @@ export async function packedPackage(): Promise<Packed> {
   const lock = `${folder}.lock`
   const started = Date.now()
   for (;;) {
-    if (existsSync(result)) return { ...(JSON.parse(await readFile(result, 'utf8')) as Omit<Packed, 'seconds'>), seconds: 0 }
+    if (existsSync(result))
+      return { ...(JSON.parse(await readFile(result, 'utf8')) as Omit<Packed, 'seconds'>), seconds: 0 }
     try {
       await mkdir(lock)
       break

@@ -25,7 +25,10 @@ const TEST = './scripts/setup-test-env.sh && npm ci && npm test'
 /** Every link and image target of a Markdown text. */
 function targets(markdown: string): string[] {
   const withoutCode = markdown.replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '')
-  return [...withoutCode.matchAll(/!?\[[^\]]*\]\(([^)\s]+)[^)]*\)/g), ...withoutCode.matchAll(/^\[[^\]]+\]:\s*(\S+)/gm)].map((m) => m[1]!)
+  return [
+    ...withoutCode.matchAll(/!?\[[^\]]*\]\(([^)\s]+)[^)]*\)/g),
+    ...withoutCode.matchAll(/^\[[^\]]+\]:\s*(\S+)/gm),
+  ].map((m) => m[1]!)
 }
 
 describe('README.md', () => {
@@ -35,19 +38,35 @@ describe('README.md', () => {
     assert.match(firstScreen, /Dynamic/)
     assert.match(firstScreen, /user:basic/)
     assert.match(firstScreen, /```sh\nnpm install dynamic-guard\n```/)
-    assert.match(firstScreen, /from 'dynamic-guard\/express'[\s\S]*dynamicAuth\(auth\)/, 'a route protected by an adapter')
-    assert.ok(firstScreen.indexOf('npm install dynamic-guard') < firstScreen.indexOf('git clone') || !firstScreen.includes('git clone'))
+    assert.match(
+      firstScreen,
+      /from 'dynamic-guard\/express'[\s\S]*dynamicAuth\(auth\)/,
+      'a route protected by an adapter',
+    )
+    assert.ok(
+      firstScreen.indexOf('npm install dynamic-guard') < firstScreen.indexOf('git clone') ||
+        !firstScreen.includes('git clone'),
+    )
     assert.doesNotMatch(firstScreen, /setup-test-env/, 'the contributor commands belong to the last section')
   })
 
   it('lists the adapters and points to the one-command demo near the top', () => {
     const top = readme.slice(0, readme.indexOf('\n## '))
-    for (const adapter of ['express', 'fastify', 'hono', 'koa', 'next', 'fetch']) assert.ok(top.includes(`\`dynamic-guard/${adapter}\``), `the adapters table lacks ${adapter}`)
+    for (const adapter of ['express', 'fastify', 'hono', 'koa', 'next', 'fetch'])
+      assert.ok(top.includes(`\`dynamic-guard/${adapter}\``), `the adapters table lacks ${adapter}`)
     assert.ok(top.includes(DEMO), 'the demo command')
   })
 
   it('carries no internal bookkeeping: no targets, times of day or load averages', () => {
-    const patterns = [/\bgoal\b/i, /\bmissed\b/i, /\btargets?\b/i, /\b\d{1,2}:\d{2}\b/, /\bUTC\b/, /load average/i, /\d\.\d+×/]
+    const patterns = [
+      /\bgoal\b/i,
+      /\bmissed\b/i,
+      /\btargets?\b/i,
+      /\b\d{1,2}:\d{2}\b/,
+      /\bUTC\b/,
+      /load average/i,
+      /\d\.\d+×/,
+    ]
     const found = patterns.filter((pattern) => pattern.test(readme)).map(String)
     assert.deepEqual(found, [], 'internal figures belong in docs/guide/benchmarks.md or CONTRIBUTING.md')
   })
@@ -58,7 +77,12 @@ describe('README.md', () => {
     const relative = all.filter((target) => !/^https:\/\//.test(target))
     assert.deepEqual(relative, [], 'relative links point nowhere on the registry page')
     const missing = all
-      .map((target) => new RegExp(`^(?:${REPOSITORY}/blob/main/|https://raw\\.githubusercontent\\.com/dynamic-guard/dynamic-guard/main/)([^#]+)`).exec(target)?.[1])
+      .map(
+        (target) =>
+          new RegExp(
+            `^(?:${REPOSITORY}/blob/main/|https://raw\\.githubusercontent\\.com/dynamic-guard/dynamic-guard/main/)([^#]+)`,
+          ).exec(target)?.[1],
+      )
       .filter((path): path is string => path !== undefined && !existsSync(join(ROOT, path)))
     assert.deepEqual(missing, [], 'links to files the repository lacks')
   })

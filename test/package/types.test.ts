@@ -90,7 +90,7 @@ const profiles = {
   'node16, CommonJS': { module: 'node16', include: ['cjs'] },
   'node16, ESM': { module: 'node16', include: ['esm'] },
   'nodenext, ESM': { module: 'nodenext', include: ['esm'] },
-  'bundler': { module: 'esnext', moduleResolution: 'bundler', include: ['cjs'] },
+  bundler: { module: 'esnext', moduleResolution: 'bundler', include: ['cjs'] },
 } as const
 
 describe('the packed package typed under every resolver', { timeout: 280_000 }, () => {
@@ -98,7 +98,18 @@ describe('the packed package typed under every resolver', { timeout: 280_000 }, 
 
   before(async () => {
     const start = performance.now()
-    app = await createFreshApp('types', {}, ['typescript', '@types', 'express', 'fastify', 'fastify-plugin', 'hono', 'koa', 'next', 'react', 'react-dom'])
+    app = await createFreshApp('types', {}, [
+      'typescript',
+      '@types',
+      'express',
+      'fastify',
+      'fastify-plugin',
+      'hono',
+      'koa',
+      'next',
+      'react',
+      'react-dom',
+    ])
     await app.write({ 'cjs/app.ts': code, 'esm/app.mts': code })
     console.log(`types app installed in ${secondsSince(start)} s`)
   })
@@ -113,13 +124,24 @@ describe('the packed package typed under every resolver', { timeout: 280_000 }, 
       const config = `tsconfig.${name.replace(/\W+/g, '-')}.json`
       await app.write({
         [config]: JSON.stringify({
-          compilerOptions: { ...options, target: 'es2022', lib: ['es2022', 'dom'], strict: true, esModuleInterop: true, skipLibCheck: true, noEmit: true, types: ['node'] },
+          compilerOptions: {
+            ...options,
+            target: 'es2022',
+            lib: ['es2022', 'dom'],
+            strict: true,
+            esModuleInterop: true,
+            skipLibCheck: true,
+            noEmit: true,
+            types: ['node'],
+          },
           include,
         }),
       })
-      await app.run(process.execPath, [join(app.dir, 'node_modules/typescript/bin/tsc'), '-p', config]).catch((error: Error) => {
-        throw new Error(`${name}: tsc fails:\n${error.message}`)
-      })
+      await app
+        .run(process.execPath, [join(app.dir, 'node_modules/typescript/bin/tsc'), '-p', config])
+        .catch((error: Error) => {
+          throw new Error(`${name}: tsc fails:\n${error.message}`)
+        })
       console.log(`${name}: tsc in ${secondsSince(start)} s`)
       assert.ok(true)
     })

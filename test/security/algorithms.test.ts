@@ -7,7 +7,20 @@ import { before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createPublicKey, generateKeyPairSync, sign, verify, constants } from 'node:crypto'
 import { createDynamicAuth, TEST_ENVIRONMENT_ID, nodeBackend, type DynamicAuth } from './subject.js'
-import { b64u, claimsFor, fixedClock, hmacToken, publishedJwk, rawToken, refused, rsaPair, signAs, signRaw, signToken, type RsaPair } from './toolkit.js'
+import {
+  b64u,
+  claimsFor,
+  fixedClock,
+  hmacToken,
+  publishedJwk,
+  rawToken,
+  refused,
+  rsaPair,
+  signAs,
+  signRaw,
+  signToken,
+  type RsaPair,
+} from './toolkit.js'
 
 const ENV = TEST_ENVIRONMENT_ID
 const KID = 'real-kid'
@@ -20,7 +33,11 @@ describe('algorithm attacks', () => {
 
   before(() => {
     pair = rsaPair()
-    auth = createDynamicAuth({ environmentId: ENV, staticKeys: { jwks: { keys: [publishedJwk(pair, KID)] } }, advanced: { clock: fixedClock, tokenCacheSize: 0 } })
+    auth = createDynamicAuth({
+      environmentId: ENV,
+      staticKeys: { jwks: { keys: [publishedJwk(pair, KID)] } },
+      advanced: { clock: fixedClock, tokenCacheSize: 0 },
+    })
     claims = claimsFor(ENV)
     valid = signToken('RS256', pair.privateKey, { alg: 'RS256', kid: KID, typ: 'JWT' }, claims)
   })
@@ -67,7 +84,12 @@ describe('algorithm attacks', () => {
       await refused(auth.verifyToken(token), 'algorithm_not_allowed')
     })
     it('refuses alg none hidden behind a duplicate alg member', async () => {
-      const signed = signRaw('RS256', pair.privateKey, `{"alg":"none","alg":"RS256","kid":"${KID}"}`, JSON.stringify(claims))
+      const signed = signRaw(
+        'RS256',
+        pair.privateKey,
+        `{"alg":"none","alg":"RS256","kid":"${KID}"}`,
+        JSON.stringify(claims),
+      )
       await refused(auth.verifyToken(signed), 'token_malformed')
     })
   })
@@ -98,13 +120,21 @@ describe('algorithm attacks', () => {
           const token = hmacToken(alg, secret, { alg, kid: KID, typ: 'JWT' }, claims)
           await refused(auth.verifyToken(token), 'algorithm_not_allowed', `${alg} / ${label}`)
           // Also without a kid, in case a key-less path exists (a PEM-configured verifier).
-          await refused(auth.verifyToken(hmacToken(alg, secret, { alg }, claims)), 'algorithm_not_allowed', `${alg} / ${label} / no kid`)
+          await refused(
+            auth.verifyToken(hmacToken(alg, secret, { alg }, claims)),
+            'algorithm_not_allowed',
+            `${alg} / ${label} / no kid`,
+          )
         }
       })
     }
     it('refuses HS256 keyed with the PEM on a verifier configured with that PEM (publicKey option)', async () => {
       const pem = String(pair.publicKey.export({ type: 'spki', format: 'pem' }))
-      const pemAuth = createDynamicAuth({ environmentId: ENV, staticKeys: { publicKey: pem }, advanced: { clock: fixedClock } })
+      const pemAuth = createDynamicAuth({
+        environmentId: ENV,
+        staticKeys: { publicKey: pem },
+        advanced: { clock: fixedClock },
+      })
       await pemAuth.verifyToken(signToken('RS256', pair.privateKey, { alg: 'RS256' }, claims)) // control
       await refused(pemAuth.verifyToken(hmacToken('HS256', pem, { alg: 'HS256' }, claims)), 'algorithm_not_allowed')
     })
@@ -118,7 +148,9 @@ describe('algorithm attacks', () => {
         // The forgery is genuine: the real public key verifies it under its own algorithm.
         const [h, p, s] = token.split('.') as [string, string, string]
         const hash = `sha${alg.slice(2)}`
-        const options = alg.startsWith('PS') ? { key: pair.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING } : pair.publicKey
+        const options = alg.startsWith('PS')
+          ? { key: pair.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING }
+          : pair.publicKey
         assert.ok(verify(hash, Buffer.from(`${h}.${p}`), options, Buffer.from(s, 'base64url')))
         await refused(auth.verifyToken(token), 'algorithm_not_allowed', alg)
       })
@@ -136,7 +168,10 @@ describe('algorithm attacks', () => {
       await refused(auth.verifyToken(`${input}.${b64u(es)}`), 'algorithm_not_allowed')
       const ed = generateKeyPairSync('ed25519')
       const edInput = `${b64u(JSON.stringify({ alg: 'EdDSA', kid: KID }))}.${b64u(JSON.stringify(claims))}`
-      await refused(auth.verifyToken(`${edInput}.${b64u(sign(null, Buffer.from(edInput), ed.privateKey))}`), 'algorithm_not_allowed')
+      await refused(
+        auth.verifyToken(`${edInput}.${b64u(sign(null, Buffer.from(edInput), ed.privateKey))}`),
+        'algorithm_not_allowed',
+      )
     })
   })
 
@@ -174,7 +209,10 @@ describe('algorithm attacks', () => {
         ['equal to n', `${h}.${p}.${b64u(n)}`],
         ['the value 1', `${h}.${p}.${b64u(Buffer.concat([new Uint8Array(bytes.length - 1), Buffer.from([1])]))}`],
         ["another token's signature", `${h}.${p}.${other.split('.')[2]}`],
-        ['the payload changed under the same signature', `${h}.${b64u(JSON.stringify({ ...claims, sub: 'admin' }))}.${s}`],
+        [
+          'the payload changed under the same signature',
+          `${h}.${b64u(JSON.stringify({ ...claims, sub: 'admin' }))}.${s}`,
+        ],
       ]
       for (const [label, token] of variants) {
         await refused(auth.verifyToken(token), ['signature_invalid', 'token_malformed'], label)
@@ -183,16 +221,26 @@ describe('algorithm attacks', () => {
 
     it('never hands a signature of the wrong length to the crypto backend', async () => {
       const calls: number[] = []
-      const spy = { ...nodeBackend, verifyRs256: (key: unknown, input: string, signature: Uint8Array) => {
+      const spy = {
+        ...nodeBackend,
+        verifyRs256: (key: unknown, input: string, signature: Uint8Array) => {
           calls.push(signature.length)
           return nodeBackend.verifyRs256(key, input, signature)
         },
       }
-      const spied = createDynamicAuth({ environmentId: ENV, staticKeys: { jwks: { keys: [publishedJwk(pair, KID)] } }, advanced: { clock: fixedClock, signatureBackend: spy } })
+      const spied = createDynamicAuth({
+        environmentId: ENV,
+        staticKeys: { jwks: { keys: [publishedJwk(pair, KID)] } },
+        advanced: { clock: fixedClock, signatureBackend: spy },
+      })
       const [h, p, s] = valid.split('.') as [string, string, string]
       const bytes = Buffer.from(s, 'base64url')
       const k = Buffer.from(pair.jwk.n, 'base64url').length // the modulus length in bytes: 512 for RSA-4096
-      await refused(spied.verifyToken(`${h}.${p}.${b64u(Buffer.concat([Buffer.from([0]), bytes]))}`), 'signature_invalid', `${k + 1} bytes`)
+      await refused(
+        spied.verifyToken(`${h}.${p}.${b64u(Buffer.concat([Buffer.from([0]), bytes]))}`),
+        'signature_invalid',
+        `${k + 1} bytes`,
+      )
       await refused(spied.verifyToken(`${h}.${p}.${b64u(bytes.subarray(1))}`), 'signature_invalid', `${k - 1} bytes`)
       assert.deepEqual(calls, [], 'the modulus-length check runs before the backend')
       await spied.verifyToken(valid)

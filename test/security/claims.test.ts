@@ -5,7 +5,17 @@
 import { before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createDynamicAuth, OTHER_ENVIRONMENT_ID, TEST_ENVIRONMENT_ID, type DynamicAuth } from './subject.js'
-import { claimsFor, fixedClock, NOW, publishedJwk, refused, rsaPair, signRaw, signToken, type RsaPair } from './toolkit.js'
+import {
+  claimsFor,
+  fixedClock,
+  NOW,
+  publishedJwk,
+  refused,
+  rsaPair,
+  signRaw,
+  signToken,
+  type RsaPair,
+} from './toolkit.js'
 
 const ENV = TEST_ENVIRONMENT_ID
 const OTHER = OTHER_ENVIRONMENT_ID
@@ -20,11 +30,22 @@ describe('claims', () => {
   before(() => {
     pair = rsaPair()
     const keys = { keys: [publishedJwk(pair, KID)] }
-    auth = createDynamicAuth({ environmentId: ENV, staticKeys: { jwks: keys }, advanced: { clock: fixedClock, tokenCacheSize: 0 }, clockTolerance: 5 })
-    withAudience = createDynamicAuth({ environmentId: ENV, staticKeys: { jwks: keys }, advanced: { clock: fixedClock, tokenCacheSize: 0 }, audience: ORIGIN })
+    auth = createDynamicAuth({
+      environmentId: ENV,
+      staticKeys: { jwks: keys },
+      advanced: { clock: fixedClock, tokenCacheSize: 0 },
+      clockTolerance: 5,
+    })
+    withAudience = createDynamicAuth({
+      environmentId: ENV,
+      staticKeys: { jwks: keys },
+      advanced: { clock: fixedClock, tokenCacheSize: 0 },
+      audience: ORIGIN,
+    })
   })
 
-  const token = (overrides: Record<string, unknown>): string => signToken('RS256', pair.privateKey, { alg: 'RS256', kid: KID }, claimsFor(ENV, overrides))
+  const token = (overrides: Record<string, unknown>): string =>
+    signToken('RS256', pair.privateKey, { alg: 'RS256', kid: KID }, claimsFor(ENV, overrides))
   /** A token whose payload JSON has `name` set to raw JSON text (for 1e400, -0 and the like). */
   const rawClaim = (name: string, json: string): string => {
     const payload = JSON.stringify(claimsFor(ENV, { [name]: undefined })).replace('{', `{"${name}":${json},`)
@@ -116,21 +137,46 @@ describe('claims', () => {
         undefined,
       ]
       for (const iss of variants) {
-        await refused(auth.verifyToken(token({ iss })), ['issuer_mismatch', 'environment_mismatch'], `iss ${JSON.stringify(iss)}`)
+        await refused(
+          auth.verifyToken(token({ iss })),
+          ['issuer_mismatch', 'environment_mismatch'],
+          `iss ${JSON.stringify(iss)}`,
+        )
       }
     })
-    it("refuses a token of another environment (a genuine token replayed, even under a shared key)", async () => {
-      await refused(auth.verifyToken(token({ iss: `app.dynamicauth.com/${OTHER}`, environment_id: OTHER })), 'environment_mismatch')
-      await refused(auth.verifyToken(token({ environment_id: OTHER })), 'environment_mismatch', 'right iss, other environment_id')
-      await refused(auth.verifyToken(token({ environment_id: ENV.toUpperCase() })), 'environment_mismatch', 'environment_id in upper case')
+    it('refuses a token of another environment (a genuine token replayed, even under a shared key)', async () => {
+      await refused(
+        auth.verifyToken(token({ iss: `app.dynamicauth.com/${OTHER}`, environment_id: OTHER })),
+        'environment_mismatch',
+      )
+      await refused(
+        auth.verifyToken(token({ environment_id: OTHER })),
+        'environment_mismatch',
+        'right iss, other environment_id',
+      )
+      await refused(
+        auth.verifyToken(token({ environment_id: ENV.toUpperCase() })),
+        'environment_mismatch',
+        'environment_id in upper case',
+      )
       await refused(auth.verifyToken(token({ environment_id: 1 })), 'environment_mismatch', 'non-string environment_id')
       // The other direction: a verifier for the other environment, its own key, our token.
       const otherPair = rsaPair()
-      const otherAuth = createDynamicAuth({ environmentId: OTHER, staticKeys: { jwks: { keys: [publishedJwk(otherPair, 'other-kid')] } }, advanced: { clock: fixedClock } })
-      await otherAuth.verifyToken(signToken('RS256', otherPair.privateKey, { alg: 'RS256', kid: 'other-kid' }, claimsFor(OTHER))) // control
+      const otherAuth = createDynamicAuth({
+        environmentId: OTHER,
+        staticKeys: { jwks: { keys: [publishedJwk(otherPair, 'other-kid')] } },
+        advanced: { clock: fixedClock },
+      })
+      await otherAuth.verifyToken(
+        signToken('RS256', otherPair.privateKey, { alg: 'RS256', kid: 'other-kid' }, claimsFor(OTHER)),
+      ) // control
       await refused(otherAuth.verifyToken(token({})), 'key_not_found', 'our token at their verifier')
       // Even if both environments published the same kid, the keys differ.
-      const sameKid = createDynamicAuth({ environmentId: OTHER, staticKeys: { jwks: { keys: [publishedJwk(otherPair, KID)] } }, advanced: { clock: fixedClock } })
+      const sameKid = createDynamicAuth({
+        environmentId: OTHER,
+        staticKeys: { jwks: { keys: [publishedJwk(otherPair, KID)] } },
+        advanced: { clock: fixedClock },
+      })
       await refused(sameKid.verifyToken(token({})), 'signature_invalid', 'same kid, other key')
     })
   })
@@ -158,14 +204,24 @@ describe('claims', () => {
         [...Array.from({ length: 64 }, (_, i) => `https://x${i}.example`), ORIGIN],
       ]
       for (const aud of variants) {
-        await refused(withAudience.verifyToken(token({ aud })), 'audience_mismatch', `aud ${JSON.stringify(aud)?.slice(0, 60)}`)
+        await refused(
+          withAudience.verifyToken(token({ aud })),
+          'audience_mismatch',
+          `aud ${JSON.stringify(aud)?.slice(0, 60)}`,
+        )
       }
     })
   })
 
   describe('scope and the user:basic gate', () => {
     it('accepts user:basic as a whole, space-separated word', async () => {
-      for (const scope of ['user:basic', 'admin user:basic', 'user:basic wallet:sign', '  user:basic  ', 'a  user:basic']) {
+      for (const scope of [
+        'user:basic',
+        'admin user:basic',
+        'user:basic wallet:sign',
+        '  user:basic  ',
+        'a  user:basic',
+      ]) {
         const session = await auth.verifyToken(token({ scope }))
         assert.ok(session.scopes.includes('user:basic'), scope)
       }
@@ -204,10 +260,18 @@ describe('claims', () => {
         await refused(auth.verifyToken(token({ scope })), 'token_malformed', `scope ${JSON.stringify(scope)}`)
       }
       for (const scopes of ['user:basic', { 0: 'user:basic' }, [['user:basic']], [1]]) {
-        await refused(auth.verifyToken(token({ scope: undefined, scopes })), 'token_malformed', `scopes ${JSON.stringify(scopes)}`)
+        await refused(
+          auth.verifyToken(token({ scope: undefined, scopes })),
+          'token_malformed',
+          `scopes ${JSON.stringify(scopes)}`,
+        )
       }
       // The legacy array is read only when scope is absent: it cannot add to a scope string.
-      await refused(auth.verifyToken(token({ scope: 'admin', scopes: ['user:basic'] })), 'insufficient_scope', 'scope plus legacy scopes')
+      await refused(
+        auth.verifyToken(token({ scope: 'admin', scopes: ['user:basic'] })),
+        'insufficient_scope',
+        'scope plus legacy scopes',
+      )
     })
     it('refuses MFA-pending tokens with 403 and says why', async () => {
       const error = await refused(auth.verifyToken(token({ scope: 'requiresAdditionalAuth' })), 'insufficient_scope')

@@ -13,9 +13,16 @@ const TOTAL_RUNS = 4000
 describe('fuzzing (seeded)', () => {
   for (const target of fuzzTargets()) {
     it(target.name, { timeout: 120_000 }, async () => {
-      await fc.assert(target.property, { seed: SEED, numRuns: Math.round(TOTAL_RUNS * target.weight), endOnFailure: true })
+      await fc.assert(target.property, {
+        seed: SEED,
+        numRuns: Math.round(TOTAL_RUNS * target.weight),
+        endOnFailure: true,
+      })
       if (target.outcomes) {
-        assert.ok(target.outcomes.accepted > 0 && target.outcomes.refused > 0, `vacuous: ${JSON.stringify(target.outcomes)}`)
+        assert.ok(
+          target.outcomes.accepted > 0 && target.outcomes.refused > 0,
+          `vacuous: ${JSON.stringify(target.outcomes)}`,
+        )
       }
     })
   }

@@ -159,17 +159,32 @@ const ADAPTERS: Record<string, Starter> = {
   },
   async fetch(auth, options) {
     const m = await loadSource<typeof import('../../src/adapters/fetch.js')>('adapters/fetch.ts')
-    return serveFetch(m.withDynamicAuth((_request, session) => new Response(json(session), { headers: { 'content-type': 'application/json' } }), auth, options))
+    return serveFetch(
+      m.withDynamicAuth(
+        (_request, session) => new Response(json(session), { headers: { 'content-type': 'application/json' } }),
+        auth,
+        options,
+      ),
+    )
   },
   async 'node:http (protectNodeHandler)'(auth, options) {
     const { protectNodeHandler } = await loadSource<typeof import('../../src/http/index.js')>('http/index.ts')
-    const handler = protectNodeHandler((_req: IncomingMessage, res: ServerResponse, session) => void res.writeHead(200, { 'content-type': 'application/json' }).end(json(session)), auth, options)
+    const handler = protectNodeHandler(
+      (_req: IncomingMessage, res: ServerResponse, session) =>
+        void res.writeHead(200, { 'content-type': 'application/json' }).end(json(session)),
+      auth,
+      options,
+    )
     const { createServer } = await import('node:http')
     return listenNode(createServer((req, res) => void handler(req, res).catch(() => res.writeHead(500).end())))
   },
   async 'next (route handler)'(auth, options) {
     const m = await loadSource<typeof import('../../src/adapters/next.js')>('adapters/next.ts')
-    const handler = m.withDynamicAuth((_request, context) => Response.json(JSON.parse(json(context.auth))), auth, options)
+    const handler = m.withDynamicAuth(
+      (_request, context) => Response.json(JSON.parse(json(context.auth))),
+      auth,
+      options,
+    )
     return serveFetch((request) => handler(request as never, { params: Promise.resolve({}) }))
   },
 }
@@ -183,9 +198,18 @@ describe('hostile HTTP, against every adapter', () => {
 
   before(() => {
     pair = rsaPair()
-    auth = createDynamicAuth({ environmentId: ENV, staticKeys: { jwks: { keys: [publishedJwk(pair, KID)] } }, advanced: { clock: fixedClock } })
+    auth = createDynamicAuth({
+      environmentId: ENV,
+      staticKeys: { jwks: { keys: [publishedJwk(pair, KID)] } },
+      advanced: { clock: fixedClock },
+    })
     valid = signToken('RS256', pair.privateKey, { alg: 'RS256', kid: KID }, claimsFor(ENV, { aud: SITE }))
-    other = signToken('RS256', pair.privateKey, { alg: 'RS256', kid: KID }, claimsFor(ENV, { aud: SITE, sub: 'other-user' }))
+    other = signToken(
+      'RS256',
+      pair.privateKey,
+      { alg: 'RS256', kid: KID },
+      claimsFor(ENV, { aud: SITE, sub: 'other-user' }),
+    )
     const [h, , s] = valid.split('.')
     tampered = `${h}.${Buffer.from(JSON.stringify(claimsFor(ENV, { sub: 'admin' }))).toString('base64url')}.${s}`
   })
@@ -206,24 +230,49 @@ describe('hostile HTTP, against every adapter', () => {
       const get = (headers: string[], path = '/private', target = server): Promise<Answer> =>
         rawRequest(target.port, [`GET ${path} HTTP/1.1`, `Host: 127.0.0.1:${target.port}`, ...headers].join('\r\n'))
       const post = (headers: string[], target = server): Promise<Answer> =>
-        rawRequest(target.port, [`POST /private HTTP/1.1`, `Host: 127.0.0.1:${target.port}`, 'Content-Type: application/json', ...headers].join('\r\n'), '{}')
+        rawRequest(
+          target.port,
+          [
+            `POST /private HTTP/1.1`,
+            `Host: 127.0.0.1:${target.port}`,
+            'Content-Type: application/json',
+            ...headers,
+          ].join('\r\n'),
+          '{}',
+        )
 
       /** Checks an answer's status, and for refusals the RFC 6750 shape and the absence of leaks. */
-      const expect = (answer: Answer, status: number, label: string, code?: string | string[], user = '8f2b1a6e-3c4d-4e5f-9a0b-1c2d3e4f5a6b'): void => {
+      const expect = (
+        answer: Answer,
+        status: number,
+        label: string,
+        code?: string | string[],
+        user = '8f2b1a6e-3c4d-4e5f-9a0b-1c2d3e4f5a6b',
+      ): void => {
         assert.equal(answer.status, status, `${label}: status ${answer.status}, body ${answer.body.slice(0, 200)}`)
         if (status === 200) {
           assert.equal(JSON.parse(answer.body).userId, user, label)
           return
         }
         for (const secret of [valid, other, tampered]) {
-          for (const part of secret.split('.')) assert.ok(!answer.body.includes(part) && !JSON.stringify(answer.headers).includes(part), `${label}: the answer holds the token`)
+          for (const part of secret.split('.'))
+            assert.ok(
+              !answer.body.includes(part) && !JSON.stringify(answer.headers).includes(part),
+              `${label}: the answer holds the token`,
+            )
         }
-        assert.doesNotMatch(answer.body, /\n\s+at |node_modules|\/work\/|\.ts:\d+|Error: /, `${label}: a stack trace or path leaked`)
+        assert.doesNotMatch(
+          answer.body,
+          /\n\s+at |node_modules|\/work\/|\.ts:\d+|Error: /,
+          `${label}: a stack trace or path leaked`,
+        )
         if (status === 431) return // answered by Node's HTTP parser itself
-        if (status === 401) assert.match(answer.headers['www-authenticate']?.[0] ?? '', /^Bearer realm="/, `${label}: no challenge`)
+        if (status === 401)
+          assert.match(answer.headers['www-authenticate']?.[0] ?? '', /^Bearer realm="/, `${label}: no challenge`)
         const body = JSON.parse(answer.body) as Record<string, unknown>
         if (code) assert.ok([code].flat().includes(body.code as string), `${label}: ${answer.body}`)
-        if (status === 403 && code === 'insufficient_scope') assert.match(answer.headers['www-authenticate']?.[0] ?? '', /error="insufficient_scope"/)
+        if (status === 403 && code === 'insufficient_scope')
+          assert.match(answer.headers['www-authenticate']?.[0] ?? '', /error="insufficient_scope"/)
       }
 
       it('Authorization variants', async () => {
@@ -235,38 +284,112 @@ describe('hostile HTTP, against every adapter', () => {
         expect(await get([`Authorization: Bearer ${valid}   `]), 200, 'trailing spaces (stripped by the HTTP parser)')
         expect(await get([`Authorization: Bearer\t${valid}`]), 400, 'a tab', 'invalid_request')
         expect(await get([`Authorization: Bearer ${valid} extra`]), 400, 'two words', 'invalid_request')
-        expect(await get([`Authorization: Bearer ${valid},Bearer ${other}`]), 400, 'two tokens, comma', 'invalid_request')
-        expect(await get([`Authorization: Bearer ${valid}, Bearer ${other}`]), 400, 'two tokens, comma space', 'invalid_request')
-        expect(await get([`Authorization: Bearer ${valid},${other}`]), 400, 'two tokens, a bare comma', 'invalid_request')
+        expect(
+          await get([`Authorization: Bearer ${valid},Bearer ${other}`]),
+          400,
+          'two tokens, comma',
+          'invalid_request',
+        )
+        expect(
+          await get([`Authorization: Bearer ${valid}, Bearer ${other}`]),
+          400,
+          'two tokens, comma space',
+          'invalid_request',
+        )
+        expect(
+          await get([`Authorization: Bearer ${valid},${other}`]),
+          400,
+          'two tokens, a bare comma',
+          'invalid_request',
+        )
         expect(await get([`Authorization: Bearer ${valid},`]), 400, 'a trailing comma', 'invalid_request')
         expect(await get(['Authorization: Bearer']), 400, 'no token', 'invalid_request')
         expect(await get(['Authorization: Bearer ']), 400, 'no token, trailing space', 'invalid_request')
         expect(await get([`Authorization: Bearer "${valid}"`]), 401, 'quoted token', 'token_malformed')
-        expect(await get([`Authorization: Bearer ${valid.replace(/\./g, '%2E')}`]), 401, 'percent-encoded', 'token_malformed')
+        expect(
+          await get([`Authorization: Bearer ${valid.replace(/\./g, '%2E')}`]),
+          401,
+          'percent-encoded',
+          'token_malformed',
+        )
         expect(await get([`Authorization: Bearer ${tampered}`]), 401, 'tampered', 'signature_invalid')
         expect(await get(['Authorization: Basic dXNlcjpwYXNz']), 401, 'Basic', 'token_missing')
         expect(await get([`Authorization: ${valid}`]), 401, 'no scheme', 'token_missing')
         expect(await get([`Authorization: Token ${valid}`]), 401, 'Token scheme', 'token_missing')
         expect(await get([`Authorization: Bearerx ${valid}`]), 401, 'Bearerx', 'token_missing')
         expect(await get([`Proxy-Authorization: Bearer ${valid}`]), 401, 'Proxy-Authorization only', 'token_missing')
-        expect(await get([`X-Forwarded-Authorization: Bearer ${valid}`, `X-Original-Authorization: Bearer ${valid}`]), 401, 'forwarded headers', 'token_missing')
+        expect(
+          await get([`X-Forwarded-Authorization: Bearer ${valid}`, `X-Original-Authorization: Bearer ${valid}`]),
+          401,
+          'forwarded headers',
+          'token_missing',
+        )
       })
 
       it('duplicate and conflicting credentials never authenticate with the wrong one', async () => {
         // Two Authorization fields are ambiguous (Node keeps the first, a proxy may use the last,
         // a Web Request joins them): every adapter refuses them.
-        expect(await get([`Authorization: Bearer ${valid}`, `Authorization: Bearer ${tampered}`]), 400, 'valid then tampered', 'invalid_request')
-        expect(await get([`Authorization: Bearer ${tampered}`, `Authorization: Bearer ${valid}`]), 400, 'tampered then valid', 'invalid_request')
-        expect(await get([`Authorization: Bearer ${other}`, `authorization: Bearer ${valid}`]), 400, 'two users, two spellings', 'invalid_request')
-        expect(await get([`Authorization: Bearer ${valid}`, `Authorization: Bearer ${valid}`]), 400, 'the same token twice', 'invalid_request')
-        expect(await get(['Authorization: Basic dXNlcjpwYXNz', `Authorization: Bearer ${valid}`]), 401, 'Basic and Bearer', 'token_missing')
+        expect(
+          await get([`Authorization: Bearer ${valid}`, `Authorization: Bearer ${tampered}`]),
+          400,
+          'valid then tampered',
+          'invalid_request',
+        )
+        expect(
+          await get([`Authorization: Bearer ${tampered}`, `Authorization: Bearer ${valid}`]),
+          400,
+          'tampered then valid',
+          'invalid_request',
+        )
+        expect(
+          await get([`Authorization: Bearer ${other}`, `authorization: Bearer ${valid}`]),
+          400,
+          'two users, two spellings',
+          'invalid_request',
+        )
+        expect(
+          await get([`Authorization: Bearer ${valid}`, `Authorization: Bearer ${valid}`]),
+          400,
+          'the same token twice',
+          'invalid_request',
+        )
+        expect(
+          await get(['Authorization: Basic dXNlcjpwYXNz', `Authorization: Bearer ${valid}`]),
+          401,
+          'Basic and Bearer',
+          'token_missing',
+        )
         // Header and cookie: the header decides; a bad header never falls through to the cookie.
-        expect(await get([`Authorization: Bearer ${valid}`, `Cookie: ${COOKIE}=${tampered}`]), 200, 'valid header, bad cookie')
-        expect(await get([`Authorization: Bearer ${tampered}`, `Cookie: ${COOKIE}=${valid}`]), 401, 'bad header, valid cookie', 'signature_invalid')
-        expect(await get(['Authorization: Bearer', `Cookie: ${COOKIE}=${valid}`]), 400, 'empty Bearer, valid cookie', 'invalid_request')
+        expect(
+          await get([`Authorization: Bearer ${valid}`, `Cookie: ${COOKIE}=${tampered}`]),
+          200,
+          'valid header, bad cookie',
+        )
+        expect(
+          await get([`Authorization: Bearer ${tampered}`, `Cookie: ${COOKIE}=${valid}`]),
+          401,
+          'bad header, valid cookie',
+          'signature_invalid',
+        )
+        expect(
+          await get(['Authorization: Bearer', `Cookie: ${COOKIE}=${valid}`]),
+          400,
+          'empty Bearer, valid cookie',
+          'invalid_request',
+        )
         // Duplicate cookies: the first one decides (browsers send the most specific first).
-        expect(await get([`Cookie: ${COOKIE}=${tampered}; ${COOKIE}=${valid}`]), 401, 'bad cookie first', 'signature_invalid')
-        expect(await get([`Cookie: ${COOKIE.toLowerCase()}=${valid}`]), 401, 'cookie name in lower case', 'token_missing')
+        expect(
+          await get([`Cookie: ${COOKIE}=${tampered}; ${COOKIE}=${valid}`]),
+          401,
+          'bad cookie first',
+          'signature_invalid',
+        )
+        expect(
+          await get([`Cookie: ${COOKIE.toLowerCase()}=${valid}`]),
+          401,
+          'cookie name in lower case',
+          'token_missing',
+        )
         expect(await get([`Cookie: x${COOKIE}=${valid}`]), 401, 'a longer cookie name', 'token_missing')
       })
 
@@ -274,14 +397,38 @@ describe('hostile HTTP, against every adapter', () => {
         const cookie = `Cookie: ${COOKIE}=${valid}`
         expect(await get([cookie]), 200, 'GET with the cookie')
         expect(await post([cookie]), 403, 'POST, no Origin', 'origin_not_allowed')
-        expect(await post([cookie, 'Origin: https://evil.example']), 403, 'POST from evil.example', 'origin_not_allowed')
+        expect(
+          await post([cookie, 'Origin: https://evil.example']),
+          403,
+          'POST from evil.example',
+          'origin_not_allowed',
+        )
         expect(await post([cookie, 'Origin: null']), 403, 'POST from Origin null', 'origin_not_allowed')
-        expect(await post([cookie, `Origin: ${SITE}.evil.example`]), 403, 'POST from a look-alike origin', 'origin_not_allowed')
-        expect(await post([cookie, 'Referer: https://evil.example/page']), 403, 'POST with an evil Referer', 'origin_not_allowed')
-        expect(await post([cookie, 'Origin: https://evil.example', `Referer: ${SITE}/`]), 403, 'evil Origin, good Referer', 'origin_not_allowed')
+        expect(
+          await post([cookie, `Origin: ${SITE}.evil.example`]),
+          403,
+          'POST from a look-alike origin',
+          'origin_not_allowed',
+        )
+        expect(
+          await post([cookie, 'Referer: https://evil.example/page']),
+          403,
+          'POST with an evil Referer',
+          'origin_not_allowed',
+        )
+        expect(
+          await post([cookie, 'Origin: https://evil.example', `Referer: ${SITE}/`]),
+          403,
+          'evil Origin, good Referer',
+          'origin_not_allowed',
+        )
         expect(await post([cookie, `Origin: ${SITE}`]), 200, "POST from the token's own site")
         expect(await post([cookie, `Origin: http://127.0.0.1:${server.port}`]), 200, 'POST from the same host')
-        expect(await post([`Authorization: Bearer ${valid}`, 'Origin: https://evil.example']), 200, 'a header token carries no ambient authority')
+        expect(
+          await post([`Authorization: Bearer ${valid}`, 'Origin: https://evil.example']),
+          200,
+          'a header token carries no ambient authority',
+        )
       })
 
       it('query-string tokens: ignored unless enabled, then one only', async () => {
@@ -289,13 +436,26 @@ describe('hostile HTTP, against every adapter', () => {
         expect(await get([], `/private?token=${valid}`), 401, 'token by default', 'token_missing')
         expect(await get([], `/private?token=${valid}`, withQuery), 200, 'enabled')
         expect(await get([], `/private?token=${valid}&token=${other}`, withQuery), 400, 'twice', 'invalid_request')
-        expect(await get([`Authorization: Bearer ${valid}`], `/private?token=${valid}`, withQuery), 400, 'header and query', 'invalid_request')
-        expect(await get([], `/private?token=${tampered}`, withQuery), 401, 'tampered in the query', 'signature_invalid')
+        expect(
+          await get([`Authorization: Bearer ${valid}`], `/private?token=${valid}`, withQuery),
+          400,
+          'header and query',
+          'invalid_request',
+        )
+        expect(
+          await get([], `/private?token=${tampered}`, withQuery),
+          401,
+          'tampered in the query',
+          'signature_invalid',
+        )
       })
 
       it('a request shaped like a CORS preflight never reaches the handler mounted for all methods', async () => {
         const options = (headers: string[]): Promise<Answer> =>
-          rawRequest(server.port, [`OPTIONS /private HTTP/1.1`, `Host: 127.0.0.1:${server.port}`, ...headers].join('\r\n'))
+          rawRequest(
+            server.port,
+            [`OPTIONS /private HTTP/1.1`, `Host: 127.0.0.1:${server.port}`, ...headers].join('\r\n'),
+          )
         const preflight = ['Origin: https://evil.example', 'Access-Control-Request-Method: DELETE']
         for (const [label, headers] of [
           ['a preflight', preflight],
@@ -311,7 +471,12 @@ describe('hostile HTTP, against every adapter', () => {
         }
         // Not preflight-shaped: authenticated like any request.
         expect(await options(['Access-Control-Request-Method: DELETE']), 401, 'no Origin', 'token_missing')
-        expect(await options(['Origin: https://evil.example']), 401, 'no Access-Control-Request-Method', 'token_missing')
+        expect(
+          await options(['Origin: https://evil.example']),
+          401,
+          'no Access-Control-Request-Method',
+          'token_missing',
+        )
         expect(await options([]), 401, 'a plain OPTIONS', 'token_missing')
         expect(await options([`Authorization: Bearer ${valid}`]), 200, 'a plain OPTIONS with a token')
       })

@@ -9,7 +9,18 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createDynamicAuth, TEST_ENVIRONMENT_ID, type DynamicAuth, type DynamicAuthOptions } from './subject.js'
-import { claimsFor, NOW, publishedJwk, recordingServer, refused, rsaPair, serveJson, signToken, type RecordingServer, type RsaPair } from './toolkit.js'
+import {
+  claimsFor,
+  NOW,
+  publishedJwk,
+  recordingServer,
+  refused,
+  rsaPair,
+  serveJson,
+  signToken,
+  type RecordingServer,
+  type RsaPair,
+} from './toolkit.js'
 import { withOptions } from '../support/options.js'
 
 const ENV = TEST_ENVIRONMENT_ID
@@ -24,11 +35,32 @@ describe('JWKS faults', () => {
   let now: number
   const clock = (): number => now
   const token = (pair: RsaPair, kid: string, overrides: Record<string, unknown> = {}): string =>
-    signToken('RS256', pair.privateKey, { alg: 'RS256', kid }, claimsFor(ENV, { exp: Math.floor(now / 1000) + 3600, iat: Math.floor(now / 1000), ...overrides }))
+    signToken(
+      'RS256',
+      pair.privateKey,
+      { alg: 'RS256', kid },
+      claimsFor(ENV, { exp: Math.floor(now / 1000) + 3600, iat: Math.floor(now / 1000), ...overrides }),
+    )
   const make = (extra: Partial<DynamicAuthOptions> = {}): DynamicAuth =>
-    createDynamicAuth(withOptions({ environmentId: ENV, jwks: { url: `${server.origin}${PATH}`, timeout: 10_000, cooldown: 30_000, cacheMaxAge: 600_000, maxBackoff: 60_000 }, advanced: { clock } }, extra))
+    createDynamicAuth(
+      withOptions(
+        {
+          environmentId: ENV,
+          jwks: {
+            url: `${server.origin}${PATH}`,
+            timeout: 10_000,
+            cooldown: 30_000,
+            cacheMaxAge: 600_000,
+            maxBackoff: 60_000,
+          },
+          advanced: { clock },
+        },
+        extra,
+      ),
+    )
   const good = (): ReturnType<typeof serveJson> => serveJson({ keys: [publishedJwk(a, 'a')] })
-  const report = (t: TestContext, what: string): void => t.diagnostic(`${what}: the JWKS endpoint received ${server.count()} request(s)`)
+  const report = (t: TestContext, what: string): void =>
+    t.diagnostic(`${what}: the JWKS endpoint received ${server.count()} request(s)`)
 
   before(async () => {
     a = rsaPair()
@@ -64,7 +96,7 @@ describe('JWKS faults', () => {
     }
   })
 
-  it('503 with Retry-After: the server\'s wait is honoured', async (t) => {
+  it("503 with Retry-After: the server's wait is honoured", async (t) => {
     await fresh((_req, res) => res.writeHead(503, { 'retry-after': '120' }).end())
     try {
       const auth = make()
@@ -86,7 +118,8 @@ describe('JWKS faults', () => {
       // Signed first: signing RSA-4096 tokens between the verifications would eat the timeout.
       const tokens = Array.from({ length: 20 }, () => token(a, 'a'))
       const results = await Promise.allSettled(tokens.map((t) => auth.verifyToken(t)))
-      for (const r of results) await refused(r.status === 'rejected' ? Promise.reject(r.reason) : Promise.resolve(r.value), 'jwks_unavailable')
+      for (const r of results)
+        await refused(r.status === 'rejected' ? Promise.reject(r.reason) : Promise.resolve(r.value), 'jwks_unavailable')
       assert.equal(server.count(), 1)
       report(t, '20 concurrent verifications against a hanging endpoint')
     } finally {
@@ -113,27 +146,46 @@ describe('JWKS faults', () => {
   it('truncated, huge, HTML and malformed bodies are refused, never half-read', async (t) => {
     const full = JSON.stringify({ keys: [publishedJwk(a, 'a')] })
     const bodies: Array<[string, (req: IncomingMessage, res: ServerResponse) => void]> = [
-      ['a body cut short of its content-length', (_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(full.length) })
-        res.write(full.slice(0, 100))
-        setImmediate(() => res.socket?.destroy())
-      }],
+      [
+        'a body cut short of its content-length',
+        (_req, res) => {
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(full.length) })
+          res.write(full.slice(0, 100))
+          setImmediate(() => res.socket?.destroy())
+        },
+      ],
       ['complete but truncated JSON', serveJson(full.slice(0, full.length / 2))],
-      ['1 MB with a content-length', serveJson(JSON.stringify({ keys: [publishedJwk(a, 'a')], pad: 'x'.repeat(1 << 20) }))],
-      ['1 MB chunked, no content-length', (_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json' })
-        res.write(full.slice(0, -2))
-        for (let i = 0; i < 64; i++) res.write(`,{"pad":"${'x'.repeat(16_000)}"}`)
-        res.end(']}')
-      }],
-      ['HTML', (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><html><body>Login</body></html>')],
+      [
+        '1 MB with a content-length',
+        serveJson(JSON.stringify({ keys: [publishedJwk(a, 'a')], pad: 'x'.repeat(1 << 20) })),
+      ],
+      [
+        '1 MB chunked, no content-length',
+        (_req, res) => {
+          res.writeHead(200, { 'content-type': 'application/json' })
+          res.write(full.slice(0, -2))
+          for (let i = 0; i < 64; i++) res.write(`,{"pad":"${'x'.repeat(16_000)}"}`)
+          res.end(']}')
+        },
+      ],
+      [
+        'HTML',
+        (_req, res) =>
+          res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><html><body>Login</body></html>'),
+      ],
       ['JSON null', serveJson('null')],
       ['a JSON array', serveJson(JSON.stringify([publishedJwk(a, 'a')]))],
       ['keys not an array', serveJson({ keys: { a: publishedJwk(a, 'a') } })],
       ['no keys member', serveJson({ key: [publishedJwk(a, 'a')] })],
       ['10 000 keys', serveJson(`{"keys":[${Array.from({ length: 10_000 }, () => '{}').join(',')}]}`)],
-      ['only unusable keys', serveJson({ keys: [{ kty: 'oct', kid: 'a', k: 'c2VjcmV0' }, publishedJwk(a, 'a', { use: 'enc' })] })],
-      ['invalid UTF-8', (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.from([0x7b, 0xff, 0x7d]))],
+      [
+        'only unusable keys',
+        serveJson({ keys: [{ kty: 'oct', kid: 'a', k: 'c2VjcmV0' }, publishedJwk(a, 'a', { use: 'enc' })] }),
+      ],
+      [
+        'invalid UTF-8',
+        (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.from([0x7b, 0xff, 0x7d])),
+      ],
       ['an empty 200', (_req, res) => res.writeHead(200).end()],
       ['204 No Content', (_req, res) => res.writeHead(204).end()],
     ]
@@ -167,7 +219,9 @@ describe('JWKS faults', () => {
     await fresh(good())
     try {
       const events: string[] = []
-      const auth = make({ jwks: { cooldown: 0, cacheMaxAge: 60_000, staleIfError: 3_600_000, onEvent: (e) => events.push(e.type) } })
+      const auth = make({
+        jwks: { cooldown: 0, cacheMaxAge: 60_000, staleIfError: 3_600_000, onEvent: (e) => events.push(e.type) },
+      })
       const tokenA = token(a, 'a')
       await auth.verifyToken(tokenA)
       // Rotation: b appears; its first token triggers one refetch.
@@ -182,7 +236,9 @@ describe('JWKS faults', () => {
       await auth.verifyToken(token(a, 'a', { sid: 'other-session' }))
       assert.ok(events.includes('jwks_error') && events.includes('jwks_stale'), events.join(','))
       // Then it answers only unusable keys: that answer does not replace the good keys either.
-      server.handle(serveJson({ keys: [{ kty: 'oct', kid: 'b', k: 'c2VjcmV0' }, publishedJwk(attacker, 'a', { use: 'enc' })] }))
+      server.handle(
+        serveJson({ keys: [{ kty: 'oct', kid: 'b', k: 'c2VjcmV0' }, publishedJwk(attacker, 'a', { use: 'enc' })] }),
+      )
       now += 61_000
       await auth.verifyToken(tokenB)
       await auth.verifyToken(tokenA)
@@ -211,7 +267,9 @@ describe('JWKS faults', () => {
       const auth = make()
       const outcomes = new Map<string, number>()
       const wave = async (): Promise<void> => {
-        for (const e of await Promise.all(waves.shift()!.map((t) => refused(auth.verifyToken(t), ['key_not_found', 'jwks_unavailable'])))) {
+        for (const e of await Promise.all(
+          waves.shift()!.map((t) => refused(auth.verifyToken(t), ['key_not_found', 'jwks_unavailable'])),
+        )) {
           if (e.code === 'jwks_unavailable') assert.ok((e.retryAfter ?? 0) >= 1, 'a 503 says when to retry')
           outcomes.set(e.code, (outcomes.get(e.code) ?? 0) + 1)
         }

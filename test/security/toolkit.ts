@@ -45,7 +45,11 @@ export function signAs(alg: Alg, privateKey: KeyObject, signingInput: string): B
   const hash = `sha${alg.slice(2)}`
   const data = Buffer.from(signingInput, 'latin1')
   if (alg.startsWith('PS')) {
-    return sign(hash, data, { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(alg.slice(2)) / 8 })
+    return sign(hash, data, {
+      key: privateKey,
+      padding: constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: Number(alg.slice(2)) / 8,
+    })
   }
   return sign(hash, data, privateKey)
 }
@@ -62,9 +66,18 @@ export function signRaw(alg: Alg, privateKey: KeyObject, headerJson: string, pay
 }
 
 /** HMAC-signs a header and payload with `secret` (the key-confusion attack). */
-export function hmacToken(alg: 'HS256' | 'HS384' | 'HS512', secret: string | Uint8Array, header: Record<string, unknown>, payload: unknown): string {
+export function hmacToken(
+  alg: 'HS256' | 'HS384' | 'HS512',
+  secret: string | Uint8Array,
+  header: Record<string, unknown>,
+  payload: unknown,
+): string {
   const input = `${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(payload))}`
-  return `${input}.${b64u(createHmac(`sha${alg.slice(2)}`, secret).update(input).digest())}`
+  return `${input}.${b64u(
+    createHmac(`sha${alg.slice(2)}`, secret)
+      .update(input)
+      .digest(),
+  )}`
 }
 
 /** Valid Dynamic-shaped claims at {@link NOW}, for the given environment. */
@@ -90,7 +103,11 @@ export function claimsFor(environmentId: string, overrides: Record<string, unkno
  * Asserts that `promise` rejects with a DynamicAuthError whose code is `code` (or one of them).
  * Anything else (a resolved session, a TypeError, a crash) fails the test.
  */
-export async function refused(promise: Promise<unknown>, code: string | readonly string[], label = ''): Promise<{ code: string; message: string; status: number; retryAfter?: number }> {
+export async function refused(
+  promise: Promise<unknown>,
+  code: string | readonly string[],
+  label = '',
+): Promise<{ code: string; message: string; status: number; retryAfter?: number }> {
   const codes = typeof code === 'string' ? [code] : code
   let outcome: unknown
   try {
@@ -121,7 +138,9 @@ export interface RecordingServer {
   close(): Promise<void>
 }
 
-export async function recordingServer(handler: (req: IncomingMessage, res: ServerResponse) => void = notFound): Promise<RecordingServer> {
+export async function recordingServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void = notFound,
+): Promise<RecordingServer> {
   const requests: RecordedRequest[] = []
   const sockets = new Set<Socket>()
   let current = handler
@@ -157,7 +176,9 @@ export function notFound(_req: IncomingMessage, res: ServerResponse): void {
 /** Answers with a JWKS document. */
 export function serveJson(body: unknown): (req: IncomingMessage, res: ServerResponse) => void {
   return (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(typeof body === 'string' ? body : JSON.stringify(body))
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(typeof body === 'string' ? body : JSON.stringify(body))
   }
 }
 

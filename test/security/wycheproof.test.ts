@@ -54,14 +54,21 @@ async function verifyRaw(backend: Backend, group: Group, vector: Vector): Promis
   const { n, e } = group.keyJwk as { n: string; e: string }
   const key = await backend.importRsaPublicKey({ kty: 'RSA', n, e })
   try {
-    return await backend.verifyRs256(key, Buffer.from(vector.msg, 'hex').toString('latin1'), Buffer.from(vector.sig, 'hex'))
+    return await backend.verifyRs256(
+      key,
+      Buffer.from(vector.msg, 'hex').toString('latin1'),
+      Buffer.from(vector.sig, 'hex'),
+    )
   } catch {
     return false
   }
 }
 
 for (const file of FILES) {
-  const data = JSON.parse(readFileSync(new URL(`../data/wycheproof/${file}`, import.meta.url), 'utf8')) as { testGroups: Group[]; numberOfTests: number }
+  const data = JSON.parse(readFileSync(new URL(`../data/wycheproof/${file}`, import.meta.url), 'utf8')) as {
+    testGroups: Group[]
+    numberOfTests: number
+  }
   describe(`Wycheproof ${file}`, () => {
     for (const backend of [nodeBackend, webCryptoBackend] as Backend[]) {
       it(`${backend.name}: every invalid vector refused, every valid one accepted`, async (t) => {
@@ -91,7 +98,11 @@ for (const file of FILES) {
           }
         }
         assert.equal(total, data.numberOfTests)
-        if (backend === nodeBackend) assert.ok(tally.skipped === 0 && tally.valid >= 7 && tally.invalid >= 249 && tally.acceptable === 1, JSON.stringify(tally))
+        if (backend === nodeBackend)
+          assert.ok(
+            tally.skipped === 0 && tally.valid >= 7 && tally.invalid >= 249 && tally.acceptable === 1,
+            JSON.stringify(tally),
+          )
         else assert.ok(tally.valid + tally.invalid + tally.acceptable > total / 2, JSON.stringify(tally))
         t.diagnostic(`${file} ${backend.name}: ${JSON.stringify(tally)}`)
       })

@@ -14,19 +14,41 @@ import { build } from 'esbuild'
 import { readMarkedJson, runOn, type RuntimeName, type TestApp } from '../conformance/runtime-host.js'
 import { runSessionKeyChecks } from './runtime-check.js'
 
-const EXPECTED = { agent: 'ok', replay: 'replayed', browser: 'ok', alteredBody: 'signature_invalid', otherKey: 'signature_invalid', skew: 'timestamp_out_of_range', documented: 'ok' }
+const EXPECTED = {
+  agent: 'ok',
+  replay: 'replayed',
+  browser: 'ok',
+  alteredBody: 'signature_invalid',
+  otherKey: 'signature_invalid',
+  skew: 'timestamp_out_of_range',
+  documented: 'ok',
+}
 
 describe('the session-key module on every runtime', { timeout: 300_000 }, () => {
   let dir = ''
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'dynamic-guard-session-key-'))
     const entry = fileURLToPath(new URL('./runtime-check.ts', import.meta.url))
-    const result = await build({ entryPoints: [entry], bundle: true, write: false, format: 'esm', platform: 'neutral', target: 'es2022', logLevel: 'silent' })
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'neutral',
+      target: 'es2022',
+      logLevel: 'silent',
+    })
     const code = result.outputFiles[0]!.text
     assert.doesNotMatch(code, /from\s*["']node:/, 'the module imports no Node built-in')
     await writeFile(join(dir, 'checks.mjs'), code)
-    await writeFile(join(dir, 'main.mjs'), "import { runSessionKeyChecks } from './checks.mjs'\nconsole.log('SESSION_KEY ' + JSON.stringify(await runSessionKeyChecks()))\n")
-    await writeFile(join(dir, 'worker.mjs'), "import { runSessionKeyChecks } from './checks.mjs'\nexport default { async fetch() { return Response.json(await runSessionKeyChecks()) } }\n")
+    await writeFile(
+      join(dir, 'main.mjs'),
+      "import { runSessionKeyChecks } from './checks.mjs'\nconsole.log('SESSION_KEY ' + JSON.stringify(await runSessionKeyChecks()))\n",
+    )
+    await writeFile(
+      join(dir, 'worker.mjs'),
+      "import { runSessionKeyChecks } from './checks.mjs'\nexport default { async fetch() { return Response.json(await runSessionKeyChecks()) } }\n",
+    )
   })
   after(() => rm(dir, { recursive: true, force: true }))
 

@@ -44,13 +44,19 @@ function countingBackend(): { backend: SignatureBackend; ran: { here: number; po
     },
     (key, input, signature) => {
       ran.pool++
-      return new Promise((resolve) => verify('sha256', Buffer.from(input, 'latin1'), key, signature, (error, valid) => resolve(!error && valid)))
+      return new Promise((resolve) =>
+        verify('sha256', Buffer.from(input, 'latin1'), key, signature, (error, valid) => resolve(!error && valid)),
+      )
     },
     { poolTarget: 2 },
   )
   return {
     ran,
-    backend: { name: 'counting', importRsaPublicKey: synchronousBackend.importRsaPublicKey, verifyRs256: (key, input, signature) => scheduler.verify(key as KeyObject, input, signature) },
+    backend: {
+      name: 'counting',
+      importRsaPublicKey: synchronousBackend.importRsaPublicKey,
+      verifyRs256: (key, input, signature) => scheduler.verify(key as KeyObject, input, signature),
+    },
   }
 }
 
@@ -92,13 +98,19 @@ describe('concurrent verification (RSA-4096): every verdict equals the synchrono
       'not.a.jwt',
       valid[0]!.slice(0, valid[0]!.lastIndexOf('.')),
     ]
-    const reference = createDynamicAuth({ ...issuer.authOptions(), advanced: { signatureBackend: synchronousBackend, tokenCacheSize: 0 } })
+    const reference = createDynamicAuth({
+      ...issuer.authOptions(),
+      advanced: { signatureBackend: synchronousBackend, tokenCacheSize: 0 },
+    })
     expected = new Map()
     for (const token of tokens) expected.set(token, await verdict(reference, token))
     const outcomes = new Set([...expected.values()].map((v) => v.split(' ').slice(0, 2).join(' ')))
     // The mix really mixes: acceptances and several kinds of refusal.
     for (const kind of ['ok', 'refused signature_invalid', 'refused token_expired']) {
-      assert.ok([...outcomes].some((o) => o.startsWith(kind)), `the mix has ${kind}: ${[...outcomes].join(', ')}`)
+      assert.ok(
+        [...outcomes].some((o) => o.startsWith(kind)),
+        `the mix has ${kind}: ${[...outcomes].join(', ')}`,
+      )
     }
   })
 
@@ -112,10 +124,16 @@ describe('concurrent verification (RSA-4096): every verdict equals the synchrono
     it(`seed ${seed}, verified-token cache ${cache ? 'on' : 'off'}, ${backend === 'default' ? 'the default node:crypto backend' : 'the scheduler, counting'}: bursts, separate callbacks and lone callers`, async () => {
       const random = prng(seed)
       const counting = countingBackend()
-      const auth = createDynamicAuth({ ...issuer.authOptions(), advanced: { tokenCacheSize: cache, ...(backend === 'counting' ? { signatureBackend: counting.backend } : {}) } })
+      const auth = createDynamicAuth({
+        ...issuer.authOptions(),
+        advanced: { tokenCacheSize: cache, ...(backend === 'counting' ? { signatureBackend: counting.backend } : {}) },
+      })
       const pick = (): string => tokens[Math.floor(random() * tokens.length)]!
       const checked: Array<Promise<void>> = []
-      const check = (token: string): Promise<void> => verdict(auth, token).then((got) => assert.equal(got, expected.get(token), `verdict for token #${tokens.indexOf(token)}`))
+      const check = (token: string): Promise<void> =>
+        verdict(auth, token).then((got) =>
+          assert.equal(got, expected.get(token), `verdict for token #${tokens.indexOf(token)}`),
+        )
       let calls = 0
       for (let step = 0; step < 60; step++) {
         const kind = random()
@@ -128,7 +146,10 @@ describe('concurrent verification (RSA-4096): every verdict equals the synchrono
           // Requests from separate sockets: each call in its own event-loop callback, not awaited
           // before the next one starts (overlap seen through the pool).
           const size = 2 + Math.floor(random() * 60)
-          for (let i = 0; i < size; i++) checked.push(new Promise<void>((resolve, reject) => setImmediate(() => check(pick()).then(resolve, reject))))
+          for (let i = 0; i < size; i++)
+            checked.push(
+              new Promise<void>((resolve, reject) => setImmediate(() => check(pick()).then(resolve, reject))),
+            )
           calls += size
           if (random() < 0.5) await Promise.all(checked.splice(0))
         } else if (kind < 0.9) {

@@ -5,7 +5,10 @@ import { poolScheduler, type PoolSchedulerOptions } from '../../src/signature/po
 import { nodeBackend } from '../../src/signature/node.js'
 
 /** A scheduler over fake verifiers that record where each call ran (`where`: the order of calls). */
-function recording(options: PoolSchedulerOptions = {}, poolAnswer: (resolve: () => void) => void = (resolve) => setImmediate(resolve)) {
+function recording(
+  options: PoolSchedulerOptions = {},
+  poolAnswer: (resolve: () => void) => void = (resolve) => setImmediate(resolve),
+) {
   const ran = { here: 0, pool: 0 }
   const where: Array<'here' | 'pool'> = []
   const scheduler = poolScheduler<string>(
@@ -50,9 +53,18 @@ describe('pool scheduler', () => {
     const { where, scheduler } = recording({ probeEvery: 8 })
     // 200 requests, each in its own callback (as from separate sockets), none awaited by the next.
     const answers = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => new Promise((resolve) => setImmediate(() => resolve(scheduler.verify('ok', i % 5 ? 'ok' : 'bad', new Uint8Array()))))),
+      Array.from(
+        { length: 200 },
+        (_, i) =>
+          new Promise((resolve) =>
+            setImmediate(() => resolve(scheduler.verify('ok', i % 5 ? 'ok' : 'bad', new Uint8Array()))),
+          ),
+      ),
     )
-    assert.deepEqual(answers, Array.from({ length: 200 }, (_, i) => i % 5 !== 0))
+    assert.deepEqual(
+      answers,
+      Array.from({ length: 200 }, (_, i) => i % 5 !== 0),
+    )
     // Calls 1-7 here, call 8 the probe (here, answered a turn later), the next ones overlap it.
     assert.equal(where.indexOf('pool'), 8)
     assert.ok(where.filter((w) => w === 'pool').length > 150, `overlapping calls went to the pool: ${where.join(' ')}`)
@@ -76,8 +88,13 @@ describe('pool scheduler', () => {
         resolve()
       })
     })
-    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => scheduler.verify('ok', i % 4 === 3 ? 'bad' : 'ok', new Uint8Array())))
-    assert.deepEqual(answers, Array.from({ length: 30 }, (_, i) => i % 4 !== 3))
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => scheduler.verify('ok', i % 4 === 3 ? 'bad' : 'ok', new Uint8Array())),
+    )
+    assert.deepEqual(
+      answers,
+      Array.from({ length: 30 }, (_, i) => i % 4 !== 3),
+    )
     assert.equal(most, 4)
     assert.equal(ran.here, 1, 'only the first call, before any overlap, ran here')
     assert.equal(ran.pool, 29)
@@ -90,7 +107,10 @@ describe('pool scheduler', () => {
     where.length = 0
     for (let i = 0; i < 50; i++) assert.equal(await scheduler.verify('ok', 'ok', new Uint8Array()), true)
     // The first call after an episode that saw overlap is a probe (here, answered a turn later); nothing overlaps it.
-    assert.deepEqual(where, Array.from({ length: 50 }, () => 'here'))
+    assert.deepEqual(
+      where,
+      Array.from({ length: 50 }, () => 'here'),
+    )
   })
 
   it('passes a failure of the pool on to its caller and keeps scheduling', async () => {
@@ -102,7 +122,10 @@ describe('pool scheduler', () => {
     const first = Promise.all(Array.from({ length: 8 }, () => scheduler.verify('ok', 'ok', new Uint8Array())))
     await assert.rejects(first, /pool failed/)
     fail = false
-    assert.deepEqual(await Promise.all(Array.from({ length: 8 }, () => scheduler.verify('ok', 'ok', new Uint8Array()))), Array.from({ length: 8 }, () => true))
+    assert.deepEqual(
+      await Promise.all(Array.from({ length: 8 }, () => scheduler.verify('ok', 'ok', new Uint8Array()))),
+      Array.from({ length: 8 }, () => true),
+    )
     for (let i = 0; i < 10; i++) assert.equal(await scheduler.verify('ok', 'ok', new Uint8Array()), true)
   })
 
@@ -110,7 +133,10 @@ describe('pool scheduler', () => {
     const { ran, scheduler } = recording()
     const inputs = Array.from({ length: 200 }, (_, i) => (i % 3 === 0 ? 'bad' : 'ok'))
     const results = await Promise.all(inputs.map((input) => scheduler.verify('ok', input, new Uint8Array())))
-    assert.deepEqual(results, inputs.map((input) => input === 'ok'))
+    assert.deepEqual(
+      results,
+      inputs.map((input) => input === 'ok'),
+    )
     assert.ok(ran.pool > 0, 'some calls went to the pool')
     assert.ok(ran.here > 0, 'some calls stayed here')
   })
@@ -135,13 +161,19 @@ describe('node:crypto backend under overlap', () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 4096 })
     const jwk = publicKey.export({ format: 'jwk' }) as { n: string; e: string }
     const key = await nodeBackend.importRsaPublicKey({ kty: 'RSA', n: jwk.n, e: jwk.e })
-    const inputs = Array.from({ length: 40 }, (_, i) => `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(`{"i":${i}}`).toString('base64url')}`)
+    const inputs = Array.from(
+      { length: 40 },
+      (_, i) => `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(`{"i":${i}}`).toString('base64url')}`,
+    )
     const signatures = inputs.map((input) => new Uint8Array(sign('sha256', Buffer.from(input), privateKey)))
     const cases = Array.from({ length: 400 }, (_, i) => {
       const valid = i % 7 !== 0 // every 7th carries another input's signature
       return { input: inputs[i % 40]!, signature: signatures[(valid ? i : i + 1) % 40]!, valid }
     })
     const results = await Promise.all(cases.map((c) => nodeBackend.verifyRs256(key, c.input, c.signature)))
-    assert.deepEqual(results, cases.map((c) => c.valid))
+    assert.deepEqual(
+      results,
+      cases.map((c) => c.valid),
+    )
   })
 })

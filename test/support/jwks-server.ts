@@ -68,7 +68,10 @@ export async function deadUrl(): Promise<string> {
 }
 
 /** Asserts that `promise` rejects with a DynamicAuthError of `code`; returns the error. */
-export async function rejectsWith(promise: Promise<unknown>, code: string): Promise<{ code: string; message: string; status: number; retryAfter?: number; missingScopes?: readonly string[] }> {
+export async function rejectsWith(
+  promise: Promise<unknown>,
+  code: string,
+): Promise<{ code: string; message: string; status: number; retryAfter?: number; missingScopes?: readonly string[] }> {
   try {
     await promise
   } catch (error) {

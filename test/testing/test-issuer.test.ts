@@ -29,7 +29,7 @@ describe('test issuer, in-process (no port)', () => {
   const issuer = createTestIssuer()
   const auth = createDynamicAuth(issuer.authOptions())
 
-  test('an access token shaped like Dynamic\'s minified JWT verifies', async () => {
+  test("an access token shaped like Dynamic's minified JWT verifies", async () => {
     const token = issuer.mint()
     const claims = claimsOf(token)
     assert.equal(claims.iss, `app.dynamicauth.com/${TEST_ENVIRONMENT_ID}`)
@@ -52,18 +52,34 @@ describe('test issuer, in-process (no port)', () => {
     assert.equal(session.claims.given_name, 'Ada')
     assert.equal(session.givenName, 'Ada')
     assert.equal(session.familyName, 'Lovelace')
-    const grace = claimsOf(issuer.mint({ kind: 'id', profile: { email: 'grace@example.com', given_name: 'Grace', family_name: 'Hopper', username: 'grace' } }))
+    const grace = claimsOf(
+      issuer.mint({
+        kind: 'id',
+        profile: { email: 'grace@example.com', given_name: 'Grace', family_name: 'Hopper', username: 'grace' },
+      }),
+    )
     assert.equal(grace.email, 'grace@example.com')
     assert.equal(grace.given_name, 'Grace')
     assert.equal(grace.family_name, 'Hopper')
     assert.ok(!('first_name' in grace) && !('last_name' in grace), 'Dynamic has no first_name/last_name claim')
     const older = claimsOf(issuer.mint({ kind: 'id', profile: { first_name: 'Grace', last_name: 'Hopper' } }))
-    assert.deepEqual([older.given_name, older.family_name, 'first_name' in older], ['Grace', 'Hopper', false], 'the older spelling is minted as given_name/family_name')
+    assert.deepEqual(
+      [older.given_name, older.family_name, 'first_name' in older],
+      ['Grace', 'Hopper', false],
+      'the older spelling is minted as given_name/family_name',
+    )
     assert.equal(grace.alias, 'grace')
   })
 
   test('every claim can be set or removed', async () => {
-    const claims = claimsOf(issuer.mint({ sub: 'u-1', sid: 's-1', audience: ['https://a.example', 'https://b.example'], claims: { hashed_ip: 'abc', originalSid: undefined } }))
+    const claims = claimsOf(
+      issuer.mint({
+        sub: 'u-1',
+        sid: 's-1',
+        audience: ['https://a.example', 'https://b.example'],
+        claims: { hashed_ip: 'abc', originalSid: undefined },
+      }),
+    )
     assert.equal(claims.sub, 'u-1')
     assert.equal(claims.sid, 's-1')
     assert.deepEqual(claims.aud, ['https://a.example', 'https://b.example'])
@@ -95,7 +111,9 @@ describe('test issuer, in-process (no port)', () => {
   })
 
   test('extra scopes are appended', async () => {
-    const session = await auth.verifyToken(issuer.mint({ scopes: ['wallet:export'] }), { requiredScopes: ['wallet:export'] })
+    const session = await auth.verifyToken(issuer.mint({ scopes: ['wallet:export'] }), {
+      requiredScopes: ['wallet:export'],
+    })
     assert.deepEqual(session.scopes, ['user:basic', 'wallet:export'])
   })
 
@@ -124,7 +142,10 @@ describe('test issuer, in-process (no port)', () => {
     const newKid = local.rotateKey()
     assert.notEqual(newKid, oldKid)
     assert.equal(claimsOf(local.mint()).kid, newKid)
-    assert.deepEqual(local.jwks().keys.map((k) => k.kid), [oldKid, newKid])
+    assert.deepEqual(
+      local.jwks().keys.map((k) => k.kid),
+      [oldKid, newKid],
+    )
     const both = createDynamicAuth(local.authOptions())
     await both.verifyToken(before)
     await both.verifyToken(local.mint())
@@ -143,9 +164,13 @@ describe('test issuer over HTTP', () => {
   after(() => server.close())
 
   const post = (url: string, body?: unknown, headers: Record<string, string> = {}) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) })
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
 
-  test('serves the JWKS on 127.0.0.1 at Dynamic\'s paths, with and without .json', async () => {
+  test("serves the JWKS on 127.0.0.1 at Dynamic's paths, with and without .json", async () => {
     assert.match(server.origin, /^http:\/\/127\.0\.0\.1:\d+$/)
     assert.equal(server.jwksUrl, `${server.origin}/api/v0/sdk/${TEST_ENVIRONMENT_ID}/.well-known/jwks`)
     const before = server.jwksRequests
@@ -163,7 +188,7 @@ describe('test issuer over HTTP', () => {
     assert.equal((await auth.verifyToken(issuer.mint())).userId, TEST_USER_ID)
   })
 
-  test('the sign-in endpoint hands over the tokens and sets Dynamic\'s cookie to the access token', async () => {
+  test("the sign-in endpoint hands over the tokens and sets Dynamic's cookie to the access token", async () => {
     assert.equal(server.tokenUrl, `${server.origin}/api/v0/sdk/${TEST_ENVIRONMENT_ID}/verify`)
     const before = server.tokenRequests
     const response = await post(server.tokenUrl)
@@ -193,7 +218,14 @@ describe('test issuer over HTTP', () => {
       const { minifiedJwt } = await response.json()
       assert.equal((await refusal(auth.verifyToken(minifiedJwt))).code, code, JSON.stringify(body))
     }
-    const custom = await (await post(server.tokenUrl, { sub: 'user-7', scopes: ['wallet:export'], profile: { email: 'x@example.com' }, claims: { hashed_ip: 'h' } })).json()
+    const custom = await (
+      await post(server.tokenUrl, {
+        sub: 'user-7',
+        scopes: ['wallet:export'],
+        profile: { email: 'x@example.com' },
+        claims: { hashed_ip: 'h' },
+      })
+    ).json()
     assert.equal(custom.user.id, 'user-7')
     assert.equal(custom.user.email, 'x@example.com')
     assert.equal(claimsOf(custom.minifiedJwt).scope, 'user:basic wallet:export')
@@ -232,7 +264,10 @@ describe('test issuer over HTTP', () => {
   })
 
   test('browsers may call it: CORS preflight and credentials for the calling origin', async () => {
-    const preflight = await fetch(server.tokenUrl, { method: 'OPTIONS', headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST' } })
+    const preflight = await fetch(server.tokenUrl, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST' },
+    })
     assert.equal(preflight.status, 204)
     assert.equal(preflight.headers.get('access-control-allow-origin'), 'http://localhost:3000')
     assert.equal(preflight.headers.get('access-control-allow-credentials'), 'true')
@@ -250,7 +285,10 @@ describe('test issuer over HTTP', () => {
     const local = createTestIssuer()
     const emulatorServer = await local.listen()
     try {
-      const auth = createDynamicAuth({ environmentId: TEST_ENVIRONMENT_ID, jwks: { url: emulatorServer.jwksUrl, cooldown: 0 } })
+      const auth = createDynamicAuth({
+        environmentId: TEST_ENVIRONMENT_ID,
+        jwks: { url: emulatorServer.jwksUrl, cooldown: 0 },
+      })
       const before = local.mint()
       await auth.verifyToken(before)
       const response = await post(emulatorServer.rotateKeyUrl, {})
@@ -304,7 +342,11 @@ describe('test issuer keys: RSA-4096 by default, reused within a process without
     for (let i = 0; i <= KEY_POOL_SIZE; i++) issuer.rotateKey()
     const keys = issuer.jwks().keys
     assert.equal(keys.length, KEY_POOL_SIZE + 2)
-    assert.equal(new Set(keys.map((k) => k.n)).size, keys.length, 'every rotation gets a distinct key, beyond the pool size too')
+    assert.equal(
+      new Set(keys.map((k) => k.n)).size,
+      keys.length,
+      'every rotation gets a distinct key, beyond the pool size too',
+    )
     assert.equal(new Set(keys.map((k) => k.kid)).size, keys.length)
     assert.ok(keys.every((k) => modulusBytes(k) === 512))
   })
@@ -315,7 +357,11 @@ describe('test issuer keys: RSA-4096 by default, reused within a process without
     const issuers = Array.from({ length: 2 * KEY_POOL_SIZE + 1 }, () => createTestIssuer({ modulusLength: 2048 }))
     assert.ok(issuers.every((i) => i.modulusLength === 2048 && modulusBytes(i.jwks().keys[0]!) === 256))
     const moduli = issuers.map((i) => i.jwks().keys[0]!.n)
-    assert.equal(new Set(moduli.slice(0, KEY_POOL_SIZE)).size, KEY_POOL_SIZE, 'the first draws of a process are distinct')
+    assert.equal(
+      new Set(moduli.slice(0, KEY_POOL_SIZE)).size,
+      KEY_POOL_SIZE,
+      'the first draws of a process are distinct',
+    )
     assert.equal(new Set(moduli).size, KEY_POOL_SIZE, 'then the pool is handed out again')
     assert.equal(new Set(issuers.map((i) => i.kid)).size, issuers.length, 'a kid is never shared')
 
@@ -337,25 +383,111 @@ describe('test issuer keys: RSA-4096 by default, reused within a process without
     const pooledModuli = new Set(pooled.map((i) => i.jwks().keys[0]!.n))
     for (const key of attacker.jwks().keys) assert.ok(!pooledModuli.has(key.n as string))
     const later = createTestIssuer()
-    assert.ok(!attacker.jwks().keys.some((k) => k.n === later.jwks().keys[0]!.n), 'a fresh key is not handed out afterwards either')
+    assert.ok(
+      !attacker.jwks().keys.some((k) => k.n === later.jwks().keys[0]!.n),
+      'a fresh key is not handed out afterwards either',
+    )
     for (const victim of [...pooled, later]) {
       const auth = createDynamicAuth(victim.authOptions())
-      assert.equal((await refusal(auth.verifyToken(attacker.mint({ header: { kid: victim.kid } })))).code, 'signature_invalid')
+      assert.equal(
+        (await refusal(auth.verifyToken(attacker.mint({ header: { kid: victim.kid } })))).code,
+        'signature_invalid',
+      )
     }
   })
 })
 
-describe('the kit mints both tokens with the members of Dynamic\'s models', () => {
+describe("the kit mints both tokens with the members of Dynamic's models", () => {
   // The wire names of MinifiedDynamicJwt and DynamicJwt (@dynamic-labs/sdk-api-core), and their required members.
-  const ACCESS = ['kid', 'aud', 'iss', 'sub', 'sid', 'exp', 'iat', 'environment_id', 'last_verified_credential_id', 'signin_credential_id', 'session_public_key', 'scope', 'verifiedCredentialsHashes', 'email', 'username', 'server_auth', 'hashed_ip', 'originalSid', 'refreshExp', 'sdkVersion', 'deviceRegistrationId', 'roles']
+  const ACCESS = [
+    'kid',
+    'aud',
+    'iss',
+    'sub',
+    'sid',
+    'exp',
+    'iat',
+    'environment_id',
+    'last_verified_credential_id',
+    'signin_credential_id',
+    'session_public_key',
+    'scope',
+    'verifiedCredentialsHashes',
+    'email',
+    'username',
+    'server_auth',
+    'hashed_ip',
+    'originalSid',
+    'refreshExp',
+    'sdkVersion',
+    'deviceRegistrationId',
+    'roles',
+  ]
   const ACCESS_REQUIRED = ['kid', 'aud', 'iss', 'sub', 'sid', 'environment_id', 'last_verified_credential_id']
   const ID = [
-    ...ACCESS, 'missing_fields', 'verified_credentials', 'alias', 'blockchain_accounts', 'country', 'family_name', 'given_name', 'job_title', 'last_authenticated_account_id',
-    'lists', 'phone_number', 't_shirt_size', 'team', 'policies_consent', 'verified_account', 'first_visit', 'last_visit', 'new_user', 'btc_wallet', 'kda_wallet',
-    'ltc_wallet', 'ckb_wallet', 'kas_wallet', 'doge_wallet', 'email_notification', 'discord_notification', 'newsletter_notification', 'metadata', 'info',
+    ...ACCESS,
+    'missing_fields',
+    'verified_credentials',
+    'alias',
+    'blockchain_accounts',
+    'country',
+    'family_name',
+    'given_name',
+    'job_title',
+    'last_authenticated_account_id',
+    'lists',
+    'phone_number',
+    't_shirt_size',
+    'team',
+    'policies_consent',
+    'verified_account',
+    'first_visit',
+    'last_visit',
+    'new_user',
+    'btc_wallet',
+    'kda_wallet',
+    'ltc_wallet',
+    'ckb_wallet',
+    'kas_wallet',
+    'doge_wallet',
+    'email_notification',
+    'discord_notification',
+    'newsletter_notification',
+    'metadata',
+    'info',
   ]
   const ID_REQUIRED = [...ACCESS_REQUIRED, 'missing_fields', 'verified_credentials']
-  const CREDENTIAL = ['id', 'format', 'signInEnabled', 'address', 'chain', 'refId', 'signerRefId', 'email', 'name_service', 'public_identifier', 'wallet_name', 'wallet_provider', 'wallet_properties', 'business_account_properties', 'oauth_provider', 'oauth_username', 'oauth_display_name', 'oauth_account_id', 'oauth_account_photos', 'oauth_emails', 'oauth_metadata', 'phoneNumber', 'phoneCountryCode', 'isoCountryCode', 'previous_users', 'embedded_wallet_id', 'wallet_additional_addresses', 'lastSelectedAt', 'verifiedAt']
+  const CREDENTIAL = [
+    'id',
+    'format',
+    'signInEnabled',
+    'address',
+    'chain',
+    'refId',
+    'signerRefId',
+    'email',
+    'name_service',
+    'public_identifier',
+    'wallet_name',
+    'wallet_provider',
+    'wallet_properties',
+    'business_account_properties',
+    'oauth_provider',
+    'oauth_username',
+    'oauth_display_name',
+    'oauth_account_id',
+    'oauth_account_photos',
+    'oauth_emails',
+    'oauth_metadata',
+    'phoneNumber',
+    'phoneCountryCode',
+    'isoCountryCode',
+    'previous_users',
+    'embedded_wallet_id',
+    'wallet_additional_addresses',
+    'lastSelectedAt',
+    'verifiedAt',
+  ]
   const issuer = createTestIssuer()
   const auth = createDynamicAuth(issuer.authOptions())
   const { jwt, minifiedJwt } = issuer.signIn()
@@ -363,8 +495,14 @@ describe('the kit mints both tokens with the members of Dynamic\'s models', () =
   const access = claimsOf(minifiedJwt)
 
   test('the access token: the minified set, credential hashes and no credentials', () => {
-    assert.deepEqual(Object.keys(access).filter((k) => !ACCESS.includes(k)), [])
-    assert.deepEqual(ACCESS_REQUIRED.filter((k) => !(k in access)), [])
+    assert.deepEqual(
+      Object.keys(access).filter((k) => !ACCESS.includes(k)),
+      [],
+    )
+    assert.deepEqual(
+      ACCESS_REQUIRED.filter((k) => !(k in access)),
+      [],
+    )
     assert.equal(access.verified_credentials, undefined)
     assert.equal(access.missing_fields, undefined)
     assert.equal(access.email, 'ada@example.com')
@@ -374,13 +512,22 @@ describe('the kit mints both tokens with the members of Dynamic\'s models', () =
   })
 
   test('the ID token: the full set, credentials with their wire members, missing_fields: []', () => {
-    assert.deepEqual(Object.keys(id).filter((k) => !ID.includes(k)), [])
-    assert.deepEqual(ID_REQUIRED.filter((k) => !(k in id)), [])
+    assert.deepEqual(
+      Object.keys(id).filter((k) => !ID.includes(k)),
+      [],
+    )
+    assert.deepEqual(
+      ID_REQUIRED.filter((k) => !(k in id)),
+      [],
+    )
     assert.deepEqual(id.missing_fields, [])
     assert.deepEqual([id.given_name, id.family_name, id.username], ['Ada', 'Lovelace', 'ada'])
     assert.ok(!Number.isNaN(Date.parse(String(id.first_visit))) && !Number.isNaN(Date.parse(String(id.last_visit))))
     for (const credential of id.verified_credentials as Array<Record<string, unknown>>) {
-      assert.deepEqual(Object.keys(credential).filter((k) => !CREDENTIAL.includes(k)), [])
+      assert.deepEqual(
+        Object.keys(credential).filter((k) => !CREDENTIAL.includes(k)),
+        [],
+      )
       assert.equal(credential.signInEnabled, true)
     }
     assert.deepEqual(id.verifiedCredentialsHashes, access.verifiedCredentialsHashes, 'the same hashes in both')
@@ -391,24 +538,43 @@ describe('the kit mints both tokens with the members of Dynamic\'s models', () =
     const minified = await auth.verifyToken(minifiedJwt)
     assert.ok(isIdTokenClaims(full.claims) && !isAccessTokenClaims(full.claims))
     assert.ok(isAccessTokenClaims(minified.claims) && !isIdTokenClaims(minified.claims))
-    if (isIdTokenClaims(full.claims)) assert.equal(full.claims.verified_credentials[0]!.wallet_provider, 'browserExtension')
+    if (isIdTokenClaims(full.claims))
+      assert.equal(full.claims.verified_credentials[0]!.wallet_provider, 'browserExtension')
     assert.deepEqual([full.tokenKind, minified.tokenKind], ['id', 'access'])
     assert.deepEqual(full.chains, ['eip155'])
-    assert.deepEqual(full.wallets[0], { id: 'c3a0a6f2-4b7e-4a55-9a8e-0d2f1c6b9e01', address: '0x71C7656EC7ab88b098defB751B7401B5f6d8976F', chain: 'eip155', walletName: 'metamask', walletProvider: 'browserExtension' })
+    assert.deepEqual(full.wallets[0], {
+      id: 'c3a0a6f2-4b7e-4a55-9a8e-0d2f1c6b9e01',
+      address: '0x71C7656EC7ab88b098defB751B7401B5f6d8976F',
+      chain: 'eip155',
+      walletName: 'metamask',
+      walletProvider: 'browserExtension',
+    })
     assert.deepEqual([minified.wallets, minified.chains], [[], []], 'an access token has no credentials to read')
-    assert.deepEqual([full.givenName, full.familyName, full.username, minified.givenName], ['Ada', 'Lovelace', 'ada', undefined])
+    assert.deepEqual(
+      [full.givenName, full.familyName, full.username, minified.givenName],
+      ['Ada', 'Lovelace', 'ada', undefined],
+    )
     // A token lacking a member Dynamic's model requires is still verified, but is not narrowed.
     const partial = await auth.verifyToken(issuer.mint({ kind: 'id', claims: { missing_fields: undefined } }))
     assert.equal(isIdTokenClaims(partial.claims), false)
   })
 
-  test('unknown members stay readable; the email falls back to an email credential\'s public_identifier', async () => {
+  test("unknown members stay readable; the email falls back to an email credential's public_identifier", async () => {
     const session = await auth.verifyToken(
       issuer.mint({
         kind: 'id',
         credentials: [
           { id: 'p1', format: 'email', public_identifier: 'pat@example.com', signInEnabled: true },
-          { id: 'w1', format: 'blockchain', address: 'bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh', chain: 'bip122', wallet_name: 'xverse', wallet_provider: 'browserExtension', signInEnabled: true, futureMember: { x: 1 } },
+          {
+            id: 'w1',
+            format: 'blockchain',
+            address: 'bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh',
+            chain: 'bip122',
+            wallet_name: 'xverse',
+            wallet_provider: 'browserExtension',
+            signInEnabled: true,
+            futureMember: { x: 1 },
+          },
           { id: 't1', format: 'totp', signInEnabled: false },
         ],
         claims: { email: undefined, someNewClaim: 'kept' },
@@ -426,7 +592,9 @@ describe("the emulator's sign-in answer reads as Dynamic's VerifyResponse", () =
   test('in-process (signIn) and over HTTP (POST verify): every credential member under its wire name', async () => {
     const issuer = createTestIssuer({ modulusLength: 2048 })
     const inProcess = issuer.signIn()
-    const read = assertModel('VerifyResponse', inProcess) as { user: { verifiedCredentials: Array<Record<string, unknown>> } }
+    const read = assertModel('VerifyResponse', inProcess) as {
+      user: { verifiedCredentials: Array<Record<string, unknown>> }
+    }
     const wallet = read.user.verifiedCredentials.find((c) => c.format === 'blockchain')
     assert.ok(wallet, 'the default user has a wallet credential')
     // What Dynamic's client sees once its reader has run: the members it knows, not undefined.
@@ -435,7 +603,11 @@ describe("the emulator's sign-in answer reads as Dynamic's VerifyResponse", () =
     assert.equal(typeof wallet.publicIdentifier, 'string')
     const server = await issuer.listen()
     try {
-      const response = await fetch(server.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+      const response = await fetch(server.tokenUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      })
       assert.equal(response.status, 200)
       assertModel('VerifyResponse', await response.json())
     } finally {

@@ -23,7 +23,8 @@ alone: a "Bearer " prefix or quotes are refused, with what to remove.
 Exit codes: 0 decoded, 1 not a decodable JWT, 2 usage error.
 `
 
-const NOT_VERIFIED = 'NOT VERIFIED: this shows what the token claims, not whether it is valid. Use "dynamic-guard verify" to check it.'
+const NOT_VERIFIED =
+  'NOT VERIFIED: this shows what the token claims, not whether it is valid. Use "dynamic-guard verify" to check it.'
 const TIME_CLAIMS = ['iat', 'nbf', 'exp', 'refreshExp'] as const
 
 function decodePart(part: string, name: string): Record<string, unknown> {
@@ -34,14 +35,20 @@ function decodePart(part: string, name: string): Record<string, unknown> {
   } catch {
     throw new Error(`the ${name} is not JSON`)
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`the ${name} is not a JSON object`)
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(`the ${name} is not a JSON object`)
   return value as Record<string, unknown>
 }
 
 /** Decodes leniently (to show as much as possible); the strict parser's verdict is reported beside it. */
-export function decodeForDisplay(token: string): { header: Record<string, unknown>; payload: Record<string, unknown>; formProblem: string | undefined } {
+export function decodeForDisplay(token: string): {
+  header: Record<string, unknown>
+  payload: Record<string, unknown>
+  formProblem: string | undefined
+} {
   const parts = token.split('.')
-  if (parts.length === 5) throw new Error('it has five parts: an encrypted JWE, which cannot be read without the decryption key')
+  if (parts.length === 5)
+    throw new Error('it has five parts: an encrypted JWE, which cannot be read without the decryption key')
   if (parts.length !== 3) throw new Error(`a JWT has three dot-separated parts; this has ${parts.length}`)
   const header = decodePart(parts[0]!, 'header')
   const payload = decodePart(parts[1]!, 'payload')
@@ -76,10 +83,20 @@ export async function decodeCommand(args: string[], io: Io): Promise<number> {
   for (const name of TIME_CLAIMS) if (payload[name] !== undefined) times[name] = humanTime(payload[name], now)
 
   if (values.json) {
-    io.stdout(`${JSON.stringify({ verified: false, note: NOT_VERIFIED, header, payload, times, form: formProblem ? { refused: formProblem } : 'strict JWS' }, null, 2)}\n`)
+    io.stdout(
+      `${JSON.stringify({ verified: false, note: NOT_VERIFIED, header, payload, times, form: formProblem ? { refused: formProblem } : 'strict JWS' }, null, 2)}\n`,
+    )
     return EXIT_OK
   }
-  const lines = [NOT_VERIFIED, '', 'Header', indent(JSON.stringify(header, null, 2)), '', 'Claims', indent(JSON.stringify(payload, null, 2))]
+  const lines = [
+    NOT_VERIFIED,
+    '',
+    'Header',
+    indent(JSON.stringify(header, null, 2)),
+    '',
+    'Claims',
+    indent(JSON.stringify(payload, null, 2)),
+  ]
   if (Object.keys(times).length) {
     lines.push('', 'Times')
     const width = Math.max(...Object.keys(times).map((k) => k.length))

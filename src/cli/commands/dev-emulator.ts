@@ -38,28 +38,50 @@ export const emulatorHelp = `Dynamic's SDK API (for Dynamic's own client, coreCo
   --unsafe-listen-any-host  Allow --host beyond loopback. Anyone who can reach the port can then
                             mint tokens that apps pointed at this server accept.`
 
-type FlagValues = { [K in keyof typeof emulatorFlags]?: (typeof emulatorFlags)[K] extends { multiple: true } ? string[] : (typeof emulatorFlags)[K] extends { type: 'string' } ? string : boolean }
+type FlagValues = {
+  [K in keyof typeof emulatorFlags]?: (typeof emulatorFlags)[K] extends { multiple: true }
+    ? string[]
+    : (typeof emulatorFlags)[K] extends { type: 'string' }
+      ? string
+      : boolean
+}
 
 /** The listen options of the flags; a {@link UsageError} for a bad one. `host` is checked against the loopback rule. */
-export function emulatorOptions(values: FlagValues, host: string, io: Io, json: boolean): EmulatorOptions & { unsafeListenAnyHost?: boolean } {
+export function emulatorOptions(
+  values: FlagValues,
+  host: string,
+  io: Io,
+  json: boolean,
+): EmulatorOptions & { unsafeListenAnyHost?: boolean } {
   const options: EmulatorOptions & { unsafeListenAnyHost?: boolean } = {}
   if (!isLoopbackHostname(host)) {
     if (!values['unsafe-listen-any-host']) {
-      throw new UsageError(`--host ${host} is not loopback. This server mints tokens that apps pointed at it trust; to expose it anyway, add --unsafe-listen-any-host.`)
+      throw new UsageError(
+        `--host ${host} is not loopback. This server mints tokens that apps pointed at it trust; to expose it anyway, add --unsafe-listen-any-host.`,
+      )
     }
-    io.stderr(`WARNING: listening on ${host}, not loopback (--unsafe-listen-any-host): anyone who can reach this port can sign in and mint tokens that apps pointed at this server accept.\n`)
+    io.stderr(
+      `WARNING: listening on ${host}, not loopback (--unsafe-listen-any-host): anyone who can reach this port can sign in and mint tokens that apps pointed at this server accept.\n`,
+    )
     options.unsafeListenAnyHost = true
   }
   const otpCode = values['otp-code']
   if (otpCode !== undefined) {
-    if (!/^\d{4,12}$/.test(otpCode)) throw new UsageError(`--otp-code must be 4 to 12 digits; got ${JSON.stringify(otpCode)}.`)
+    if (!/^\d{4,12}$/.test(otpCode))
+      throw new UsageError(`--otp-code must be 4 to 12 digits; got ${JSON.stringify(otpCode)}.`)
     options.otpCode = otpCode
   }
   const fields = values['required-fields']
   if (fields !== undefined) {
-    const names = fields.split(',').map((name) => name.trim()).filter(Boolean)
+    const names = fields
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean)
     const unknown = names.find((name) => !(INFORMATION_FIELDS as readonly string[]).includes(name))
-    if (unknown !== undefined || names.length === 0) throw new UsageError(`--required-fields takes names among ${INFORMATION_FIELDS.join(', ')}; got ${JSON.stringify(unknown ?? fields)}.`)
+    if (unknown !== undefined || names.length === 0)
+      throw new UsageError(
+        `--required-fields takes names among ${INFORMATION_FIELDS.join(', ')}; got ${JSON.stringify(unknown ?? fields)}.`,
+      )
     options.requiredFields = names as InformationField[]
   }
   if (values['cookie-auth']) options.cookieAuth = true
@@ -67,18 +89,28 @@ export function emulatorOptions(values: FlagValues, host: string, io: Io, json: 
   const url = values['webhook-url']
   const secret = values['webhook-secret'] ?? io.env.DYNAMIC_WEBHOOK_SECRET
   if (url !== undefined) {
-    if (!/^https?:\/\/[^\s]+$/i.test(url) || !URL.canParse(url)) throw new UsageError(`--webhook-url must be an http(s) URL; got ${JSON.stringify(url)}.`)
-    if (!secret) throw new UsageError('--webhook-url needs --webhook-secret (or DYNAMIC_WEBHOOK_SECRET): Dynamic signs every webhook.')
+    if (!/^https?:\/\/[^\s]+$/i.test(url) || !URL.canParse(url))
+      throw new UsageError(`--webhook-url must be an http(s) URL; got ${JSON.stringify(url)}.`)
+    if (!secret)
+      throw new UsageError(
+        '--webhook-url needs --webhook-secret (or DYNAMIC_WEBHOOK_SECRET): Dynamic signs every webhook.',
+      )
     options.webhook = { url, secret }
-  } else if (values['webhook-secret'] !== undefined) throw new UsageError('--webhook-secret without --webhook-url: where should the webhooks go?')
+  } else if (values['webhook-secret'] !== undefined)
+    throw new UsageError('--webhook-secret without --webhook-url: where should the webhooks go?')
   for (const origin of values['cors-origin'] ?? []) {
-    if (!URL.canParse(origin) || new URL(origin).origin !== origin.replace(/\/$/, '') || !/^https?:$/.test(new URL(origin).protocol)) {
+    if (
+      !URL.canParse(origin) ||
+      new URL(origin).origin !== origin.replace(/\/$/, '') ||
+      !/^https?:$/.test(new URL(origin).protocol)
+    ) {
       throw new UsageError(`--cors-origin must be an origin (scheme://host[:port]); got ${JSON.stringify(origin)}.`)
     }
   }
   if (values['cors-origin']?.length) options.corsOrigins = values['cors-origin'].map((origin) => new URL(origin).origin)
   // Codes on stdout (the emulator sends no email), as text or one JSON line each; webhook outcomes on stderr.
-  options.onOtp = ({ email, code }) => io.stdout(json ? `${JSON.stringify({ event: 'otp', email, code })}\n` : `email code for ${email}: ${code}\n`)
+  options.onOtp = ({ email, code }) =>
+    io.stdout(json ? `${JSON.stringify({ event: 'otp', email, code })}\n` : `email code for ${email}: ${code}\n`)
   options.log = (line) => {
     if (line.startsWith('webhook')) io.stderr(`${line}\n`)
   }

@@ -59,13 +59,16 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
   if (positionals.length) throw new UsageError(`dev takes no arguments; got ${JSON.stringify(positionals[0])}.`)
   const port = integerOption('port', values.port, 0, 65535) ?? DEFAULT_DEV_PORT
   const environmentId = values['environment-id'] ?? TEST_ENVIRONMENT_ID
-  if (!UUID.test(environmentId)) throw new UsageError(`--environment-id must be a UUID; got ${JSON.stringify(environmentId)}.`)
+  if (!UUID.test(environmentId))
+    throw new UsageError(`--environment-id must be a UUID; got ${JSON.stringify(environmentId)}.`)
   if (values['no-cookie'] && values['cookie-name']) throw new UsageError('give --cookie-name or --no-cookie, not both.')
   const cookieName = values['no-cookie'] ? false : (values['cookie-name'] ?? 'DYNAMIC_JWT_TOKEN')
-  if (cookieName && !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(cookieName)) throw new UsageError(`--cookie-name ${JSON.stringify(cookieName)} is not a valid cookie name.`)
+  if (cookieName && !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(cookieName))
+    throw new UsageError(`--cookie-name ${JSON.stringify(cookieName)} is not a valid cookie name.`)
 
   const keyBitsText = values['key-bits'] ?? String(DEFAULT_TEST_KEY_BITS)
-  if (!KEY_BITS.includes(keyBitsText)) throw new UsageError(`--key-bits must be 2048, 3072 or 4096; got ${JSON.stringify(keyBitsText)}.`)
+  if (!KEY_BITS.includes(keyBitsText))
+    throw new UsageError(`--key-bits must be 2048, 3072 or 4096; got ${JSON.stringify(keyBitsText)}.`)
   const keyBits = Number(keyBitsText)
 
   const host = values.host ?? '127.0.0.1'
@@ -78,14 +81,18 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     throw new OperationalError(
-      code === 'EADDRINUSE' ? `port ${port} is in use (is another "dynamic-guard dev" running?). Try --port 0.` : `cannot listen: ${(error as Error).message}`,
+      code === 'EADDRINUSE'
+        ? `port ${port} is in use (is another "dynamic-guard dev" running?). Try --port 0.`
+        : `cannot listen: ${(error as Error).message}`,
     )
   }
 
   // Listen for Ctrl-C / SIGTERM before saying we are up: a caller may stop us right after.
   const stopped = io.stopSignal()
   if (values.json) {
-    io.stdout(`${JSON.stringify({ origin: server.origin, environmentId: issuer.environmentId, issuer: issuer.issuer, keyBits, jwksUrl: server.jwksUrl, tokenUrl: server.tokenUrl, rotateKeyUrl: server.rotateKeyUrl, apiBaseUrl: server.apiBaseUrl, otpUrl: server.otpUrl })}\n`)
+    io.stdout(
+      `${JSON.stringify({ origin: server.origin, environmentId: issuer.environmentId, issuer: issuer.issuer, keyBits, jwksUrl: server.jwksUrl, tokenUrl: server.tokenUrl, rotateKeyUrl: server.rotateKeyUrl, apiBaseUrl: server.apiBaseUrl, otpUrl: server.otpUrl })}\n`,
+    )
   } else {
     io.stdout(
       [
@@ -94,13 +101,19 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
         '',
         table([
           ['environment id', issuer.environmentId],
-          ['key', `RSA-${keyBits}${keyBits === DEFAULT_TEST_KEY_BITS ? ' (as Dynamic)' : ' (smaller than Dynamic\'s RSA-4096: for quick tests only)'}`],
+          [
+            'key',
+            `RSA-${keyBits}${keyBits === DEFAULT_TEST_KEY_BITS ? ' (as Dynamic)' : " (smaller than Dynamic's RSA-4096: for quick tests only)"}`,
+          ],
           ['issuer (iss)', issuer.issuer],
           ['JWKS', server.jwksUrl],
           ['sign in', `POST ${server.tokenUrl}`],
           ['rotate key', `POST ${server.rotateKeyUrl}`],
           ['Dynamic SDK API', server.apiBaseUrl],
-          ['email codes', `GET ${server.otpUrl}?email=<address>${emulator.otpCode ? ` (fixed: ${emulator.otpCode})` : ''}`],
+          [
+            'email codes',
+            `GET ${server.otpUrl}?email=<address>${emulator.otpCode ? ` (fixed: ${emulator.otpCode})` : ''}`,
+          ],
         ]),
         '',
         'Point your app at it, with these two environment variables (the convention of the testing guide):',

@@ -3,7 +3,16 @@ import { fetchJwks, JwksFetchError } from '../../keys/fetch-jwks.js'
 import { acceptJwk } from '../../keys/jwk.js'
 import { defaultJwksUrl } from '../../options.js'
 import { decodeBase64url } from '../../parse/base64url.js'
-import { EXIT_OK, EXIT_REFUSED, OperationalError, UsageError, integerOption, isLoopbackUrl, parseCommandArgs, type Io } from '../usage.js'
+import {
+  EXIT_OK,
+  EXIT_REFUSED,
+  OperationalError,
+  UsageError,
+  integerOption,
+  isLoopbackUrl,
+  parseCommandArgs,
+  type Io,
+} from '../usage.js'
 
 export const jwksHelp = `Usage: dynamic-guard jwks <environmentId | url> [options]
 
@@ -84,7 +93,10 @@ export async function jwksCommand(args: string[], io: Io): Promise<number> {
     io.stdout(jwksHelp)
     return EXIT_OK
   }
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? 'give one environment id or URL.' : 'missing the environment id or JWKS URL.')
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length ? 'give one environment id or URL.' : 'missing the environment id or JWKS URL.',
+    )
   const url = targetUrl(positionals[0]!)
   const timeoutMs = integerOption('timeout', values.timeout, 1, 120000) ?? 5000
   let keys: unknown[]
@@ -99,7 +111,11 @@ export async function jwksCommand(args: string[], io: Io): Promise<number> {
   if (values.json) {
     io.stdout(`${JSON.stringify({ url, keys: rows }, null, 2)}\n`)
   } else {
-    const lines = [`JWKS  ${url}`, `${rows.length} key${rows.length === 1 ? '' : 's'}, ${usable} usable by dynamic-guard`, '']
+    const lines = [
+      `JWKS  ${url}`,
+      `${rows.length} key${rows.length === 1 ? '' : 's'}, ${usable} usable by dynamic-guard`,
+      '',
+    ]
     const header = ['kid', 'type', 'alg', 'use', 'usable']
     const cells = rows.map((r) => [
       r.kid ?? '(none)',
@@ -109,7 +125,8 @@ export async function jwksCommand(args: string[], io: Io): Promise<number> {
       r.usable ? (r.reason ? `yes (${r.reason})` : 'yes') : `no: ${r.reason}`,
     ])
     const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)))
-    const line = (c: string[]) => `  ${c.map((cell, i) => (i === c.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')}`
+    const line = (c: string[]) =>
+      `  ${c.map((cell, i) => (i === c.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')}`
     lines.push(line(header), ...cells.map(line))
     io.stdout(`${lines.join('\n')}\n`)
   }

@@ -3,7 +3,15 @@
  * loopback emulator is ever asked, so the key that signs is always one generated on this
  * machine; the command says so on stderr.
  */
-import { EXIT_OK, OperationalError, UsageError, integerOption, isLoopbackUrl, parseCommandArgs, type Io } from '../usage.js'
+import {
+  EXIT_OK,
+  OperationalError,
+  UsageError,
+  integerOption,
+  isLoopbackUrl,
+  parseCommandArgs,
+  type Io,
+} from '../usage.js'
 import { DEFAULT_DEV_PORT } from './dev.js'
 
 export const mintHelp = `Usage: dynamic-guard mint [options]
@@ -46,7 +54,7 @@ function parseClaim(text: string): [string, unknown] {
 
 export async function mintCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
-    'emulator': { type: 'string' },
+    emulator: { type: 'string' },
     'id-token': { type: 'boolean' },
     sub: { type: 'string' },
     email: { type: 'string' },
@@ -72,7 +80,9 @@ export async function mintCommand(args: string[], io: Io): Promise<number> {
     throw new UsageError(`--emulator is not a URL: ${JSON.stringify(values['emulator'])}.`)
   }
   if (emulatorServer.protocol !== 'http:' || !isLoopbackUrl(emulatorServer)) {
-    throw new UsageError(`mint only asks an emulator on this machine (http://127.0.0.1, localhost or [::1]), so that no real key is ever used; got ${emulatorServer.origin}.`)
+    throw new UsageError(
+      `mint only asks an emulator on this machine (http://127.0.0.1, localhost or [::1]), so that no real key is ever used; got ${emulatorServer.origin}.`,
+    )
   }
 
   const body: Record<string, unknown> = {}
@@ -88,12 +98,23 @@ export async function mintCommand(args: string[], io: Io): Promise<number> {
   if (values.audience) body.audience = values.audience
   if (values.claim) body.claims = Object.fromEntries(values.claim.map(parseClaim))
 
-  const info = (await call(new URL('/', emulatorServer), { method: 'GET' })) as { tokenUrl?: unknown; jwksUrl?: unknown; environmentId?: unknown }
-  if (typeof info.tokenUrl !== 'string') throw new OperationalError(`${emulatorServer.origin} answered, but not as a dynamic-guard emulator.`)
+  const info = (await call(new URL('/', emulatorServer), { method: 'GET' })) as {
+    tokenUrl?: unknown
+    jwksUrl?: unknown
+    environmentId?: unknown
+  }
+  if (typeof info.tokenUrl !== 'string')
+    throw new OperationalError(`${emulatorServer.origin} answered, but not as a dynamic-guard emulator.`)
   const tokenUrl = new URL(new URL(info.tokenUrl).pathname, emulatorServer)
-  const result = (await call(tokenUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })) as { jwt: string; minifiedJwt: string }
+  const result = (await call(tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })) as { jwt: string; minifiedJwt: string }
 
-  io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${values['id-token'] ? result.jwt : result.minifiedJwt}\n`)
+  io.stdout(
+    values.json ? `${JSON.stringify(result, null, 2)}\n` : `${values['id-token'] ? result.jwt : result.minifiedJwt}\n`,
+  )
   io.stderr(
     `Minted by the local emulator at ${emulatorServer.origin} with its own locally generated key (environment ${String(info.environmentId)}). ` +
       `Only apps verifying against ${String(info.jwksUrl)} accept it; Dynamic was not contacted.\n`,
@@ -106,19 +127,26 @@ async function call(url: URL, init: RequestInit): Promise<unknown> {
   try {
     response = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(10000) })
   } catch {
-    throw new OperationalError(`no emulator answers at ${url.origin}. Start one with "dynamic-guard dev" (or pass --emulator <url>).`)
+    throw new OperationalError(
+      `no emulator answers at ${url.origin}. Start one with "dynamic-guard dev" (or pass --emulator <url>).`,
+    )
   }
   const text = await response.text()
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch {
-    throw new OperationalError(`${url.origin} answered HTTP ${response.status} with something that is not JSON; is it a dynamic-guard emulator?`)
+    throw new OperationalError(
+      `${url.origin} answered HTTP ${response.status} with something that is not JSON; is it a dynamic-guard emulator?`,
+    )
   }
   if (!response.ok) {
     const message = (json as { message?: unknown } | null)?.message
-    if (response.status === 400) throw new UsageError(typeof message === 'string' ? message : 'the emulator refused the request.')
-    throw new OperationalError(`${url.origin} answered HTTP ${response.status}${typeof message === 'string' ? `: ${message}` : ''}.`)
+    if (response.status === 400)
+      throw new UsageError(typeof message === 'string' ? message : 'the emulator refused the request.')
+    throw new OperationalError(
+      `${url.origin} answered HTTP ${response.status}${typeof message === 'string' ? `: ${message}` : ''}.`,
+    )
   }
   return json
 }

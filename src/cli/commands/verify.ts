@@ -7,7 +7,16 @@ import { acceptRsaPublicKey, readRsaPublicKey } from '../../keys/public-key-pem.
 import type { AdvancedOptions, DynamicAuthOptions, JwksOptions } from '../../options.js'
 import type { DynamicSession } from '../../session/session.js'
 import { humanTime, table } from '../format.js'
-import { EXIT_ERROR, EXIT_OK, EXIT_REFUSED, UsageError, integerOption, parseCommandArgs, readTokenArgument, type Io } from '../usage.js'
+import {
+  EXIT_ERROR,
+  EXIT_OK,
+  EXIT_REFUSED,
+  UsageError,
+  integerOption,
+  parseCommandArgs,
+  readTokenArgument,
+  type Io,
+} from '../usage.js'
 
 export const verifyHelp = `Usage: dynamic-guard verify <token | -> [options]
 
@@ -78,10 +87,15 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
   const token = await readTokenArgument(positionals, io)
   const environmentId = values['environment-id'] ?? io.env.DYNAMIC_ENVIRONMENT_ID
   if (!environmentId) {
-    throw new UsageError('--environment-id is required (or set DYNAMIC_ENVIRONMENT_ID): a token is only valid for one environment, and the token itself cannot say which one you trust.')
+    throw new UsageError(
+      '--environment-id is required (or set DYNAMIC_ENVIRONMENT_ID): a token is only valid for one environment, and the token itself cannot say which one you trust.',
+    )
   }
   const sources = (['jwks-url', 'jwks-file', 'public-key'] as const).filter((name) => values[name] !== undefined)
-  if (sources.length > 1) throw new UsageError(`give one key source of --jwks-url, --jwks-file and --public-key, not ${sources.length === 2 ? 'both' : 'all three'} (${sources.map((name) => `--${name}`).join(', ')}).`)
+  if (sources.length > 1)
+    throw new UsageError(
+      `give one key source of --jwks-url, --jwks-file and --public-key, not ${sources.length === 2 ? 'both' : 'all three'} (${sources.map((name) => `--${name}`).join(', ')}).`,
+    )
 
   const jwks: JwksOptions = {}
   const advanced: AdvancedOptions = { tokenCacheSize: 0 }
@@ -110,7 +124,9 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
   try {
     const session = await auth.verifyToken(token)
     if (values.json) {
-      io.stdout(`${JSON.stringify({ valid: true, session: sessionSummary(session), claims: session.claims }, null, 2)}\n`)
+      io.stdout(
+        `${JSON.stringify({ valid: true, session: sessionSummary(session), claims: session.claims }, null, 2)}\n`,
+      )
     } else {
       const rows: Array<[string, string]> = [
         ['user', session.userId],
@@ -122,7 +138,9 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
       ]
       if (session.email) rows.push(['email', session.email])
       if (session.walletAddresses.length) rows.push(['wallets', session.walletAddresses.join(', ')])
-      io.stdout(`${SIGNATURE_VALID}\nVALID  the token passed every check${at === undefined ? '' : ` as of ${new Date(at).toISOString()}`}\n${table(rows)}\n`)
+      io.stdout(
+        `${SIGNATURE_VALID}\nVALID  the token passed every check${at === undefined ? '' : ` as of ${new Date(at).toISOString()}`}\n${table(rows)}\n`,
+      )
     }
     return EXIT_OK
   } catch (error) {
@@ -138,11 +156,17 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
       body.signature = signatureVerdict(error.code)
       io.stdout(`${JSON.stringify({ valid: false, error: body }, null, 2)}\n`)
     } else if (unavailable) {
-      io.stderr(`dynamic-guard verify: ${error.code === 'key_unusable' ? 'could not use the key' : 'could not fetch the keys'}, so no verdict: ${error.message}\n`)
+      io.stderr(
+        `dynamic-guard verify: ${error.code === 'key_unusable' ? 'could not use the key' : 'could not fetch the keys'}, so no verdict: ${error.message}\n`,
+      )
     } else {
       const missing = error.missingScopes ? `\n  missing scopes: ${error.missingScopes.join(', ')}` : ''
       const pending = error.pendingStep !== undefined ? `\n  pending step: ${error.pendingStep}` : ''
-      const signature = { valid: SIGNATURE_VALID, invalid: 'signature  INVALID', 'not checked': 'signature  not checked (the token was refused before)' }[signatureVerdict(error.code)]
+      const signature = {
+        valid: SIGNATURE_VALID,
+        invalid: 'signature  INVALID',
+        'not checked': 'signature  not checked (the token was refused before)',
+      }[signatureVerdict(error.code)]
       io.stdout(`${signature}\nREFUSED  ${error.code} (HTTP ${error.status})\n  ${error.message}${missing}${pending}\n`)
     }
     return unavailable ? EXIT_ERROR : EXIT_REFUSED
@@ -155,7 +179,15 @@ const SIGNATURE_VALID = 'signature  valid (a key of the environment signed this 
  * Codes the verifier raises only once the signature has verified: the claim checks and the
  * revocation check come after it, in this order (see createDynamicAuth).
  */
-const AFTER_SIGNATURE = new Set(['token_expired', 'token_not_active', 'issuer_mismatch', 'environment_mismatch', 'audience_mismatch', 'insufficient_scope', 'session_revoked'])
+const AFTER_SIGNATURE = new Set([
+  'token_expired',
+  'token_not_active',
+  'issuer_mismatch',
+  'environment_mismatch',
+  'audience_mismatch',
+  'insufficient_scope',
+  'session_revoked',
+])
 
 function signatureVerdict(code: string): 'valid' | 'invalid' | 'not checked' {
   return AFTER_SIGNATURE.has(code) ? 'valid' : code === 'signature_invalid' ? 'invalid' : 'not checked'
@@ -164,7 +196,10 @@ function signatureVerdict(code: string): 'valid' | 'invalid' | 'not checked' {
 /** `--at`: an ISO 8601 date or seconds since the epoch, in ms. */
 function parseTime(value: string): number {
   const ms = /^\d{1,11}(\.\d+)?$/.test(value) ? Number(value) * 1000 : Date.parse(value)
-  if (!Number.isFinite(ms)) throw new UsageError(`--at must be an ISO 8601 date (2026-11-01T12:00:00Z) or seconds since the epoch; got ${JSON.stringify(value.slice(0, 60))}.`)
+  if (!Number.isFinite(ms))
+    throw new UsageError(
+      `--at must be an ISO 8601 date (2026-11-01T12:00:00Z) or seconds since the epoch; got ${JSON.stringify(value.slice(0, 60))}.`,
+    )
   return ms
 }
 
@@ -185,18 +220,27 @@ async function readJwksFile(path: string): Promise<{ keys: object[] }> {
     document = JSON.parse(text)
   } catch {
     const key = readRsaPublicKey(text, '')
-    const hint = 'jwk' in key || /-----BEGIN /.test(text) ? ' It looks like a PEM key: give it with --public-key instead.' : ''
+    const hint =
+      'jwk' in key || /-----BEGIN /.test(text) ? ' It looks like a PEM key: give it with --public-key instead.' : ''
     throw new UsageError(`--jwks-file ${path} is not JSON.${hint}`)
   }
   const keys = (document as { keys?: unknown } | null)?.keys
   if (!Array.isArray(keys) || keys.length === 0) {
-    throw new UsageError(`--jwks-file ${path} is not a JWKS document: expected { "keys": [ ...at least one RSA key... ] }.`)
+    throw new UsageError(
+      `--jwks-file ${path} is not a JWKS document: expected { "keys": [ ...at least one RSA key... ] }.`,
+    )
   }
   keys.forEach((key, i) => {
     const accepted = acceptJwk(key)
-    const which = typeof (key as { kid?: unknown } | null)?.kid === 'string' ? `the key ${JSON.stringify((key as { kid: string }).kid)}` : `key ${i + 1}`
+    const which =
+      typeof (key as { kid?: unknown } | null)?.kid === 'string'
+        ? `the key ${JSON.stringify((key as { kid: string }).kid)}`
+        : `key ${i + 1}`
     if ('rejected' in accepted) throw new UsageError(`--jwks-file ${path}: ${which} ${accepted.rejected}.`)
-    if (accepted.kid === undefined) throw new UsageError(`--jwks-file ${path}: ${which} has no kid, so no token can select it; use --public-key for a single key without a kid.`)
+    if (accepted.kid === undefined)
+      throw new UsageError(
+        `--jwks-file ${path}: ${which} has no kid, so no token can select it; use --public-key for a single key without a kid.`,
+      )
   })
   return document as { keys: object[] }
 }

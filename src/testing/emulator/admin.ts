@@ -23,7 +23,13 @@ export interface AdminApiContext {
 /** The admin routes. */
 export interface AdminApi {
   /** Answers `path` when it is an admin API path; false otherwise. */
-  handle(path: string, method: string, req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<boolean>
+  handle(
+    path: string,
+    method: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    cors: Record<string, string>,
+  ): Promise<boolean>
 }
 
 const ADMIN_PREFIXES = ['/api/v0/environments/', '/api/v0/sessions/', '/api/v0/users/']
@@ -35,11 +41,19 @@ export function createAdminApi(context: AdminApiContext): AdminApi {
   function authorize(req: IncomingMessage): void {
     const header = req.headers.authorization
     if (typeof header !== 'string' || !/^Bearer\s+dyn_/i.test(header)) {
-      throw new EmulatorError(401, 'unauthorized', 'The admin API needs Authorization: Bearer dyn_… (the local Dynamic\'s token is server.emulator.adminToken).')
+      throw new EmulatorError(
+        401,
+        'unauthorized',
+        "The admin API needs Authorization: Bearer dyn_… (the local Dynamic's token is server.emulator.adminToken).",
+      )
     }
     const given = Buffer.from(header.replace(/^Bearer\s+/i, 'Bearer '))
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new EmulatorError(401, 'invalid_api_token', 'This dyn_ token is not this local Dynamic\'s: use server.emulator.adminToken.')
+      throw new EmulatorError(
+        401,
+        'invalid_api_token',
+        "This dyn_ token is not this local Dynamic's: use server.emulator.adminToken.",
+      )
     }
   }
 
@@ -49,7 +63,12 @@ export function createAdminApi(context: AdminApiContext): AdminApi {
       authorize(req)
       const user = /^\/api\/v0\/environments\/([^/]{1,64})\/users\/([^/]{1,64})$/.exec(path)
       if (user && method === 'GET') {
-        if (decodeURIComponent(user[1]!) !== context.environmentId) throw new EmulatorError(404, 'environment_not_found', 'This local Dynamic serves one environment: its id is server.environmentId.')
+        if (decodeURIComponent(user[1]!) !== context.environmentId)
+          throw new EmulatorError(
+            404,
+            'environment_not_found',
+            'This local Dynamic serves one environment: its id is server.environmentId.',
+          )
         const found = context.user(decodeURIComponent(user[2]!))
         if (!found) throw new EmulatorError(404, 'user_not_found', 'No user has that id in this environment.')
         sendJson(res, 200, { user: found }, cors)
@@ -62,7 +81,11 @@ export function createAdminApi(context: AdminApiContext): AdminApi {
         sendJson(res, 200, session, cors)
         return true
       }
-      throw new EmulatorError(404, 'not_emulated', `This local Dynamic does not emulate ${method} ${path.slice('/api/v0'.length, 200)} of Dynamic's admin API; it serves GET /environments/{environmentId}/users/{userId} and PUT /sessions/{sessionId}/revoke.`)
+      throw new EmulatorError(
+        404,
+        'not_emulated',
+        `This local Dynamic does not emulate ${method} ${path.slice('/api/v0'.length, 200)} of Dynamic's admin API; it serves GET /environments/{environmentId}/users/{userId} and PUT /sessions/{sessionId}/revoke.`,
+      )
     },
   }
 }

@@ -46,7 +46,8 @@ export interface MemoryKeychain {
 
 const P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const
 
-const hex = (bytes: ArrayBuffer | Uint8Array): string => Buffer.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)).toString('hex')
+const hex = (bytes: ArrayBuffer | Uint8Array): string =>
+  Buffer.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)).toString('hex')
 
 /** The compressed SEC1 form of a raw (uncompressed) P-256 public key, as Dynamic's keychain reports it. */
 async function compressedPublicKey(publicKey: CryptoKey): Promise<string> {
@@ -73,7 +74,13 @@ export function createMemoryKeychain(): MemoryKeychain {
     },
     async importKey(keyName, jwk) {
       const privateKey = await crypto.subtle.importKey('jwk', jwk, P256, false, ['sign'])
-      const publicKey = await crypto.subtle.importKey('jwk', { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, P256, true, ['verify'])
+      const publicKey = await crypto.subtle.importKey(
+        'jwk',
+        { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y },
+        P256,
+        true,
+        ['verify'],
+      )
       const publicKeyHex = await compressedPublicKey(publicKey)
       keys.set(keyName, { privateKey, publicKeyHex })
       return publicKeyHex
@@ -82,7 +89,11 @@ export function createMemoryKeychain(): MemoryKeychain {
     hasKey: async (keyName) => keys.has(keyName),
     removeKey: async (keyName) => void keys.delete(keyName),
     async sign(keyName, message) {
-      const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, find(keyName).privateKey, new TextEncoder().encode(message))
+      const signature = await crypto.subtle.sign(
+        { name: 'ECDSA', hash: 'SHA-256' },
+        find(keyName).privateKey,
+        new TextEncoder().encode(message),
+      )
       return hex(signature)
     },
   }
@@ -147,7 +158,10 @@ export interface DynamicClientConfigForEmulator {
  * await logout(client) // a signed-in client keeps a timer until its session expires
  * await config.idle() // the client's own follow-up requests are done: the server may close
  */
-export function dynamicClientConfig(server: { readonly environmentId: string; readonly apiBaseUrl: string }, options: { appOrigin?: string } = {}): DynamicClientConfigForEmulator {
+export function dynamicClientConfig(
+  server: { readonly environmentId: string; readonly apiBaseUrl: string },
+  options: { appOrigin?: string } = {},
+): DynamicClientConfigForEmulator {
   const inFlight = new Set<Promise<unknown>>()
   return {
     ...(options.appOrigin !== undefined ? { metadata: { universalLink: options.appOrigin } } : {}),

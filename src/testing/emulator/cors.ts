@@ -60,13 +60,22 @@ export function createOriginPolicy(options: OriginPolicyOptions = {}): OriginPol
     check(req) {
       const host = req.headers.host
       if (!options.anyHost && host && !isLoopbackHostname(hostnameOf(host))) {
-        throw new EmulatorError(403, 'host_not_allowed', `This local Dynamic answers loopback hosts only; the request named ${JSON.stringify(host.slice(0, 100))}.`)
+        throw new EmulatorError(
+          403,
+          'host_not_allowed',
+          `This local Dynamic answers loopback hosts only; the request named ${JSON.stringify(host.slice(0, 100))}.`,
+        )
       }
       const origin = req.headers.origin
       if (origin && origin !== 'null' && !allowed(origin)) {
-        throw new EmulatorError(403, 'origin_not_allowed', `The origin ${JSON.stringify(origin.slice(0, 200))} may not call this local Dynamic. Loopback origins may; add others with corsOrigins / --cors-origin.`)
+        throw new EmulatorError(
+          403,
+          'origin_not_allowed',
+          `The origin ${JSON.stringify(origin.slice(0, 200))} may not call this local Dynamic. Loopback origins may; add others with corsOrigins / --cors-origin.`,
+        )
       }
-      if (origin === 'null') throw new EmulatorError(403, 'origin_not_allowed', 'An opaque origin ("null") may not call this local Dynamic.')
+      if (origin === 'null')
+        throw new EmulatorError(403, 'origin_not_allowed', 'An opaque origin ("null") may not call this local Dynamic.')
     },
     headers(req): Record<string, string> {
       const origin = req.headers.origin
@@ -83,7 +92,11 @@ export function createOriginPolicy(options: OriginPolicyOptions = {}): OriginPol
       res.writeHead(204, {
         ...cors,
         ...(cors['access-control-allow-origin']
-          ? { 'access-control-allow-methods': ALLOWED_METHODS, 'access-control-allow-headers': [...new Set(headers)].join(', '), 'access-control-max-age': '600' }
+          ? {
+              'access-control-allow-methods': ALLOWED_METHODS,
+              'access-control-allow-headers': [...new Set(headers)].join(', '),
+              'access-control-max-age': '600',
+            }
           : {}),
         vary: 'origin, access-control-request-headers',
       })

@@ -21,7 +21,18 @@ import { DEFAULT_EVM_CHAIN_IDS, informationFields, projectSettings } from './set
 import { mintElevatedToken, mintSessionTokens, sessionScope, type Minter } from './tokens.js'
 import { checkedScope, elevatedTokenPolicy, requestedScopes } from './step-up.js'
 import type { TokenScope } from '../step-up.js'
-import { UserStore, e164, holdsCredential, missingFields, sdkUser, stepUpCredentials, walletObject, type EmulatedUser, type SignInOutcome, type VerifiedPhone } from './users.js'
+import {
+  UserStore,
+  e164,
+  holdsCredential,
+  missingFields,
+  sdkUser,
+  stepUpCredentials,
+  walletObject,
+  type EmulatedUser,
+  type SignInOutcome,
+  type VerifiedPhone,
+} from './users.js'
 import { phoneOf } from './phone.js'
 import { checkWalletProof, type WalletProofContext } from './wallet-proof.js'
 import { WebhookSender, type WebhookDelivery } from './webhooks.js'
@@ -85,7 +96,10 @@ function hostnameOf(host: string): string {
 }
 
 /** Creates the emulator for `issuer`'s environment. Throws a TypeError for a bad option. */
-export function createEmulator(issuer: Minter & { readonly environmentId: string }, options: EmulatorOptions & { anyHost?: boolean } = {}): EmulatorCore {
+export function createEmulator(
+  issuer: Minter & { readonly environmentId: string },
+  options: EmulatorOptions & { anyHost?: boolean } = {},
+): EmulatorCore {
   checkEmulatorOptions(options)
   const environmentId = issuer.environmentId
   const environmentName = options.environmentName ?? 'sandbox'
@@ -93,7 +107,10 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
   const log = options.log ?? (() => {})
   const requiredFields = informationFields(options.requiredFields ?? [])
   const settings = projectSettings(options, environmentName)
-  const policy = createOriginPolicy({ ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}), ...(options.anyHost ? { anyHost: true } : {}) })
+  const policy = createOriginPolicy({
+    ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
+    ...(options.anyHost ? { anyHost: true } : {}),
+  })
   const otp = new OtpCodes(options.otpCode)
   const users = new UserStore()
   const sessions = new SessionStore()
@@ -106,7 +123,11 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
   // Hosts a sign-in message may name when its request has no Origin (a page sends one).
   const listedHosts = new Set((options.corsOrigins ?? []).map((origin) => new URL(origin).host))
 
-  const info = (session: EmulatedSession): EmulatorSessionInfo => ({ ...sessionObject(session), userId: session.userId, mfaPending: session.mfaPending })
+  const info = (session: EmulatedSession): EmulatorSessionInfo => ({
+    ...sessionObject(session),
+    userId: session.userId,
+    mfaPending: session.mfaPending,
+  })
 
   /** The tokens and user of `session` now, as Dynamic's `VerifyResponse`. */
   function verifyResponse(session: EmulatedSession, user: EmulatedUser): Record<string, unknown> {
@@ -118,9 +139,17 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
   }
 
   /** `answer` with an elevated access token for `scopes` (when there are any) of `session`. */
-  function withElevatedToken(answer: Record<string, unknown>, session: EmulatedSession, scopes: readonly TokenScope[] | undefined): Record<string, unknown> {
+  function withElevatedToken(
+    answer: Record<string, unknown>,
+    session: EmulatedSession,
+    scopes: readonly TokenScope[] | undefined,
+  ): Record<string, unknown> {
     if (!scopes?.length) return answer
-    const elevatedAccessToken = mintElevatedToken(issuer, { session, scopes, ...elevatedTokenPolicy(scopes, options.stepUp) })
+    const elevatedAccessToken = mintElevatedToken(issuer, {
+      session,
+      scopes,
+      ...elevatedTokenPolicy(scopes, options.stepUp),
+    })
     log(`elevated access token for ${scopes.join(' ')}`)
     return { ...answer, elevatedAccessToken }
   }
@@ -131,12 +160,19 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
    * which is also what marks the session as server-side (`server_auth`), an assumption the
    * local-Dynamic guide states.
    */
-  function sessionKeyOf(req: IncomingMessage, body: Record<string, unknown>): { sessionPublicKey: string | undefined; serverAuth: boolean } {
+  function sessionKeyOf(
+    req: IncomingMessage,
+    body: Record<string, unknown>,
+  ): { sessionPublicKey: string | undefined; serverAuth: boolean } {
     const header = req.headers['x-dyn-session-public-key']
     const fromBody = body.sessionPublicKey
     const key = fromBody ?? (typeof header === 'string' ? header : undefined)
     if (key !== undefined && (typeof key !== 'string' || !SESSION_PUBLIC_KEY.test(key))) {
-      throw new EmulatorError(400, 'invalid_session_public_key', 'The session public key must be a compressed P-256 point: 66 lowercase hex characters starting 02 or 03.')
+      throw new EmulatorError(
+        400,
+        'invalid_session_public_key',
+        'The session public key must be a compressed P-256 point: 66 lowercase hex characters starting 02 or 03.',
+      )
     }
     return { sessionPublicKey: key, serverAuth: fromBody !== undefined }
   }
@@ -164,7 +200,14 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
   }
 
   /** Opens a session for a sign-in and answers Dynamic's `VerifyResponse`; tells the webhook. */
-  async function openSession(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>, outcome: SignInOutcome, body: Record<string, unknown>, key: ReturnType<typeof sessionKeyOf>): Promise<void> {
+  async function openSession(
+    req: IncomingMessage,
+    res: ServerResponse,
+    cors: Record<string, string>,
+    outcome: SignInOutcome,
+    body: Record<string, unknown>,
+    key: ReturnType<typeof sessionKeyOf>,
+  ): Promise<void> {
     const { user } = outcome
     const origin = req.headers.origin
     const session = sessions.create({
@@ -181,13 +224,20 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
     const linking = body.allowNewMFALinking === true && options.requireMfa !== true
     const answer = withElevatedToken(verifyResponse(session, user), session, linking ? ['credential:link'] : undefined)
     if (outcome.created) await webhooks.send('user.created', user.id, sdkUser(user, { environmentId }))
-    await webhooks.send('user.session.created', user.id, { ...sessionObject(session), verifiedCredentials: user.credentials.map((credential) => ({ ...credential })) })
+    await webhooks.send('user.session.created', user.id, {
+      ...sessionObject(session),
+      verifiedCredentials: user.credentials.map((credential) => ({ ...credential })),
+    })
     sendJson(res, 200, answer, cors)
   }
 
   /** A step-up verifies a credential the user already has; a new one is linked, not stepped up with. */
   const stepUpWithNewCredential = (): EmulatorError =>
-    new EmulatorError(422, 'step_up_credential_not_linked', 'A step-up verifies a credential the user already has: verify one of the credentials stepUp/check lists (link a new one first, without requestedScopes).')
+    new EmulatorError(
+      422,
+      'step_up_credential_not_linked',
+      'A step-up verifies a credential the user already has: verify one of the credentials stepUp/check lists (link a new one first, without requestedScopes).',
+    )
 
   /** The phone numbers codes were texted to, by verification (at most 10,000, the oldest dropped first). */
   const phones = new Map<string, VerifiedPhone>()
@@ -198,7 +248,8 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
     redeemCode(body, 'sms')
     const phone = phones.get(uuid)
     phones.delete(uuid)
-    if (!phone) throw new EmulatorError(400, 'unknown_verification', 'No such verification (it was used, or never started).')
+    if (!phone)
+      throw new EmulatorError(400, 'unknown_verification', 'No such verification (it was used, or never started).')
     return phone
   }
 
@@ -216,10 +267,23 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
 
   /** Redeems a code sent through `channel`; answers its email (or E.164 number), or why not. */
   function redeemCode(body: Record<string, unknown>, channel: OtpChannel = 'email'): string {
-    const outcome = otp.redeem(textMember(body, 'verificationUUID', 64), textMember(body, 'verificationToken', 64), channel)
+    const outcome = otp.redeem(
+      textMember(body, 'verificationUUID', 64),
+      textMember(body, 'verificationToken', 64),
+      channel,
+    )
     if (typeof outcome !== 'string') return outcome.target
-    const message = { unknown_verification: 'No such verification (it was used, or never started).', expired: 'The code has expired: send a new one.', too_many_attempts: 'Too many wrong codes: send a new one.', wrong_code: 'The code is not right.' }[outcome]
-    throw new EmulatorError(outcome === 'too_many_attempts' ? 429 : 400, outcome === 'wrong_code' ? 'invalid_verification_code' : outcome, message)
+    const message = {
+      unknown_verification: 'No such verification (it was used, or never started).',
+      expired: 'The code has expired: send a new one.',
+      too_many_attempts: 'Too many wrong codes: send a new one.',
+      wrong_code: 'The code is not right.',
+    }[outcome]
+    throw new EmulatorError(
+      outcome === 'too_many_attempts' ? 429 : 400,
+      outcome === 'wrong_code' ? 'invalid_verification_code' : outcome,
+      message,
+    )
   }
 
   async function deleteUser(userId: string): Promise<EmulatedUser | undefined> {
@@ -277,7 +341,14 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
   })
 
   /** Dynamic's SDK routes. */
-  async function sdkRoute(route: string, method: string, req: IncomingMessage, res: ServerResponse, url: URL, cors: Record<string, string>): Promise<boolean> {
+  async function sdkRoute(
+    route: string,
+    method: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    cors: Record<string, string>,
+  ): Promise<boolean> {
     switch (`${method} ${route}`) {
       case 'GET settings':
         sendJson(res, 200, settings, cors)
@@ -312,7 +383,12 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
         const email = redeemCode(body)
         if (scopes && !holdsCredential(user, { email })) throw stepUpWithNewCredential()
         const linked = users.linkEmail(user, email)
-        if (typeof linked === 'string') throw new EmulatorError(409, 'email_already_exists', `${email} belongs to another user: sign in with it, or use another address.`)
+        if (typeof linked === 'string')
+          throw new EmulatorError(
+            409,
+            'email_already_exists',
+            `${email} belongs to another user: sign in with it, or use another address.`,
+          )
         const answer = withElevatedToken(verifyResponse(session, user), session, scopes)
         if (linked.added) await webhooks.send('user.updated', user.id, sdkUser(user, { environmentId }))
         sendJson(res, 200, answer, cors)
@@ -350,7 +426,12 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
         const phone = redeemPhone(body)
         if (scopes && !holdsCredential(user, { phone })) throw stepUpWithNewCredential()
         const linked = users.linkPhone(user, phone)
-        if (typeof linked === 'string') throw new EmulatorError(409, 'phone_number_already_exists', `${e164(phone)} belongs to another user: sign in with it, or use another number.`)
+        if (typeof linked === 'string')
+          throw new EmulatorError(
+            409,
+            'phone_number_already_exists',
+            `${e164(phone)} belongs to another user: sign in with it, or use another number.`,
+          )
         const answer = withElevatedToken(verifyResponse(session, user), session, scopes)
         if (linked.added) await webhooks.send('user.updated', user.id, sdkUser(user, { environmentId }))
         sendJson(res, 200, answer, cors)
@@ -368,7 +449,12 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
         const { session, user } = authenticate(req)
         const body = await readJsonObject(req)
         const scopes = requestedScopes(body)
-        if (!scopes) throw new EmulatorError(400, 'invalid_request', 'wallets/verify is the step-up verification: send requestedScopes (to link a wallet, use verify/link).')
+        if (!scopes)
+          throw new EmulatorError(
+            400,
+            'invalid_request',
+            'wallets/verify is the step-up verification: send requestedScopes (to link a wallet, use verify/link).',
+          )
         const wallet = checkWalletProof(body, walletContext(req))
         if (!holdsCredential(user, { wallet })) throw stepUpWithNewCredential()
         users.linkWallet(user, wallet) // verified again: now the last verified credential
@@ -380,8 +466,18 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
         const scope = checkedScope(await readJsonObject(req))
         const isRequired = !(options.stepUp?.notRequired ?? []).includes(scope)
         const credentials = stepUpCredentials(user)
-        const preferred = credentials.find((credential) => credential.id === session.signInCredentialId) ?? credentials[0]
-        sendJson(res, 200, { isRequired, credentials: isRequired ? credentials : [], ...(isRequired && preferred ? { defaultCredentialId: preferred.id } : {}) }, cors)
+        const preferred =
+          credentials.find((credential) => credential.id === session.signInCredentialId) ?? credentials[0]
+        sendJson(
+          res,
+          200,
+          {
+            isRequired,
+            credentials: isRequired ? credentials : [],
+            ...(isRequired && preferred ? { defaultCredentialId: preferred.id } : {}),
+          },
+          cors,
+        )
         return true
       }
       case 'POST verify/link': {
@@ -389,7 +485,12 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
         const wallet = checkWalletProof(await readJsonObject(req), walletContext(req))
         const linked = users.linkWallet(user, wallet)
         // Dynamic's code for this case, which its client turns into WalletAlreadyLinkedToAnotherUserError.
-        if (typeof linked === 'string') throw new EmulatorError(409, 'reassign_wallet_confirm', 'This wallet belongs to another user: sign in with it, or unlink it from that user first.')
+        if (typeof linked === 'string')
+          throw new EmulatorError(
+            409,
+            'reassign_wallet_confirm',
+            'This wallet belongs to another user: sign in with it, or unlink it from that user first.',
+          )
         const answer = verifyResponse(session, user)
         if (linked.added) {
           await webhooks.send('wallet.linked', user.id, walletObject(user, linked.credential))
@@ -402,14 +503,28 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
         const { session, user } = authenticate(req)
         const body = await readJsonObject(req)
         // Dynamic's VerifyUnlinkRequest names the credential `walletId`, `verifiedCredentialId` (or, misspelt, `verifiedCrentialId`).
-        const named = ['walletId', 'verifiedCredentialId', 'verifiedCrentialId'].find((name) => body[name] !== undefined && body[name] !== null)
-        if (!named) throw new EmulatorError(400, 'invalid_request', 'Name the credential to unlink: { "walletId": "<verified credential id>" } or { "verifiedCredentialId": "…" }.')
+        const named = ['walletId', 'verifiedCredentialId', 'verifiedCrentialId'].find(
+          (name) => body[name] !== undefined && body[name] !== null,
+        )
+        if (!named)
+          throw new EmulatorError(
+            400,
+            'invalid_request',
+            'Name the credential to unlink: { "walletId": "<verified credential id>" } or { "verifiedCredentialId": "…" }.',
+          )
         const removed = users.unlink(user, textMember(body, named, 64))
-        if (removed === 'unknown_credential') throw new EmulatorError(404, 'credential_not_found', 'The user has no verified credential with that id.')
-        if (removed === 'last_credential') throw new EmulatorError(422, 'last_credential', 'This is the user\'s only credential: link another one before unlinking it.')
+        if (removed === 'unknown_credential')
+          throw new EmulatorError(404, 'credential_not_found', 'The user has no verified credential with that id.')
+        if (removed === 'last_credential')
+          throw new EmulatorError(
+            422,
+            'last_credential',
+            "This is the user's only credential: link another one before unlinking it.",
+          )
         if (typeof removed === 'string') throw new EmulatorError(409, removed, 'The credential cannot be unlinked.')
         const answer = verifyResponse(session, user)
-        if (removed.format === 'blockchain') await webhooks.send('wallet.unlinked', user.id, walletObject(user, removed))
+        if (removed.format === 'blockchain')
+          await webhooks.send('wallet.unlinked', user.id, walletObject(user, removed))
         await webhooks.send('user.updated', user.id, sdkUser(user, { environmentId }))
         sendJson(res, 200, answer, cors)
         return true
@@ -417,7 +532,17 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
       case 'GET users': {
         const { session, user } = authenticate(req)
         const missing = missingFields(user, requiredFields)
-        sendJson(res, 200, sdkUser(user, { environmentId, sessionId: session.currentSid, scope: sessionScope(session, missing), missing }), cors)
+        sendJson(
+          res,
+          200,
+          sdkUser(user, {
+            environmentId,
+            sessionId: session.currentSid,
+            scope: sessionScope(session, missing),
+            missing,
+          }),
+          cors,
+        )
         return true
       }
       case 'PUT users': {
@@ -447,7 +572,8 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
           session = authenticate(req).session
         } catch (error) {
           // Logging out of a session that has already ended is done.
-          if (!(error instanceof EmulatorError && (error.code === 'session_revoked' || error.code === 'user_deleted'))) throw error
+          if (!(error instanceof EmulatorError && (error.code === 'session_revoked' || error.code === 'user_deleted')))
+            throw error
         }
         if (session) await revoke(session)
         sendNoContent(res, cors)
@@ -460,16 +586,33 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
       default:
         // The emulator server's own endpoints live here too.
         if (route === 'verify' || route === 'logout' || route.startsWith('.well-known/')) return false
-        throw new EmulatorError(404, 'not_emulated', `This local Dynamic does not emulate ${method} /sdk/{environmentId}/${route.slice(0, 100)}.`)
+        throw new EmulatorError(
+          404,
+          'not_emulated',
+          `This local Dynamic does not emulate ${method} /sdk/{environmentId}/${route.slice(0, 100)}.`,
+        )
     }
   }
 
   /** The emulator's own calls. */
-  async function emulatorRoute(path: string, method: string, req: IncomingMessage, res: ServerResponse, url: URL, cors: Record<string, string>): Promise<boolean> {
+  async function emulatorRoute(
+    path: string,
+    method: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    cors: Record<string, string>,
+  ): Promise<boolean> {
     if (path === '/emulator/otp') {
-      if (method !== 'GET') throw new EmulatorError(405, 'method_not_allowed', 'Read codes with GET /emulator/otp?email=<address>.')
+      if (method !== 'GET')
+        throw new EmulatorError(405, 'method_not_allowed', 'Read codes with GET /emulator/otp?email=<address>.')
       const email = url.searchParams.get('email') ?? url.searchParams.get('phone')
-      if (!email) throw new EmulatorError(400, 'invalid_request', 'Name the address or the number: GET /emulator/otp?email=<address> or ?phone=<+E.164 number>.')
+      if (!email)
+        throw new EmulatorError(
+          400,
+          'invalid_request',
+          'Name the address or the number: GET /emulator/otp?email=<address> or ?phone=<+E.164 number>.',
+        )
       const code = otp.lastCode(email)
       if (code === undefined) throw new EmulatorError(404, 'no_code', `No code has been sent to ${email}.`)
       sendJson(res, 200, { code }, cors)
@@ -482,8 +625,14 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
       if (body.sessionId !== undefined) ids = [textMember(body, 'sessionId', 64)]
       else if (body.email !== undefined) {
         const user = users.byEmail(textMember(body, 'email'))
-        ids = user ? sessions.ofUser(user.id).filter((session) => !session.revokedAt && session.mfaPending).map((session) => session.id) : []
-      } else throw new EmulatorError(400, 'invalid_request', 'Send { "sessionId": "<sid>" } or { "email": "<address>" }.')
+        ids = user
+          ? sessions
+              .ofUser(user.id)
+              .filter((session) => !session.revokedAt && session.mfaPending)
+              .map((session) => session.id)
+          : []
+      } else
+        throw new EmulatorError(400, 'invalid_request', 'Send { "sessionId": "<sid>" } or { "email": "<address>" }.')
       const completed = ids.filter((id) => completeMfa(id)).map((id) => sessions.bySid(id)!.id)
       if (completed.length === 0) throw new EmulatorError(404, 'no_session', 'No live session matches.')
       sendJson(res, 200, { completed }, cors)
@@ -493,7 +642,12 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
     if (sessionMatch) {
       const id = decodeURIComponent(sessionMatch[1]!)
       const session = sessions.bySid(id)
-      if (sessionMatch[2] ? method !== 'POST' : method !== 'GET') throw new EmulatorError(405, 'method_not_allowed', sessionMatch[2] ? 'Revoke with POST.' : 'Read a session with GET.')
+      if (sessionMatch[2] ? method !== 'POST' : method !== 'GET')
+        throw new EmulatorError(
+          405,
+          'method_not_allowed',
+          sessionMatch[2] ? 'Revoke with POST.' : 'Read a session with GET.',
+        )
       if (!session) throw new EmulatorError(404, 'no_session', `No session ${id}.`)
       if (sessionMatch[2]) await revoke(session, 'admin')
       sendJson(res, 200, info(session), cors)
@@ -517,7 +671,8 @@ export function createEmulator(issuer: Minter & { readonly environmentId: string
     async handle(req, res, url) {
       const method = req.method ?? 'GET'
       const cors = policy.headers(req)
-      if (url.pathname.startsWith(sdkBase)) return sdkRoute(url.pathname.slice(sdkBase.length), method, req, res, url, cors)
+      if (url.pathname.startsWith(sdkBase))
+        return sdkRoute(url.pathname.slice(sdkBase.length), method, req, res, url, cors)
       if (url.pathname.startsWith('/emulator/')) return emulatorRoute(url.pathname, method, req, res, url, cors)
       return admin.handle(url.pathname, method, req, res, cors)
     },

@@ -51,14 +51,20 @@ export function readJsonObject(req: IncomingMessage): Promise<Record<string, unk
       } catch {
         return reject(new EmulatorError(400, 'invalid_request', 'The body is not JSON.'))
       }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return reject(new EmulatorError(400, 'invalid_request', 'The body must be a JSON object.'))
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        return reject(new EmulatorError(400, 'invalid_request', 'The body must be a JSON object.'))
       resolve(parsed as Record<string, unknown>)
     })
   })
 }
 
 /** Answers JSON, never cached. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string | string[]> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers })
   res.end(JSON.stringify(body))
 }
@@ -70,13 +76,23 @@ export function sendNoContent(res: ServerResponse, headers: Record<string, strin
 }
 
 /** Answers an {@link EmulatorError} in Dynamic's error shape. */
-export function sendError(res: ServerResponse, error: EmulatorError, headers: Record<string, string | string[]> = {}): void {
-  sendJson(res, error.status, { error: error.message, code: error.code }, error.status === 413 ? { ...headers, connection: 'close' } : headers)
+export function sendError(
+  res: ServerResponse,
+  error: EmulatorError,
+  headers: Record<string, string | string[]> = {},
+): void {
+  sendJson(
+    res,
+    error.status,
+    { error: error.message, code: error.code },
+    error.status === 413 ? { ...headers, connection: 'close' } : headers,
+  )
 }
 
 /** A string member of a body, or a 400 naming it. */
 export function textMember(body: Record<string, unknown>, name: string, max = 320): string {
   const value = body[name]
-  if (typeof value !== 'string' || value.length === 0 || value.length > max) throw new EmulatorError(400, 'invalid_request', `"${name}" must be a string of 1 to ${max} characters.`)
+  if (typeof value !== 'string' || value.length === 0 || value.length > max)
+    throw new EmulatorError(400, 'invalid_request', `"${name}" must be a string of 1 to ${max} characters.`)
   return value
 }

@@ -4,7 +4,19 @@
  */
 
 /** The information fields Dynamic's dashboard can require (the names of its `kyc` settings). */
-export const INFORMATION_FIELDS = ['email', 'alias', 'firstName', 'lastName', 'username', 'jobTitle', 'phoneNumber', 'country', 'tShirtSize', 'team', 'policiesConsent'] as const
+export const INFORMATION_FIELDS = [
+  'email',
+  'alias',
+  'firstName',
+  'lastName',
+  'username',
+  'jobTitle',
+  'phoneNumber',
+  'country',
+  'tShirtSize',
+  'team',
+  'policiesConsent',
+] as const
 
 /** One of {@link INFORMATION_FIELDS}. */
 export type InformationField = (typeof INFORMATION_FIELDS)[number]
@@ -102,7 +114,8 @@ export function checkEmulatorOptions(options: EmulatorOptions): void {
     throw new TypeError(`otpCode must be 4 to 12 digits; got ${JSON.stringify(options.otpCode)}.`)
   }
   for (const field of options.requiredFields ?? []) {
-    if (!(INFORMATION_FIELDS as readonly string[]).includes(field)) throw new TypeError(`requiredFields: ${JSON.stringify(field)} is not one of ${INFORMATION_FIELDS.join(', ')}.`)
+    if (!(INFORMATION_FIELDS as readonly string[]).includes(field))
+      throw new TypeError(`requiredFields: ${JSON.stringify(field)} is not one of ${INFORMATION_FIELDS.join(', ')}.`)
   }
   if (options.webhook !== undefined) {
     const { url, secret } = options.webhook
@@ -112,11 +125,20 @@ export function checkEmulatorOptions(options: EmulatorOptions): void {
     } catch {
       parsed = undefined
     }
-    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) throw new TypeError(`webhook.url must be an http(s) URL; got ${JSON.stringify(url)}.`)
-    if (typeof secret !== 'string' || secret.length === 0) throw new TypeError('webhook.secret must be a non-empty string.')
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
+      throw new TypeError(`webhook.url must be an http(s) URL; got ${JSON.stringify(url)}.`)
+    if (typeof secret !== 'string' || secret.length === 0)
+      throw new TypeError('webhook.secret must be a non-empty string.')
     const delays = options.webhook.retryDelaysMs
-    if (delays !== undefined && (!Array.isArray(delays) || delays.length > 10 || delays.some((delay) => !Number.isInteger(delay) || delay < 0 || delay > 24 * 3600 * 1000))) {
-      throw new TypeError('webhook.retryDelaysMs must be at most 10 whole numbers of milliseconds, each from 0 to one day.')
+    if (
+      delays !== undefined &&
+      (!Array.isArray(delays) ||
+        delays.length > 10 ||
+        delays.some((delay) => !Number.isInteger(delay) || delay < 0 || delay > 24 * 3600 * 1000))
+    ) {
+      throw new TypeError(
+        'webhook.retryDelaysMs must be at most 10 whole numbers of milliseconds, each from 0 to one day.',
+      )
     }
   }
   for (const origin of options.corsOrigins ?? []) {
@@ -130,16 +152,29 @@ export function checkEmulatorOptions(options: EmulatorOptions): void {
       throw new TypeError(`corsOrigins: ${JSON.stringify(origin)} is not an origin (scheme://host[:port]).`)
     }
   }
-  if (options.tokenLifetime !== undefined && (!Number.isInteger(options.tokenLifetime) || options.tokenLifetime < 1 || options.tokenLifetime > 30 * 24 * 3600)) {
+  if (
+    options.tokenLifetime !== undefined &&
+    (!Number.isInteger(options.tokenLifetime) || options.tokenLifetime < 1 || options.tokenLifetime > 30 * 24 * 3600)
+  ) {
     throw new TypeError('tokenLifetime must be a whole number of seconds from 1 to 2592000 (30 days).')
   }
   for (const id of options.evmChainIds ?? []) {
-    if (!Number.isSafeInteger(id) || id < 1) throw new TypeError(`evmChainIds: ${JSON.stringify(id)} is not a chain id (a positive whole number).`)
+    if (!Number.isSafeInteger(id) || id < 1)
+      throw new TypeError(`evmChainIds: ${JSON.stringify(id)} is not a chain id (a positive whole number).`)
   }
-  if (options.evmChainIds !== undefined && options.evmChainIds.length === 0) throw new TypeError('evmChainIds must name at least one chain id.')
-  if (options.adminToken !== undefined && (typeof options.adminToken !== 'string' || !/^dyn_[A-Za-z0-9_-]{16,200}$/.test(options.adminToken))) {
+  if (options.evmChainIds !== undefined && options.evmChainIds.length === 0)
+    throw new TypeError('evmChainIds must name at least one chain id.')
+  if (
+    options.adminToken !== undefined &&
+    (typeof options.adminToken !== 'string' || !/^dyn_[A-Za-z0-9_-]{16,200}$/.test(options.adminToken))
+  ) {
     throw new TypeError('adminToken must be "dyn_" followed by 16 to 200 letters, digits, "_" or "-".')
   }
-  if (options.environmentName !== undefined && options.environmentName !== 'sandbox' && options.environmentName !== 'live') throw new TypeError('environmentName must be "sandbox" or "live".')
+  if (
+    options.environmentName !== undefined &&
+    options.environmentName !== 'sandbox' &&
+    options.environmentName !== 'live'
+  )
+    throw new TypeError('environmentName must be "sandbox" or "live".')
   checkStepUpOptions(options.stepUp)
 }

@@ -11,7 +11,11 @@ export function phoneOf(body: Record<string, unknown>): VerifiedPhone {
   const phoneCountryCode = textMember(body, 'phoneCountryCode', 5).replace(/^\+/, '')
   const isoCountryCode = textMember(body, 'isoCountryCode', 2).toUpperCase()
   if (!/^\d{4,15}$/.test(phoneNumber) || !/^\d{1,4}$/.test(phoneCountryCode) || !/^[A-Z]{2}$/.test(isoCountryCode)) {
-    throw new EmulatorError(400, 'invalid_phone_number', 'The phone number is not valid: send phoneNumber (4 to 15 digits), phoneCountryCode (1 to 4 digits) and isoCountryCode (2 letters).')
+    throw new EmulatorError(
+      400,
+      'invalid_phone_number',
+      'The phone number is not valid: send phoneNumber (4 to 15 digits), phoneCountryCode (1 to 4 digits) and isoCountryCode (2 letters).',
+    )
   }
   return { phoneNumber, phoneCountryCode, isoCountryCode }
 }

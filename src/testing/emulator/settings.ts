@@ -72,8 +72,16 @@ const SOLANA_MAINNET = { networkId: 101, name: 'Solana Mainnet', cluster: 'mainn
 /** The `chains` member (Dynamic's `ProjectSettingsChains`): EVM and Solana, enabled, with their networks. */
 export function chainSettings(evmChainIds: readonly number[]): Record<string, unknown>[] {
   return [
-    { name: 'evm', enabled: true, networks: evmChainIds.map((id) => ({ networkId: id, chainName: evmNetwork(id).name, enabled: true })) },
-    { name: 'solana', enabled: true, networks: [{ networkId: SOLANA_MAINNET.networkId, chainName: SOLANA_MAINNET.name, enabled: true }] },
+    {
+      name: 'evm',
+      enabled: true,
+      networks: evmChainIds.map((id) => ({ networkId: id, chainName: evmNetwork(id).name, enabled: true })),
+    },
+    {
+      name: 'solana',
+      enabled: true,
+      networks: [{ networkId: SOLANA_MAINNET.networkId, chainName: SOLANA_MAINNET.name, enabled: true }],
+    },
   ]
 }
 
@@ -130,7 +138,10 @@ export function projectSettings(options: EmulatorOptions, environmentName: strin
     kyc: informationFields(options.requiredFields ?? []),
     customFields: [],
     design: {},
-    general: { displayName: 'Local Dynamic (dynamic-guard emulator)', collectUserDataWelcomeHeader: 'Tell us about you' },
+    general: {
+      displayName: 'Local Dynamic (dynamic-guard emulator)',
+      collectUserDataWelcomeHeader: 'Tell us about you',
+    },
     privacy: { collectIp: false },
     providers: [],
     sdk: {

@@ -14,10 +14,15 @@ export function isSolanaAddress(address: string): boolean {
 /** True when `signature` (base58, or 128 hex digits) is `address`'s ed25519 signature of `message`. */
 export function verifySolanaSignature(message: string, signature: string, address: string): boolean {
   const publicKey = decodeBase58(address)
-  const bytes = /^(0x)?[0-9a-fA-F]{128}$/.test(signature) ? Buffer.from(signature.replace(/^0x/, ''), 'hex') : decodeBase58(signature)
+  const bytes = /^(0x)?[0-9a-fA-F]{128}$/.test(signature)
+    ? Buffer.from(signature.replace(/^0x/, ''), 'hex')
+    : decodeBase58(signature)
   if (publicKey?.length !== 32 || !bytes || bytes.length !== 64) return false
   try {
-    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' })
+    const key = createPublicKey({
+      key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') },
+      format: 'jwk',
+    })
     return verify(null, Buffer.from(message, 'utf8'), key, bytes)
   } catch {
     return false

@@ -53,7 +53,13 @@ export interface SessionTokens {
 /** Mints the session's tokens under its current `sid`. */
 export function mintSessionTokens(
   issuer: Minter,
-  input: { session: EmulatedSession; user: EmulatedUser; scope: string; missing: readonly InformationFieldSetting[]; lifetime: number },
+  input: {
+    session: EmulatedSession
+    user: EmulatedUser
+    scope: string
+    missing: readonly InformationFieldSetting[]
+    lifetime: number
+  },
 ): SessionTokens {
   const { session, user, scope, missing, lifetime } = input
   const now = Math.floor(Date.now() / 1000)
@@ -63,7 +69,9 @@ export function mintSessionTokens(
     now,
     expiresIn: lifetime,
     scope,
-    credentials: user.credentials.map((credential) => ({ ...credential })) as unknown as NonNullable<MintOptions['credentials']>,
+    credentials: user.credentials.map((credential) => ({ ...credential })) as unknown as NonNullable<
+      MintOptions['credentials']
+    >,
     ...(session.audience !== undefined ? { audience: session.audience } : {}),
   }
   // Which credential was verified last (a sign-in or a link), which one opened the session, the
@@ -92,12 +100,19 @@ export function mintSessionTokens(
       missing_fields: missing.map((field) => ({ ...field })),
     },
   })
-  const minifiedJwt = issuer.mint({ ...shared, kind: 'access', claims: { email: user.email, ...credentialClaims, originalSid: session.id } })
+  const minifiedJwt = issuer.mint({
+    ...shared,
+    kind: 'access',
+    claims: { email: user.email, ...credentialClaims, originalSid: session.id },
+  })
   return { jwt, minifiedJwt, expiresAt: now + lifetime }
 }
 
 /** An elevated access token for `session`, beside its current tokens (same `sid`, `originalSid`, `aud`). */
-export function mintElevatedToken(issuer: Minter, input: { session: EmulatedSession; scopes: readonly TokenScope[]; singleUse: boolean; expiresIn: number }): string {
+export function mintElevatedToken(
+  issuer: Minter,
+  input: { session: EmulatedSession; scopes: readonly TokenScope[]; singleUse: boolean; expiresIn: number },
+): string {
   const { session } = input
   return issuer.mintElevated({
     scopes: input.scopes,

@@ -105,17 +105,36 @@ export type CredentialRefusal = 'linked_to_another_user' | 'unknown_credential' 
 
 const emailKey = (email: string): string => `email:${email.toLowerCase()}`
 // EVM addresses are case-insensitive (the case is only a checksum).
-const walletKey = (wallet: { chain: string; address: string }): string => `${wallet.chain}:${wallet.chain === 'eip155' ? wallet.address.toLowerCase() : wallet.address}`
+const walletKey = (wallet: { chain: string; address: string }): string =>
+  `${wallet.chain}:${wallet.chain === 'eip155' ? wallet.address.toLowerCase() : wallet.address}`
 const phoneKey = (phone: VerifiedPhone): string => `phone:${e164(phone)}`
 const keyOf = (credential: UserCredential): string =>
-  credential.format === 'email' ? emailKey(credential.email) : credential.format === 'phoneNumber' ? phoneKey(credential) : walletKey(credential)
+  credential.format === 'email'
+    ? emailKey(credential.email)
+    : credential.format === 'phoneNumber'
+      ? phoneKey(credential)
+      : walletKey(credential)
 
 function phoneCredential(phone: VerifiedPhone, now: Date): PhoneCredential {
-  return { id: randomUUID(), format: 'phoneNumber', ...phone, public_identifier: e164(phone), signInEnabled: true, verifiedAt: now.toISOString() }
+  return {
+    id: randomUUID(),
+    format: 'phoneNumber',
+    ...phone,
+    public_identifier: e164(phone),
+    signInEnabled: true,
+    verifiedAt: now.toISOString(),
+  }
 }
 
 function emailCredential(email: string, now: Date): EmailCredential {
-  return { id: randomUUID(), format: 'email', email, public_identifier: email, signInEnabled: true, verifiedAt: now.toISOString() }
+  return {
+    id: randomUUID(),
+    format: 'email',
+    email,
+    public_identifier: email,
+    signInEnabled: true,
+    verifiedAt: now.toISOString(),
+  }
 }
 
 function walletCredential(wallet: VerifiedWallet, now: Date): WalletCredential {
@@ -137,12 +156,19 @@ function walletCredential(wallet: VerifiedWallet, now: Date): WalletCredential {
 
 /** The fields a user still owes among `required`, as `kyc` entries. */
 /** True when `user` holds the credential a verification proved (an email, a wallet or a phone number). */
-export function holdsCredential(user: EmulatedUser, proof: { email: string } | { wallet: VerifiedWallet } | { phone: VerifiedPhone }): boolean {
-  const key = 'email' in proof ? emailKey(proof.email) : 'wallet' in proof ? walletKey(proof.wallet) : phoneKey(proof.phone)
+export function holdsCredential(
+  user: EmulatedUser,
+  proof: { email: string } | { wallet: VerifiedWallet } | { phone: VerifiedPhone },
+): boolean {
+  const key =
+    'email' in proof ? emailKey(proof.email) : 'wallet' in proof ? walletKey(proof.wallet) : phoneKey(proof.phone)
   return user.credentials.some((credential) => keyOf(credential) === key)
 }
 
-export function missingFields(user: EmulatedUser, settings: readonly InformationFieldSetting[]): InformationFieldSetting[] {
+export function missingFields(
+  user: EmulatedUser,
+  settings: readonly InformationFieldSetting[],
+): InformationFieldSetting[] {
   return settings.filter((field) => field.required && field.name !== 'email' && !present(user.fields[field.name]))
 }
 
@@ -186,14 +212,20 @@ export class UserStore {
   }
 
   /** Adds a phone number to `user` (or verifies it again when it is already theirs). */
-  linkPhone(user: EmulatedUser, phone: VerifiedPhone): { credential: PhoneCredential; added: boolean } | CredentialRefusal {
+  linkPhone(
+    user: EmulatedUser,
+    phone: VerifiedPhone,
+  ): { credential: PhoneCredential; added: boolean } | CredentialRefusal {
     const linked = this.link(user, phoneKey(phone), () => phoneCredential(phone, new Date()))
     if (typeof linked !== 'string' && linked.added) user.fields.phoneNumber ??= e164(phone)
     return linked
   }
 
   /** Adds a wallet to `user` (or verifies it again when it is already theirs). */
-  linkWallet(user: EmulatedUser, wallet: VerifiedWallet): { credential: WalletCredential; added: boolean } | CredentialRefusal {
+  linkWallet(
+    user: EmulatedUser,
+    wallet: VerifiedWallet,
+  ): { credential: WalletCredential; added: boolean } | CredentialRefusal {
     const now = new Date()
     return this.link(
       user,
@@ -217,7 +249,12 @@ export class UserStore {
    * The one way a credential joins a user: refused when another user holds it; verified again
    * (`touch`, and made the last verified) when `user` already holds it; otherwise made and added.
    */
-  private link<C extends UserCredential>(user: EmulatedUser, key: string, make: () => C, touch?: (known: C) => void): { credential: C; added: boolean } | CredentialRefusal {
+  private link<C extends UserCredential>(
+    user: EmulatedUser,
+    key: string,
+    make: () => C,
+    touch?: (known: C) => void,
+  ): { credential: C; added: boolean } | CredentialRefusal {
     const owner = this.owners.get(key)
     if (owner && owner !== user.id) return 'linked_to_another_user'
     const known = user.credentials.find((credential) => keyOf(credential) === key) as C | undefined
@@ -238,7 +275,8 @@ export class UserStore {
     if (user.credentials.length === 1) return 'last_credential'
     const [removed] = user.credentials.splice(index, 1) as [UserCredential]
     this.owners.delete(keyOf(removed))
-    if (user.lastVerifiedCredentialId === removed.id) user.lastVerifiedCredentialId = user.credentials[user.credentials.length - 1]!.id
+    if (user.lastVerifiedCredentialId === removed.id)
+      user.lastVerifiedCredentialId = user.credentials[user.credentials.length - 1]!.id
     if (removed.format === 'email' && user.email?.toLowerCase() === removed.email.toLowerCase()) {
       const next = user.credentials.find((credential): credential is EmailCredential => credential.format === 'email')
       user.email = next?.email
@@ -314,11 +352,17 @@ export class UserStore {
       }
       if (name === 'policiesConsent') {
         if (typeof value !== 'boolean') return '"policiesConsent" must be true or false.'
-      } else if (typeof value !== 'string' || value.length > MAX_FIELD_LENGTH) return `"${name}" must be a string of at most ${MAX_FIELD_LENGTH} characters.`
+      } else if (typeof value !== 'string' || value.length > MAX_FIELD_LENGTH)
+        return `"${name}" must be a string of at most ${MAX_FIELD_LENGTH} characters.`
       user.fields[name] = value
     }
     if ('metadata' in body && body.metadata !== undefined) {
-      if (typeof body.metadata !== 'object' || body.metadata === null || Array.isArray(body.metadata) || JSON.stringify(body.metadata).length > 4096) {
+      if (
+        typeof body.metadata !== 'object' ||
+        body.metadata === null ||
+        Array.isArray(body.metadata) ||
+        JSON.stringify(body.metadata).length > 4096
+      ) {
         return '"metadata" must be an object of at most 4096 characters of JSON.'
       }
       user.metadata = body.metadata as Record<string, unknown>
@@ -328,7 +372,10 @@ export class UserStore {
 }
 
 /** The user as Dynamic's SDK API answers it (`SdkUser`). */
-export function sdkUser(user: EmulatedUser, input: { environmentId: string; sessionId?: string; scope?: string; missing?: InformationFieldSetting[] }): Record<string, unknown> {
+export function sdkUser(
+  user: EmulatedUser,
+  input: { environmentId: string; sessionId?: string; scope?: string; missing?: InformationFieldSetting[] },
+): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: user.id,
     projectEnvironmentId: input.environmentId,

@@ -54,7 +54,11 @@ export class WebhookSender {
   ) {}
 
   /** Retries waiting for their time. */
-  private readonly pending = new Set<{ timer: ReturnType<typeof setTimeout>; done: () => void; finished: Promise<void> }>()
+  private readonly pending = new Set<{
+    timer: ReturnType<typeof setTimeout>
+    done: () => void
+    finished: Promise<void>
+  }>()
   private closed = false
 
   /**
@@ -62,7 +66,11 @@ export class WebhookSender {
    * retries, if any, run on). `userId` is whoever caused the event (the user, or the admin who
    * acted), as in Dynamic's envelope.
    */
-  async send(eventName: EmulatorEventName, userId: string, data: Record<string, unknown>): Promise<WebhookDelivery | undefined> {
+  async send(
+    eventName: EmulatorEventName,
+    userId: string,
+    data: Record<string, unknown>,
+  ): Promise<WebhookDelivery | undefined> {
     if (!this.webhook || this.closed) return undefined
     const messageId = randomUUID()
     const body = JSON.stringify({
@@ -126,13 +134,22 @@ export class WebhookSender {
     this.pending.add(entry)
   }
 
-  private async attempt(eventName: EmulatorEventName, messageId: string, body: string, attempt: number): Promise<WebhookDelivery> {
+  private async attempt(
+    eventName: EmulatorEventName,
+    messageId: string,
+    body: string,
+    attempt: number,
+  ): Promise<WebhookDelivery> {
     let delivery: WebhookDelivery
     const what = `webhook ${eventName}${attempt > 1 ? ` (retry ${attempt - 1})` : ''}`
     try {
       const response = await fetch(this.webhook!.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhookBody(this.webhook!.secret, body), 'user-agent': 'dynamic-guard-emulator' },
+        headers: {
+          'content-type': 'application/json',
+          [SIGNATURE_HEADER]: signWebhookBody(this.webhook!.secret, body),
+          'user-agent': 'dynamic-guard-emulator',
+        },
         body,
         redirect: 'manual',
         signal: AbortSignal.timeout(TIMEOUT_MS),
@@ -141,7 +158,8 @@ export class WebhookSender {
       delivery = { eventName, messageId, attempt, status: response.status }
       this.log(`${what} → ${response.status}${response.ok ? '' : ' (not accepted)'}`)
     } catch (error) {
-      const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)
+      const reason =
+        error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)
       delivery = { eventName, messageId, attempt, status: undefined, error: reason }
       this.log(`${what} not delivered: ${reason}`)
     }
