@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { createDynamicAuth } from '../src/index.js'
-import { type SignatureBackend } from '../src/extend.js'
+import type { SignatureBackend } from '../src/extend.js'
 import { createTestIssuer } from '../src/testing/index.js'
 
 const issuer = createTestIssuer({ modulusLength: 4096 })

@@ -14,7 +14,7 @@
 import { createPublicKey, randomUUID, verify, type KeyObject } from 'node:crypto'
 import { loadavg } from 'node:os'
 import { createDynamicAuth } from '../src/index.js'
-import { type SignatureBackend } from '../src/extend.js'
+import type { SignatureBackend } from '../src/extend.js'
 import { poolScheduler, type PoolScheduler } from '../src/signature/pool-scheduler.js'
 import { createTestIssuer } from '../src/testing/index.js'
 import { inFlight, oneAtATime } from './lib/measure.js'

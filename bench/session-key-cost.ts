@@ -28,7 +28,13 @@ const request = {
   body: JSON.stringify({ amount: '10.5', to: '0x71C7656EC7ab88b098defB751B7401B5f6d8976F' }),
 }
 const used = new Set<string>()
-const replayCheck: ReplayCheck = { claim: (id) => (used.has(id) ? false : (used.add(id), true)) }
+const replayCheck: ReplayCheck = {
+  claim: (id) => {
+    if (used.has(id)) return false
+    used.add(id)
+    return true
+  },
+}
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
 async function perOp(run: (i: number) => Promise<unknown>, count = PER_ROUND): Promise<number> {

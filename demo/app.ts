@@ -128,12 +128,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   app.post('/demo/other-environment/sign-in', express.json({ limit: '32kb' }), (req, res) => {
     const body = (req.body ?? {}) as { sub?: unknown; profile?: unknown; credentials?: unknown }
     if (typeof body.sub !== 'string' || body.sub.length === 0 || body.sub.length > 200) {
-      res
-        .status(400)
-        .json({
-          error: 'invalid_request',
-          message: 'Send { "sub": "<user id>" }, with profile and credentials if you like.',
-        })
+      res.status(400).json({
+        error: 'invalid_request',
+        message: 'Send { "sub": "<user id>" }, with profile and credentials if you like.',
+      })
       return
     }
     res.json(

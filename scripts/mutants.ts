@@ -241,12 +241,12 @@ const MUTANTS: readonly Mutant[] = [
     from: 'queryParam = false,',
     to: "queryParam = 'access_token',",
   },
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: the replacement is source text, a template in it.
   {
     name: 'http-stack-in-body',
     breaks: 'refusal bodies carry the stack',
     file: 'http/refusal.ts',
     from: 'error_description: description, code }',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the replacement is source text, a template in it.
     to: 'error_description: `${description} ${new Error().stack}`, code }',
   },
   {

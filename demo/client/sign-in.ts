@@ -226,8 +226,15 @@ function clientLogger(): ClientLogger {
     info: (message: string, ...args: unknown[]) => log('info', message, ...args),
     warn: (message: string, ...args: unknown[]) => log('warn', message, ...args),
     error: (message: string, ...args: unknown[]) => log('error', message, ...args),
-    on: (_event: 'log', listener: LogListener) => (listeners.add(listener), logger),
-    off: (_event: 'log', listener?: LogListener) => (listener ? listeners.delete(listener) : listeners.clear(), logger),
+    on: (_event: 'log', listener: LogListener) => {
+      listeners.add(listener)
+      return logger
+    },
+    off: (_event: 'log', listener?: LogListener) => {
+      if (listener) listeners.delete(listener)
+      else listeners.clear()
+      return logger
+    },
   }
   return logger as unknown as ClientLogger
 }

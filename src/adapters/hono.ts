@@ -26,18 +26,12 @@ import {
   type GuardDecision,
   type GuardSettings,
 } from '../http/guard.js'
-import {
-  DEFAULT_REALM,
-  type AnonymousAllowed,
-  type AuthenticateOptions,
-  type RefusalHandling,
-} from '../http/options.js'
+import { DEFAULT_REALM, type AnonymousAllowed, type AuthenticateOptions } from '../http/options.js'
 import { refusalFor } from '../http/refusal.js'
 import { webReader } from '../http/request.js'
 import { scopeList } from '../http/scopes.js'
 import { setupAdapter, type AuthOrOptions } from '../http/setup.js'
 import type { DynamicSession } from '../session/session.js'
-import type { DynamicAuth } from '../verifier.js'
 
 /**
  * Hono environment of protected routes: `c.get('auth')` is the session. `c.get('authGuard')` is

@@ -24,7 +24,7 @@ import {
   type GuardSettings,
   type HttpAnswer,
 } from '../http/guard.js'
-import type { AuthenticateOptions, RefusalHandling } from '../http/options.js'
+import type { AuthenticateOptions } from '../http/options.js'
 import { nodeReader } from '../http/request.js'
 import { scopeList } from '../http/scopes.js'
 import { setupAdapter, type AuthOrOptions } from '../http/setup.js'

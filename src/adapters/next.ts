@@ -18,12 +18,11 @@
 import type { NextFetchEvent, NextRequest } from 'next/server.js'
 import type { DynamicAuthError } from '../errors.js'
 import { answerResponse, guardRequest } from '../http/guard.js'
-import type { AnonymousAllowed, AuthenticateOptions, RefusalHandling } from '../http/options.js'
+import type { AnonymousAllowed, AuthenticateOptions } from '../http/options.js'
 import { scopeList } from '../http/scopes.js'
 import { webReader } from '../http/request.js'
 import { setupAdapter, type AdapterSetup, type AuthOrOptions } from '../http/setup.js'
 import type { DynamicSession } from '../session/session.js'
-import type { DynamicAuth } from '../verifier.js'
 
 /** A route handler's context (`{ params }`), with the verified session added as `auth`. */
 export type WithAuth<Context, S = DynamicSession> = Context & {

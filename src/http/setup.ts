@@ -66,8 +66,7 @@ export function setupAdapter(authOrOptions: AuthOrOptions, adapterOptions?: Auth
     for (const [name, value] of Object.entries(authOrOptions)) {
       if (!AUTHENTICATE_OPTION_NAMES.has(name) && !CORE_OPTION_NAMES.includes(name)) {
         // An option of the 0.x flat layout is told where it moved.
-        if (Object.prototype.hasOwnProperty.call(OPTION_MOVES, name))
-          throw new DynamicAuthConfigError(unknownTopLevelMessage(name))
+        if (Object.hasOwn(OPTION_MOVES, name)) throw new DynamicAuthConfigError(unknownTopLevelMessage(name))
         // Suggested from both lists: a misspelt adapter option (`optinal`) is an adapter option.
         const suggestion = closestName(name, [...CORE_OPTION_NAMES, ...AUTHENTICATE_OPTION_NAMES])
         throw new DynamicAuthConfigError(

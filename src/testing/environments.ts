@@ -170,7 +170,9 @@ async function serveEnvironments(
     {
       corsHeaders: (req) => first.corsHeaders(req),
       route,
-      close: () => served.forEach((entry) => entry.routes.close()),
+      close: () => {
+        for (const entry of served) entry.routes.close()
+      },
     },
     port,
     host,

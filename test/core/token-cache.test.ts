@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createDynamicAuth } from '../../src/index.js'
-import { type SignatureBackend } from '../../src/extend.js'
+import type { SignatureBackend } from '../../src/extend.js'
 import { nodeBackend } from '../../src/signature/node.js'
 import { createTestIssuer } from '../../src/testing/index.js'
 import { rejectsWith, startJwksServer } from '../support/jwks-server.js'

@@ -56,7 +56,13 @@ describe("step-up and a request signed with the session key, in headless Chromiu
   let browser: Browser
   let page: Page
   const used = new Set<string>()
-  const replayCheck: ReplayCheck = { claim: (id) => (used.has(id) ? false : (used.add(id), true)) }
+  const replayCheck: ReplayCheck = {
+    claim: (id) => {
+      if (used.has(id)) return false
+      used.add(id)
+      return true
+    },
+  }
 
   before(async () => {
     dynamic = await issuer.listen()
@@ -106,17 +112,15 @@ describe("step-up and a request signed with the session key, in headless Chromiu
             elevatedValid &&
             sameSession &&
             String(elevatedClaims.scope).split(' ').includes('wallet:export')
-          res
-            .writeHead(ok ? 200 : 403, { 'content-type': 'application/json' })
-            .end(
-              JSON.stringify({
-                ok,
-                proof: proof.ok ? 'ok' : proof.reason,
-                elevatedScope: elevatedClaims.scope ?? null,
-                singleUse: elevatedClaims.singleUse ?? null,
-                sameSession,
-              }),
-            )
+          res.writeHead(ok ? 200 : 403, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              ok,
+              proof: proof.ok ? 'ok' : proof.reason,
+              elevatedScope: elevatedClaims.scope ?? null,
+              singleUse: elevatedClaims.singleUse ?? null,
+              sameSession,
+            }),
+          )
         })().catch((error: unknown) =>
           res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: String(error) })),
         )

@@ -77,7 +77,13 @@ async function verifiedClaims(server: TestIssuerServer, token: string): Promise<
 
 function memoryReplayCheck(): ReplayCheck {
   const used = new Set<string>()
-  return { claim: (id) => (used.has(id) ? false : (used.add(id), true)) }
+  return {
+    claim: (id) => {
+      if (used.has(id)) return false
+      used.add(id)
+      return true
+    },
+  }
 }
 
 interface Answer {

@@ -5,7 +5,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createDynamicAuth, DynamicAuthConfigError, ERROR_STATUS } from '../../src/index.js'
-import { type RevocationStore } from '../../src/extend.js'
+import type { RevocationStore } from '../../src/extend.js'
 import { RevocationSet } from '../../src/revocation/index.js'
 import { createTestIssuer, TEST_USER_ID } from '../../src/testing/index.js'
 import { createRedisKeyStore, createRedisRevocationStore } from '../../src/redis/index.js'

@@ -22,7 +22,13 @@ const DOC_BODY = '{"amount":"10.5","to":"0x71C7656EC7ab88b098defB751B7401B5f6d89
 export async function runSessionKeyChecks(): Promise<Record<string, string>> {
   const out: Record<string, string> = {}
   const used = new Set<string>()
-  const replayCheck: ReplayCheck = { claim: (id) => (used.has(id) ? false : (used.add(id), true)) }
+  const replayCheck: ReplayCheck = {
+    claim: (id) => {
+      if (used.has(id)) return false
+      used.add(id)
+      return true
+    },
+  }
   const outcome = (verdict: SessionKeyVerdict): string => (verdict.ok ? 'ok' : verdict.reason)
   const request = { method: 'POST', url: 'https://api.example.com/v1/x?y=1', body: '{"a":1}' }
 

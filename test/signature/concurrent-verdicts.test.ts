@@ -8,7 +8,7 @@ import { before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createPublicKey, randomUUID, verify, type KeyObject } from 'node:crypto'
 import { createDynamicAuth, isDynamicAuthError, type DynamicAuth } from '../../src/index.js'
-import { type SignatureBackend } from '../../src/extend.js'
+import type { SignatureBackend } from '../../src/extend.js'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
 import { poolScheduler } from '../../src/signature/pool-scheduler.js'
 

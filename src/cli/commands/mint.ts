@@ -75,9 +75,9 @@ export async function mintCommand(args: string[], io: Io): Promise<number> {
   if (positionals.length) throw new UsageError(`mint takes no arguments; got ${JSON.stringify(positionals[0])}.`)
   let emulatorServer: URL
   try {
-    emulatorServer = new URL(values['emulator'] ?? `http://127.0.0.1:${DEFAULT_DEV_PORT}`)
+    emulatorServer = new URL(values.emulator ?? `http://127.0.0.1:${DEFAULT_DEV_PORT}`)
   } catch {
-    throw new UsageError(`--emulator is not a URL: ${JSON.stringify(values['emulator'])}.`)
+    throw new UsageError(`--emulator is not a URL: ${JSON.stringify(values.emulator)}.`)
   }
   if (emulatorServer.protocol !== 'http:' || !isLoopbackUrl(emulatorServer)) {
     throw new UsageError(
