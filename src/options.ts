@@ -126,7 +126,10 @@ export interface JwksOptions {
 export type StaticKeys =
   | {
       /** The environment's JWKS document, as `{ keys: [...] }`. Every key needs a kid. */
-      jwks: { keys: readonly object[] }
+      jwks: {
+        /** The environment's public keys, as JWKs. Each is checked at start-up. */
+        keys: readonly object[]
+      }
       /** Not with `jwks`. */
       publicKey?: never
     }

@@ -65,6 +65,7 @@ export interface TestIssuerServer {
   readonly jwksRequests: number
   /** How many tokens the sign-in endpoint has handed over. */
   readonly tokenRequests: number
+  /** Stops the server and what runs on its own (webhook retries). */
   close(): Promise<void>
 }
 

@@ -47,6 +47,7 @@ export interface MintOptions {
   expiresIn?: number
   /** Already expired (by `expiredBy` seconds, default 60). */
   expired?: boolean
+  /** With `expired`: how many seconds ago the token expired. Default 60. */
   expiredBy?: number
   /** MFA pending: scope `requiresAdditionalAuth`, without `user:basic`. */
   mfaPending?: boolean
@@ -97,6 +98,7 @@ export const DEFAULT_TEST_KEY_BITS = 4096
  * issuer's HTTP server (the emulator) needs of it.
  */
 export interface TestIssuerCore {
+  /** The environment id its tokens are issued for. */
   readonly environmentId: string
   /** `app.dynamicauth.com/<environmentId>` unless configured otherwise. */
   readonly issuer: string
@@ -105,7 +107,10 @@ export interface TestIssuerCore {
   /** The size of its RSA keys, in bits (4096 unless configured otherwise). */
   readonly modulusLength: number
   /** The JWKS document Dynamic would serve. */
-  jwks(): { keys: Array<Record<string, unknown>> }
+  jwks(): {
+    /** The published public keys (JWKs with their kids). */
+    keys: Array<Record<string, unknown>>
+  }
   /** Mints a token shaped like Dynamic's. */
   mint(options?: MintOptions): string
   /** Mints an elevated access token (step-up): `scope` of TokenScope values, `singleUse`, 300 s or 600 s. */
@@ -123,5 +128,16 @@ export interface TestIssuerCore {
   /** Removes a key from the JWKS. */
   removeKey(kid: string): void
   /** Options for createDynamicAuth that verify in-process, with no port. */
-  authOptions(): { environmentId: string; staticKeys: { jwks: { keys: Array<Record<string, unknown>> } } }
+  authOptions(): {
+    /** The issuer's environment id. */
+    environmentId: string
+    /** The issuer's keys, given as static keys: no JWKS request. */
+    staticKeys: {
+      /** The issuer's JWKS document. */
+      jwks: {
+        /** The published public keys. */
+        keys: Array<Record<string, unknown>>
+      }
+    }
+  }
 }
