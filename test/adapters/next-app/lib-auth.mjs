@@ -3,5 +3,5 @@ import { createDynamicAuth } from './lib/dynamic-guard.mjs'
 
 export const auth = createDynamicAuth({
   environmentId: process.env.DG_NEXT_ENVIRONMENT_ID,
-  jwks: JSON.parse(process.env.DG_NEXT_JWKS),
+  staticKeys: { jwks: JSON.parse(process.env.DG_NEXT_JWKS) },
 })
