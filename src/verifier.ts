@@ -125,7 +125,7 @@ export class Verifier implements DynamicAuth {
           if (event.type === 'jwks_error')
             config.problems.report(
               `jwks:${event.message}`,
-              `${event.message} Tokens that need these keys are answered 503 jwks_unavailable meanwhile.`,
+              `${event.message.replace(/\.?$/, '.')} Tokens that need these keys are answered 503 jwks_unavailable meanwhile.`,
             )
           monitor.onEvent(event)
         },

@@ -147,6 +147,26 @@ describe('messages that name the fix', () => {
     }
   })
 
+  it('a JWKS that answers 500 is logged once, as sentences: what failed, then what it means for tokens', async () => {
+    const server: Server = createServer((_req, res) => {
+      res.writeHead(500).end()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const logger = recorder()
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v0/sdk/${issuer.environmentId}/.well-known/jwks`
+      const failing = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url }, logger })
+      await rejectsWith(failing.verifyToken(token), 'jwks_unavailable')
+      assert.equal(logger.lines.length, 1, logger.lines.join('\n'))
+      assert.match(
+        logger.lines[0]!,
+        /^dynamic-guard: The JWKS at \S+ answered HTTP 500\. Tokens that need these keys are answered 503 jwks_unavailable meanwhile\.$/,
+      )
+    } finally {
+      server.close()
+    }
+  })
+
   describe('silent mistakes are refused at start-up', () => {
     it('an unknown option, with a suggestion', () => {
       assert.throws(
