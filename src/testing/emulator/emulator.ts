@@ -231,6 +231,25 @@ export function createEmulator(
     sendJson(res, 200, answer, cors)
   }
 
+  /**
+   * Answers a signed-in user's email or SMS verification: the credential it linked (or `taken`
+   * when another user holds it), the session's tokens, an elevated token for a step-up, and the
+   * user.updated webhook when the credential is new.
+   */
+  async function answerVerification(
+    res: ServerResponse,
+    cors: Record<string, string>,
+    { session, user }: { session: EmulatedSession; user: EmulatedUser },
+    scopes: TokenScope[] | undefined,
+    linked: { added: boolean } | string,
+    taken: () => EmulatorError,
+  ): Promise<void> {
+    if (typeof linked === 'string') throw taken()
+    const answer = withElevatedToken(verifyResponse(session, user), session, scopes)
+    if (linked.added) await webhooks.send('user.updated', user.id, sdkUser(user, { environmentId }))
+    sendJson(res, 200, answer, cors)
+  }
+
   /** A step-up verifies a credential the user already has; a new one is linked, not stepped up with. */
   const stepUpWithNewCredential = (): EmulatorError =>
     new EmulatorError(
@@ -377,21 +396,25 @@ export function createEmulator(
       case 'POST emailVerifications/verify': {
         // A signed-in user adds an email, or verifies one of theirs again for a step-up
         // (requestedScopes): the code proves it, the next tokens carry it.
-        const { session, user } = authenticate(req)
+        const signedIn = authenticate(req)
         const body = await readJsonObject(req)
         const scopes = requestedScopes(body)
         const email = redeemCode(body)
-        if (scopes && !holdsCredential(user, { email })) throw stepUpWithNewCredential()
-        const linked = users.linkEmail(user, email)
-        if (typeof linked === 'string')
-          throw new EmulatorError(
-            409,
-            'email_already_exists',
-            `${email} belongs to another user: sign in with it, or use another address.`,
-          )
-        const answer = withElevatedToken(verifyResponse(session, user), session, scopes)
-        if (linked.added) await webhooks.send('user.updated', user.id, sdkUser(user, { environmentId }))
-        sendJson(res, 200, answer, cors)
+        if (scopes && !holdsCredential(signedIn.user, { email })) throw stepUpWithNewCredential()
+        const linked = users.linkEmail(signedIn.user, email)
+        await answerVerification(
+          res,
+          cors,
+          signedIn,
+          scopes,
+          linked,
+          () =>
+            new EmulatorError(
+              409,
+              'email_already_exists',
+              `${email} belongs to another user: sign in with it, or use another address.`,
+            ),
+        )
         return true
       }
       case 'POST connect': {
@@ -420,21 +443,25 @@ export function createEmulator(
         return true
       }
       case 'POST smsVerifications/verify': {
-        const { session, user } = authenticate(req)
+        const signedIn = authenticate(req)
         const body = await readJsonObject(req)
         const scopes = requestedScopes(body)
         const phone = redeemPhone(body)
-        if (scopes && !holdsCredential(user, { phone })) throw stepUpWithNewCredential()
-        const linked = users.linkPhone(user, phone)
-        if (typeof linked === 'string')
-          throw new EmulatorError(
-            409,
-            'phone_number_already_exists',
-            `${e164(phone)} belongs to another user: sign in with it, or use another number.`,
-          )
-        const answer = withElevatedToken(verifyResponse(session, user), session, scopes)
-        if (linked.added) await webhooks.send('user.updated', user.id, sdkUser(user, { environmentId }))
-        sendJson(res, 200, answer, cors)
+        if (scopes && !holdsCredential(signedIn.user, { phone })) throw stepUpWithNewCredential()
+        const linked = users.linkPhone(signedIn.user, phone)
+        await answerVerification(
+          res,
+          cors,
+          signedIn,
+          scopes,
+          linked,
+          () =>
+            new EmulatorError(
+              409,
+              'phone_number_already_exists',
+              `${e164(phone)} belongs to another user: sign in with it, or use another number.`,
+            ),
+        )
         return true
       }
       case 'POST wallets/signin': {
