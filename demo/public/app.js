@@ -322,22 +322,26 @@ async function showToken(token) {
   await call('/api/me', 'bearer', token)
 }
 
+// Who a minted failing-case token is for: the signed-in user (with their email), else Ada.
+function signedInUser() {
+  const ada = state.config.users[0]
+  const email = state.signIn?.email
+  if (!state.signIn) return { sub: ada.sub, profile: ada.profile, credentials: ada.credentials }
+  return {
+    sub: state.signIn.userId,
+    ...(email
+      ? {
+          profile: { email },
+          credentials: [{ id: crypto.randomUUID(), format: 'email', email, public_identifier: email }],
+        }
+      : {}),
+  }
+}
+
 // A failing case: the local Dynamic's token endpoint mints a broken token for the signed-in user
 // (or Ada). The answer's cookie is refused (credentials: 'omit') so the client's cookie stays.
 async function mintBrokenToken(variant) {
-  const ada = state.config.users[0]
-  const email = state.signIn?.email
-  const user = state.signIn
-    ? {
-        sub: state.signIn.userId,
-        ...(email
-          ? {
-              profile: { email },
-              credentials: [{ id: crypto.randomUUID(), format: 'email', email, public_identifier: email }],
-            }
-          : {}),
-      }
-    : { sub: ada.sub, profile: ada.profile, credentials: ada.credentials }
+  const user = signedInUser()
   const response = await fetch(state.config.signInPath, {
     method: 'POST',
     credentials: 'omit',
@@ -355,19 +359,7 @@ async function mintBrokenToken(variant) {
 // id), as a front end configured with another environment id would hand over. Its key is not in
 // this environment's JWKS, so the server refuses it before reading any claim: key_not_found.
 async function otherEnvironmentToken() {
-  const ada = state.config.users[0]
-  const email = state.signIn?.email
-  const user = state.signIn
-    ? {
-        sub: state.signIn.userId,
-        ...(email
-          ? {
-              profile: { email },
-              credentials: [{ id: crypto.randomUUID(), format: 'email', email, public_identifier: email }],
-            }
-          : {}),
-      }
-    : { sub: ada.sub, profile: ada.profile, credentials: ada.credentials }
+  const user = signedInUser()
   const response = await fetch('/demo/other-environment/sign-in', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
