@@ -9,7 +9,10 @@
  *     + single-use (memory)   that, then verifyElevatedToken on a new single-use token: one RS256 check
  *                             and a claim in the in-memory one-time store
  *     + single-use (redis)    the same, the claim in a real redis-server on 127.0.0.1 (skipped without redis-server)
- *   HTTP (Express on 127.0.0.1, keep-alive, one request at a time):
+ *   Express middleware in process (no socket: the middleware called with a request object):
+ *     guard                   dynamicAuth on a cached session token
+ *     guard + time-bound      dynamicAuth, then requireElevated on a time-bound token seen before
+ *   HTTP (Express on 127.0.0.1, keep-alive, one request at a time; noisy on a loaded machine):
  *     route                   dynamicAuth + handler
  *     route, header ignored   the same, sent with an elevated token it does not read (the header's own cost)
  *     route + time-bound      dynamicAuth + requireElevated + handler, a time-bound token seen before
@@ -72,6 +75,21 @@ async function core(auth: DynamicAuth) {
     },
   }
 }
+
+// Express middleware called in process, with a request object as Node's parser makes it.
+const middlewareAuth = createDynamicAuth(issuer.authOptions())
+const guard = dynamicAuth(middlewareAuth)
+const elevatedMiddleware = requireElevated({ scopes: ['user:update'] })
+const response = { setHeader() {}, end() {} } as unknown as express.Response
+type Middleware = (req: express.Request, res: express.Response, next: (error?: unknown) => void) => void
+const through = (middleware: Middleware, req: express.Request) =>
+  new Promise<void>((resolve, reject) => middleware(req, response, (error) => (error ? reject(error) : resolve())))
+const middlewareRequest = () =>
+  ({
+    method: 'POST',
+    url: '/time-bound',
+    headers: { authorization: `Bearer ${sessionToken}`, 'x-dyn-elevated-access-token': timeBound },
+  }) as unknown as express.Request
 
 // HTTP: one Express app, three routes.
 const httpAuth = createDynamicAuth({ ...issuer.authOptions(), logger: false })
@@ -136,6 +154,13 @@ const cases: Record<string, () => Promise<number>> = {
   'core: + time-bound (cached)': memory.timeBound,
   'core: + single-use (memory store)': memory.singleUse,
   ...(redisCase ? { 'core: + single-use (redis store)': redisCase } : {}),
+  'Express middleware: guard': () => perOp(() => through(guard, middlewareRequest())),
+  'Express middleware: guard + time-bound': () =>
+    perOp(async () => {
+      const req = middlewareRequest()
+      await through(guard, req)
+      await through(elevatedMiddleware, req)
+    }),
   'HTTP: route': () => perOp(() => post('/plain')),
   'HTTP: route, header ignored': () => perOp(() => post('/plain', timeBound)),
   'HTTP: route + time-bound': () => perOp(() => post('/time-bound', timeBound)),
@@ -156,7 +181,7 @@ console.log(
   `Node ${process.version}, ${cpus().length} cores, load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}; ${ROUNDS} rounds of ${PER_ROUND}; median µs per request`,
 )
 for (const [name, values] of Object.entries(results))
-  console.log(`${name.padEnd(36)} ${median(values).toFixed(1).padStart(8)}`)
+  console.log(`${name.padEnd(42)} ${median(values).toFixed(1).padStart(8)}`)
 
 agent.destroy()
 server.close()
