@@ -47,6 +47,8 @@ export function assertStepUp(answer: Answer, code: string, scope = 'wallet:expor
 export function runElevatedSuite(fixture: ElevatedFixture): void {
   describe(`requireElevated on ${fixture.name}`, () => {
     let issuer: TestIssuer
+    /** Another key for the same environment: made before the tests (a key pair takes a while on a loaded machine). */
+    let stranger: TestIssuer
     let app: RunningApp
     let full: RunningApp
     let sid = 0
@@ -64,6 +66,7 @@ export function runElevatedSuite(fixture: ElevatedFixture): void {
 
     before(async () => {
       issuer = createTestIssuer()
+      stranger = createTestIssuer({ environmentId: issuer.environmentId })
       app = await fixture.start(createDynamicAuth(issuer.authOptions()))
       const store = createMemoryOneTimeStore({ maxEntries: 1 })
       await store.claim('a-live-id', Date.now() / 1000 + 3600) // full from the start
@@ -120,7 +123,7 @@ export function runElevatedSuite(fixture: ElevatedFixture): void {
       assertStepUp(answer, 'elevated_token_invalid')
       assert.match(String(answer.body?.error_description), /token_expired/)
       assert.ok(!answer.text.includes(expired), 'never echoed')
-      const forged = createTestIssuer().mintElevated({ scopes: ['wallet:export'], sid: id })
+      const forged = stranger.mintElevated({ scopes: ['wallet:export'], sid: id })
       assertStepUp(await post(app.url, '/api/export', token, forged), 'elevated_token_invalid')
     })
 
