@@ -22,6 +22,8 @@ export const ERROR_CODES = [
   'invalid_request',
   'origin_not_allowed',
   'revocation_unavailable',
+  'admin_token_not_accepted',
+  'actor_not_allowed',
 ] as const
 
 /** One of {@link ERROR_CODES}. */
@@ -46,6 +48,8 @@ export const ERROR_STATUS: Readonly<Record<DynamicAuthErrorCode, 400 | 401 | 403
   invalid_request: 400,
   origin_not_allowed: 403,
   revocation_unavailable: 503,
+  admin_token_not_accepted: 401,
+  actor_not_allowed: 403,
 })
 
 /**

@@ -25,7 +25,8 @@ export {
   type DynamicAuthErrorDetails,
   type DynamicPendingStep,
 } from './errors.js'
-export type { DynamicSession, DynamicWallet } from './session/session.js'
+export type { DynamicActor, DynamicSession, DynamicWallet } from './session/session.js'
+export type { ActorSetting } from './session/limits.js'
 export type {
   ChainName,
   DynamicAccessTokenClaims,

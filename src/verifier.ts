@@ -31,11 +31,19 @@ import { sessionRevocation, userRevocation } from './revocation/admin.js'
 import { computeHealth, revocationRefuses, type DynamicAuthHealth } from './health/health.js'
 import { KeyMonitor } from './health/key-monitor.js'
 import type { VerifierHooks } from './hooks.js'
+import { adminTokenRefusal, isAdminApiToken } from './parse/admin-token.js'
+import { checkLimits, resolveLimits, type ActorSetting } from './session/limits.js'
 
 /** Per-call options of {@link DynamicAuth.verifyToken}. */
 export interface VerifyOptions {
   /** Scopes this call requires on top of the configured ones (e.g. a route's `wallet:sign`). */
   requiredScopes?: readonly string[]
+  /**
+   * Which sessions this call accepts: `'user'` (users' sessions only), `'agent'` (agents'
+   * server-side sessions only, `server_auth: true`) or `'any'` (both; the default). Another is
+   * refused with `actor_not_allowed`.
+   */
+  actor?: ActorSetting
 }
 
 /** A verifier bound to one Dynamic environment. Create one per app and share it. */
@@ -149,6 +157,7 @@ export class Verifier implements DynamicAuth {
   }
 
   verifyToken(token: string, options?: VerifyOptions): Promise<DynamicSession> {
+    if (options !== undefined && options.actor !== undefined) return this.verifyLimited(token, options)
     const hooks = this.hooks
     let mark = hooks.started()
     let cached = false
@@ -175,6 +184,8 @@ export class Verifier implements DynamicAuth {
         }
       }
       mark = hooks.coldStarted(mark)
+      // Before parsing: an admin API token is told apart from a malformed JWT.
+      if (typeof token === 'string' && isAdminApiToken(token)) throw adminTokenRefusal()
       const parsed = parseCompactJws(token, this.config.maxTokenLength)
       const { alg, kid } = parsed.header
       if (alg !== RS256) {
@@ -218,6 +229,28 @@ export class Verifier implements DynamicAuth {
       hooks.refused(refusal, mark, cached)
       return rejectOnNextTurn(refusal)
     }
+  }
+
+  /** A call restricted to an actor: verified as usual, then checked on the session. */
+  private verifyLimited(token: string, options: VerifyOptions): Promise<DynamicSession> {
+    let limits: ReturnType<typeof resolveLimits>
+    try {
+      limits = resolveLimits(options.actor, undefined)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    const { actor: _, ...rest } = options
+    const verified = this.verifyToken(token, rest)
+    if (limits === undefined) return verified
+    return verified.then((session) => {
+      try {
+        checkLimits(session, limits)
+      } catch (error) {
+        this.hooks.requestRefused(error)
+        throw error
+      }
+      return session
+    })
   }
 
   private checkSignature(

@@ -19,6 +19,12 @@ export interface DynamicWallet {
   readonly walletProvider: WalletProvider | undefined
 }
 
+/**
+ * Who a session belongs to: `agent` for a server-side session (Dynamic's `server_auth` claim is
+ * `true`: an agent's headless sign-in), `user` for anything else.
+ */
+export type DynamicActor = 'user' | 'agent'
+
 /** A token Dynamic issued, verified. */
 export interface DynamicSession {
   /** The Dynamic user id (`sub`). */
@@ -38,6 +44,13 @@ export interface DynamicSession {
    * `access` (the minified JWT, with only `verifiedCredentialsHashes`).
    */
   readonly tokenKind: 'access' | 'id'
+  /**
+   * Who the session belongs to: `agent` for an agent's server-side session (Dynamic's
+   * `server_auth` claim is `true`), `user` for any other. A route chooses which it accepts with
+   * the adapters' `actor` option. Not to be confused with {@link DynamicSession.tokenKind}, which
+   * says which of Dynamic's two tokens this is.
+   */
+  readonly actor: DynamicActor
   /** Every claim of the token, unknown ones included. Treat as read-only. */
   readonly claims: Readonly<DynamicJwtClaims>
   /** The verified credentials (ID tokens only; access tokens carry only their hashes). */
@@ -87,6 +100,10 @@ export class VerifiedSession implements DynamicSession {
 
   get tokenKind(): 'access' | 'id' {
     return Array.isArray(this.claims.verified_credentials) ? 'id' : 'access'
+  }
+
+  get actor(): DynamicActor {
+    return this.claims.server_auth === true ? 'agent' : 'user'
   }
 
   get credentials(): readonly VerifiedCredential[] {
@@ -153,6 +170,7 @@ export class VerifiedSession implements DynamicSession {
       scopes: this.scopes,
       expiresAt: this.expiresAt.toISOString(),
       tokenKind: this.tokenKind,
+      actor: this.actor,
       claims: this.claims,
     }
   }
