@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'revocation_unavailable',
   'admin_token_not_accepted',
   'actor_not_allowed',
+  'environment_not_allowed',
 ] as const
 
 /** One of {@link ERROR_CODES}. */
@@ -50,6 +51,7 @@ export const ERROR_STATUS: Readonly<Record<DynamicAuthErrorCode, 400 | 401 | 403
   revocation_unavailable: 503,
   admin_token_not_accepted: 401,
   actor_not_allowed: 403,
+  environment_not_allowed: 403,
 })
 
 /**

@@ -14,6 +14,11 @@
 export { createDynamicAuth } from './create.js'
 export type { DynamicAuth, VerifyOptions } from './verifier.js'
 export type { DynamicAuthOptions, JwksOptions, StaticKeys, AdvancedOptions } from './options.js'
+export type {
+  DynamicAuthEnvironmentsOptions,
+  DynamicEnvironmentInfo,
+  DynamicEnvironmentOptions,
+} from './environments/options.js'
 export type { DynamicAuthLogger } from './util/problem-log.js'
 export {
   DynamicAuthError,

@@ -33,6 +33,7 @@ import { KeyMonitor } from './health/key-monitor.js'
 import type { VerifierHooks } from './hooks.js'
 import { adminTokenRefusal, isAdminApiToken } from './parse/admin-token.js'
 import { checkLimits, resolveLimits, type ActorSetting } from './session/limits.js'
+import type { DynamicEnvironmentInfo } from './environments/options.js'
 
 /** Per-call options of {@link DynamicAuth.verifyToken}. */
 export interface VerifyOptions {
@@ -44,6 +45,12 @@ export interface VerifyOptions {
    * refused with `actor_not_allowed`.
    */
   actor?: ActorSetting
+  /**
+   * The environments this call accepts, by id or by the name given in
+   * `createDynamicAuth({ environments })`. A token of another is refused with
+   * `environment_not_allowed`. Default: every environment of the verifier.
+   */
+  allowedEnvironments?: string | readonly string[]
 }
 
 /** A verifier bound to one Dynamic environment. Create one per app and share it. */
@@ -79,8 +86,18 @@ export interface DynamicAuth {
    * store's state and the last errors. The health handlers of each adapter answer it as 200/503.
    */
   health(): DynamicAuthHealth
-  /** The Dynamic environment this verifier accepts tokens of (lower-case). */
+  /**
+   * The Dynamic environment this verifier accepts tokens of (lower-case). With several
+   * (`createDynamicAuth({ environments })`), the first of them: see
+   * {@link DynamicAuth.environments} for all.
+   */
   readonly environmentId: string
+  /**
+   * Every environment this verifier accepts tokens of, with the name given to each: one entry
+   * (named `undefined`) for `createDynamicAuth({ environmentId })`. Absent on a verifier written by
+   * hand.
+   */
+  readonly environments?: readonly DynamicEnvironmentInfo[]
   /** The scopes every token must have: `user:basic`, then the configured `requiredScopes`. */
   readonly requiredScopes: readonly string[]
   /**
@@ -99,6 +116,7 @@ const RS256 = 'RS256'
  */
 export class Verifier implements DynamicAuth {
   readonly environmentId: string
+  readonly environments: readonly DynamicEnvironmentInfo[]
   readonly requiredScopes: readonly string[]
   private readonly keys: KeyStore
   private readonly cache: TokenCache
@@ -110,8 +128,11 @@ export class Verifier implements DynamicAuth {
     private readonly config: ResolvedOptions,
     private readonly backend: SignatureBackend,
     readonly hooks: VerifierHooks,
+    /** The name given to this environment in `createDynamicAuth({ environments })`, put on each session. */
+    private readonly environmentName?: string,
   ) {
     this.environmentId = config.environmentId
+    this.environments = Object.freeze([Object.freeze({ id: config.environmentId, name: environmentName })])
     this.requiredScopes = config.requiredScopes
     const monitor = (this.monitor = new KeyMonitor(config.clock, [(event) => hooks.keyEvent(event), config.onEvent]))
     const source = config.keySource
@@ -157,7 +178,8 @@ export class Verifier implements DynamicAuth {
   }
 
   verifyToken(token: string, options?: VerifyOptions): Promise<DynamicSession> {
-    if (options !== undefined && options.actor !== undefined) return this.verifyLimited(token, options)
+    if (options !== undefined && (options.actor !== undefined || options.allowedEnvironments !== undefined))
+      return this.verifyLimited(token, options)
     const hooks = this.hooks
     let mark = hooks.started()
     let cached = false
@@ -235,11 +257,11 @@ export class Verifier implements DynamicAuth {
   private verifyLimited(token: string, options: VerifyOptions): Promise<DynamicSession> {
     let limits: ReturnType<typeof resolveLimits>
     try {
-      limits = resolveLimits(options.actor, undefined)
+      limits = resolveLimits(options.actor, options.allowedEnvironments)
     } catch (error) {
       return Promise.reject(error)
     }
-    const { actor: _, ...rest } = options
+    const { actor: _, allowedEnvironments: __, ...rest } = options
     const verified = this.verifyToken(token, rest)
     if (limits === undefined) return verified
     return verified.then((session) => {
@@ -290,6 +312,7 @@ export class Verifier implements DynamicAuth {
       Object.freeze(payload) as DynamicJwtClaims,
       Object.freeze(scopes),
       config.environmentId,
+      this.environmentName,
     )
     Object.freeze(session)
     const cached: CachedVerification = { session, exp, key }
@@ -332,6 +355,11 @@ export class Verifier implements DynamicAuth {
       'key_not_found',
       `${error.message} The token says (unverified, since its key is unknown) that it was issued for Dynamic environment ${claimed}, but this server verifies environment ${this.config.environmentId}: the front end and this server use different environments. Set environmentId (DYNAMIC_ENVIRONMENT_ID) to the front end's environment, or point the front end at this one.`,
     )
+  }
+
+  /** True when `token` is in this verifier's verified-token cache: it was verified here. */
+  hasVerified(token: string): boolean {
+    return this.cache.get(token) !== undefined
   }
 
   warmUp(): Promise<void> {

@@ -23,6 +23,13 @@ export interface AuthenticateOptions {
    * `actor_not_allowed`. The session says which it is in `session.actor`.
    */
   actor?: ActorSetting
+  /**
+   * The environments this route accepts, by id or by the name given in
+   * `createDynamicAuth({ environments: [{ id, name }] })`, e.g. `['live']`. A token of another
+   * environment of the verifier is refused with 403 `environment_not_allowed`. Default: every
+   * environment of the verifier. Names that are not the verifier's are refused at start-up.
+   */
+  allowedEnvironments?: string | readonly string[]
   /** The cookie holding Dynamic's minified JWT. Default `DYNAMIC_JWT_TOKEN`; `false` ignores cookies. */
   cookieName?: string | false
   /**
@@ -116,6 +123,7 @@ export const AUTHENTICATE_OPTION_NAMES: ReadonlySet<string> = new Set([
   'refusals',
   'passPreflightsToApp',
   'actor',
+  'allowedEnvironments',
 ])
 
 // RFC 6265 cookie-name is an RFC 7230 token.
@@ -211,7 +219,7 @@ export function resolveAuthenticateOptions(options: AuthenticateOptions = {}): R
     }
     allowedOrigins = set
   }
-  const limits = resolveLimits(options.actor, undefined)
+  const limits = resolveLimits(options.actor, options.allowedEnvironments)
   return Object.freeze({
     optional,
     verifyOptions: scopes && scopes.length > 0 ? Object.freeze({ requiredScopes: Object.freeze(scopes) }) : undefined,

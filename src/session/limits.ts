@@ -49,7 +49,7 @@ export function resolveLimits(actor: unknown, environments: unknown): SessionLim
       given.some((e) => typeof e !== 'string' || e.trim().length === 0 || e.length > 100)
     )
       fail(
-        "\"environments\" must be an environment's id or name, or a non-empty list of them (the names given in createDynamicAuth({ environments })), e.g. ['live'].",
+        "\"allowedEnvironments\" must be an environment's id or name, or a non-empty list of them (the names given in createDynamicAuth({ environments })), e.g. ['live'].",
       )
     list = (given as string[]).map((e) => e.trim())
   }
@@ -71,6 +71,18 @@ export function checkLimits(session: DynamicSession, limits: SessionLimits): voi
       actor === 'user'
         ? "This route accepts users' sessions only, and the token is an agent's server-side session (its server_auth claim is true). Call it with a token from a user's sign-in, or use a route that accepts agents."
         : "This route accepts agents' server-side sessions only (tokens whose server_auth claim is true), and the token is a user's session. Call it from an agent signed in with Dynamic's server-side authentication, or use a route that accepts users.",
+    )
+  }
+  const environments = limits.environments
+  if (
+    environments !== undefined &&
+    !environments.has(session.environmentId) &&
+    !(session.environmentName !== undefined && environments.has(session.environmentName))
+  ) {
+    const name = session.environmentName === undefined ? '' : ` (${session.environmentName})`
+    throw new DynamicAuthError(
+      'environment_not_allowed',
+      `This route accepts tokens of the environment${limits.environmentList!.length > 1 ? 's' : ''} ${limits.environmentList!.join(', ')} only, and the token belongs to Dynamic environment ${session.environmentId}${name}. Sign in through a front end of an accepted environment, or use a route that accepts this one.`,
     )
   }
 }

@@ -33,6 +33,11 @@ export interface DynamicSession {
   readonly sessionId: string | undefined
   /** The environment the token was verified against. */
   readonly environmentId: string
+  /**
+   * The name given to that environment in `createDynamicAuth({ environments })` (`live`,
+   * `sandbox`, ...); undefined for `createDynamicAuth({ environmentId })` or an unnamed environment.
+   */
+  readonly environmentName: string | undefined
   /** The token's scopes, as whole words. */
   readonly scopes: readonly string[]
   /** When the token expires. */
@@ -78,15 +83,17 @@ export class VerifiedSession implements DynamicSession {
   readonly userId: string
   readonly sessionId: string | undefined
   readonly environmentId: string
+  readonly environmentName: string | undefined
   readonly scopes: readonly string[]
   readonly claims: Readonly<DynamicJwtClaims>
   #wallets: readonly DynamicWallet[] | undefined
 
-  constructor(claims: DynamicJwtClaims, scopes: readonly string[], environmentId: string) {
+  constructor(claims: DynamicJwtClaims, scopes: readonly string[], environmentId: string, environmentName?: string) {
     this.claims = claims
     this.userId = claims.sub
     this.sessionId = typeof claims.sid === 'string' ? claims.sid : undefined
     this.environmentId = environmentId
+    this.environmentName = environmentName
     this.scopes = scopes
   }
 
@@ -167,6 +174,7 @@ export class VerifiedSession implements DynamicSession {
       userId: this.userId,
       sessionId: this.sessionId,
       environmentId: this.environmentId,
+      ...(this.environmentName === undefined ? {} : { environmentName: this.environmentName }),
       scopes: this.scopes,
       expiresAt: this.expiresAt.toISOString(),
       tokenKind: this.tokenKind,
