@@ -10,6 +10,11 @@ import { createDynamicAuth, type DynamicAuth } from '../../src/index.js'
 import type { AuthenticateOptions } from '../../src/http/index.js'
 import type { DynamicSession } from '../../src/session/session.js'
 import { createTestIssuer, TEST_USER_ID, type TestIssuer, type TestIssuerServer } from '../../src/testing/index.js'
+import {
+  createTestEnvironments,
+  type TestEnvironments,
+  type TestEnvironmentsServer,
+} from '../../src/testing/environments.js'
 import { assertRefusal, call, type RunningApp } from './harness.js'
 
 /** The routes every adapter mounts for this suite: path → the guard's options. */
@@ -37,7 +42,96 @@ export interface RouteOptionsFixture {
   start(auth: DynamicAuth, routes: Readonly<Record<string, AuthenticateOptions>>): Promise<RunningApp>
 }
 
+/** The routes mounted on a verifier over a live and a sandbox environment. */
+function environmentRoutes(sandboxId: string): Record<string, AuthenticateOptions> {
+  return {
+    '/any': {},
+    '/live': { allowedEnvironments: ['live'] },
+    '/sandbox-by-id': { allowedEnvironments: sandboxId },
+    '/live-users': { allowedEnvironments: ['live'], actor: 'user' },
+  }
+}
+
 export function runRouteOptionsSuite(fixture: RouteOptionsFixture): void {
+  describe(`${fixture.name}: several environments and allowedEnvironments`, () => {
+    let project: TestEnvironments
+    let server: TestEnvironmentsServer
+    let app: RunningApp
+
+    before(async () => {
+      project = createTestEnvironments()
+      server = await project.listen()
+      const auth = createDynamicAuth({
+        environments: project.environments.map((env) => ({
+          id: env.environmentId,
+          name: env.name,
+          jwks: { url: server.environment(env.name).jwksUrl },
+        })),
+      })
+      app = await fixture.start(auth, environmentRoutes(project.environment('sandbox').environmentId))
+    })
+    after(() => Promise.all([app?.close(), server?.close()]))
+
+    it("accepts each environment's tokens on an open route, with the environment on the session", async () => {
+      for (const name of ['live', 'sandbox'] as const) {
+        const env = project.environment(name)
+        const answer = await call(`${app.url}/any`, { token: env.mint() })
+        assert.equal(answer.status, 200, answer.text)
+        assert.equal(answer.body?.environmentId, env.environmentId)
+        assert.equal(answer.body?.environmentName, name)
+      }
+      assert.equal(server.environment('live').jwksRequests, 1)
+      assert.equal(server.environment('sandbox').jwksRequests, 1)
+    })
+
+    it('restricts a route to some environments (by name or id): 403 environment_not_allowed for the others', async () => {
+      const liveToken = project.environment('live').mint()
+      const sandboxToken = project.environment('sandbox').mint()
+      assert.equal((await call(`${app.url}/live`, { token: liveToken })).status, 200)
+      assert.equal(
+        (await call(`${app.url}/sandbox-by-id`, { cookie: `DYNAMIC_JWT_TOKEN=${sandboxToken}` })).status,
+        200,
+      )
+      for (const [path, token] of [
+        ['/live', sandboxToken],
+        ['/sandbox-by-id', liveToken],
+        ['/live-users', sandboxToken],
+      ] as const) {
+        const answer = await call(`${app.url}${path}`, { token })
+        assertRefusal(answer, {
+          status: 403,
+          error: 'forbidden',
+          code: 'environment_not_allowed',
+          challenge: null,
+          token,
+        })
+        assert.match(String(answer.body?.error_description), /This route accepts tokens of the environment/)
+      }
+      const agent = await call(`${app.url}/live-users`, { token: project.environment('live').mint({ agent: true }) })
+      assertRefusal(agent, { status: 403, error: 'forbidden', code: 'actor_not_allowed', challenge: null })
+    })
+
+    it("refuses a token signed by the sandbox key that claims the live environment, and an unknown environment's", async () => {
+      const forged = project.environment('sandbox').mint({ environmentId: project.environment('live').environmentId })
+      const answer = await call(`${app.url}/any`, { token: forged })
+      assertRefusal(answer, {
+        status: 401,
+        error: 'invalid_token',
+        code: 'key_not_found',
+        challenge: /invalid_token/,
+        token: forged,
+      })
+      const stranger = createTestIssuer({ environmentId: '11111111-2222-4333-8444-555555555555' }).mint()
+      const unknown = await call(`${app.url}/any`, { token: stranger })
+      assertRefusal(unknown, {
+        status: 401,
+        error: 'invalid_token',
+        code: 'environment_mismatch',
+        challenge: /invalid_token/,
+      })
+    })
+  })
+
   describe(`${fixture.name}: token kinds (actor) and admin API tokens`, () => {
     let issuer: TestIssuer
     let server: TestIssuerServer
