@@ -425,7 +425,10 @@ export class WebhookProcessor {
     }
 
     try {
-      await onEvent?.(event, environmentName === undefined ? { ...outcome, signedOver } : { ...outcome, signedOver, environmentName })
+      await onEvent?.(
+        event,
+        environmentName === undefined ? { ...outcome, signedOver } : { ...outcome, signedOver, environmentName },
+      )
     } catch (error) {
       await this.dedupe.release(event.messageId, holder).catch(() => undefined)
       return refused(
@@ -484,7 +487,9 @@ function resolveSecrets(
   for (const [key, value] of Object.entries(secrets)) {
     const list = typeof value === 'string' ? [value] : value
     if (!validSecrets(list))
-      throw new TypeError(`dynamic-guard/webhooks: secrets.${key.slice(0, 64)} must be a webhook secret or a list of them.`)
+      throw new TypeError(
+        `dynamic-guard/webhooks: secrets.${key.slice(0, 64)} must be a webhook secret or a list of them.`,
+      )
     const known = environments?.find((env) => env.name === key || env.id.toLowerCase() === key.toLowerCase())
     const id = known?.id.toLowerCase() ?? (/^[0-9a-f-]{36}$/i.test(key) ? key.toLowerCase() : undefined)
     if (id === undefined)
