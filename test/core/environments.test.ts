@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createDynamicAuth, DynamicAuthConfigError, ERROR_STATUS, type DynamicAuth } from '../../src/index.js'
 import { setupAdapter } from '../../src/http/setup.js'
+import { healthCheck } from '../../src/http/health.js'
 import { createTestIssuer } from '../../src/testing/index.js'
 import {
   createTestEnvironments,
@@ -147,6 +148,30 @@ describe('createDynamicAuth({ environments }) over two environments served over 
     await auth.revokeUser('other')
     await rejectsWith(auth.verifyToken(sandbox().mint({ sub: 'other', sid: 'fresh' })), 'session_revoked')
     assert.equal(auth.revocationStatus().kind, 'memory')
+  })
+
+  it("a health handler loads every environment's keys before it answers", async () => {
+    const fresh = createDynamicAuth({
+      environments: [
+        { id: live().environmentId, name: 'live', jwks: { url: server.environment('live').jwksUrl } },
+        { id: sandbox().environmentId, name: 'sandbox', jwks: { url: server.environment('sandbox').jwksUrl } },
+      ],
+      telemetry: false,
+    })
+    const answer = await healthCheck(fresh)()
+    assert.equal(answer.status, 200, answer.body)
+    const body = JSON.parse(answer.body) as {
+      status: string
+      environments: Array<{ name: string; keys: { state: string } }>
+    }
+    assert.equal(body.status, 'ok')
+    assert.deepEqual(
+      body.environments.map((env) => [env.name, env.keys.state]),
+      [
+        ['live', 'fresh'],
+        ['sandbox', 'fresh'],
+      ],
+    )
   })
 
   it("a route's allowedEnvironments must name the verifier's environments, checked at start-up", () => {
