@@ -53,7 +53,7 @@ export interface VerifyOptions {
   allowedEnvironments?: string | readonly string[]
 }
 
-/** A verifier bound to one Dynamic environment. Create one per app and share it. */
+/** A verifier of one Dynamic environment, or of several (`environments`). Create one per app and share it. */
 export interface DynamicAuth {
   /**
    * Verifies a Dynamic access or ID token and returns its session. Rejects with a
@@ -253,7 +253,7 @@ export class Verifier implements DynamicAuth {
     }
   }
 
-  /** A call restricted to an actor: verified as usual, then checked on the session. */
+  /** A call restricted to an actor or to environments: verified as usual, then checked on the session. */
   private verifyLimited(token: string, options: VerifyOptions): Promise<DynamicSession> {
     let limits: ReturnType<typeof resolveLimits>
     try {
@@ -262,7 +262,8 @@ export class Verifier implements DynamicAuth {
       return Promise.reject(error)
     }
     const { actor: _, allowedEnvironments: __, ...rest } = options
-    const verified = this.verifyToken(token, rest)
+    // The unwrapped method: a wrapping hook (a span) already runs around this call.
+    const verified = Verifier.prototype.verifyToken.call(this, token, rest)
     if (limits === undefined) return verified
     return verified.then((session) => {
       try {

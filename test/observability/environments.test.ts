@@ -5,9 +5,9 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createDynamicAuth } from '../../src/index.js'
-import { METRIC_NAMES, TELEMETRY_ATTRIBUTES } from '../../src/telemetry.js'
+import { METRIC_NAMES, SPAN_NAMES, TELEMETRY_ATTRIBUTES } from '../../src/telemetry.js'
 import { createTestEnvironments, type TestEnvironmentsServer } from '../../src/testing/environments.js'
-import { metricsHarness, total, type MetricsHarness } from './otel.js'
+import { metricsHarness, total, tracesHarness, type MetricsHarness } from './otel.js'
 
 describe('metrics over two environments', () => {
   const project = createTestEnvironments()
@@ -47,5 +47,33 @@ describe('metrics over two environments', () => {
     assert.equal(total(points, METRIC_NAMES.jwksFetches, { ...env(sandbox.environmentId), [A.jwksResult]: 'ok' }), 1)
     assert.equal(total(points, METRIC_NAMES.jwksKeys, env(live.environmentId)), 1)
     assert.equal(total(points, METRIC_NAMES.jwksKeys, env(sandbox.environmentId)), 1)
+  })
+
+  it('a call restricted by actor or environment is one span, refused with its code', async () => {
+    const traces = tracesHarness()
+    try {
+      const auth = createDynamicAuth({
+        environments: [
+          { id: live.environmentId, name: 'live', staticKeys: { jwks: live.jwks() } },
+          { id: sandbox.environmentId, name: 'sandbox', staticKeys: { jwks: sandbox.jwks() } },
+        ],
+        telemetry: { tracerProvider: traces.provider },
+      })
+      await assert.rejects(auth.verifyToken(live.mint({ agent: true }), { actor: 'user' }), {
+        code: 'actor_not_allowed',
+      })
+      await assert.rejects(auth.verifyToken(sandbox.mint(), { allowedEnvironments: 'live' }), {
+        code: 'environment_not_allowed',
+      })
+      const verify = traces.spans().filter((s) => s.name === SPAN_NAMES.verify)
+      assert.equal(verify.length, 2, 'one span per call')
+      assert.deepEqual(
+        verify.map((s) => s.status.code),
+        [2, 2],
+        'each span ends as an error',
+      )
+    } finally {
+      await traces.shutdown()
+    }
   })
 })
