@@ -27,6 +27,9 @@ export const ERROR_CODES = [
   'elevated_token_mismatch',
   'elevated_token_reused',
   'one_time_store_unavailable',
+  'admin_token_not_accepted',
+  'actor_not_allowed',
+  'environment_not_allowed',
 ] as const
 
 /** One of {@link ERROR_CODES}. */
@@ -58,6 +61,9 @@ export const ERROR_STATUS: Readonly<Record<DynamicAuthErrorCode, 400 | 401 | 403
   elevated_token_mismatch: 403,
   elevated_token_reused: 403,
   one_time_store_unavailable: 503,
+  admin_token_not_accepted: 401,
+  actor_not_allowed: 403,
+  environment_not_allowed: 403,
 })
 
 /** The codes of an elevated access token's refusals: answered 403 `insufficient_scope`, naming the scopes to step up for. */

@@ -15,6 +15,11 @@ export { createDynamicAuth } from './create.js'
 export type { DynamicAuth, VerifyOptions } from './verifier.js'
 export type { ElevatedGrant, ElevatedTokenClaims, ElevatedTokenOptions } from './elevated/grant.js'
 export type { DynamicAuthOptions, JwksOptions, StaticKeys, AdvancedOptions } from './options.js'
+export type {
+  DynamicAuthEnvironmentsOptions,
+  DynamicEnvironmentInfo,
+  DynamicEnvironmentOptions,
+} from './environments/options.js'
 export type { DynamicAuthLogger } from './util/problem-log.js'
 export {
   DynamicAuthError,
@@ -26,7 +31,8 @@ export {
   type DynamicAuthErrorDetails,
   type DynamicPendingStep,
 } from './errors.js'
-export type { DynamicSession, DynamicWallet } from './session/session.js'
+export type { DynamicActor, DynamicSession, DynamicWallet } from './session/session.js'
+export type { ActorSetting } from './session/limits.js'
 export type {
   ChainName,
   DynamicAccessTokenClaims,

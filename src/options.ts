@@ -195,6 +195,12 @@ const everyOptionNamed: Exclude<keyof DynamicAuthOptions, (typeof OPTION_NAMES)[
   true
 void everyOptionNamed
 
+/**
+ * The option of the several-environments form (`createDynamicAuth({ environments })`), which
+ * replaces `environmentId`: known to the adapters' option split and to the suggestions.
+ */
+export const ENVIRONMENTS_OPTION_NAME = 'environments'
+
 /** The option names of each group, checked against its type like {@link OPTION_NAMES}. */
 const GROUP_NAMES = {
   jwks: [
@@ -344,6 +350,7 @@ export function resolveOptions(options: DynamicAuthOptions): ResolvedOptions {
     fail('createDynamicAuth needs an options object with environmentId.')
   const { environmentId: rawEnvironmentId } = options
   if (rawEnvironmentId === undefined || rawEnvironmentId === null || rawEnvironmentId === '') {
+    checkOptionNames(options) // a misspelt `environments` is told as such
     fail(
       'environmentId is required: the id of your Dynamic environment (a UUID, in the dashboard under Developer → SDK & API Keys). Is DYNAMIC_ENVIRONMENT_ID set?',
     )
@@ -526,7 +533,7 @@ export function unknownTopLevelMessage(name: string): string {
     const [group, key] = moved.split('.') as [string, string]
     return `dynamic-guard: ${name} moved to ${moved}: write { ${group}: { ${key}: ... } }.`
   }
-  const suggestion = closestName(name, [...OPTION_NAMES, ...Object.keys(OPTION_MOVES)])
+  const suggestion = closestName(name, [...OPTION_NAMES, ENVIRONMENTS_OPTION_NAME, ...Object.keys(OPTION_MOVES)])
   const path = suggestion === undefined ? undefined : (OPTION_MOVES[suggestion] ?? suggestion)
   return `dynamic-guard: unknown option ${JSON.stringify(name.slice(0, 64))}${path ? `; did you mean ${path}?` : '.'} The options are listed in DynamicAuthOptions (the API reference).`
 }

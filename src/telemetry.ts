@@ -17,6 +17,12 @@ export {
 } from './observability/names.js'
 export type { TelemetryOptions, TelemetrySetting } from './options.js'
 export type { MeterProviderLike, TracerProviderLike } from './util/otel-types.js'
-export type { DynamicAuthHealth, HealthStatus, KeysHealth, RevocationHealth } from './health/health.js'
+export type {
+  DynamicAuthHealth,
+  EnvironmentHealth,
+  HealthStatus,
+  KeysHealth,
+  RevocationHealth,
+} from './health/health.js'
 export { nodeHealthCheck, type HealthCheckOptions, type HealthSource, type NodeHealthResponse } from './http/health.js'
 export type { ObservedVerifier, VerifierHooks } from './hooks.js'

@@ -34,14 +34,29 @@ import type { VerifierHooks } from './hooks.js'
 import type { OneTimeStore } from './one-time/store.js'
 import { ElevatedTokens } from './elevated/verify.js'
 import type { ElevatedGrant, ElevatedTokenOptions } from './elevated/grant.js'
+import { adminTokenRefusal, isAdminApiToken } from './parse/admin-token.js'
+import { checkLimits, resolveLimits, type ActorSetting } from './session/limits.js'
+import type { DynamicEnvironmentInfo } from './environments/options.js'
 
 /** Per-call options of {@link DynamicAuth.verifyToken}. */
 export interface VerifyOptions {
   /** Scopes this call requires on top of the configured ones (e.g. a route's `wallet:sign`). */
   requiredScopes?: readonly string[]
+  /**
+   * Which sessions this call accepts: `'user'` (users' sessions only), `'agent'` (agents'
+   * server-side sessions only, `server_auth: true`) or `'any'` (both; the default). Another is
+   * refused with `actor_not_allowed`.
+   */
+  actor?: ActorSetting
+  /**
+   * The environments this call accepts, by id or by the name given in
+   * `createDynamicAuth({ environments })`. A token of another is refused with
+   * `environment_not_allowed`. Default: every environment of the verifier.
+   */
+  allowedEnvironments?: string | readonly string[]
 }
 
-/** A verifier bound to one Dynamic environment. Create one per app and share it. */
+/** A verifier of one Dynamic environment, or of several (`environments`). Create one per app and share it. */
 export interface DynamicAuth {
   /**
    * Verifies a Dynamic access or ID token and returns its session. Rejects with a
@@ -92,8 +107,18 @@ export interface DynamicAuth {
    * store's state and the last errors. The health handlers of each adapter answer it as 200/503.
    */
   health(): DynamicAuthHealth
-  /** The Dynamic environment this verifier accepts tokens of (lower-case). */
+  /**
+   * The Dynamic environment this verifier accepts tokens of (lower-case). With several
+   * (`createDynamicAuth({ environments })`), the first of them: see
+   * {@link DynamicAuth.environments} for all.
+   */
   readonly environmentId: string
+  /**
+   * Every environment this verifier accepts tokens of, with the name given to each: one entry
+   * (named `undefined`) for `createDynamicAuth({ environmentId })`. Absent on a verifier written by
+   * hand.
+   */
+  readonly environments?: readonly DynamicEnvironmentInfo[]
   /** The scopes every token must have: `user:basic`, then the configured `requiredScopes`. */
   readonly requiredScopes: readonly string[]
   /**
@@ -117,6 +142,7 @@ const RS256 = 'RS256'
  */
 export class Verifier implements DynamicAuth {
   readonly environmentId: string
+  readonly environments: readonly DynamicEnvironmentInfo[]
   readonly requiredScopes: readonly string[]
   readonly oneTimeStore: OneTimeStore
   private readonly keys: KeyStore
@@ -131,8 +157,11 @@ export class Verifier implements DynamicAuth {
     private readonly config: ResolvedOptions,
     private readonly backend: SignatureBackend,
     readonly hooks: VerifierHooks,
+    /** The name given to this environment in `createDynamicAuth({ environments })`, put on each session. */
+    private readonly environmentName?: string,
   ) {
     this.environmentId = config.environmentId
+    this.environments = Object.freeze([Object.freeze({ id: config.environmentId, name: environmentName })])
     this.requiredScopes = config.requiredScopes
     this.oneTimeStore = config.oneTimeStore
     const monitor = (this.monitor = new KeyMonitor(config.clock, [(event) => hooks.keyEvent(event), config.onEvent]))
@@ -179,6 +208,8 @@ export class Verifier implements DynamicAuth {
   }
 
   verifyToken(token: string, options?: VerifyOptions): Promise<DynamicSession> {
+    if (options !== undefined && (options.actor !== undefined || options.allowedEnvironments !== undefined))
+      return this.verifyLimited(token, options)
     const hooks = this.hooks
     let mark = hooks.started()
     let cached = false
@@ -205,6 +236,8 @@ export class Verifier implements DynamicAuth {
         }
       }
       mark = hooks.coldStarted(mark)
+      // Before parsing: an admin API token is told apart from a malformed JWT.
+      if (typeof token === 'string' && isAdminApiToken(token)) throw adminTokenRefusal()
       const parsed = parseCompactJws(token, this.config.maxTokenLength)
       const { alg, kid } = parsed.header
       if (alg !== RS256) {
@@ -271,6 +304,29 @@ export class Verifier implements DynamicAuth {
     })
   }
 
+  /** A call restricted to an actor or to environments: verified as usual, then checked on the session. */
+  private verifyLimited(token: string, options: VerifyOptions): Promise<DynamicSession> {
+    let limits: ReturnType<typeof resolveLimits>
+    try {
+      limits = resolveLimits(options.actor, options.allowedEnvironments)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    const { actor: _, allowedEnvironments: __, ...rest } = options
+    // The unwrapped method: a wrapping hook (a span) already runs around this call.
+    const verified = Verifier.prototype.verifyToken.call(this, token, rest)
+    if (limits === undefined) return verified
+    return verified.then((session) => {
+      try {
+        checkLimits(session, limits)
+      } catch (error) {
+        this.hooks.requestRefused(error)
+        throw error
+      }
+      return session
+    })
+  }
+
   private checkSignature(
     token: string,
     parsed: ParsedToken,
@@ -308,6 +364,7 @@ export class Verifier implements DynamicAuth {
       Object.freeze(payload) as DynamicJwtClaims,
       Object.freeze(scopes),
       config.environmentId,
+      this.environmentName,
     )
     Object.freeze(session)
     const cached: CachedVerification = { session, exp, key }
@@ -350,6 +407,11 @@ export class Verifier implements DynamicAuth {
       'key_not_found',
       `${error.message} The token says (unverified, since its key is unknown) that it was issued for Dynamic environment ${claimed}, but this server verifies environment ${this.config.environmentId}: the front end and this server use different environments. Set environmentId (DYNAMIC_ENVIRONMENT_ID) to the front end's environment, or point the front end at this one.`,
     )
+  }
+
+  /** True when `token` is in this verifier's verified-token cache: it was verified here. */
+  hasVerified(token: string): boolean {
+    return this.cache.get(token) !== undefined
   }
 
   warmUp(): Promise<void> {

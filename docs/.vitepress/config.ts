@@ -45,6 +45,7 @@ const guide: Item[] = [
     text: 'Keys and tokens',
     items: [
       ...page('guide/static-keys', 'Verifying with a static key'),
+      ...page('guide/environments', 'Several environments'),
       ...page('guide/claims', 'Token claims'),
       ...page('guide/token-facts', 'Token facts'),
       ...page('guide/session-key', 'Requests signed with the session key'),

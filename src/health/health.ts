@@ -69,6 +69,24 @@ export interface DynamicAuthHealth {
   readonly keys: KeysHealth
   /** The revocation store: its state and size. */
   readonly revocation: RevocationHealth
+  /**
+   * With several environments (`createDynamicAuth({ environments })`): each one's status and keys.
+   * The top-level `status` is then the worst of them, and `keys` those of the environment in the
+   * worst state. Absent with one environment.
+   */
+  readonly environments?: readonly EnvironmentHealth[]
+}
+
+/** One environment's entry of {@link DynamicAuthHealth.environments}. */
+export interface EnvironmentHealth {
+  /** The environment id. */
+  readonly id: string
+  /** The name it was given, when it has one. */
+  readonly name?: string
+  /** Its status, as the top-level one would be with this environment alone. */
+  readonly status: HealthStatus
+  /** Its signing keys. */
+  readonly keys: KeysHealth
 }
 
 /** What {@link computeHealth} reads. Times in ms. */

@@ -6,6 +6,7 @@
  */
 import { DynamicAuthError } from '../errors.js'
 import type { DynamicSession } from '../session/session.js'
+import { checkLimits, type SessionLimits } from '../session/limits.js'
 import type { DynamicAuth } from '../verifier.js'
 import { checkOrigin, isSafeMethod } from './csrf.js'
 import { bearerToken, cookieValue, isSchemelessJwt, queryToken } from './extract.js'
@@ -51,7 +52,9 @@ export function authenticateRequest<R>(
       if (options.optional) return ANONYMOUS
       throw missingToken(authorization, options)
     }
-    const verified = auth.verifyToken(recent.intern(token), options.verifyOptions)
+    let verified = auth.verifyToken(recent.intern(token), options.verifyOptions)
+    const limits = options.limits
+    if (limits !== undefined) verified = verified.then((session) => limited(auth, session, limits))
     if (!fromCookie) return verified
     const method = reader.method(request)
     if (isSafeMethod(method)) return verified
@@ -68,6 +71,17 @@ export function authenticateRequest<R>(
     auth.hooks?.requestRefused(error)
     return Promise.reject(error)
   }
+}
+
+/** The session, when the route's actor and environment restrictions allow it. */
+function limited(auth: Pick<DynamicAuth, 'hooks'>, session: DynamicSession, limits: SessionLimits): DynamicSession {
+  try {
+    checkLimits(session, limits)
+  } catch (error) {
+    auth.hooks?.requestRefused(error)
+    throw error
+  }
+  return session
 }
 
 function missingToken(authorization: string | undefined, options: ResolvedAuthenticateOptions): DynamicAuthError {

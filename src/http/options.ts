@@ -4,6 +4,7 @@
  * Validated once, when the middleware is created, so a request never pays for it.
  */
 import { DynamicAuthConfigError } from '../errors.js'
+import { resolveLimits, type ActorSetting, type SessionLimits } from '../session/limits.js'
 
 /** Options shared by every adapter and by `auth.authenticate(request, options)`. */
 export interface AuthenticateOptions {
@@ -15,6 +16,20 @@ export interface AuthenticateOptions {
   optional?: boolean
   /** Scopes this route requires on top of `user:basic` and the verifier's `requiredScopes`. */
   requiredScopes?: string | readonly string[]
+  /**
+   * Which sessions this route accepts: `'user'` (users' sessions only), `'agent'` (agents'
+   * server-side sessions only: tokens whose `server_auth` claim is `true`) or `'any'` (both).
+   * Default `'any'`, as before this option existed. Another is refused with 403
+   * `actor_not_allowed`. The session says which it is in `session.actor`.
+   */
+  actor?: ActorSetting
+  /**
+   * The environments this route accepts, by id or by the name given in
+   * `createDynamicAuth({ environments: [{ id, name }] })`, e.g. `['live']`. A token of another
+   * environment of the verifier is refused with 403 `environment_not_allowed`. Default: every
+   * environment of the verifier. Names that are not the verifier's are refused at start-up.
+   */
+  allowedEnvironments?: string | readonly string[]
   /** The cookie holding Dynamic's minified JWT. Default `DYNAMIC_JWT_TOKEN`; `false` ignores cookies. */
   cookieName?: string | false
   /**
@@ -82,6 +97,8 @@ export interface ResolvedAuthenticateOptions {
   readonly optional: boolean
   /** Scopes of this route, or undefined when none (so the verifier's fast path stays untouched). */
   readonly verifyOptions: { readonly requiredScopes: readonly string[] } | undefined
+  /** The route's actor and environment restrictions, checked on the session; undefined when none. */
+  readonly limits: SessionLimits | undefined
   readonly cookieName: string | undefined
   readonly queryParam: string | undefined
   readonly allowedOrigins: ReadonlySet<string> | ((origin: string) => boolean) | undefined
@@ -105,6 +122,8 @@ export const AUTHENTICATE_OPTION_NAMES: ReadonlySet<string> = new Set([
   'realm',
   'refusals',
   'passPreflightsToApp',
+  'actor',
+  'allowedEnvironments',
 ])
 
 // RFC 6265 cookie-name is an RFC 7230 token.
@@ -200,9 +219,11 @@ export function resolveAuthenticateOptions(options: AuthenticateOptions = {}): R
     }
     allowedOrigins = set
   }
+  const limits = resolveLimits(options.actor, options.allowedEnvironments)
   return Object.freeze({
     optional,
     verifyOptions: scopes && scopes.length > 0 ? Object.freeze({ requiredScopes: Object.freeze(scopes) }) : undefined,
+    limits,
     cookieName: cookieName === false ? undefined : cookieName,
     queryParam: queryParam === false ? undefined : queryParam,
     allowedOrigins,

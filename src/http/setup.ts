@@ -3,8 +3,9 @@
  * options, and validate the adapter options.
  */
 import { closestName } from '../util/closest-name.js'
-import { OPTION_MOVES, OPTION_NAMES, unknownTopLevelMessage } from '../options.js'
+import { ENVIRONMENTS_OPTION_NAME, OPTION_MOVES, OPTION_NAMES, unknownTopLevelMessage } from '../options.js'
 import type { DynamicAuthOptions } from '../options.js'
+import type { DynamicAuthEnvironmentsOptions } from '../environments/options.js'
 import { createDynamicAuth } from '../create.js'
 import type { DynamicAuth } from '../verifier.js'
 import { DynamicAuthConfigError } from '../errors.js'
@@ -27,6 +28,7 @@ export type AuthOrOptions =
       auth: DynamicAuth
     } & AuthenticateOptions)
   | (DynamicAuthOptions & AuthenticateOptions)
+  | (DynamicAuthEnvironmentsOptions & AuthenticateOptions)
 
 /** The verifier and validated adapter options an adapter works with. */
 export interface AdapterSetup {
@@ -38,8 +40,25 @@ export interface AdapterSetup {
   readonly recent: RecentTokens
 }
 
+/**
+ * A route's `allowedEnvironments` must name environments of its verifier (by id or name): a
+ * misspelt name would refuse every request, so it is refused at start-up instead.
+ */
+function checkRouteEnvironments(auth: DynamicAuth, options: ResolvedAuthenticateOptions): void {
+  const wanted = options.limits?.environmentList
+  const known = auth.environments
+  if (wanted === undefined || known === undefined) return
+  for (const entry of wanted) {
+    if (known.some((env) => env.id === entry.toLowerCase() || env.name === entry)) continue
+    const list = known.map((env) => (env.name === undefined ? env.id : `${env.name} (${env.id})`)).join(', ')
+    throw new DynamicAuthConfigError(
+      `dynamic-guard: allowedEnvironments names ${JSON.stringify(entry.slice(0, 64))}, which is not an environment of this verifier (its environments: ${list}). Give an environment's id, or the name given to it in createDynamicAuth({ environments: [{ id, name }] }).`,
+    )
+  }
+}
+
 /** True for a verifier made by createDynamicAuth (or anything shaped like one). */
-const CORE_OPTION_NAMES: readonly string[] = OPTION_NAMES
+const CORE_OPTION_NAMES: readonly string[] = [...OPTION_NAMES, ENVIRONMENTS_OPTION_NAME]
 
 export function isDynamicAuth(value: unknown): value is DynamicAuth {
   return typeof value === 'object' && value !== null && typeof (value as DynamicAuth).verifyToken === 'function'
@@ -77,10 +96,11 @@ export function setupAdapter(authOrOptions: AuthOrOptions, adapterOptions?: Auth
       if (AUTHENTICATE_OPTION_NAMES.has(name) && name !== 'requiredScopes') adapter[name] = value
       else coreOptions[name] = value
     }
-    auth = createDynamicAuth(coreOptions as unknown as DynamicAuthOptions)
+    auth = createDynamicAuth(coreOptions as unknown as DynamicAuthOptions | DynamicAuthEnvironmentsOptions)
     mixed = adapter as AuthenticateOptions
   }
   const options = resolveAuthenticateOptions({ ...mixed, ...adapterOptions })
+  checkRouteEnvironments(auth, options)
   const scopes = [...new Set([...(auth.requiredScopes ?? []), ...(options.verifyOptions?.requiredScopes ?? [])])]
   return { auth, options, scopes, recent: new RecentTokens() }
 }

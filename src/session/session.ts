@@ -19,6 +19,12 @@ export interface DynamicWallet {
   readonly walletProvider: WalletProvider | undefined
 }
 
+/**
+ * Who a session belongs to: `agent` for a server-side session (Dynamic's `server_auth` claim is
+ * `true`: an agent's headless sign-in), `user` for anything else.
+ */
+export type DynamicActor = 'user' | 'agent'
+
 /** A token Dynamic issued, verified. */
 export interface DynamicSession {
   /** The Dynamic user id (`sub`). */
@@ -27,6 +33,11 @@ export interface DynamicSession {
   readonly sessionId: string | undefined
   /** The environment the token was verified against. */
   readonly environmentId: string
+  /**
+   * The name given to that environment in `createDynamicAuth({ environments })` (`live`,
+   * `sandbox`, ...); undefined for `createDynamicAuth({ environmentId })` or an unnamed environment.
+   */
+  readonly environmentName: string | undefined
   /** The token's scopes, as whole words. */
   readonly scopes: readonly string[]
   /** When the token expires. */
@@ -38,6 +49,13 @@ export interface DynamicSession {
    * `access` (the minified JWT, with only `verifiedCredentialsHashes`).
    */
   readonly tokenKind: 'access' | 'id'
+  /**
+   * Who the session belongs to: `agent` for an agent's server-side session (Dynamic's
+   * `server_auth` claim is `true`), `user` for any other. A route chooses which it accepts with
+   * the adapters' `actor` option. Not to be confused with {@link DynamicSession.tokenKind}, which
+   * says which of Dynamic's two tokens this is.
+   */
+  readonly actor: DynamicActor
   /** Every claim of the token, unknown ones included. Treat as read-only. */
   readonly claims: Readonly<DynamicJwtClaims>
   /** The verified credentials (ID tokens only; access tokens carry only their hashes). */
@@ -65,15 +83,17 @@ export class VerifiedSession implements DynamicSession {
   readonly userId: string
   readonly sessionId: string | undefined
   readonly environmentId: string
+  readonly environmentName: string | undefined
   readonly scopes: readonly string[]
   readonly claims: Readonly<DynamicJwtClaims>
   #wallets: readonly DynamicWallet[] | undefined
 
-  constructor(claims: DynamicJwtClaims, scopes: readonly string[], environmentId: string) {
+  constructor(claims: DynamicJwtClaims, scopes: readonly string[], environmentId: string, environmentName?: string) {
     this.claims = claims
     this.userId = claims.sub
     this.sessionId = typeof claims.sid === 'string' ? claims.sid : undefined
     this.environmentId = environmentId
+    this.environmentName = environmentName
     this.scopes = scopes
   }
 
@@ -87,6 +107,10 @@ export class VerifiedSession implements DynamicSession {
 
   get tokenKind(): 'access' | 'id' {
     return Array.isArray(this.claims.verified_credentials) ? 'id' : 'access'
+  }
+
+  get actor(): DynamicActor {
+    return this.claims.server_auth === true ? 'agent' : 'user'
   }
 
   get credentials(): readonly VerifiedCredential[] {
@@ -150,9 +174,11 @@ export class VerifiedSession implements DynamicSession {
       userId: this.userId,
       sessionId: this.sessionId,
       environmentId: this.environmentId,
+      ...(this.environmentName === undefined ? {} : { environmentName: this.environmentName }),
       scopes: this.scopes,
       expiresAt: this.expiresAt.toISOString(),
       tokenKind: this.tokenKind,
+      actor: this.actor,
       claims: this.claims,
     }
   }

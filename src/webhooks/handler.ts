@@ -60,15 +60,40 @@ export interface RevocationTarget {
   revokeUser(sub: string, options?: { before?: Date | number }): Promise<void>
   /** The environment the verifier accepts tokens of: events of another environment revoke nothing. */
   readonly environmentId?: string
+  /**
+   * Every environment the verifier accepts tokens of, with their names (a verifier made with
+   * `createDynamicAuth({ environments })`): events of each of them are processed.
+   */
+  readonly environments?: readonly {
+    /** The environment id. */
+    readonly id: string
+    /** The name given to it. */
+    readonly name?: string | undefined
+  }[]
 }
 
 /** Options of {@link createDynamicWebhooks}. */
 export interface DynamicWebhooksOptions {
-  /** The webhook's secret (Dynamic dashboard → Webhooks → the webhook). Several during a rotation. Required. */
-  secret: string | readonly string[]
+  /**
+   * The webhook's secret (Dynamic dashboard → Webhooks → the webhook). Several during a rotation.
+   * Required, unless `secrets` gives one per environment.
+   */
+  secret?: string | readonly string[]
+  /**
+   * One webhook secret (or several, during a rotation) per environment, when each environment has
+   * its own webhook (each Dynamic environment is configured on its own): keyed by environment id,
+   * or by the name given to it in `auth`'s `createDynamicAuth({ environments })`. A delivery is
+   * accepted only when it is signed with the secret of the environment its envelope's
+   * `environmentId` names (401 `environment_mismatch` otherwise): a sandbox webhook's secret
+   * cannot deliver a live event. Events of other environments are ignored. Not with `secret`.
+   */
+  secrets?: Readonly<Record<string, string | readonly string[]>>
   /** Where session revocations go: your `DynamicAuth`. Without it, events are only passed to `onEvent`. */
   auth?: RevocationTarget
-  /** Events of other environments are acknowledged and ignored. Default: `auth.environmentId`, else any. */
+  /**
+   * Events of other environments are acknowledged and ignored. Default: the environments of
+   * `secrets`, else those of `auth` (all of them, for a verifier over several), else any.
+   */
   environmentId?: string
   /**
    * Called once per verified message (by `messageId`), after its revocation, with what the endpoint
@@ -132,6 +157,11 @@ export interface WebhookDelivery {
   readonly skipped?: WebhookSkipReason
   /** What the signature covered. */
   readonly signedOver: WebhookSignedOver
+  /**
+   * The name given to the event's environment (in `auth`'s `createDynamicAuth({ environments })`,
+   * or as a key of `secrets`), when it has one; the envelope's own `environmentName` is Dynamic's.
+   */
+  readonly environmentName?: string
 }
 
 const MAX_ID_LENGTH = 256
@@ -153,6 +183,12 @@ export type WebhookObserver = (result: WebhookResult, eventName: string | undefi
 /** The validated options plus the one function every framework route calls. */
 export class WebhookProcessor {
   private readonly secrets: readonly string[]
+  /** With `secrets`: each environment's secrets, by id. */
+  private readonly secretsById: ReadonlyMap<string, readonly string[]> | undefined
+  /** The environments whose events are processed (lower-case ids); undefined: any. */
+  private readonly environmentIds: ReadonlySet<string> | undefined
+  /** The name of each known environment, by id. */
+  private readonly names: ReadonlyMap<string, string>
   private readonly dedupe: WebhookDedupe
   private readonly dedupeTtl: number
   private readonly processingLease: number
@@ -167,17 +203,26 @@ export class WebhookProcessor {
   ) {
     if (typeof options !== 'object' || options === null)
       throw new TypeError('dynamic-guard/webhooks: options are required, with the webhook secret.')
-    const secrets = typeof options.secret === 'string' ? [options.secret] : options.secret
-    if (
-      !Array.isArray(secrets) ||
-      secrets.length === 0 ||
-      !secrets.every((s) => typeof s === 'string' && s.length > 0)
-    ) {
-      throw new TypeError(
-        "dynamic-guard/webhooks: secret is required: the webhook's secret from Dynamic's dashboard (Webhooks → your webhook), or a list of them.",
-      )
+    const names = new Map<string, string>()
+    for (const env of options.auth?.environments ?? [])
+      if (typeof env?.name === 'string') names.set(env.id.toLowerCase(), env.name)
+    this.names = names
+    if (options.secrets !== undefined) {
+      if (options.secret !== undefined)
+        throw new TypeError(
+          'dynamic-guard/webhooks: give secret (one webhook) or secrets (a webhook per environment), not both.',
+        )
+      this.secretsById = resolveSecrets(options.secrets, options.auth?.environments)
+      this.secrets = [...this.secretsById.values()].flat()
+    } else {
+      const secrets = typeof options.secret === 'string' ? [options.secret] : options.secret
+      if (!validSecrets(secrets)) {
+        throw new TypeError(
+          "dynamic-guard/webhooks: secret is required: the webhook's secret from Dynamic's dashboard (Webhooks → your webhook), or a list of them (or secrets, one per environment).",
+        )
+      }
+      this.secrets = [...secrets]
     }
-    this.secrets = [...secrets]
     if (
       options.auth !== undefined &&
       (typeof options.auth?.revokeSession !== 'function' || typeof options.auth?.revokeUser !== 'function')
@@ -204,6 +249,16 @@ export class WebhookProcessor {
       )
     }
     this.environmentId = (options.environmentId ?? options.auth?.environmentId)?.toLowerCase()
+    this.environmentIds =
+      options.environmentId !== undefined
+        ? new Set([options.environmentId.toLowerCase()])
+        : this.secretsById !== undefined
+          ? new Set(this.secretsById.keys())
+          : options.auth?.environments !== undefined
+            ? new Set(options.auth.environments.map((env) => env.id.toLowerCase()))
+            : this.environmentId === undefined
+              ? undefined
+              : new Set([this.environmentId])
     this.observer = observe?.(options.environmentId ?? options.auth?.environmentId)
   }
 
@@ -225,7 +280,8 @@ export class WebhookProcessor {
     const size = typeof rawBody === 'string' ? Buffer.byteLength(rawBody) : rawBody.byteLength
     if (size > this.maxBodyBytes) return this.answered(tooLarge(this.maxBodyBytes))
     if (signature === undefined || signature === null || signature === '') return this.answered(signatureMissing())
-    if (!verifyWebhookSignature(this.secrets, rawBody, signature)) {
+    const signers = this.signers(rawBody, signature)
+    if (signers === undefined) {
       return this.answered(
         refused(
           401,
@@ -241,7 +297,7 @@ export class WebhookProcessor {
     } catch {
       return this.answered(refused(400, 'invalid_body', 'The body is not UTF-8 JSON.'))
     }
-    return this.process(event, 'raw_body')
+    return this.process(event, 'raw_body', signers)
   }
 
   /**
@@ -260,7 +316,8 @@ export class WebhookProcessor {
       return this.answered(refused(400, 'invalid_body', 'The parsed body cannot be serialised as JSON.'))
     if (Buffer.byteLength(text) > this.maxBodyBytes) return this.answered(tooLarge(this.maxBodyBytes))
     if (signature === undefined || signature === null || signature === '') return this.answered(signatureMissing())
-    if (!verifyWebhookSignature(this.secrets, text, signature)) {
+    const signers = this.signers(text, signature)
+    if (signers === undefined) {
       return this.answered(
         refused(
           401,
@@ -270,10 +327,26 @@ export class WebhookProcessor {
       )
     }
     // A fresh copy: what the framework parsed may be shared with, or changed by, other code.
-    return this.process(JSON.parse(text), 'reserialized_body')
+    return this.process(JSON.parse(text), 'reserialized_body', signers)
   }
 
-  private async process(event: unknown, signedOver: WebhookSignedOver): Promise<WebhookResult> {
+  /**
+   * The environments whose secret signed `body` (every one matters with `secrets`), `ANY` with a
+   * single webhook secret, or undefined when no secret did.
+   */
+  private signers(body: string | Uint8Array, signature: string): ReadonlySet<string> | typeof ANY | undefined {
+    const byId = this.secretsById
+    if (byId === undefined) return verifyWebhookSignature(this.secrets, body, signature) ? ANY : undefined
+    const found = new Set<string>()
+    for (const [id, secrets] of byId) if (verifyWebhookSignature(secrets, body, signature)) found.add(id)
+    return found.size === 0 ? undefined : found
+  }
+
+  private async process(
+    event: unknown,
+    signedOver: WebhookSignedOver,
+    signers: ReadonlySet<string> | typeof ANY,
+  ): Promise<WebhookResult> {
     if (!isEvent(event)) {
       return this.answered(
         refused(
@@ -283,18 +356,35 @@ export class WebhookProcessor {
         ),
       )
     }
+    if (signers !== ANY) {
+      // A secret signs for its own environment only: the envelope must name that one.
+      const named = typeof event.environmentId === 'string' ? event.environmentId.toLowerCase() : undefined
+      if (named === undefined || !signers.has(named)) {
+        return this.answered(
+          refused(
+            401,
+            'environment_mismatch',
+            `The event names ${named === undefined ? 'no environment' : `environment ${named.slice(0, 64)}`}, but it is signed with the webhook secret of ${[...signers].map((id) => this.label(id)).join(', ')}: each environment's webhook has its own secret. Check which secret is listed under which environment in secrets.`,
+          ),
+          event.eventName,
+        )
+      }
+    }
     return this.answered(await this.processEvent(event, signedOver), event.eventName)
+  }
+
+  private label(id: string): string {
+    const name = this.names.get(id)
+    return name === undefined ? `environment ${id}` : `environment ${name} (${id})`
   }
 
   /** A signed, well-formed event: environment, redelivery, revocation, then `onEvent`. */
   private async processEvent(event: DynamicWebhookEvent, signedOver: WebhookSignedOver): Promise<WebhookResult> {
-    if (
-      this.environmentId &&
-      typeof event.environmentId === 'string' &&
-      event.environmentId.toLowerCase() !== this.environmentId
-    ) {
+    const environment = typeof event.environmentId === 'string' ? event.environmentId.toLowerCase() : undefined
+    if (this.environmentIds !== undefined && environment !== undefined && !this.environmentIds.has(environment)) {
       return { status: 200, body: { ok: true, ignored: 'other_environment' } }
     }
+    const environmentName = environment === undefined ? undefined : this.names.get(environment)
 
     // The revocation first, on every delivery: never left to what the dedupe store says.
     let outcome: { action?: WebhookAction; skipped?: WebhookSkipReason }
@@ -335,7 +425,10 @@ export class WebhookProcessor {
     }
 
     try {
-      await onEvent?.(event, { ...outcome, signedOver })
+      await onEvent?.(
+        event,
+        environmentName === undefined ? { ...outcome, signedOver } : { ...outcome, signedOver, environmentName },
+      )
     } catch (error) {
       await this.dedupe.release(event.messageId, holder).catch(() => undefined)
       return refused(
@@ -372,6 +465,41 @@ export class WebhookProcessor {
     }
     return {}
   }
+}
+
+/** The marker of a delivery checked against a single webhook secret: any environment signs with it. */
+const ANY = 'any' as const
+
+function validSecrets(value: unknown): value is readonly string[] {
+  return Array.isArray(value) && value.length > 0 && value.every((s) => typeof s === 'string' && s.length > 0)
+}
+
+/** `secrets`, keyed by id or by a name of `environments`, as lists of secrets by lower-case id. */
+function resolveSecrets(
+  secrets: Readonly<Record<string, string | readonly string[]>>,
+  environments: RevocationTarget['environments'],
+): Map<string, readonly string[]> {
+  if (typeof secrets !== 'object' || secrets === null || Object.keys(secrets).length === 0)
+    throw new TypeError(
+      "dynamic-guard/webhooks: secrets must be an object of webhook secrets by environment: { live: '<live webhook secret>', sandbox: '<sandbox webhook secret>' } (names of auth's environments) or by environment id.",
+    )
+  const byId = new Map<string, readonly string[]>()
+  for (const [key, value] of Object.entries(secrets)) {
+    const list = typeof value === 'string' ? [value] : value
+    if (!validSecrets(list))
+      throw new TypeError(
+        `dynamic-guard/webhooks: secrets.${key.slice(0, 64)} must be a webhook secret or a list of them.`,
+      )
+    const known = environments?.find((env) => env.name === key || env.id.toLowerCase() === key.toLowerCase())
+    const id = known?.id.toLowerCase() ?? (/^[0-9a-f-]{36}$/i.test(key) ? key.toLowerCase() : undefined)
+    if (id === undefined)
+      throw new TypeError(
+        `dynamic-guard/webhooks: secrets has ${JSON.stringify(key.slice(0, 64))}, which is neither an environment id nor the name of one of auth's environments (${(environments ?? []).map((env) => env.name ?? env.id).join(', ') || 'no auth given'}).`,
+      )
+    if (byId.has(id)) throw new TypeError(`dynamic-guard/webhooks: secrets names environment ${id} twice.`)
+    byId.set(id, [...list])
+  }
+  return byId
 }
 
 function isEvent(value: unknown): value is DynamicWebhookEvent {

@@ -18,6 +18,7 @@ import {
   runAdapterSuite,
   type RunningApp,
 } from './harness.js'
+import { runRouteOptionsSuite, sessionFacts } from './route-options.js'
 
 const require = createRequire(import.meta.url)
 const express4 = require('express4') as typeof express
@@ -82,6 +83,17 @@ for (const [name, factory] of [
   ['Express 4', express4],
 ] as const) {
   runAdapterSuite({ name, start: (auth) => listen(createServer(buildApp(factory, auth))) })
+  runRouteOptionsSuite({
+    name,
+    start: (auth, routes) => {
+      const app = factory()
+      for (const [path, options] of Object.entries(routes))
+        app.get(path, dynamicAuth(auth, options), (req, res) => {
+          res.json(sessionFacts(req.auth!))
+        })
+      return listen(createServer(app))
+    },
+  })
 
   describe(`${name}: refusals with no extra middleware, in development`, () => {
     const issuer = createTestIssuer()

@@ -14,6 +14,7 @@ import {
   runAdapterSuite,
   type RunningApp,
 } from './harness.js'
+import { runRouteOptionsSuite, sessionFacts } from './route-options.js'
 
 async function listen(app: FastifyInstance): Promise<RunningApp> {
   const address = await app.listen({ port: 0, host: '127.0.0.1' })
@@ -109,6 +110,16 @@ async function buildApp(auth: DynamicAuth): Promise<FastifyInstance> {
 }
 
 runAdapterSuite({ name: 'Fastify', start: async (auth) => listen(await buildApp(auth)) })
+runRouteOptionsSuite({
+  name: 'Fastify',
+  start: async (auth, routes) => {
+    const app = Fastify()
+    await app.register(dynamicAuthPlugin, { auth, global: false })
+    for (const [path, options] of Object.entries(routes))
+      app.get(path, { onRequest: dynamicAuth(auth, options) }, async (request) => sessionFacts(request.auth!))
+    return listen(app)
+  },
+})
 
 describe('Fastify plugin details', () => {
   let app: RunningApp

@@ -22,6 +22,7 @@ import {
   serveFetch,
   type RunningApp,
 } from './harness.js'
+import { runRouteOptionsSuite, sessionFacts } from './route-options.js'
 
 const json = (body: unknown, init?: ResponseInit) => Response.json(body, init)
 
@@ -69,6 +70,25 @@ function buildFetchApp(auth: DynamicAuth): (request: Request) => Promise<Respons
 }
 
 runAdapterSuite({ name: 'fetch', start: (auth) => serveFetch(buildFetchApp(auth)) })
+runRouteOptionsSuite({
+  name: 'fetch',
+  start: (auth, routes) => {
+    const handlers = new Map(
+      Object.entries(routes).map(([path, options]) => [
+        path,
+        withDynamicAuth((_request, session) => json(sessionFacts(session)), auth, options),
+      ]),
+    )
+    return serveFetch(async (request) => {
+      try {
+        return (await handlers.get(new URL(request.url).pathname)?.(request)) ?? new Response(null, { status: 404 })
+      } catch (error) {
+        if (!isDynamicAuthError(error)) throw error
+        return json({ code: error.code }, { status: error.status })
+      }
+    })
+  },
+})
 
 /** Plain node:http with the core's one-call guard, protectNodeHandler. */
 function buildNodeApp(auth: DynamicAuth) {
@@ -128,6 +148,33 @@ const SIGN = { requiredScopes: ['wallet:sign'] }
 const OPTIONAL = { optional: true } as const
 
 runAdapterSuite({ name: 'node:http (protectNodeHandler)', start: (auth) => listen(createServer(buildNodeApp(auth))) })
+runRouteOptionsSuite({
+  name: 'node:http (protectNodeHandler)',
+  start: (auth, routes) => {
+    const handlers = new Map(
+      Object.entries(routes).map(([path, options]) => [
+        path,
+        protectNodeHandler(
+          (_req: IncomingMessage, res: ServerResponse, session: DynamicSession) => {
+            res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(sessionFacts(session)))
+          },
+          auth,
+          options,
+        ),
+      ]),
+    )
+    return listen(
+      createServer((req, res) => {
+        const handler = handlers.get((req.url ?? '/').split('?')[0]!)
+        if (!handler) return void res.writeHead(404).end()
+        handler(req, res).catch((error: unknown) => {
+          const status = isDynamicAuthError(error) ? error.status : 500
+          res.writeHead(status, { 'content-type': 'application/json' }).end('{}')
+        })
+      }),
+    )
+  },
+})
 
 describe('node:http by hand (authenticate)', () => {
   const issuer = createTestIssuer()

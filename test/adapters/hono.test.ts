@@ -14,6 +14,7 @@ import {
 import type { DynamicAuth } from '../../src/index.js'
 import { createTestIssuer, TEST_USER_ID } from '../../src/testing/index.js'
 import { call, CORS_ORIGIN, PROTECTED, runAdapterSuite, serveFetch, type RunningApp } from './harness.js'
+import { runRouteOptionsSuite, sessionFacts } from './route-options.js'
 
 function buildApp(auth: DynamicAuth): Hono {
   const app = new Hono()
@@ -71,6 +72,19 @@ function buildApp(auth: DynamicAuth): Hono {
 }
 
 runAdapterSuite({ name: 'Hono', start: (auth) => serveFetch(buildApp(auth).fetch) })
+runRouteOptionsSuite({
+  name: 'Hono',
+  start: (auth, routes) => {
+    const app = new Hono<DynamicAuthEnv>()
+    for (const [path, options] of Object.entries(routes))
+      app.get(path, dynamicAuth(auth, options), (c) => c.json(sessionFacts(c.get('auth'))))
+    app.onError((error, c) => {
+      if (error instanceof DynamicAuthException) return c.json({ code: error.error.code }, error.error.status)
+      throw error
+    })
+    return serveFetch(app.fetch)
+  },
+})
 
 describe('Hono details', () => {
   const issuer = createTestIssuer()

@@ -18,6 +18,7 @@ import {
   runAdapterSuite,
   type RunningApp,
 } from './harness.js'
+import { runRouteOptionsSuite, sessionFacts } from './route-options.js'
 
 const require = createRequire(import.meta.url)
 const Koa2 = require('koa2') as typeof Koa
@@ -96,6 +97,20 @@ for (const [name, Factory] of [
   ['Koa 2', Koa2],
 ] as const) {
   runAdapterSuite({ name, start: (auth) => listen(createServer(buildApp(Factory, auth).callback())) })
+  runRouteOptionsSuite({
+    name,
+    start: (auth, routes) => {
+      const app = new Factory()
+      app.silent = true
+      for (const [path, options] of Object.entries(routes))
+        app.use(
+          at(path, dynamicAuth(auth, options), (ctx) => {
+            ctx.body = sessionFacts(ctx.state.auth!)
+          }),
+        )
+      return listen(createServer(app.callback()))
+    },
+  })
 
   describe(`${name}: refusals with no extra middleware, and forwarded`, () => {
     const issuer = createTestIssuer()

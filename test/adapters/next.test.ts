@@ -19,6 +19,7 @@ import {
   runAdapterSuite,
   type RunningApp,
 } from './harness.js'
+import { runRouteOptionsSuite, sessionFacts } from './route-options.js'
 
 type Params = { params: Promise<{ slug: string }> }
 const context: Params = { params: Promise.resolve({ slug: 'me' }) }
@@ -119,6 +120,25 @@ async function serveNext(handle: (request: NextRequest) => Promise<Response>): P
 }
 
 runAdapterSuite({ name: 'Next', start: (auth) => serveNext(buildApp(auth)) })
+runRouteOptionsSuite({
+  name: 'Next',
+  start: (auth, routes) => {
+    const handlers = new Map(
+      Object.entries(routes).map(([path, options]) => [
+        path,
+        withDynamicAuth<Params>((_request, { auth: session }) => Response.json(sessionFacts(session)), auth, options),
+      ]),
+    )
+    return serveNext(async (request) => {
+      try {
+        return (await handlers.get(request.nextUrl.pathname)?.(request, context)) ?? new Response(null, { status: 404 })
+      } catch (error) {
+        if (!isDynamicAuthError(error)) throw error
+        return Response.json({ code: error.code }, { status: error.status })
+      }
+    })
+  },
+})
 
 describe('Next middleware helper', () => {
   const issuer = createTestIssuer()

@@ -797,6 +797,51 @@ export async function runConformance(
     equal(decoded.payload.sub, 'decoded-user', 'payload.sub')
   })
 
+  // ---- token kinds, admin tokens, several environments ----
+
+  await test("token kinds: session.actor, and a route's actor refuses the other kind", async () => {
+    const agentToken = await emulatorServer.mint({ sub: 'agent-user', claims: { server_auth: true } })
+    equal((await auth.verifyToken(agentToken)).actor, 'agent', 'actor of a server_auth token')
+    equal((await auth.verifyToken(await emulatorServer.mint())).actor, 'user', 'actor of a user token')
+    await refused(auth.verifyToken(agentToken, { actor: 'user' }), 'actor_not_allowed', agentToken)
+  })
+
+  await test('a Dynamic admin API token (dyn_) is refused as what it is, never echoed', async () => {
+    const adminToken = `dyn_${'Zx9'.repeat(18)}ab`
+    const error = await refused(auth.verifyToken(adminToken), 'admin_token_not_accepted', adminToken)
+    check(error.message.includes('admin API token'), 'the message says what it is')
+  })
+
+  await test('several environments: each routed to its own keys and issuer; routes restricted by name', async () => {
+    const other = '0f1e2d3c-4b5a-4697-8877-665544332211'
+    const { publicKeyPem } = await emulatorServer.state() // the key signing now (the rotation case changed it)
+    const several = lib.createDynamicAuth({
+      environments: [
+        { id: environmentId, name: 'live', jwks: { url: jwksUrl } },
+        // The same key, configured statically, for a second environment: routing, not keys, is under test.
+        { id: other, name: 'sandbox', staticKeys: { publicKey: publicKeyPem } },
+      ],
+    })
+    const liveSession = await several.verifyToken(await emulatorServer.mint({ sub: 'live-user' }))
+    equal(liveSession.environmentName, 'live', 'environmentName of the first environment')
+    const sandboxToken = await emulatorServer.mint({
+      sub: 'sandbox-user',
+      claims: { iss: `app.dynamicauth.com/${other}`, environment_id: other },
+    })
+    const sandboxSession = await several.verifyToken(sandboxToken)
+    equal(sandboxSession.environmentId, other, 'environmentId of the second environment')
+    equal(sandboxSession.environmentName, 'sandbox', 'environmentName of the second environment')
+    await refused(several.verifyToken(sandboxToken, { allowedEnvironments: ['live'] }), 'environment_not_allowed')
+    const stranger = await emulatorServer.mint({
+      claims: {
+        iss: 'app.dynamicauth.com/00000000-0000-4000-8000-000000000000',
+        environment_id: '00000000-0000-4000-8000-000000000000',
+      },
+    })
+    await refused(several.verifyToken(stranger), 'environment_mismatch', stranger)
+    equal(several.environments?.length, 2, 'environments lists both')
+  })
+
   // Every code the library can refuse with was produced above.
   await test('every error code was produced', async () => {
     const missing = lib.ERROR_CODES.filter((code) => !codesSeen.has(code))

@@ -85,6 +85,14 @@ describe('metrics', () => {
     await auth.verifyToken(revoked)
     await auth.revokeSession('session-revoked')
     await expect('session_revoked', auth.verifyToken(revoked)) // refused on the cached path
+    await expect('admin_token_not_accepted', auth.verifyToken(`dyn_${'a'.repeat(56)}`))
+    // Refused on the session once verified (from the cache): a user's token where agents only are accepted,
+    // and a token of an environment the call does not accept.
+    await expect('actor_not_allowed', auth.verifyToken(access, { actor: 'agent' }))
+    await expect(
+      'environment_not_allowed',
+      auth.verifyToken(access, { allowedEnvironments: '5a1f0c3e-9d8b-4f6a-b2c1-7e6d5c4b3a29' }),
+    )
     // Refusals of the HTTP layer, before verification.
     await expect('token_missing', authenticate(auth, new Request('http://api.test/me')))
     await expect(
@@ -178,8 +186,9 @@ describe('metrics', () => {
       )
     }
     assert.equal(total(points, V, { [A.outcome]: 'verified', [A.tokenKind]: 'access', [A.path]: 'cold' }), 2)
-    // The repeat, and the cookie request whose token verified before its origin was refused.
-    assert.equal(total(points, V, { [A.outcome]: 'verified', [A.tokenKind]: 'access', [A.path]: 'cached' }), 2)
+    // The repeat, the two calls refused on their session (actor, environment), and the cookie
+    // request whose token verified before its origin was refused.
+    assert.equal(total(points, V, { [A.outcome]: 'verified', [A.tokenKind]: 'access', [A.path]: 'cached' }), 4)
     assert.equal(total(points, V, { [A.outcome]: 'verified', [A.tokenKind]: 'id' }), 1)
     assert.equal(total(points, V, { [A.errorType]: 'session_revoked', [A.path]: 'cached' }), 1)
     assert.equal(total(points, METRIC_NAMES.revocationsMade, { [A.revocationType]: 'session' }), 1)
