@@ -263,13 +263,14 @@ export class Verifier implements DynamicAuth {
       const result =
         entry instanceof Promise
           ? entry.then(
-              (key) => this.checkSignature(token, parsed, key, extra),
+              (key) => thrown(this.checkSignature(token, parsed, key, extra)),
               (error: unknown) => {
                 throw this.withEnvironmentHint(error, parsed.payload)
               },
             )
           : this.checkSignature(token, parsed, entry, extra)
       if (!(result instanceof Promise)) {
+        if (result instanceof DynamicAuthError) throw result // thrown here, see checkTimes
         hooks.verified(result, mark, false)
         return Promise.resolve(result)
       }
@@ -332,7 +333,7 @@ export class Verifier implements DynamicAuth {
     parsed: ParsedToken,
     key: KeyEntry,
     extra: readonly string[] | undefined,
-  ): DynamicSession | Promise<DynamicSession> {
+  ): DynamicSession | DynamicAuthError | Promise<DynamicSession> {
     // RSASSA-PKCS1-v1_5: the signature is exactly as long as the modulus (RFC 8017 §8.2.2).
     if (parsed.signature.length !== key.modulusBytes) throw this.signatureInvalid()
     const valid = this.backend.verifyRs256(key.key, parsed.signingInput, parsed.signature)
@@ -340,7 +341,7 @@ export class Verifier implements DynamicAuth {
     if (valid === false) throw this.signatureInvalid()
     return valid.then((ok) => {
       if (!ok) throw this.signatureInvalid()
-      return this.checkClaims(token, parsed, key, extra)
+      return thrown(this.checkClaims(token, parsed, key, extra))
     })
   }
 
@@ -349,10 +350,11 @@ export class Verifier implements DynamicAuth {
     parsed: ParsedToken,
     key: KeyEntry,
     extra: readonly string[] | undefined,
-  ): DynamicSession {
+  ): DynamicSession | DynamicAuthError {
     const { payload } = parsed
     const config = this.config
     const exp = checkTimes(payload, config.clock() / 1000, config.clockTolerance, config.maxTokenLifetime)
+    if (typeof exp !== 'number') return exp
     checkIssuerAndEnvironment(payload, config.issuers, config.environmentId)
     checkAudience(payload, config.audiences)
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
@@ -517,6 +519,12 @@ function rethrowAsDynamicSync(error: unknown): DynamicAuthError {
  */
 function rejectOnNextTurn(refusal: DynamicAuthError): Promise<never> {
   return new Promise((_resolve, reject) => queueMicrotask(() => reject(refusal)))
+}
+
+/** `result`, or throws it when it is a refusal (returned by checkTimes: see why there). */
+function thrown<T>(result: T | DynamicAuthError): T {
+  if (result instanceof DynamicAuthError) throw result
+  return result
 }
 
 function rethrowAsDynamic(error: unknown): never {

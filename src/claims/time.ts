@@ -10,35 +10,44 @@ function isNumericDate(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0
 }
 
-/** Checks exp, nbf and iat against `now` (seconds), allowing `tolerance` seconds of clock skew. */
+/**
+ * Checks exp, nbf and iat against `now` (seconds), allowing `tolerance` seconds of clock skew.
+ * Returns `exp`, or the refusal: returned, not thrown, for the caller to throw from the function
+ * that catches it. V8 optimises a function once it has returned often enough, so functions that
+ * only throw (all of them between here and that catch, while a client keeps sending an expired
+ * token) would stay interpreted, and each throw would unwind through them frame by frame.
+ */
 export function checkTimes(
   payload: Record<string, unknown>,
   now: number,
   tolerance: number,
   maxLifetime: number,
-): number {
+): number | DynamicAuthError {
   const exp = payload.exp
   if (exp === undefined)
-    throw new DynamicAuthError('token_malformed', 'The token has no "exp" claim; tokens without an expiry are refused.')
+    return new DynamicAuthError(
+      'token_malformed',
+      'The token has no "exp" claim; tokens without an expiry are refused.',
+    )
   if (!isNumericDate(exp))
-    throw new DynamicAuthError(
+    return new DynamicAuthError(
       'token_malformed',
       'The "exp" claim is not a NumericDate (a finite, non-negative number of seconds).',
     )
   if (now >= exp + tolerance) {
-    throw new DynamicAuthError('token_expired', `The token expired at ${isoTime(exp)}; the client must refresh it.`)
+    return new DynamicAuthError('token_expired', `The token expired at ${isoTime(exp)}; the client must refresh it.`)
   }
   if (exp > now + maxLifetime + tolerance) {
-    throw new DynamicAuthError(
+    return new DynamicAuthError(
       'token_malformed',
       `The "exp" claim lies more than ${maxLifetime} s ahead (option maxTokenLifetime); it may be in milliseconds instead of seconds.`,
     )
   }
   const nbf = payload.nbf
   if (nbf !== undefined) {
-    if (!isNumericDate(nbf)) throw new DynamicAuthError('token_malformed', 'The "nbf" claim is not a NumericDate.')
+    if (!isNumericDate(nbf)) return new DynamicAuthError('token_malformed', 'The "nbf" claim is not a NumericDate.')
     if (nbf > now + tolerance) {
-      throw new DynamicAuthError(
+      return new DynamicAuthError(
         'token_not_active',
         `The token is not valid before ${isoTime(nbf)}; check the server clock.`,
       )
@@ -46,9 +55,9 @@ export function checkTimes(
   }
   const iat = payload.iat
   if (iat !== undefined) {
-    if (!isNumericDate(iat)) throw new DynamicAuthError('token_malformed', 'The "iat" claim is not a NumericDate.')
+    if (!isNumericDate(iat)) return new DynamicAuthError('token_malformed', 'The "iat" claim is not a NumericDate.')
     if (iat > now + tolerance) {
-      throw new DynamicAuthError(
+      return new DynamicAuthError(
         'token_not_active',
         `The token claims to be issued in the future (${isoTime(iat)}); check the server clock.`,
       )

@@ -43,12 +43,25 @@ export function isCanonicalBase64url(text: string): boolean {
   return remainder !== 1 && ALPHABET.test(text) && canonicalTail(text, remainder)
 }
 
-/** Decodes canonical base64url; returns undefined for anything else. */
-export function decodeBase64url(text: string): Uint8Array | undefined {
+/**
+ * True when every character of `text` is ASCII, proven by one native count on Node (false
+ * elsewhere: the decoders then check each part themselves). A token is checked once, whole, and
+ * its parts decoded with `ascii` set: one count instead of one per part, and the count is
+ * cheapest on the token itself (a part is a slice of it, which takes Node's slower path).
+ */
+export function isAsciiText(text: string): boolean {
+  return nodeDecoder && NativeBuffer.byteLength(text, 'utf8') === text.length
+}
+
+/**
+ * Decodes canonical base64url; returns undefined for anything else. `ascii`: the caller has
+ * proven `text` ASCII ({@link isAsciiText}), so that check is skipped.
+ */
+export function decodeBase64url(text: string, ascii = false): Uint8Array | undefined {
   const remainder = text.length & 3
   if (remainder === 1) return undefined
   if (nodeDecoder) {
-    if (NativeBuffer.byteLength(text, 'utf8') !== text.length) return undefined // not ASCII
+    if (!ascii && NativeBuffer.byteLength(text, 'utf8') !== text.length) return undefined // not ASCII
     const bytes = NativeBuffer.from(text, 'base64url')
     const exact = bytes.length === (text.length * 3) >>> 2 && text.indexOf('+') < 0 && text.indexOf('/') < 0
     return exact && canonicalTail(text, remainder) ? bytes : undefined
@@ -73,13 +86,13 @@ interface ScratchBuffer extends Uint8Array {
 }
 
 /** {@link decodeBase64url}, into a buffer the next call reuses (see `scratch`). */
-export function decodeBase64urlTransient(text: string): Uint8Array | undefined {
+export function decodeBase64urlTransient(text: string, ascii = false): Uint8Array | undefined {
   const remainder = text.length & 3
   if (remainder === 1) return undefined
   const length = (text.length * 3) >>> 2
-  if (scratch === undefined || length > scratch.length) return decodeBase64url(text)
+  if (scratch === undefined || length > scratch.length) return decodeBase64url(text, ascii)
   // The same proof of the alphabet as decodeBase64url: ASCII, no byte skipped, no `+` or `/`.
-  if (NativeBuffer!.byteLength(text, 'utf8') !== text.length) return undefined
+  if (!ascii && NativeBuffer!.byteLength(text, 'utf8') !== text.length) return undefined
   const exact = scratch.write(text, 0, length, 'base64url') === length && text.indexOf('+') < 0 && text.indexOf('/') < 0
   if (!exact || !canonicalTail(text, remainder)) return undefined
   return (scratchViews[length] ??= new Uint8Array(scratch.buffer, scratch.byteOffset, length))

@@ -4,7 +4,7 @@
  * bytes parsed here.
  */
 import { DynamicAuthError } from '../errors.js'
-import { decodeBase64url, decodeBase64urlTransient } from './base64url.js'
+import { decodeBase64url, decodeBase64urlTransient, isAsciiText } from './base64url.js'
 import { parseJsonObject } from './strict-json.js'
 
 /** The protected header, as far as the verifier reads it. Other members are kept. */
@@ -115,21 +115,24 @@ function parseStrict(token: unknown, maxLength: number): ParsedToken {
     throw malformed('The token has an empty header, payload or signature part.')
   }
 
+  // One ASCII proof for the whole token; when it fails, each part is checked on its own, so the
+  // refusal names the part at fault.
+  const ascii = isAsciiText(token)
   // Most tokens carry the header of the token before: one string comparison, no hashing.
   const known = headerPart === lastHeader.part ? lastHeader.header : acceptedHeaders.get(headerPart)
   if (known) {
     // The same checks in the same order; the header's own ones are known to pass.
-    const payload = decodeJsonPart(payloadPart, 'payload')
-    const signature = decodeBase64url(signaturePart)
+    const payload = decodeJsonPart(payloadPart, 'payload', ascii)
+    const signature = decodeBase64url(signaturePart, ascii)
     if (!signature) throw malformed('The signature part is not canonical unpadded base64url.')
     lastHeader.part = headerPart
     lastHeader.header = known
     return { header: known, payload, signingInput: token.slice(0, secondDot), signature }
   }
 
-  const header = decodeJsonPart(headerPart, 'header')
-  const payload = decodeJsonPart(payloadPart, 'payload')
-  const signature = decodeBase64url(signaturePart)
+  const header = decodeJsonPart(headerPart, 'header', ascii)
+  const payload = decodeJsonPart(payloadPart, 'payload', ascii)
+  const signature = decodeBase64url(signaturePart, ascii)
   if (!signature) throw malformed('The signature part is not canonical unpadded base64url.')
 
   if (Object.hasOwn(header, 'enc'))
@@ -173,9 +176,9 @@ function rememberHeader(part: string, header: JwsHeader): Readonly<JwsHeader> {
   return header
 }
 
-function decodeJsonPart(part: string, name: 'header' | 'payload'): Record<string, unknown> {
+function decodeJsonPart(part: string, name: 'header' | 'payload', ascii: boolean): Record<string, unknown> {
   // The bytes are read once, into a string, before anything else is decoded.
-  const bytes = decodeBase64urlTransient(part)
+  const bytes = decodeBase64urlTransient(part, ascii)
   if (!bytes) throw malformed(`The ${name} part is not canonical unpadded base64url.`)
   const parsed = parseJsonObject(bytes)
   if ('reason' in parsed) throw malformed(`The ${name} ${parsed.reason}.`)

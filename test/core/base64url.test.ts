@@ -4,8 +4,11 @@ import {
   decodeBase64url,
   decodeBase64urlTransient,
   encodeBase64url,
+  isAsciiText,
   isCanonicalBase64url,
 } from '../../src/parse/base64url.js'
+import { parseCompactJws } from '../../src/parse/compact-jws.js'
+import { DynamicAuthError } from '../../src/errors.js'
 
 const ALPHABET = /^[A-Za-z0-9_-]$/
 
@@ -71,6 +74,65 @@ describe('strict base64url', () => {
       const text = bytes.toString('base64url')
       assert.deepEqual(Buffer.from(decodeBase64urlTransient(text)!), bytes, `${size} bytes`)
       assert.deepEqual(Buffer.from(decodeBase64url(text)!), bytes, `${size} bytes`)
+    }
+  })
+
+  it('proves text ASCII exactly when every character is below 128', () => {
+    for (let c = 0; c < 0x300; c++) {
+      const ch = String.fromCharCode(c)
+      assert.equal(isAsciiText(`abc${ch}def`), c < 128, `U+${c.toString(16)}`)
+    }
+    assert.equal(isAsciiText('a\ud83d\ude00'), false)
+    assert.equal(isAsciiText(''), true)
+  })
+
+  it('decodes a part already proven ASCII exactly as it decodes it unproven', () => {
+    // The sweep above, over ASCII only, with the proof given: the same refusals and bytes.
+    for (const text of samples) {
+      for (let c = 0; c < 128; c++) {
+        const ch = String.fromCharCode(c)
+        for (let k = 0; k <= text.length; k++) {
+          for (const variant of [
+            text,
+            text.slice(0, k) + ch + text.slice(k),
+            text.slice(0, k) + ch + text.slice(k + 1),
+          ]) {
+            const expected = decodeBase64url(variant)
+            const got = decodeBase64url(variant, true)
+            assert.deepEqual(got && Buffer.from(got), expected && Buffer.from(expected), JSON.stringify(variant))
+            const transient = decodeBase64urlTransient(variant, true)
+            assert.deepEqual(
+              transient && Buffer.from(transient),
+              expected && Buffer.from(expected),
+              JSON.stringify(variant),
+            )
+          }
+        }
+      }
+    }
+  })
+
+  it('names the part at fault when a token is not ASCII (one proof for the whole token)', () => {
+    const header = encodeBase64url('{"alg":"RS256","typ":"JWT"}')
+    const payload = encodeBase64url('{"sub":"abc","scope":"user:basic"}')
+    const signature = encodeBase64url('0123456789abcdef')
+    // Wide characters whose low byte is an alphabet character, Latin-1, and a surrogate pair.
+    for (const wide of ['\u0141', '\u0130', '\u00e9', '\ud83d\ude00']) {
+      const cases: Array<[string, string]> = [
+        ['header', `${header.slice(0, 4)}${wide}${header.slice(4)}.${payload}.${signature}`],
+        ['payload', `${header}.${payload.slice(0, 4)}${wide}${payload.slice(4)}.${signature}`],
+        ['signature', `${header}.${payload}.${signature.slice(0, 4)}${wide}${signature.slice(4)}`],
+      ]
+      for (const [part, token] of cases) {
+        assert.throws(
+          () => parseCompactJws(token, 65536),
+          (error: unknown) =>
+            error instanceof DynamicAuthError &&
+            error.code === 'token_malformed' &&
+            error.message === `The ${part} part is not canonical unpadded base64url.`,
+          `${part} with ${JSON.stringify(wide)}`,
+        )
+      }
     }
   })
 })

@@ -147,6 +147,62 @@ describe('createDynamicAuth over a real JWKS endpoint', () => {
     }
   })
 
+  it('refuses the time claims with the same code and message whichever way the key and the signature check go', async () => {
+    // checkTimes returns its refusal for the verifier to throw (see there): the synchronous path,
+    // an asynchronous signature check and a key fetched first must all still refuse with it.
+    const seconds = Math.floor(Date.now() / 1000)
+    const tokens = [
+      issuer.mint({ expired: true }),
+      issuer.mint({ claims: { nbf: seconds + 3600 } }),
+      issuer.mint({ claims: { iat: seconds + 3600 } }),
+      issuer.mint({ claims: { exp: undefined } }),
+      issuer.mint({ claims: { exp: -1 } }),
+      issuer.mint({ claims: { exp: seconds * 1000 } }),
+      issuer.mint({ claims: { nbf: 'soon' } as never }),
+      issuer.mint({ claims: { iat: Number.NaN } as never }),
+    ]
+    const refusals = async (verifier: DynamicAuth): Promise<string[]> => {
+      const out: string[] = []
+      for (const token of tokens) {
+        const error = await verifier.verifyToken(token).then(
+          () => assert.fail('accepted'),
+          (e: unknown) => e,
+        )
+        assert.ok(error instanceof DynamicAuthError)
+        out.push(`${error.code}: ${error.message}`)
+      }
+      return out
+    }
+    const expected = await refusals(createDynamicAuth({ ...issuer.authOptions(), advanced: { tokenCacheSize: 0 } }))
+    assert.deepEqual(
+      expected.map((line) => line.split(':')[0]),
+      ['token_expired', 'token_not_active', 'token_not_active', ...Array(5).fill('token_malformed')],
+    )
+    const asyncCheck = createDynamicAuth({ ...issuer.authOptions(), advanced: { signatureBackend: webCryptoBackend } })
+    assert.deepEqual(await refusals(asyncCheck), expected)
+    for (const token of tokens) {
+      // A key not yet fetched: each verification waits for the JWKS.
+      const fresh = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: server.jwksUrl } })
+      const error = await fresh.verifyToken(token).then(
+        () => assert.fail('accepted'),
+        (e: unknown) => e as DynamicAuthError,
+      )
+      assert.equal(`${error.code}: ${error.message}`, expected[tokens.indexOf(token)])
+    }
+  })
+
+  it('keeps refusing and accepting rightly through a long run of expired tokens', async () => {
+    // Thousands of refusals in a row let V8 optimise the refusal path; accepted tokens after it
+    // (and refusals after those) must come out as before.
+    const verifier = createDynamicAuth({ ...issuer.authOptions(), advanced: { tokenCacheSize: 0 } })
+    const expired = issuer.mint({ expired: true })
+    const valid = issuer.mint()
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 3000; i++) await rejectsWith(verifier.verifyToken(expired), 'token_expired')
+      for (let i = 0; i < 300; i++) assert.equal((await verifier.verifyToken(valid)).userId, TEST_USER_ID)
+    }
+  })
+
   it('refuses non-string input with a typed error, never a TypeError', async () => {
     for (const input of [undefined, null]) await rejectsWith(auth.verifyToken(input as never), 'token_missing')
     for (const input of [42, {}, [], true, Symbol('t'), () => 'x', new String('a.b.c')]) {
