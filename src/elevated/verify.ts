@@ -161,6 +161,7 @@ export class ElevatedTokens {
     const { payload } = parsed
     const config = this.context.config
     const exp = checkTimes(payload, config.clock() / 1000, config.clockTolerance, config.maxTokenLifetime)
+    if (exp instanceof DynamicAuthError) throw exp // checkTimes returns its refusal: see why there
     checkIssuerAndEnvironment(payload, config.issuers, config.environmentId)
     checkAudience(payload, config.audiences)
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
