@@ -150,6 +150,24 @@ describe('createDynamicAuth({ environments }) over two environments served over 
     assert.equal(auth.revocationStatus().kind, 'memory')
   })
 
+  it("checks an elevated token by its session's environment: the live step-up counts, the sandbox one does not", async () => {
+    const session = await auth.verifyToken(live().mint({ sub: 'stepper', sid: 'live-step-up' }))
+    const liveElevated = live().mintElevated({ scopes: ['wallet:export'], sub: 'stepper', sid: 'live-step-up' })
+    const grant = await auth.verifyElevatedToken(liveElevated, session, { scopes: ['wallet:export'] })
+    assert.deepEqual(grant.scopes, ['wallet:export'])
+    // The same user and session ids, but stepped up in the sandbox: refused by live's own checks.
+    const sandboxElevated = sandbox().mintElevated({ scopes: ['wallet:export'], sub: 'stepper', sid: 'live-step-up' })
+    await rejectsWith(
+      auth.verifyElevatedToken(sandboxElevated, session, { scopes: ['wallet:export'] }),
+      'elevated_token_invalid',
+    )
+    // Single use is kept in one store for every environment.
+    await rejectsWith(
+      auth.verifyElevatedToken(liveElevated, session, { scopes: ['wallet:export'] }),
+      'elevated_token_reused',
+    )
+  })
+
   it("a health handler loads every environment's keys before it answers", async () => {
     const fresh = createDynamicAuth({
       environments: [
