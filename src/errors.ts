@@ -22,6 +22,13 @@ export const ERROR_CODES = [
   'invalid_request',
   'origin_not_allowed',
   'revocation_unavailable',
+  'session_signature_missing',
+  'session_signature_malformed',
+  'session_key_missing',
+  'session_key_malformed',
+  'session_signature_expired',
+  'session_signature_invalid',
+  'session_signature_replayed',
 ] as const
 
 /** One of {@link ERROR_CODES}. */
@@ -46,6 +53,13 @@ export const ERROR_STATUS: Readonly<Record<DynamicAuthErrorCode, 400 | 401 | 403
   invalid_request: 400,
   origin_not_allowed: 403,
   revocation_unavailable: 503,
+  session_signature_missing: 401,
+  session_signature_malformed: 401,
+  session_key_missing: 401,
+  session_key_malformed: 401,
+  session_signature_expired: 401,
+  session_signature_invalid: 401,
+  session_signature_replayed: 401,
 })
 
 /**
