@@ -1,7 +1,8 @@
 /**
  * dynamic-guard/extend: the extension points of `createDynamicAuth`. Key stores and JWKS loaders
  * (`jwks.keyStore`), signature backends (`advanced.signatureBackend`, WebCrypto among them), revocation stores
- * (`revocation`, the in-process one among them), and the helpers that build on them.
+ * (`revocation`, the in-process one among them), one-time stores (`oneTimeStore`, the in-process
+ * one among them), and the helpers that build on them.
  *
  * @example
  * import { createDynamicAuth } from 'dynamic-guard'
@@ -34,3 +35,8 @@ export {
 export { defaultJwksUrl } from './options.js'
 export { defaultIssuers } from './claims/issuer.js'
 export { decodeUnverified } from './parse/compact-jws.js'
+export {
+  createMemoryOneTimeStore,
+  type MemoryOneTimeStoreOptions,
+  type OneTimeStore,
+} from './one-time/index.js'

@@ -11,6 +11,8 @@ import { acceptRsaPublicKey } from './keys/public-key-pem.js'
 import type { KeyStoreEvent, KeyStoreFactory } from './keys/key-store.js'
 import { createMemoryRevocationStore } from './revocation/memory-store.js'
 import type { RevocationStore } from './revocation/store.js'
+import { createMemoryOneTimeStore } from './one-time/memory-store.js'
+import { isOneTimeStore, type OneTimeStore } from './one-time/store.js'
 import type { MeterProviderLike, TracerProviderLike } from './util/otel-types.js'
 import type { SignatureBackend } from './signature/backend.js'
 import { ProblemLog, type DynamicAuthLogger } from './util/problem-log.js'
@@ -52,6 +54,14 @@ export interface DynamicAuthOptions {
    * `maxTokenLifetime` (+ `clockTolerance`) after the newest token they can cover.
    */
   revocation?: RevocationStore
+  /**
+   * Where ids that may be used once are recorded: single-use elevated access tokens (see
+   * `verifyElevatedToken` and `requireElevated`). Default: a new in-memory store for this verifier
+   * (`createMemoryOneTimeStore` of `dynamic-guard/extend`). For a fleet, a shared store such as
+   * `createRedisOneTimeStore` of `dynamic-guard/redis`, or a single-use token is accepted once per
+   * instance. A store that fails refuses the request (503): it fails closed.
+   */
+  oneTimeStore?: OneTimeStore
   /**
    * OpenTelemetry metrics and traces (see the observability guide). Default: on, through the
    * providers registered with `@opentelemetry/api` (nothing is recorded when none is registered).
@@ -173,6 +183,7 @@ export const OPTION_NAMES = [
   'clockTolerance',
   'maxTokenLifetime',
   'revocation',
+  'oneTimeStore',
   'telemetry',
   'logger',
   'jwks',
@@ -287,6 +298,7 @@ export interface ResolvedOptions {
   readonly clock: () => number
   readonly onEvent: ((event: KeyStoreEvent) => void) | undefined
   readonly revocation: RevocationStore
+  readonly oneTimeStore: OneTimeStore
   readonly keyStore: KeyStoreFactory | undefined
   /** Configuration problems, written once each to the `logger` option. */
   readonly problems: ProblemLog
@@ -444,6 +456,11 @@ export function resolveOptions(options: DynamicAuthOptions): ResolvedOptions {
       'revocation must be a revocation store (check, add and status), e.g. createRedisRevocationStore from dynamic-guard/redis.',
     )
   }
+  if (options.oneTimeStore !== undefined && !isOneTimeStore(options.oneTimeStore)) {
+    fail(
+      'oneTimeStore must be a one-time store (an object with a claim function), e.g. createRedisOneTimeStore from dynamic-guard/redis.',
+    )
+  }
   if (jwks.keyStore !== undefined) {
     if (typeof jwks.keyStore !== 'function')
       fail('jwks.keyStore must be a key store factory, e.g. createRedisKeyStore({ client }) from dynamic-guard/redis.')
@@ -474,6 +491,7 @@ export function resolveOptions(options: DynamicAuthOptions): ResolvedOptions {
     clock,
     onEvent: jwks.onEvent,
     revocation: revocation ?? createMemoryRevocationStore({ clock }),
+    oneTimeStore: options.oneTimeStore ?? createMemoryOneTimeStore({ clock }),
     keyStore: jwks.keyStore,
     problems,
   }

@@ -31,6 +31,7 @@ import { sessionRevocation, userRevocation } from './revocation/admin.js'
 import { computeHealth, revocationRefuses, type DynamicAuthHealth } from './health/health.js'
 import { KeyMonitor } from './health/key-monitor.js'
 import type { VerifierHooks } from './hooks.js'
+import type { OneTimeStore } from './one-time/store.js'
 
 /** Per-call options of {@link DynamicAuth.verifyToken}. */
 export interface VerifyOptions {
@@ -76,6 +77,11 @@ export interface DynamicAuth {
   /** The scopes every token must have: `user:basic`, then the configured `requiredScopes`. */
   readonly requiredScopes: readonly string[]
   /**
+   * Where ids that may be used once are recorded (single-use elevated tokens, session-key proof
+   * nonces): the `oneTimeStore` option, or this verifier's own in-memory store.
+   */
+  readonly oneTimeStore: OneTimeStore
+  /**
    * The hooks this verifier reports to (telemetry; they do nothing when it is off). The HTTP layer
    * reports here the requests it refuses before their token reaches {@link DynamicAuth.verifyToken}.
    * Absent on a verifier written by hand (a test double, a wrapper): nothing is reported then.
@@ -92,6 +98,7 @@ const RS256 = 'RS256'
 export class Verifier implements DynamicAuth {
   readonly environmentId: string
   readonly requiredScopes: readonly string[]
+  readonly oneTimeStore: OneTimeStore
   private readonly keys: KeyStore
   private readonly cache: TokenCache
   private readonly revocation: RevocationStore
@@ -105,6 +112,7 @@ export class Verifier implements DynamicAuth {
   ) {
     this.environmentId = config.environmentId
     this.requiredScopes = config.requiredScopes
+    this.oneTimeStore = config.oneTimeStore
     const monitor = (this.monitor = new KeyMonitor(config.clock, [(event) => hooks.keyEvent(event), config.onEvent]))
     const source = config.keySource
     if (source.kind === 'remote') {

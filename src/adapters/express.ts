@@ -38,7 +38,7 @@ declare global {
     interface Request {
       /** The verified Dynamic session, set by `dynamicAuth()` (undefined for anonymous requests in optional mode). */
       auth?: DynamicSession
-      /** How the `dynamicAuth()` that ran answers refusals, when not the defaults: `requireScopes()` follows it. */
+      /** The settings and verifier of the `dynamicAuth()` that ran: `requireScopes()` and `requireElevated()` follow them. */
       authGuard?: GuardSettings
     }
   }
@@ -62,7 +62,7 @@ export function dynamicAuth(authOrOptions: AuthOrOptions, options?: Authenticate
   const setup = setupAdapter(authOrOptions, options)
   const settings = guardSettings(setup)
   const middleware = function dynamicAuthMiddleware(req: Request, res: Response, next: NextFunction): void {
-    if (settings !== undefined || req.authGuard !== undefined) req.authGuard = settings
+    req.authGuard = settings
     guardRequest(setup, req, nodeReader).then((decision) => {
       if (decision.action === 'continue' && decision.session !== undefined) req.auth = decision.session
       carryOut(decision, res, next)

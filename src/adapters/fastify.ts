@@ -46,7 +46,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The verified Dynamic session (undefined for anonymous requests in optional mode, or on unprotected routes). */
     auth?: DynamicSession
-    /** How the authentication hook that ran answers refusals, when not the defaults: `requireScopes()` follows it. */
+    /** The settings and verifier of the authentication hook that ran: `requireScopes()` and `requireElevated()` follow them. */
     authGuard?: GuardSettings
   }
   interface FastifyInstance {
@@ -80,7 +80,7 @@ export function dynamicAuth(authOrOptions: AuthOrOptions, options?: Authenticate
   const settings = guardSettings(setup)
   return function dynamicAuthHook(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     if (!undeclaredWarned && !('auth' in request)) warnUndeclared()
-    if (settings !== undefined || request.authGuard !== undefined) request.authGuard = settings
+    request.authGuard = settings
     guardRequest(setup, request.raw, nodeReader).then((decision) => {
       if (decision.action === 'continue' && decision.session !== undefined) request.auth = decision.session
       carryOut(decision, reply, done)

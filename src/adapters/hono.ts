@@ -34,15 +34,15 @@ import { setupAdapter, type AuthOrOptions } from '../http/setup.js'
 import type { DynamicSession } from '../session/session.js'
 
 /**
- * Hono environment of protected routes: `c.get('auth')` is the session. `c.get('authGuard')` is
- * how the `dynamicAuth()` that ran answers refusals, when not the defaults (`requireScopes()` follows it).
+ * Hono environment of protected routes: `c.get('auth')` is the session. `c.get('authGuard')` holds
+ * the settings and verifier of the `dynamicAuth()` that ran (`requireScopes()` and `requireElevated()` follow them).
  */
 export type DynamicAuthEnv = {
   /** What `c.get()` reads. */
   Variables: {
     /** The verified session. */
     auth: DynamicSession
-    /** The settings of the `dynamicAuth()` that ran, when not the defaults. */
+    /** The settings and verifier of the `dynamicAuth()` that ran (undefined without one). */
     authGuard: GuardSettings | undefined
   }
 }
@@ -52,7 +52,7 @@ export type OptionalDynamicAuthEnv = {
   Variables: {
     /** The verified session; undefined for an anonymous request. */
     auth: DynamicSession | undefined
-    /** The settings of the `dynamicAuth()` that ran, when not the defaults. */
+    /** The settings and verifier of the `dynamicAuth()` that ran (undefined without one). */
     authGuard: GuardSettings | undefined
   }
 }
@@ -103,7 +103,7 @@ export function dynamicAuth(authOrOptions: AuthOrOptions, options?: Authenticate
   const setup = setupAdapter(authOrOptions, options)
   const settings = guardSettings(setup)
   const middleware: MiddlewareHandler<OptionalDynamicAuthEnv> = async function dynamicAuthMiddleware(c, next) {
-    if (settings !== undefined || c.get('authGuard') !== undefined) c.set('authGuard', settings)
+    c.set('authGuard', settings)
     const decision = await guardRequest(setup, c.req.raw, webReader)
     if (decision.action === 'continue') c.set('auth', decision.session)
     return carryOut(decision, next)

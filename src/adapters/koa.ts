@@ -35,7 +35,7 @@ declare module 'koa' {
   interface DefaultState {
     /** The verified Dynamic session, set by `dynamicAuth()` (undefined for anonymous requests in optional mode). */
     auth?: DynamicSession
-    /** How the `dynamicAuth()` that ran answers refusals, when not the defaults: `requireScopes()` follows it. */
+    /** The settings and verifier of the `dynamicAuth()` that ran: `requireScopes()` and `requireElevated()` follow them. */
     authGuard?: GuardSettings
   }
 }
@@ -59,7 +59,7 @@ export function dynamicAuth(authOrOptions: AuthOrOptions, options?: Authenticate
   const setup = setupAdapter(authOrOptions, options)
   const settings = guardSettings(setup)
   const middleware: Middleware = async function dynamicAuthMiddleware(ctx, next) {
-    if (settings !== undefined || ctx.state.authGuard !== undefined) ctx.state.authGuard = settings
+    ctx.state.authGuard = settings
     const decision = await guardRequest(setup, ctx.req, nodeReader)
     if (decision.action === 'continue' && decision.session !== undefined) ctx.state.auth = decision.session
     return carryOut(decision, ctx, next)

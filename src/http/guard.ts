@@ -8,11 +8,12 @@
  *    or its refusal is answered per RFC 6750 (`refusals: 'respond'`, the default) or handed to the
  *    framework's error handling, dressed (`refusals: 'forward'`).
  *
- * `requireScopes()` helpers decide the same way, following the guard that ran before them on the
- * same request: the adapter stores that guard's {@link GuardSettings} on the framework's own
- * request object (when they differ from the defaults), and hands them to {@link scopeDecision}.
+ * `requireScopes()` and `requireElevated()` helpers decide the same way, following the guard that
+ * ran before them on the same request: the adapter stores that guard's {@link GuardSettings} (one
+ * frozen object per guard, carrying its verifier) on the framework's own request object, and hands
+ * them to {@link scopeDecision} or the elevated decision.
  */
-import { isDynamicAuthError, type DynamicAuthError } from '../errors.js'
+import { DynamicAuthError, isDynamicAuthError } from '../errors.js'
 import type { DynamicSession } from '../session/session.js'
 import { authenticateRequest } from './authenticate.js'
 import { dressRefusal, type RefusedError } from './dress.js'
@@ -21,6 +22,7 @@ import { refusalFor, type HttpAnswer } from './refusal.js'
 import { isPreflight, type RequestReader } from './request.js'
 import { scopeRefusal } from './scopes.js'
 import type { AdapterSetup } from './setup.js'
+import type { DynamicAuth } from '../verifier.js'
 
 export { answerResponse, writeAnswer, type HttpAnswer, type NodeResponseLike } from './refusal.js'
 
@@ -36,12 +38,17 @@ export type GuardDecision =
 /** The guard's answer to a preflight-shaped request: 204, no body, no CORS headers. */
 export const PREFLIGHT_ANSWER: HttpAnswer = Object.freeze({ status: 204, headers: Object.freeze({}), json: undefined })
 
-const GO_ON: GuardDecision = Object.freeze({ action: 'continue', session: undefined })
-const ANSWER_PREFLIGHT: GuardDecision = Object.freeze({ action: 'answer', answer: PREFLIGHT_ANSWER, error: undefined })
+export const GO_ON: GuardDecision = Object.freeze({ action: 'continue', session: undefined })
+export const ANSWER_PREFLIGHT: GuardDecision = Object.freeze({
+  action: 'answer',
+  answer: PREFLIGHT_ANSWER,
+  error: undefined,
+})
 
 /**
- * How the guard that ran on a request answers: what a `requireScopes()` after it follows. An
- * adapter stores it on the framework's request (`req.authGuard`, `ctx.state.authGuard`, ...).
+ * How the guard that ran on a request answers, and with which verifier: what a `requireScopes()`
+ * or `requireElevated()` after it follows. An adapter stores it on the framework's request
+ * (`req.authGuard`, `ctx.state.authGuard`, ...).
  */
 export interface GuardSettings {
   /** Answer refusals (`respond`) or hand them to the framework (`forward`). */
@@ -50,18 +57,22 @@ export interface GuardSettings {
   readonly passPreflights: boolean
   /** The challenge realm. */
   readonly realm: string
+  /** The guard's verifier: per-route helpers after it verify with it (and its one-time store). */
+  readonly auth: DynamicAuth
 }
 
 /**
- * The settings an adapter stores on each request its guard decides, for the `requireScopes()`
- * after it: undefined when they are the defaults, which the helpers assume without a guard, so
- * most apps store nothing per request.
+ * The settings an adapter stores on each request its guard decides, for the helpers after it:
+ * made once per guard (frozen), so storing them costs one property assignment per request.
  */
-export function guardSettings(setup: AdapterSetup): GuardSettings | undefined {
+export function guardSettings(setup: AdapterSetup): GuardSettings {
   const options = setup.options
-  return options.refusals !== 'respond' || options.passPreflights || options.realm !== DEFAULT_REALM
-    ? options
-    : undefined
+  return Object.freeze({
+    refusals: options.refusals,
+    passPreflights: options.passPreflights,
+    realm: options.realm,
+    auth: setup.auth,
+  })
 }
 
 /** Decides for one request. Rejects only with an error that is not a DynamicAuthError (a bug). */
@@ -88,7 +99,7 @@ export function scopeDecision<R extends object>(
   reader: RequestReader<R>,
   session: DynamicSession | undefined,
   required: readonly string[],
-  guard: GuardSettings | undefined,
+  guard: Omit<GuardSettings, 'auth'> | undefined,
 ): GuardDecision {
   if (isPreflight(reader, request)) return guard?.passPreflights ? GO_ON : ANSWER_PREFLIGHT
   const refusal = scopeRefusal(session, required)
@@ -99,7 +110,20 @@ export function scopeDecision<R extends object>(
   ])
 }
 
-function refusalDecision(
+/**
+ * The answer of a per-route helper (`requireElevated()`, a session-key proof) that found no guard
+ * before it on the request: a clean 401 saying to mount the guard first, never a crash. `guard`
+ * names the adapter's guard (`dynamicAuth()`, `app.dynamicAuth`).
+ */
+export function noGuardDecision(helper: string, guard: string): GuardDecision {
+  const error = new DynamicAuthError(
+    'token_missing',
+    `${helper} found no verified session on this request: mount ${guard} before it on this route (it verifies the Dynamic JWT first).`,
+  )
+  return { action: 'answer', answer: refusalFor(error, { realm: DEFAULT_REALM }), error }
+}
+
+export function refusalDecision(
   error: unknown,
   handling: RefusalHandling,
   realm: string,

@@ -6,6 +6,7 @@
  * verifier (`createSessionKeyVerifier`: options checked once, imported keys kept in it, no module
  * state); `verifySessionKeyProof` checks a single proof.
  */
+import type { OneTimeStore } from '../one-time/store.js'
 import {
   bodyHash,
   canonicalString,
@@ -66,17 +67,11 @@ export interface SessionKeyAcceptance {
 export type SessionKeyVerdict = SessionKeyAcceptance | SessionKeyRefusal
 
 /**
- * The replay check: the hook a one-time store (in memory, or Redis for a fleet) implements.
- * The same kind of store makes single-use elevated tokens single-use.
+ * The replay check: the hook a one-time store (in memory, or Redis for a fleet) implements. The
+ * same store makes single-use elevated tokens single-use: this is {@link OneTimeStore} by another
+ * name. A rejected claim refuses the proof (`replay_check_unavailable`).
  */
-export interface ReplayCheck {
-  /**
-   * Records `id` as used until `expiresAt` (Unix seconds) and answers true, or answers false when
-   * `id` is already recorded. Must be atomic (Redis `SET NX EXAT`): two concurrent claims of one
-   * id must not both answer true. A rejection refuses the request (`replay_check_unavailable`).
-   */
-  claim(id: string, expiresAt: number): boolean | Promise<boolean>
-}
+export type ReplayCheck = OneTimeStore
 
 /** The input of {@link verifySessionKeyProof}. */
 export interface SessionKeyProofInput {

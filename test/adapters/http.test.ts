@@ -192,7 +192,19 @@ describe('the guard decision', () => {
   })
 
   it('requireScopes follows the settings the guard stored on the request, or the defaults without them', async () => {
-    assert.equal(guardSettings(setup()), undefined, 'a guard with the defaults stores nothing')
+    const defaults = setup()
+    const stored = guardSettings(defaults)
+    assert.ok(Object.isFrozen(stored), 'one frozen object per guard, stored as it is on each request')
+    assert.equal(stored.auth, defaults.auth, 'it carries the verifier, for the helpers after the guard')
+    assert.deepEqual(
+      { ...stored, auth: undefined },
+      {
+        refusals: 'respond',
+        passPreflights: false,
+        realm: 'api',
+        auth: undefined,
+      },
+    )
     const lone = node('OPTIONS', preflightHeaders)
     assert.equal(scopeDecision(lone, nodeReader, undefined, ['wallet:sign'], undefined).action, 'answer')
     const anonymous = scopeDecision(node('GET', {}), nodeReader, undefined, ['wallet:sign'], undefined)
