@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   'session_signature_expired',
   'session_signature_invalid',
   'session_signature_replayed',
+  'one_time_store_unavailable',
 ] as const
 
 /** One of {@link ERROR_CODES}. */
@@ -60,6 +61,7 @@ export const ERROR_STATUS: Readonly<Record<DynamicAuthErrorCode, 400 | 401 | 403
   session_signature_expired: 401,
   session_signature_invalid: 401,
   session_signature_replayed: 401,
+  one_time_store_unavailable: 503,
 })
 
 /**
@@ -96,7 +98,7 @@ export class DynamicAuthError extends Error {
   readonly status: 400 | 401 | 403 | 503
   /** For `insufficient_scope`: the scopes the route needs that the token lacks. */
   readonly missingScopes?: readonly string[]
-  /** For `jwks_unavailable` and `revocation_unavailable`: seconds after which a retry may succeed. */
+  /** For `jwks_unavailable`, `revocation_unavailable` and `one_time_store_unavailable`: seconds after which a retry may succeed. */
   readonly retryAfter?: number
   /**
    * For `insufficient_scope` when the token lacks `user:basic`: the step of Dynamic's sign-in
