@@ -36,6 +36,9 @@ import {
   sessionSignatureRoute,
   type SessionSignatureOptions,
 } from '../http/session-signature.js'
+
+/** Options of `requireSessionSignature()`: `maxSkewSeconds`, the allowed clock skew (default 60, 1 to 300). */
+export type { SessionSignatureOptions }
 import { setupAdapter, type AuthOrOptions } from '../http/setup.js'
 import type { DynamicSession } from '../session/session.js'
 import type { DynamicAuth } from '../verifier.js'

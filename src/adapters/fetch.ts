@@ -24,6 +24,9 @@ import {
   sessionSignatureRoute,
   type SessionSignatureOptions,
 } from '../http/session-signature.js'
+
+/** Options of `requireSessionSignature()`: `maxSkewSeconds`, the allowed clock skew (default 60, 1 to 300). */
+export type { SessionSignatureOptions }
 import type { DynamicSession } from '../session/session.js'
 
 /** A fetch handler that receives the verified session. */

@@ -11,7 +11,11 @@ import { signRequest, type RequestToSign, type SessionKeySigner, type SignReques
  * its keychain. Structural, so that this package does not depend on Dynamic's client.
  */
 export interface DynamicClientCore {
-  readonly keychain: { sign(keyName: string, message: string): Promise<string> }
+  /** The client's keychain, which holds the session key (non-extractable, in IndexedDB). */
+  readonly keychain: {
+    /** Signs `message` with the key named `keyName`: raw `r‖s` ECDSA P-256 / SHA-256, as hex. */
+    sign(keyName: string, message: string): Promise<string>
+  }
 }
 
 /** The name Dynamic's client gives its session key in the keychain. */

@@ -81,6 +81,7 @@ export {
   type TestEnvironmentsServer,
 } from './environments.js'
 export { TEST_SESSION_KEY } from './session-key.js'
+export type { SessionKeyPair } from '../session-key/agent.js'
 export {
   ELEVATED_TOKEN_LIFETIME,
   TOKEN_SCOPES,
