@@ -3,7 +3,7 @@
  * and layers that point one way. From the bottom up:
  *
  * - the core: verifying a token (verifier.ts, errors.ts, options.ts, hooks.ts and parse/, keys/,
- *   claims/, session/, cache/, revocation/, signature/, health/, util/). It knows nothing of HTTP, telemetry,
+ *   claims/, session/, cache/, revocation/, signature/, health/, util/, elevated/, one-time/). It knows nothing of HTTP, telemetry,
  *   frameworks, Redis, webhooks or the testing kit.
  * - http/: authentication of a request over a verifier; it knows no framework adapter, no CLI and
  *   not the testing kit.
@@ -15,7 +15,7 @@
  * Type-only imports count: a core that names an HTTP type is as coupled to it as one that calls it.
  */
 const core =
-  '^src/(verifier\\.ts|errors\\.ts|options\\.ts|hooks\\.ts|(parse|keys|claims|session|cache|revocation|signature|health|util)/)'
+  '^src/(verifier\\.ts|errors\\.ts|options\\.ts|hooks\\.ts|(parse|keys|claims|session|cache|revocation|signature|health|util|elevated|one-time)/)'
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

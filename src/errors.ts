@@ -29,6 +29,10 @@ export const ERROR_CODES = [
   'session_signature_expired',
   'session_signature_invalid',
   'session_signature_replayed',
+  'elevated_token_missing',
+  'elevated_token_invalid',
+  'elevated_token_mismatch',
+  'elevated_token_reused',
   'one_time_store_unavailable',
 ] as const
 
@@ -61,8 +65,22 @@ export const ERROR_STATUS: Readonly<Record<DynamicAuthErrorCode, 400 | 401 | 403
   session_signature_expired: 401,
   session_signature_invalid: 401,
   session_signature_replayed: 401,
+  // Elevated-token refusals are 403 with an insufficient_scope challenge naming the scopes: the
+  // session token is fine, and the client's remedy is one step-up, whatever went wrong.
+  elevated_token_missing: 403,
+  elevated_token_invalid: 403,
+  elevated_token_mismatch: 403,
+  elevated_token_reused: 403,
   one_time_store_unavailable: 503,
 })
+
+/** The codes of an elevated access token's refusals: answered 403 `insufficient_scope`, naming the scopes to step up for. */
+export const ELEVATED_TOKEN_CODES: ReadonlySet<DynamicAuthErrorCode> = new Set<DynamicAuthErrorCode>([
+  'elevated_token_missing',
+  'elevated_token_invalid',
+  'elevated_token_mismatch',
+  'elevated_token_reused',
+])
 
 /**
  * The step of Dynamic's sign-in a user still owes when a token lacks `user:basic`, for a front end
@@ -79,6 +97,8 @@ export interface DynamicAuthErrorDetails {
   missingScopes?: readonly string[]
   /** For `jwks_unavailable`: seconds after which a retry may succeed. */
   retryAfter?: number
+  /** For the elevated-token refusals: the scopes the elevated token must grant (to step up for). */
+  requiredScopes?: readonly string[]
   /** For `insufficient_scope` when `user:basic` is missing: the sign-in step still pending. */
   pendingStep?: DynamicPendingStep
   /** The underlying failure (a network error, say). Never holds the token. */
@@ -106,6 +126,12 @@ export class DynamicAuthError extends Error {
    * as `pending_step`. (Declared, not a class field: refusals stay as cheap as before.)
    */
   declare readonly pendingStep?: DynamicPendingStep
+  /**
+   * For the elevated-token refusals (`elevated_token_*`): the scopes the route requires of the
+   * elevated token, which the front end steps up for (`checkStepUpAuth`, `getElevatedAccessToken`).
+   * Also in the JSON refusal body as `required_scopes` and in the challenge's `scope`.
+   */
+  declare readonly requiredScopes?: readonly string[]
 
   constructor(code: DynamicAuthErrorCode, message: string, details: DynamicAuthErrorDetails = {}) {
     // A refusal is an outcome, not a bug: its stack says nothing and capturing one costs more
@@ -119,6 +145,7 @@ export class DynamicAuthError extends Error {
     if (details.missingScopes) this.missingScopes = details.missingScopes
     if (details.retryAfter !== undefined) this.retryAfter = details.retryAfter
     if (details.pendingStep !== undefined) this.pendingStep = details.pendingStep
+    if (details.requiredScopes !== undefined) this.requiredScopes = details.requiredScopes
   }
 
   /** A JSON form safe to log or return: code, status, message and any pending step; no stack, no token. */
@@ -133,6 +160,8 @@ export class DynamicAuthError extends Error {
     message: string
     /** The step the user still owes, for `insufficient_scope`. */
     pendingStep?: DynamicPendingStep
+    /** The scopes to step up for, for the elevated-token refusals. */
+    requiredScopes?: readonly string[]
   } {
     const json: {
       name: string
@@ -140,6 +169,7 @@ export class DynamicAuthError extends Error {
       status: number
       message: string
       pendingStep?: DynamicPendingStep
+      requiredScopes?: readonly string[]
     } = {
       name: this.name,
       code: this.code,
@@ -147,6 +177,7 @@ export class DynamicAuthError extends Error {
       message: this.message,
     }
     if (this.pendingStep !== undefined) json.pendingStep = this.pendingStep
+    if (this.requiredScopes !== undefined) json.requiredScopes = this.requiredScopes
     return json
   }
 }

@@ -13,6 +13,7 @@
  */
 export { createDynamicAuth } from './create.js'
 export type { DynamicAuth, VerifyOptions } from './verifier.js'
+export type { ElevatedGrant, ElevatedTokenClaims, ElevatedTokenOptions } from './elevated/grant.js'
 export type { DynamicAuthOptions, JwksOptions, StaticKeys, AdvancedOptions } from './options.js'
 export type { DynamicAuthLogger } from './util/problem-log.js'
 export {

@@ -32,6 +32,8 @@ import { computeHealth, revocationRefuses, type DynamicAuthHealth } from './heal
 import { KeyMonitor } from './health/key-monitor.js'
 import type { VerifierHooks } from './hooks.js'
 import type { OneTimeStore } from './one-time/store.js'
+import { ElevatedTokens } from './elevated/verify.js'
+import type { ElevatedGrant, ElevatedTokenOptions } from './elevated/grant.js'
 
 /** Per-call options of {@link DynamicAuth.verifyToken}. */
 export interface VerifyOptions {
@@ -51,6 +53,24 @@ export interface DynamicAuth {
    * store's first load. Rejects with `jwks_unavailable` or `revocation_unavailable`.
    */
   warmUp(): Promise<void>
+  /**
+   * Verifies an elevated access token (Dynamic's step-up authentication, sent by the client in
+   * `x-dyn-elevated-access-token`) for a request whose session token gave `session`, and returns
+   * its grant. It is checked like a session token (signature with the environment's keys, RS256,
+   * issuer, environment, times, audience, revocation of its session) but without `user:basic`; it
+   * must belong to the same user and session (`originalSid ?? sid` equal), and grant every scope
+   * in `options.scopes`. A single-use token (`singleUse: true`) is then consumed in
+   * {@link DynamicAuth.oneTimeStore}: a second use is refused (`elevated_token_reused`), on every
+   * instance sharing the store. Rejects with a {@link DynamicAuthError}: `elevated_token_missing`
+   * (no token, or not these scopes), `elevated_token_invalid`, `elevated_token_mismatch`,
+   * `elevated_token_reused`, `one_time_store_unavailable` (503, the store failed: refused, never
+   * accepted twice), or a 503 of the keys or revocation store.
+   */
+  verifyElevatedToken(
+    token: string | undefined,
+    session: DynamicSession,
+    options: ElevatedTokenOptions,
+  ): Promise<ElevatedGrant>
   /** The key store's state, for health checks. */
   keyStatus(): KeyStoreStatus
   /**
@@ -104,6 +124,8 @@ export class Verifier implements DynamicAuth {
   private readonly revocation: RevocationStore
   /** What the key events said that the key store's status does not: for `health()`. */
   private readonly monitor: KeyMonitor
+  /** The elevated-token check, made on first use. */
+  private elevated: ElevatedTokens | undefined = undefined
 
   constructor(
     private readonly config: ResolvedOptions,
@@ -226,6 +248,23 @@ export class Verifier implements DynamicAuth {
       hooks.refused(refusal, mark, cached)
       return rejectOnNextTurn(refusal)
     }
+  }
+
+  verifyElevatedToken(
+    token: string | undefined,
+    session: DynamicSession,
+    options: ElevatedTokenOptions,
+  ): Promise<ElevatedGrant> {
+    this.elevated ??= new ElevatedTokens({
+      config: this.config,
+      keys: this.keys,
+      backend: this.backend,
+      revocation: this.revocation,
+      oneTimeStore: this.oneTimeStore,
+      signatureInvalid: () => this.signatureInvalid(),
+      withEnvironmentHint: (error, payload) => this.withEnvironmentHint(error, payload),
+    })
+    return this.elevated.verify(token, session, options)
   }
 
   private checkSignature(

@@ -11,6 +11,8 @@
  * app.post('/api/sign', requireScopes('wallet:sign'), handler)
  * // A request signed with the session key (the signature covers the body's raw bytes):
  * app.post('/api/withdraw', express.raw({ type: 'application/json' }), requireSessionSignature(), handler)
+ * // Step-up: an elevated access token for wallet:export, in x-dyn-elevated-access-token.
+ * app.post('/api/export', requireElevated({ scopes: ['wallet:export'] }), handler)
  * // Refusals are answered per RFC 6750 in JSON. To handle them in your error middleware instead:
  * // dynamicAuth(auth, { refusals: 'forward' }) and app.use(dynamicAuthErrorHandler()) or your own.
  *
@@ -28,6 +30,13 @@ import {
   type GuardSettings,
 } from '../http/guard.js'
 import type { AuthenticateOptions } from '../http/options.js'
+import {
+  elevatedDecision,
+  elevatedScopes,
+  type ElevatedDecision,
+  type RequireElevatedOptions,
+} from '../http/elevated.js'
+import type { ElevatedGrant } from '../elevated/grant.js'
 import { nodeReader } from '../http/request.js'
 import { scopeList } from '../http/scopes.js'
 import {
@@ -51,6 +60,8 @@ declare global {
       auth?: DynamicSession
       /** The settings and verifier of the `dynamicAuth()` that ran: `requireScopes()` and `requireElevated()` follow them. */
       authGuard?: GuardSettings
+      /** The elevated access token's grant, set by `requireElevated()` when it accepts one. */
+      elevated?: ElevatedGrant
     }
   }
 }
@@ -91,6 +102,30 @@ export function requireScopes(...scopes: string[]): RequestHandler {
   const required = scopeList(scopes)
   return function requireScopesMiddleware(req: Request, res: Response, next: NextFunction): void {
     carryOut(scopeDecision(req, nodeReader, req.auth, required, req.authGuard), res, next)
+  }
+}
+
+const NAMES = { helper: 'requireElevated()', guard: 'dynamicAuth()' } as const
+
+/**
+ * Requires an elevated access token (Dynamic's step-up) on a route, after `dynamicAuth()`:
+ * `app.post('/export', requireElevated({ scopes: ['wallet:export'] }), handler)`. The token comes
+ * in `x-dyn-elevated-access-token`; it must grant every scope and belong to the same user and
+ * session as `req.auth`, and a single-use token is consumed (in `auth.oneTimeStore`). The handler
+ * finds the grant in `req.elevated`. A refusal is 403 `insufficient_scope` naming the scopes (in
+ * `WWW-Authenticate` and the body's `required_scopes`), with a code saying why
+ * (`elevated_token_missing`, `_invalid`, `_mismatch`, `_reused`), or 503
+ * `one_time_store_unavailable`; answered or forwarded as the `dynamicAuth()` before it does.
+ * Without `dynamicAuth()` before it, every request is refused 401.
+ */
+export function requireElevated(options: RequireElevatedOptions): RequestHandler {
+  const required = elevatedScopes(options)
+  return function requireElevatedMiddleware(req: Request, res: Response, next: NextFunction): void {
+    elevatedDecision(req, nodeReader, req.auth, required, req.authGuard, NAMES).then((decision: ElevatedDecision) => {
+      if (decision.action !== 'continue') return carryOut(decision, res, next)
+      if (decision.grant !== undefined) req.elevated = decision.grant
+      next()
+    }, next)
   }
 }
 

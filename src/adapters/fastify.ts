@@ -42,6 +42,8 @@ import {
   type HttpAnswer,
 } from '../http/guard.js'
 import type { AuthenticateOptions } from '../http/options.js'
+import { elevatedDecision, elevatedScopes, type RequireElevatedOptions } from '../http/elevated.js'
+import type { ElevatedGrant } from '../elevated/grant.js'
 import { nodeReader } from '../http/request.js'
 import { scopeList } from '../http/scopes.js'
 import {
@@ -67,6 +69,8 @@ declare module 'fastify' {
     auth?: DynamicSession
     /** The settings and verifier of the authentication hook that ran: `requireScopes()` and `requireElevated()` follow them. */
     authGuard?: GuardSettings
+    /** The elevated access token's grant, set by `requireElevated()` when it accepts one. */
+    elevated?: ElevatedGrant
   }
   interface FastifyInstance {
     /** The plugin's authentication hook, for routes protected one by one: `{ onRequest: app.dynamicAuth }`. */
@@ -133,6 +137,36 @@ export function requireScopes(...scopes: string[]): DynamicAuthHook {
   }
 }
 
+const NAMES = { helper: 'requireElevated()', guard: 'the dynamicAuthPlugin hook (app.dynamicAuth)' } as const
+
+/**
+ * A hook requiring an elevated access token (Dynamic's step-up), after authentication:
+ * `{ onRequest: [app.dynamicAuth, requireElevated({ scopes: ['wallet:export'] })] }` (or
+ * `{ onRequest: requireElevated(...) }` under the plugin's global hook); the grant is in
+ * `request.elevated`.
+ * The token comes in `x-dyn-elevated-access-token`; it must grant every scope and belong to the
+ * same user and session as the verified session, and a single-use token is consumed (in
+ * `auth.oneTimeStore`). A refusal is 403 `insufficient_scope` naming the scopes (in
+ * `WWW-Authenticate` and the body's `required_scopes`), with a code saying why
+ * (`elevated_token_missing`, `_invalid`, `_mismatch`, `_reused`), or 503
+ * `one_time_store_unavailable`; answered or forwarded as the guard before it does. Without that
+ * guard, every request is refused 401.
+ */
+export function requireElevated(options: RequireElevatedOptions): DynamicAuthHook {
+  const required = elevatedScopes(options)
+  return function requireElevatedHook(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: HookHandlerDoneFunction,
+  ): void {
+    elevatedDecision(request.raw, nodeReader, request.auth, required, request.authGuard, NAMES).then((decision) => {
+      if (decision.action !== 'continue') return carryOut(decision, reply, done)
+      if (decision.grant !== undefined) request.elevated = decision.grant
+      done()
+    }, done)
+  }
+}
+
 function carryOut(decision: GuardDecision, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   if (decision.action === 'continue') done()
   else if (decision.action === 'forward') done(decision.error as unknown as FastifyError)
@@ -162,6 +196,7 @@ async function plugin(fastify: FastifyInstance, pluginOptions: DynamicAuthPlugin
   // are inherited, and `fastify.dynamicAuth` stays the outer registration's hook.
   if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', undefined)
   if (!fastify.hasRequestDecorator('authGuard')) fastify.decorateRequest('authGuard', undefined)
+  if (!fastify.hasRequestDecorator('elevated')) fastify.decorateRequest('elevated', undefined)
   if (!fastify.hasDecorator('dynamicAuth')) fastify.decorate('dynamicAuth', hook)
   if (global) fastify.addHook('onRequest', hook)
 }

@@ -14,7 +14,8 @@
  * @packageDocumentation
  */
 import type { DynamicAuthError } from '../errors.js'
-import { answerResponse, guardRequest, guardSettings } from '../http/guard.js'
+import { answerResponse, guardRequest, guardSettings, type GuardDecision } from '../http/guard.js'
+import { elevatedDecision, elevatedScopes, type RequireElevatedOptions } from '../http/elevated.js'
 import type { AnonymousAllowed, AuthenticateOptions } from '../http/options.js'
 import { isPreflight, webReader } from '../http/request.js'
 import { setupAdapter, type AdapterSetup, type AuthOrOptions } from '../http/setup.js'
@@ -69,25 +70,37 @@ function protect<Args extends unknown[]>(
   handler: ProtectedHandler<Args, DynamicSession | undefined>,
   authOrOptions: AuthOrOptions,
   options: FetchAuthOptions<Args> = {},
+  elevated?: readonly string[],
 ): FetchHandler<Args> {
   const { preflight, onRefusal, ...rest } = options
-  return guarded(setupAdapter(authOrOptions, rest), handler, options)
+  return guarded(setupAdapter(authOrOptions, rest), handler, options, elevated)
 }
 
-/** The handler behind a guard already set up (its verifier and resolved options). */
+/** The handler behind a guard already set up (its verifier and resolved options), with the elevated scopes it requires, if any. */
 function guarded<Args extends unknown[]>(
   setup: AdapterSetup,
   handler: ProtectedHandler<Args, DynamicSession | undefined>,
   { preflight, onRefusal }: FetchAuthOptions<Args>,
+  elevated?: readonly string[],
 ): FetchHandler<Args> {
-  return async function protectedHandler(request: Request, ...args: Args): Promise<Response> {
-    if (preflight && isPreflight(webReader, request)) return preflight(request, ...args)
-    const decision = await guardRequest(setup, request, webReader)
-    if (decision.action === 'continue') return handler(request, decision.session, ...args)
+  const settings = elevated === undefined ? undefined : guardSettings(setup)
+  const refuse = (decision: Exclude<GuardDecision, { action: 'continue' }>, request: Request, args: Args) => {
     if (decision.action === 'forward') throw decision.error
     return onRefusal && decision.error ? onRefusal(decision.error, request, ...args) : answerResponse(decision.answer)
   }
+  return async function protectedHandler(request: Request, ...args: Args): Promise<Response> {
+    if (preflight && isPreflight(webReader, request)) return preflight(request, ...args)
+    const decision = await guardRequest(setup, request, webReader)
+    if (decision.action !== 'continue') return refuse(decision, request, args)
+    if (elevated !== undefined) {
+      const step = await elevatedDecision(request, webReader, decision.session, elevated, settings, NAMES)
+      if (step.action !== 'continue') return refuse(step, request, args)
+    }
+    return handler(request, decision.session, ...args)
+  }
 }
+
+const NAMES = { helper: 'requireElevated()', guard: 'withDynamicAuth' } as const
 
 /**
  * Wraps a fetch handler: `export default { fetch: withDynamicAuth((request, session) => ..., auth) }`.
@@ -115,6 +128,26 @@ export function requireScopes(...scopes: string[]): FetchGuard {
       ...options,
       requiredScopes: withScopes(options.requiredScopes, required),
     })) as FetchGuard
+}
+
+/**
+ * Requires an elevated access token (Dynamic's step-up) on a route: returns
+ * {@link withDynamicAuth} that, once the session token is verified, also requires a token in
+ * `x-dyn-elevated-access-token` granting every scope, of the same user and session, and consumes
+ * it when single use (in `auth.oneTimeStore`):
+ * `export default { fetch: requireElevated({ scopes: ['wallet:export'] })(handler, auth) }`.
+ * A refusal is 403 `insufficient_scope` naming the scopes (in `WWW-Authenticate` and the body's
+ * `required_scopes`), with a code saying why (`elevated_token_missing`, `_invalid`, `_mismatch`,
+ * `_reused`), or 503 `one_time_store_unavailable`; answered, replaced by `onRefusal` or thrown like
+ * any refusal of that guard. For the grant itself, call `auth.verifyElevatedToken` in the handler instead.
+ */
+export function requireElevated(options: RequireElevatedOptions): FetchGuard {
+  const required = elevatedScopes(options)
+  return (<Args extends unknown[]>(
+    handler: ProtectedHandler<Args, DynamicSession | undefined>,
+    authOrOptions: AuthOrOptions,
+    options: FetchAuthOptions<Args> = {},
+  ) => protect(handler, authOrOptions, options, required)) as FetchGuard
 }
 
 function withScopes(given: string | readonly string[] | undefined, required: readonly string[]): readonly string[] {

@@ -38,6 +38,8 @@ import {
 
 /** Options of `requireSessionSignature()`: `maxSkewSeconds`, the allowed clock skew (default 60, 1 to 300). */
 export type { SessionSignatureOptions }
+import { elevatedDecision, elevatedScopes, type RequireElevatedOptions } from '../http/elevated.js'
+import type { ElevatedGrant } from '../elevated/grant.js'
 import { setupAdapter, type AuthOrOptions } from '../http/setup.js'
 import type { DynamicSession } from '../session/session.js'
 
@@ -52,6 +54,8 @@ export type DynamicAuthEnv = {
     auth: DynamicSession
     /** The settings and verifier of the `dynamicAuth()` that ran (undefined without one). */
     authGuard: GuardSettings | undefined
+    /** The elevated access token's grant, set by `requireElevated()` when it accepts one. */
+    elevated: ElevatedGrant | undefined
   }
 }
 /** Hono environment of routes in optional mode (or with `passPreflightsToApp`): `c.get('auth')` may be undefined. */
@@ -62,6 +66,8 @@ export type OptionalDynamicAuthEnv = {
     auth: DynamicSession | undefined
     /** The settings and verifier of the `dynamicAuth()` that ran (undefined without one). */
     authGuard: GuardSettings | undefined
+    /** The elevated access token's grant, set by `requireElevated()` when it accepts one. */
+    elevated: ElevatedGrant | undefined
   }
 }
 
@@ -127,6 +133,30 @@ export function requireScopes(...scopes: string[]): MiddlewareHandler<OptionalDy
   const required = scopeList(scopes)
   return async function requireScopesMiddleware(c, next) {
     return carryOut(scopeDecision(c.req.raw, webReader, c.get('auth'), required, c.get('authGuard')), next)
+  }
+}
+
+const NAMES = { helper: 'requireElevated()', guard: 'dynamicAuth()' } as const
+
+/**
+ * Requires an elevated access token (Dynamic's step-up) on a route, after `dynamicAuth()`:
+ * `app.post('/export', requireElevated({ scopes: ['wallet:export'] }), handler)`; the grant is
+ * `c.get('elevated')`.
+ * The token comes in `x-dyn-elevated-access-token`; it must grant every scope and belong to the
+ * same user and session as the verified session, and a single-use token is consumed (in
+ * `auth.oneTimeStore`). A refusal is 403 `insufficient_scope` naming the scopes (in
+ * `WWW-Authenticate` and the body's `required_scopes`), with a code saying why
+ * (`elevated_token_missing`, `_invalid`, `_mismatch`, `_reused`), or 503
+ * `one_time_store_unavailable`; answered or forwarded as the guard before it does. Without that
+ * guard, every request is refused 401.
+ */
+export function requireElevated(options: RequireElevatedOptions): MiddlewareHandler<OptionalDynamicAuthEnv> {
+  const required = elevatedScopes(options)
+  return async function requireElevatedMiddleware(c, next) {
+    const decision = await elevatedDecision(c.req.raw, webReader, c.get('auth'), required, c.get('authGuard'), NAMES)
+    if (decision.action !== 'continue') return carryOut(decision, next)
+    if (decision.grant !== undefined) c.set('elevated', decision.grant)
+    return next()
   }
 }
 

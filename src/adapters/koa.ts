@@ -25,6 +25,8 @@ import {
   type HttpAnswer,
 } from '../http/guard.js'
 import type { AuthenticateOptions } from '../http/options.js'
+import { elevatedDecision, elevatedScopes, type RequireElevatedOptions } from '../http/elevated.js'
+import type { ElevatedGrant } from '../elevated/grant.js'
 import { nodeReader } from '../http/request.js'
 import { scopeList } from '../http/scopes.js'
 import {
@@ -46,6 +48,8 @@ declare module 'koa' {
     auth?: DynamicSession
     /** The settings and verifier of the `dynamicAuth()` that ran: `requireScopes()` and `requireElevated()` follow them. */
     authGuard?: GuardSettings
+    /** The elevated access token's grant, set by `requireElevated()` when it accepts one. */
+    elevated?: ElevatedGrant
   }
 }
 
@@ -94,6 +98,37 @@ export function requireScopes(...scopes: string[]): Middleware {
       ctx,
       next,
     )
+  }
+}
+
+const NAMES = { helper: 'requireElevated()', guard: 'dynamicAuth()' } as const
+
+/**
+ * Requires an elevated access token (Dynamic's step-up), after `dynamicAuth()`:
+ * `router.post('/export', requireElevated({ scopes: ['wallet:export'] }), handler)`; the grant is
+ * in `ctx.state.elevated`.
+ * The token comes in `x-dyn-elevated-access-token`; it must grant every scope and belong to the
+ * same user and session as the verified session, and a single-use token is consumed (in
+ * `auth.oneTimeStore`). A refusal is 403 `insufficient_scope` naming the scopes (in
+ * `WWW-Authenticate` and the body's `required_scopes`), with a code saying why
+ * (`elevated_token_missing`, `_invalid`, `_mismatch`, `_reused`), or 503
+ * `one_time_store_unavailable`; answered or forwarded as the guard before it does. Without that
+ * guard, every request is refused 401.
+ */
+export function requireElevated(options: RequireElevatedOptions): Middleware {
+  const required = elevatedScopes(options)
+  return async function requireElevatedMiddleware(ctx, next) {
+    const decision = await elevatedDecision(
+      ctx.req,
+      nodeReader,
+      ctx.state.auth as DynamicSession | undefined,
+      required,
+      ctx.state.authGuard as GuardSettings | undefined,
+      NAMES,
+    )
+    if (decision.action !== 'continue') return carryOut(decision, ctx, next)
+    if (decision.grant !== undefined) ctx.state.elevated = decision.grant
+    return next()
   }
 }
 

@@ -18,6 +18,7 @@
 import type { NextFetchEvent, NextRequest } from 'next/server.js'
 import type { DynamicAuthError } from '../errors.js'
 import { answerResponse, guardRequest, guardSettings, type GuardSettings } from '../http/guard.js'
+import { elevatedDecision, elevatedScopes, type RequireElevatedOptions } from '../http/elevated.js'
 import type { AnonymousAllowed, AuthenticateOptions } from '../http/options.js'
 import { scopeList } from '../http/scopes.js'
 import {
@@ -63,10 +64,15 @@ export interface NextAuthOptions extends AuthenticateOptions {
  */
 export type LazyAuth = () => AuthOrOptions
 
-type Setup = AdapterSetup & { readonly onRefusal: NextAuthOptions['onRefusal'] }
+type Setup = AdapterSetup & {
+  readonly onRefusal: NextAuthOptions['onRefusal']
+  /** For `requireElevated()`: the guard's settings and verifier. */
+  readonly settings: GuardSettings
+}
 
 function setup(authOrOptions: AuthOrOptions, options?: NextAuthOptions): Setup {
-  return { ...setupAdapter(authOrOptions, options), onRefusal: options?.onRefusal }
+  const made = setupAdapter(authOrOptions, options)
+  return { ...made, onRefusal: options?.onRefusal, settings: guardSettings(made) }
 }
 
 /** The setup now, or, for a {@link LazyAuth}, on first use (then kept). */
@@ -83,12 +89,20 @@ function setupOnce(authOrOptions: AuthOrOptions | LazyAuth, options?: NextAuthOp
 async function authenticateOrAnswer(
   s: Setup,
   request: NextRequest,
+  elevated?: readonly string[],
 ): Promise<{ session: DynamicSession | undefined } | Response> {
-  const decision = await guardRequest(s, request, webReader)
+  let decision = await guardRequest(s, request, webReader)
+  if (decision.action === 'continue' && elevated !== undefined) {
+    const step = await elevatedDecision(request, webReader, decision.session, elevated, s.settings, NAMES)
+    if (step.action === 'continue') return decision
+    decision = step
+  }
   if (decision.action === 'continue') return decision
   if (decision.action === 'forward') throw decision.error
   return s.onRefusal && decision.error ? s.onRefusal(decision.error, request) : answerResponse(decision.answer)
 }
+
+const NAMES = { helper: 'requireElevated()', guard: 'withDynamicAuth' } as const
 
 /**
  * Protects an App Router route handler: the handler runs with `context.auth`, the verified
@@ -123,12 +137,41 @@ export function withDynamicAuth<Context>(
   authOrOptions: AuthOrOptions | LazyAuth,
   options?: NextAuthOptions,
 ): RouteHandler<Context> {
+  return protect(handler, authOrOptions, options)
+}
+
+function protect<Context>(
+  handler: ProtectedRouteHandler<Context, DynamicSession | undefined>,
+  authOrOptions: AuthOrOptions | LazyAuth,
+  options?: NextAuthOptions,
+  elevated?: readonly string[],
+): RouteHandler<Context> {
   const s = setupOnce(authOrOptions, options)
   return async function protectedRouteHandler(request: NextRequest, context: Context): Promise<Response> {
-    const result = await authenticateOrAnswer(s(), request)
+    const result = await authenticateOrAnswer(s(), request, elevated)
     if (result instanceof Response) return result
     return handler(request, { ...context, auth: result.session })
   }
+}
+
+/**
+ * Requires an elevated access token (Dynamic's step-up) on a route: returns
+ * {@link withDynamicAuth} that, once the session token is verified, also requires a token in
+ * `x-dyn-elevated-access-token` granting every scope, of the same user and session, and consumes
+ * it when single use (in `auth.oneTimeStore`):
+ * `export const POST = requireElevated({ scopes: ['wallet:export'] })(handler, getAuth)`.
+ * A refusal is 403 `insufficient_scope` naming the scopes (in `WWW-Authenticate` and the body's
+ * `required_scopes`), with a code saying why (`elevated_token_missing`, `_invalid`, `_mismatch`,
+ * `_reused`), or 503 `one_time_store_unavailable`; answered, replaced by `onRefusal` or thrown like
+ * any refusal of that guard. For the grant itself, call `auth.verifyElevatedToken` in the handler instead.
+ */
+export function requireElevated(options: RequireElevatedOptions): typeof withDynamicAuth {
+  const required = elevatedScopes(options)
+  return (<Context>(
+    handler: ProtectedRouteHandler<Context, DynamicSession | undefined>,
+    authOrOptions: AuthOrOptions | LazyAuth,
+    options?: NextAuthOptions,
+  ) => protect(handler, authOrOptions, options, required)) as typeof withDynamicAuth
 }
 
 /**

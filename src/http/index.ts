@@ -22,3 +22,4 @@ export type { AnonymousAllowed, AuthenticateOptions, RefusalHandling } from './o
 export type { AuthOrOptions } from './setup.js'
 export type { HttpRequestLike, NodeRequestLike, WebRequestLike } from './request.js'
 export type { GuardSettings } from './guard.js'
+export { ELEVATED_TOKEN_HEADER, type RequireElevatedOptions } from './elevated.js'

@@ -7,14 +7,20 @@
  * | invalid_request      | 400    | `Bearer realm="…", error="invalid_request", …`           |
  * | other 401 codes      | 401    | `Bearer realm="…", error="invalid_token", …`             |
  * | insufficient_scope   | 403    | `Bearer realm="…", error="insufficient_scope", scope="…"` |
+ * | elevated_token_*     | 403    | the same: `scope` names what to step up for               |
  * | origin_not_allowed   | 403    | none (the token is fine; the request's origin is not)    |
  * | jwks_unavailable,    | 503    | none, and `Retry-After`: not the client's fault          |
  * | other 503 codes      |        |                                                          |
  *
  * The JSON body is `{ error, error_description, code }`, plus `pending_step` when a sign-in step is
- * pending: never the token, never a stack.
+ * pending and `required_scopes` for an elevated-token refusal: never the token, never a stack.
  */
-import { isDynamicAuthError, type DynamicAuthErrorCode, type DynamicPendingStep } from '../errors.js'
+import {
+  ELEVATED_TOKEN_CODES,
+  isDynamicAuthError,
+  type DynamicAuthErrorCode,
+  type DynamicPendingStep,
+} from '../errors.js'
 import { DEFAULT_REALM } from './options.js'
 
 /** The JSON body of a refusal. */
@@ -27,6 +33,12 @@ export interface RefusalBody {
   readonly code: DynamicAuthErrorCode
   /** For `insufficient_scope`: the sign-in step the user still owes, when known (see `DynamicAuthError.pendingStep`). */
   readonly pending_step?: DynamicPendingStep
+  /**
+   * For an elevated-token refusal (`elevated_token_*`): the scopes the route requires of the
+   * elevated access token. The front end steps up for them (`checkStepUpAuth`, then
+   * `getElevatedAccessToken`) and retries with `x-dyn-elevated-access-token`.
+   */
+  readonly required_scopes?: readonly string[]
 }
 
 /** A complete HTTP answer to a refused request. */
@@ -81,6 +93,13 @@ export function refusalFor(error: unknown, options: RefusalOptions = {}): Refusa
     const scopes = options.scopes ?? error.missingScopes ?? []
     headers['www-authenticate'] =
       challenge(realm, kind, description) + (scopes.length > 0 ? `, scope="${quoted(scopes.join(' '))}"` : '')
+  } else if (ELEVATED_TOKEN_CODES.has(code)) {
+    // The session token is fine; the request lacks a valid elevated token for these scopes.
+    status = 403
+    kind = 'insufficient_scope'
+    const scopes = error.requiredScopes ?? []
+    headers['www-authenticate'] =
+      challenge(realm, kind, description) + (scopes.length > 0 ? `, scope="${quoted(scopes.join(' '))}"` : '')
   } else if (status === 403) {
     kind = 'forbidden'
   } else if (status === 503) {
@@ -91,10 +110,11 @@ export function refusalFor(error: unknown, options: RefusalOptions = {}): Refusa
     kind = 'invalid_token'
     headers['www-authenticate'] = challenge(realm, kind, description)
   }
-  const body: RefusalBody =
+  let body: RefusalBody =
     error.pendingStep === undefined
       ? { error: kind, error_description: description, code }
       : { error: kind, error_description: description, code, pending_step: error.pendingStep }
+  if (error.requiredScopes !== undefined) body = { ...body, required_scopes: error.requiredScopes }
   return { status, headers, body, json: JSON.stringify(body) }
 }
 

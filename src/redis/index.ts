@@ -4,7 +4,8 @@
  *
  * - {@link createRedisRevocationStore}: revocations shared through pub/sub into a local set;
  * - {@link createRedisKeyStore}: one JWKS fetch per refresh window for the whole fleet;
- * - {@link createRedisWebhookDedupe}: webhook redeliveries recognised on every instance.
+ * - {@link createRedisWebhookDedupe}: webhook redeliveries recognised on every instance;
+ * - {@link createRedisOneTimeStore}: single-use elevated access tokens accepted once across the fleet.
  *
  * @example
  * import { createClient } from 'redis'
@@ -32,3 +33,8 @@ export {
 export { createRedisKeyStore, type RedisKeyStoreEvent, type RedisKeyStoreOptions } from './key-store.js'
 export { createRedisWebhookDedupe, type RedisWebhookDedupe, type RedisWebhookDedupeOptions } from './webhook-dedupe.js'
 export type { RedisClientLike, RedisSubscriberLike } from './client.js'
+export {
+  createRedisOneTimeStore,
+  type RedisOneTimeStore,
+  type RedisOneTimeStoreOptions,
+} from './one-time-store.js'
