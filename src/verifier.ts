@@ -264,7 +264,11 @@ export class Verifier implements DynamicAuth {
       signatureInvalid: () => this.signatureInvalid(),
       withEnvironmentHint: (error, payload) => this.withEnvironmentHint(error, payload),
     })
-    return this.elevated.verify(token, session, options)
+    // Refusals are counted like the HTTP layer's (`dynamic_guard.verifications`, by code).
+    return this.elevated.verify(token, session, options).catch((error: unknown) => {
+      if (isDynamicAuthError(error)) this.hooks.requestRefused(error)
+      throw error
+    })
   }
 
   private checkSignature(

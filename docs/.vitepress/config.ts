@@ -48,6 +48,7 @@ const guide: Item[] = [
       ...page('guide/claims', 'Token claims'),
       ...page('guide/token-facts', 'Token facts'),
       ...page('guide/session-key', 'Requests signed with the session key'),
+      ...page('guide/step-up', 'Step-up: elevated access tokens'),
     ],
   },
   {

@@ -70,7 +70,12 @@ describe('refusalFor', () => {
       assert.equal(refusal.status, ERROR_STATUS[code], code)
       assert.deepEqual(Object.keys(JSON.parse(refusal.json)).sort(), ['code', 'error', 'error_description'])
       const challenge = refusal.headers['www-authenticate']
-      if (refusal.status === 401 || refusal.status === 400 || code === 'insufficient_scope') {
+      if (
+        refusal.status === 401 ||
+        refusal.status === 400 ||
+        code === 'insufficient_scope' ||
+        code.startsWith('elevated_token_')
+      ) {
         assert.match(challenge ?? '', /^Bearer realm="api"/, code)
         // RFC 6750 §3: no `"` or `\` inside the quoted values.
         assert.doesNotMatch(challenge!.replace(/="[^"\\]*"/g, ''), /["\\]/, code)
@@ -90,6 +95,20 @@ describe('refusalFor', () => {
     )
     const missing = refusalFor(new DynamicAuthError('insufficient_scope', 'no', { missingScopes: ['a'] }))
     assert.match(missing.headers['www-authenticate']!, /scope="a"$/)
+    const stepUp = refusalFor(
+      new DynamicAuthError('elevated_token_reused', 'again', { requiredScopes: ['wallet:export', 'wallet:sign'] }),
+    )
+    assert.equal(stepUp.status, 403)
+    assert.equal(
+      stepUp.headers['www-authenticate'],
+      'Bearer realm="api", error="insufficient_scope", error_description="again", scope="wallet:export wallet:sign"',
+    )
+    assert.deepEqual(JSON.parse(stepUp.json), {
+      error: 'insufficient_scope',
+      error_description: 'again',
+      code: 'elevated_token_reused',
+      required_scopes: ['wallet:export', 'wallet:sign'],
+    })
     const down = refusalFor(new DynamicAuthError('jwks_unavailable', 'down', { retryAfter: 12.2 }))
     assert.equal(down.headers['retry-after'], '13')
   })

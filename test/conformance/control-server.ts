@@ -110,6 +110,12 @@ export async function startControlServer(): Promise<ControlServer> {
       } as MintOptions
       return { token: issuer.mint(options) }
     },
+    '/control/mint-elevated': (body) => ({
+      token: issuer.mintElevated({
+        ...body,
+        claims: nullsToUndefined(body.claims),
+      } as unknown as Parameters<typeof issuer.mintElevated>[0]),
+    }),
     '/control/sign': (body) => ({ token: issuer.sign(body.header as Record<string, unknown>, body.payload) }),
     '/control/rotate': (body) => ({ kid: issuer.rotateKey({ keepPrevious: body.keepPrevious !== false }) }),
     '/control/outage': (body) => {

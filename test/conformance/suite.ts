@@ -23,14 +23,14 @@ export type Library = Pick<
   | 'DynamicAuthError'
   | 'DynamicAuthConfigError'
 > &
-  Pick<typeof DynamicGuardExtend, 'decodeUnverified' | 'webCryptoBackend'> &
+  Pick<typeof DynamicGuardExtend, 'decodeUnverified' | 'webCryptoBackend' | 'createMemoryOneTimeStore'> &
   Pick<typeof DynamicGuardHttp, 'authenticate'> &
   Pick<typeof DynamicGuardSessionKey, 'signRequest' | 'generateSessionKeyPair' | 'jwkSessionSigner'>
 
 /** `dynamic-guard/fetch` as the runtime under test loaded it. */
 export type FetchAdapter = Pick<
   typeof DynamicGuardFetch,
-  'withDynamicAuth' | 'requireScopes' | 'requireSessionSignature'
+  'withDynamicAuth' | 'requireScopes' | 'requireElevated' | 'requireSessionSignature'
 >
 
 /** The outcome of one case. */
@@ -82,6 +82,17 @@ interface EmulatorState {
 
 type Outage = { mode: 'off' } | { mode: 'status'; status: number } | { mode: 'hang' }
 
+/** Elevated-token mint options as the emulator takes them over HTTP; `null` in claims removes one. */
+interface MintElevated {
+  scopes: string[]
+  singleUse?: boolean
+  expired?: boolean
+  sub?: string
+  sid?: string
+  originalSid?: string
+  claims?: Record<string, unknown>
+}
+
 /** The local Dynamic emulator, driven over HTTP. */
 class EmulatorControl {
   constructor(private readonly origin: string) {}
@@ -100,6 +111,8 @@ class EmulatorControl {
   state = (): Promise<EmulatorState> => this.call('/control/state')
   mint = async (options: Mint = {}): Promise<string> =>
     (await this.call<{ token: string }>('/control/mint', options)).token
+  mintElevated = async (options: MintElevated): Promise<string> =>
+    (await this.call<{ token: string }>('/control/mint-elevated', options)).token
   sign = async (header: Record<string, unknown>, payload: unknown): Promise<string> =>
     (await this.call<{ token: string }>('/control/sign', { header, payload })).token
   rotate = async (keepPrevious: boolean): Promise<string> =>
@@ -519,6 +532,84 @@ export async function runConformance(
       }),
     )
     equal(allowed.status, 200, 'status with the required scope')
+  })
+
+  // ---- step-up: elevated access tokens ----
+
+  await test('elevated access tokens: scopes, the same session, single use (by jti or by hash), and every refusal', async () => {
+    const verifier = newAuth()
+    const session = await verifier.verifyToken(await emulatorServer.mint({ sid: 'elevated-session' }))
+    const wallet = { scopes: ['wallet:export'] }
+    const mintElevated = (options: Partial<MintElevated> = {}) =>
+      emulatorServer.mintElevated({ scopes: ['wallet:export'], sid: 'elevated-session', ...options })
+
+    const timeBound = await mintElevated({ scopes: ['user:update'], singleUse: false })
+    for (let i = 0; i < 2; i++) {
+      const grant = await verifier.verifyElevatedToken(timeBound, session, { scopes: ['user:update'] })
+      equal(grant.singleUse, false, 'a time-bound grant')
+    }
+    const once = await mintElevated()
+    equal((await verifier.verifyElevatedToken(once, session, wallet)).singleUse, true, 'a single-use grant')
+    const reused = await refused(verifier.verifyElevatedToken(once, session, wallet), 'elevated_token_reused', once)
+    equal(reused.requiredScopes?.join(' '), 'wallet:export', 'requiredScopes of the refusal')
+    // Without jti, the token is recorded by its SHA-256 (WebCrypto on every runtime).
+    const noJti = await mintElevated({ claims: { jti: null } })
+    await verifier.verifyElevatedToken(noJti, session, wallet)
+    await refused(verifier.verifyElevatedToken(noJti, session, wallet), 'elevated_token_reused', noJti)
+
+    await refused(verifier.verifyElevatedToken(undefined, session, wallet), 'elevated_token_missing')
+    const other = await mintElevated({ scopes: ['wallet:sign'] })
+    await refused(verifier.verifyElevatedToken(other, session, wallet), 'elevated_token_missing', other)
+    const expired = await mintElevated({ expired: true })
+    await refused(verifier.verifyElevatedToken(expired, session, wallet), 'elevated_token_invalid', expired)
+    const theirs = await mintElevated({ sub: 'someone-else' })
+    await refused(verifier.verifyElevatedToken(theirs, session, wallet), 'elevated_token_mismatch', theirs)
+    const elsewhere = await mintElevated({ sid: 'another-session' })
+    await refused(verifier.verifyElevatedToken(elsewhere, session, wallet), 'elevated_token_mismatch', elsewhere)
+    // The session check never takes an elevated token.
+    await refused(verifier.verifyToken(timeBound), 'insufficient_scope', timeBound)
+
+    const full = lib.createMemoryOneTimeStore({ maxEntries: 1 })
+    await full.claim('a-live-id', Date.now() / 1000 + 600)
+    const failingStores = [full, { claim: () => Promise.reject(new Error('store down')) }]
+    for (const oneTimeStore of failingStores) {
+      const closed = newAuth({ oneTimeStore })
+      const token = await mintElevated()
+      const error = await refused(
+        closed.verifyElevatedToken(token, session, wallet),
+        'one_time_store_unavailable',
+        token,
+      )
+      equal(error.retryAfter, 5, 'retryAfter of one_time_store_unavailable')
+    }
+  })
+
+  await test('dynamic-guard/fetch: requireElevated answers 403 insufficient_scope naming the scope, then accepts once', async () => {
+    const handler = fetchAdapter.requireElevated({ scopes: ['wallet:export'] })(() => new Response('exported'), auth)
+    const url = 'https://api.example/export'
+    const token = await emulatorServer.mint({ sid: 'fetch-elevated' })
+    const missing = await handler(new Request(url, { method: 'POST', headers: { authorization: `Bearer ${token}` } }))
+    equal(missing.status, 403, 'status without an elevated token')
+    equal(
+      /error="insufficient_scope".*scope="wallet:export"$/.test(missing.headers.get('www-authenticate') ?? ''),
+      true,
+      'the challenge names the scope',
+    )
+    const body = (await missing.json()) as { code: string; required_scopes: string[] }
+    equal(body.code, 'elevated_token_missing', 'code')
+    equal(body.required_scopes.join(' '), 'wallet:export', 'required_scopes')
+    const elevated = await emulatorServer.mintElevated({ scopes: ['wallet:export'], sid: 'fetch-elevated' })
+    const send = () =>
+      handler(
+        new Request(url, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'x-dyn-elevated-access-token': elevated },
+        }),
+      )
+    equal((await send()).status, 200, 'status with the elevated token')
+    const again = await send()
+    equal(again.status, 403, 'status of the second use')
+    equal(((await again.json()) as { code: string }).code, 'elevated_token_reused', 'code of the second use')
   })
 
   // ---- attacks ----

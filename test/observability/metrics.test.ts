@@ -142,6 +142,37 @@ describe('metrics', () => {
       status: () => ({ kind: 'test', entries: 0, connected: false, stale: true, since: 0 }),
     }
     await expect('revocation_unavailable', make({ revocation: cutOff }).verifyToken(mint()))
+    // Refusals of elevated access tokens (step-up), counted by code too. The session comes from a
+    // verifier that records nothing, so that the counts of session tokens above stay as they are.
+    const quiet = createDynamicAuth({ ...issuer.authOptions(), audience: AUDIENCE, telemetry: false })
+    const session = await quiet.verifyToken(access)
+    const wallet = { scopes: ['wallet:export'] }
+    const elevated = (options: Partial<Parameters<TestIssuer['mintElevated']>[0]> = {}) => {
+      const token = issuer.mintElevated({
+        scopes: ['wallet:export'],
+        sid: 'session-kept',
+        audience: AUDIENCE,
+        ...options,
+      })
+      secrets.push(token)
+      return token
+    }
+    await expect('elevated_token_missing', auth.verifyElevatedToken(undefined, session, wallet))
+    await expect('elevated_token_invalid', auth.verifyElevatedToken(elevated({ expired: true }), session, wallet))
+    await expect(
+      'elevated_token_mismatch',
+      auth.verifyElevatedToken(elevated({ sub: 'someone-else' }), session, wallet),
+    )
+    const once = elevated()
+    await auth.verifyElevatedToken(once, session, wallet)
+    await expect('elevated_token_reused', auth.verifyElevatedToken(once, session, wallet))
+    const failing = createDynamicAuth({
+      ...issuer.authOptions(),
+      audience: AUDIENCE,
+      telemetry: { meterProvider: harness.provider },
+      oneTimeStore: { claim: () => Promise.reject(new Error('down')) },
+    })
+    await expect('one_time_store_unavailable', failing.verifyElevatedToken(elevated(), session, wallet))
 
     for (const [code, got] of codes) assert.equal(got, code, `the case meant to produce ${code} produced ${got}`)
     assert.deepEqual(
