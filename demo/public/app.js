@@ -398,6 +398,7 @@ async function signOut() {
   state.stepUp = null
   $('step-up-inbox').hidden = true
   $('step-up-form').hidden = true
+  setActionsLine('muted', 'Sign in, then try them.')
   setSessionLine('muted', "Signed out through Dynamic's client: session revoked, cookie cleared.")
   $('checks').replaceChildren(el('li', { class: 'empty muted', text: 'Sign in to see the checks.' }))
   $('claims').replaceChildren(el('tbody', {}, [el('tr', {}, [el('td', { class: 'muted', text: 'No token yet.' })])]))
@@ -409,6 +410,12 @@ async function signOut() {
 }
 
 // ---- Step 4: sensitive actions ----
+
+function setActionsLine(kind, text) {
+  const line = $('actions-line')
+  line.className = `session ${kind}`
+  line.textContent = text
+}
 
 // The body of the signed transfer: what the signature covers, byte for byte.
 const TRANSFER = { amount: '10.5', to: '0x71C7656EC7ab88b098defB751B7401B5f6d8976F' }
@@ -449,7 +456,7 @@ async function sendExport(elevated) {
 // with a code; verifyStepUp then takes the elevated token and retries.
 async function exportWallet() {
   if (!state.signIn) {
-    setSessionLine('error', 'Sign in first: the export acts for a signed-in user.')
+    setActionsLine('error', 'Sign in first: the export acts for a signed-in user.')
     return
   }
   const first = await sendExport(state.dynamic.takeElevatedToken())
@@ -457,16 +464,16 @@ async function exportWallet() {
   if (first.status !== 403 || !scopes.includes('wallet:export')) return
   const check = await state.dynamic.checkStepUp()
   if (!check.isRequired) {
-    setSessionLine('error', 'Dynamic says no step-up is needed, yet the API refused: see the answer.')
+    setActionsLine('error', 'Dynamic says no step-up is needed, yet the API refused: see the answer.')
     return
   }
   const email = state.signIn.email
   if (!email) {
-    setSessionLine('error', 'The step-up here re-verifies your email: sign in with an email code to try it.')
+    setActionsLine('error', 'The step-up here re-verifies your email: sign in with an email code to try it.')
     return
   }
   state.stepUp = await state.dynamic.sendCode(email).catch((error) => {
-    setSessionLine('error', `Sending the step-up code failed: ${describeError(error)}`)
+    setActionsLine('error', `Sending the step-up code failed: ${describeError(error)}`)
     return null
   })
   if (!state.stepUp) return
@@ -479,7 +486,7 @@ async function exportWallet() {
   $('step-up-form').hidden = false
   $('step-up-otp').value = ''
   $('step-up-otp').focus()
-  setSessionLine(
+  setActionsLine(
     'muted',
     `Step-up needed for wallet:export (Dynamic accepts: ${check.formats.join(', ') || 'a credential of yours'}). A code went to ${email}: type it below.`,
   )
@@ -487,13 +494,13 @@ async function exportWallet() {
 
 async function verifyStepUp() {
   if (!state.stepUp) {
-    setSessionLine('error', 'Press Export wallet first.')
+    setActionsLine('error', 'Press Export wallet first.')
     return
   }
   try {
     await state.dynamic.verifyStepUpCode(state.stepUp, $('step-up-otp').value.trim())
   } catch (error) {
-    setSessionLine('error', `The step-up code was refused: ${describeError(error)}`)
+    setActionsLine('error', `The step-up code was refused: ${describeError(error)}`)
     return
   }
   state.stepUp = null
@@ -501,7 +508,7 @@ async function verifyStepUp() {
   $('step-up-form').hidden = true
   const elevated = state.dynamic.takeElevatedToken()
   const answer = await sendExport(elevated)
-  setSessionLine(
+  setActionsLine(
     answer.status === 200 ? 'on' : 'error',
     answer.status === 200
       ? "Stepped up through Dynamic's client: the export was accepted with a single-use elevated token, now spent."
@@ -513,7 +520,7 @@ async function verifyStepUp() {
 // fetchWithSessionKey over Dynamic's keychain; unsigned, it is what a copied token alone can send.
 async function transfer(signed) {
   if (!state.signIn) {
-    setSessionLine('error', 'Sign in first: the transfer acts for a signed-in user.')
+    setActionsLine('error', 'Sign in first: the transfer acts for a signed-in user.')
     return
   }
   const body = JSON.stringify(TRANSFER)
@@ -526,9 +533,15 @@ async function transfer(signed) {
         credentials: 'omit',
         headers: { ...headers, authorization: `Bearer ${state.signIn.token}` },
       })
-  await showResponse(
+  const answer = await showResponse(
     response,
     `POST /api/transfers with Authorization: Bearer <access token> ${signed ? "and x-session-signature (signed by the session key in Dynamic's keychain)" : 'and no signature'}`,
+  )
+  setActionsLine(
+    answer.status === 200 ? 'on' : 'error',
+    answer.status === 200
+      ? "Accepted: the request was signed by the session key the token names, in Dynamic's keychain."
+      : `Refused (${answer.body?.code ?? answer.status}): the token alone does not open this route.`,
   )
 }
 

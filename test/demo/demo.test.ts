@@ -523,7 +523,7 @@ describe("the demo page in headless Chromium, signing in through Dynamic's clien
     assert.equal(body.userId, claimsOf(token).sub)
     assert.deepEqual(body.elevated.scopes, ['wallet:export'])
     assert.equal(body.elevated.singleUse, true)
-    assert.match(await page.locator('#session-line').innerText(), /^Stepped up through Dynamic's client/)
+    assert.match(await page.locator('#actions-line').innerText(), /^Stepped up through Dynamic's client/)
     assert.ok(await page.locator('#step-up-form').isHidden())
   })
 
