@@ -4,12 +4,17 @@
  *
  *   core (in process, no HTTP):
  *     session                 verifyToken on a cached session token (what a guarded route already pays)
+ *     session (cold)          verifyToken on a new session token each time: one RS256 check, for comparison
  *     + time-bound            that, then verifyElevatedToken on a time-bound token seen before (its cache)
  *     + single-use (memory)   that, then verifyElevatedToken on a new single-use token: one RS256 check
  *                             and a claim in the in-memory one-time store
  *     + single-use (redis)    the same, the claim in a real redis-server on 127.0.0.1 (skipped without redis-server)
- *   HTTP (Express on 127.0.0.1, keep-alive, one request at a time):
+ *   Express middleware in process (no socket: the middleware called with a request object):
+ *     guard                   dynamicAuth on a cached session token
+ *     guard + time-bound      dynamicAuth, then requireElevated on a time-bound token seen before
+ *   HTTP (Express on 127.0.0.1, keep-alive, one request at a time; noisy on a loaded machine):
  *     route                   dynamicAuth + handler
+ *     route, header ignored   the same, sent with an elevated token it does not read (the header's own cost)
  *     route + time-bound      dynamicAuth + requireElevated + handler, a time-bound token seen before
  *     route + single-use      the same with a new single-use token per request (memory store)
  *
@@ -51,6 +56,13 @@ async function core(auth: DynamicAuth) {
   await auth.verifyElevatedToken(timeBound, session, { scopes: ['user:update'] })
   return {
     session: () => perOp(() => auth.verifyToken(sessionToken)),
+    cold: () => {
+      // A user each, so that no two tokens are the same string (the cache would answer).
+      const tokens = Array.from({ length: PER_ROUND }, (_, i) =>
+        issuer.mint({ sid, sub: `cold-${i}-${Math.random()}` }),
+      )
+      return perOp((i) => auth.verifyToken(tokens[i]!))
+    },
     timeBound: () =>
       perOp(async () =>
         auth.verifyElevatedToken(timeBound, await auth.verifyToken(sessionToken), { scopes: ['user:update'] }),
@@ -63,6 +75,21 @@ async function core(auth: DynamicAuth) {
     },
   }
 }
+
+// Express middleware called in process, with a request object as Node's parser makes it.
+const middlewareAuth = createDynamicAuth(issuer.authOptions())
+const guard = dynamicAuth(middlewareAuth)
+const elevatedMiddleware = requireElevated({ scopes: ['user:update'] })
+const response = { setHeader() {}, end() {} } as unknown as express.Response
+type Middleware = (req: express.Request, res: express.Response, next: (error?: unknown) => void) => void
+const through = (middleware: Middleware, req: express.Request) =>
+  new Promise<void>((resolve, reject) => middleware(req, response, (error) => (error ? reject(error) : resolve())))
+const middlewareRequest = () =>
+  ({
+    method: 'POST',
+    url: '/time-bound',
+    headers: { authorization: `Bearer ${sessionToken}`, 'x-dyn-elevated-access-token': timeBound },
+  }) as unknown as express.Request
 
 // HTTP: one Express app, three routes.
 const httpAuth = createDynamicAuth({ ...issuer.authOptions(), logger: false })
@@ -123,10 +150,19 @@ try {
 
 const cases: Record<string, () => Promise<number>> = {
   'core: session (cached)': memory.session,
+  'core: session (cold, for comparison)': memory.cold,
   'core: + time-bound (cached)': memory.timeBound,
   'core: + single-use (memory store)': memory.singleUse,
   ...(redisCase ? { 'core: + single-use (redis store)': redisCase } : {}),
+  'Express middleware: guard': () => perOp(() => through(guard, middlewareRequest())),
+  'Express middleware: guard + time-bound': () =>
+    perOp(async () => {
+      const req = middlewareRequest()
+      await through(guard, req)
+      await through(elevatedMiddleware, req)
+    }),
   'HTTP: route': () => perOp(() => post('/plain')),
+  'HTTP: route, header ignored': () => perOp(() => post('/plain', timeBound)),
   'HTTP: route + time-bound': () => perOp(() => post('/time-bound', timeBound)),
   'HTTP: route + single-use': () => {
     const tokens = singleUseTokens()
@@ -137,13 +173,15 @@ const cases: Record<string, () => Promise<number>> = {
 for (const run of Object.values(cases)) await run()
 const results: Record<string, number[]> = Object.fromEntries(Object.keys(cases).map((name) => [name, []]))
 const loadBefore = loadavg()[0]!
-for (let round = 0; round < ROUNDS; round++) for (const [name, run] of Object.entries(cases)) results[name]!.push(await run())
+for (let round = 0; round < ROUNDS; round++)
+  for (const [name, run] of Object.entries(cases)) results[name]!.push(await run())
 const loadAfter = loadavg()[0]!
 
 console.log(
   `Node ${process.version}, ${cpus().length} cores, load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}; ${ROUNDS} rounds of ${PER_ROUND}; median µs per request`,
 )
-for (const [name, values] of Object.entries(results)) console.log(`${name.padEnd(36)} ${median(values).toFixed(1).padStart(8)}`)
+for (const [name, values] of Object.entries(results))
+  console.log(`${name.padEnd(42)} ${median(values).toFixed(1).padStart(8)}`)
 
 agent.destroy()
 server.close()
