@@ -17,6 +17,7 @@ const entries: Record<string, string> = {
   http: 'src/http/index.ts',
   redis: 'src/redis/index.ts',
   webhooks: 'src/webhooks/index.ts',
+  'session-key': 'src/session-key/client.ts',
   cli: 'src/cli/index.ts',
 }
 /**
@@ -24,7 +25,7 @@ const entries: Record<string, string> = {
  * and Deno/Bun, where package.json's `workerd`, `edge-light`, `deno` and `bun` conditions send
  * them. Node-only entries (testing, express, koa, redis, cli, ...) have none.
  */
-const webEntries = ['index', 'extend', 'telemetry', 'http', 'fetch', 'hono', 'next']
+const webEntries = ['index', 'extend', 'telemetry', 'http', 'fetch', 'hono', 'next', 'session-key']
 
 const present = (names: readonly string[], root: string): Record<string, string> =>
   Object.fromEntries(names.map((name) => [name, resolve(root, entries[name]!)]).filter(([, file]) => existsSync(file!)))

@@ -9,7 +9,13 @@ import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import express, { type ErrorRequestHandler } from 'express'
 import { createDynamicAuth } from '../src/index.js'
-import { dynamicAuth, dynamicAuthErrorHandler, healthCheck } from '../src/adapters/express.js'
+import {
+  dynamicAuth,
+  dynamicAuthErrorHandler,
+  healthCheck,
+  requireElevated,
+  requireSessionSignature,
+} from '../src/adapters/express.js'
 import { createDemoMetrics } from './metrics.js'
 import {
   createTestIssuer,
@@ -111,6 +117,36 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       expiresAt: session.expiresAt.toISOString(),
       lastVerifiedCredentialId: session.claims.last_verified_credential_id,
       ...(session.tokenKind === 'id' ? { email: session.email, wallets: session.walletAddresses } : {}),
+    })
+  })
+
+  // A sensitive action behind step-up: it needs, besides the session token, an elevated access token
+  // for wallet:export of the same session, which Dynamic's client gets by re-verifying the user
+  // (checkStepUpAuth, then a verification with requestedScopes). Single use: spent here.
+  app.post('/api/wallet/export', dynamicAuth(auth), requireElevated({ scopes: ['wallet:export'] }), (req, res) => {
+    const grant = req.elevated!
+    res.json({
+      message: 'Export authorised: the user stepped up for wallet:export. (A demo: nothing is exported.)',
+      userId: req.auth!.userId,
+      elevated: { scopes: grant.scopes, singleUse: grant.singleUse, expiresAt: grant.expiresAt.toISOString() },
+    })
+  })
+
+  // A route that accepts the token only with a signature by the session's own key over the
+  // request (method, path and query, body bytes): a token copied elsewhere opens nothing here. The
+  // body parser keeps the bytes the signature covers.
+  const keepBytes = express.json({
+    limit: '8kb',
+    verify: (req, _res, bytes) => {
+      ;(req as typeof req & { rawBody?: Buffer }).rawBody = bytes
+    },
+  })
+  app.post('/api/transfers', keepBytes, dynamicAuth(auth), requireSessionSignature(), (req, res) => {
+    res.json({
+      message: "Transfer accepted: the request was signed with this session's key. (A demo: nothing moves.)",
+      userId: req.auth!.userId,
+      transfer: req.body as unknown,
+      sessionPublicKey: req.auth!.claims.session_public_key,
     })
   })
 

@@ -47,7 +47,7 @@ export function apiEntryPoints(): ApiEntryPoint[] {
   const tsup = readFileSync(resolve(root, 'tsup.config.ts'), 'utf8')
   const block = /const entries[^=]*=\s*\{([^}]*)\}/.exec(tsup)?.[1]
   if (!block) throw new Error('tsup.config.ts: no `const entries = { … }` found')
-  const sources = new Map([...block.matchAll(/([\w-]+)\s*:\s*'([^']+)'/g)].map((m) => [m[1]!, m[2]!]))
+  const sources = new Map([...block.matchAll(/'?([\w-]+)'?\s*:\s*'([^']+)'/g)].map((m) => [m[1]!, m[2]!]))
   const typesOf = (condition: unknown): string | undefined => {
     if (typeof condition !== 'object' || condition === null) return undefined
     const record = condition as Record<string, unknown>

@@ -22,6 +22,13 @@ export const ERROR_CODES = [
   'invalid_request',
   'origin_not_allowed',
   'revocation_unavailable',
+  'session_signature_missing',
+  'session_signature_malformed',
+  'session_key_missing',
+  'session_key_malformed',
+  'session_signature_expired',
+  'session_signature_invalid',
+  'session_signature_replayed',
   'elevated_token_missing',
   'elevated_token_invalid',
   'elevated_token_mismatch',
@@ -54,6 +61,13 @@ export const ERROR_STATUS: Readonly<Record<DynamicAuthErrorCode, 400 | 401 | 403
   invalid_request: 400,
   origin_not_allowed: 403,
   revocation_unavailable: 503,
+  session_signature_missing: 401,
+  session_signature_malformed: 401,
+  session_key_missing: 401,
+  session_key_malformed: 401,
+  session_signature_expired: 401,
+  session_signature_invalid: 401,
+  session_signature_replayed: 401,
   // Elevated-token refusals are 403 with an insufficient_scope challenge naming the scopes: the
   // session token is fine, and the client's remedy is one step-up, whatever went wrong.
   elevated_token_missing: 403,
@@ -110,7 +124,7 @@ export class DynamicAuthError extends Error {
   readonly status: 400 | 401 | 403 | 503
   /** For `insufficient_scope`: the scopes the route needs that the token lacks. */
   readonly missingScopes?: readonly string[]
-  /** For `jwks_unavailable` and `revocation_unavailable`: seconds after which a retry may succeed. */
+  /** For `jwks_unavailable`, `revocation_unavailable` and `one_time_store_unavailable`: seconds after which a retry may succeed. */
   readonly retryAfter?: number
   /**
    * For `insufficient_scope` when the token lacks `user:basic`: the step of Dynamic's sign-in

@@ -11,13 +11,16 @@
  * base URL is the local one and the client's telemetry is switched off.
  */
 import {
+  checkStepUpAuth,
   connectAndVerifyWithWalletProvider,
   createDynamicClient,
+  getElevatedAccessToken,
   getWalletAccounts,
   initializeClient,
   logout,
   removeWalletAccount,
   sendEmailOTP,
+  TokenScope,
   verifyOTP,
   type DynamicClient,
 } from '@dynamic-labs-sdk/client'
@@ -29,6 +32,7 @@ import {
   type Eip1193Provider,
   type Eip6963ProviderInfo,
 } from '../../src/testing/test-wallet.js'
+import { fetchWithSessionKey } from '../../src/session-key/client.js'
 
 /** Where the client finds Dynamic's SDK API (the local one) and for which environment. */
 export interface SignInConfig {
@@ -99,6 +103,20 @@ export interface DemoSignIn {
   current(): SignedIn | null
   /** Signs out through the client (`logout`): it revokes the session and clears the cookie. */
   signOut(): Promise<void>
+  /** Whether Dynamic asks for a step-up before `wallet:export`, and with which credentials (`checkStepUpAuth`). */
+  checkStepUp(): Promise<{ isRequired: boolean; formats: string[] }>
+  /**
+   * Steps up for `wallet:export` with an email code: the code verified again with
+   * `requestedScopes`, after which the client holds an elevated access token for that scope.
+   */
+  verifyStepUpCode(pending: PendingCode, code: string): Promise<void>
+  /** The client's elevated access token for `wallet:export` (`getElevatedAccessToken`, which consumes a single-use one), or null. */
+  takeElevatedToken(): string | null
+  /**
+   * `fetch` signed with the session key in the client's keychain (`fetchWithSessionKey` of
+   * dynamic-guard/session-key over `getCore(client)`), with the access token as the bearer.
+   */
+  signedFetch(url: string, init: { method: string; body?: string; headers?: Record<string, string> }): Promise<Response>
 }
 
 function describe(client: DynamicClient, idToken: string | null): SignedIn | null {
@@ -311,6 +329,27 @@ export async function startSignIn(config: SignInConfig): Promise<DemoSignIn> {
       return session
     },
     current: () => describe(client, idToken),
+    async checkStepUp() {
+      const answer = await checkStepUpAuth({ scope: TokenScope.Walletexport }, client)
+      return {
+        isRequired: answer.isRequired,
+        formats: answer.credentials.map((credential: { format: string }) => String(credential.format)),
+      }
+    },
+    async verifyStepUpCode(pending, code) {
+      await verifyOTP(
+        {
+          otpVerification: { email: pending.email, verificationUUID: pending.verificationUUID },
+          verificationToken: code,
+          requestedScopes: [TokenScope.Walletexport],
+        },
+        client,
+      )
+    },
+    takeElevatedToken: () => getElevatedAccessToken({ scope: TokenScope.Walletexport }, client) ?? null,
+    signedFetch: (url, init) =>
+      // The bearer only: the cookie stays out, so that the answer speaks of the signed header alone.
+      fetchWithSessionKey(getCore(client), url, { ...init, token: client.token, credentials: 'omit' }),
     async signOut() {
       await logout(client)
       idToken = null

@@ -4,7 +4,16 @@
 'use strict'
 
 // signIn: the session Dynamic's client holds (token = client.token); pending: a code on its way.
-const state = { config: null, dynamic: null, signIn: null, pending: null, bearerForm: 'access', busy: false }
+// stepUp: a step-up code on its way (the export's second verification).
+const state = {
+  config: null,
+  dynamic: null,
+  signIn: null,
+  pending: null,
+  stepUp: null,
+  bearerForm: 'access',
+  busy: false,
+}
 const $ = (id) => document.getElementById(id)
 const CASE_LABELS = {
   expired: 'an expired',
@@ -76,6 +85,13 @@ async function init() {
       }),
     )
   }
+  $('call-export').addEventListener('click', () => run(exportWallet))
+  $('step-up-form').addEventListener('submit', (event) => {
+    event.preventDefault()
+    void run(verifyStepUp)
+  })
+  $('call-transfer-signed').addEventListener('click', () => run(() => transfer(true)))
+  $('call-transfer-unsigned').addEventListener('click', () => run(() => transfer(false)))
   for (const button of document.querySelectorAll('.segmented button')) {
     button.addEventListener('click', () => {
       state.bearerForm = button.dataset.form
@@ -379,6 +395,10 @@ async function signOut() {
   renderWallets()
   renderCredentials()
   $('inbox').hidden = true
+  state.stepUp = null
+  $('step-up-inbox').hidden = true
+  $('step-up-form').hidden = true
+  setActionsLine('muted', 'Sign in, then try them.')
   setSessionLine('muted', "Signed out through Dynamic's client: session revoked, cookie cleared.")
   $('checks').replaceChildren(el('li', { class: 'empty muted', text: 'Sign in to see the checks.' }))
   $('claims').replaceChildren(el('tbody', {}, [el('tr', {}, [el('td', { class: 'muted', text: 'No token yet.' })])]))
@@ -387,6 +407,142 @@ async function signOut() {
   $('token-raw').textContent = ''
   // The server's answer follows: the cookie is gone, so the API has nothing to accept.
   await call('/api/me', 'cookie')
+}
+
+// ---- Step 4: sensitive actions ----
+
+function setActionsLine(kind, text) {
+  const line = $('actions-line')
+  line.className = `session ${kind}`
+  line.textContent = text
+}
+
+// The body of the signed transfer: what the signature covers, byte for byte.
+const TRANSFER = { amount: '10.5', to: '0x71C7656EC7ab88b098defB751B7401B5f6d8976F' }
+
+// Shows a response of the API as the answer card does, and returns its status and JSON body.
+async function showResponse(response, request) {
+  const text = await response.text()
+  let body = null
+  let shown = text
+  try {
+    body = JSON.parse(text)
+    shown = JSON.stringify(body, null, 2)
+  } catch {}
+  showAnswer({
+    status: response.status,
+    statusText: response.statusText,
+    request,
+    challenge: response.headers.get('www-authenticate'),
+    body: shown,
+  })
+  return { status: response.status, body }
+}
+
+// The export with the session token, and the elevated token when there is one. The cookie stays
+// out: the Bearer header carries the session.
+async function sendExport(elevated) {
+  const headers = { authorization: `Bearer ${state.signIn.token}` }
+  if (elevated) headers['x-dyn-elevated-access-token'] = elevated
+  const response = await fetch('/api/wallet/export', { method: 'POST', headers, credentials: 'omit' })
+  return showResponse(
+    response,
+    `POST /api/wallet/export with Authorization: Bearer <access token> ${elevated ? 'and x-dyn-elevated-access-token: <elevated token for wallet:export>' : 'and no elevated token'}`,
+  )
+}
+
+// The step-up loop as a front end runs it: call; on 403 insufficient_scope naming wallet:export,
+// ask Dynamic's client whether a step-up is needed (checkStepUpAuth), and re-verify the email
+// with a code; verifyStepUp then takes the elevated token and retries.
+async function exportWallet() {
+  if (!state.signIn) {
+    setActionsLine('error', 'Sign in first: the export acts for a signed-in user.')
+    return
+  }
+  const first = await sendExport(state.dynamic.takeElevatedToken())
+  const scopes = first.body?.required_scopes ?? []
+  if (first.status !== 403 || !scopes.includes('wallet:export')) return
+  const check = await state.dynamic.checkStepUp()
+  if (!check.isRequired) {
+    setActionsLine('error', 'Dynamic says no step-up is needed, yet the API refused: see the answer.')
+    return
+  }
+  const email = state.signIn.email
+  if (!email) {
+    setActionsLine('error', 'The step-up here re-verifies your email: sign in with an email code to try it.')
+    return
+  }
+  state.stepUp = await state.dynamic.sendCode(email).catch((error) => {
+    setActionsLine('error', `Sending the step-up code failed: ${describeError(error)}`)
+    return null
+  })
+  if (!state.stepUp) return
+  const response = await fetch(`${state.config.otpUrl}?email=${encodeURIComponent(email)}`, { credentials: 'omit' })
+  const { code } = response.ok ? await response.json() : { code: null }
+  $('step-up-to').textContent = email
+  $('step-up-code').textContent = code ?? '(not found)'
+  $('step-up-inbox').hidden = false
+  delete $('step-up-inbox').dataset.used
+  $('step-up-form').hidden = false
+  $('step-up-otp').value = ''
+  $('step-up-otp').focus()
+  setActionsLine(
+    'muted',
+    `Step-up needed for wallet:export (Dynamic accepts: ${check.formats.join(', ') || 'a credential of yours'}). A code went to ${email}: type it below.`,
+  )
+}
+
+async function verifyStepUp() {
+  if (!state.stepUp) {
+    setActionsLine('error', 'Press Export wallet first.')
+    return
+  }
+  try {
+    await state.dynamic.verifyStepUpCode(state.stepUp, $('step-up-otp').value.trim())
+  } catch (error) {
+    setActionsLine('error', `The step-up code was refused: ${describeError(error)}`)
+    return
+  }
+  state.stepUp = null
+  $('step-up-inbox').dataset.used = 'true'
+  $('step-up-form').hidden = true
+  const elevated = state.dynamic.takeElevatedToken()
+  const answer = await sendExport(elevated)
+  setActionsLine(
+    answer.status === 200 ? 'on' : 'error',
+    answer.status === 200
+      ? "Stepped up through Dynamic's client: the export was accepted with a single-use elevated token, now spent."
+      : 'The retry with the elevated token was refused: see the answer.',
+  )
+}
+
+// The same token, with and without a signature by the session key. Signed, the request goes through
+// fetchWithSessionKey over Dynamic's keychain; unsigned, it is what a copied token alone can send.
+async function transfer(signed) {
+  if (!state.signIn) {
+    setActionsLine('error', 'Sign in first: the transfer acts for a signed-in user.')
+    return
+  }
+  const body = JSON.stringify(TRANSFER)
+  const headers = { 'content-type': 'application/json' }
+  const response = signed
+    ? await state.dynamic.signedFetch('/api/transfers', { method: 'POST', body, headers })
+    : await fetch('/api/transfers', {
+        method: 'POST',
+        body,
+        credentials: 'omit',
+        headers: { ...headers, authorization: `Bearer ${state.signIn.token}` },
+      })
+  const answer = await showResponse(
+    response,
+    `POST /api/transfers with Authorization: Bearer <access token> ${signed ? "and x-session-signature (signed by the session key in Dynamic's keychain)" : 'and no signature'}`,
+  )
+  setActionsLine(
+    answer.status === 200 ? 'on' : 'error',
+    answer.status === 200
+      ? "Accepted: the request was signed by the session key the token names, in Dynamic's keychain."
+      : `Refused (${answer.body?.code ?? answer.status}): the token alone does not open this route.`,
+  )
 }
 
 function describeError(error) {

@@ -9,6 +9,8 @@
  * app.use('/api', dynamicAuth({ environmentId: process.env.DYNAMIC_ENVIRONMENT_ID! }))
  * app.get('/api/me', (req, res) => res.json({ userId: req.auth!.userId }))
  * app.post('/api/sign', requireScopes('wallet:sign'), handler)
+ * // A request signed with the session key (the signature covers the body's raw bytes):
+ * app.post('/api/withdraw', express.raw({ type: 'application/json' }), requireSessionSignature(), handler)
  * // Step-up: an elevated access token for wallet:export, in x-dyn-elevated-access-token.
  * app.post('/api/export', requireElevated({ scopes: ['wallet:export'] }), handler)
  * // Refusals are answered per RFC 6750 in JSON. To handle them in your error middleware instead:
@@ -37,6 +39,15 @@ import {
 import type { ElevatedGrant } from '../elevated/grant.js'
 import { nodeReader } from '../http/request.js'
 import { scopeList } from '../http/scopes.js'
+import {
+  nodeRawBody,
+  sessionSignatureDecision,
+  sessionSignatureRoute,
+  type SessionSignatureOptions,
+} from '../http/session-signature.js'
+
+/** Options of `requireSessionSignature()`: `maxSkewSeconds`, the allowed clock skew (default 60, 1 to 300). */
+export type { SessionSignatureOptions }
 import { setupAdapter, type AuthOrOptions } from '../http/setup.js'
 import type { DynamicSession } from '../session/session.js'
 import type { DynamicAuth } from '../verifier.js'
@@ -135,6 +146,36 @@ export function dynamicAuthErrorHandler(options: { realm?: string } = {}): Error
       return
     }
     writeAnswer(res, forwardedRefusal(error as DynamicAuthError, options.realm))
+  }
+}
+
+/**
+ * Requires a request signed with the session key, after `dynamicAuth()`: the `x-session-signature`
+ * header must be a signature by the key the token names (`session_public_key`) over the method,
+ * `req.originalUrl` and the body's raw bytes (see the session-key guide). Keep the bytes with the
+ * body parser's `verify` hook (`express.json({ verify: (req, _res, bytes) => { req.rawBody = bytes } })`)
+ * or take the body raw (`express.raw()`); a body parsed without them is refused as a configuration
+ * error (`next(err)`), never passed unchecked. Nonces are recorded in the verifier's one-time store.
+ * Refusals (401, or 503 `one_time_store_unavailable`) are answered or forwarded as the
+ * `dynamicAuth()` before it does.
+ */
+export function requireSessionSignature(options?: SessionSignatureOptions): RequestHandler {
+  const route = sessionSignatureRoute(options)
+  return function requireSessionSignatureMiddleware(req: Request, res: Response, next: NextFunction): void {
+    const source = {
+      url: req.originalUrl,
+      body: () =>
+        nodeRawBody(
+          (req as { rawBody?: unknown }).rawBody,
+          req.body,
+          req.headers,
+          "keep the bytes with express.json({ verify: (req, _res, bytes) => { req.rawBody = bytes } }) (or express.raw()) before this route's requireSessionSignature().",
+        ),
+    }
+    sessionSignatureDecision(req, nodeReader, req.auth, req.authGuard, route, source, {
+      helper: 'requireSessionSignature()',
+      guard: 'dynamicAuth()',
+    }).then((decision) => carryOut(decision, res, next), next)
   }
 }
 

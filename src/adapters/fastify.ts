@@ -9,6 +9,8 @@
  * await app.register(dynamicAuthPlugin, { environmentId: process.env.DYNAMIC_ENVIRONMENT_ID! })
  * app.get('/me', async (request) => ({ userId: request.auth!.userId }))
  * app.post('/sign', { onRequest: requireScopes('wallet:sign') }, handler)
+ * // A request signed with the session key (after the body is parsed, its bytes kept):
+ * app.post('/withdraw', { preParsing: keepRawBody, preHandler: requireSessionSignature() }, handler)
  *
  * // Refusals are answered per RFC 6750 in JSON. To handle them in your setErrorHandler instead:
  * // await app.register(dynamicAuthPlugin, { auth, refusals: 'forward' })
@@ -19,7 +21,15 @@
  *
  * @packageDocumentation
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import { Transform } from 'node:stream'
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+  RequestPayload,
+} from 'fastify'
 import fp from 'fastify-plugin'
 import { DynamicAuthConfigError, isDynamicAuthError } from '../errors.js'
 import { forwardedRefusal } from '../http/dress.js'
@@ -36,6 +46,15 @@ import { elevatedDecision, elevatedScopes, type RequireElevatedOptions } from '.
 import type { ElevatedGrant } from '../elevated/grant.js'
 import { nodeReader } from '../http/request.js'
 import { scopeList } from '../http/scopes.js'
+import {
+  nodeRawBody,
+  sessionSignatureDecision,
+  sessionSignatureRoute,
+  type SessionSignatureOptions,
+} from '../http/session-signature.js'
+
+/** Options of `requireSessionSignature()`: `maxSkewSeconds`, the allowed clock skew (default 60, 1 to 300). */
+export type { SessionSignatureOptions }
 import { setupAdapter, type AuthOrOptions } from '../http/setup.js'
 import type { DynamicAuthOptions } from '../options.js'
 import type { DynamicSession } from '../session/session.js'
@@ -189,6 +208,71 @@ async function plugin(fastify: FastifyInstance, pluginOptions: DynamicAuthPlugin
  */
 export const dynamicAuthPlugin = fp(plugin, { fastify: '5.x', name: 'dynamic-guard' })
 export default dynamicAuthPlugin
+
+// The raw bodies keepRawBody kept, by request: a WeakMap, so that no undeclared property changes
+// the shape of Fastify's requests (and nothing outlives the request).
+const rawBodies = new WeakMap<FastifyRequest, Buffer>()
+
+/**
+ * A `preParsing` hook that keeps the request body's raw bytes as they stream to Fastify's parser
+ * (within the route's `bodyLimit`), for {@link requireSessionSignature}:
+ * `{ preParsing: keepRawBody, preHandler: requireSessionSignature() }`, or
+ * `app.addHook('preParsing', keepRawBody)` for every route.
+ */
+export function keepRawBody(
+  request: FastifyRequest,
+  _reply: FastifyReply,
+  payload: RequestPayload,
+  done: (error: Error | null, payload?: RequestPayload) => void,
+): void {
+  const chunks: Buffer[] = []
+  const tee = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk)
+      callback(null, chunk)
+    },
+    flush(callback) {
+      rawBodies.set(request, Buffer.concat(chunks))
+      callback()
+    },
+  })
+  payload.on('error', (error) => tee.destroy(error))
+  done(null, payload.pipe(tee) as unknown as RequestPayload)
+}
+
+/**
+ * A `preHandler` hook requiring a request signed with the session key, after authentication: the
+ * `x-session-signature` header must be a signature by the key the token names
+ * (`session_public_key`) over the method, `request.url` and the body's raw bytes (see the
+ * session-key guide). The bytes come from {@link keepRawBody} (or a `request.rawBody` set by
+ * `fastify-raw-body`, or a body parsed as a Buffer); a body parsed without them is refused as a
+ * configuration error, never passed unchecked. Nonces are recorded in the verifier's one-time
+ * store. Refusals (401, or 503 `one_time_store_unavailable`) are answered or forwarded as the
+ * hook before it does.
+ */
+export function requireSessionSignature(options?: SessionSignatureOptions): DynamicAuthHook {
+  const route = sessionSignatureRoute(options)
+  return function requireSessionSignatureHook(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: HookHandlerDoneFunction,
+  ): void {
+    const source = {
+      url: request.url,
+      body: () =>
+        nodeRawBody(
+          rawBodies.get(request) ?? (request as { rawBody?: unknown }).rawBody,
+          request.body,
+          request.raw.headers,
+          "add keepRawBody as the route's preParsing hook, and requireSessionSignature() as its preHandler (not onRequest, which runs before the body is read).",
+        ),
+    }
+    sessionSignatureDecision(request.raw, nodeReader, request.auth, request.authGuard, route, source, {
+      helper: 'requireSessionSignature()',
+      guard: 'app.dynamicAuth (or the plugin)',
+    }).then((decision) => carryOut(decision, reply, done), done)
+  }
+}
 
 /**
  * A health endpoint. Fastify: `app.get('/healthz', healthCheck(auth))`, on a route the plugin does not protect. 200 while this instance can verify tokens (`ok`, `degraded`), 503 when it

@@ -18,8 +18,16 @@ import { answerResponse, guardRequest, guardSettings, type GuardDecision } from 
 import { elevatedDecision, elevatedScopes, type RequireElevatedOptions } from '../http/elevated.js'
 import type { AnonymousAllowed, AuthenticateOptions } from '../http/options.js'
 import { isPreflight, webReader } from '../http/request.js'
-import { setupAdapter, type AuthOrOptions } from '../http/setup.js'
+import { setupAdapter, type AdapterSetup, type AuthOrOptions } from '../http/setup.js'
 import { scopeList } from '../http/scopes.js'
+import {
+  sessionSignatureDecision,
+  sessionSignatureRoute,
+  type SessionSignatureOptions,
+} from '../http/session-signature.js'
+
+/** Options of `requireSessionSignature()`: `maxSkewSeconds`, the allowed clock skew (default 60, 1 to 300). */
+export type { SessionSignatureOptions }
 import type { DynamicSession } from '../session/session.js'
 
 /** A fetch handler that receives the verified session. */
@@ -65,7 +73,16 @@ function protect<Args extends unknown[]>(
   elevated?: readonly string[],
 ): FetchHandler<Args> {
   const { preflight, onRefusal, ...rest } = options
-  const setup = setupAdapter(authOrOptions, rest)
+  return guarded(setupAdapter(authOrOptions, rest), handler, options, elevated)
+}
+
+/** The handler behind a guard already set up (its verifier and resolved options), with the elevated scopes it requires, if any. */
+function guarded<Args extends unknown[]>(
+  setup: AdapterSetup,
+  handler: ProtectedHandler<Args, DynamicSession | undefined>,
+  { preflight, onRefusal }: FetchAuthOptions<Args>,
+  elevated?: readonly string[],
+): FetchHandler<Args> {
   const settings = elevated === undefined ? undefined : guardSettings(setup)
   const refuse = (decision: Exclude<GuardDecision, { action: 'continue' }>, request: Request, args: Args) => {
     if (decision.action === 'forward') throw decision.error
@@ -135,6 +152,44 @@ export function requireElevated(options: RequireElevatedOptions): FetchGuard {
 
 function withScopes(given: string | readonly string[] | undefined, required: readonly string[]): readonly string[] {
   return [...(given === undefined ? [] : typeof given === 'string' ? [given] : given), ...required]
+}
+
+/**
+ * Requires a request signed with the session key: returns {@link withDynamicAuth} that, once the
+ * token is verified, checks the `x-session-signature` header, a signature by the key the token
+ * names (`session_public_key`) over the method, the URL (path and query) and the body's bytes
+ * (read from a clone: the handler reads the body as usual). Nonces are recorded in the verifier's
+ * one-time store. Refusals (401, or 503 `one_time_store_unavailable`) are answered, replaced by
+ * `onRefusal` or thrown like any refusal of that guard:
+ * `export default { fetch: requireSessionSignature()(handler, auth) }`.
+ */
+export function requireSessionSignature(options?: SessionSignatureOptions): FetchGuard {
+  const route = sessionSignatureRoute(options)
+  return (<Args extends unknown[]>(
+    handler: ProtectedHandler<Args, DynamicSession | undefined>,
+    authOrOptions: AuthOrOptions,
+    fetchOptions: FetchAuthOptions<Args> = {},
+  ) => {
+    const { preflight: _preflight, onRefusal, ...rest } = fetchOptions
+    // One setup (one verifier, made here when options are given) for the guard and the proof.
+    const setup = setupAdapter(authOrOptions, rest)
+    const settings = guardSettings(setup)
+    const signed: ProtectedHandler<Args, DynamicSession | undefined> = async (request, session, ...args) => {
+      const decision = await sessionSignatureDecision(
+        request,
+        webReader,
+        session,
+        settings,
+        route,
+        { url: request.url, body: () => (request.body === null ? null : request.clone().arrayBuffer()) },
+        { helper: 'requireSessionSignature()', guard: 'withDynamicAuth()' },
+      )
+      if (decision.action === 'continue') return handler(request, session, ...args)
+      if (decision.action === 'forward') throw decision.error
+      return onRefusal && decision.error ? onRefusal(decision.error, request, ...args) : answerResponse(decision.answer)
+    }
+    return guarded(setup, signed, fetchOptions)
+  }) as FetchGuard
 }
 
 /**

@@ -30,6 +30,14 @@ import { DEFAULT_REALM, type AnonymousAllowed, type AuthenticateOptions } from '
 import { refusalFor } from '../http/refusal.js'
 import { webReader } from '../http/request.js'
 import { scopeList } from '../http/scopes.js'
+import {
+  sessionSignatureDecision,
+  sessionSignatureRoute,
+  type SessionSignatureOptions,
+} from '../http/session-signature.js'
+
+/** Options of `requireSessionSignature()`: `maxSkewSeconds`, the allowed clock skew (default 60, 1 to 300). */
+export type { SessionSignatureOptions }
 import { elevatedDecision, elevatedScopes, type RequireElevatedOptions } from '../http/elevated.js'
 import type { ElevatedGrant } from '../elevated/grant.js'
 import { setupAdapter, type AuthOrOptions } from '../http/setup.js'
@@ -156,6 +164,39 @@ function carryOut(decision: GuardDecision, next: () => Promise<void>): Promise<v
   if (decision.action === 'continue') return next()
   if (decision.action === 'forward') throw new DynamicAuthException(decision.error)
   return answerResponse(decision.answer)
+}
+
+/**
+ * Requires a request signed with the session key, after `dynamicAuth()`: the `x-session-signature`
+ * header must be a signature by the key the token names (`session_public_key`) over the method,
+ * the request's URL (path and query) and the body's bytes (see the session-key guide). The body
+ * is read with Hono's cached `c.req.arrayBuffer()`, so the handler still reads it (`c.req.json()`).
+ * Nonces are recorded in the verifier's one-time store. Refusals (401, or 503
+ * `one_time_store_unavailable`) are answered or forwarded as the `dynamicAuth()` before it does.
+ */
+export function requireSessionSignature(options?: SessionSignatureOptions): MiddlewareHandler<OptionalDynamicAuthEnv> {
+  const route = sessionSignatureRoute(options)
+  return async function requireSessionSignatureMiddleware(c, next) {
+    const request = c.req.raw
+    const source = {
+      url: request.url,
+      // Only a request with a body is read: Hono caches it for the handler.
+      body: () => (request.body === null ? null : c.req.arrayBuffer()),
+    }
+    const decision = await sessionSignatureDecision(
+      request,
+      webReader,
+      c.get('auth'),
+      c.get('authGuard'),
+      route,
+      source,
+      {
+        helper: 'requireSessionSignature()',
+        guard: 'dynamicAuth()',
+      },
+    )
+    return carryOut(decision, next)
+  }
 }
 
 /**

@@ -29,6 +29,15 @@ import { elevatedDecision, elevatedScopes, type RequireElevatedOptions } from '.
 import type { ElevatedGrant } from '../elevated/grant.js'
 import { nodeReader } from '../http/request.js'
 import { scopeList } from '../http/scopes.js'
+import {
+  nodeRawBody,
+  sessionSignatureDecision,
+  sessionSignatureRoute,
+  type SessionSignatureOptions,
+} from '../http/session-signature.js'
+
+/** Options of `requireSessionSignature()`: `maxSkewSeconds`, the allowed clock skew (default 60, 1 to 300). */
+export type { SessionSignatureOptions }
 import { setupAdapter, type AuthOrOptions } from '../http/setup.js'
 import type { DynamicSession } from '../session/session.js'
 import type { DynamicAuth } from '../verifier.js'
@@ -148,6 +157,42 @@ export function dynamicAuthErrorHandler(options: { realm?: string } = {}): Middl
       if (!isDynamicAuthError(error) || ctx.headerSent) throw error
       answer(ctx, forwardedRefusal(error as DynamicAuthError, options.realm))
     }
+  }
+}
+
+/**
+ * Requires a request signed with the session key, after `dynamicAuth()`: the `x-session-signature`
+ * header must be a signature by the key the token names (`session_public_key`) over the method,
+ * `ctx.originalUrl` and the body's raw bytes (see the session-key guide). The body parser must keep
+ * `ctx.request.rawBody` (bytes, or a string taken as UTF-8), or leave the body as bytes; a body
+ * parsed without them is refused as a configuration error (thrown), never passed unchecked. Nonces
+ * are recorded in the verifier's one-time store. Refusals (401, or 503
+ * `one_time_store_unavailable`) are answered or forwarded as the `dynamicAuth()` before it does.
+ */
+export function requireSessionSignature(options?: SessionSignatureOptions): Middleware {
+  const route = sessionSignatureRoute(options)
+  return async function requireSessionSignatureMiddleware(ctx, next) {
+    const request = ctx.request as { rawBody?: unknown; body?: unknown }
+    const source = {
+      url: ctx.originalUrl,
+      body: () =>
+        nodeRawBody(
+          request.rawBody,
+          request.body,
+          ctx.req.headers,
+          'use a body parser that keeps ctx.request.rawBody (such as @koa/bodyparser), mounted before requireSessionSignature().',
+        ),
+    }
+    const decision = await sessionSignatureDecision(
+      ctx.req,
+      nodeReader,
+      ctx.state.auth as DynamicSession | undefined,
+      ctx.state.authGuard as GuardSettings | undefined,
+      route,
+      source,
+      { helper: 'requireSessionSignature()', guard: 'dynamicAuth()' },
+    )
+    return carryOut(decision, ctx, next)
   }
 }
 

@@ -21,6 +21,14 @@ import { answerResponse, guardRequest, guardSettings, type GuardSettings } from 
 import { elevatedDecision, elevatedScopes, type RequireElevatedOptions } from '../http/elevated.js'
 import type { AnonymousAllowed, AuthenticateOptions } from '../http/options.js'
 import { scopeList } from '../http/scopes.js'
+import {
+  sessionSignatureDecision,
+  sessionSignatureRoute,
+  type SessionSignatureOptions,
+} from '../http/session-signature.js'
+
+/** Options of `requireSessionSignature()`: `maxSkewSeconds`, the allowed clock skew (default 60, 1 to 300). */
+export type { SessionSignatureOptions }
 import { webReader } from '../http/request.js'
 import { setupAdapter, type AdapterSetup, type AuthOrOptions } from '../http/setup.js'
 import type { DynamicSession } from '../session/session.js'
@@ -184,6 +192,46 @@ export function requireScopes(...scopes: string[]): typeof withDynamicAuth {
       ...options,
       requiredScopes: [...(given === undefined ? [] : typeof given === 'string' ? [given] : given), ...required],
     })
+  }) as typeof withDynamicAuth
+}
+
+/**
+ * Requires a request signed with the session key: returns {@link withDynamicAuth} that, once the
+ * token is verified, checks the `x-session-signature` header, a signature by the key the token
+ * names (`session_public_key`) over the method, the URL (path and query) and the body's bytes
+ * (read from a clone: the handler reads the body as usual). Nonces are recorded in the verifier's
+ * one-time store. Refusals (401, or 503 `one_time_store_unavailable`) are answered, replaced by
+ * `onRefusal` or thrown like any refusal of that guard:
+ * `export const POST = requireSessionSignature()(handler, getAuth)`.
+ */
+export function requireSessionSignature(options?: SessionSignatureOptions): typeof withDynamicAuth {
+  const route = sessionSignatureRoute(options)
+  return (<Context>(
+    handler: ProtectedRouteHandler<Context, DynamicSession | undefined>,
+    authOrOptions: AuthOrOptions | LazyAuth,
+    nextOptions?: NextAuthOptions,
+  ): RouteHandler<Context> => {
+    const s = setupOnce(authOrOptions, nextOptions)
+    let settings: GuardSettings | undefined
+    return async function signedRouteHandler(request: NextRequest, context: Context): Promise<Response> {
+      const made = s()
+      const result = await authenticateOrAnswer(made, request)
+      if (result instanceof Response) return result
+      const decision = await sessionSignatureDecision(
+        request,
+        webReader,
+        result.session,
+        (settings ??= guardSettings(made)),
+        route,
+        { url: request.url, body: () => (request.body === null ? null : request.clone().arrayBuffer()) },
+        { helper: 'requireSessionSignature()', guard: 'withDynamicAuth()' },
+      )
+      if (decision.action === 'continue') return handler(request, { ...context, auth: result.session })
+      if (decision.action === 'forward') throw decision.error
+      return made.onRefusal && decision.error
+        ? made.onRefusal(decision.error, request)
+        : answerResponse(decision.answer)
+    }
   }) as typeof withDynamicAuth
 }
 

@@ -15,6 +15,7 @@
  * @packageDocumentation
  */
 export { authenticate } from './authenticate.js'
+export { verifySessionSignature, type SessionSignatureOptions } from './session-signature.js'
 export { protectNodeHandler, type ProtectedNodeHandler } from './node.js'
 export { refusalFor, type NodeResponseLike, type Refusal, type RefusalBody, type RefusalOptions } from './refusal.js'
 export type { AnonymousAllowed, AuthenticateOptions, RefusalHandling } from './options.js'

@@ -11,7 +11,11 @@ import { signRequest, type RequestToSign, type SessionKeySigner, type SignReques
  * its keychain. Structural, so that this package does not depend on Dynamic's client.
  */
 export interface DynamicClientCore {
-  readonly keychain: { sign(keyName: string, message: string): Promise<string> }
+  /** The client's keychain, which holds the session key (non-extractable, in IndexedDB). */
+  readonly keychain: {
+    /** Signs `message` with the key named `keyName`: raw `r‖s` ECDSA P-256 / SHA-256, as hex. */
+    sign(keyName: string, message: string): Promise<string>
+  }
 }
 
 /** The name Dynamic's client gives its session key in the keychain. */
@@ -31,6 +35,14 @@ export function dynamicSessionSigner(core: DynamicClientCore): SessionKeySigner 
   return (message) => core.keychain.sign(DYNAMIC_SESSION_KEY_NAME, message)
 }
 
+/** The `init` of {@link fetchWithSessionKey}: `fetch`'s, with a body it can hash and the token to send. */
+export type FetchWithSessionKeyInit = Omit<RequestInit, 'body'> & {
+  /** The body, sent exactly as signed: a string or bytes (a stream or form cannot be hashed before it is sent). */
+  body?: string | Uint8Array | null
+  /** The session token, sent as `Authorization: Bearer <token>` when given. */
+  token?: string | null
+}
+
 /**
  * `fetch` with the session-key proof (and the bearer token, when given) added. The body must be
  * a string, bytes or absent: a stream or form cannot be hashed before it is sent.
@@ -38,7 +50,7 @@ export function dynamicSessionSigner(core: DynamicClientCore): SessionKeySigner 
 export async function fetchWithSessionKey(
   core: DynamicClientCore,
   url: string,
-  init: Omit<RequestInit, 'body'> & { body?: string | Uint8Array | null; token?: string | null } = {},
+  init: FetchWithSessionKeyInit = {},
   options: SignRequestOptions = {},
 ): Promise<Response> {
   const { token, ...rest } = init

@@ -1,7 +1,8 @@
 /**
  * Proof of possession of Dynamic's session key: a request signed by the key whose public half the
  * token carries (`session_public_key`), so that a leaked token alone is not enough. The protocol
- * is specified in docs/guide/session-key.md.
+ * is specified in docs/guide/session-key.md. Everything, for the package's own modules and tests;
+ * the public subpath `dynamic-guard/session-key` is client.ts (the signing side only).
  */
 export {
   SESSION_SIGNATURE_HEADER,
@@ -36,5 +37,6 @@ export {
   dynamicSessionSigner,
   fetchWithSessionKey,
   type DynamicClientCore,
+  type FetchWithSessionKeyInit,
 } from './browser.js'
 export { generateSessionKeyPair, jwkSessionSigner, publicKeyHexOf, type SessionKeyPair } from './agent.js'

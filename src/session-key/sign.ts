@@ -21,6 +21,7 @@ export type SessionKeySigner = (message: string) => Promise<string>
 
 /** The request to sign. */
 export interface RequestToSign {
+  /** The HTTP method (signed upper-cased). */
   readonly method: string
   /** The URL the request goes to (a path is resolved against `http://localhost`: only path and query are signed). */
   readonly url: string | URL

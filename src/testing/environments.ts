@@ -25,14 +25,21 @@ export type EnvironmentName = 'sandbox' | 'live'
 
 /** One environment of {@link createTestEnvironments}: its kind, and the test issuer options of its key. */
 export interface TestEnvironmentOptions extends TestIssuerOptions {
+  /** Which environment of the project this is: `sandbox` or `live`. */
   name: EnvironmentName
 }
 
 /** A test issuer with the kind of environment it plays. */
-export type TestEnvironment = TestIssuer & { readonly name: EnvironmentName }
+export type TestEnvironment = TestIssuer & {
+  /** Which environment of the project this is: `sandbox` or `live`. */
+  readonly name: EnvironmentName
+}
 
 /** One environment as the shared server serves it: the single-environment server's members, for this one. */
-export type TestEnvironmentServer = TestIssuerServer & { readonly name: EnvironmentName }
+export type TestEnvironmentServer = TestIssuerServer & {
+  /** Which environment of the project this is: `sandbox` or `live`. */
+  readonly name: EnvironmentName
+}
 
 /** The local Dynamic serving several environments. */
 export interface TestEnvironmentsServer {
@@ -44,11 +51,13 @@ export interface TestEnvironmentsServer {
   readonly environments: readonly TestEnvironmentServer[]
   /** The environment of that name or id; throws when there is none. */
   environment(nameOrId: string): TestEnvironmentServer
+  /** Stops the server, for every environment. */
   close(): Promise<void>
 }
 
 /** Several environments, each with its own id and keys. */
 export interface TestEnvironments {
+  /** Each environment, in the order given: its id, keys and minting. */
   readonly environments: readonly TestEnvironment[]
   /** The environment of that name or id; throws when there is none. */
   environment(nameOrId: string): TestEnvironment

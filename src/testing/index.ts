@@ -70,3 +70,23 @@ export {
   type TestWallet,
   type TestWalletOptions,
 } from './test-wallet.js'
+export {
+  createTestEnvironments,
+  TEST_LIVE_ENVIRONMENT_ID,
+  type EnvironmentName,
+  type TestEnvironment,
+  type TestEnvironmentOptions,
+  type TestEnvironments,
+  type TestEnvironmentServer,
+  type TestEnvironmentsServer,
+} from './environments.js'
+export { TEST_SESSION_KEY } from './session-key.js'
+export type { SessionKeyPair } from '../session-key/agent.js'
+export {
+  ELEVATED_TOKEN_LIFETIME,
+  TOKEN_SCOPES,
+  type ElevatedMintOptions,
+  type ElevatedTokenBehavior,
+  type TokenScope,
+} from './step-up.js'
+export type { ElevatedTokenSetting, EmulatorStepUpOptions } from './emulator/index.js'

@@ -11,6 +11,7 @@ import * as root from '../../src/index.js'
 import * as extend from '../../src/extend.js'
 import * as http from '../../src/http/index.js'
 import * as fetchAdapter from '../../src/adapters/fetch.js'
+import * as sessionKey from '../../src/session-key/client.js'
 import { startControlServer } from './control-server.js'
 import {
   createTestApp,
@@ -25,8 +26,8 @@ import {
 import { runConformance, type ConformanceReport } from './suite.js'
 
 const SUITE = join(ROOT, 'test/conformance/suite.ts')
-/** What the suite calls `lib`: the root, `dynamic-guard/extend` and `dynamic-guard/http` together. */
-const lib = { ...root, ...extend, ...http }
+/** What the suite calls `lib`: the root, `dynamic-guard/extend`, `dynamic-guard/http` and `dynamic-guard/session-key` together. */
+const lib = { ...root, ...extend, ...http, ...sessionKey }
 
 /** Fails with every failed case, named with the runtime it failed on. */
 function assertPassed(runtime: string, report: ConformanceReport): void {
@@ -47,7 +48,7 @@ describe('conformance on every runtime', SUITE_TIMEOUT, () => {
   let app: TestApp
 
   before(async () => {
-    app = await createTestApp(['index', 'extend', 'http', 'fetch'])
+    app = await createTestApp(['index', 'extend', 'http', 'fetch', 'session-key'])
     await app.bundle(SUITE, 'suite.js')
     await app.write(
       'worker.mjs',
@@ -55,8 +56,9 @@ describe('conformance on every runtime', SUITE_TIMEOUT, () => {
 import * as extend from 'dynamic-guard/extend'
 import * as http from 'dynamic-guard/http'
 import * as fetchAdapter from 'dynamic-guard/fetch'
+import * as sessionKey from 'dynamic-guard/session-key'
 import { runConformance } from './suite.js'
-const lib = { ...root, ...extend, ...http }
+const lib = { ...root, ...extend, ...http, ...sessionKey }
 export default {
   async fetch(request) {
     const report = await runConformance(lib, fetchAdapter, new URL(request.url).searchParams.get('emulatorServer'))
@@ -106,14 +108,15 @@ export default {
           const load = runtime.require
             ? `import { createRequire } from 'node:module'
 const require = createRequire(import.meta.url)
-const lib = { ...require('dynamic-guard'), ...require('dynamic-guard/extend'), ...require('dynamic-guard/http') }
+const lib = { ...require('dynamic-guard'), ...require('dynamic-guard/extend'), ...require('dynamic-guard/http'), ...require('dynamic-guard/session-key') }
 const fetchAdapter = require('dynamic-guard/fetch')
 const resolved = require.resolve('dynamic-guard')`
             : `import * as root from 'dynamic-guard'
 import * as extend from 'dynamic-guard/extend'
 import * as http from 'dynamic-guard/http'
 import * as fetchAdapter from 'dynamic-guard/fetch'
-const lib = { ...root, ...extend, ...http }
+import * as sessionKey from 'dynamic-guard/session-key'
+const lib = { ...root, ...extend, ...http, ...sessionKey }
 const resolved = import.meta.resolve('dynamic-guard')`
           script = await app.write(
             `run-${runtime.name}${runtime.require ? '-cjs' : ''}.mjs`,

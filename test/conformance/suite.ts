@@ -8,10 +8,11 @@ import type * as DynamicGuard from '../../src/index.js'
 import type * as DynamicGuardExtend from '../../src/extend.js'
 import type * as DynamicGuardHttp from '../../src/http/index.js'
 import type * as DynamicGuardFetch from '../../src/adapters/fetch.js'
+import type * as DynamicGuardSessionKey from '../../src/session-key/client.js'
 
 /**
- * The library as the runtime under test loaded it: `dynamic-guard`, `dynamic-guard/extend` and
- * `dynamic-guard/http` (`{ ...root, ...extend, ...http }`).
+ * The library as the runtime under test loaded it: `dynamic-guard`, `dynamic-guard/extend`,
+ * `dynamic-guard/http` and `dynamic-guard/session-key` (`{ ...root, ...extend, ...http, ...sessionKey }`).
  */
 export type Library = Pick<
   typeof DynamicGuard,
@@ -23,10 +24,14 @@ export type Library = Pick<
   | 'DynamicAuthConfigError'
 > &
   Pick<typeof DynamicGuardExtend, 'decodeUnverified' | 'webCryptoBackend' | 'createMemoryOneTimeStore'> &
-  Pick<typeof DynamicGuardHttp, 'authenticate'>
+  Pick<typeof DynamicGuardHttp, 'authenticate'> &
+  Pick<typeof DynamicGuardSessionKey, 'signRequest' | 'generateSessionKeyPair' | 'jwkSessionSigner'>
 
 /** `dynamic-guard/fetch` as the runtime under test loaded it. */
-export type FetchAdapter = Pick<typeof DynamicGuardFetch, 'withDynamicAuth' | 'requireScopes' | 'requireElevated'>
+export type FetchAdapter = Pick<
+  typeof DynamicGuardFetch,
+  'withDynamicAuth' | 'requireScopes' | 'requireElevated' | 'requireSessionSignature'
+>
 
 /** The outcome of one case. */
 export interface CaseResult {
@@ -57,6 +62,8 @@ interface Mint {
   claims?: Record<string, unknown>
   header?: Record<string, unknown>
   tampered?: boolean
+  /** The token's `session_public_key` (compressed hex); null for none. Default: the test kit's key. */
+  sessionPublicKey?: string | null
 }
 
 interface EmulatorState {
@@ -789,6 +796,74 @@ export async function runConformance(
         `createDynamicAuth(${JSON.stringify(options)}) must throw DynamicAuthConfigError`,
       )
     }
+  })
+
+  await test('dynamic-guard/fetch: requireSessionSignature accepts a request signed with the session key, once, and refuses the rest', async () => {
+    const pair = await lib.generateSessionKeyPair()
+    const signer = await lib.jwkSessionSigner(pair.privateKeyJwk)
+    const stranger = await lib.jwkSessionSigner((await lib.generateSessionKeyPair()).privateKeyJwk)
+    const token = await emulatorServer.mint({ sub: 'key-holder', sessionPublicKey: pair.publicKeyHex })
+    const url = 'https://api.example/v1/transfers?account=main'
+    const body = '{"amount":"10.5"}'
+    const echo = async (request: Request, session: { userId: string } | undefined) =>
+      Response.json({ userId: session?.userId, body: await request.text() })
+    const route = fetchAdapter.requireSessionSignature()(echo, newAuth())
+    const send = (headers: Record<string, string>, as: { token?: string; body?: string; url?: string } = {}) =>
+      route(
+        new Request(as.url ?? url, {
+          method: 'POST',
+          body: as.body ?? body,
+          headers: { authorization: `Bearer ${as.token ?? token}`, 'content-type': 'application/json', ...headers },
+        }),
+      )
+    /** Expects the refusal `code` with `status`, as the answer's JSON says it. */
+    const answered = async (response: Response, code: string, status: number) => {
+      const json = (await response.json()) as { code?: string }
+      equal(json.code, code, 'error code')
+      equal(response.status, status, `status of ${code}`)
+      codesSeen.add(code)
+      if (status === 401)
+        check(
+          /error="invalid_token"/.test(response.headers.get('www-authenticate') ?? ''),
+          `error="invalid_token" for ${code}`,
+        )
+      else check(/^\d+$/.test(response.headers.get('retry-after') ?? ''), `Retry-After for ${code}`)
+    }
+    const proof = await lib.signRequest({ method: 'POST', url, body }, signer)
+    const ok = await send(proof)
+    equal(ok.status, 200, 'status of a signed request')
+    const echoed = (await ok.json()) as { userId: string; body: string }
+    equal(echoed.userId, 'key-holder', 'userId seen by the handler')
+    equal(echoed.body, body, 'the handler still reads the body')
+    await answered(await send(proof), 'session_signature_replayed', 401)
+    await answered(await send({}), 'session_signature_missing', 401)
+    await answered(await send({ 'x-session-signature': 'v=1, ts=1' }), 'session_signature_malformed', 401)
+    const fresh = () => lib.signRequest({ method: 'POST', url, body }, signer)
+    await answered(await send(await fresh(), { body: '{"amount":"99.5"}' }), 'session_signature_invalid', 401)
+    await answered(
+      await send(await fresh(), { url: 'https://api.example/v1/transfers?account=other' }),
+      'session_signature_invalid',
+      401,
+    )
+    await answered(
+      await send(await lib.signRequest({ method: 'POST', url, body }, stranger)),
+      'session_signature_invalid',
+      401,
+    )
+    const old = await lib.signRequest({ method: 'POST', url, body }, signer, {
+      now: Math.floor(Date.now() / 1000) - 3600,
+    })
+    await answered(await send(old), 'session_signature_expired', 401)
+    const keyless = await emulatorServer.mint({ sessionPublicKey: null })
+    await answered(await send(await fresh(), { token: keyless }), 'session_key_missing', 401)
+    const offCurve = await emulatorServer.mint({ claims: { session_public_key: `02${'f'.repeat(64)}` } })
+    await answered(await send(await fresh(), { token: offCurve }), 'session_key_malformed', 401)
+    const storeDown = { claim: () => Promise.reject(new Error('the one-time store is unreachable')) }
+    const failing = fetchAdapter.requireSessionSignature()(echo, newAuth({ oneTimeStore: storeDown }))
+    const unrecorded = await failing(
+      new Request(url, { method: 'POST', body, headers: { authorization: `Bearer ${token}`, ...(await fresh()) } }),
+    )
+    await answered(unrecorded, 'one_time_store_unavailable', 503)
   })
 
   await test('decodeUnverified reads a token without verifying it', async () => {

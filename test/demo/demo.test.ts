@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { createDynamicAuth } from '../../src/index.js'
 import { OTHER_ENVIRONMENT_ID } from '../../src/testing/index.js'
+import { generateSessionKeyPair, jwkSessionSigner, signRequest } from '../../src/session-key/client.js'
 import { startDemo, type RunningDemo } from '../../demo/app.js'
 import { CHROMIUM_PATH, launchChromium } from '../../demo/chromium.js'
 
@@ -484,6 +485,86 @@ describe("the demo page in headless Chromium, signing in through Dynamic's clien
     await page.click('#call-me-bearer')
     await page.waitForFunction((sid) => document.getElementById('answer-body')?.textContent?.includes(sid), sessionId)
     assert.equal(await answerStatus(), '200 OK')
+  })
+
+  test("step-up through Dynamic's client: the export is refused 403 naming wallet:export; checkStepUpAuth, a code with requestedScopes, and the retry with the elevated token: 200", async () => {
+    const seen = requests.length
+    await page.click('#call-export')
+    await page.waitForSelector('#step-up-form:not([hidden])')
+    const refused = await shownAnswer()
+    assert.match(refused.status, /^403/)
+    assert.equal(refused.code, 'elevated_token_missing')
+    assert.match(refused.body, /"required_scopes": \[\s*"wallet:export"\s*\]/)
+    assert.match(
+      await page.locator('#answer-challenge').innerText(),
+      /error="insufficient_scope".*scope="wallet:export"/,
+    )
+    assert.match(
+      refused.request,
+      /POST \/api\/wallet\/export with Authorization: Bearer <access token> and no elevated token/,
+    )
+    assert.ok(
+      requests
+        .slice(seen)
+        .some((r) => r.method === 'POST' && r.url === `${dynamicOrigin}/api/v0/sdk/${demo.environmentId}/stepUp/check`),
+      "the page asked Dynamic's client, which asked the local Dynamic (stepUp/check)",
+    )
+    const code = await lastCode(email)
+    assert.equal(await page.locator('#step-up-code').innerText(), code)
+    await page.fill('#step-up-otp', code)
+    await page.click('#step-up-verify')
+    await waitForAnswer('ok', '200')
+    const accepted = await shownAnswer()
+    assert.match(
+      accepted.request,
+      /POST \/api\/wallet\/export with Authorization: Bearer <access token> and x-dyn-elevated-access-token/,
+    )
+    const body = JSON.parse(accepted.body) as { userId: string; elevated: { scopes: string[]; singleUse: boolean } }
+    assert.equal(body.userId, claimsOf(token).sub)
+    assert.deepEqual(body.elevated.scopes, ['wallet:export'])
+    assert.equal(body.elevated.singleUse, true)
+    assert.match(await page.locator('#actions-line').innerText(), /^Stepped up through Dynamic's client/)
+    assert.ok(await page.locator('#step-up-form').isHidden())
+  })
+
+  test("a request signed with the session key in the client's keychain: 200; the same token without the signature, or signed by another key: 401", async () => {
+    await page.click('#call-transfer-signed')
+    await waitForAnswer('ok', '200')
+    const signed = await shownAnswer()
+    assert.match(
+      signed.request,
+      /POST \/api\/transfers with Authorization: Bearer <access token> and x-session-signature/,
+    )
+    const body = JSON.parse(signed.body) as { userId: string; transfer: unknown; sessionPublicKey: string }
+    const claims = claimsOf(token)
+    assert.equal(body.userId, claims.sub)
+    assert.deepEqual(body.transfer, { amount: '10.5', to: '0x71C7656EC7ab88b098defB751B7401B5f6d8976F' })
+    // The key the client made at sign-in (non-extractable, in IndexedDB), bound into the token.
+    assert.match(body.sessionPublicKey, /^0[23][0-9a-f]{64}$/)
+    assert.equal(body.sessionPublicKey, claims.session_public_key)
+
+    await page.click('#call-transfer-unsigned')
+    await waitForAnswer('refused', '401')
+    const unsigned = await shownAnswer()
+    assert.equal(unsigned.code, 'session_signature_missing')
+    assert.match(await page.locator('#answer-challenge').innerText(), /error="invalid_token"/)
+
+    // The token copied out of the page, signed by a key of the copier's own: refused.
+    const stranger = await jwkSessionSigner((await generateSessionKeyPair()).privateKeyJwk)
+    const transfer = JSON.stringify({ amount: '10.5', to: '0x71C7656EC7ab88b098defB751B7401B5f6d8976F' })
+    const url = `${pageOrigin}/api/transfers`
+    const forged = await fetch(url, {
+      method: 'POST',
+      body: transfer,
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+        ...(await signRequest({ method: 'POST', url, body: transfer }, stranger)),
+      },
+    })
+    assert.equal(forged.status, 401)
+    assert.equal(((await forged.json()) as { code: string }).code, 'session_signature_invalid')
+    assert.deepEqual(pageErrors, [], 'no uncaught exception on the page')
   })
 
   test("cookie mode: with the client's storage wiped, a reload gets the session back through the cookie alone (refresh, same originalSid)", async () => {

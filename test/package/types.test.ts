@@ -29,6 +29,7 @@ import { authenticate } from 'dynamic-guard/http'
 import { createTestIssuer } from 'dynamic-guard/testing'
 import type * as Redis from 'dynamic-guard/redis'
 import type * as Webhooks from 'dynamic-guard/webhooks'
+import { signRequest, type SessionKeySigner } from 'dynamic-guard/session-key'
 
 export function apps(): unknown[] {
   const issuer = createTestIssuer()
@@ -80,7 +81,9 @@ export function apps(): unknown[] {
   const byHand: Promise<DynamicSession> = authenticate(auth, new Request('https://api.example/'))
   const refused: DynamicAuthError | undefined = undefined
   const stores: Array<keyof typeof Redis | keyof typeof Webhooks> = []
-  return [app, fastify, hono, koa, GET, guard, refused, stores, extension, byHand]
+  const signer: SessionKeySigner = async () => '00'.repeat(64)
+  const proof: Promise<Record<string, string>> = signRequest({ method: 'GET', url: '/me' }, signer)
+  return [app, fastify, hono, koa, GET, guard, refused, stores, extension, byHand, proof]
 }
 `
 

@@ -20,3 +20,4 @@ export {
   type MemoryKeychain,
   type MemoryStorageAdapter,
 } from './client.js'
+export type { ElevatedTokenSetting, EmulatorStepUpOptions } from './step-up.js'

@@ -15,6 +15,7 @@ import {
 
 /** How one scope's elevated tokens behave (Dynamic's `MFASettingsActions.tokenBehavior` and `tokenExpirySeconds`). */
 export interface ElevatedTokenSetting {
+  /** `single_use` (consumed at its first use) or `time_bound` (valid until it expires). Default: single use for `wallet:` scopes. */
   tokenBehavior?: ElevatedTokenBehavior
   /** Lifetime in seconds (1 to 3600). Default 300 for single use, 600 for time-bound. */
   tokenExpirySeconds?: number
