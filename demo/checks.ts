@@ -104,7 +104,9 @@ export function explainToken(
   }
 
   try {
-    checkTimes(payload, now, 5, 30 * 24 * 3600)
+    // checkTimes returns its refusal instead of throwing it (see why there).
+    const refusal = checkTimes(payload, now, 5, 30 * 24 * 3600)
+    if (typeof refusal !== 'number') throw refusal
     const left = Math.round((Number(payload.exp) - now) / 60)
     checks.push({ id: 'expiry', label: 'Expiry', status: 'pass', detail: `Valid for another ${left} min.` })
   } catch (error) {
