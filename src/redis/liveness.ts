@@ -7,7 +7,7 @@
  * not pile PINGs up in the connection's queue.
  */
 
-import { command, RedisTimeoutError, type RedisClientLike } from './client.js'
+import { command, positive, RedisTimeoutError, type RedisClientLike } from './client.js'
 
 /** What {@link Liveness} needs. Times in ms. */
 export interface LivenessOptions {
@@ -109,4 +109,33 @@ export class Liveness {
     this.silentSince = since
     this.options.onSilent(since, message)
   }
+}
+
+/** The timing options of a store that only sends commands (no subscriber): see {@link commandLiveness}. */
+export interface CommandTimingOptions {
+  /** How long a command may go unanswered before Redis counts as silent, ms. Default 2000. */
+  commandTimeout?: number
+  /** How often Redis is PINGed while idle, ms. Default 5000. */
+  heartbeatInterval?: number
+}
+
+/**
+ * The watch of a store that only sends commands (the webhook dedupe, the one-time store): the
+ * validated command timeout, and a {@link Liveness} PINGing `client` on its own schedule.
+ */
+export function commandLiveness(
+  client: RedisClientLike,
+  options: CommandTimingOptions,
+): { readonly liveness: Liveness; readonly timeout: number } {
+  const timeout = positive('commandTimeout', options.commandTimeout, 2000)
+  const interval = positive('heartbeatInterval', options.heartbeatInterval, 5000, 50)
+  const liveness = new Liveness({
+    ping: () => (client.isReady ? client.sendCommand(['PING']) : Promise.reject(new Error('Redis is not connected'))),
+    interval,
+    timeout,
+    clock: Date.now,
+    onSilent: () => undefined,
+    onAnswer: () => undefined,
+  })
+  return { liveness, timeout }
 }

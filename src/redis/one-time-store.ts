@@ -9,8 +9,8 @@
  * runs it when it resumes): its token was refused and is then spent, which is the safe side.
  */
 import type { OneTimeStore } from '../one-time/store.js'
-import { checkClient, keyPrefix, positive, type RedisClientLike } from './client.js'
-import { Liveness } from './liveness.js'
+import { checkClient, keyPrefix, type RedisClientLike } from './client.js'
+import { commandLiveness } from './liveness.js'
 
 /** Options of {@link createRedisOneTimeStore}. */
 export interface RedisOneTimeStoreOptions {
@@ -42,16 +42,7 @@ export function createRedisOneTimeStore(options: RedisOneTimeStoreOptions): Redi
   checkClient(options.client)
   const { client } = options
   const prefix = `${keyPrefix(options.keyPrefix)}one-time:`
-  const timeout = positive('commandTimeout', options.commandTimeout, 2000)
-  const interval = positive('heartbeatInterval', options.heartbeatInterval, 5000, 50)
-  const liveness = new Liveness({
-    ping: () => (client.isReady ? client.sendCommand(['PING']) : Promise.reject(new Error('Redis is not connected'))),
-    interval,
-    timeout,
-    clock: Date.now,
-    onSilent: () => undefined,
-    onAnswer: () => undefined,
-  })
+  const { liveness, timeout } = commandLiveness(client, options)
   const silent = () =>
     new Error(
       'dynamic-guard/redis: Redis is not answering (a command or PING went unanswered); claims are refused until it answers again',

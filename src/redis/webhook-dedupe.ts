@@ -8,8 +8,8 @@
  * at once, rather than each waiting out the timeout, until Redis answers a PING.
  */
 import type { WebhookClaim, WebhookDedupe } from '../webhooks/dedupe.js'
-import { checkClient, command, keyPrefix, positive, type RedisClientLike } from './client.js'
-import { Liveness } from './liveness.js'
+import { checkClient, command, keyPrefix, type RedisClientLike } from './client.js'
+import { commandLiveness } from './liveness.js'
 
 /** Options of {@link createRedisWebhookDedupe}. */
 export interface RedisWebhookDedupeOptions {
@@ -54,16 +54,7 @@ export function createRedisWebhookDedupe(options: RedisWebhookDedupeOptions): Re
   checkClient(options?.client)
   const { client } = options
   const prefix = `${keyPrefix(options.keyPrefix)}webhook:`
-  const timeout = positive('commandTimeout', options.commandTimeout, 2000)
-  const interval = positive('heartbeatInterval', options.heartbeatInterval, 5000, 50)
-  const liveness = new Liveness({
-    ping: () => (client.isReady ? client.sendCommand(['PING']) : Promise.reject(new Error('Redis is not connected'))),
-    interval,
-    timeout,
-    clock: Date.now,
-    onSilent: () => undefined,
-    onAnswer: () => undefined,
-  })
+  const { liveness, timeout } = commandLiveness(client, options)
   const run = (args: string[]): Promise<unknown> =>
     liveness.run(
       client,
