@@ -136,11 +136,14 @@ export async function sessionSignatureRefusal(
   })
   if (verdict.ok) return undefined
   const code = CODES[verdict.reason]
-  return new DynamicAuthError(
+  const refusal = new DynamicAuthError(
     code,
     verdict.message,
     code === 'one_time_store_unavailable' ? { retryAfter: STORE_RETRY_AFTER } : {},
   )
+  // Counted by code like the verifier's refusals: a run of replays or forged signatures shows.
+  auth.hooks?.requestRefused(refusal)
+  return refusal
 }
 
 /** The Node request headers {@link hasNodeBody} reads. */

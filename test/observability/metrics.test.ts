@@ -5,30 +5,23 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createDynamicAuth, ERROR_CODES, type DynamicAuth, type DynamicAuthOptions } from '../../src/index.js'
+import {
+  createDynamicAuth,
+  ERROR_CODES,
+  type DynamicAuth,
+  type DynamicAuthOptions,
+  type DynamicSession,
+} from '../../src/index.js'
 import { webCryptoBackend, type RevocationStore } from '../../src/extend.js'
 import { METRIC_NAMES, TELEMETRY_ATTRIBUTES } from '../../src/telemetry.js'
-import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '../../src/testing/index.js'
-import { authenticate } from '../../src/http/index.js'
+import { createTestIssuer, TEST_SESSION_KEY, type TestIssuer, type TestIssuerServer } from '../../src/testing/index.js'
+import { authenticate, verifySessionSignature } from '../../src/http/index.js'
+import { generateSessionKeyPair, jwkSessionSigner, signRequest } from '../../src/session-key/client.js'
 import { metricsHarness, total, type MetricsHarness, type Point } from './otel.js'
 import { withOptions } from '../support/options.js'
 
 const AUDIENCE = 'http://localhost:3000'
 /** Every attribute a metric may carry. */
-/**
- * Refusals of the per-route helpers after the guard (the session-key proof), which like the
- * scope checks of `requireScopes` are the adapters' and are not counted as verifications.
- */
-const ROUTE_HELPER_CODES = new Set<string>([
-  'session_signature_missing',
-  'session_signature_malformed',
-  'session_key_missing',
-  'session_key_malformed',
-  'session_signature_expired',
-  'session_signature_invalid',
-  'session_signature_replayed',
-])
-
 const ALLOWED_ATTRIBUTES = new Set<string>(Object.values(TELEMETRY_ATTRIBUTES))
 
 describe('metrics', () => {
@@ -181,10 +174,37 @@ describe('metrics', () => {
       oneTimeStore: { claim: () => Promise.reject(new Error('down')) },
     })
     await expect('one_time_store_unavailable', failing.verifyElevatedToken(elevated(), session, wallet))
+    // Refusals of the session-key proof (requireSessionSignature), counted by code as well. The
+    // test kit's tokens carry the public half of TEST_SESSION_KEY.
+    const signer = await jwkSessionSigner(TEST_SESSION_KEY.privateKeyJwk)
+    const request = (headers: Record<string, string> = {}) => ({ method: 'GET', url: '/transfers', headers })
+    const signed = async (options: { now?: number } = {}) =>
+      request(await signRequest({ method: 'GET', url: 'http://localhost/transfers' }, signer, options))
+    const prove = (headers: ReturnType<typeof request>, proven: DynamicSession = session) =>
+      verifySessionSignature(auth, proven, headers, null)
+    await expect('session_signature_missing', prove(request()))
+    await expect('session_signature_malformed', prove(request({ 'x-session-signature': 'v=2' })))
+    await expect(
+      'session_key_missing',
+      prove(await signed(), await quiet.verifyToken(issuer.mint({ sessionPublicKey: null }))),
+    )
+    await expect(
+      'session_key_malformed',
+      prove(await signed(), await quiet.verifyToken(issuer.mint({ claims: { session_public_key: 'not-a-key' } }))),
+    )
+    await expect('session_signature_expired', prove(await signed({ now: Math.floor(Date.now() / 1000) - 3600 })))
+    const stranger = await jwkSessionSigner((await generateSessionKeyPair()).privateKeyJwk)
+    await expect(
+      'session_signature_invalid',
+      prove(request(await signRequest({ method: 'GET', url: 'http://localhost/transfers' }, stranger))),
+    )
+    const replayed = await signed()
+    await prove(replayed)
+    await expect('session_signature_replayed', prove(replayed))
 
     for (const [code, got] of codes) assert.equal(got, code, `the case meant to produce ${code} produced ${got}`)
     assert.deepEqual(
-      [...ERROR_CODES].filter((code) => !codes.has(code) && !ROUTE_HELPER_CODES.has(code)),
+      [...ERROR_CODES].filter((code) => !codes.has(code)),
       [],
       'every refusal code is exercised',
     )
@@ -193,7 +213,6 @@ describe('metrics', () => {
     const V = METRIC_NAMES.verifications
     const A = TELEMETRY_ATTRIBUTES
     for (const code of ERROR_CODES) {
-      if (ROUTE_HELPER_CODES.has(code)) continue
       assert.equal(
         total(points, V, { [A.outcome]: 'refused', [A.errorType]: code }),
         1,
