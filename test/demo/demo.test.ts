@@ -126,12 +126,14 @@ describe("the demo page in headless Chromium, signing in through Dynamic's clien
 
   const answerStatus = () => page.locator('#answer-status').innerText()
   const answerBody = () => page.locator('#answer-body').innerText()
-  async function waitForAnswer(state: 'ok' | 'refused', status: string): Promise<void> {
+  /** Waits for an answer in `state` with `status`, and to a request whose line contains `request` when given (the previous answer may have the same state and status). */
+  async function waitForAnswer(state: 'ok' | 'refused', status: string, request = ''): Promise<void> {
     await page.waitForFunction(
-      ([s, text]) =>
+      ([s, text, line]) =>
         document.getElementById('answer')?.dataset.state === s &&
-        document.getElementById('answer-status')?.textContent?.startsWith(text),
-      [state, status] as const,
+        document.getElementById('answer-status')?.textContent?.startsWith(text) &&
+        document.getElementById('answer-request')?.textContent?.includes(line),
+      [state, status, request] as const,
     )
   }
   async function checkStatuses(): Promise<Record<string, string>> {
@@ -529,7 +531,8 @@ describe("the demo page in headless Chromium, signing in through Dynamic's clien
 
   test("a request signed with the session key in the client's keychain: 200; the same token without the signature, or signed by another key: 401", async () => {
     await page.click('#call-transfer-signed')
-    await waitForAnswer('ok', '200')
+    // The export's 200 is still shown until this answer arrives.
+    await waitForAnswer('ok', '200', 'POST /api/transfers')
     const signed = await shownAnswer()
     assert.match(
       signed.request,
