@@ -1,12 +1,16 @@
 /**
  * Runs the real `dynamic-guard` CLI as a child process: from source through tsx, and from the
- * build (dist/cli.js) when there is one newer than every source file. Waits for the process to
- * exit; no timing.
+ * build (dist/cli.js) when there is one newer than every source file. `runCli` waits for the
+ * process to exit; `startCli` waits for a long-running command's ready line, under a hang guard
+ * (READY_GUARD_MS) that fails the test with what the child was doing rather than waiting forever.
+ * No timing.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { describeChild, reportFlags } from './hang-report.js'
 
 export const root = fileURLToPath(new URL('../../', import.meta.url))
 const sourceDir = fileURLToPath(new URL('../../src/', import.meta.url))
@@ -75,9 +79,29 @@ export function runCli(
   })
 }
 
-/** Starts a long-running command (dev) and resolves once its stdout shows `ready`. */
-export function startCli(args: string[], ready: RegExp, runner: CliRunner = primary) {
-  const child = spawn(process.execPath, [...runner.argv, ...args], {
+/**
+ * How long a started command (dev) may take to print its ready line before it counts as hung. A
+ * hang guard, not a timing: start-up takes seconds even on two loaded cores (RSA-4096 key
+ * generation included); without a bound a hang would end only at the test runner's per-file
+ * limit, saying nothing about what the child was doing.
+ */
+export const READY_GUARD_MS = 120_000
+
+/** The last `max` characters of `text`, marked when cut. */
+function tail(text: string, max = 4000): string {
+  if (!text) return '(nothing)'
+  return text.length > max ? `[...]${text.slice(-max)}` : text
+}
+
+/**
+ * Starts a long-running command (dev) and resolves `started` once its stdout matches `ready`. If
+ * it has not after `guardMs`, `started` rejects with what the child was doing (see hang-report.ts:
+ * its threads' states and its diagnostic report, then its stdout and stderr so far) and the child
+ * is killed (SIGKILL); it rejects too if the child exits first.
+ */
+export function startCli(args: string[], ready: RegExp, runner: CliRunner = primary, guardMs = READY_GUARD_MS) {
+  const reportDir = mkdtempSync(join(tmpdir(), 'dynamic-guard-cli-report-'))
+  const child = spawn(process.execPath, [...reportFlags(reportDir), ...runner.argv, ...args], {
     cwd: root,
     env: childEnv(undefined),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -87,15 +111,46 @@ export function startCli(args: string[], ready: RegExp, runner: CliRunner = prim
   child.stdout.setEncoding('utf8')
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
   const exited = new Promise<CliResult>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+    child.on('close', (code, signal) => {
+      rmSync(reportDir, { recursive: true, force: true })
+      resolve({ code, signal, stdout, stderr })
+    }),
   )
   const started = new Promise<RegExpMatchArray>((resolve, reject) => {
+    let settled = false
+    const settle = () => {
+      settled = true
+      clearTimeout(guard)
+    }
+    const guard = setTimeout(() => {
+      void describeChild(child.pid, reportDir).then((state) => {
+        if (settled) return // it got ready (or exited) while we looked: not a hang
+        settle()
+        child.kill('SIGKILL')
+        reject(
+          new Error(
+            `${['dynamic-guard', ...args].join(' ')} (${runner.name}, pid ${child.pid}) did not print its ready line ${ready} within ${guardMs / 1000} s; killed it. What it was doing:\n${state}\nstdout so far:\n${tail(stdout)}\nstderr so far:\n${tail(stderr)}`,
+          ),
+        )
+      })
+    }, guardMs)
     child.stdout.on('data', (chunk: string) => {
       stdout += chunk
       const match = stdout.match(ready)
-      if (match) resolve(match)
+      if (match && !settled) {
+        settle()
+        resolve(match)
+      }
     })
-    void exited.then((result) => reject(new Error(`exited with ${result.code} before it was ready: ${result.stderr}`)))
+    child.on('error', (error) => {
+      settle()
+      reject(error)
+    })
+    void exited.then((result) => {
+      if (settled) return
+      settle()
+      reject(new Error(`exited with ${result.code ?? result.signal} before it was ready: ${result.stderr}`))
+    })
   })
   return { child, started, exited, output: () => ({ stdout, stderr }) }
 }
