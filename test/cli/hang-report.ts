@@ -85,6 +85,24 @@ function threadStates(pid: number): ThreadState[] | undefined {
 /** /proc counts CPU time in USER_HZ ticks, 100 a second on Linux whatever the kernel's own rate. */
 const TICKS_PER_SECOND = 100
 
+/** The processes `pid` started (the esbuild service of tsx, when it runs from source), one line each. */
+function childProcesses(pid: number): string[] {
+  let tids: string[]
+  try {
+    tids = readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return []
+  }
+  const pids = tids.flatMap((tid) => (readProc(`/proc/${pid}/task/${tid}/children`) ?? '').split(' ').filter(Boolean))
+  return pids.map((child) => {
+    const state = threadState(`/proc/${child}`, child)
+    const command = (readProc(`/proc/${child}/cmdline`) ?? '').split('\0').join(' ').slice(0, 200)
+    return state
+      ? `  ${child} ${state.state} (${STATES[state.state] ?? '?'}), CPU ticks ${state.ticks}, wchan ${state.wchan}: ${command}`
+      : `  ${child} (gone)`
+  })
+}
+
 function describeThreads(
   before: ThreadState[] | undefined,
   after: ThreadState[] | undefined,
@@ -113,7 +131,14 @@ function describeThreads(
           : 'partly busy'
     verdict = `main thread: ${main.state} (${STATES[main.state] ?? '?'}), used ${used} CPU ticks in ${seconds.toFixed(1)} s (${Math.round(share * 100)}% of a core): ${reading}`
   }
-  return [verdict, 'threads (tid name state, CPU ticks before -> after, wchan):', ...lines].join('\n')
+  const children = childProcesses(pid)
+  return [
+    verdict,
+    'threads (tid name state, CPU ticks before -> after, wchan):',
+    ...lines,
+    `child processes:${children.length ? '' : ' none'}`,
+    ...children,
+  ].join('\n')
 }
 
 interface NodeReport {
