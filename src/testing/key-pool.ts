@@ -11,7 +11,7 @@
  * - `fresh` keys are generated for the caller alone and never pooled: for a test that plays another
  *   signer presenting someone else's kid, where shared material would let the forgery verify.
  */
-import { generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
 
 /** How many distinct keys per size a process generates before it starts handing them out again. */
 export const KEY_POOL_SIZE = 3
@@ -26,9 +26,22 @@ export interface PooledKeyPair {
 const pools = new Map<number, PooledKeyPair[]>()
 const cursors = new Map<number, number>()
 
+/**
+ * A new key pair. Node hands it over encoded (DER) and it is parsed into key objects of its own,
+ * because key objects straight from generateKeyPairSync share a lock with the generation job: the
+ * job's clean-up, when a garbage collection finds it, takes that lock, and `export()` holds it
+ * while it allocates. A collection inside `publicKey.export()` then blocks the main thread for
+ * good (`dynamic-guard dev` hung before its ready line). Parsed keys share nothing with the job.
+ */
 function generate(modulusLength: number): PooledKeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength, publicExponent: 65537 })
-  const jwk = publicKey.export({ format: 'jwk' })
+  const pair = generateKeyPairSync('rsa', {
+    modulusLength,
+    publicExponent: 65537,
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+  })
+  const jwk = createPublicKey({ key: pair.publicKey, format: 'der', type: 'spki' }).export({ format: 'jwk' })
+  const privateKey = createPrivateKey({ key: pair.privateKey, format: 'der', type: 'pkcs8' })
   return { privateKey, n: String(jwk.n), e: String(jwk.e) }
 }
 
