@@ -123,10 +123,14 @@ function describeThreads(
     // Writing the report costs the main thread a few ticks itself: a share, not "any tick", tells.
     const used = mainAfter.ticks - main.ticks
     const share = used / Math.max(1, seconds * TICKS_PER_SECOND)
+    // Runnable at both looks and using CPU is spinning, however loaded the machine (a starved
+    // spinner gets little CPU but stays runnable); asleep at both with little CPU is waiting.
+    const runnable = main.state === 'R' && mainAfter.state === 'R'
+    const asleep = main.state !== 'R' && mainAfter.state !== 'R'
     const reading =
-      share >= 0.5
+      (runnable && used > 0) || share >= 0.5
         ? 'busy: it spins (computing, or a synchronous loop)'
-        : share <= 0.15
+        : asleep && share <= 0.15
           ? `mostly sleeping: it waits on something (wchan ${mainAfter.wchan})`
           : 'partly busy'
     verdict = `main thread: ${main.state} (${STATES[main.state] ?? '?'}), used ${used} CPU ticks in ${seconds.toFixed(1)} s (${Math.round(share * 100)}% of a core): ${reading}`
