@@ -1,12 +1,12 @@
 /**
- * The hang guard of startCli: a child that never prints its ready line fails the test with what it
- * was doing (and is killed) instead of hanging the file until the runner's limit. The children here
- * are tiny Node scripts that never get ready, under a short guard: one waits on its event loop
- * (a diagnostic report comes), one spins in a synchronous loop (none can).
+ * The hang guards of startCli and runCli: a child that never prints its ready line, or never exits,
+ * fails the test with what it was doing (and is killed) instead of hanging the file until the
+ * runner's limit. The children here are tiny Node scripts, under a short guard: one waits on its
+ * event loop (a diagnostic report comes), one spins in a synchronous loop (none can).
  */
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startCli } from './run-cli.js'
+import { runCli, startCli } from './run-cli.js'
 
 /** Short, so that the test does not wait long; the children print their line at once. */
 const GUARD_MS = 5_000
@@ -20,7 +20,7 @@ async function hangOf(script: string): Promise<{ message: string; signal: NodeJS
   return { message: error.message, signal: (await run.exited).signal }
 }
 
-describe('startCli: a child that never gets ready', { concurrency: 2 }, () => {
+describe('startCli and runCli: a child that never gets ready or never exits', { concurrency: 3 }, () => {
   test('waiting on its event loop: its report (stack, handles), output so far, and it is killed', async () => {
     const { message, signal } = await hangOf(
       "process.stdout.write('starting\\n'); process.stderr.write('a warning\\n'); setInterval(() => {}, 1 << 30)",
@@ -52,5 +52,21 @@ describe('startCli: a child that never gets ready', { concurrency: 2 }, () => {
         /main thread: R \(running\), used \d+ CPU ticks in [\d.]+ s \(\d+% of a core\): busy: it spins/,
       )
     assert.equal(signal, 'SIGKILL')
+  })
+
+  test('runCli: a command that never exits is described and killed the same way', async () => {
+    const error = await runCli([], {
+      runner: {
+        name: 'never exits',
+        argv: ['-e', "process.stdout.write('waiting\\n'); setInterval(() => {}, 1 << 30)"],
+      },
+      guardMs: GUARD_MS,
+    }).then(
+      () => assert.fail('the child never exits, so runCli must not resolve'),
+      (error: Error) => error,
+    )
+    assert.match(error.message, /did not exit within 5 s; killed it/)
+    assert.match(error.message, /stdout so far:\nwaiting\n/)
+    assert.match(error.message, /diagnostic report \(Node writes it from the event loop/)
   })
 })

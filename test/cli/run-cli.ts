@@ -1,9 +1,9 @@
 /**
  * Runs the real `dynamic-guard` CLI as a child process: from source through tsx, and from the
  * build (dist/cli.js) when there is one newer than every source file. `runCli` waits for the
- * process to exit; `startCli` waits for a long-running command's ready line, under a hang guard
- * (READY_GUARD_MS) that fails the test with what the child was doing rather than waiting forever.
- * No timing.
+ * process to exit; `startCli` waits for a long-running command's ready line. Both wait under a hang
+ * guard (READY_GUARD_MS) that fails the test with what the child was doing (hang-report.ts) rather
+ * than waiting forever. No timing.
  */
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
@@ -58,32 +58,11 @@ function childEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv 
   return { ...env, ...extra }
 }
 
-export function runCli(
-  args: string[],
-  options: { input?: string; env?: Record<string, string>; runner?: CliRunner } = {},
-): Promise<CliResult> {
-  const runner = options.runner ?? primary
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...runner.argv, ...args], {
-      cwd: root,
-      env: childEnv(options.env),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
-    child.stdin.end(options.input ?? '')
-  })
-}
-
 /**
- * How long a started command (dev) may take to print its ready line before it counts as hung. A
- * hang guard, not a timing: start-up takes seconds even on two loaded cores (RSA-4096 key
- * generation included); without a bound a hang would end only at the test runner's per-file
- * limit, saying nothing about what the child was doing.
+ * How long a command may take to exit (runCli), or a started one (dev) to print its ready line
+ * (startCli), before it counts as hung. A hang guard, not a timing: either takes seconds even on
+ * two loaded cores (RSA-4096 key generation included); without a bound a hang would end only at
+ * the test runner's per-file limit, saying nothing about what the child was doing.
  */
 export const READY_GUARD_MS = 120_000
 
@@ -91,6 +70,57 @@ export const READY_GUARD_MS = 120_000
 function tail(text: string, max = 4000): string {
   if (!text) return '(nothing)'
   return text.length > max ? `[...]${text.slice(-max)}` : text
+}
+
+/**
+ * Runs the CLI to its exit. A command that has not exited after `guardMs` (READY_GUARD_MS: a
+ * hang guard; commands take seconds) is described as startCli describes a hang, killed (SIGKILL),
+ * and the promise rejects with that description.
+ */
+export function runCli(
+  args: string[],
+  options: { input?: string; env?: Record<string, string>; runner?: CliRunner; guardMs?: number } = {},
+): Promise<CliResult> {
+  const runner = options.runner ?? primary
+  const guardMs = options.guardMs ?? READY_GUARD_MS
+  return new Promise((resolve, reject) => {
+    const reportDir = mkdtempSync(join(tmpdir(), 'dynamic-guard-cli-report-'))
+    const child = spawn(process.execPath, [...reportFlags(reportDir), ...runner.argv, ...args], {
+      cwd: root,
+      env: childEnv(options.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    let settled = false
+    const guard = setTimeout(() => {
+      void describeChild(child.pid, reportDir).then((state) => {
+        if (settled) return // it exited while we looked: not a hang
+        settled = true
+        child.kill('SIGKILL')
+        reject(
+          new Error(
+            `${['dynamic-guard', ...args].join(' ')} (${runner.name}, pid ${child.pid}) did not exit within ${guardMs / 1000} s; killed it. What it was doing:\n${state}\nstdout so far:\n${tail(stdout)}\nstderr so far:\n${tail(stderr)}`,
+          ),
+        )
+      })
+    }, guardMs)
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    child.on('error', (error) => {
+      settled = true
+      clearTimeout(guard)
+      reject(error)
+    })
+    child.on('close', (code, signal) => {
+      clearTimeout(guard)
+      rmSync(reportDir, { recursive: true, force: true })
+      if (settled) return
+      settled = true
+      resolve({ code, signal, stdout, stderr })
+    })
+    child.stdin.end(options.input ?? '')
+  })
 }
 
 /**
