@@ -527,8 +527,11 @@ function rethrowAsDynamicSync(error: unknown): DynamicAuthError {
  * subscribes still gets Node's unhandled-rejection report.
  */
 function rejectOnNextTurn(refusal: DynamicAuthError): Promise<never> {
-  return new Promise((_resolve, reject) => queueMicrotask(() => reject(refusal)))
+  // `.then` on a settled promise rather than queueMicrotask, which creates an AsyncResource per call.
+  return new Promise((_resolve, reject) => void RESOLVED.then(() => reject(refusal)))
 }
+
+const RESOLVED = Promise.resolve()
 
 /** `result`, or throws it when it is a refusal (returned by checkTimes: see why there). */
 function thrown<T>(result: T | DynamicAuthError): T {
