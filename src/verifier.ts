@@ -20,9 +20,9 @@ import {
 } from './keys/key-store.js'
 import type { SignatureBackend } from './signature/backend.js'
 import { checkTimes } from './claims/time.js'
-import { checkIssuerAndEnvironment } from './claims/issuer.js'
-import { checkAudience } from './claims/audience.js'
-import { readScopes, requireScopes } from './claims/scopes.js'
+import { issuerRefusal } from './claims/issuer.js'
+import { audienceRefusal } from './claims/audience.js'
+import { readScopes, scopeRefusal } from './claims/scopes.js'
 import { VerifiedSession, type DynamicSession } from './session/session.js'
 import type { DynamicJwtClaims } from './session/claims.js'
 import { TokenCache, type CachedVerification } from './cache/token-cache.js'
@@ -225,10 +225,13 @@ export class Verifier implements DynamicAuth {
             const version = revocation.version
             if (version === undefined || hit.revocationVersion !== version) {
               const revoked = revocation.check(hit.session.claims)
-              if (revoked !== undefined) throw revocationError(revoked)
+              if (revoked !== undefined) return this.refuse(revocationError(revoked), mark, true)
               hit.revocationVersion = version
             }
-            if (extra && extra.length > 0) requireScopes(hit.session.scopes, extra, hit.session.claims)
+            if (extra && extra.length > 0) {
+              const refusal = scopeRefusal(hit.session.scopes, extra, hit.session.claims)
+              if (refusal) return this.refuse(refusal, mark, true)
+            }
             hooks.verified(hit.session, mark, true)
             return Promise.resolve(hit.session)
           }
@@ -270,7 +273,8 @@ export class Verifier implements DynamicAuth {
             )
           : this.checkSignature(token, parsed, entry, extra)
       if (!(result instanceof Promise)) {
-        if (result instanceof DynamicAuthError) throw result // thrown here, see checkTimes
+        // Refusals after the signature come back as values, not exceptions: see checkTimes.
+        if (result instanceof DynamicAuthError) return this.refuse(result, mark, false)
         hooks.verified(result, mark, false)
         return Promise.resolve(result)
       }
@@ -278,10 +282,14 @@ export class Verifier implements DynamicAuth {
       hooks.settles(settled, mark)
       return settled
     } catch (error) {
-      const refusal = rethrowAsDynamicSync(error)
-      hooks.refused(refusal, mark, cached)
-      return rejectOnNextTurn(refusal)
+      return this.refuse(rethrowAsDynamicSync(error), mark, cached)
     }
+  }
+
+  /** Reports a refusal to the hooks and rejects with it (see rejectOnNextTurn). */
+  private refuse(refusal: DynamicAuthError, mark: number, cached: boolean): Promise<never> {
+    this.hooks.refused(refusal, mark, cached)
+    return rejectOnNextTurn(refusal)
   }
 
   verifyElevatedToken(
@@ -335,10 +343,10 @@ export class Verifier implements DynamicAuth {
     extra: readonly string[] | undefined,
   ): DynamicSession | DynamicAuthError | Promise<DynamicSession> {
     // RSASSA-PKCS1-v1_5: the signature is exactly as long as the modulus (RFC 8017 §8.2.2).
-    if (parsed.signature.length !== key.modulusBytes) throw this.signatureInvalid()
+    if (parsed.signature.length !== key.modulusBytes) return this.signatureInvalid()
     const valid = this.backend.verifyRs256(key.key, parsed.signingInput, parsed.signature)
     if (valid === true) return this.checkClaims(token, parsed, key, extra)
-    if (valid === false) throw this.signatureInvalid()
+    if (valid === false) return this.signatureInvalid()
     return valid.then((ok) => {
       if (!ok) throw this.signatureInvalid()
       return thrown(this.checkClaims(token, parsed, key, extra))
@@ -355,13 +363,15 @@ export class Verifier implements DynamicAuth {
     const config = this.config
     const exp = checkTimes(payload, config.clock() / 1000, config.clockTolerance, config.maxTokenLifetime)
     if (typeof exp !== 'number') return exp
-    checkIssuerAndEnvironment(payload, config.issuers, config.environmentId)
-    checkAudience(payload, config.audiences)
+    const refusal =
+      issuerRefusal(payload, config.issuers, config.environmentId) ?? audienceRefusal(payload, config.audiences)
+    if (refusal) return refusal
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
-      throw new DynamicAuthError('token_malformed', 'The token has no "sub" claim (the Dynamic user id).')
+      return new DynamicAuthError('token_malformed', 'The token has no "sub" claim (the Dynamic user id).')
     }
     const scopes = readScopes(payload)
-    requireScopes(scopes, config.requiredScopes, payload)
+    const missing = scopeRefusal(scopes, config.requiredScopes, payload)
+    if (missing) return missing
     const session = new VerifiedSession(
       Object.freeze(payload) as DynamicJwtClaims,
       Object.freeze(scopes),
@@ -374,10 +384,9 @@ export class Verifier implements DynamicAuth {
     // After the cache, so a replayed revoked token is refused by a lookup, not another RSA check.
     const version = this.revocation.version
     const revoked = this.revocation.check(session.claims)
-    if (revoked !== undefined) throw revocationError(revoked)
+    if (revoked !== undefined) return revocationError(revoked)
     cached.revocationVersion = version
-    if (extra && extra.length > 0) requireScopes(scopes, extra, payload)
-    return session
+    return (extra && extra.length > 0 && scopeRefusal(scopes, extra, payload)) || session
   }
 
   /**
@@ -518,8 +527,11 @@ function rethrowAsDynamicSync(error: unknown): DynamicAuthError {
  * subscribes still gets Node's unhandled-rejection report.
  */
 function rejectOnNextTurn(refusal: DynamicAuthError): Promise<never> {
-  return new Promise((_resolve, reject) => queueMicrotask(() => reject(refusal)))
+  // `.then` on a settled promise rather than queueMicrotask, which creates an AsyncResource per call.
+  return new Promise((_resolve, reject) => void RESOLVED.then(() => reject(refusal)))
 }
+
+const RESOLVED = Promise.resolve()
 
 /** `result`, or throws it when it is a refusal (returned by checkTimes: see why there). */
 function thrown<T>(result: T | DynamicAuthError): T {

@@ -30,6 +30,19 @@ function worstRepetition(rows: readonly Row[], caseId: string, a: string, b: str
 }
 
 /**
+ * The median of the per-repetition ratios of two rows measured back to back in each repetition:
+ * slow swings of a shared machine's load cancel out within a pair.
+ */
+function medianRepetitionRatio(rows: readonly Row[], caseId: string, a: string, b: string): number | undefined {
+  const x = rows.find((r) => r.case === caseId && r.contender === a)?.samples
+  const y = rows.find((r) => r.case === caseId && r.contender === b)?.samples
+  if (!x || !y || x.length === 0 || x.length !== y.length) return undefined
+  const ratios = x.map((v, i) => v / y[i]!).sort((p, q) => p - q)
+  const mid = ratios.length >> 1
+  return ratios.length % 2 ? ratios[mid]! : (ratios[mid - 1]! + ratios[mid]!) / 2
+}
+
+/**
  * A time ratio (theirs ÷ ours, above 1 when we are faster) in its worst repetition: the burst
  * measures every contender once per repetition, so the samples line up.
  */
@@ -123,22 +136,32 @@ export function evaluateTargets(rows: readonly Row[]): Target[] {
           met: worst > 1,
         })
     }
-    const steady = ratio(
-      `steady state, ${framework}: unprotected time ÷ protected time (same users again)`,
-      find(rows, `steady-${framework}`, 'unprotected'),
-      find(rows, `steady-${framework}`, 'dynamic-guard'),
-      0.9,
-    )
-    if (steady) targets.push(steady)
+    // Each repetition starts the unprotected and the protected server one after the other: the
+    // median of the per-repetition ratios.
+    const steady = medianRepetitionRatio(rows, `steady-${framework}`, 'unprotected', 'dynamic-guard')
+    if (steady !== undefined)
+      targets.push({
+        name: `steady state, ${framework}: unprotected time ÷ protected time (same users again; median of the repetitions' ratios)`,
+        value: steady,
+        goal: 0.9,
+        op: '>=',
+        met: steady >= 0.9,
+      })
   }
   const rss = dg('memory')
   if (rss !== undefined)
     targets.push({ name: 'RSS growth after 1M distinct tokens (MB)', value: rss, goal: 50, op: '<', met: rss < 50 })
   for (const framework of new Set(rows.filter((r) => r.case.startsWith('http-')).map((r) => r.case))) {
-    const base = find(rows, framework, 'unprotected')
     const ours = find(rows, framework, 'dynamic-guard')
-    const t = ratio(`${framework}: protected ÷ unprotected (repeated token)`, ours, base, 0.9)
-    if (t) targets.push(t)
+    const paired = medianRepetitionRatio(rows, framework, 'dynamic-guard', 'unprotected')
+    if (paired !== undefined)
+      targets.push({
+        name: `${framework}: protected ÷ unprotected (repeated token; median of the repetitions' ratios)`,
+        value: paired,
+        goal: 0.9,
+        op: '>=',
+        met: paired >= 0.9,
+      })
     for (const peer of rows.filter(
       (r) => r.case === framework && r.contender !== 'unprotected' && r.contender !== 'dynamic-guard',
     )) {

@@ -28,7 +28,7 @@ import {
 } from '../http/guard.js'
 import { DEFAULT_REALM, type AnonymousAllowed, type AuthenticateOptions } from '../http/options.js'
 import { refusalFor } from '../http/refusal.js'
-import { webReader } from '../http/request.js'
+import { nodeReader, webReader, type NodeRequestLike } from '../http/request.js'
 import { scopeList } from '../http/scopes.js'
 import {
   sessionSignatureDecision,
@@ -118,7 +118,10 @@ export function dynamicAuth(authOrOptions: AuthOrOptions, options?: Authenticate
   const settings = guardSettings(setup)
   const middleware: MiddlewareHandler<OptionalDynamicAuthEnv> = async function dynamicAuthMiddleware(c, next) {
     c.set('authGuard', settings)
-    const decision = await guardRequest(setup, c.req.raw, webReader)
+    const incoming = nodeIncoming(c.env)
+    const decision = await (incoming
+      ? guardRequest(setup, incoming, nodeReader)
+      : guardRequest(setup, c.req.raw, webReader))
     if (decision.action === 'continue') c.set('auth', decision.session)
     return carryOut(decision, next)
   }
@@ -158,6 +161,27 @@ export function requireElevated(options: RequireElevatedOptions): MiddlewareHand
     if (decision.grant !== undefined) c.set('elevated', decision.grant)
     return next()
   }
+}
+
+/**
+ * Node's own HTTP/1 request under @hono/node-server (`c.env.incoming`), else undefined. Its
+ * headers were parsed, and their characters checked, by Node's parser, so the guard reads them
+ * there, as the Node adapters do: asking the Web Request's lightweight Headers for Authorization
+ * tests the whole value (some 2,000 characters for a Dynamic token) against a regular expression
+ * on every request. HTTP/2 requests (whose host is in `:authority`) and every other runtime keep
+ * the Web Request.
+ */
+function nodeIncoming(env: unknown): NodeRequestLike | undefined {
+  const incoming = (env as { incoming?: Partial<NodeRequestLike> & { httpVersionMajor?: unknown } } | undefined)
+    ?.incoming
+  return typeof incoming === 'object' &&
+    incoming !== null &&
+    incoming.httpVersionMajor === 1 &&
+    typeof incoming.headers === 'object' &&
+    incoming.headers !== null &&
+    Array.isArray(incoming.rawHeaders)
+    ? (incoming as NodeRequestLike)
+    : undefined
 }
 
 function carryOut(decision: GuardDecision, next: () => Promise<void>): Promise<void> | Response {

@@ -8,9 +8,18 @@ import { DynamicAuthError } from '../errors.js'
 /** An array `aud` longer than this is refused unread. */
 export const MAX_AUDIENCES = 64
 
-/** Checks `aud` against the configured audiences (none configured: no check). */
+/** Checks `aud` against the configured audiences (none configured: no check); throws the refusal. */
 export function checkAudience(payload: Record<string, unknown>, audiences: readonly string[] | undefined): void {
-  if (!audiences) return
+  const refusal = audienceRefusal(payload, audiences)
+  if (refusal) throw refusal
+}
+
+/** The refusal of `aud`, or undefined when it is accepted (returned, not thrown: see issuerRefusal). */
+export function audienceRefusal(
+  payload: Record<string, unknown>,
+  audiences: readonly string[] | undefined,
+): DynamicAuthError | undefined {
+  if (!audiences) return undefined
   const aud = payload.aud
   if (
     typeof aud === 'string'
@@ -19,7 +28,7 @@ export function checkAudience(payload: Record<string, unknown>, audiences: reado
         aud.length <= MAX_AUDIENCES &&
         aud.some((a) => typeof a === 'string' && audiences.includes(a))
   ) {
-    return
+    return undefined
   }
   const found =
     typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : []
@@ -28,7 +37,7 @@ export function checkAudience(payload: Record<string, unknown>, audiences: reado
   const slashOnly = found.some((a) =>
     audiences.some((expected) => a.replace(/\/+$/, '') === expected.replace(/\/+$/, '')),
   )
-  throw new DynamicAuthError(
+  return new DynamicAuthError(
     'audience_mismatch',
     `The token's audience (aud) is ${shown}; this server accepts ${audiences.map(quoted).join(', ')} (the audience option). ` +
       (slashOnly

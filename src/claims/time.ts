@@ -12,10 +12,10 @@ function isNumericDate(value: unknown): value is number {
 
 /**
  * Checks exp, nbf and iat against `now` (seconds), allowing `tolerance` seconds of clock skew.
- * Returns `exp`, or the refusal: returned, not thrown, for the caller to throw from the function
- * that catches it. V8 optimises a function once it has returned often enough, so functions that
- * only throw (all of them between here and that catch, while a client keeps sending an expired
- * token) would stay interpreted, and each throw would unwind through them frame by frame.
+ * Returns `exp`, or the refusal: returned, not thrown, up to verifyToken, which rejects with it
+ * (the other claim checks do the same). V8 optimises a function once it has returned often enough,
+ * so functions that only throw (all of them between here and a catch, while a client keeps sending
+ * an expired token) would stay interpreted, and each throw would unwind through them frame by frame.
  */
 export function checkTimes(
   payload: Record<string, unknown>,

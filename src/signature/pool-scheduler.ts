@@ -52,6 +52,12 @@ export interface PoolSchedulerOptions {
 const LIBUV_POOL_SIZE = 4
 
 /**
+ * Microtasks are queued with `.then` on this: Node's queueMicrotask also creates an AsyncResource
+ * per call (and a new process compiles that machinery for its first verifications).
+ */
+const RESOLVED = Promise.resolve()
+
+/**
  * A scheduler over `here` (synchronous) and `onPool` (the thread pool); see the module comment
  * for the policy. Every call is answered with its own verification's result.
  */
@@ -142,7 +148,7 @@ export function poolScheduler<K>(
       const burst = ++callsThisRun > 1
       if (!resetQueued) {
         resetQueued = true
-        queueMicrotask(resetRun)
+        void RESOLVED.then(resetRun)
       }
       if (inFlight > 0 || probing) {
         overlapSeen = true

@@ -1,6 +1,7 @@
 /** dynamic-guard/hono on a real Hono 4 app served by @hono/node-server. */
 import { describe, it, after, before } from 'node:test'
 import assert from 'node:assert/strict'
+import { connect } from 'node:net'
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
@@ -72,6 +73,15 @@ function buildApp(auth: DynamicAuth): Hono {
 }
 
 runAdapterSuite({ name: 'Hono', start: (auth) => serveFetch(buildApp(auth).fetch) })
+// The same suite with the app called without @hono/node-server's env (no `c.env.incoming`): the
+// guard reads the Web Request, as it does on Bun, Deno and Workers.
+runAdapterSuite({
+  name: 'Hono, Web Request only',
+  start: (auth) => {
+    const app = buildApp(auth)
+    return serveFetch((request) => app.fetch(request))
+  },
+})
 runRouteOptionsSuite({
   name: 'Hono',
   start: (auth, routes) => {
@@ -114,6 +124,40 @@ describe('Hono details', () => {
     assert.ok(seen[0] instanceof DynamicAuthException)
   })
 
+  it("reads the headers from Node's request under @hono/node-server, and from the Web Request elsewhere", async () => {
+    // Which Authorization header the guard asked the Web Request's Headers for, per request.
+    const asked: string[] = []
+    const hono = new Hono<DynamicAuthEnv>()
+    hono.use('*', async (c, next) => {
+      const headers = c.req.raw.headers
+      const get = headers.get.bind(headers)
+      headers.get = (name: string) => {
+        asked.push(name.toLowerCase())
+        return get(name)
+      }
+      await next()
+    })
+    hono.use('*', dynamicAuth(issuer.authOptions()))
+    hono.get('/me', (c) => c.json({ userId: c.get('auth').userId }))
+    const served = await serveFetch(hono.fetch)
+    const webOnly = await serveFetch((request) => hono.fetch(request))
+    try {
+      const token = issuer.mint()
+      assert.deepEqual((await call(`${served.url}/me`, { token })).body, { userId: TEST_USER_ID })
+      assert.equal(asked.length, 0, 'Node parsed these headers: the Web Headers were not asked')
+      assert.deepEqual((await call(`${webOnly.url}/me`, { token })).body, { userId: TEST_USER_ID })
+      assert.ok(asked.includes('authorization'), `the Web Headers were asked: ${asked.join(', ')}`)
+      // Two Authorization fields are refused either way (Node keeps the first in its headers).
+      for (const url of [served.url, webOnly.url]) {
+        const answer = await rawGet(url, [`Authorization: Bearer ${token}`, `Authorization: Bearer ${token}x`])
+        assert.match(answer, /^HTTP\/1\.1 400 /, answer.slice(0, 200))
+      }
+    } finally {
+      await served.close()
+      await webOnly.close()
+    }
+  })
+
   it('takes verifier options and adapter options in one object', async () => {
     const refused = await call(`${app.url}/me`)
     assert.equal(refused.status, 401)
@@ -122,3 +166,17 @@ describe('Hono details', () => {
     assert.deepEqual((await call(`${app.url}/me`, { token: issuer.mint() })).body, { userId: TEST_USER_ID })
   })
 })
+
+/** A GET /me sent over a raw socket, so that header lines repeat as written. Resolves with the answer's text. */
+function rawGet(url: string, headerLines: string[]): Promise<string> {
+  const { port } = new URL(url)
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => {
+      socket.write(['GET /me HTTP/1.1', 'Host: 127.0.0.1', 'Connection: close', ...headerLines, '', ''].join('\r\n'))
+    })
+    let text = ''
+    socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
+    socket.on('end', () => resolve(text))
+    socket.on('error', reject)
+  })
+}

@@ -147,60 +147,110 @@ describe('createDynamicAuth over a real JWKS endpoint', () => {
     }
   })
 
-  it('refuses the time claims with the same code and message whichever way the key and the signature check go', async () => {
-    // checkTimes returns its refusal for the verifier to throw (see there): the synchronous path,
-    // an asynchronous signature check and a key fetched first must all still refuse with it.
+  it('refuses every check after the signature with the same error whichever way the key and the signature check go', async () => {
+    // The checks after the signature return their refusal for verifyToken to reject with (see
+    // checkTimes): the synchronous path, an asynchronous signature check and a key fetched first
+    // must all refuse with the same code, message and details.
     const seconds = Math.floor(Date.now() / 1000)
-    const tokens = [
-      issuer.mint({ expired: true }),
-      issuer.mint({ claims: { nbf: seconds + 3600 } }),
-      issuer.mint({ claims: { iat: seconds + 3600 } }),
-      issuer.mint({ claims: { exp: undefined } }),
-      issuer.mint({ claims: { exp: -1 } }),
-      issuer.mint({ claims: { exp: seconds * 1000 } }),
-      issuer.mint({ claims: { nbf: 'soon' } as never }),
-      issuer.mint({ claims: { iat: Number.NaN } as never }),
+    const audience = ['https://app.example.com']
+    const tokens: Array<[string, string[]?]> = [
+      [issuer.mint({ expired: true })],
+      [issuer.mint({ claims: { nbf: seconds + 3600 } })],
+      [issuer.mint({ claims: { iat: seconds + 3600 } })],
+      [issuer.mint({ claims: { exp: undefined } })],
+      [issuer.mint({ claims: { exp: -1 } })],
+      [issuer.mint({ claims: { exp: seconds * 1000 } })],
+      [issuer.mint({ claims: { nbf: 'soon' } as never })],
+      [issuer.mint({ claims: { iat: Number.NaN } as never })],
+      [issuer.mint({ claims: { iss: `app.example.com/${issuer.environmentId}` } })],
+      [issuer.mint({ claims: { iss: undefined } })],
+      [issuer.mint({ claims: { environment_id: OTHER_ENVIRONMENT } })],
+      [issuer.mint({ claims: { aud: 'https://other.example.com' } })],
+      [issuer.mint({ claims: { aud: audience[0], sub: undefined } })],
+      [issuer.mint({ mfaPending: true, claims: { aud: audience[0] } })],
+      [issuer.mint({ scope: '', claims: { aud: audience[0] } })],
+      [issuer.mint({ claims: { aud: audience[0] } }), ['wallet:sign']],
+      [issuer.mint({ tampered: true, claims: { aud: audience[0] } })],
     ]
     const refusals = async (verifier: DynamicAuth): Promise<string[]> => {
       const out: string[] = []
-      for (const token of tokens) {
-        const error = await verifier.verifyToken(token).then(
-          () => assert.fail('accepted'),
+      for (const [token, requiredScopes] of tokens) {
+        const error = await verifier.verifyToken(token, requiredScopes && { requiredScopes }).then(
+          () => assert.fail(`accepted: ${out.length}`),
           (e: unknown) => e,
         )
         assert.ok(error instanceof DynamicAuthError)
-        out.push(`${error.code}: ${error.message}`)
+        out.push(
+          `${error.code} ${error.status} ${error.missingScopes ?? ''} ${error.pendingStep ?? ''}: ${error.message}`,
+        )
       }
       return out
     }
-    const expected = await refusals(createDynamicAuth({ ...issuer.authOptions(), advanced: { tokenCacheSize: 0 } }))
+    const options = { environmentId: issuer.environmentId, jwks: { url: server.jwksUrl }, audience }
+    await createDynamicAuth(options).warmUp()
+    const expected = await refusals(createDynamicAuth({ ...options, advanced: { tokenCacheSize: 0 } }))
     assert.deepEqual(
-      expected.map((line) => line.split(':')[0]),
-      ['token_expired', 'token_not_active', 'token_not_active', ...Array(5).fill('token_malformed')],
+      expected.map((line) => line.split(' ')[0]),
+      [
+        'token_expired',
+        'token_not_active',
+        'token_not_active',
+        ...Array(5).fill('token_malformed'),
+        'issuer_mismatch',
+        'issuer_mismatch',
+        'environment_mismatch',
+        'audience_mismatch',
+        'token_malformed',
+        'insufficient_scope',
+        'insufficient_scope',
+        'insufficient_scope',
+        'signature_invalid',
+      ],
     )
-    const asyncCheck = createDynamicAuth({ ...issuer.authOptions(), advanced: { signatureBackend: webCryptoBackend } })
+    assert.match(expected[13]!, /^insufficient_scope 403 user:basic mfa: /)
+    assert.match(expected[15]!, /^insufficient_scope 403 wallet:sign : /)
+    const asyncCheck = createDynamicAuth({ ...options, advanced: { signatureBackend: webCryptoBackend } })
     assert.deepEqual(await refusals(asyncCheck), expected)
-    for (const token of tokens) {
+    for (const [index, [token, requiredScopes]] of tokens.entries()) {
       // A key not yet fetched: each verification waits for the JWKS.
-      const fresh = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: server.jwksUrl } })
-      const error = await fresh.verifyToken(token).then(
+      const fresh = createDynamicAuth({ environmentId: issuer.environmentId, jwks: { url: server.jwksUrl }, audience })
+      const error = await fresh.verifyToken(token, requiredScopes && { requiredScopes }).then(
         () => assert.fail('accepted'),
         (e: unknown) => e as DynamicAuthError,
       )
-      assert.equal(`${error.code}: ${error.message}`, expected[tokens.indexOf(token)])
+      assert.equal(
+        `${error.code} ${error.status} ${error.missingScopes ?? ''} ${error.pendingStep ?? ''}: ${error.message}`,
+        expected[index],
+      )
     }
   })
 
-  it('keeps refusing and accepting rightly through a long run of expired tokens', async () => {
+  it('keeps refusing and accepting rightly through long runs of each refusal', async () => {
     // Thousands of refusals in a row let V8 optimise the refusal path; accepted tokens after it
     // (and refusals after those) must come out as before.
     const verifier = createDynamicAuth({ ...issuer.authOptions(), advanced: { tokenCacheSize: 0 } })
-    const expired = issuer.mint({ expired: true })
     const valid = issuer.mint()
-    for (let round = 0; round < 3; round++) {
-      for (let i = 0; i < 3000; i++) await rejectsWith(verifier.verifyToken(expired), 'token_expired')
-      for (let i = 0; i < 300; i++) assert.equal((await verifier.verifyToken(valid)).userId, TEST_USER_ID)
+    const floods: Array<[string, string]> = [
+      [issuer.mint({ expired: true }), 'token_expired'],
+      [issuer.mint({ claims: { iss: `app.example.com/${issuer.environmentId}` } }), 'issuer_mismatch'],
+      [issuer.mint({ mfaPending: true }), 'insufficient_scope'],
+      [issuer.mint({ tampered: true }), 'signature_invalid'],
+    ]
+    for (let round = 0; round < 2; round++) {
+      for (const [token, code] of floods) {
+        for (let i = 0; i < 2000; i++) await rejectsWith(verifier.verifyToken(token), code)
+        for (let i = 0; i < 200; i++) assert.equal((await verifier.verifyToken(valid)).userId, TEST_USER_ID)
+      }
     }
+    // The cached path's refusals: a per-call scope, then a revoked session, again and again.
+    const cached = createDynamicAuth(issuer.authOptions())
+    await cached.verifyToken(valid)
+    for (let i = 0; i < 2000; i++)
+      await rejectsWith(cached.verifyToken(valid, { requiredScopes: ['wallet:sign'] }), 'insufficient_scope')
+    assert.equal((await cached.verifyToken(valid)).userId, TEST_USER_ID)
+    await cached.revokeSession((await cached.verifyToken(valid)).sessionId!)
+    for (let i = 0; i < 2000; i++) await rejectsWith(cached.verifyToken(valid), 'session_revoked')
+    assert.equal((await cached.verifyToken(issuer.mint({ sid: 'another-session' }))).userId, TEST_USER_ID)
   })
 
   it('refuses non-string input with a typed error, never a TypeError', async () => {
