@@ -5,7 +5,8 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createPublicKey, generateKeyPairSync } from 'node:crypto'
+import { createPublicKey } from 'node:crypto'
+import { generateKeyPair } from '../support/key-pair.js'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -58,7 +59,7 @@ describe('verify --public-key', { concurrency: 4 }, () => {
     assert.equal(JSON.parse(result.stdout).error.code, 'signature_invalid')
   })
 
-  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const ec = generateKeyPair('ec', { namedCurve: 'P-256' })
   const bad: Array<[string, string, RegExp]> = [
     [
       'a private key',

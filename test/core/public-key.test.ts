@@ -6,7 +6,8 @@
  */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { generateKeyPairSync, sign } from 'node:crypto'
+import { sign } from 'node:crypto'
+import { generateKeyPair } from '../support/key-pair.js'
 import { createDynamicAuth, DynamicAuthConfigError, isDynamicAuthError } from '../../src/index.js'
 import { webCryptoBackend, type SignatureBackend } from '../../src/extend.js'
 import { readRsaPublicKey } from '../../src/keys/public-key-pem.js'
@@ -16,7 +17,7 @@ const ENV = '2762a57b-faa4-41ce-9f16-abff9300e2c9'
 const NOW = 1_793_491_200
 const clock = (): number => NOW * 1000
 
-const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 4096, publicExponent: 65537 })
+const { privateKey, publicKey } = generateKeyPair('rsa', { modulusLength: 4096, publicExponent: 65537 })
 const jwk = publicKey.export({ format: 'jwk' }) as { n: string; e: string }
 const spki = String(publicKey.export({ type: 'spki', format: 'pem' }))
 const pkcs1 = String(publicKey.export({ type: 'pkcs1', format: 'pem' }))
@@ -158,8 +159,8 @@ function refusal(text: unknown): string {
 }
 
 describe('publicKey: everything else is refused at start-up, saying what is wrong', () => {
-  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  const ed = generateKeyPairSync('ed25519')
+  const ec = generateKeyPair('ec', { namedCurve: 'P-256' })
+  const ed = generateKeyPair('ed25519')
   const rsaPrivate = privateKey
   const cases: Array<[string, unknown, RegExp]> = [
     [

@@ -5,7 +5,8 @@
  */
 import { before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createPublicKey, generateKeyPairSync, sign, verify, constants } from 'node:crypto'
+import { createPublicKey, sign, verify, constants } from 'node:crypto'
+import { generateKeyPair } from '../support/key-pair.js'
 import { createDynamicAuth, TEST_ENVIRONMENT_ID, nodeBackend, type DynamicAuth } from './subject.js'
 import {
   b64u,
@@ -162,11 +163,11 @@ describe('algorithm attacks', () => {
     })
 
     it('refuses ES256 and EdDSA signed by an attacker key', async () => {
-      const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      const ec = generateKeyPair('ec', { namedCurve: 'P-256' })
       const input = `${b64u(JSON.stringify({ alg: 'ES256', kid: KID }))}.${b64u(JSON.stringify(claims))}`
       const es = sign('sha256', Buffer.from(input), { key: ec.privateKey, dsaEncoding: 'ieee-p1363' })
       await refused(auth.verifyToken(`${input}.${b64u(es)}`), 'algorithm_not_allowed')
-      const ed = generateKeyPairSync('ed25519')
+      const ed = generateKeyPair('ed25519')
       const edInput = `${b64u(JSON.stringify({ alg: 'EdDSA', kid: KID }))}.${b64u(JSON.stringify(claims))}`
       await refused(
         auth.verifyToken(`${edInput}.${b64u(sign(null, Buffer.from(edInput), ed.privateKey))}`),

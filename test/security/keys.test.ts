@@ -5,7 +5,8 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createHash, generateKeyPairSync } from 'node:crypto'
+import { createHash } from 'node:crypto'
+import { generateKeyPair } from '../support/key-pair.js'
 import {
   acceptJwk,
   createDynamicAuth,
@@ -209,7 +210,7 @@ describe('key substitution', () => {
       const nBytes = Buffer.from(real.jwk.n, 'base64url')
       const evenN = Buffer.from(nBytes)
       evenN[evenN.length - 1]! &= 0xfe
-      const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' })
+      const ec = generateKeyPair('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' })
       return [
         { label: 'a 1024-bit key', jwk: publishedJwk(small, 'short'), token: signedBy(small, 'short') },
         { label: 'use "enc"', jwk: publishedJwk(attacker, 'enc', { use: 'enc' }), token: signedBy(attacker, 'enc') },

@@ -3,7 +3,8 @@
  * HTTP server, and one assertion for "refused with this code".
  */
 import assert from 'node:assert/strict'
-import { constants, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
+import { constants, createHmac, sign, type KeyObject } from 'node:crypto'
+import { generateKeyPair } from '../support/key-pair.js'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { isDynamicAuthError } from './subject.js'
@@ -33,7 +34,7 @@ export interface RsaPair {
 }
 
 export function rsaPair(modulusLength = 4096): RsaPair {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength, publicExponent: 65537 })
+  const { privateKey, publicKey } = generateKeyPair('rsa', { modulusLength, publicExponent: 65537 })
   const exported = publicKey.export({ format: 'jwk' })
   return { privateKey, publicKey, jwk: { kty: 'RSA', n: String(exported.n), e: String(exported.e) } }
 }

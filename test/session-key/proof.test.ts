@@ -6,7 +6,8 @@
  */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { generateKeyPairSync, sign as nodeSign } from 'node:crypto'
+import { sign as nodeSign } from 'node:crypto'
+import { generateKeyPair } from '../support/key-pair.js'
 import {
   SESSION_KEY_REFUSAL_REASONS,
   SESSION_SIGNATURE_HEADER,
@@ -113,7 +114,7 @@ describe('session-key proof', () => {
   })
 
   it('accepts a signature made by node:crypto in IEEE P1363 form (raw r||s)', async () => {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const { privateKey, publicKey } = generateKeyPair('ec', { namedCurve: 'P-256' })
     const jwk = publicKey.export({ format: 'jwk' })
     const point = { x: Buffer.from(jwk.x!, 'base64url'), y: Buffer.from(jwk.y!, 'base64url') }
     const signer: SessionKeySigner = async (message) =>

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { generateKeyPairSync, sign } from 'node:crypto'
+import { sign } from 'node:crypto'
+import { generateKeyPair } from '../support/key-pair.js'
 import { poolScheduler, type PoolSchedulerOptions } from '../../src/signature/pool-scheduler.js'
 import { nodeBackend } from '../../src/signature/node.js'
 
@@ -158,7 +159,7 @@ describe('pool scheduler', () => {
 
 describe('node:crypto backend under overlap', () => {
   it('gives every verification its own correct answer when many overlap', async () => {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 4096 })
+    const { privateKey, publicKey } = generateKeyPair('rsa', { modulusLength: 4096 })
     const jwk = publicKey.export({ format: 'jwk' }) as { n: string; e: string }
     const key = await nodeBackend.importRsaPublicKey({ kty: 'RSA', n: jwk.n, e: jwk.e })
     const inputs = Array.from(
