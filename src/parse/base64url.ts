@@ -112,17 +112,6 @@ export function decodeBase64urlTransient(text: string, ascii = false): Uint8Arra
   return (scratchViews[length] ??= new Uint8Array(scratch!.buffer, scratch!.byteOffset, length))
 }
 
-/**
- * {@link decodeBase64url} for bytes that are kept (a token's signature): decoded into the scratch
- * buffer, then copied into a Uint8Array of their own. One native copy instead of Buffer.from's
- * path through Node's buffer pool.
- */
-export function decodeBase64urlKept(text: string, ascii = false): Uint8Array | undefined {
-  if (writeScratch === undefined || (text.length * 3) >>> 2 > scratch!.length) return decodeBase64url(text, ascii)
-  const view = decodeBase64urlTransient(text, ascii)
-  return view && new Uint8Array(view)
-}
-
 function decodeInJs(text: string): Uint8Array {
   const out = new Uint8Array((text.length * 3) >> 2)
   let bits = 0
